@@ -1,0 +1,40 @@
+// Document names (design §3). The owner comes first, so access is decided from the name alone.
+import { ID_PATTERN, type BindingId, type TaskId, type UserId, type ViberId } from './ids.ts';
+
+export type DocRef =
+  | { kind: 'workspace'; userId: UserId }
+  | { kind: 'task'; userId: UserId; taskId: TaskId }
+  | { kind: 'viber'; userId: UserId; viberId: ViberId }
+  | { kind: 'prepare-log'; userId: UserId; viberId: ViberId; bindingId: BindingId }
+  | { kind: 'run-output'; userId: UserId; viberId: ViberId; taskId: TaskId };
+
+export const workspaceDocName = (userId: UserId | string) => `u/${userId}/workspace`;
+export const taskDocName = (userId: UserId | string, taskId: TaskId | string) => `u/${userId}/task/${taskId}`;
+export const viberDocName = (userId: UserId | string, viberId: ViberId | string) => `u/${userId}/viber/${viberId}`;
+/** The live log of a binding's latest prepare, written by its Viber. */
+export const prepareLogDocName = (userId: UserId | string, viberId: ViberId | string, bindingId: BindingId | string) =>
+  `u/${userId}/viber/${viberId}/prepare/${bindingId}`;
+/** The run records and output of one task's messages on one Viber. */
+export const runOutputDocName = (userId: UserId | string, viberId: ViberId | string, taskId: TaskId | string) =>
+  `u/${userId}/viber/${viberId}/run/${taskId}`;
+
+/** Parses a document name; null for anything that is not exactly one of the shapes above. */
+export function parseDocName(name: string): DocRef | null {
+  if (typeof name !== 'string' || name.length > 300) return null;
+  const parts = name.split('/');
+  if (parts[0] !== 'u' || parts.length < 3 || !parts.slice(1).every((p, i) => i % 2 === 1 || ID_PATTERN.test(p))) {
+    return null;
+  }
+  const userId = parts[1] as UserId;
+  const [, , kind, a, sub, b] = parts;
+  if (parts.length === 3 && kind === 'workspace') return { kind: 'workspace', userId };
+  if (parts.length === 4 && kind === 'task' && ID_PATTERN.test(a)) return { kind: 'task', userId, taskId: a as TaskId };
+  if (kind !== 'viber' || !ID_PATTERN.test(a ?? '')) return null;
+  const viberId = a as ViberId;
+  if (parts.length === 4) return { kind: 'viber', userId, viberId };
+  if (parts.length === 6 && ID_PATTERN.test(b)) {
+    if (sub === 'prepare') return { kind: 'prepare-log', userId, viberId, bindingId: b as BindingId };
+    if (sub === 'run') return { kind: 'run-output', userId, viberId, taskId: b as TaskId };
+  }
+  return null;
+}

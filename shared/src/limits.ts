@@ -1,0 +1,21 @@
+// Bounds that keep documents, bodies and logs from growing without limit.
+
+/** Largest HTTP request body the API reads. */
+export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_NAME_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 2_000;
+export const MAX_SCRIPT_LENGTH = 64 * 1024;
+export const MAX_VARS = 200;
+export const MAX_VAR_VALUE_LENGTH = 32 * 1024;
+export const MAX_SECRETS = 100;
+/** A sealed box is the plaintext plus 48 bytes (ephemeral public key + MAC). */
+export const SEALED_BOX_OVERHEAD = 48;
+/** Secrets shorter than this cannot be redacted without mangling ordinary output. */
+export const MIN_SECRET_LENGTH = 8;
+export const MAX_SECRET_LENGTH = 16 * 1024;
+export const MAX_MESSAGE_LENGTH = 64 * 1024;
+export const MAX_TITLE_LENGTH = 200;
+/** Prepare log: lines kept per binding; older lines are dropped and counted. */
+export const MAX_PREPARE_LOG_LINES = 2_000;
+/** Run output: characters kept per message run; older output is dropped and counted. */
+export const MAX_RUN_OUTPUT_CHARS = 256 * 1024;

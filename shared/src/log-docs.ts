@@ -1,0 +1,137 @@
+// The Viber's sub-documents: a binding's prepare log and a task's run records with output, both bounded.
+import * as Y from 'yjs';
+import { RunState } from './enums.ts';
+import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
+import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
+
+// ---- prepare log: u/<uid>/viber/<vid>/prepare/<bindingId>
+
+export const prepareLinesArray = (doc: Y.Doc) => doc.getArray<string>('lines');
+export const prepareMetaMap = (doc: Y.Doc) => doc.getMap<unknown>('meta');
+
+export interface PrepareLog {
+  generation: number;
+  step: string;
+  /** Lines dropped from the front to keep the log bounded. */
+  dropped: number;
+  lines: string[];
+}
+
+/** Starts the log of a new prepare: earlier lines go, so the log shows the latest prepare only. */
+export function resetPrepareLog(doc: Y.Doc, generation: number): void {
+  doc.transact(() => {
+    const lines = prepareLinesArray(doc);
+    if (lines.length) lines.delete(0, lines.length);
+    setFields(prepareMetaMap(doc), { generation, step: '', dropped: 0 });
+  });
+}
+
+/** Appends lines, dropping the oldest past MAX_PREPARE_LOG_LINES. */
+export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: string): void {
+  if (!newLines.length && step === undefined) return;
+  doc.transact(() => {
+    const lines = prepareLinesArray(doc);
+    lines.push(newLines);
+    const excess = lines.length - MAX_PREPARE_LOG_LINES;
+    if (excess > 0) {
+      lines.delete(0, excess);
+      prepareMetaMap(doc).set('dropped', numberOr(prepareMetaMap(doc).get('dropped'), 0) + excess);
+    }
+    if (step !== undefined) setFields(prepareMetaMap(doc), { step });
+  });
+}
+
+export function readPrepareLog(doc: Y.Doc): PrepareLog {
+  const meta = prepareMetaMap(doc);
+  return {
+    generation: numberOr(meta.get('generation'), 0),
+    step: stringOr(meta.get('step'), ''),
+    dropped: numberOr(meta.get('dropped'), 0),
+    lines: prepareLinesArray(doc).toArray().filter((l) => typeof l === 'string'),
+  };
+}
+
+// ---- run output: u/<uid>/viber/<vid>/run/<taskId>
+
+export const runsMap = (doc: Y.Doc) => doc.getMap<unknown>('runs');
+
+export interface RunRecord {
+  messageId: string;
+  state: RunState;
+  exitCode: number | null;
+  startedAt: number;
+  endedAt: number;
+  error: string;
+  /** Characters of output dropped from the front to keep the run bounded. */
+  droppedChars: number;
+  output: string;
+}
+
+const RUN_STATES = new Set<string>(Object.values(RunState));
+
+export function readRun(messageId: string, map: YEntity): RunRecord | null {
+  const state = map.get('state');
+  if (typeof state !== 'string' || !RUN_STATES.has(state)) return null;
+  const output = map.get('output');
+  const exitCode = map.get('exitCode');
+  return {
+    messageId,
+    state: state as RunState,
+    exitCode: typeof exitCode === 'number' ? exitCode : null,
+    startedAt: numberOr(map.get('startedAt'), 0),
+    endedAt: numberOr(map.get('endedAt'), 0),
+    error: stringOr(map.get('error'), ''),
+    droppedChars: numberOr(map.get('droppedChars'), 0),
+    output: output instanceof Y.Array ? output.toArray().filter((c) => typeof c === 'string').join('') : '',
+  };
+}
+
+export function listRuns(doc: Y.Doc): Map<string, RunRecord> {
+  const out = new Map<string, RunRecord>();
+  for (const [id, map] of entityMaps(runsMap(doc))) {
+    const run = readRun(id, map);
+    if (run) out.set(id, run);
+  }
+  return out;
+}
+
+export function getRun(doc: Y.Doc, messageId: string): RunRecord | null {
+  const map = runsMap(doc).get(messageId);
+  return map instanceof Y.Map ? readRun(messageId, map as YEntity) : null;
+}
+
+/** Sets a run's fields (state, exitCode, timestamps, error), creating the record if needed. */
+export function writeRun(doc: Y.Doc, messageId: string, fields: Partial<Omit<RunRecord, 'messageId' | 'output' | 'droppedChars'>>): void {
+  doc.transact(() => {
+    const map = childMap(runsMap(doc), messageId);
+    if (!(map.get('output') instanceof Y.Array)) map.set('output', new Y.Array<string>());
+    setFields(map, fields);
+  });
+}
+
+/** Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS. */
+export function appendRunOutput(doc: Y.Doc, messageId: string, text: string, maxChars = MAX_RUN_OUTPUT_CHARS): void {
+  if (!text) return;
+  doc.transact(() => {
+    const map = childMap(runsMap(doc), messageId);
+    let output = map.get('output');
+    if (!(output instanceof Y.Array)) {
+      output = new Y.Array<string>();
+      map.set('output', output);
+    }
+    const chunks = output as Y.Array<string>;
+    const clipped = text.length > maxChars ? text.slice(text.length - maxChars) : text;
+    let dropped = text.length - clipped.length;
+    chunks.push([clipped]);
+    let total = 0;
+    for (const c of chunks.toArray()) total += c.length;
+    let drop = 0;
+    while (total > maxChars && drop < chunks.length - 1) {
+      total -= chunks.get(drop).length;
+      dropped += chunks.get(drop).length;
+      drop++;
+    }
+    if (drop) chunks.delete(0, drop);
+    if (dropped) map.set('droppedChars', numberOr(map.get('droppedChars'), 0) + dropped);
+  });
+}

@@ -1,0 +1,36 @@
+// Names shared by the server, the app and the daemon: the API's error codes, paths and defaults.
+
+/** The version every part reports (GET /api/health, the daemon's health). */
+export const VERSION = '0.1.0';
+/** Hocuspocus's websocket endpoint, on the same port as the API. */
+export const SYNC_PATH = '/sync';
+export const DEFAULT_PORT = 4321;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** Machine-readable API error codes, each with its HTTP status. */
+export const ApiError = {
+  /** 400: the body or a parameter failed validation; the message names the field. */
+  validation: { code: 'validation_error', status: 400 },
+  /** 400: the body is not JSON. */
+  badJson: { code: 'invalid_json', status: 400 },
+  /** 401: no token, or an unknown, expired or revoked one. */
+  unauthorized: { code: 'unauthorized', status: 401 },
+  /** 403: the token is valid but may not do this (a Viber token on a user route, say). */
+  forbidden: { code: 'forbidden', status: 403 },
+  /** 404: no such route, or no such thing owned by the caller. */
+  notFound: { code: 'not_found', status: 404 },
+  /** 409: the request conflicts with what exists (username taken, token already used). */
+  conflict: { code: 'conflict', status: 409 },
+  /** 413: the body is larger than MAX_BODY_BYTES. */
+  tooLarge: { code: 'payload_too_large', status: 413 },
+  /** 429: too many failed attempts; retry later. */
+  rateLimited: { code: 'rate_limited', status: 429 },
+  /** 500: a bug; the message never carries internals. */
+  internal: { code: 'internal_error', status: 500 },
+} as const;
+export type ApiErrorKind = keyof typeof ApiError;
+
+/** The body of every error response. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; field?: string };
+}

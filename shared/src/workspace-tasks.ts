@@ -1,0 +1,77 @@
+// Task metadata in the workspace; the conversation itself lives in the task's own document.
+import * as Y from 'yjs';
+import { TaskStatus } from './enums.ts';
+import { isId, newId, type EnvironmentId, type TaskId, type ViberId } from './ids.ts';
+import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
+
+export interface Task {
+  id: TaskId;
+  environmentId: EnvironmentId;
+  /** The Viber that runs the task's messages; '' when the environment had no binding. */
+  viberId: ViberId | '';
+  title: string;
+  status: TaskStatus;
+  createdAt: number;
+  /** Last activity: creation, a new message, a rename or a status change. */
+  updatedAt: number;
+}
+
+export const tasksMap = (doc: Y.Doc) => doc.getMap<unknown>('tasks');
+
+const STATUSES = new Set<string>(Object.values(TaskStatus));
+
+export function readTask(id: string, map: YEntity): Task | null {
+  const environmentId = map.get('environmentId');
+  if (!isId(environmentId) || !isId(id)) return null;
+  const viberId = map.get('viberId');
+  const status = map.get('status');
+  return {
+    id: id as TaskId,
+    environmentId: environmentId as EnvironmentId,
+    viberId: isId(viberId) ? (viberId as ViberId) : '',
+    title: stringOr(map.get('title'), 'Untitled task').slice(0, 200) || 'Untitled task',
+    status: typeof status === 'string' && STATUSES.has(status) ? (status as TaskStatus) : TaskStatus.active,
+    createdAt: numberOr(map.get('createdAt'), 0),
+    updatedAt: numberOr(map.get('updatedAt'), numberOr(map.get('createdAt'), 0)),
+  };
+}
+
+export function listTasks(doc: Y.Doc, filter: { environmentId?: string; viberId?: string } = {}): Task[] {
+  return entityMaps(tasksMap(doc))
+    .map(([id, map]) => readTask(id, map))
+    .filter((t): t is Task => t !== null)
+    .filter((t) => (!filter.environmentId || t.environmentId === filter.environmentId) && (!filter.viberId || t.viberId === filter.viberId))
+    .sort((a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
+}
+
+export function getTask(doc: Y.Doc, id: string): Task | null {
+  const map = tasksMap(doc).get(id);
+  return map instanceof Y.Map ? readTask(id, map as YEntity) : null;
+}
+
+export function createTask(
+  doc: Y.Doc,
+  input: { environmentId: string; title: string; viberId: string },
+  now = Date.now(),
+): TaskId {
+  const id = newId<TaskId>('tsk');
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    tasksMap(doc).set(id, map);
+    setFields(map, { id, ...input, status: TaskStatus.active, createdAt: now, updatedAt: now });
+  });
+  return id;
+}
+
+export function patchTask(doc: Y.Doc, id: string, patch: { title?: string; status?: TaskStatus }, now = Date.now()): boolean {
+  const map = tasksMap(doc).get(id);
+  if (!(map instanceof Y.Map)) return false;
+  doc.transact(() => setFields(map as YEntity, { ...patch, updatedAt: now }));
+  return true;
+}
+
+/** Records activity (a new message) so the task sorts to the top. */
+export function touchTask(doc: Y.Doc, id: string, now = Date.now()): void {
+  const map = tasksMap(doc).get(id);
+  if (map instanceof Y.Map) map.set('updatedAt', now);
+}
