@@ -1,0 +1,95 @@
+// Test harness: runs the real sync server as a child process (`node sync-server/src/main.ts`) on a free
+// port with its own DATA_DIR, and registers nothing globally: callers stop it (or use `useServer`).
+// Other packages' tests may import this file; it talks to the server only through its process and port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = resolve(fileURLToPath(import.meta.url), '../../src/main.ts');
+
+export interface SpawnedServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** ws://127.0.0.1:PORT/sync */
+  wsUrl: string;
+  port: number;
+  dataDir: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM and wait for exit (pending stores are flushed). */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit (nothing is flushed). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and data dir. */
+  restart(): Promise<void>;
+  /** Stops the process and removes the data dir if it created it. */
+  dispose(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  dataDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+/** Starts the server; resolves once it prints its listening line. */
+export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedServer> {
+  const ownDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openviber-server-'));
+  let log = '';
+  let child: ChildProcess;
+  let port = options.port ?? 0;
+
+  const start = () =>
+    new Promise<void>((resolveStart, reject) => {
+      const from = log.length;
+      child = spawn(process.execPath, [MAIN], {
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(log.slice(from));
+        if (m && port === 0) port = Number(m[1]);
+        if (m) resolveStart();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`sync server exited with ${code} before listening:\n${log}`)));
+    });
+
+  const waitExit = (signal: NodeJS.Signals) =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill(signal);
+    });
+
+  await start();
+  const server: SpawnedServer = {
+    get url() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get wsUrl() {
+      return `ws://127.0.0.1:${port}/sync`;
+    },
+    get port() {
+      return port;
+    },
+    dataDir,
+    output: () => log,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+    restart: async () => {
+      await waitExit('SIGTERM');
+      await start();
+    },
+    dispose: async () => {
+      await waitExit('SIGTERM');
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
