@@ -1,0 +1,100 @@
+// /api/tasks: task metadata in the workspace, messages and cancels in the task's own document.
+import {
+  appendMessage,
+  createTask,
+  getEnvironment,
+  getTask,
+  isFinalRunState,
+  listBindings,
+  listMessages,
+  listRuns,
+  listTasks,
+  messageCreateSchema,
+  patchTask,
+  requestCancel,
+  runOutputDocName,
+  taskCreateSchema,
+  taskDocName,
+  taskPatchSchema,
+  touchTask,
+  workspaceDocName,
+  type Task,
+} from '@openviber/shared';
+import { notFound, validationError } from '../http/http-error.ts';
+import { withStatus, type Router } from '../http/router.ts';
+import { requireUser, type Services } from './api-context.ts';
+import { parseBody } from './parse-body.ts';
+
+export function taskRoutes(router: Router, s: Services): void {
+  const findTask = async (userId: string, id: string): Promise<Task> => {
+    const task = await s.docs.read(workspaceDocName(userId), (doc) => getTask(doc, id));
+    if (!task) throw notFound(`task '${id}'`);
+    return task;
+  };
+  const runsOf = async (userId: string, task: Task) =>
+    task.viberId ? await s.docs.read(runOutputDocName(userId, task.viberId, task.id), listRuns) : new Map();
+
+  router.on('POST', '/api/tasks', async ({ req }) => {
+    const user = await requireUser(s, req);
+    const input = await parseBody(taskCreateSchema, req);
+    const task = await s.docs.write(workspaceDocName(user.userId), (doc) => {
+      if (!getEnvironment(doc, input.environmentId)) {
+        throw validationError(`environmentId: no environment '${input.environmentId}'`, [{ field: 'environmentId', message: 'is not an environment of yours' }]);
+      }
+      const bound = listBindings(doc, { environmentId: input.environmentId }).map((b) => b.viberId as string);
+      if (input.viberId && !bound.includes(input.viberId)) {
+        throw validationError('viberId: is not bound to this environment', [{ field: 'viberId', message: 'is not bound to this environment' }]);
+      }
+      const viberId = input.viberId ?? bound[0] ?? '';
+      return getTask(doc, createTask(doc, { environmentId: input.environmentId, title: input.title, viberId }))!;
+    });
+    return withStatus(201, task);
+  });
+
+  router.on('GET', '/api/tasks', async ({ req, query }) => {
+    const user = await requireUser(s, req);
+    const environmentId = query.get('environmentId') ?? undefined;
+    return s.docs.read(workspaceDocName(user.userId), (doc) => listTasks(doc, { environmentId }));
+  });
+
+  router.on('GET', '/api/tasks/:id', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const task = await findTask(user.userId, params.id);
+    const messages = await s.docs.read(taskDocName(user.userId, task.id), listMessages);
+    const runs = await runsOf(user.userId, task);
+    return { task, messages, runs: messages.flatMap((m) => (runs.has(m.id) ? [runs.get(m.id)] : [])) };
+  });
+
+  router.on('PUT', '/api/tasks/:id', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const patch = await parseBody(taskPatchSchema, req);
+    return s.docs.write(workspaceDocName(user.userId), (doc) => {
+      if (!patchTask(doc, params.id, patch)) throw notFound(`task '${params.id}'`);
+      return getTask(doc, params.id)!;
+    });
+  });
+
+  router.on('POST', '/api/tasks/:id/messages', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const { text } = await parseBody(messageCreateSchema, req);
+    const task = await findTask(user.userId, params.id);
+    const messages = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+      appendMessage(doc, text, user.userId);
+      return listMessages(doc);
+    });
+    await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
+    return withStatus(201, messages[messages.length - 1]);
+  });
+
+  router.on('POST', '/api/tasks/:id/cancel', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const task = await findTask(user.userId, params.id);
+    const runs = await runsOf(user.userId, task);
+    const cancelled = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+      const open = listMessages(doc).filter((m) => !(runs.get(m.id) && isFinalRunState(runs.get(m.id).state)));
+      requestCancel(doc, open.map((m) => m.id));
+      return open.map((m) => m.id);
+    });
+    return { cancelled };
+  });
+}

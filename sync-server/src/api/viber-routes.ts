@@ -1,0 +1,85 @@
+// /api/vibers: onboarding, the registry, removal and the per-Viber config.
+import {
+
+  VERSION,
+  environmentView,
+  getEnvironment,
+  listBindings,
+  newId,
+  onboardSchema,
+  removeViberCascade,
+  upsertViber,
+  workspaceDocName,
+  type ViberId,
+} from '@openviber/shared';
+import { ONBOARDING_TTL_MS, hashToken, newToken } from '../auth/tokens.ts';
+import { HttpError, notFound } from '../http/http-error.ts';
+import { withStatus, type Router } from '../http/router.ts';
+import { requirePrincipal, requireUser, type Services } from './api-context.ts';
+import { parseBody } from './parse-body.ts';
+
+
+export function viberRoutes(router: Router, s: Services): void {
+  router.on('POST', '/api/vibers/onboarding-tokens', async ({ req }) => {
+    const user = await requireUser(s, req);
+    const token = newToken(24);
+    const expiresAt = Date.now() + ONBOARDING_TTL_MS;
+    await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt);
+    return withStatus(201, { token, command: `npx viber onboard --server ${s.publicUrl(req)} --token ${token}`, expiresAt });
+  });
+
+  router.on('POST', '/api/vibers/onboard', async ({ req }) => {
+    const input = await parseBody(onboardSchema, req);
+    const consumed = await s.storage.consumeOnboardingToken(hashToken(input.token), Date.now());
+    if (!consumed.ok) {
+      if (consumed.reason === 'used') throw new HttpError('conflict', 'the onboarding token was already used; create a new one in the app', { field: 'token' });
+      throw new HttpError('unauthorized', `the onboarding token is ${consumed.reason === 'expired' ? 'expired' : 'unknown'}; create a new one in the app`, { field: 'token' });
+    }
+    const viberId = newId<ViberId>('vbr');
+    const authToken = newToken();
+    const now = Date.now();
+    await s.storage.createViber({ viberId, userId: consumed.userId, name: input.name, publicKey: input.publicKey, createdAt: now, lastSeenAt: 0 }, hashToken(authToken));
+    await s.docs.write(workspaceDocName(consumed.userId), (doc) =>
+      upsertViber(doc, { id: viberId, name: input.name, publicKey: input.publicKey, createdAt: now, lastSeenAt: 0 }),
+    );
+    return withStatus(201, { viberId, userId: consumed.userId, authToken });
+  });
+
+  router.on('GET', '/api/vibers', async ({ req }) => {
+    const user = await requireUser(s, req);
+    const vibers = await s.storage.listVibers(user.userId);
+    return vibers.map((v) => ({
+      id: v.viberId,
+      name: v.name,
+      publicKey: v.publicKey,
+      online: s.presence.isOnline(v.viberId) || s.docs.isViberConnected(`u/${user.userId}/viber/${v.viberId}`),
+      lastSeenAt: v.lastSeenAt,
+    }));
+  });
+
+  router.on('DELETE', '/api/vibers/:id', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    if (!(await s.storage.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
+    s.closeConnections((p) => p.kind === 'viber' && p.viberId === params.id);
+    await s.docs.write(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));
+    return { deleted: true };
+  });
+
+  router.on('GET', '/api/vibers/:id/config', async ({ req, params }) => {
+    const principal = await requirePrincipal(s, req);
+    if (principal.kind === 'viber' && principal.viberId !== params.id) {
+      throw new HttpError('forbidden', 'a Viber may read only its own config');
+    }
+    const vibers = await s.storage.listVibers(principal.userId);
+    if (!vibers.some((v) => v.viberId === params.id)) throw notFound(`Viber '${params.id}'`);
+    return s.docs.read(workspaceDocName(principal.userId), (doc) => {
+      const bindings = listBindings(doc, { viberId: params.id });
+      const envIds = [...new Set(bindings.map((b) => b.environmentId))];
+      const environments = envIds.flatMap((id) => {
+        const env = getEnvironment(doc, id);
+        return env ? [environmentView(env)] : [];
+      });
+      return { version: VERSION, environments, bindings };
+    });
+  });
+}

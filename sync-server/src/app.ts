@@ -1,0 +1,67 @@
+// Wires one server process: storage, auth, Hocuspocus at /sync, the HTTP API and the static app.
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Extension } from '@hocuspocus/server';
+import { authRoutes } from './api/auth-routes.ts';
+import { bindingRoutes } from './api/binding-routes.ts';
+import { environmentRoutes } from './api/environment-routes.ts';
+import type { Services } from './api/api-context.ts';
+import { taskRoutes } from './api/task-routes.ts';
+import { viberRoutes } from './api/viber-routes.ts';
+import { AuthService } from './auth/auth-service.ts';
+import type { ServerConfig } from './config.ts';
+import { createRequestHandler } from './http/handle-request.ts';
+import { Router } from './http/router.ts';
+import { staticFiles } from './http/static-files.ts';
+import type { Storage } from './storage/storage.ts';
+import { createSyncServer } from './sync/create-sync.ts';
+
+export interface AppOptions {
+  config: ServerConfig;
+  storage: Storage;
+  extensions?: Extension[];
+  log?: (msg: string) => void;
+}
+
+export function createApp({ config, storage, extensions, log = (m) => console.error(m) }: AppOptions) {
+  const auth = new AuthService(storage);
+  const router = new Router();
+  const serveStatic = staticFiles(config.appDir);
+  let handle: ReturnType<typeof createRequestHandler> = async () => {};
+
+  const sync = createSyncServer({
+    auth,
+    storage,
+    extensions,
+    async onRequest({ request, response }) {
+      await handle(request, response);
+      // Tells Hocuspocus the request was answered, so its default handler does not run.
+      throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+    },
+  });
+
+  const publicUrl = (req: IncomingMessage) => {
+    if (config.publicUrl) return config.publicUrl;
+    const host = req.headers.host;
+    return host && /^[A-Za-z0-9.:\-[\]]+$/.test(host) ? `http://${host}` : `http://${config.host}:${config.port}`;
+  };
+  const services: Services = { storage, auth, docs: sync.gateway, presence: sync.presence, closeConnections: sync.closeConnections, publicUrl };
+  for (const routes of [authRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes]) routes(router, services);
+  handle = createRequestHandler(router, serveStatic, log);
+
+  return {
+    hocuspocus: sync.hocuspocus,
+    async listen(): Promise<number> {
+      sync.server.configuration.address = config.host;
+      // Set directly: listen(0) would fall back to Hocuspocus's default port 80.
+      sync.server.configuration.port = config.port;
+      await sync.server.listen();
+      return (sync.server.httpServer.address() as AddressInfo).port;
+    },
+    /** Closes connections, flushes pending stores, then closes storage. */
+    async close(): Promise<void> {
+      await sync.server.destroy();
+      await storage.close();
+    },
+  };
+}

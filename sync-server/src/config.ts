@@ -1,0 +1,43 @@
+// The server's settings, from the environment (design §6): PORT, HOST, DATA_DIR, and for scale-out
+// DATABASE_URL and REDIS_URL. Bad values are refused with a message naming the variable.
+import { resolve } from 'node:path';
+import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  publicUrl?: string;
+  /** Directory of the built web app. */
+  appDir: string;
+  logLevel: 'info' | 'warn' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig {
+  const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number (0-65535), got '${env.PORT}'`);
+  const host = env.HOST || DEFAULT_HOST;
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST must be a host name or address, got '${host}'`);
+  for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
+    const value = env[name];
+    if (value && !/^(postgres(ql)?|rediss?):\/\//.test(value)) throw new ConfigError(`${name} must be a postgres:// or redis:// URL`);
+  }
+  if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL)) throw new ConfigError('PUBLIC_URL must be an http(s) URL');
+  const logLevel = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'silent' ? env.LOG_LEVEL : 'info';
+  return {
+    port,
+    host,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    publicUrl: env.PUBLIC_URL?.replace(/\/$/, '') || undefined,
+    appDir,
+    logLevel,
+  };
+}

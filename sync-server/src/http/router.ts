@@ -1,0 +1,51 @@
+// A minimal method + path router: a handful of fixed patterns with :params does not need a framework.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+}
+/** A handler returns the JSON body (status 200) or `{ status, body }`. */
+export type Handler = (ctx: RequestContext) => Promise<unknown>;
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: Handler;
+}
+
+export class Router {
+  readonly #routes: Route[] = [];
+
+  on(method: string, path: string, handler: Handler): this {
+    this.#routes.push({ method, parts: path.split('/').filter(Boolean), handler });
+    return this;
+  }
+
+  /** The handler and params for a request, `'method'` when only the method is wrong, or null. */
+  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+    const parts = pathname.split('/').filter(Boolean);
+    let wrongMethod = false;
+    for (const route of this.#routes) {
+      if (route.parts.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const fits = route.parts.every((p, i) => {
+        if (p.startsWith(':')) {
+          params[p.slice(1)] = decodeURIComponent(parts[i]);
+          return true;
+        }
+        return p === parts[i];
+      });
+      if (!fits) continue;
+      if (route.method === method) return { handler: route.handler, params };
+      wrongMethod = true;
+    }
+    return wrongMethod ? 'method' : null;
+  }
+}
+
+/** A response with a status other than 200. */
+export const withStatus = (status: number, body: unknown) => ({ [STATUS]: status, body });
+export const STATUS = Symbol('status');

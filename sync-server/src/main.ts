@@ -1,0 +1,40 @@
+// Entry point: `node sync-server/src/main.ts` (npm start). Reads PORT, HOST, DATA_DIR (and
+// DATABASE_URL, REDIS_URL for scale-out), listens, and on SIGINT/SIGTERM flushes stores and exits.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.ts';
+import { ConfigError, readConfig } from './config.ts';
+import { createExtensions } from './scale/create-extensions.ts';
+import { createStorage } from './storage/create-storage.ts';
+
+const APP_DIR = resolve(fileURLToPath(import.meta.url), '../../../client/dist');
+
+async function main() {
+  const config = readConfig(process.env, APP_DIR);
+  const storage = await createStorage(config);
+  const app = createApp({ config, storage, extensions: await createExtensions(config) });
+  const port = await app.listen();
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  console.log(`openviber sync-server listening on http://${host}:${port} (storage: ${storage.kind}, data: ${config.databaseUrl ? 'postgres' : config.dataDir})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (config.logLevel === 'info') console.log(`${signal}: flushing pending stores and stopping`);
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      console.error('error while stopping:', error);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

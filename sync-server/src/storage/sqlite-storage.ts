@@ -1,0 +1,128 @@
+// Storage on one embedded SQLite file (node:sqlite, no native modules), WAL mode so a kill -9 loses
+// at most the write in flight and never corrupts what was stored.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER);
+`;
+
+type Row = Record<string, unknown>;
+const toViber = (r: Row): ViberCredential => ({
+  viberId: r.id as string,
+  userId: r.user_id as string,
+  name: r.name as string,
+  publicKey: r.public_key as string,
+  createdAt: Number(r.created_at),
+  lastSeenAt: Number(r.last_seen_at),
+});
+const toUser = (r: Row): UserRow => ({
+  id: r.id as string,
+  username: r.username as string,
+  passwordHash: r.password_hash as string,
+  createdAt: Number(r.created_at),
+});
+
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite';
+  readonly #db: DatabaseSync;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    this.#db.exec(SCHEMA);
+  }
+
+  async fetchDocument(name: string) {
+    const row = this.#db.prepare('SELECT state FROM documents WHERE name = ?').get(name);
+    return row ? new Uint8Array(row.state as Uint8Array) : null;
+  }
+
+  async storeDocument(name: string, state: Uint8Array) {
+    this.#db
+      .prepare('INSERT INTO documents (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+      .run(name, state, Date.now());
+  }
+
+  async createUser(user: UserRow) {
+    const r = this.#db
+      .prepare('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING')
+      .run(user.id, user.username, user.passwordHash, user.createdAt);
+    return r.changes === 1;
+  }
+
+  async findUserByUsername(username: string) {
+    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username);
+    return row ? toUser(row) : null;
+  }
+
+  async findUserById(id: string) {
+    const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id);
+    return row ? toUser(row) : null;
+  }
+
+  async createSession(tokenHash: string, userId: string, expiresAt: number) {
+    this.#db.prepare('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, userId, expiresAt);
+  }
+
+  async findSession(tokenHash: string, now: number) {
+    const row = this.#db.prepare('SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now);
+    return row ? { userId: row.user_id as string } : null;
+  }
+
+  async deleteSession(tokenHash: string) {
+    this.#db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number) {
+    this.#db.prepare('INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, userId, expiresAt);
+  }
+
+  async consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult> {
+    const used = this.#db
+      .prepare('UPDATE onboarding_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id')
+      .get(now, tokenHash, now);
+    if (used) return { ok: true, userId: used.user_id as string };
+    const row = this.#db.prepare('SELECT used_at, expires_at FROM onboarding_tokens WHERE token_hash = ?').get(tokenHash);
+    if (!row) return { ok: false, reason: 'unknown' };
+    return { ok: false, reason: row.used_at !== null ? 'used' : 'expired' };
+  }
+
+  async createViber(c: ViberCredential, tokenHash: string) {
+    this.#db
+      .prepare('INSERT INTO vibers (id, user_id, name, public_key, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(c.viberId, c.userId, c.name, c.publicKey, tokenHash, c.createdAt, c.lastSeenAt);
+  }
+
+  async findViberByToken(tokenHash: string) {
+    const row = this.#db.prepare('SELECT * FROM vibers WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
+    return row ? toViber(row) : null;
+  }
+
+  async listVibers(userId: string) {
+    return this.#db.prepare('SELECT * FROM vibers WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at').all(userId).map(toViber);
+  }
+
+  async revokeViber(userId: string, viberId: string) {
+    const r = this.#db
+      .prepare('UPDATE vibers SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
+      .run(Date.now(), viberId, userId);
+    return r.changes === 1;
+  }
+
+  async touchViber(viberId: string, at: number) {
+    this.#db.prepare('UPDATE vibers SET last_seen_at = ? WHERE id = ?').run(at, viberId);
+  }
+
+  async close() {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

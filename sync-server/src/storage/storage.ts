@@ -1,0 +1,52 @@
+// The persistence port: Yjs documents, users, sessions, onboarding tokens and Viber credentials.
+// SQLite (embedded default) and PostgreSQL implement it and pass one acceptance suite.
+
+export interface UserRow {
+  id: string;
+  username: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface ViberCredential {
+  viberId: string;
+  userId: string;
+  name: string;
+  publicKey: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export type ConsumeResult = { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+export interface Storage {
+  readonly kind: string;
+  /** The stored state of a document, or null if it was never stored. */
+  fetchDocument(name: string): Promise<Uint8Array | null>;
+  /** Stores a document's full state atomically: a crash mid-write leaves the previous state. */
+  storeDocument(name: string, state: Uint8Array): Promise<void>;
+
+  /** False when the username is taken. */
+  createUser(user: UserRow): Promise<boolean>;
+  findUserByUsername(username: string): Promise<UserRow | null>;
+  findUserById(id: string): Promise<UserRow | null>;
+
+  createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** The session's user, if the token is known and not expired at `now`. */
+  findSession(tokenHash: string, now: number): Promise<{ userId: string } | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  createOnboardingToken(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** Uses the token up, atomically: of two concurrent calls one succeeds. */
+  consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult>;
+
+  createViber(credential: ViberCredential, tokenHash: string): Promise<void>;
+  /** The Viber a token authenticates; null once revoked. */
+  findViberByToken(tokenHash: string): Promise<ViberCredential | null>;
+  listVibers(userId: string): Promise<ViberCredential[]>;
+  /** Revokes the Viber's credentials; false if the user has no such Viber. */
+  revokeViber(userId: string, viberId: string): Promise<boolean>;
+  touchViber(viberId: string, at: number): Promise<void>;
+
+  close(): Promise<void>;
+}

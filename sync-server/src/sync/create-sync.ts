@@ -1,0 +1,91 @@
+// The Hocuspocus instance: per-document access in onAuthenticate (design §3), Viber presence,
+// persistence through the Storage port, and only `/sync` accepted for websocket upgrades.
+import { Server, type Extension, type Hocuspocus } from '@hocuspocus/server';
+import { Access, SYNC_PATH, accessFor, markViberSeen, parseDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
+import type { Storage } from '../storage/storage.ts';
+import { DocGateway } from './doc-gateway.ts';
+import { Presence } from './presence.ts';
+import { storageExtension } from './storage-extension.ts';
+
+/** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
+export const CLOSE_CREDENTIALS_REVOKED = 4401;
+
+export interface SyncContext {
+  principal?: AuthedPrincipal;
+}
+
+export interface SyncOptions {
+  auth: AuthService;
+  storage: Storage;
+  extensions?: Extension[];
+  /** Store debounce in ms (Hocuspocus default 2000). */
+  debounce?: number;
+  onRequest: NonNullable<ConstructorParameters<typeof Server>[0]>['onRequest'];
+}
+
+/** Error messages thrown here are printed by Hocuspocus even when quiet: they name nothing sensitive. */
+export function createSyncServer(options: SyncOptions) {
+  const presence = new Presence();
+  let gateway!: DocGateway;
+
+  const isOwnViberDoc = (p: AuthedPrincipal | undefined, documentName: string): p is AuthedPrincipal & { kind: 'viber' } =>
+    p?.kind === 'viber' && documentName === viberDocName(p.userId, p.viberId);
+
+  const recordSeen = async (p: AuthedPrincipal & { kind: 'viber' }) => {
+    const now = Date.now();
+    await options.storage.touchViber(p.viberId, now);
+    await gateway.write(workspaceDocName(p.userId), (doc) => markViberSeen(doc, p.viberId, now));
+  };
+
+  const server = new Server<SyncContext>({
+    quiet: true,
+    stopOnSignals: false,
+    debounce: options.debounce ?? 2000,
+    maxDebounce: 10_000,
+    extensions: [storageExtension(options.storage), ...(options.extensions ?? [])],
+    async onUpgrade({ request, socket }) {
+      const path = new URL(request.url ?? '/', 'http://x').pathname;
+      if (path !== SYNC_PATH) {
+        socket.destroy();
+        // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
+        throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+      }
+    },
+    async onAuthenticate({ token, documentName, connectionConfig }) {
+      const principal = await options.auth.principalFor(token);
+      if (!principal) throw new Error('unauthorized: unknown, expired or revoked token');
+      if (!parseDocName(documentName)) throw new Error('forbidden: unknown document');
+      const access = accessFor(principal, documentName);
+      if (access === Access.refused) throw new Error('forbidden: no access to this document');
+      if (access === Access.readOnly) connectionConfig.readOnly = true;
+      return { principal };
+    },
+    async connected({ context, documentName }) {
+      if (isOwnViberDoc(context.principal, documentName)) {
+        presence.add(context.principal.viberId);
+        await recordSeen(context.principal);
+      }
+    },
+    async onDisconnect({ context, documentName }) {
+      if (isOwnViberDoc(context?.principal, documentName)) {
+        presence.remove(context.principal.viberId);
+        await recordSeen(context.principal);
+      }
+    },
+    onRequest: options.onRequest,
+  });
+  gateway = new DocGateway(server.hocuspocus);
+
+  /** Closes every websocket connection whose principal matches (logout, Viber removed). */
+  const closeConnections = (matches: (p: AuthedPrincipal) => boolean) => {
+    for (const doc of server.hocuspocus.documents.values()) {
+      for (const conn of doc.getConnections()) {
+        const principal = (conn.context as SyncContext).principal;
+        if (principal && matches(principal)) conn.close({ code: CLOSE_CREDENTIALS_REVOKED, reason: 'credentials revoked' });
+      }
+    }
+  };
+
+  return { server, hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>, gateway, presence, closeConnections };
+}
