@@ -1,0 +1,54 @@
+// The Viber's config file, $VIBER_HOME/config.json (mode 0600): server, credentials and key pair.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { idSchema, publicKeySchema, validate } from '@openviber/shared';
+import { ViberError } from './viber-error.ts';
+
+export const configSchema = z.strictObject({
+  server: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  userId: idSchema,
+  viberId: idSchema,
+  name: z.string().min(1).max(64),
+  authToken: z.string().min(1, 'is required'),
+  publicKey: publicKeySchema,
+  privateKey: publicKeySchema,
+  createdAt: z.number(),
+});
+export type ViberConfig = z.infer<typeof configSchema>;
+
+/** $VIBER_HOME, default ~/.openviber. */
+export const viberHome = (env: NodeJS.ProcessEnv = process.env) => env.VIBER_HOME || join(homedir(), '.openviber');
+export const configPath = (home: string) => join(home, 'config.json');
+/** Clones and worktrees live under here; working dirs must stay inside unless a binding uses an existing path. */
+export const workspaceRoot = (home: string) => join(home, 'workspaces');
+/** Small per-binding state (what setup last ran for), kept outside the checkouts. */
+export const stateDir = (home: string) => join(home, 'state');
+
+/** Reads and validates the config; a missing or corrupt file gets an error naming the file and field. */
+export function readConfig(home: string): ViberConfig {
+  const path = configPath(home);
+  if (!existsSync(path)) {
+    throw new ViberError('not_onboarded', `no config at ${path}; run \`viber onboard --server <url> --token <token>\` first`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new ViberError('config_invalid', `${path} is not valid JSON`, { cause });
+  }
+  const result = validate(configSchema, raw);
+  if (!result.ok) throw new ViberError('config_invalid', `${path} is invalid: ${result.error.message}`);
+  return result.value;
+}
+
+/** Writes the config atomically with mode 0600 (it holds the private key). */
+export function writeConfig(home: string, config: ViberConfig): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const path = configPath(home);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}

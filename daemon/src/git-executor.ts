@@ -1,0 +1,61 @@
+// Runs GitTasks: one process per task through the process runner, with a protocol allow-list, no
+// prompts, and credentials only through GIT_ASKPASS from the GIT_TOKEN secret.
+import { fileURLToPath } from 'node:url';
+import { GIT_ALLOWED_PROTOCOLS, Redactor } from '@openviber/shared';
+import type { GitTask } from './git-tasks.ts';
+import { describeEnd, runProcess } from './process-runner.ts';
+import { ViberError } from './viber-error.ts';
+
+const ASKPASS = fileURLToPath(new URL('../bin/git-askpass.sh', import.meta.url));
+
+export interface GitOptions {
+  cwd: string;
+  /** GIT_TOKEN secret for https remotes; handed to git only through GIT_ASKPASS. */
+  token?: string;
+  redactor?: Redactor;
+  /** Redacted progress output. */
+  onOutput?: (text: string) => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The git binary (tests point this at a recorder). */
+  gitBinary?: string;
+}
+
+/** The environment every git process gets. */
+export function gitEnv(token?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_ALLOW_PROTOCOL: GIT_ALLOWED_PROTOCOLS,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: ASKPASS,
+    SSH_ASKPASS: ASKPASS,
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+  };
+  if (token) env.VIBER_GIT_TOKEN = token;
+  else delete env.VIBER_GIT_TOKEN;
+  return env;
+}
+
+/** Runs one git task; throws a ViberError with git's last (redacted) output when it fails. */
+export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<T> {
+  const result = await runProcess({
+    command: options.gitBinary ?? 'git',
+    args: ['-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
+    cwd: options.cwd,
+    env: gitEnv(options.token),
+    redactor: options.redactor ?? new Redactor([]),
+    onOutput: options.onOutput,
+    timeoutMs: options.timeoutMs ?? 10 * 60_000,
+    signal: options.signal,
+    captureStdout: true,
+  });
+  if (result.exitCode !== 0) {
+    throw new ViberError('git_failed', `${task.describe} ${describeEnd(result)}: ${lastLines(result.tail, 8)}`);
+  }
+  return task.parse(result.stdout);
+}
+
+/** The last `n` non-empty lines of some output. */
+export function lastLines(text: string, n: number): string {
+  return text.split(/\r?\n|\r/).filter((l) => l.trim()).slice(-n).join('\n');
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '@openviber/shared';
+import { runGit } from './git-executor.ts';
+import { cloneTask } from './git-tasks.ts';
+import { syncSource } from './source-sync.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { fixturePath } from '../test/fixture-files.ts';
+import { tempDir } from '../test/temp-dir.ts';
+
+const HOSTILE = [
+  '--upload-pack=touch /tmp/pwned',
+  '-u touch /tmp/pwned',
+  'ext::sh -c touch% /tmp/pwned',
+  'EXT::sh -c touch /tmp/pwned',
+  'fd::17',
+  'https://user:pass@example.com/r.git',
+  'http://example.com/r.git',
+  'git://example.com/r.git',
+  'file://remote-host/etc',
+  '/tmp/../etc/passwd',
+  'https://example.com/r.git;touch /tmp/pwned',
+];
+
+describe('git tasks [§8]', () => {
+  it.each(HOSTILE)('a hostile repo URL never reaches git: %s', async (url) => {
+    const dir = tempDir();
+    const record = join(dir, 'record');
+    process.env.RECORD_FILE = record;
+    await expect(
+      syncSource({ root: dir, dir: join(dir, 'checkout'), url, branch: '', redactor: new Redactor([]), log: () => {} }),
+    ).rejects.toThrow(/repoUrl/);
+    expect(() => cloneTask(url, join(dir, 'x'), '')).toThrow(/git was not run/);
+    expect(existsSync(record)).toBe(false);
+  });
+
+  it('clone puts -- before the URL and a branch cannot smuggle a flag', () => {
+    expect(cloneTask('file:///srv/repo.git', '/w/x', 'main').args).toEqual(['clone', '--no-recurse-submodules', '--branch', 'main', '--', 'file:///srv/repo.git', '/w/x']);
+    expect(() => cloneTask('file:///srv/repo.git', '/w/x', '--upload-pack=x')).toThrow(/repoBranch/);
+  });
+
+  it('the protocol allow-list and no-prompt settings reach git, and a token only via askpass', async () => {
+    const dir = tempDir();
+    const record = join(dir, 'record');
+    process.env.RECORD_FILE = record;
+    await runGit(cloneTask('https://example.com/r.git', join(dir, 'x'), ''), { cwd: dir, token: 'tok-secret-123456', gitBinary: fixturePath('record-args.sh') });
+    const { readFileSync } = await import('node:fs');
+    const args = readFileSync(record, 'utf8');
+    expect(args).toContain('-- https://example.com/r.git');
+    expect(args).not.toContain('tok-secret-123456');
+  });
+
+  it('clones a real repo over file:// and fast-forwards on the next sync', async () => {
+    const repo = makeRepo({ 'a.txt': 'one' });
+    const root = tempDir();
+    const dir = join(root, 'checkout');
+    const sync = () => syncSource({ root, dir, url: repo.url, branch: 'main', redactor: new Redactor([]), log: () => {} });
+    const first = await sync();
+    const second = repo.commit({ 'b.txt': 'two' });
+    expect(await sync()).toBe(second);
+    expect(second).not.toBe(first);
+    expect(existsSync(join(dir, 'b.txt'))).toBe(true);
+  });
+});

@@ -1,0 +1,146 @@
+// EnvironmentManager.prepare (design §4, [D1]-[D3]): one binding from desired to observed state.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type * as Y from 'yjs';
+import {
+  BindingStrategy,
+  ObservedState,
+  Redactor,
+  SetupMode,
+  environmentSpecHash,
+  resetPrepareLog,
+  writeObservation,
+  type Binding,
+  type Environment,
+} from '@openviber/shared';
+import type { KeyPair } from '@openviber/shared/crypto';
+import type { Capabilities } from './capabilities.ts';
+import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
+import { lastLines, runGit } from './git-executor.ts';
+import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
+import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
+import { readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
+import { describeEnd, runProcess } from './process-runner.ts';
+import { bashScript, wrapForPolicy } from './sandbox.ts';
+import { detectInstallSteps } from './setup-detect.ts';
+import { syncSource } from './source-sync.ts';
+import { messageOf, ViberError } from './viber-error.ts';
+import { checkoutDir, resolveWorkingDir } from './working-dir.ts';
+
+export interface PrepareDeps {
+  viberId: string;
+  keys: KeyPair;
+  root: string;
+  stateDir: string;
+  capabilities: Capabilities;
+  viberDoc: Y.Doc;
+  logDoc: Y.Doc;
+  setupTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Fields a prepare depends on; a peer's bad value in one of them stops the prepare (it read as a default). */
+const PREPARE_FIELDS = new Set(['type', 'repoUrl', 'repoBranch', 'localPath', 'containerImage', 'workingDir', 'setupMode', 'setupScript', 'maintenanceScript']);
+
+class StepError extends ViberError {
+  readonly step: string;
+  constructor(step: string, message: string) {
+    super('prepare_failed', message);
+    this.step = step;
+  }
+}
+
+/** Prepares `binding`; records preparing, then ready or error (with the failing step), in the Viber document. */
+export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: Environment): Promise<ObservedState> {
+  const specHash = environmentSpecHash(env, binding);
+  const observe = (fields: Parameters<typeof writeObservation>[2]) => writeObservation(deps.viberDoc, binding.id, fields);
+  resetPrepareLog(deps.logDoc, binding.generation);
+  observe({ observedGeneration: binding.generation, state: ObservedState.preparing, step: 'secrets', specHash, lastError: '' });
+  let redactor = new Redactor([]);
+  const log = prepareLogWriter(deps.logDoc, () => redactor);
+  let step = 'validate';
+  try {
+    const bad = env.problems.filter((p) => PREPARE_FIELDS.has(p.field));
+    if (bad.length) throw new StepError(step, bad.map((p) => `${p.field} ${p.message}`).join('; '));
+
+    step = 'secrets';
+    const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys);
+    redactor = secrets.redactor();
+    if (secrets.missing.length) {
+      throw new StepError(step, `secret ${secrets.missing.join(', ')} is not sealed for this Viber yet; open the environment in the app to re-seal it`);
+    }
+
+    step = 'source';
+    log.step(step);
+    observe({ step });
+    const checkout = checkoutDir(deps.root, binding, env);
+    const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
+    const sourceUrl = env.repoUrl || env.localPath;
+    if (binding.strategy === BindingStrategy.clone && sourceUrl) {
+      await syncSource({ root: deps.root, dir: checkout, url: sourceUrl, branch: env.repoBranch, token, redactor, log: log.output, signal: deps.signal });
+    } else if (binding.strategy === BindingStrategy.clone) {
+      mkdirSync(checkout, { recursive: true });
+    } else if (!existsSync(checkout) || !statSync(checkout).isDirectory()) {
+      throw new StepError(step, `existingPath ${checkout} is not a directory on this Viber`);
+    }
+    const cwd = resolveWorkingDir(deps.root, checkout, env.workingDir, binding.strategy);
+    if (!existsSync(cwd)) throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
+    const isGit = await runGit(isWorkTreeTask(), { cwd, redactor }).catch(() => false);
+    const revision = isGit ? await runGit(headRevisionTask(), { cwd, redactor }) : '';
+    if (revision) log.note(`at revision ${revision}`);
+    observe({ resolvedWorkingDir: cwd });
+
+    step = 'vars';
+    const setupEnv = phaseEnv(env, secrets.opened, 'setup');
+    const detected = env.setupMode === SetupMode.auto ? detectInstallSteps(cwd) : [];
+    if (detected.length) log.note(`auto setup: ${detected.join(' && ')} (from the lockfiles)`);
+    const script = [...detected, env.setupScript].filter((s) => s.trim()).join('\n');
+    const key = setupKey({ script, revision, env: setupEnv });
+    const state = readPrepareState(deps.stateDir, binding.id);
+    const runScript = async (name: string, body: string) => {
+      step = name;
+      log.step(name);
+      observe({ step: name });
+      log.note(`$ ${name} script`);
+      const cmd = wrapForPolicy(bashScript(body), { network: true, containerImage: env.containerImage }, deps.capabilities, cwd, Object.keys(setupEnv), `viber-prepare-${binding.id}`);
+      const result = await runProcess({
+        ...cmd,
+        cwd,
+        env: { ...process.env, ...setupEnv },
+        redactor,
+        onOutput: log.output,
+        timeoutMs: deps.setupTimeoutMs ?? 30 * 60_000,
+        signal: deps.signal,
+      });
+      if (result.exitCode !== 0) throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
+    };
+    if (state?.setupKey !== key) {
+      if (script) await runScript('setup', script);
+      else log.note('no setup script');
+      writePrepareState(deps.stateDir, binding.id, { setupKey: key, revision });
+    } else if (env.maintenanceScript.trim()) {
+      log.note('setup already ran for this script, revision, variables and secrets; running maintenance');
+      await runScript('maintenance', env.maintenanceScript);
+    } else {
+      log.note('setup already ran for this script, revision, variables and secrets; nothing to do');
+    }
+
+    step = 'health';
+    log.step(step);
+    if (!existsSync(cwd)) throw new StepError(step, `the working directory ${cwd} is gone`);
+    if (isGit) await runGit(headRevisionTask(), { cwd, redactor });
+    log.note('ready');
+    log.flush();
+    observe({ state: ObservedState.ready, step: 'ready', lastPrepareAt: Date.now(), lastError: '' });
+    return ObservedState.ready;
+  } catch (error) {
+    return fail(deps, binding.id, log, redactor, error instanceof StepError ? error.step : step, error);
+  }
+}
+
+function fail(deps: PrepareDeps, bindingId: string, log: PrepareLogWriter, redactor: Redactor, step: string, error: unknown): ObservedState {
+  const message = redactor.redact(`${step} failed: ${messageOf(error)}`);
+  log.note(message);
+  log.flush();
+  writeObservation(deps.viberDoc, bindingId, { state: ObservedState.error, step, lastPrepareAt: Date.now(), lastError: message });
+  return ObservedState.error;
+}

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '@openviber/shared';
+import { runProcess } from './process-runner.ts';
+import { fixturePath } from '../test/fixture-files.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+const SECRET = 'hunter2-correct-horse';
+const MULTI = 'first-line-secret\nsecond-line-secret';
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('process runner', () => {
+  it('[X7] streams output redacted: plain, base64, split across writes, multi-line', async () => {
+    const chunks: string[] = [];
+    const result = await runProcess({
+      command: fixturePath('prints-secret.sh'),
+      args: [],
+      cwd: tempDir(),
+      env: { ...process.env, API_TOKEN: SECRET, MULTI_KEY: MULTI },
+      redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }, { name: 'MULTI_KEY', value: MULTI }]),
+      onOutput: (t) => chunks.push(t),
+    });
+    const all = chunks.join('');
+    expect(result.exitCode).toBe(0);
+    expect(all).toContain('done printing');
+    expect(all).toContain('plain: [REDACTED:API_TOKEN]');
+    expect(all).toContain('split: [REDACTED:API_TOKEN]');
+    for (const leak of [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET + '\n').toString('base64'), 'first-line-secret', 'second-line-secret']) {
+      expect(all).not.toContain(leak);
+    }
+    expect(chunks.length).toBeGreaterThan(1);
+  });
+
+  it('cancel kills the whole tree, grandchild included (TERM then KILL)', async () => {
+    const dir = tempDir();
+    const controller = new AbortController();
+    const pidFile = join(dir, 'pid');
+    const run = runProcess({ command: fixturePath('forever.sh'), args: [], cwd: dir, env: { ...process.env, PID_FILE: pidFile }, redactor: new Redactor([]), signal: controller.signal, graceMs: 500 });
+    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    expect(alive(pid)).toBe(true);
+    controller.abort();
+    const result = await run;
+    expect(result.cancelled).toBe(true);
+    await waitFor(() => !alive(pid), { what: 'the grandchild to die' });
+  });
+
+  it('a timeout kills the tree and says so', async () => {
+    const result = await runProcess({ command: 'bash', args: ['-c', 'sleep 30'], cwd: tempDir(), env: process.env, redactor: new Redactor([]), timeoutMs: 200, graceMs: 200 });
+    expect(result.timedOut).toBe(true);
+    expect(result.exitCode).toBeNull();
+  });
+
+  it('a command that cannot start is a result, not a throw', async () => {
+    const result = await runProcess({ command: '/nonexistent/cmd', args: [], cwd: tempDir(), env: process.env, redactor: new Redactor([]) });
+    expect(result.spawnError).toContain('ENOENT');
+  });
+});

@@ -1,0 +1,127 @@
+// The one place that runs processes: spawning in its own process group, streaming merged output
+// through the redactor, timeouts, cancellation, and killing the whole tree (TERM, then KILL).
+import { spawn } from 'node:child_process';
+import type { Redactor } from '@openviber/shared';
+
+export interface ProcessSpec {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Kills the tree after this long; 0 or undefined means no limit. */
+  timeoutMs?: number;
+  /** Time between TERM and KILL. */
+  graceMs?: number;
+  /** Aborting kills the tree. */
+  signal?: AbortSignal;
+  /** Every string that leaves the runner passes through it. */
+  redactor: Redactor;
+  /** Redacted output (stdout and stderr merged), as it arrives. */
+  onOutput?: (text: string) => void;
+  /** Text written to the process's stdin, then closed. */
+  input?: string;
+  /** Also keep stdout apart (for commands whose output is parsed, such as git rev-parse). */
+  captureStdout?: boolean;
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** Failed to start at all (ENOENT, EACCES…); redacted. */
+  spawnError: string;
+  /** The last few KB of redacted output, for error messages. */
+  tail: string;
+  /** stdout alone, redacted (only when `captureStdout` is set). */
+  stdout: string;
+}
+
+const TAIL_CHARS = 4_000;
+export const DEFAULT_GRACE_MS = 3_000;
+
+/** Runs a process to completion; never throws for the process's own failures. */
+export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
+  return new Promise((resolveRun) => {
+    let tail = '';
+    const emit = (text: string) => {
+      if (!text) return;
+      tail = (tail + text).slice(-TAIL_CHARS);
+      spec.onOutput?.(text);
+    };
+    const decoder = new TextDecoder();
+    const result: ProcessResult = { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: '', tail: '', stdout: '' };
+    let stdout = '';
+
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true, // its own process group, so the whole tree can be signalled
+      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (spec.input !== undefined) child.stdin?.end(spec.input);
+    const onData = (chunk: Buffer) => emit(spec.redactor.push(decoder.decode(chunk, { stream: true })));
+    child.stdout?.on('data', onData);
+    if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', onData);
+
+    let killTimer: NodeJS.Timeout | undefined;
+    const killTree = () => {
+      signalGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), spec.graceMs ?? DEFAULT_GRACE_MS);
+    };
+    const timeout = spec.timeoutMs
+      ? setTimeout(() => {
+          result.timedOut = true;
+          killTree();
+        }, spec.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      result.cancelled = true;
+      killTree();
+    };
+    if (spec.signal?.aborted) onAbort();
+    else spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      clearTimeout(killTimer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      emit(spec.redactor.push(decoder.decode()));
+      emit(spec.redactor.end());
+      resolveRun({ ...result, spawnError: spec.redactor.redact(result.spawnError), tail, stdout: spec.redactor.redact(stdout) });
+    };
+    child.on('error', (error) => {
+      result.spawnError = error.message;
+      finish();
+    });
+    child.on('exit', (code, signal) => {
+      result.exitCode = code;
+      result.signal = signal;
+      // Whatever the main process left running in its group goes with it; this also closes the pipes.
+      signalGroup(child.pid, 'SIGKILL');
+    });
+    child.on('close', finish);
+  });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** A human summary of how a process ended, for errors. */
+export function describeEnd(r: ProcessResult): string {
+  if (r.spawnError) return `could not start: ${r.spawnError}`;
+  if (r.cancelled) return 'was cancelled';
+  if (r.timedOut) return 'timed out';
+  if (r.signal) return `was killed by ${r.signal}`;
+  return `exited with code ${r.exitCode}`;
+}

@@ -1,0 +1,42 @@
+// Brings a clone binding's checkout to the branch's latest revision: clone when missing (or when the
+// repo URL changed), otherwise fetch and fast-forward.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Redactor } from '@openviber/shared';
+import { runGit } from './git-executor.ts';
+import { assertRepoUrl, cloneTask, fastForwardTask, fetchTask, headRevisionTask, remoteUrlTask } from './git-tasks.ts';
+import { isInside } from './working-dir.ts';
+import { ViberError } from './viber-error.ts';
+
+export interface SyncSourceInput {
+  root: string;
+  dir: string;
+  url: string;
+  branch: string;
+  token?: string;
+  redactor: Redactor;
+  log: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Clones or updates `dir` from `url`; returns the checked-out revision. */
+export async function syncSource(input: SyncSourceInput): Promise<string> {
+  assertRepoUrl(input.url);
+  if (!isInside(input.root, input.dir)) throw new ViberError('path_refused', 'the checkout would be outside the workspace root');
+  const git = { token: input.token, redactor: input.redactor, onOutput: input.log, signal: input.signal };
+  if (existsSync(join(input.dir, '.git'))) {
+    const current = await runGit(remoteUrlTask(), { ...git, cwd: input.dir }).catch(() => '');
+    if (current === input.url) {
+      input.log(`$ git fetch origin ${input.branch}\n`);
+      await runGit(fetchTask(input.branch), { ...git, cwd: input.dir });
+      await runGit(fastForwardTask(), { ...git, cwd: input.dir });
+      return runGit(headRevisionTask(), { ...git, cwd: input.dir });
+    }
+    input.log('the repository URL changed; cloning afresh\n');
+  }
+  rmSync(input.dir, { recursive: true, force: true });
+  mkdirSync(dirname(input.dir), { recursive: true });
+  input.log(`$ git clone ${input.branch ? `--branch ${input.branch} ` : ''}-- ${input.url}\n`);
+  await runGit(cloneTask(input.url, input.dir, input.branch), { ...git, cwd: dirname(input.dir) });
+  return runGit(headRevisionTask(), { ...git, cwd: input.dir });
+}
