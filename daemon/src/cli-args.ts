@@ -18,7 +18,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
     return values as Record<string, string | boolean | undefined>;
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new ViberError('bad_flag', `viber ${spec.name}: ${detail}\nRun \`viber ${spec.name} --help\` for usage.`, { cause });
+    throw new ViberError('bad_flag', `${detail}\nRun \`viber ${spec.name} --help\` for usage.`, { cause });
   }
 }
 

@@ -37,7 +37,7 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
   if (!response.ok) {
     const error = body?.error as { code?: string; message?: string } | undefined;
     const reason = error?.message ?? `HTTP ${response.status}`;
-    throw new ViberError('onboard_refused', `the server refused the onboarding token (${error?.code ?? response.status}): ${reason}. Ask the app for a new onboarding command.`);
+    throw new ViberError('onboard_refused', `the server refused the onboarding token (${error?.code ?? response.status}): ${reason}`);
   }
   const { viberId, userId, authToken } = (body ?? {}) as Record<string, unknown>;
   if (typeof viberId !== 'string' || typeof userId !== 'string' || typeof authToken !== 'string') {

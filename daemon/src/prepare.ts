@@ -133,6 +133,12 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
     observe({ state: ObservedState.ready, step: 'ready', lastPrepareAt: Date.now(), lastError: '' });
     return ObservedState.ready;
   } catch (error) {
+    if (deps.signal?.aborted) {
+      // The daemon is stopping: leave the binding `preparing`, so the next start prepares it again.
+      log.note('interrupted: the Viber is shutting down; the prepare resumes on its next start');
+      log.flush();
+      return ObservedState.preparing;
+    }
     return fail(deps, binding.id, log, redactor, error instanceof StepError ? error.step : step, error);
   }
 }

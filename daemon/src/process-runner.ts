@@ -20,6 +20,8 @@ export interface ProcessSpec {
   onOutput?: (text: string) => void;
   /** Text written to the process's stdin, then closed. */
   input?: string;
+  /** Called with the pid (= process group id) once the process started. */
+  onSpawn?: (pid: number) => void;
   /** Also keep stdout apart (for commands whose output is parsed, such as git rev-parse). */
   captureStdout?: boolean;
 }
@@ -60,6 +62,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (spec.input !== undefined) child.stdin?.end(spec.input);
+    if (child.pid) spec.onSpawn?.(child.pid);
     const onData = (chunk: Buffer) => emit(spec.redactor.push(decoder.decode(chunk, { stream: true })));
     child.stdout?.on('data', onData);
     if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

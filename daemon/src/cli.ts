@@ -1,0 +1,110 @@
+// The `viber` command line: onboard, start, status, each with --help.
+import { keyFingerprint } from '@openviber/shared/crypto';
+import { helpText, parseCommandArgs, type CommandSpec } from './cli-args.ts';
+import { viberHome, readConfig } from './config.ts';
+import { startDaemon } from './daemon.ts';
+import { onboard } from './onboard.ts';
+import { statusReport } from './status.ts';
+import { ViberError, messageOf } from './viber-error.ts';
+
+const ONBOARD: CommandSpec = {
+  name: 'onboard',
+  summary: 'Registers this machine as a Viber with the server, using the one-time token the app shows.',
+  usage: 'viber onboard --server <url> --token <onboarding token> [--name <name>]',
+  options: { server: { type: 'string' }, token: { type: 'string' }, name: { type: 'string' } },
+  optionHelp: ['--server <url>      the server, e.g. http://127.0.0.1:4321', '--token <token>     the onboarding token from the app', '--name <name>       how the app shows this Viber (default: the host name)'],
+};
+const START: CommandSpec = {
+  name: 'start',
+  summary: 'Runs the Viber in the foreground until SIGINT/SIGTERM: prepares environments and runs tasks.',
+  usage: 'viber start',
+  options: {},
+  optionHelp: [],
+};
+const STATUS: CommandSpec = {
+  name: 'status',
+  summary: 'Shows this Viber, the server it belongs to, and what it holds.',
+  usage: 'viber status',
+  options: {},
+  optionHelp: [],
+};
+const COMMANDS = [ONBOARD, START, STATUS];
+
+const USAGE = [
+  'Usage: viber <command> [options]',
+  '',
+  'Commands:',
+  ...COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`),
+  '',
+  `Config and keys live in $VIBER_HOME (default ~/.openviber). Run \`viber <command> --help\` for details.`,
+].join('\n');
+
+const out = (text: string) => process.stdout.write(text + '\n');
+const stamp = (line: string) => out(`${new Date().toISOString()} ${line}`);
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(USAGE);
+    return name ? 0 : 1;
+  }
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (!spec) {
+    process.stderr.write(`viber: unknown command '${name}'\n\n${USAGE}\n`);
+    return 1;
+  }
+  try {
+    const flags = parseCommandArgs(spec, rest);
+    if (flags.help) {
+      out(helpText(spec));
+      return 0;
+    }
+    const home = viberHome();
+    if (spec === ONBOARD) return await runOnboard(home, flags);
+    if (spec === STATUS) {
+      out(await statusReport(home));
+      return 0;
+    }
+    return await runStart(home);
+  } catch (error) {
+    process.stderr.write(`viber ${name}: ${error instanceof ViberError ? error.message : messageOf(error)}\n`);
+    return 1;
+  }
+}
+
+async function runOnboard(home: string, flags: Record<string, string | boolean | undefined>): Promise<number> {
+  for (const flag of ['server', 'token'] as const) {
+    if (typeof flags[flag] !== 'string' || !flags[flag]) throw new ViberError('bad_flag', `--${flag} is required\nRun \`viber onboard --help\` for usage.`);
+  }
+  const { config, fingerprint } = await onboard({ home, server: flags.server as string, token: flags.token as string, name: flags.name as string | undefined });
+  out(`Onboarded as Viber '${config.name}' (${config.viberId}) on ${config.server}.`);
+  out(`Key fingerprint: ${fingerprint}`);
+  out('Check it against the fingerprint the app shows for this Viber. Then run: viber start');
+  return 0;
+}
+
+async function runStart(home: string): Promise<number> {
+  const config = readConfig(home);
+  stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
+  let stopRequested = false;
+  const signalled = new Promise<number>((resolve) => {
+    const onSignal = (signal: string) => {
+      stamp(`${signal}: stopping`);
+      stopRequested = true;
+      resolve(0);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
+  const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
+  // A signal while still connecting ends at once: nothing has run yet.
+  const first = await Promise.race([starting, signalled]);
+  if (stopRequested || typeof first === 'number') return 0;
+  const daemon = first;
+  const code = await Promise.race([signalled, daemon.ended]);
+  await daemon.stop();
+  stamp('stopped');
+  return code;
+}

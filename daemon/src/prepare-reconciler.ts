@@ -1,0 +1,82 @@
+// Reconciles desired against observed state for every binding of this Viber ([D1]): prepares a
+// binding when its generation is ahead of what was observed, when a prepare was cut off by a
+// restart, or when a secret it was missing has since been sealed for this Viber.
+import type * as Y from 'yjs';
+import { ObservedState, getEnvironment, listBindings, readObservation, type Binding, type Environment } from '@openviber/shared';
+import { prepareBinding, type PrepareDeps } from './prepare.ts';
+import { messageOf } from './viber-error.ts';
+
+export interface ReconcilerDeps extends Omit<PrepareDeps, 'logDoc' | 'signal'> {
+  workspace: Y.Doc;
+  /** The binding's prepare log document, synced. */
+  openLogDoc: (bindingId: string) => Promise<Y.Doc>;
+  log: (line: string) => void;
+}
+
+/** Which secrets are sealed for `viberId`: a change is worth retrying a prepare that missed one. */
+const sealedSignature = (env: Environment, viberId: string) =>
+  Object.entries(env.secrets)
+    .map(([k, s]) => `${k}:${(s.sealed as Record<string, string>)[viberId] ? 1 : 0}`)
+    .sort()
+    .join(',');
+
+export class PrepareReconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #triedWithSecrets = new Map<string, string>();
+  readonly #abort = new AbortController();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts a prepare for every binding of this Viber that needs one. */
+  reconcile(): void {
+    if (this.#abort.signal.aborted) return;
+    for (const binding of listBindings(this.#deps.workspace, { viberId: this.#deps.viberId })) {
+      if (this.#running.has(binding.id)) continue;
+      const env = getEnvironment(this.#deps.workspace, binding.environmentId);
+      if (env && this.#needsPrepare(binding, env)) this.#start(binding, env);
+    }
+  }
+
+  /** Resolves once no prepare of this binding is running or due. */
+  async settled(bindingId: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const running = this.#running.get(bindingId);
+      if (!running) return;
+      await running;
+    }
+  }
+
+  stop(): void {
+    this.#abort.abort();
+  }
+
+  #needsPrepare(binding: Binding, env: Environment): boolean {
+    const observed = readObservation(this.#deps.viberDoc, binding.id);
+    if (!observed || observed.observedGeneration < binding.generation) return true;
+    if (observed.state === ObservedState.preparing) return true; // cut off by a restart
+    if (observed.state === ObservedState.error && observed.step === 'secrets') {
+      const signature = sealedSignature(env, this.#deps.viberId);
+      return this.#triedWithSecrets.get(binding.id) !== signature;
+    }
+    return false;
+  }
+
+  #start(binding: Binding, env: Environment): void {
+    this.#triedWithSecrets.set(binding.id, sealedSignature(env, this.#deps.viberId));
+    const run = (async () => {
+      this.#deps.log(`preparing binding ${binding.id} (environment ${env.id}, generation ${binding.generation})`);
+      const logDoc = await this.#deps.openLogDoc(binding.id);
+      const state = await prepareBinding({ ...this.#deps, logDoc, signal: this.#abort.signal }, binding, env);
+      this.#deps.log(`binding ${binding.id}: ${state}`);
+    })()
+      .catch((error: unknown) => this.#deps.log(`binding ${binding.id}: prepare crashed: ${messageOf(error)}`))
+      .finally(() => {
+        this.#running.delete(binding.id);
+        this.reconcile();
+      });
+    this.#running.set(binding.id, run);
+  }
+}

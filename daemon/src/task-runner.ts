@@ -1,0 +1,128 @@
+// Runs one task message in its environment and records it in the run document ([D4]): state,
+// exit code, times, and live output that is redacted, batched and bounded.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type * as Y from 'yjs';
+import {
+  BindingStrategy,
+  RunState,
+  appendRunOutput,
+  getRun,
+  writeRun,
+  writeTaskRunSummary,
+  type Binding,
+  type Environment,
+  type Message,
+  type Observation,
+} from '@openviber/shared';
+import type { KeyPair } from '@openviber/shared/crypto';
+import { batchedWriter } from './batched-writer.ts';
+import type { Capabilities } from './capabilities.ts';
+import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
+import { runGit } from './git-executor.ts';
+import { worktreeAddTask } from './git-tasks.ts';
+import { describeEnd, runProcess } from './process-runner.ts';
+import { forgetRunPid, recordRunPid } from './run-pids.ts';
+import { wrapForPolicy } from './sandbox.ts';
+import { messageCommand } from './task-command.ts';
+import { messageOf, ViberError } from './viber-error.ts';
+import { resolveWorkingDir, worktreeDir } from './working-dir.ts';
+
+export interface TaskRunDeps {
+  viberId: string;
+  keys: KeyPair;
+  root: string;
+  stateDir: string;
+  capabilities: Capabilities;
+  viberDoc: Y.Doc;
+  runDoc: Y.Doc;
+  timeoutMs: number;
+  graceMs?: number;
+}
+
+export interface MessageJob {
+  taskId: string;
+  message: Message;
+  env: Environment;
+  binding: Binding;
+  observation: Observation;
+  /** Aborted with reason 'cancel' or 'shutdown'. */
+  signal: AbortSignal;
+}
+
+/** Runs the message and records its final state, which it also returns. */
+export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<RunState> {
+  const { taskId, message } = job;
+  const record = (fields: Parameters<typeof writeRun>[2]) => {
+    writeRun(deps.runDoc, message.id, fields);
+    if (fields.state) writeTaskRunSummary(deps.viberDoc, taskId, { messageId: message.id, state: fields.state, updatedAt: Date.now() });
+  };
+  record({ state: RunState.started, startedAt: Date.now(), exitCode: null, error: '' });
+  const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys);
+  const redactor = secrets.redactor();
+  let progressed = false;
+  const output = batchedWriter((text) => {
+    appendRunOutput(deps.runDoc, message.id, text);
+    if (!progressed) {
+      progressed = true;
+      record({ state: RunState.progress });
+    }
+  });
+  try {
+    const cwd = await taskDir(deps, job);
+    const env = phaseEnv(job.env, secrets.opened, 'task');
+    const command = wrapForPolicy(
+      messageCommand(message.text, job.env.agentCommand),
+      { network: job.env.networkAccess, containerImage: job.env.containerImage },
+      deps.capabilities,
+      cwd,
+      Object.keys(env),
+      `viber-run-${message.id}`,
+    );
+    const runKey = `${taskId}.${message.id}`;
+    const result = await runProcess({
+      ...command,
+      cwd,
+      env: { ...process.env, ...env },
+      redactor,
+      onOutput: output.write,
+      onSpawn: (pid) => recordRunPid(deps.stateDir, runKey, pid),
+      timeoutMs: deps.timeoutMs,
+      graceMs: deps.graceMs,
+      signal: job.signal,
+    });
+    forgetRunPid(deps.stateDir, runKey);
+    output.flush();
+    const ended = { exitCode: result.exitCode, endedAt: Date.now() };
+    if (result.cancelled && job.signal.reason === 'shutdown') {
+      record({ ...ended, state: RunState.interrupted, error: 'the Viber shut down while this ran' });
+    } else if (result.cancelled) {
+      record({ ...ended, state: RunState.cancelled, error: 'cancelled' });
+    } else if (result.timedOut) {
+      record({ ...ended, state: RunState.error, error: `timed out after ${Math.round(deps.timeoutMs / 1000)} s; the process tree was stopped` });
+    } else if (result.exitCode === 0) {
+      record({ ...ended, state: RunState.completed });
+    } else {
+      record({ ...ended, state: RunState.error, error: `the command ${describeEnd(result)}` });
+    }
+  } catch (error) {
+    output.flush();
+    record({ state: RunState.error, endedAt: Date.now(), error: redactor.redact(messageOf(error)) });
+  }
+  return getRun(deps.runDoc, message.id)?.state ?? RunState.error;
+}
+
+/** The binding's working dir, or (no persisted volume) the task's own git worktree of it. */
+async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<string> {
+  const base = job.observation.resolvedWorkingDir;
+  if (!base || !existsSync(base)) throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
+  if (job.env.persistVolume) return base;
+  const tree = worktreeDir(deps.root, job.taskId);
+  if (!existsSync(tree)) {
+    mkdirSync(dirname(tree), { recursive: true });
+    await runGit(worktreeAddTask(tree), { cwd: base }).catch((cause: unknown) => {
+      throw new ViberError('worktree_failed', `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`, { cause });
+    });
+  }
+  return resolveWorkingDir(deps.root, tree, job.env.workingDir, BindingStrategy.clone);
+}
