@@ -1,0 +1,77 @@
+// Sign up or sign in; the session is then cached so the app opens offline.
+import { useSignal } from '@preact/signals';
+import { credentialsSchema, validate } from '@openviber/shared';
+import { ApiRequestError } from '../api/http.ts';
+import type { SessionModel } from '../models/session-model.ts';
+
+export function AuthScreen({ session }: { session: SessionModel }) {
+  const mode = useSignal<'signup' | 'login'>('signup');
+  const username = useSignal('');
+  const password = useSignal('');
+  const errors = useSignal<Record<string, string>>({});
+  const busy = useSignal(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const parsed = validate(credentialsSchema, { username: username.value, password: password.value });
+    if (!parsed.ok) {
+      errors.value = Object.fromEntries(parsed.error.issues.map((i) => [i.field, `${i.field === 'username' ? 'Username' : 'Password'} ${i.message}`]));
+      return;
+    }
+    errors.value = {};
+    busy.value = true;
+    try {
+      await (mode.value === 'signup' ? session.signup : session.login)(username.value, password.value);
+    } catch (error) {
+      const message = error instanceof ApiRequestError ? error.message : 'Something went wrong. Try again.';
+      errors.value = error instanceof ApiRequestError && error.field ? { [error.field]: message } : { form: message };
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const isSignup = mode.value === 'signup';
+  return (
+    <div class="center">
+      <div class="auth">
+        <div class="brand" style="justify-content:center;margin-bottom:18px;font-size:18px">
+          <img src="/favicon.svg" alt="" width={28} height={28} /> OpenViber
+        </div>
+        <form class="card" onSubmit={submit} noValidate>
+          <h1 style="margin-bottom:4px">{isSignup ? 'Create your account' : 'Welcome back'}</h1>
+          <p class="hint" style="margin:0 0 18px">
+            Environments and tasks on your own machines. Secrets are encrypted in your browser.
+          </p>
+          {session.expired.value && <div class="callout warn">Your session ended. Sign in again to keep syncing.</div>}
+          <div class={`field ${errors.value.username ? 'invalid' : ''}`}>
+            <label for="username">Username</label>
+            <input id="username" name="username" autoComplete="username" value={username.value} onInput={(e) => (username.value = e.currentTarget.value)} />
+            {errors.value.username && <span class="field-error">{errors.value.username}</span>}
+          </div>
+          <div class={`field ${errors.value.password ? 'invalid' : ''}`}>
+            <label for="password">Password</label>
+            <input
+              id="password"
+              name="password"
+              type="password"
+              autoComplete={isSignup ? 'new-password' : 'current-password'}
+              value={password.value}
+              onInput={(e) => (password.value = e.currentTarget.value)}
+            />
+            {errors.value.password ? <span class="field-error">{errors.value.password}</span> : isSignup && <span class="hint">At least 8 characters.</span>}
+          </div>
+          {errors.value.form && <div class="callout err">{errors.value.form}</div>}
+          <button class="btn primary block" type="submit" disabled={busy.value}>
+            {busy.value ? 'Please wait…' : isSignup ? 'Create account' : 'Sign in'}
+          </button>
+          <p class="hint" style="text-align:center;margin:14px 0 0">
+            {isSignup ? 'Already have an account? ' : 'New here? '}
+            <a href="#" onClick={(e) => { e.preventDefault(); mode.value = isSignup ? 'login' : 'signup'; errors.value = {}; }}>
+              {isSignup ? 'Sign in' : 'Create an account'}
+            </a>
+          </p>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+// The app frame: sidebar and main view side by side; on a phone, the sidebar is the home screen and views open over it.
+import { useApp } from '../app-context.ts';
+import { EnvironmentEditor } from './EnvironmentEditor.tsx';
+import { EnvironmentSheet } from './EnvironmentSheet.tsx';
+import { HomeView } from './HomeView.tsx';
+import { MappingsView } from './MappingsView.tsx';
+import { Sidebar } from './Sidebar.tsx';
+import { SyncIndicator } from './SyncIndicator.tsx';
+import { TaskView } from './TaskView.tsx';
+import { VibersView } from './VibersView.tsx';
+
+export function Shell() {
+  const app = useApp();
+  const route = app.router.route.value;
+  if (!app.workspace.ready.value) {
+    return (
+      <div class="center">
+        <div style="width:220px;text-align:center" class="hint">
+          <div class="progress" style="margin-bottom:10px" />
+          Opening your workspace…
+        </div>
+      </div>
+    );
+  }
+  let view;
+  switch (route.view) {
+    case 'task':
+      view = <TaskView key={route.taskId} taskId={route.taskId} />;
+      break;
+    case 'env-new':
+      view = <EnvironmentEditor key="new" envId={null} />;
+      break;
+    case 'env-edit':
+      view = <EnvironmentEditor key={route.envId} envId={route.envId} />;
+      break;
+    case 'mappings':
+      view = <MappingsView key={route.envId} envId={route.envId} />;
+      break;
+    case 'vibers':
+      view = <VibersView />;
+      break;
+    default:
+      view = <HomeView />;
+  }
+  return (
+    <div class={`shell ${route.view === 'home' ? '' : 'show-main'}`}>
+      <Sidebar />
+      <main class="main">
+        <div class="topbar">
+          <button class="btn ghost small" onClick={() => app.router.go({ view: 'home' })} aria-label="Back to tasks">
+            ← Tasks
+          </button>
+          <span class="grow" />
+          <SyncIndicator />
+        </div>
+        {view}
+      </main>
+      {app.ui.sheetOpen.value && <EnvironmentSheet />}
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+// Environment first: switcher with its status and New Task on top, then the tasks, then environments, then health.
+import { useApp } from '../app-context.ts';
+import { startNewTask } from '../models/new-task.ts';
+import { EnvSwitcher } from './EnvSwitcher.tsx';
+import { EnvironmentList } from './EnvironmentList.tsx';
+import { SidebarFooter } from './SidebarFooter.tsx';
+import { SyncIndicator } from './SyncIndicator.tsx';
+import { TaskList } from './TaskList.tsx';
+
+export function Sidebar() {
+  const app = useApp();
+  return (
+    <aside class="sidebar">
+      <div class="sidebar-top">
+        <div class="row">
+          <div class="brand grow">
+            <img src="/favicon.svg" alt="" /> OpenViber
+          </div>
+          <SyncIndicator />
+        </div>
+        <EnvSwitcher />
+        <button class="btn primary block" onClick={() => startNewTask(app)} data-testid="new-task">
+          + New Task
+        </button>
+        <input
+          type="search"
+          placeholder="Search tasks"
+          aria-label="Search tasks"
+          value={app.ui.search.value}
+          onInput={(e) => (app.ui.search.value = e.currentTarget.value)}
+        />
+      </div>
+      <div class="sidebar-scroll">
+        <TaskList />
+        <div class="env-section">
+          <EnvironmentList />
+        </div>
+        <div class="phone-only" style="padding:12px 4px 0">
+          <button class="btn block" onClick={() => (app.ui.sheetOpen.value = true)}>
+            Environments & mappings
+          </button>
+        </div>
+      </div>
+      <SidebarFooter />
+    </aside>
+  );
+}

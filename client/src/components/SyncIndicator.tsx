@@ -1,0 +1,32 @@
+// The honest sync state: offline, connecting, syncing (with the count of unsent changes), or all saved on the server.
+import { useApp } from '../app-context.ts';
+
+export function SyncIndicator() {
+  const { store } = useApp();
+  const state = store.state.value;
+  const unsynced = store.unsynced.value;
+  const local = store.pendingLocal.value;
+  const label =
+    state === 'offline'
+      ? unsynced > 0
+        ? `Offline · ${unsynced} change${unsynced === 1 ? '' : 's'} to sync`
+        : 'Offline · saved on this device'
+      : state === 'connecting'
+        ? 'Connecting…'
+        : state === 'syncing'
+          ? unsynced > 0
+            ? `Syncing ${unsynced} change${unsynced === 1 ? '' : 's'}…`
+            : 'Syncing…'
+          : 'All changes saved';
+  const title =
+    state === 'saved'
+      ? 'Every change is stored on the server.'
+      : state === 'offline'
+        ? 'Changes are kept on this device and sync when the connection returns.'
+        : 'Changes are being sent to the server.';
+  return (
+    <span class={`pill ${state}${state === 'syncing' || state === 'connecting' ? ' spin' : ''}`} data-testid="sync-indicator" data-state={state} title={title + (local ? ` (${local} still being written locally)` : '')}>
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,42 @@
+// Everything a signed-in session needs, created once per session and disposed on sign-out.
+import { SYNC_PATH } from '@openviber/shared/protocol';
+import { createDocStore } from '../sync/doc-store.ts';
+import type { Session, SessionModel } from './session-model.ts';
+import { createVibersModel } from './vibers-model.ts';
+import { createWorkspaceModel } from './workspace-model.ts';
+import { startResealCopier } from './reseal-model.ts';
+import { createUiModel } from './ui-model.ts';
+import type { Router } from './router.ts';
+
+export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
+  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SYNC_PATH}`;
+  const store = createDocStore({
+    url: wsUrl,
+    token: session.token,
+    onAuthFailed: () => sessionModel.markExpired(),
+  });
+  const userId = session.user.id;
+  const workspace = createWorkspaceModel(store, userId);
+  const vibers = createVibersModel(store, userId, workspace.vibers);
+  const stopReseal = startResealCopier(workspace, vibers.views);
+  const ui = createUiModel(userId, workspace.environments);
+  return {
+    session,
+    sessionModel,
+    router,
+    store,
+    workspace,
+    vibers,
+    ui,
+    userId,
+    dispose() {
+      stopReseal();
+      ui.dispose();
+      vibers.dispose();
+      workspace.dispose();
+      store.destroy();
+    },
+  };
+}
+
+export type AppModel = ReturnType<typeof createAppModel>;

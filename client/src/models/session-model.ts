@@ -1,0 +1,58 @@
+// The signed-in user: token and user cached in localStorage, so a reload with the network off still opens the app.
+import { signal } from '@preact/signals';
+import { api } from '../api/http.ts';
+import type { AuthResponse, SessionUser } from '../api/types.ts';
+
+const KEY = 'openviber.session';
+
+export interface Session {
+  token: string;
+  user: SessionUser;
+}
+
+function load(): Session | null {
+  try {
+    const raw = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Session | null;
+    return raw && typeof raw.token === 'string' && typeof raw.user?.id === 'string' ? raw : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the session model; `session` is null while signed out. */
+export function createSessionModel() {
+  const session = signal<Session | null>(load());
+  /** Set when the server refused the cached token (expired or revoked): the user must sign in again. */
+  const expired = signal(false);
+
+  const store = (value: Session | null) => {
+    if (value) localStorage.setItem(KEY, JSON.stringify(value));
+    else localStorage.removeItem(KEY);
+    session.value = value;
+  };
+
+  async function authenticate(kind: 'signup' | 'login', username: string, password: string): Promise<void> {
+    const res = await api<AuthResponse>(`/auth/${kind}`, { body: { username, password } });
+    expired.value = false;
+    store({ token: res.token, user: res.user });
+  }
+
+  async function logout(): Promise<void> {
+    const current = session.value;
+    store(null);
+    if (current) await api('/auth/logout', { method: 'POST', token: current.token }).catch(() => undefined);
+  }
+
+  return {
+    session,
+    expired,
+    signup: (u: string, p: string) => authenticate('signup', u, p),
+    login: (u: string, p: string) => authenticate('login', u, p),
+    logout,
+    markExpired: () => {
+      expired.value = true;
+    },
+  };
+}
+
+export type SessionModel = ReturnType<typeof createSessionModel>;

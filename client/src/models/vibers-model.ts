@@ -1,0 +1,131 @@
+// Each registered Viber's own document (read-only for the app): health, observations, re-seals, run summaries, online state.
+import { computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import {
+  listObservations,
+  listReseals,
+  readHealth,
+  readTaskRunSummary,
+  viberDocName,
+  type Observation,
+  type Reseal,
+  type TaskRunSummary,
+  type ViberHealth,
+  type ViberRecord,
+} from '@openviber/shared';
+import type { DocStore, OpenDoc } from '../sync/doc-store.ts';
+import { docVersion } from './doc-version.ts';
+
+export interface ViberView {
+  record: ViberRecord;
+  /** Its daemon holds a connection right now ([S7]: awareness `{ viber: { online: true } }`). */
+  online: boolean;
+  health: ViberHealth | null;
+  observations: Map<string, Observation>;
+  reseals: Reseal[];
+  doc: OpenDoc['doc'];
+}
+
+interface Opened {
+  handle: OpenDoc;
+  version: ReadonlySignal<number>;
+  online: Signal<boolean>;
+  stop: () => void;
+}
+
+/** Keeps one open document per registered Viber, following the registry. */
+export function createVibersModel(store: DocStore, userId: string, registry: ReadonlySignal<ViberRecord[]>) {
+  const opened = signal(new Map<string, Opened>());
+
+  function openViber(id: string): Opened {
+    const handle = store.open(viberDocName(userId, id));
+    const [version, stopVersion] = docVersion(handle.doc);
+    const online = signal(false);
+    const awareness = handle.provider.awareness;
+    const readOnline = () => {
+      if (!awareness) return;
+      let on = false;
+      awareness.getStates().forEach((state, clientId) => {
+        const v = (state as { viber?: { online?: unknown } }).viber;
+        if (clientId !== awareness.clientID && v?.online === true) on = true;
+      });
+      online.value = on;
+    };
+    awareness?.on('change', readOnline);
+    // Awareness of a disconnected socket is stale: the Viber is not known to be online.
+    const onStatus = ({ status }: { status: string }) => {
+      if (status !== 'connected') online.value = false;
+      else readOnline();
+    };
+    handle.provider.on('status', onStatus);
+    return {
+      handle,
+      version,
+      online,
+      stop: () => {
+        awareness?.off('change', readOnline);
+        handle.provider.off('status', onStatus);
+        stopVersion();
+        handle.release();
+      },
+    };
+  }
+
+  const stopFollow = effect(() => {
+    const ids = new Set<string>(registry.value.map((v) => v.id));
+    const current = opened.peek();
+    let changed = false;
+    const next = new Map(current);
+    for (const id of ids) {
+      if (!next.has(id)) {
+        next.set(id, openViber(id));
+        changed = true;
+      }
+    }
+    for (const [id, o] of current) {
+      if (!ids.has(id)) {
+        o.stop();
+        next.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) opened.value = next;
+  });
+
+  const views = computed(() => {
+    const out = new Map<string, ViberView>();
+    for (const record of registry.value) {
+      const o = opened.value.get(record.id);
+      if (!o) continue;
+      void o.version.value;
+      out.set(record.id, {
+        record,
+        online: o.online.value,
+        health: readHealth(o.handle.doc),
+        observations: listObservations(o.handle.doc),
+        reseals: listReseals(o.handle.doc),
+        doc: o.handle.doc,
+      });
+    }
+    return out;
+  });
+
+  /** The latest run state of a task on its Viber, for task rows. */
+  function taskRun(viberId: string, taskId: string): TaskRunSummary | undefined {
+    const o = opened.value.get(viberId);
+    if (!o) return undefined;
+    void o.version.value;
+    return readTaskRunSummary(o.handle.doc, taskId);
+  }
+
+  return {
+    views,
+    taskRun,
+    dispose() {
+      stopFollow();
+      for (const o of opened.peek().values()) o.stop();
+      opened.value = new Map();
+    },
+  };
+}
+
+export type VibersModel = ReturnType<typeof createVibersModel>;
