@@ -1,10 +1,7 @@
 // The `viber` command line: onboard, start, status, each with --help.
-import { keyFingerprint } from '@openviber/shared/crypto';
+// Commands load their modules on demand, so `--help` and flag errors answer fast.
 import { helpText, parseCommandArgs, type CommandSpec } from './cli-args.ts';
-import { viberHome, readConfig } from './config.ts';
-import { startDaemon } from './daemon.ts';
-import { onboard } from './onboard.ts';
-import { statusReport } from './status.ts';
+import { viberHome } from './config.ts';
 import { ViberError, messageOf } from './viber-error.ts';
 
 const ONBOARD: CommandSpec = {
@@ -63,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     const home = viberHome();
     if (spec === ONBOARD) return await runOnboard(home, flags);
     if (spec === STATUS) {
+      const { statusReport } = await import('./status.ts');
       out(await statusReport(home));
       return 0;
     }
@@ -77,6 +75,7 @@ async function runOnboard(home: string, flags: Record<string, string | boolean |
   for (const flag of ['server', 'token'] as const) {
     if (typeof flags[flag] !== 'string' || !flags[flag]) throw new ViberError('bad_flag', `--${flag} is required\nRun \`viber onboard --help\` for usage.`);
   }
+  const { onboard } = await import('./onboard.ts');
   const { config, fingerprint } = await onboard({ home, server: flags.server as string, token: flags.token as string, name: flags.name as string | undefined });
   out(`Onboarded as Viber '${config.name}' (${config.viberId}) on ${config.server}.`);
   out(`Key fingerprint: ${fingerprint}`);
@@ -85,6 +84,7 @@ async function runOnboard(home: string, flags: Record<string, string | boolean |
 }
 
 async function runStart(home: string): Promise<number> {
+  const [{ readConfig }, { keyFingerprint }, { startDaemon }] = await Promise.all([import('./config.ts'), import('@openviber/shared/crypto'), import('./daemon.ts')]);
   const config = readConfig(home);
   stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
   let stopRequested = false;

@@ -17,7 +17,7 @@ export function forgetRunPid(stateDir: string, runKey: string): void {
 /** Kills the process groups left by a previous daemon; returns how many files it found. */
 export function killOrphanRuns(stateDir: string): number {
   let found = 0;
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir(stateDir));
   } catch {
