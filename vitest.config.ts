@@ -1,15 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
 // One test command for the whole tree: unit tests, integration tests (real servers, real git,
-// real processes) and the browser end-to-end tests under client/e2e.
+// real processes) and the browser end-to-end tests under client/e2e. The e2e project builds the
+// PWA first (globalSetup), so a filter that selects no e2e file never builds it.
 export default defineConfig({
   test: {
-    include: ['{shared,sync-server,daemon,client}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['{shared,sync-server,daemon}/**/*.test.ts', 'client/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['client/e2e/**/*.test.ts'], globalSetup: ['client/e2e/build-app.ts'] },
+      },
+    ],
   },
 });

@@ -21,12 +21,14 @@ describe('[A1] access matrix (design §3)', () => {
   it('the user reads and writes workspace and tasks, only reads Viber documents', () => {
     expect(accessFor(alice, docs.workspace)).toBe(Access.readWrite);
     expect(accessFor(alice, docs.task)).toBe(Access.readWrite);
-    for (const d of [docs.viber, docs.prepareLog, docs.runOutput, docs.otherViber]) expect(accessFor(alice, d)).toBe(Access.readOnly);
+    for (const d of [docs.viber, docs.prepareLog, docs.runOutput, docs.otherViber])
+      expect(accessFor(alice, d)).toBe(Access.readOnly);
   });
   it("the user's Viber reads workspace and tasks, writes only its own documents", () => {
     expect(accessFor(aliceViber, docs.workspace)).toBe(Access.readOnly);
     expect(accessFor(aliceViber, docs.task)).toBe(Access.readOnly);
-    for (const d of [docs.viber, docs.prepareLog, docs.runOutput]) expect(accessFor(aliceViber, d)).toBe(Access.readWrite);
+    for (const d of [docs.viber, docs.prepareLog, docs.runOutput])
+      expect(accessFor(aliceViber, d)).toBe(Access.readWrite);
     expect(accessFor(aliceViber, docs.otherViber)).toBe(Access.refused);
     expect(accessFor(aliceViber, docs.otherViberLog)).toBe(Access.refused);
   });
@@ -37,7 +39,17 @@ describe('[A1] access matrix (design §3)', () => {
     }
   });
   it('unknown or malformed document names are refused', () => {
-    for (const d of ['', 'workspace', 'u/alice', 'u/alice/secrets', 'u/alice/task', 'u/alice/task/t1/x', 'u/../workspace', 'u/alice/viber/v1/other/x', 'u/alice/workspace/']) {
+    for (const d of [
+      '',
+      'workspace',
+      'u/alice',
+      'u/alice/secrets',
+      'u/alice/task',
+      'u/alice/task/t1/x',
+      'u/../workspace',
+      'u/alice/viber/v1/other/x',
+      'u/alice/workspace/',
+    ]) {
       expect(accessFor(alice, d)).toBe(Access.refused);
     }
   });

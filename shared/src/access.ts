@@ -2,7 +2,8 @@
 import { parseDocName } from './doc-names.ts';
 import type { UserId, ViberId } from './ids.ts';
 
-export type Principal = { kind: 'user'; userId: UserId } | { kind: 'viber'; userId: UserId; viberId: ViberId };
+export type Principal =
+  { kind: 'user'; userId: UserId } | { kind: 'viber'; userId: UserId; viberId: ViberId };
 
 export const Access = { readWrite: 'read-write', readOnly: 'read-only', refused: 'refused' } as const;
 export type Access = (typeof Access)[keyof typeof Access];

@@ -19,7 +19,10 @@ export interface KeyPair {
 export async function generateKeyPair(): Promise<KeyPair> {
   await sodium.ready;
   const kp = sodium.crypto_box_keypair();
-  return { publicKey: sodium.to_base64(kp.publicKey, B64()), privateKey: sodium.to_base64(kp.privateKey, B64()) };
+  return {
+    publicKey: sodium.to_base64(kp.publicKey, B64()),
+    privateKey: sodium.to_base64(kp.privateKey, B64()),
+  };
 }
 
 /** Seals `value` so that only the holder of `publicKey`'s private key can open it. */
@@ -39,7 +42,11 @@ export async function openSealed(box: string, keys: KeyPair): Promise<Result<str
     );
     return ok(sodium.to_string(opened));
   } catch (cause) {
-    return err(new ModelError('sealed_box_unopenable', 'the sealed box cannot be opened with this Viber key', { cause }));
+    return err(
+      new ModelError('sealed_box_unopenable', 'the sealed box cannot be opened with this Viber key', {
+        cause,
+      }),
+    );
   }
 }
 

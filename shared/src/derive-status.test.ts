@@ -3,7 +3,14 @@ import { deriveBindingStatus, deriveEnvironmentPill } from './derive-status.ts';
 import type { Observation } from './viber-doc.ts';
 
 const obs = (o: Partial<Observation>): Observation => ({
-  observedGeneration: 1, state: 'ready', step: '', resolvedWorkingDir: '/w', lastPrepareAt: 1, lastError: '', specHash: 'h1', ...o,
+  observedGeneration: 1,
+  state: 'ready',
+  step: '',
+  resolvedWorkingDir: '/w',
+  lastPrepareAt: 1,
+  lastError: '',
+  specHash: 'h1',
+  ...o,
 });
 
 describe('derived status (design §4)', () => {

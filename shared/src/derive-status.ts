@@ -23,6 +23,7 @@ export function deriveBindingStatus(
 export function deriveEnvironmentPill(statuses: readonly BindingStatus[]): EnvironmentPill {
   if (statuses.length === 0) return EnvironmentPill.unmapped;
   if (statuses.includes(BindingStatus.error)) return EnvironmentPill.error;
-  if (statuses.some((s) => s === BindingStatus.preparing || s === BindingStatus.pending)) return EnvironmentPill.preparing;
+  if (statuses.some((s) => s === BindingStatus.preparing || s === BindingStatus.pending))
+    return EnvironmentPill.preparing;
   return EnvironmentPill.ready;
 }

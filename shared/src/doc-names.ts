@@ -10,25 +10,37 @@ export type DocRef =
 
 export const workspaceDocName = (userId: UserId | string) => `u/${userId}/workspace`;
 export const taskDocName = (userId: UserId | string, taskId: TaskId | string) => `u/${userId}/task/${taskId}`;
-export const viberDocName = (userId: UserId | string, viberId: ViberId | string) => `u/${userId}/viber/${viberId}`;
+export const viberDocName = (userId: UserId | string, viberId: ViberId | string) =>
+  `u/${userId}/viber/${viberId}`;
 /** The live log of a binding's latest prepare, written by its Viber. */
-export const prepareLogDocName = (userId: UserId | string, viberId: ViberId | string, bindingId: BindingId | string) =>
-  `u/${userId}/viber/${viberId}/prepare/${bindingId}`;
+export const prepareLogDocName = (
+  userId: UserId | string,
+  viberId: ViberId | string,
+  bindingId: BindingId | string,
+) => `u/${userId}/viber/${viberId}/prepare/${bindingId}`;
 /** The run records and output of one task's messages on one Viber. */
-export const runOutputDocName = (userId: UserId | string, viberId: ViberId | string, taskId: TaskId | string) =>
-  `u/${userId}/viber/${viberId}/run/${taskId}`;
+export const runOutputDocName = (
+  userId: UserId | string,
+  viberId: ViberId | string,
+  taskId: TaskId | string,
+) => `u/${userId}/viber/${viberId}/run/${taskId}`;
 
 /** Parses a document name; null for anything that is not exactly one of the shapes above. */
 export function parseDocName(name: string): DocRef | null {
   if (typeof name !== 'string' || name.length > 300) return null;
   const parts = name.split('/');
-  if (parts[0] !== 'u' || parts.length < 3 || !parts.slice(1).every((p, i) => i % 2 === 1 || ID_PATTERN.test(p))) {
+  if (
+    parts[0] !== 'u' ||
+    parts.length < 3 ||
+    !parts.slice(1).every((p, i) => i % 2 === 1 || ID_PATTERN.test(p))
+  ) {
     return null;
   }
   const userId = parts[1] as UserId;
   const [, , kind, a, sub, b] = parts;
   if (parts.length === 3 && kind === 'workspace') return { kind: 'workspace', userId };
-  if (parts.length === 4 && kind === 'task' && ID_PATTERN.test(a)) return { kind: 'task', userId, taskId: a as TaskId };
+  if (parts.length === 4 && kind === 'task' && ID_PATTERN.test(a))
+    return { kind: 'task', userId, taskId: a as TaskId };
   if (kind !== 'viber' || !ID_PATTERN.test(a ?? '')) return null;
   const viberId = a as ViberId;
   if (parts.length === 4) return { kind: 'viber', userId, viberId };

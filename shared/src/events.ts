@@ -20,11 +20,19 @@ interface Base<T extends ControlEventName> {
 export type EnvironmentPrepareEvent = Base<'environment:prepare'> & { bindingId: string; generation: number };
 export type EnvironmentSyncEvent = Base<'environment:sync'> & { bindingId: string; generation: number };
 export type TaskSubmitEvent = Base<'task:submit'> & { taskId: string; messageId: string };
-export type EnvironmentStatusEvent = Base<'environment:status'> & { bindingId: string; state: string; step: string };
+export type EnvironmentStatusEvent = Base<'environment:status'> & {
+  bindingId: string;
+  state: string;
+  step: string;
+};
 export type EnvironmentLogEvent = Base<'environment:log'> & { bindingId: string; lines: string[] };
 export type TaskStartedEvent = Base<'task:started'> & { taskId: string; messageId: string };
 export type TaskProgressEvent = Base<'task:progress'> & { taskId: string; messageId: string; chars: number };
-export type TaskCompletedEvent = Base<'task:completed'> & { taskId: string; messageId: string; exitCode: number };
+export type TaskCompletedEvent = Base<'task:completed'> & {
+  taskId: string;
+  messageId: string;
+  exitCode: number;
+};
 export type TaskErrorEvent = Base<'task:error'> & { taskId: string; messageId: string; error: string };
 
 export type ControlEventOf =

@@ -47,7 +47,9 @@ export function readPrepareLog(doc: Y.Doc): PrepareLog {
     generation: numberOr(meta.get('generation'), 0),
     step: stringOr(meta.get('step'), ''),
     dropped: numberOr(meta.get('dropped'), 0),
-    lines: prepareLinesArray(doc).toArray().filter((l) => typeof l === 'string'),
+    lines: prepareLinesArray(doc)
+      .toArray()
+      .filter((l) => typeof l === 'string'),
   };
 }
 
@@ -82,7 +84,13 @@ export function readRun(messageId: string, map: YEntity): RunRecord | null {
     endedAt: numberOr(map.get('endedAt'), 0),
     error: stringOr(map.get('error'), ''),
     droppedChars: numberOr(map.get('droppedChars'), 0),
-    output: output instanceof Y.Array ? output.toArray().filter((c) => typeof c === 'string').join('') : '',
+    output:
+      output instanceof Y.Array
+        ? output
+            .toArray()
+            .filter((c) => typeof c === 'string')
+            .join('')
+        : '',
   };
 }
 
@@ -101,7 +109,11 @@ export function getRun(doc: Y.Doc, messageId: string): RunRecord | null {
 }
 
 /** Sets a run's fields (state, exitCode, timestamps, error), creating the record if needed. */
-export function writeRun(doc: Y.Doc, messageId: string, fields: Partial<Omit<RunRecord, 'messageId' | 'output' | 'droppedChars'>>): void {
+export function writeRun(
+  doc: Y.Doc,
+  messageId: string,
+  fields: Partial<Omit<RunRecord, 'messageId' | 'output' | 'droppedChars'>>,
+): void {
   doc.transact(() => {
     const map = childMap(runsMap(doc), messageId);
     if (!(map.get('output') instanceof Y.Array)) map.set('output', new Y.Array<string>());
@@ -110,7 +122,12 @@ export function writeRun(doc: Y.Doc, messageId: string, fields: Partial<Omit<Run
 }
 
 /** Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS. */
-export function appendRunOutput(doc: Y.Doc, messageId: string, text: string, maxChars = MAX_RUN_OUTPUT_CHARS): void {
+export function appendRunOutput(
+  doc: Y.Doc,
+  messageId: string,
+  text: string,
+  maxChars = MAX_RUN_OUTPUT_CHARS,
+): void {
   if (!text) return;
   doc.transact(() => {
     const map = childMap(runsMap(doc), messageId);

@@ -25,10 +25,13 @@ describe('environment schema', () => {
   ])('refuses the repo URL %s, naming repoUrl', (repoUrl) => {
     expect(fieldsOf({ ...base, repoUrl })).toEqual(['repoUrl']);
   });
-  it.each(['https://github.com/a/b.git', 'ssh://git@host:22/a/b.git', 'git@github.com:a/b.git', 'file:///tmp/repo.git', '/srv/repo'])(
-    'accepts the repo URL %s',
-    (repoUrl) => expect(fieldsOf({ ...base, repoUrl })).toEqual([]),
-  );
+  it.each([
+    'https://github.com/a/b.git',
+    'ssh://git@host:22/a/b.git',
+    'git@github.com:a/b.git',
+    'file:///tmp/repo.git',
+    '/srv/repo',
+  ])('accepts the repo URL %s', (repoUrl) => expect(fieldsOf({ ...base, repoUrl })).toEqual([]));
   it('refuses a working directory with .. or an absolute path', () => {
     expect(fieldsOf({ ...base, workingDir: '../x' })).toEqual(['workingDir']);
     expect(fieldsOf({ ...base, workingDir: 'a/../../b' })).toEqual(['workingDir']);
@@ -41,8 +44,12 @@ describe('environment schema', () => {
   });
   it('refuses plaintext secret values in every shape', () => {
     expect(fieldsOf({ ...base, secrets: { TOKEN: 'plain-value-123' } })).toEqual(['secrets.TOKEN']);
-    expect(fieldsOf({ ...base, secrets: { TOKEN: { value: 'plain-value-123' } } })[0]).toMatch(/^secrets\.TOKEN/);
-    expect(fieldsOf({ ...base, secrets: { TOKEN: { sealed: { v1: 'plain-value-123' } } } })).toEqual(['secrets.TOKEN.sealed.v1']);
+    expect(fieldsOf({ ...base, secrets: { TOKEN: { value: 'plain-value-123' } } })[0]).toMatch(
+      /^secrets\.TOKEN/,
+    );
+    expect(fieldsOf({ ...base, secrets: { TOKEN: { sealed: { v1: 'plain-value-123' } } } })).toEqual([
+      'secrets.TOKEN.sealed.v1',
+    ]);
     const sealedLooking = Buffer.alloc(60, 1).toString('base64');
     expect(fieldsOf({ ...base, secrets: { TOKEN: { sealed: { v1: sealedLooking } } } })).toEqual([]);
   });

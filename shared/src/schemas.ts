@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { BindingStrategy, EnvironmentType, SecretScope, SetupMode, TaskStatus, enumValues } from './enums.ts';
 import { ID_PATTERN } from './ids.ts';
 import * as L from './limits.ts';
-import { checkAbsolutePath, checkBranch, checkRelativePath, checkRepoUrl, type Check } from './validate-repo-url.ts';
+import {
+  checkAbsolutePath,
+  checkBranch,
+  checkRelativePath,
+  checkRepoUrl,
+  type Check,
+} from './validate-repo-url.ts';
 
 const fromCheck = (check: (v: string) => Check) => (value: string, ctx: z.RefinementCtx) => {
   const result = check(value);
@@ -13,7 +19,10 @@ const fromCheck = (check: (v: string) => Check) => (value: string, ctx: z.Refine
 export const idSchema = z.string().regex(ID_PATTERN, 'must be an id of 1-64 letters, digits, _ or -');
 export const envKeySchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a variable name: letters, digits and _, not starting with a digit');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+    'must be a variable name: letters, digits and _, not starting with a digit',
+  );
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const repoUrlSchema = z.string().superRefine(fromCheck(checkRepoUrl));
@@ -22,7 +31,10 @@ export const absolutePathSchema = z.string().superRefine(fromCheck(checkAbsolute
 export const relativePathSchema = z.string().superRefine(fromCheck(checkRelativePath));
 export const containerImageSchema = z
   .string()
-  .regex(/^$|^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/, 'must be an image reference such as node:24 or ghcr.io/org/img:tag');
+  .regex(
+    /^$|^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/,
+    'must be an image reference such as node:24 or ghcr.io/org/img:tag',
+  );
 
 /** A libsodium sealed box, base64 (ORIGINAL variant): never a plaintext value. */
 export const sealedBoxSchema = z
@@ -37,16 +49,19 @@ export const publicKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 X25519 public key (32 bytes)');
 
-const plaintextRefusal = 'plaintext secret values are never accepted; send { sealed: { <viberId>: <sealed box> }, scope }';
+const plaintextRefusal =
+  'plaintext secret values are never accepted; send { sealed: { <viberId>: <sealed box> }, scope }';
 
 export const sealedSecretInputSchema = z.preprocess(
   (v) => v,
-  z.custom<unknown>((v) => typeof v !== 'string', { message: plaintextRefusal }).pipe(
-    z.strictObject({
-      sealed: z.record(idSchema, sealedBoxSchema),
-      scope: z.enum(enumValues(SecretScope)).default(SecretScope.runtime),
-    }),
-  ),
+  z
+    .custom<unknown>((v) => typeof v !== 'string', { message: plaintextRefusal })
+    .pipe(
+      z.strictObject({
+        sealed: z.record(idSchema, sealedBoxSchema),
+        scope: z.enum(enumValues(SecretScope)).default(SecretScope.runtime),
+      }),
+    ),
 );
 export type SealedSecretInput = z.infer<typeof sealedSecretInputSchema>;
 
@@ -148,10 +163,18 @@ export const bindingCreateSchema = z
   })
   .superRefine((b, ctx) => {
     if (b.strategy === BindingStrategy.existing && !b.existingPath) {
-      ctx.addIssue({ code: 'custom', path: ['existingPath'], message: "is required with strategy 'existing'" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingPath'],
+        message: "is required with strategy 'existing'",
+      });
     }
     if (b.strategy === BindingStrategy.clone && b.existingPath) {
-      ctx.addIssue({ code: 'custom', path: ['existingPath'], message: "is only allowed with strategy 'existing'" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['existingPath'],
+        message: "is only allowed with strategy 'existing'",
+      });
     }
   });
 export type BindingCreate = z.infer<typeof bindingCreateSchema>;
@@ -170,13 +193,14 @@ export const messageCreateSchema = z.strictObject({
 });
 
 export const credentialsSchema = z.strictObject({
-  username: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, _ . or -'),
+  username: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, _ . or -'),
   password: z.string().min(8, 'must be at least 8 characters').max(200),
 });
 export const onboardSchema = z.strictObject({
   token: z.string().min(1, 'is required').max(200),
-  name: z.string().trim().regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1-64 letters, digits, spaces, . _ or -'),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1-64 letters, digits, spaces, . _ or -'),
   publicKey: publicKeySchema,
 });

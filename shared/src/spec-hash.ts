@@ -4,13 +4,17 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Binding } from './workspace-bindings.ts';
 import type { Environment } from './workspace-environments.ts';
 
-const sortedEntries = <T>(record: Record<string, T>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedEntries = <T>(record: Record<string, T>) =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
  * Hashes the environment fields a prepare uses (not its name, description, task policy or pin),
  * and each secret's key, scope and updatedAt (the ciphertexts differ per Viber, the value does not).
  */
-export function environmentSpecHash(env: Environment, binding?: Pick<Binding, 'strategy' | 'existingPath'>): string {
+export function environmentSpecHash(
+  env: Environment,
+  binding?: Pick<Binding, 'strategy' | 'existingPath'>,
+): string {
   const spec = [
     env.type,
     env.repoUrl,

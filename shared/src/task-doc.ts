@@ -26,7 +26,12 @@ export function listMessages(doc: Y.Doc): Message[] {
     const text = item.get('text');
     if (!isId(id) || typeof text !== 'string' || seen.has(id) || text.length > MAX_MESSAGE_LENGTH) continue;
     seen.add(id);
-    out.push({ id: id as MessageId, text, createdAt: numberOr(item.get('createdAt'), 0), author: stringOr(item.get('author'), '') });
+    out.push({
+      id: id as MessageId,
+      text,
+      createdAt: numberOr(item.get('createdAt'), 0),
+      author: stringOr(item.get('author'), ''),
+    });
   }
   return out;
 }

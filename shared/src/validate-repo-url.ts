@@ -2,7 +2,7 @@
 
 export type Check = { ok: true } | { ok: false; message: string };
 
-const SHELL_META = /[;&|`$<>\\'"(){}*?!\[\]]/;
+const SHELL_META = /[;&|`$<>\\'"(){}*?![\]]/;
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!-)[A-Za-z0-9._~/-]+$/;
 
 /** The transports git may use when it fetches a repo (GIT_ALLOW_PROTOCOL). */
@@ -13,9 +13,11 @@ export function checkRepoUrl(url: string): Check {
   if (url.length === 0) return { ok: false, message: 'is empty' };
   if (url.length > 2_000) return { ok: false, message: 'is longer than 2000 characters' };
   if (url.startsWith('-')) return { ok: false, message: "must not start with '-'" };
-  if (url.includes('::')) return { ok: false, message: "must not contain '::' (git remote helpers are refused)" };
+  if (url.includes('::'))
+    return { ok: false, message: "must not contain '::' (git remote helpers are refused)" };
   // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(url)) return { ok: false, message: 'must not contain spaces or control characters' };
+  if (/[\s\x00-\x1f\x7f]/.test(url))
+    return { ok: false, message: 'must not contain spaces or control characters' };
   if (SHELL_META.test(url)) return { ok: false, message: 'must not contain shell metacharacters' };
   if (url.startsWith('/')) return checkAbsolutePath(url);
   if (SCP_LIKE.test(url)) return { ok: true };
@@ -23,12 +25,18 @@ export function checkRepoUrl(url: string): Check {
   try {
     parsed = new URL(url);
   } catch {
-    return { ok: false, message: 'must be an https://, ssh://, git@host:path or file:// URL, or an absolute path' };
+    return {
+      ok: false,
+      message: 'must be an https://, ssh://, git@host:path or file:// URL, or an absolute path',
+    };
   }
   switch (parsed.protocol) {
     case 'https:':
       if (parsed.username || parsed.password) {
-        return { ok: false, message: 'must not contain credentials; store a token as the secret GIT_TOKEN instead' };
+        return {
+          ok: false,
+          message: 'must not contain credentials; store a token as the secret GIT_TOKEN instead',
+        };
       }
       return parsed.hostname ? { ok: true } : { ok: false, message: 'has no host' };
     case 'ssh:':

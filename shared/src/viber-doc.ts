@@ -123,7 +123,11 @@ export function readTaskRunSummary(doc: Y.Doc, taskId: string): TaskRunSummary |
   if (!(map instanceof Y.Map)) return undefined;
   const state = map.get('state');
   if (typeof state !== 'string' || !Object.values(RunState).includes(state as RunState)) return undefined;
-  return { messageId: stringOr(map.get('messageId'), ''), state: state as RunState, updatedAt: numberOr(map.get('updatedAt'), 0) };
+  return {
+    messageId: stringOr(map.get('messageId'), ''),
+    state: state as RunState,
+    updatedAt: numberOr(map.get('updatedAt'), 0),
+  };
 }
 
 export function writeTaskRunSummary(doc: Y.Doc, taskId: string, summary: TaskRunSummary): void {

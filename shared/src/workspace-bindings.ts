@@ -27,18 +27,26 @@ export function readBinding(id: string, map: YEntity): Binding | null {
     id: id as BindingId,
     environmentId: environmentId as EnvironmentId,
     viberId: viberId as ViberId,
-    strategy: map.get('strategy') === BindingStrategy.existing ? BindingStrategy.existing : BindingStrategy.clone,
+    strategy:
+      map.get('strategy') === BindingStrategy.existing ? BindingStrategy.existing : BindingStrategy.clone,
     existingPath: stringOr(map.get('existingPath'), ''),
     generation: Math.max(0, Math.floor(numberOr(map.get('generation'), 0))),
     createdAt: numberOr(map.get('createdAt'), 0),
   };
 }
 
-export function listBindings(doc: Y.Doc, filter: { environmentId?: string; viberId?: string } = {}): Binding[] {
+export function listBindings(
+  doc: Y.Doc,
+  filter: { environmentId?: string; viberId?: string } = {},
+): Binding[] {
   return entityMaps(bindingsMap(doc))
     .map(([id, map]) => readBinding(id, map))
     .filter((b): b is Binding => b !== null)
-    .filter((b) => (!filter.environmentId || b.environmentId === filter.environmentId) && (!filter.viberId || b.viberId === filter.viberId))
+    .filter(
+      (b) =>
+        (!filter.environmentId || b.environmentId === filter.environmentId) &&
+        (!filter.viberId || b.viberId === filter.viberId),
+    )
     .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
@@ -48,12 +56,25 @@ export function getBinding(doc: Y.Doc, id: string): Binding | null {
 }
 
 /** Creates a binding at generation 1, so its Viber prepares it as soon as it sees it. */
-export function createBinding(doc: Y.Doc, environmentId: string, input: BindingCreate, now = Date.now()): BindingId {
+export function createBinding(
+  doc: Y.Doc,
+  environmentId: string,
+  input: BindingCreate,
+  now = Date.now(),
+): BindingId {
   const id = newId<BindingId>('bnd');
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     bindingsMap(doc).set(id, map);
-    setFields(map, { id, environmentId, viberId: input.viberId, strategy: input.strategy, existingPath: input.existingPath ?? '', generation: 1, createdAt: now });
+    setFields(map, {
+      id,
+      environmentId,
+      viberId: input.viberId,
+      strategy: input.strategy,
+      existingPath: input.existingPath ?? '',
+      generation: 1,
+      createdAt: now,
+    });
   });
   return id;
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { environmentCreateSchema } from './schemas.ts';
 import { validate } from './validate.ts';
-import { createEnvironment, environmentsMap, getEnvironment, patchEnvironment } from './workspace-environments.ts';
+import {
+  createEnvironment,
+  environmentsMap,
+  getEnvironment,
+  patchEnvironment,
+} from './workspace-environments.ts';
 
 const input = () => {
   const r = validate(environmentCreateSchema, { name: 'api', type: 'manual', vars: { A: '1' } });
@@ -25,7 +30,11 @@ describe('environments as nested Y.Maps', () => {
     patchEnvironment(b, id, { setupScript: 'npm ci', vars: { B: '2' } });
     sync(a, b);
     for (const doc of [a, b]) {
-      expect(getEnvironment(doc, id)).toMatchObject({ name: 'renamed on A', setupScript: 'npm ci', vars: { A: '1', B: '2' } });
+      expect(getEnvironment(doc, id)).toMatchObject({
+        name: 'renamed on A',
+        setupScript: 'npm ci',
+        vars: { A: '1', B: '2' },
+      });
     }
   });
 

@@ -22,7 +22,13 @@ export interface StoredSecret {
   sealed: Record<ViberId, string>;
 }
 
-export type EnvironmentFields = { -readonly [K in keyof typeof ENVIRONMENT_DEFAULTS]: (typeof ENVIRONMENT_DEFAULTS)[K] extends boolean ? boolean : (typeof ENVIRONMENT_DEFAULTS)[K] extends string ? string : never } & {
+export type EnvironmentFields = {
+  -readonly [K in keyof typeof ENVIRONMENT_DEFAULTS]: (typeof ENVIRONMENT_DEFAULTS)[K] extends boolean
+    ? boolean
+    : (typeof ENVIRONMENT_DEFAULTS)[K] extends string
+      ? string
+      : never;
+} & {
   name: string;
   type: EnvironmentCreate['type'];
   setupMode: EnvironmentCreate['setupMode'];
@@ -47,7 +53,12 @@ export function readEnvironment(id: string, map: YEntity): Environment {
   const problems: FieldIssue[] = [];
   const fields: Record<string, unknown> = {};
   for (const key of FIELD_NAMES) {
-    const fallback = key === 'name' ? 'Untitled environment' : key === 'type' ? 'manual' : ENVIRONMENT_DEFAULTS[key as keyof typeof ENVIRONMENT_DEFAULTS];
+    const fallback =
+      key === 'name'
+        ? 'Untitled environment'
+        : key === 'type'
+          ? 'manual'
+          : ENVIRONMENT_DEFAULTS[key as keyof typeof ENVIRONMENT_DEFAULTS];
     fields[key] = readField(map, key, environmentFieldSchemas[key] as z.ZodType<unknown>, fallback, problems);
   }
   const vars: Record<string, string> = {};
@@ -190,9 +201,11 @@ export function environmentView(env: Environment) {
   return {
     ...rest,
     secrets: Object.fromEntries(
-      Object.entries(secrets).map(([key, s]) => [key, { scope: s.scope, updatedAt: s.updatedAt, sealedFor: Object.keys(s.sealed) }]),
+      Object.entries(secrets).map(([key, s]) => [
+        key,
+        { scope: s.scope, updatedAt: s.updatedAt, sealedFor: Object.keys(s.sealed) },
+      ]),
     ),
     ...(problems.length ? { problems } : {}),
   };
 }
-

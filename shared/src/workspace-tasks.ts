@@ -40,7 +40,11 @@ export function listTasks(doc: Y.Doc, filter: { environmentId?: string; viberId?
   return entityMaps(tasksMap(doc))
     .map(([id, map]) => readTask(id, map))
     .filter((t): t is Task => t !== null)
-    .filter((t) => (!filter.environmentId || t.environmentId === filter.environmentId) && (!filter.viberId || t.viberId === filter.viberId))
+    .filter(
+      (t) =>
+        (!filter.environmentId || t.environmentId === filter.environmentId) &&
+        (!filter.viberId || t.viberId === filter.viberId),
+    )
     .sort((a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
 }
 
@@ -63,7 +67,12 @@ export function createTask(
   return id;
 }
 
-export function patchTask(doc: Y.Doc, id: string, patch: { title?: string; status?: TaskStatus }, now = Date.now()): boolean {
+export function patchTask(
+  doc: Y.Doc,
+  id: string,
+  patch: { title?: string; status?: TaskStatus },
+  now = Date.now(),
+): boolean {
   const map = tasksMap(doc).get(id);
   if (!(map instanceof Y.Map)) return false;
   doc.transact(() => setFields(map as YEntity, { ...patch, updatedAt: now }));

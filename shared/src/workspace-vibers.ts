@@ -40,7 +40,10 @@ export function getViber(doc: Y.Doc, id: string): ViberRecord | null {
   return map instanceof Y.Map ? readViber(id, map as YEntity) : null;
 }
 
-export function upsertViber(doc: Y.Doc, viber: Omit<ViberRecord, 'lastSeenAt'> & { lastSeenAt?: number }): void {
+export function upsertViber(
+  doc: Y.Doc,
+  viber: Omit<ViberRecord, 'lastSeenAt'> & { lastSeenAt?: number },
+): void {
   doc.transact(() => {
     let map = vibersMap(doc).get(viber.id);
     if (!(map instanceof Y.Map)) {

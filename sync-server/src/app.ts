@@ -36,17 +36,27 @@ export function createApp({ config, storage, extensions, log = (m) => console.er
     async onRequest({ request, response }) {
       await handle(request, response);
       // Tells Hocuspocus the request was answered, so its default handler does not run.
-      throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+      throw null;
     },
   });
 
   const publicUrl = (req: IncomingMessage) => {
     if (config.publicUrl) return config.publicUrl;
     const host = req.headers.host;
-    return host && /^[A-Za-z0-9.:\-[\]]+$/.test(host) ? `http://${host}` : `http://${config.host}:${config.port}`;
+    return host && /^[A-Za-z0-9.:\-[\]]+$/.test(host)
+      ? `http://${host}`
+      : `http://${config.host}:${config.port}`;
   };
-  const services: Services = { storage, auth, docs: sync.gateway, presence: sync.presence, closeConnections: sync.closeConnections, publicUrl };
-  for (const routes of [authRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes]) routes(router, services);
+  const services: Services = {
+    storage,
+    auth,
+    docs: sync.gateway,
+    presence: sync.presence,
+    closeConnections: sync.closeConnections,
+    publicUrl,
+  };
+  for (const routes of [authRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes])
+    routes(router, services);
   handle = createRequestHandler(router, serveStatic, log);
 
   return {

@@ -21,14 +21,18 @@ export class ConfigError extends Error {
 
 export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig {
   const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number (0-65535), got '${env.PORT}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be a port number (0-65535), got '${env.PORT}'`);
   const host = env.HOST || DEFAULT_HOST;
-  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST must be a host name or address, got '${host}'`);
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host))
+    throw new ConfigError(`HOST must be a host name or address, got '${host}'`);
   for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
     const value = env[name];
-    if (value && !/^(postgres(ql)?|rediss?):\/\//.test(value)) throw new ConfigError(`${name} must be a postgres:// or redis:// URL`);
+    if (value && !/^(postgres(ql)?|rediss?):\/\//.test(value))
+      throw new ConfigError(`${name} must be a postgres:// or redis:// URL`);
   }
-  if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL)) throw new ConfigError('PUBLIC_URL must be an http(s) URL');
+  if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL))
+    throw new ConfigError('PUBLIC_URL must be an http(s) URL');
   const logLevel = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'silent' ? env.LOG_LEVEL : 'info';
   return {
     port,

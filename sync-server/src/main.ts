@@ -15,7 +15,9 @@ async function main() {
   const app = createApp({ config, storage, extensions: await createExtensions(config) });
   const port = await app.listen();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(`openviber sync-server listening on http://${host}:${port} (storage: ${storage.kind}, data: ${config.databaseUrl ? 'postgres' : config.dataDir})`);
+  console.log(
+    `openviber sync-server listening on http://${host}:${port} (storage: ${storage.kind}, data: ${config.databaseUrl ? 'postgres' : config.dataDir})`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -5,7 +5,11 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 
 /** Polls `check` until it returns a truthy value (returned) or the timeout passes (throws `what`). */
-export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what = 'condition',
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -15,7 +19,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition'
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -27,14 +32,24 @@ export interface ApiResponse<T = any> {
 }
 
 /** Calls the HTTP API; `body` may be a string to send raw bytes. */
-export async function api<T = any>(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<ApiResponse<T>> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: {
       'content-type': 'application/json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await res.text();
   let body: unknown = text;
@@ -49,7 +64,9 @@ export async function api<T = any>(baseUrl: string, method: string, path: string
 let userCounter = 0;
 /** Signs a new user up; returns the token and user id. */
 export async function signup(baseUrl: string, username = `user${process.pid}x${++userCounter}`) {
-  const res = await api(baseUrl, 'POST', '/api/auth/signup', { body: { username, password: 'correct horse battery' } });
+  const res = await api(baseUrl, 'POST', '/api/auth/signup', {
+    body: { username, password: 'correct horse battery' },
+  });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { token: res.body.token as string, userId: res.body.user.id as string, username };
 }
@@ -69,7 +86,13 @@ export interface Peer {
 
 /** A real peer of one document over its own websocket. */
 export function connectPeer(wsUrl: string, name: string, token: string, doc = new Y.Doc()): Peer {
-  const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: WebSocket, maxDelay: 500, minDelay: 50, delay: 50 });
+  const socket = new HocuspocusProviderWebsocket({
+    url: wsUrl,
+    WebSocketPolyfill: WebSocket,
+    maxDelay: 500,
+    minDelay: 50,
+    delay: 50,
+  });
   let failure: string | null = null;
   let resolveSynced!: () => void;
   const synced = new Promise<void>((r) => (resolveSynced = r));

@@ -46,7 +46,14 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
     new Promise<void>((resolveStart, reject) => {
       const from = log.length;
       child = spawn(process.execPath, [MAIN], {
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'warn',
+          ...options.env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const onData = (chunk: Buffer) => {
@@ -57,7 +64,9 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`sync server exited with ${code} before listening:\n${log}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`sync server exited with ${code} before listening:\n${log}`)),
+      );
     });
 
   const waitExit = (signal: NodeJS.Signals) =>

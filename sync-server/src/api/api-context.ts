@@ -26,13 +26,18 @@ const bearer = (req: IncomingMessage) => {
 /** The caller, user or Viber; 401 without a valid token. */
 export async function requirePrincipal(services: Services, req: IncomingMessage): Promise<AuthedPrincipal> {
   const principal = await services.auth.principalFor(bearer(req));
-  if (!principal) throw new HttpError('unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)');
+  if (!principal)
+    throw new HttpError('unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)');
   return principal;
 }
 
 /** The calling user; 403 for a Viber token. */
-export async function requireUser(services: Services, req: IncomingMessage): Promise<AuthedPrincipal & { userId: UserId; kind: 'user' }> {
+export async function requireUser(
+  services: Services,
+  req: IncomingMessage,
+): Promise<AuthedPrincipal & { userId: UserId; kind: 'user' }> {
   const principal = await requirePrincipal(services, req);
-  if (principal.kind !== 'user') throw new HttpError('forbidden', 'this route needs a user token, not a Viber token');
+  if (principal.kind !== 'user')
+    throw new HttpError('forbidden', 'this route needs a user token, not a Viber token');
   return principal as AuthedPrincipal & { kind: 'user' };
 }

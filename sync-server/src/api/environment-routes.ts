@@ -24,14 +24,20 @@ import { parseBody } from './parse-body.ts';
 import { bindingViews } from './views.ts';
 
 /** Every ciphertext must be sealed to one of the user's Vibers. */
-async function checkSealedFor(s: Services, userId: string, secrets: Record<string, SealedSecretInput | null> | undefined) {
+async function checkSealedFor(
+  s: Services,
+  userId: string,
+  secrets: Record<string, SealedSecretInput | null> | undefined,
+) {
   if (!secrets) return;
   const vibers = new Set((await s.storage.listVibers(userId)).map((v) => v.viberId));
   for (const [key, secret] of Object.entries(secrets)) {
     for (const viberId of Object.keys(secret?.sealed ?? {})) {
       if (!vibers.has(viberId)) {
         const field = `secrets.${key}.sealed.${viberId}`;
-        throw validationError(`${field}: is not one of your Vibers`, [{ field, message: 'is not one of your Vibers' }]);
+        throw validationError(`${field}: is not one of your Vibers`, [
+          { field, message: 'is not one of your Vibers' },
+        ]);
       }
     }
   }
@@ -42,7 +48,9 @@ export function environmentRoutes(router: Router, s: Services): void {
     const user = await requireUser(s, req);
     const input = await parseBody(environmentCreateSchema, req);
     await checkSealedFor(s, user.userId, input.secrets);
-    const env = await s.docs.write(workspaceDocName(user.userId), (doc) => getEnvironment(doc, createEnvironment(doc, input))!);
+    const env = await s.docs.write(workspaceDocName(user.userId), (doc) =>
+      getEnvironment(doc, createEnvironment(doc, input))!,
+    );
     return withStatus(201, environmentView(env));
   });
 
@@ -76,7 +84,9 @@ export function environmentRoutes(router: Router, s: Services): void {
 
   router.on('DELETE', '/api/environments/:id', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const found = await s.docs.write(workspaceDocName(user.userId), (doc) => removeEnvironmentCascade(doc, params.id));
+    const found = await s.docs.write(workspaceDocName(user.userId), (doc) =>
+      removeEnvironmentCascade(doc, params.id),
+    );
     if (!found) throw notFound(`environment '${params.id}'`);
     return { deleted: true };
   });
@@ -86,13 +96,19 @@ export function environmentRoutes(router: Router, s: Services): void {
     const input = await parseBody(bindingCreateSchema, req);
     const vibers = await s.storage.listVibers(user.userId);
     if (!vibers.some((v) => v.viberId === input.viberId)) {
-      throw validationError('viberId: is not one of your Vibers', [{ field: 'viberId', message: 'is not one of your Vibers' }]);
+      throw validationError('viberId: is not one of your Vibers', [
+        { field: 'viberId', message: 'is not one of your Vibers' },
+      ]);
     }
     const { binding, env } = await s.docs.write(workspaceDocName(user.userId), (doc) => {
       const env = getEnvironment(doc, params.id);
       if (!env) throw notFound(`environment '${params.id}'`);
       if (listBindings(doc, { environmentId: params.id, viberId: input.viberId }).length) {
-        throw new HttpError('conflict', `environment '${params.id}' is already bound to Viber '${input.viberId}'`, { field: 'viberId' });
+        throw new HttpError(
+          'conflict',
+          `environment '${params.id}' is already bound to Viber '${input.viberId}'`,
+          { field: 'viberId' },
+        );
       }
       return { binding: getBinding(doc, createBinding(doc, params.id, input))!, env };
     });

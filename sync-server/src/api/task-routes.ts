@@ -39,14 +39,21 @@ export function taskRoutes(router: Router, s: Services): void {
     const input = await parseBody(taskCreateSchema, req);
     const task = await s.docs.write(workspaceDocName(user.userId), (doc) => {
       if (!getEnvironment(doc, input.environmentId)) {
-        throw validationError(`environmentId: no environment '${input.environmentId}'`, [{ field: 'environmentId', message: 'is not an environment of yours' }]);
+        throw validationError(`environmentId: no environment '${input.environmentId}'`, [
+          { field: 'environmentId', message: 'is not an environment of yours' },
+        ]);
       }
       const bound = listBindings(doc, { environmentId: input.environmentId }).map((b) => b.viberId as string);
       if (input.viberId && !bound.includes(input.viberId)) {
-        throw validationError('viberId: is not bound to this environment', [{ field: 'viberId', message: 'is not bound to this environment' }]);
+        throw validationError('viberId: is not bound to this environment', [
+          { field: 'viberId', message: 'is not bound to this environment' },
+        ]);
       }
       const viberId = input.viberId ?? bound[0] ?? '';
-      return getTask(doc, createTask(doc, { environmentId: input.environmentId, title: input.title, viberId }))!;
+      return getTask(
+        doc,
+        createTask(doc, { environmentId: input.environmentId, title: input.title, viberId }),
+      )!;
     });
     return withStatus(201, task);
   });
@@ -91,8 +98,13 @@ export function taskRoutes(router: Router, s: Services): void {
     const task = await findTask(user.userId, params.id);
     const runs = await runsOf(user.userId, task);
     const cancelled = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
-      const open = listMessages(doc).filter((m) => !(runs.get(m.id) && isFinalRunState(runs.get(m.id).state)));
-      requestCancel(doc, open.map((m) => m.id));
+      const open = listMessages(doc).filter(
+        (m) => !(runs.get(m.id) && isFinalRunState(runs.get(m.id).state)),
+      );
+      requestCancel(
+        doc,
+        open.map((m) => m.id),
+      );
       return open.map((m) => m.id);
     });
     return { cancelled };

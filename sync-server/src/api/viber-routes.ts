@@ -1,6 +1,5 @@
 // /api/vibers: onboarding, the registry, removal and the per-Viber config.
 import {
-
   VERSION,
   environmentView,
   getEnvironment,
@@ -18,29 +17,57 @@ import { withStatus, type Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
 import { parseBody } from './parse-body.ts';
 
-
 export function viberRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/vibers/onboarding-tokens', async ({ req }) => {
     const user = await requireUser(s, req);
     const token = newToken(24);
     const expiresAt = Date.now() + ONBOARDING_TTL_MS;
     await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt);
-    return withStatus(201, { token, command: `npx viber onboard --server ${s.publicUrl(req)} --token ${token}`, expiresAt });
+    return withStatus(201, {
+      token,
+      command: `npx viber onboard --server ${s.publicUrl(req)} --token ${token}`,
+      expiresAt,
+    });
   });
 
   router.on('POST', '/api/vibers/onboard', async ({ req }) => {
     const input = await parseBody(onboardSchema, req);
     const consumed = await s.storage.consumeOnboardingToken(hashToken(input.token), Date.now());
     if (!consumed.ok) {
-      if (consumed.reason === 'used') throw new HttpError('conflict', 'the onboarding token was already used; create a new one in the app', { field: 'token' });
-      throw new HttpError('unauthorized', `the onboarding token is ${consumed.reason === 'expired' ? 'expired' : 'unknown'}; create a new one in the app`, { field: 'token' });
+      if (consumed.reason === 'used')
+        throw new HttpError(
+          'conflict',
+          'the onboarding token was already used; create a new one in the app',
+          { field: 'token' },
+        );
+      throw new HttpError(
+        'unauthorized',
+        `the onboarding token is ${consumed.reason === 'expired' ? 'expired' : 'unknown'}; create a new one in the app`,
+        { field: 'token' },
+      );
     }
     const viberId = newId<ViberId>('vbr');
     const authToken = newToken();
     const now = Date.now();
-    await s.storage.createViber({ viberId, userId: consumed.userId, name: input.name, publicKey: input.publicKey, createdAt: now, lastSeenAt: 0 }, hashToken(authToken));
+    await s.storage.createViber(
+      {
+        viberId,
+        userId: consumed.userId,
+        name: input.name,
+        publicKey: input.publicKey,
+        createdAt: now,
+        lastSeenAt: 0,
+      },
+      hashToken(authToken),
+    );
     await s.docs.write(workspaceDocName(consumed.userId), (doc) =>
-      upsertViber(doc, { id: viberId, name: input.name, publicKey: input.publicKey, createdAt: now, lastSeenAt: 0 }),
+      upsertViber(doc, {
+        id: viberId,
+        name: input.name,
+        publicKey: input.publicKey,
+        createdAt: now,
+        lastSeenAt: 0,
+      }),
     );
     return withStatus(201, { viberId, userId: consumed.userId, authToken });
   });
@@ -52,7 +79,8 @@ export function viberRoutes(router: Router, s: Services): void {
       id: v.viberId,
       name: v.name,
       publicKey: v.publicKey,
-      online: s.presence.isOnline(v.viberId) || s.docs.isViberConnected(`u/${user.userId}/viber/${v.viberId}`),
+      online:
+        s.presence.isOnline(v.viberId) || s.docs.isViberConnected(`u/${user.userId}/viber/${v.viberId}`),
       lastSeenAt: v.lastSeenAt,
     }));
   });

@@ -10,7 +10,11 @@ import {
 } from '@openviber/shared';
 import type { Services } from './api-context.ts';
 
-export function bindingView(binding: Binding, env: Environment | undefined, observation: Observation | undefined) {
+export function bindingView(
+  binding: Binding,
+  env: Environment | undefined,
+  observation: Observation | undefined,
+) {
   const status = env ? deriveBindingStatus(binding, observation, environmentSpecHash(env, binding)) : 'error';
   return {
     ...binding,
@@ -25,13 +29,19 @@ export function bindingView(binding: Binding, env: Environment | undefined, obse
 }
 
 /** Bindings with their derived status, reading each Viber's document once. */
-export async function bindingViews(s: Services, userId: string, bindings: Binding[], envs: Map<string, Environment>) {
+export async function bindingViews(
+  s: Services,
+  userId: string,
+  bindings: Binding[],
+  envs: Map<string, Environment>,
+) {
   const byViber = new Map<string, Binding[]>();
   for (const b of bindings) byViber.set(b.viberId, [...(byViber.get(b.viberId) ?? []), b]);
   const views = new Map<string, ReturnType<typeof bindingView>>();
   for (const [viberId, list] of byViber) {
     await s.docs.read(viberDocName(userId, viberId), (doc) => {
-      for (const b of list) views.set(b.id, bindingView(b, envs.get(b.environmentId), readObservation(doc, b.id)));
+      for (const b of list)
+        views.set(b.id, bindingView(b, envs.get(b.environmentId), readObservation(doc, b.id)));
     });
   }
   return bindings.map((b) => views.get(b.id)!);

@@ -20,7 +20,12 @@ export class AuthService {
   }
 
   async signup(username: string, password: string) {
-    const user = { id: newId<UserId>('usr'), username, passwordHash: await hashPassword(password), createdAt: Date.now() };
+    const user = {
+      id: newId<UserId>('usr'),
+      username,
+      passwordHash: await hashPassword(password),
+      createdAt: Date.now(),
+    };
     if (!(await this.#storage.createUser(user))) {
       throw new HttpError('conflict', `the username '${username}' is taken`, { field: 'username' });
     }
@@ -31,7 +36,9 @@ export class AuthService {
     const keys = [`u:${username.toLowerCase()}`, `a:${clientAddress}`];
     const wait = this.#throttle.retryAfter(keys);
     if (wait > 0) {
-      throw new HttpError('rateLimited', `too many failed logins; try again in ${wait} s`, { headers: { 'retry-after': String(wait) } });
+      throw new HttpError('rateLimited', `too many failed logins; try again in ${wait} s`, {
+        headers: { 'retry-after': String(wait) },
+      });
     }
     const user = await this.#storage.findUserByUsername(username);
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
@@ -54,7 +61,8 @@ export class AuthService {
     const session = await this.#storage.findSession(tokenHash, Date.now());
     if (session) return { kind: 'user', userId: session.userId as UserId, tokenHash };
     const viber = await this.#storage.findViberByToken(tokenHash);
-    if (viber) return { kind: 'viber', userId: viber.userId as UserId, viberId: viber.viberId as ViberId, tokenHash };
+    if (viber)
+      return { kind: 'viber', userId: viber.userId as UserId, viberId: viber.viberId as ViberId, tokenHash };
     return null;
   }
 

@@ -11,7 +11,8 @@ export class LoginThrottle {
     let wait = 0;
     for (const key of keys) {
       const recent = this.#recent(key, now);
-      if (recent.length >= MAX_FAILURES) wait = Math.max(wait, Math.ceil((recent[0] + WINDOW_MS - now) / 1000));
+      if (recent.length >= MAX_FAILURES)
+        wait = Math.max(wait, Math.ceil((recent[0] + WINDOW_MS - now) / 1000));
     }
     return wait;
   }

@@ -3,7 +3,11 @@ import { argon2, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const PARAMS = { memory: 19_456, passes: 2, parallelism: 1, tagLength: 32 } as const;
 
-function derive(password: string, salt: Buffer, p: { memory: number; passes: number; parallelism: number }): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  p: { memory: number; passes: number; parallelism: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     argon2('argon2id', { message: password, nonce: salt, tagLength: PARAMS.tagLength, ...p }, (err, key) =>
       err ? reject(err) : resolve(key),
@@ -15,7 +19,14 @@ function derive(password: string, salt: Buffer, p: { memory: number; passes: num
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await derive(password, salt, PARAMS);
-  return ['argon2id', PARAMS.memory, PARAMS.passes, PARAMS.parallelism, salt.toString('base64'), hash.toString('base64')].join('$');
+  return [
+    'argon2id',
+    PARAMS.memory,
+    PARAMS.passes,
+    PARAMS.parallelism,
+    salt.toString('base64'),
+    hash.toString('base64'),
+  ].join('$');
 }
 
 /** True when `password` matches the stored hash (constant-time compare). */

@@ -7,11 +7,19 @@ import { STATUS, type Router } from './router.ts';
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
-export function createRequestHandler(router: Router, serveStatic: (req: IncomingMessage, res: ServerResponse) => void, log: (msg: string) => void) {
+export function createRequestHandler(
+  router: Router,
+  serveStatic: (req: IncomingMessage, res: ServerResponse) => void,
+  log: (msg: string) => void,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
@@ -19,10 +27,12 @@ export function createRequestHandler(router: Router, serveStatic: (req: Incoming
       return;
     }
     try {
-      if (url.pathname === '/api/health' && req.method === 'GET') return sendJson(res, 200, { ok: true, version: VERSION });
+      if (url.pathname === '/api/health' && req.method === 'GET')
+        return sendJson(res, 200, { ok: true, version: VERSION });
       const match = router.match(req.method ?? 'GET', url.pathname);
       if (match === null) throw new HttpError('notFound', `no route ${req.method} ${url.pathname}`);
-      if (match === 'method') throw new HttpError('notFound', `${req.method} is not supported on ${url.pathname}`);
+      if (match === 'method')
+        throw new HttpError('notFound', `${req.method} is not supported on ${url.pathname}`);
       const result = await match.handler({ req, res, params: match.params, query: url.searchParams });
       if (result && typeof result === 'object' && STATUS in result) {
         const { [STATUS]: status, body } = result as { [STATUS]: number; body: unknown };
@@ -31,7 +41,9 @@ export function createRequestHandler(router: Router, serveStatic: (req: Incoming
     } catch (error) {
       if (res.headersSent) return void res.end();
       if (error instanceof HttpError) {
-        const body = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+        const body = {
+          error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+        };
         sendJson(res, error.status, body, error.headers);
         if (error.kind === 'tooLarge') req.socket.destroySoon?.();
         return;

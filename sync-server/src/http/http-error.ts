@@ -6,7 +6,11 @@ export class HttpError extends Error {
   readonly kind: ApiErrorKind;
   readonly field?: string;
   readonly headers: Record<string, string>;
-  constructor(kind: ApiErrorKind, message: string, options: { field?: string; cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    options: { field?: string; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.field = options.field;

@@ -25,7 +25,10 @@ export class Router {
   }
 
   /** The handler and params for a request, `'method'` when only the method is wrong, or null. */
-  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  match(
+    method: string,
+    pathname: string,
+  ): { handler: Handler; params: Record<string, string> } | 'method' | null {
     const parts = pathname.split('/').filter(Boolean);
     let wrongMethod = false;
     for (const route of this.#routes) {

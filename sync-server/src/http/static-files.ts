@@ -17,7 +17,8 @@ export function staticFiles(dir: string) {
     etag: true,
     setHeaders(res, pathname) {
       if (NO_CACHE.has(pathname)) res.setHeader('cache-control', 'no-cache');
-      else if (pathname.startsWith('/assets/')) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      else if (pathname.startsWith('/assets/'))
+        res.setHeader('cache-control', 'public, max-age=31536000, immutable');
     },
   });
   return (req: IncomingMessage, res: ServerResponse) =>

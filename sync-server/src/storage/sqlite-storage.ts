@@ -48,13 +48,17 @@ export class SqliteStorage implements Storage {
 
   async storeDocument(name: string, state: Uint8Array) {
     this.#db
-      .prepare('INSERT INTO documents (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO documents (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+      )
       .run(name, state, Date.now());
   }
 
   async createUser(user: UserRow) {
     const r = this.#db
-      .prepare('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING')
+      .prepare(
+        'INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING',
+      )
       .run(user.id, user.username, user.passwordHash, user.createdAt);
     return r.changes === 1;
   }
@@ -70,11 +74,15 @@ export class SqliteStorage implements Storage {
   }
 
   async createSession(tokenHash: string, userId: string, expiresAt: number) {
-    this.#db.prepare('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, userId, expiresAt);
+    this.#db
+      .prepare('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
+      .run(tokenHash, userId, expiresAt);
   }
 
   async findSession(tokenHash: string, now: number) {
-    const row = this.#db.prepare('SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?').get(tokenHash, now);
+    const row = this.#db
+      .prepare('SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?')
+      .get(tokenHash, now);
     return row ? { userId: row.user_id as string } : null;
   }
 
@@ -83,32 +91,45 @@ export class SqliteStorage implements Storage {
   }
 
   async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number) {
-    this.#db.prepare('INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)').run(tokenHash, userId, expiresAt);
+    this.#db
+      .prepare('INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
+      .run(tokenHash, userId, expiresAt);
   }
 
   async consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult> {
     const used = this.#db
-      .prepare('UPDATE onboarding_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id')
+      .prepare(
+        'UPDATE onboarding_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id',
+      )
       .get(now, tokenHash, now);
     if (used) return { ok: true, userId: used.user_id as string };
-    const row = this.#db.prepare('SELECT used_at, expires_at FROM onboarding_tokens WHERE token_hash = ?').get(tokenHash);
+    const row = this.#db
+      .prepare('SELECT used_at, expires_at FROM onboarding_tokens WHERE token_hash = ?')
+      .get(tokenHash);
     if (!row) return { ok: false, reason: 'unknown' };
     return { ok: false, reason: row.used_at !== null ? 'used' : 'expired' };
   }
 
   async createViber(c: ViberCredential, tokenHash: string) {
     this.#db
-      .prepare('INSERT INTO vibers (id, user_id, name, public_key, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO vibers (id, user_id, name, public_key, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(c.viberId, c.userId, c.name, c.publicKey, tokenHash, c.createdAt, c.lastSeenAt);
   }
 
   async findViberByToken(tokenHash: string) {
-    const row = this.#db.prepare('SELECT * FROM vibers WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash);
+    const row = this.#db
+      .prepare('SELECT * FROM vibers WHERE token_hash = ? AND revoked_at IS NULL')
+      .get(tokenHash);
     return row ? toViber(row) : null;
   }
 
   async listVibers(userId: string) {
-    return this.#db.prepare('SELECT * FROM vibers WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at').all(userId).map(toViber);
+    return this.#db
+      .prepare('SELECT * FROM vibers WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at')
+      .all(userId)
+      .map(toViber);
   }
 
   async revokeViber(userId: string, viberId: string) {

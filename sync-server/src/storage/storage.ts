@@ -17,7 +17,8 @@ export interface ViberCredential {
   lastSeenAt: number;
 }
 
-export type ConsumeResult = { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type ConsumeResult =
+  { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 export interface Storage {
   readonly kind: string;

@@ -16,7 +16,9 @@ const connect = (name: string, token: string) => {
 async function onboardViber(token: string, name: string) {
   const { body: t } = await api(server.url, 'POST', '/api/vibers/onboarding-tokens', { token });
   const { publicKey } = await generateKeyPair();
-  const res = await api(server.url, 'POST', '/api/vibers/onboard', { body: { token: t.token, name, publicKey } });
+  const res = await api(server.url, 'POST', '/api/vibers/onboard', {
+    body: { token: t.token, name, publicKey },
+  });
   expect(res.status).toBe(201);
   return res.body as { viberId: string; userId: string; authToken: string };
 }
@@ -47,8 +49,16 @@ beforeAll(async () => {
   actors = [
     { label: 'user', token: alice.token, principal: { kind: 'user', userId: u as UserId } },
     { label: 'other user', token: bob.token, principal: { kind: 'user', userId: bob.userId as UserId } },
-    { label: "user's Viber", token: aliceViber.authToken, principal: { kind: 'viber', userId: u as UserId, viberId: aliceViber.viberId as ViberId } },
-    { label: "other user's Viber", token: bobViber.authToken, principal: { kind: 'viber', userId: bob.userId as UserId, viberId: bobViber.viberId as ViberId } },
+    {
+      label: "user's Viber",
+      token: aliceViber.authToken,
+      principal: { kind: 'viber', userId: u as UserId, viberId: aliceViber.viberId as ViberId },
+    },
+    {
+      label: "other user's Viber",
+      token: bobViber.authToken,
+      principal: { kind: 'viber', userId: bob.userId as UserId, viberId: bobViber.viberId as ViberId },
+    },
   ];
   // Seed each document through its rightful writer so readers have something to see.
   for (const name of Object.values(docs)) {
@@ -71,16 +81,26 @@ describe('[S2] [S3] access matrix over real websockets', () => {
     const expectations: { name: string; actor: Actor; access: Access; peer: Peer }[] = [];
     for (const name of Object.values(docs)) {
       for (const actor of actors) {
-        expectations.push({ name, actor, access: accessFor(actor.principal, name), peer: connect(name, actor.token) });
+        expectations.push({
+          name,
+          actor,
+          access: accessFor(actor.principal, name),
+          peer: connect(name, actor.token),
+        });
       }
     }
     // Sanity: the matrix really contains every kind of answer.
-    expect(new Set(expectations.map((e) => e.access))).toEqual(new Set([Access.readWrite, Access.readOnly, Access.refused]));
+    expect(new Set(expectations.map((e) => e.access))).toEqual(
+      new Set([Access.readWrite, Access.readOnly, Access.refused]),
+    );
 
     for (const e of expectations) {
       if (e.access === Access.refused) {
         await waitFor(() => e.peer.authFailure(), `${e.actor.label} refused on ${e.name}`);
-        expect(e.peer.doc.getMap('seed').get('marker'), `${e.actor.label} must not read ${e.name}`).toBeUndefined();
+        expect(
+          e.peer.doc.getMap('seed').get('marker'),
+          `${e.actor.label} must not read ${e.name}`,
+        ).toBeUndefined();
       } else {
         await e.peer.synced;
         expect(e.peer.doc.getMap('seed').get('marker'), `${e.actor.label} reads ${e.name}`).toBe(e.name);
@@ -89,14 +109,21 @@ describe('[S2] [S3] access matrix over real websockets', () => {
     // Every connected peer tries to write.
     for (const e of expectations) e.peer.doc.getMap('probe').set(e.actor.label, true);
     for (const e of expectations) {
-      if (e.access === Access.readWrite) await waitFor(() => !e.peer.provider.hasUnsyncedChanges, `${e.actor.label} write to ${e.name} applied`);
-      if (e.access === Access.readOnly) await waitFor(() => e.peer.refusedUpdates() > 0, `${e.actor.label} write to ${e.name} refused`);
+      if (e.access === Access.readWrite)
+        await waitFor(
+          () => !e.peer.provider.hasUnsyncedChanges,
+          `${e.actor.label} write to ${e.name} applied`,
+        );
+      if (e.access === Access.readOnly)
+        await waitFor(() => e.peer.refusedUpdates() > 0, `${e.actor.label} write to ${e.name} refused`);
     }
     // [S3] not relayed: a live reader sees only the rightful writes.
     for (const name of Object.values(docs)) {
       const live = connect(name, alice.token);
       await live.synced;
-      const writers = expectations.filter((e) => e.name === name && e.access === Access.readWrite).map((e) => e.actor.label);
+      const writers = expectations
+        .filter((e) => e.name === name && e.access === Access.readWrite)
+        .map((e) => e.actor.label);
       expect([...live.doc.getMap('probe').keys()].sort()).toEqual(writers.sort());
     }
     for (const p of peers.splice(0)) p.destroy();
@@ -106,8 +133,12 @@ describe('[S2] [S3] access matrix over real websockets', () => {
     for (const name of Object.values(docs)) {
       const fresh = connect(name, alice.token);
       await fresh.synced;
-      const writers = expectations.filter((e) => e.name === name && e.access === Access.readWrite).map((e) => e.actor.label);
-      expect([...fresh.doc.getMap('probe').keys()].sort(), `stored probes of ${name}`).toEqual(writers.sort());
+      const writers = expectations
+        .filter((e) => e.name === name && e.access === Access.readWrite)
+        .map((e) => e.actor.label);
+      expect([...fresh.doc.getMap('probe').keys()].sort(), `stored probes of ${name}`).toEqual(
+        writers.sort(),
+      );
       expect(fresh.doc.getMap('seed').get('marker')).toBe(name);
     }
   });

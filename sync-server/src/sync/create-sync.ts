@@ -1,7 +1,15 @@
 // The Hocuspocus instance: per-document access in onAuthenticate (design §3), Viber presence,
 // persistence through the Storage port, and only `/sync` accepted for websocket upgrades.
 import { Server, type Extension, type Hocuspocus } from '@hocuspocus/server';
-import { Access, SYNC_PATH, accessFor, markViberSeen, parseDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import {
+  Access,
+  SYNC_PATH,
+  accessFor,
+  markViberSeen,
+  parseDocName,
+  viberDocName,
+  workspaceDocName,
+} from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import type { Storage } from '../storage/storage.ts';
 import { DocGateway } from './doc-gateway.ts';
@@ -27,9 +35,11 @@ export interface SyncOptions {
 /** Error messages thrown here are printed by Hocuspocus even when quiet: they name nothing sensitive. */
 export function createSyncServer(options: SyncOptions) {
   const presence = new Presence();
-  let gateway!: DocGateway;
 
-  const isOwnViberDoc = (p: AuthedPrincipal | undefined, documentName: string): p is AuthedPrincipal & { kind: 'viber' } =>
+  const isOwnViberDoc = (
+    p: AuthedPrincipal | undefined,
+    documentName: string,
+  ): p is AuthedPrincipal & { kind: 'viber' } =>
     p?.kind === 'viber' && documentName === viberDocName(p.userId, p.viberId);
 
   const recordSeen = async (p: AuthedPrincipal & { kind: 'viber' }) => {
@@ -49,7 +59,7 @@ export function createSyncServer(options: SyncOptions) {
       if (path !== SYNC_PATH) {
         socket.destroy();
         // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
-        throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+        throw null;
       }
     },
     async onAuthenticate({ token, documentName, connectionConfig }) {
@@ -75,17 +85,24 @@ export function createSyncServer(options: SyncOptions) {
     },
     onRequest: options.onRequest,
   });
-  gateway = new DocGateway(server.hocuspocus);
+  const gateway = new DocGateway(server.hocuspocus);
 
   /** Closes every websocket connection whose principal matches (logout, Viber removed). */
   const closeConnections = (matches: (p: AuthedPrincipal) => boolean) => {
     for (const doc of server.hocuspocus.documents.values()) {
       for (const conn of doc.getConnections()) {
         const principal = (conn.context as SyncContext).principal;
-        if (principal && matches(principal)) conn.close({ code: CLOSE_CREDENTIALS_REVOKED, reason: 'credentials revoked' });
+        if (principal && matches(principal))
+          conn.close({ code: CLOSE_CREDENTIALS_REVOKED, reason: 'credentials revoked' });
       }
     }
   };
 
-  return { server, hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>, gateway, presence, closeConnections };
+  return {
+    server,
+    hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>,
+    gateway,
+    presence,
+    closeConnections,
+  };
 }

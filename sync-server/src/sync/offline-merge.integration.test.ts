@@ -1,5 +1,11 @@
 // [S5] Two peers edit different fields of one environment while offline; after reconnecting both edits survive.
-import { createEnvironment, environmentCreateSchema, getEnvironment, patchEnvironment, validate } from '@openviber/shared';
+import {
+  createEnvironment,
+  environmentCreateSchema,
+  getEnvironment,
+  patchEnvironment,
+  validate,
+} from '@openviber/shared';
 import { afterAll, expect, it } from 'vitest';
 import { connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
@@ -25,14 +31,28 @@ it('[S5] offline edits to different fields of one environment are both kept afte
 
   a.socket.disconnect();
   b.socket.disconnect();
-  await waitFor(() => a.socket.status === 'disconnected' && b.socket.status === 'disconnected', 'both offline');
+  await waitFor(
+    () => a.socket.status === 'disconnected' && b.socket.status === 'disconnected',
+    'both offline',
+  );
   patchEnvironment(a.doc, id, { name: 'renamed offline on a', vars: { FROM_A: 'a' } });
   patchEnvironment(b.doc, id, { setupScript: 'npm ci', networkAccess: false, vars: { FROM_B: 'b' } });
   expect(getEnvironment(b.doc, id)?.name).toBe('shared'); // really offline: a's edit has not arrived
 
   await Promise.all([a.socket.connect(), b.socket.connect()]);
-  const expected = { name: 'renamed offline on a', setupScript: 'npm ci', networkAccess: false, vars: { A: '1', FROM_A: 'a', FROM_B: 'b' } };
-  for (const peer of [a, b]) await waitFor(() => getEnvironment(peer.doc, id)?.setupScript === 'npm ci' && getEnvironment(peer.doc, id)?.name === expected.name, 'merged');
+  const expected = {
+    name: 'renamed offline on a',
+    setupScript: 'npm ci',
+    networkAccess: false,
+    vars: { A: '1', FROM_A: 'a', FROM_B: 'b' },
+  };
+  for (const peer of [a, b])
+    await waitFor(
+      () =>
+        getEnvironment(peer.doc, id)?.setupScript === 'npm ci' &&
+        getEnvironment(peer.doc, id)?.name === expected.name,
+      'merged',
+    );
   for (const peer of [a, b]) expect(getEnvironment(peer.doc, id)).toMatchObject(expected);
   await waitFor(() => !a.provider.hasUnsyncedChanges && !b.provider.hasUnsyncedChanges, 'both stored');
 

@@ -1,6 +1,12 @@
 // Persistence across a graceful restart (pending stores flushed) and across kill -9 while peers edit
 // (peers hold their edits and re-sync on reconnect).
-import { createEnvironment, environmentCreateSchema, listEnvironments, patchEnvironment, validate } from '@openviber/shared';
+import {
+  createEnvironment,
+  environmentCreateSchema,
+  listEnvironments,
+  patchEnvironment,
+  validate,
+} from '@openviber/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
@@ -40,7 +46,10 @@ describe('persistence', () => {
     server = await spawnServer();
     const user = await signup(server.url);
     const name = `u/${user.userId}/workspace`;
-    const writers = [connectPeer(server.wsUrl, name, user.token), connectPeer(server.wsUrl, name, user.token)];
+    const writers = [
+      connectPeer(server.wsUrl, name, user.token),
+      connectPeer(server.wsUrl, name, user.token),
+    ];
     peers.push(...writers);
     await Promise.all(writers.map((w) => w.synced));
     const id = createEnvironment(writers[0].doc, envInput('counter'));
@@ -65,7 +74,10 @@ describe('persistence', () => {
     await waitFor(() => edits > 120, 'edits after restart');
     stop = true;
     await editing;
-    await waitFor(() => writers.every((w) => !w.provider.hasUnsyncedChanges && w.provider.isSynced), 'writers re-synced');
+    await waitFor(
+      () => writers.every((w) => !w.provider.hasUnsyncedChanges && w.provider.isSynced),
+      'writers re-synced',
+    );
     // Make sure the server stored it, then read from a fresh peer after another restart.
     await server.restart();
     const fresh = connectPeer(server.wsUrl, name, user.token);
