@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createBinding, environmentsMap, workspaceDocName } from '@openviber/shared';
+import { fixture } from '../test/fixture-files.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { scenario } from '../test/scenario.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { useServer } from '../test/test-server.ts';
+
+const SECRET = 'sk-live-PREPARE-1234567890';
+
+describe('prepare through the real server', async () => {
+  const server = await useServer();
+  const s = await scenario(server);
+
+  it('[D1][D2][D3] a fresh clone runs setup with a var and a secret; re-prepare with no change runs maintenance only', async () => {
+    const repo = makeRepo({ 'setup.sh': fixture('setup-marker.sh'), 'maintenance.sh': fixture('maintenance.sh') });
+    const { bindingId } = await s.environment(
+      { repoUrl: repo.url, repoBranch: 'main', setupScript: './setup.sh', maintenanceScript: './maintenance.sh', vars: { GREETING: 'hello-from-var' } },
+      { API_TOKEN: { value: SECRET, scope: 'setup' } },
+    );
+    const first = await s.prepared(bindingId);
+    expect(first).toMatchObject({ state: 'ready', lastError: '' });
+    const cwd = first.resolvedWorkingDir;
+    expect(cwd.startsWith(join(s.viber.home, 'workspaces'))).toBe(true);
+    expect(readFileSync(join(cwd, '.setup-marker'), 'utf8').trim()).toBe('hello-from-var');
+    expect(readFileSync(join(cwd, '.secret-seen'), 'utf8')).toBe(SECRET);
+    const log = (await s.prepareLog(bindingId)).join('\n');
+    expect(log).toContain('setup ran with GREETING=hello-from-var');
+    expect(log).toContain('the token is [REDACTED:API_TOKEN]');
+
+    const bindings = await s.api('GET', `/api/environments/${(await s.api('GET', '/api/environments')).at(-1).id}/bindings`);
+    expect(bindings.find((b: { id: string }) => b.id === bindingId).status).toBe('ready');
+
+    await s.api('POST', `/api/bindings/${bindingId}/prepare`);
+    expect(await s.prepared(bindingId, 2)).toMatchObject({ state: 'ready', observedGeneration: 2 });
+    expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(join(cwd, '.maintenance-count'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect((await s.prepareLog(bindingId)).join('\n')).toContain('maintenance ran');
+    expect(s.peer.dumpAll()).not.toContain(SECRET);
+  });
+
+  it('a failing setup gives error with the failing step and its output', async () => {
+    const repo = makeRepo({ 'fail.sh': fixture('fail.sh') });
+    const { bindingId } = await s.environment({ repoUrl: repo.url, setupScript: './fail.sh' });
+    const o = await s.prepared(bindingId);
+    expect(o).toMatchObject({ state: 'error', step: 'setup' });
+    expect(o.lastError).toContain('exited with code 3');
+    expect(o.lastError).toContain('boom: dependency left-pad is missing');
+  });
+
+  it('[D1] a prepare asked for while the Viber was stopped happens when it starts', async () => {
+    const repo = makeRepo({ 'setup.sh': fixture('setup-marker.sh') });
+    const { bindingId } = await s.environment({ repoUrl: repo.url, setupScript: './setup.sh', vars: { GREETING: 'v1' } });
+    await s.prepared(bindingId);
+    await s.viber.stop();
+    const revision = repo.commit({ 'NEW.md': 'new file' });
+    await s.api('POST', `/api/bindings/${bindingId}/prepare`);
+    const { envId } = await s.environment({ repoUrl: repo.url, setupScript: './setup.sh', vars: { GREETING: 'made-offline' } });
+    const offlineBinding = (await s.api('GET', `/api/environments/${envId}/bindings`))[0].id;
+    s.viber.start();
+    const o = await s.prepared(bindingId, 2);
+    expect(o.state).toBe('ready');
+    expect(existsSync(join(o.resolvedWorkingDir, 'NEW.md'))).toBe(true);
+    expect((await s.prepareLog(bindingId)).join('\n')).toContain(`at revision ${revision}`);
+    const o2 = await s.prepared(offlineBinding);
+    expect(readFileSync(join(o2.resolvedWorkingDir, '.setup-marker'), 'utf8').trim()).toBe('made-offline');
+  });
+
+  it('[§8] a hostile repo URL written straight into the workspace never reaches git', async () => {
+    const marker = join(tempDir(), 'pwned');
+    const ws = await s.peer.doc(workspaceDocName(s.user.userId));
+    const envId = 'env_hostile1';
+    ws.transact(() => {
+      const env = new Y.Map<unknown>();
+      environmentsMap(ws).set(envId, env);
+      for (const [k, v] of Object.entries({ id: envId, name: 'hostile', type: 'github', repoUrl: `ext::sh -c touch% ${marker}`, setupScript: `touch ${marker}`, createdAt: Date.now() })) env.set(k, v);
+    });
+    const bindingId = createBinding(ws, envId, { viberId: s.viber.config.viberId, strategy: 'clone' });
+    const o = await s.prepared(bindingId);
+    expect(o.state).toBe('error');
+    expect(o.lastError).toMatch(/repoUrl/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('[§8] a working directory escaping the workspace root is refused', async () => {
+    const outside = tempDir('viber-outside-');
+    const repo = makeRepo({ 'README.md': 'x' });
+    (await import('node:fs')).symlinkSync(outside, join(repo.bare, '..', 'work', 'escape'));
+    repo.commit({});
+    const { bindingId } = await s.environment({ repoUrl: repo.url, workingDir: 'escape', setupScript: 'touch escaped' });
+    const o = await s.prepared(bindingId);
+    expect(o).toMatchObject({ state: 'error' });
+    expect(o.lastError).toContain('outside');
+    expect(existsSync(join(outside, 'escaped'))).toBe(false);
+  });
+});
