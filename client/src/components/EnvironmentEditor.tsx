@@ -36,7 +36,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
     }
   }
 
-  const firstError = Object.entries(e).find(([, v]) => v);
+  const errorCount = Object.values(e).filter(Boolean).length;
   return (
     <form class="page" onSubmit={save} noValidate>
       <div class="page-head">
@@ -173,8 +173,10 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         <button class="btn primary" type="submit" disabled={form.saving.value} data-testid="save-env">
           {form.saving.value ? 'Encrypting and saving…' : form.isNew ? 'Create environment' : 'Save changes'}
         </button>
-        {firstError ? (
-          <span class="field-error">Fix the highlighted fields ({firstError[1]})</span>
+        {errorCount ? (
+          <button type="button" class="btn ghost small" style="color:var(--err)" onClick={() => document.querySelector('.invalid')?.scrollIntoView({ block: 'center' })}>
+            {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑
+          </button>
         ) : form.savedAt.value && !form.dirty.value ? (
           <span class="hint" data-testid="saved-note">Saved.</span>
         ) : form.dirty.value ? (

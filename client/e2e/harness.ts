@@ -1,0 +1,121 @@
+// One factory per real part of the end-to-end tests: the sync server (child process), Chromium, a signed-up user, a Viber.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { generateKeyPair } from '@openviber/shared/crypto';
+import { spawnServer, type SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
+
+export const ARTIFACTS = resolve(fileURLToPath(import.meta.url), '../../../test-artifacts');
+
+/** Starts a real server on a free port with its own DATA_DIR; stopped after the file's tests. */
+export async function useServer(): Promise<SpawnedServer> {
+  const server = await spawnServer();
+  afterAll(() => server.dispose());
+  return server;
+}
+
+/** Launches Debian's Chromium headless; closed after the file's tests. */
+export async function useBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  afterAll(() => browser.close());
+  return browser;
+}
+
+/** Polls `check` until it returns a truthy value (or stops throwing); never a fixed sleep. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface TestUser {
+  username: string;
+  password: string;
+  token: string;
+  userId: string;
+}
+
+async function post<T>(server: SpawnedServer, path: string, body: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+let counter = 0;
+export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** Signs a user up in the UI of `page` (the real flow) and returns its session. */
+export async function signUpInUi(page: Page, server: SpawnedServer): Promise<TestUser> {
+  const username = uniqueName('u');
+  const password = 'correct horse battery';
+  await page.goto(server.url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByTestId('new-task').waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('openviber.session') ?? 'null') as { token: string; user: { id: string } });
+  return { username, password, token: session.token, userId: session.user.id };
+}
+
+/** Signs the same user in on another context (another device). */
+export async function signInInUi(page: Page, server: SpawnedServer, user: TestUser): Promise<void> {
+  await page.goto(server.url);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('new-task').waitFor();
+}
+
+/** Registers a Viber for the user through the real API, as `viber onboard` does; returns its key pair. */
+export async function registerViber(server: SpawnedServer, user: TestUser, name = 'laptop') {
+  const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
+  const keys = await generateKeyPair();
+  const res = await post<{ viberId: string; authToken: string }>(server, '/api/vibers/onboard', { token, name, publicKey: keys.publicKey });
+  return { ...res, keys };
+}
+
+export async function newPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  afterAll(() => context.close().catch(() => undefined));
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Waits until the app's indicator says every change is stored on the server. */
+export async function waitSaved(page: Page): Promise<void> {
+  await page.locator('[data-testid=sync-indicator][data-state=saved]').first().waitFor({ timeout: 20_000 });
+}
+
+/** Creates an environment of type Manual through the editor; returns its id. */
+export async function createEnvironmentInUi(page: Page, name: string): Promise<string> {
+  await page.getByTestId('create-env').first().click();
+  await page.locator('#env-name').fill(name);
+  await page.getByRole('button', { name: 'Manual' }).click();
+  await page.getByTestId('save-env').click();
+  await page.waitForURL(/#\/environments\/env_/);
+  return /#\/environments\/([^/]+)/.exec(page.url())![1];
+}
+
+export function artifactsDir(): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return ARTIFACTS;
+}
