@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listTasks, readTaskRunSummary, viberDocName, workspaceDocName } from '@openviber/shared';
+import { fixture, fixturePath } from '../test/fixture-files.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { scenario } from '../test/scenario.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { useServer } from '../test/test-server.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+const SECRET = 'tok-RUNTIME-abcdef123456';
+const MULTI = 'BEGIN-KEY-aaaaaaaaaaaa\nMIDDLE-KEY-bbbbbbbbbbb\nEND-KEY-cccccccccccc';
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('task execution through the real server', async () => {
+  const server = await useServer();
+  const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '20000' });
+  const repo = makeRepo({ 'prints-secret.sh': fixture('prints-secret.sh'), 'slow-count.sh': fixture('slow-count.sh'), 'forever.sh': fixture('forever.sh') });
+  const { envId, bindingId } = await s.environment(
+    { repoUrl: repo.url, vars: { GREETING: 'hi-var' } },
+    { API_TOKEN: { value: SECRET }, MULTI_KEY: { value: MULTI }, SETUP_ONLY: { value: 'setup-only-value-123', scope: 'setup' } },
+  );
+  await s.prepared(bindingId);
+
+  it('[D4] a message runs in the environment with vars and runtime secrets, and its output arrives live in a peer', async () => {
+    const taskId = await s.task(envId);
+    const first = await s.send(taskId, 'echo "var=$GREETING"; echo "setup-only=${SETUP_ONLY:-absent}"; pwd');
+    const done = await s.runState(taskId, first, ['completed', 'error']);
+    expect(done).toMatchObject({ state: 'completed', exitCode: 0 });
+    expect(done.output).toContain('var=hi-var');
+    expect(done.output).toContain('setup-only=absent'); // [X6]
+    expect(done.output).toContain(join(s.viber.home, 'workspaces'));
+
+    const slow = await s.send(taskId, './slow-count.sh');
+    const live = await s.runState(taskId, slow, ['progress']);
+    await waitFor(async () => (await s.run(taskId, slow))?.output.includes('tick 2'));
+    expect((await s.run(taskId, slow))?.state).toBe('progress');
+    expect(live.output).not.toContain('tick 10');
+    const end = await s.runState(taskId, slow, ['completed']);
+    expect(end.output).toContain('tick 10');
+    const summary = readTaskRunSummary(await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId)), taskId);
+    expect(summary).toMatchObject({ messageId: slow, state: 'completed' });
+  });
+
+  it('[X7] a secret echoed plainly, base64, split across writes or multi-line never appears in any document', async () => {
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, './prints-secret.sh');
+    const run = await s.runState(taskId, msg, ['completed', 'error']);
+    expect(run.output).toContain('done printing');
+    expect(run.output).toContain('plain: [REDACTED:API_TOKEN]');
+    expect(run.output).toContain('split: [REDACTED:API_TOKEN]');
+    const failing = await s.send(taskId, `echo "$API_TOKEN" >&2; exit 4`);
+    expect(await s.runState(taskId, failing, ['error'])).toMatchObject({ exitCode: 4 });
+    await s.peer.doc(workspaceDocName(s.user.userId));
+    const everything = s.peer.dumpAll();
+    const forms = [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET + '\n').toString('base64'), ...MULTI.split('\n')];
+    for (const form of forms) expect(everything).not.toContain(form);
+  });
+
+  it('[D5] cancel stops the whole tree, grandchild included', async () => {
+    const pidFile = join(tempDir(), 'grandchild.pid');
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
+    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    expect(alive(pid)).toBe(true);
+    await s.api('POST', `/api/tasks/${taskId}/cancel`);
+    expect(await s.runState(taskId, msg, ['cancelled'])).toMatchObject({ state: 'cancelled' });
+    await waitFor(() => !alive(pid), { what: 'the grandchild to die' });
+  });
+
+  it('[D4] runs cut off by a hard restart are marked interrupted; messages queued while offline then run in order', async () => {
+    const pidFile = join(tempDir(), 'grandchild.pid');
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
+    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    await s.viber.kill();
+    const queued = [await s.send(taskId, 'echo one >> order.txt'), await s.send(taskId, 'echo two >> order.txt; cat order.txt')];
+    s.viber.start({ VIBER_TASK_TIMEOUT_MS: '20000' });
+    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({ state: 'interrupted' });
+    await waitFor(() => !alive(pid), { what: 'the orphaned grandchild to be stopped' });
+    const last = await s.runState(taskId, queued[1], ['completed', 'error']);
+    expect(last.output).toBe('one\ntwo\n');
+  });
+
+  it('networkAccess false runs in an empty network namespace, or is refused clearly', async () => {
+    const { envId: isolated, bindingId: b } = await s.environment({ type: 'manual', networkAccess: false });
+    await s.prepared(b);
+    const taskId = await s.task(isolated);
+    const msg = await s.send(taskId, 'cat /proc/net/dev');
+    const run = await s.runState(taskId, msg, ['completed', 'error']);
+    const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
+    const caps = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get('networkIsolation');
+    if (caps) {
+      expect(run.state).toBe('completed');
+      const interfaces = run.output.split('\n').slice(2).filter((l) => l.trim()).map((l) => l.split(':')[0].trim());
+      expect(interfaces).toEqual(['lo']);
+    } else {
+      expect(run.error).toMatch(/network/);
+    }
+  });
+
+  it('a container image with no working docker/podman fails clearly', async () => {
+    const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
+    const runtime = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get('container');
+    if (runtime) return; // a machine with a live container runtime runs it instead
+    const { envId: boxed, bindingId: b } = await s.environment({ type: 'manual', containerImage: 'alpine:3' });
+    await s.prepared(b);
+    const taskId = await s.task(boxed);
+    const msg = await s.send(taskId, 'echo inside');
+    expect((await s.runState(taskId, msg, ['error', 'completed'])).error).toMatch(/no working docker or podman/);
+  });
+
+  it('[D4] without a persisted volume each task gets its own git worktree', async () => {
+    const { envId: eph, bindingId: b } = await s.environment({ repoUrl: repo.url, persistVolume: false });
+    await s.prepared(b);
+    const [t1, t2] = [await s.task(eph), await s.task(eph)];
+    const m1 = await s.send(t1, 'echo mine > only-here.txt; pwd');
+    const r1 = await s.runState(t1, m1, ['completed', 'error']);
+    const m2 = await s.send(t2, 'ls only-here.txt 2>&1 || echo absent; ls slow-count.sh; pwd');
+    const r2 = await s.runState(t2, m2, ['completed', 'error']);
+    expect(r2.output).toContain('absent');
+    expect(r2.output).toContain('slow-count.sh');
+    expect(r1.output.trim()).not.toBe(r2.output.trim().split('\n').at(-1));
+    expect(listTasks(await s.peer.doc(workspaceDocName(s.user.userId))).length).toBeGreaterThan(1);
+  });
+
+  it('an agentCommand gets the message as its last argument, never as shell text', async () => {
+    const { envId: agentEnv, bindingId: b } = await s.environment({ type: 'manual', agentCommand: `bash ${fixturePath('echo-args.sh')}` });
+    await s.prepared(b);
+    const taskId = await s.task(agentEnv);
+    const msg = await s.send(taskId, 'fix the bug; $(touch hacked) `touch hacked2`');
+    const run = await s.runState(taskId, msg, ['completed', 'error']);
+    expect(run.output).toContain('arg: fix the bug; $(touch hacked) `touch hacked2`');
+    expect(run.state).toBe('completed');
+  });
+});
