@@ -1,7 +1,9 @@
 // One factory per real part of the end-to-end tests: the sync server (child process), Chromium, a signed-up user, a Viber.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { generateKeyPair } from '@openviber/shared/crypto';
@@ -118,4 +120,36 @@ export async function createEnvironmentInUi(page: Page, name: string): Promise<s
 export function artifactsDir(): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return ARTIFACTS;
+}
+
+const VIBER_BIN = resolve(fileURLToPath(import.meta.url), '../../../daemon/bin/viber.js');
+
+/** A real Viber: `viber onboard` then `viber start` through the public CLI, in its own VIBER_HOME; killed after the file. */
+export async function useRealViber(server: SpawnedServer, user: TestUser, name = 'workstation') {
+  const home = mkdtempSync(join(tmpdir(), 'openviber-e2e-viber-'));
+  const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
+  const run = (args: string[]) =>
+    new Promise<{ code: number; out: string }>((done) => {
+      const child = spawn(process.execPath, [VIBER_BIN, ...args], { env: { ...process.env, VIBER_HOME: home } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => done({ code: code ?? -1, out }));
+    });
+  const onboarded = await run(['onboard', '--server', server.url, '--token', token, '--name', name]);
+  if (onboarded.code !== 0) throw new Error(`viber onboard failed: ${onboarded.out}`);
+  let log = '';
+  const daemon: ChildProcess = spawn(process.execPath, [VIBER_BIN, 'start'], { env: { ...process.env, VIBER_HOME: home } });
+  daemon.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  afterAll(async () => {
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      await new Promise<void>((done) => {
+        daemon.once('exit', () => done());
+        daemon.kill('SIGTERM');
+      });
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { home, output: () => log };
 }

@@ -14,7 +14,7 @@ export function EnvSwitcher() {
   if (!env) {
     return (
       <button class="env-switcher-btn" onClick={() => app.router.go({ view: 'env-new' })}>
-        <span class="name">Create your first environment</span>
+        <span class="name">Create an environment</span>
         <span aria-hidden>→</span>
       </button>
     );

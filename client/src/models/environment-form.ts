@@ -50,8 +50,10 @@ function fieldsOf(env: Environment | undefined): FieldValues {
 
 /** Creates the editor's draft from `env` (undefined for a new environment). */
 export function createEnvironmentForm(workspace: WorkspaceModel, env: Environment | undefined) {
-  const original = fieldsOf(env);
-  const fields = signal<FieldValues>({ ...original });
+  /** What the fields were when the editor opened or last saved: a save writes only what differs from it. */
+  const baseline = signal<FieldValues>(fieldsOf(env));
+  let baseVars: Record<string, string> = { ...(env?.vars ?? {}) };
+  const fields = signal<FieldValues>({ ...baseline.value });
   const vars = signal<VarRow[]>(Object.entries(env?.vars ?? {}).map(([key, value]) => ({ rowId: nextRow++, key, value, originalKey: key })));
   const secrets = signal<SecretRow[]>(
     Object.entries(env?.secrets ?? {}).map(([key, s]) => ({ rowId: nextRow++, key, action: 'keep', value: '', scope: s.scope, sealedFor: Object.keys(s.sealed) })),
@@ -62,9 +64,9 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
 
   const dirty = computed(
     () =>
-      FIELD_KEYS.some((k) => fields.value[k] !== original[k]) ||
-      vars.value.some((v) => v.key !== v.originalKey || v.value !== env?.vars[v.originalKey]) ||
-      vars.value.length !== Object.keys(env?.vars ?? {}).length ||
+      FIELD_KEYS.some((k) => fields.value[k] !== baseline.value[k]) ||
+      vars.value.some((v) => v.key !== v.originalKey || v.value !== baseVars[v.originalKey]) ||
+      vars.value.length !== Object.keys(baseVars).length ||
       secrets.value.some((s) => s.action !== 'keep'),
   );
 
@@ -117,8 +119,8 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       }
       const newVars: Record<string, string | null> = {};
       for (const row of vars.value) if (row.originalKey && row.originalKey !== row.key) newVars[row.originalKey] = null;
-      for (const key of Object.keys(env?.vars ?? {})) if (!vars.value.some((r) => r.originalKey === key)) newVars[key] = null;
-      for (const row of vars.value) if (env?.vars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
+      for (const key of Object.keys(baseVars)) if (!vars.value.some((r) => r.originalKey === key)) newVars[key] = null;
+      for (const row of vars.value) if (baseVars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
 
       let id: string;
       if (!env) {
@@ -135,12 +137,15 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       } else {
         // Only what changed in this editor: another device's edit of another field survives.
         const patch: EnvironmentPatch = {};
-        for (const k of FIELD_KEYS) if (fields.value[k] !== original[k]) (patch as Record<string, unknown>)[k] = fields.value[k];
+        for (const k of FIELD_KEYS) if (fields.value[k] !== baseline.value[k]) (patch as Record<string, unknown>)[k] = fields.value[k];
         if (Object.keys(newVars).length) patch.vars = newVars;
         if (Object.keys(sealedSecrets).length) patch.secrets = sealedSecrets;
         workspace.patchEnvironment(env.id, patch);
         id = env.id;
       }
+      baseline.value = { ...fields.value };
+      baseVars = Object.fromEntries(vars.value.map((r) => [r.key, r.value]));
+      vars.value = vars.value.map((r) => ({ ...r, originalKey: r.key }));
       // The plaintext goes as soon as it is sealed: rows become masked entries.
       secrets.value = secrets.value
         .filter((s) => s.action !== 'delete')

@@ -1,0 +1,58 @@
+// The whole flow a new user goes through, against a real server and a real Viber (the `viber` CLI):
+// create an environment, map it, watch it prepare with its setup log, start a task, see the run's
+// output, exit code and duration. Screenshots at desktop and phone width go to test-artifacts/.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { artifactsDir, createEnvironmentInUi, newPage, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+
+describe('full flow with a real Viber', () => {
+  it('map → prepare (live log) → task runs with output, exit code and duration; desktop and phone screenshots', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page } = await newPage(browser);
+    const user = await signUpInUi(page, server);
+    const dir = artifactsDir();
+    await page.screenshot({ path: join(dir, 'desktop-empty.png') });
+
+    await useRealViber(server, user, 'workstation');
+    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
+
+    await createEnvironmentInUi(page, 'web-app');
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    await page.locator('#env-setupScript').fill('echo "installing deps"\nif true; then\n  echo ok\nfi');
+    await page.getByText('no syntax problems found').first().waitFor();
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('saved-note').waitFor();
+
+    await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    await page.getByTestId('map-prepare').click();
+    const card = page.getByTestId('binding-card');
+    await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    await card.getByRole('button', { name: 'Show setup log' }).click().catch(() => undefined);
+    await waitFor(async () => (await page.getByTestId('prepare-log').innerText()).includes('installing deps'), 'setup log streamed in');
+    await page.locator('.env-switcher [data-status=ready]').waitFor();
+    await page.screenshot({ path: join(dir, 'desktop-mapping.png') });
+
+    await page.getByTestId('new-task').click();
+    await page.getByLabel('Message').fill('echo hello-from-the-viber && exit 3');
+    await page.getByLabel('Message').press('Enter');
+    const message = page.getByTestId('message').first();
+    await waitFor(async () => (await message.getByTestId('run-output').innerText()).includes('hello-from-the-viber'), 'run output');
+    await message.getByText('exit code 3').waitFor({ timeout: 30_000 });
+    await message.getByText(/duration/).waitFor();
+    // The task took its title from the first message, and its row shows the run state.
+    const row = page.getByTestId('task-row').first();
+    await row.getByText('echo hello-from-the-viber').waitFor();
+    expect(await row.locator('[data-status]').getAttribute('data-status')).toMatch(/completed|error/);
+    await page.screenshot({ path: join(dir, 'desktop-task.png') });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(dir, 'phone-task.png') });
+    await page.getByRole('button', { name: 'Back to tasks' }).click();
+    await page.getByTestId('task-row').first().waitFor();
+    await page.screenshot({ path: join(dir, 'phone-home.png') });
+    await page.getByRole('button', { name: 'Environments & mappings' }).click();
+    await page.getByRole('dialog', { name: 'Environments' }).waitFor();
+    await page.screenshot({ path: join(dir, 'phone-environments-sheet.png') });
+  });
+});
