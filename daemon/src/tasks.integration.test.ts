@@ -90,6 +90,19 @@ describe('task execution through the real server', async () => {
     expect(last.output).toBe('one\ntwo\n');
   });
 
+  it('[D4] a run cut off by SIGTERM is recorded interrupted, never left started', async () => {
+    const pidFile = join(tempDir(), 'grandchild.pid');
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
+    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    await s.viber.stop();
+    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({ state: 'interrupted' });
+    s.viber.start({ VIBER_TASK_TIMEOUT_MS: '20000' });
+    await waitFor(() => !alive(pid), { what: 'the grandchild to die' });
+    const next = await s.send(taskId, 'echo back');
+    expect(await s.runState(taskId, next, ['completed', 'error'])).toMatchObject({ state: 'completed' });
+  });
+
   it('networkAccess false runs in an empty network namespace, or is refused clearly', async () => {
     const { envId: isolated, bindingId: b } = await s.environment({ type: 'manual', networkAccess: false });
     await s.prepared(b);
