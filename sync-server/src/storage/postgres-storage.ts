@@ -1,0 +1,243 @@
+// Storage on PostgreSQL (`pg`, pure JS), for several sync-server processes sharing one database.
+//
+// Documents: several processes may hold the same document and store it concurrently (a process
+// that received updates through Redis holds state it did not store itself). A plain upsert would
+// let one process's older full state overwrite another's newer one, so a store merges: inside a
+// transaction it locks the document's row (SELECT … FOR UPDATE), applies the stored state and the
+// new one to a Y.Doc and writes the union back. Yjs updates are commutative and idempotent, so
+// the order of concurrent stores does not matter and nothing either process held is lost.
+import pg from 'pg';
+import * as Y from 'yjs';
+import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+
+// Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; see toNumber).
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT);
+CREATE INDEX IF NOT EXISTS vibers_user_id ON vibers (user_id);
+`;
+/** Serialises schema creation between processes starting at once (CREATE … IF NOT EXISTS races). */
+const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
+
+type Row = Record<string, unknown>;
+const toNumber = (v: unknown) => Number(v);
+const toViber = (r: Row): ViberCredential => ({
+  viberId: r.id as string,
+  userId: r.user_id as string,
+  name: r.name as string,
+  publicKey: r.public_key as string,
+  createdAt: toNumber(r.created_at),
+  lastSeenAt: toNumber(r.last_seen_at),
+});
+const toUser = (r: Row): UserRow => ({
+  id: r.id as string,
+  username: r.username as string,
+  passwordHash: r.password_hash as string,
+  createdAt: toNumber(r.created_at),
+});
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The union of two full document states, garbage-collected like a live document's state. */
+function mergeStates(stored: Uint8Array, incoming: Uint8Array): Uint8Array {
+  if (sameBytes(stored, incoming)) return incoming;
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, stored);
+    Y.applyUpdate(doc, incoming);
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
+export interface PostgresStorageOptions {
+  /** Connections in this process's pool (default 10). */
+  max?: number;
+  log?: (msg: string) => void;
+}
+
+export class PostgresStorage implements Storage {
+  readonly kind = 'postgres';
+  readonly #pool: pg.Pool;
+  #closed = false;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects and creates the schema if needed (safe to run from several processes at once). */
+  static async connect(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+    const log = options.log ?? ((m: string) => console.error(m));
+    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    // An idle client losing its connection (database restart) must not crash the process: the
+    // pool drops that client and the next query opens a new one.
+    pool.on('error', (error) => log(`postgres: idle connection lost: ${error.message}`));
+    try {
+      await inTransaction(pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
+        await client.query(SCHEMA);
+      });
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStorage(pool);
+  }
+
+  async fetchDocument(name: string) {
+    const { rows } = await this.#pool.query<{ state: Buffer }>(
+      'SELECT state FROM documents WHERE name = $1',
+      [name],
+    );
+    return rows[0] ? new Uint8Array(rows[0].state) : null;
+  }
+
+  /** Merges `state` into what is stored, so a concurrent store by another process is never overwritten. */
+  async storeDocument(name: string, state: Uint8Array) {
+    const bytes = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
+    await inTransaction(this.#pool, async (client) => {
+      const inserted = await client.query(
+        'INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name',
+        [name, bytes, Date.now()],
+      );
+      if (inserted.rowCount === 1) return;
+      const { rows } = await client.query<{ state: Buffer }>(
+        'SELECT state FROM documents WHERE name = $1 FOR UPDATE',
+        [name],
+      );
+      const stored = new Uint8Array(rows[0]!.state);
+      const merged = mergeStates(stored, state);
+      if (sameBytes(stored, merged)) return;
+      await client.query('UPDATE documents SET state = $2, updated_at = $3 WHERE name = $1', [
+        name,
+        Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength),
+        Date.now(),
+      ]);
+    });
+  }
+
+  async createUser(user: UserRow) {
+    const r = await this.#pool.query(
+      'INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING',
+      [user.id, user.username, user.passwordHash, user.createdAt],
+    );
+    return r.rowCount === 1;
+  }
+
+  async findUserByUsername(username: string) {
+    const { rows } = await this.#pool.query<Row>('SELECT * FROM users WHERE username = $1', [username]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async findUserById(id: string) {
+    const { rows } = await this.#pool.query<Row>('SELECT * FROM users WHERE id = $1', [id]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async createSession(tokenHash: string, userId: string, expiresAt: number) {
+    await this.#pool.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
+      tokenHash,
+      userId,
+      expiresAt,
+    ]);
+  }
+
+  async findSession(tokenHash: string, now: number) {
+    const { rows } = await this.#pool.query<Row>(
+      'SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2',
+      [tokenHash, now],
+    );
+    return rows[0] ? { userId: rows[0].user_id as string } : null;
+  }
+
+  async deleteSession(tokenHash: string) {
+    await this.#pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number) {
+    await this.#pool.query(
+      'INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)',
+      [tokenHash, userId, expiresAt],
+    );
+  }
+
+  /** One UPDATE … RETURNING: a concurrent second call waits on the row lock, then sees it used. */
+  async consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult> {
+    const used = await this.#pool.query<Row>(
+      'UPDATE onboarding_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id',
+      [tokenHash, now],
+    );
+    if (used.rows[0]) return { ok: true, userId: used.rows[0].user_id as string };
+    const { rows } = await this.#pool.query<Row>(
+      'SELECT used_at FROM onboarding_tokens WHERE token_hash = $1',
+      [tokenHash],
+    );
+    if (!rows[0]) return { ok: false, reason: 'unknown' };
+    return { ok: false, reason: rows[0].used_at !== null ? 'used' : 'expired' };
+  }
+
+  async createViber(c: ViberCredential, tokenHash: string) {
+    await this.#pool.query(
+      'INSERT INTO vibers (id, user_id, name, public_key, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [c.viberId, c.userId, c.name, c.publicKey, tokenHash, c.createdAt, c.lastSeenAt],
+    );
+  }
+
+  async findViberByToken(tokenHash: string) {
+    const { rows } = await this.#pool.query<Row>(
+      'SELECT * FROM vibers WHERE token_hash = $1 AND revoked_at IS NULL',
+      [tokenHash],
+    );
+    return rows[0] ? toViber(rows[0]) : null;
+  }
+
+  async listVibers(userId: string) {
+    const { rows } = await this.#pool.query<Row>(
+      'SELECT * FROM vibers WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id',
+      [userId],
+    );
+    return rows.map(toViber);
+  }
+
+  async revokeViber(userId: string, viberId: string) {
+    const r = await this.#pool.query(
+      'UPDATE vibers SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+      [viberId, userId, Date.now()],
+    );
+    return r.rowCount === 1;
+  }
+
+  async touchViber(viberId: string, at: number) {
+    await this.#pool.query('UPDATE vibers SET last_seen_at = $2 WHERE id = $1', [viberId, at]);
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is discarded rather than returned to the pool.
+    await client
+      .query('ROLLBACK')
+      .catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

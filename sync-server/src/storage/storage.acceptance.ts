@@ -1,0 +1,223 @@
+// The one acceptance suite every Storage implementation passes (CONVENTIONS: interchangeable
+// implementations share one suite). `sqlite-storage.test.ts` and
+// `postgres-storage.integration.test.ts` call `storageAcceptance` with their own harness.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { Storage, ViberCredential } from './storage.ts';
+
+export interface StorageHarness {
+  /** Opens a Storage on this harness's (initially empty) database; again = a reopen / another process. */
+  open(): Promise<Storage>;
+  /** Closes what `open` returned and removes the database. */
+  dispose(): Promise<void>;
+}
+
+export interface AcceptanceOptions {
+  /**
+   * Several processes may store one document concurrently (PostgreSQL): stores then must merge,
+   * never let an older or diverging full state replace what another process stored.
+   * SQLite serves one process, whose every store is its full, newest state.
+   */
+  sharedByProcesses: boolean;
+}
+
+// Past 2^31 on purpose: timestamps are epoch milliseconds and must round-trip exactly.
+const T0 = 1_767_225_600_123;
+
+const docWith = (entries: Record<string, unknown>, base?: Uint8Array) => {
+  const doc = new Y.Doc();
+  if (base) Y.applyUpdate(doc, base);
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(entries)) {
+      if (v === undefined) doc.getMap('m').delete(k);
+      else doc.getMap('m').set(k, v);
+    }
+  });
+  return doc;
+};
+const stateOf = (doc: Y.Doc) => Y.encodeStateAsUpdate(doc);
+/** The map `m` of a stored state, as a plain object. */
+const contents = (state: Uint8Array | null) => {
+  if (!state) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc.getMap('m').toJSON();
+};
+
+const viber = (n: number, userId = 'usr_a'): ViberCredential => ({
+  viberId: `vbr_${n}`,
+  userId,
+  name: `laptop ${n}`,
+  publicKey: `pk${n}`.padEnd(44, '='),
+  createdAt: T0 + n,
+  lastSeenAt: 0,
+});
+
+export function storageAcceptance(
+  name: string,
+  makeHarness: () => Promise<StorageHarness>,
+  options: AcceptanceOptions,
+): void {
+  describe(`Storage acceptance: ${name}`, () => {
+    let harness: StorageHarness | undefined;
+    afterEach(async () => {
+      await harness?.dispose();
+      harness = undefined;
+    });
+    const open = async () => {
+      harness ??= await makeHarness();
+      return harness.open();
+    };
+
+    describe('documents', () => {
+      it('returns null for a document never stored, and the stored state once stored', async () => {
+        const s = await open();
+        expect(await s.fetchDocument('u/usr_a/workspace')).toBeNull();
+        await s.storeDocument('u/usr_a/workspace', stateOf(docWith({ a: 1, nested: { x: [1, 2] } })));
+        expect(contents(await s.fetchDocument('u/usr_a/workspace'))).toEqual({ a: 1, nested: { x: [1, 2] } });
+        expect(await s.fetchDocument('u/usr_b/workspace')).toBeNull();
+      });
+
+      it('keeps the newest state, deletions included, and keeps documents apart', async () => {
+        const s = await open();
+        const v1 = docWith({ a: 1, b: 2 });
+        await s.storeDocument('doc-1', stateOf(v1));
+        await s.storeDocument('doc-2', stateOf(docWith({ other: true })));
+        const v2 = docWith({ a: undefined, c: 3 }, stateOf(v1));
+        await s.storeDocument('doc-1', stateOf(v2));
+        expect(contents(await s.fetchDocument('doc-1'))).toEqual({ b: 2, c: 3 });
+        expect(contents(await s.fetchDocument('doc-2'))).toEqual({ other: true });
+      });
+
+      it('survives closing and reopening the storage', async () => {
+        const s = await open();
+        const big = 'x'.repeat(200_000);
+        await s.storeDocument('u/usr_a/workspace', stateOf(docWith({ big, n: 42 })));
+        await s.close();
+        const again = await harness!.open();
+        expect(contents(await again.fetchDocument('u/usr_a/workspace'))).toEqual({ big, n: 42 });
+      });
+
+      if (options.sharedByProcesses) {
+        it('keeps both sides when two processes store diverging states of one document concurrently', async () => {
+          const a = await open();
+          const b = await harness!.open();
+          const base = stateOf(docWith({ shared: 'base', gone: 'soon' }));
+          await a.storeDocument('doc', base);
+          // Twenty forks of the base, each with its own edit, stored at once through two connections.
+          const forks = Array.from({ length: 20 }, (_, i) =>
+            docWith(i === 0 ? { gone: undefined, [`k${i}`]: i } : { [`k${i}`]: i }, base),
+          );
+          await Promise.all(forks.map((fork, i) => (i % 2 ? a : b).storeDocument('doc', stateOf(fork))));
+          const expected: Record<string, unknown> = { shared: 'base' };
+          for (let i = 0; i < 20; i++) expected[`k${i}`] = i;
+          expect(contents(await a.fetchDocument('doc'))).toEqual(expected);
+          expect(contents(await b.fetchDocument('doc'))).toEqual(expected);
+        });
+
+        it("never lets a process's older state overwrite another's newer one", async () => {
+          const a = await open();
+          const b = await harness!.open();
+          const old = docWith({ title: 'draft' });
+          await a.storeDocument('doc', stateOf(old));
+          await b.storeDocument('doc', stateOf(docWith({ title: 'final', body: 'text' }, stateOf(old))));
+          await a.storeDocument('doc', stateOf(old)); // a stale full state from a process that missed b's edit
+          expect(contents(await b.fetchDocument('doc'))).toEqual({ title: 'final', body: 'text' });
+        });
+      }
+    });
+
+    describe('users', () => {
+      const user = { id: 'usr_a', username: 'ada', passwordHash: 'argon2id$hash', createdAt: T0 };
+
+      it('creates a user and finds it by username and by id', async () => {
+        const s = await open();
+        expect(await s.createUser(user)).toBe(true);
+        expect(await s.findUserByUsername('ada')).toEqual(user);
+        expect(await s.findUserById('usr_a')).toEqual(user);
+        expect(await s.findUserByUsername('bob')).toBeNull();
+        expect(await s.findUserById('usr_b')).toBeNull();
+      });
+
+      it('refuses a taken username, even under concurrent signups', async () => {
+        const s = await open();
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => s.createUser({ ...user, id: `usr_${i}` })),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await s.createUser({ ...user, id: 'usr_z' })).toBe(false);
+        expect(await s.createUser({ ...user, id: 'usr_y', username: 'bob' })).toBe(true);
+      });
+    });
+
+    describe('sessions', () => {
+      it('finds a session until it expires, and not after it was deleted', async () => {
+        const s = await open();
+        await s.createSession('hash-1', 'usr_a', T0 + 1000);
+        await s.createSession('hash-2', 'usr_b', T0 + 1000);
+        expect(await s.findSession('hash-1', T0)).toEqual({ userId: 'usr_a' });
+        expect(await s.findSession('hash-1', T0 + 999)).toEqual({ userId: 'usr_a' });
+        expect(await s.findSession('hash-1', T0 + 1000)).toBeNull();
+        expect(await s.findSession('unknown', T0)).toBeNull();
+        await s.deleteSession('hash-1');
+        expect(await s.findSession('hash-1', T0)).toBeNull();
+        expect(await s.findSession('hash-2', T0)).toEqual({ userId: 'usr_b' });
+      });
+    });
+
+    describe('onboarding tokens', () => {
+      it('is used up by exactly one of many concurrent consumers', async () => {
+        const s = await open();
+        const others = options.sharedByProcesses ? [s, await harness!.open()] : [s];
+        await s.createOnboardingToken('ot-1', 'usr_a', T0 + 60_000);
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => others[i % others.length]!.consumeOnboardingToken('ot-1', T0)),
+        );
+        expect(results.filter((r) => r.ok)).toEqual([{ ok: true, userId: 'usr_a' }]);
+        expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'used')).toBe(true);
+        expect(await s.consumeOnboardingToken('ot-1', T0 + 1)).toEqual({ ok: false, reason: 'used' });
+      });
+
+      it('refuses an expired token and an unknown one', async () => {
+        const s = await open();
+        await s.createOnboardingToken('ot-2', 'usr_a', T0 + 60_000);
+        expect(await s.consumeOnboardingToken('ot-2', T0 + 60_000)).toEqual({ ok: false, reason: 'expired' });
+        expect(await s.consumeOnboardingToken('nope', T0)).toEqual({ ok: false, reason: 'unknown' });
+      });
+    });
+
+    describe('Viber credentials', () => {
+      it('finds a Viber by its token and lists the user\u2019s Vibers in creation order', async () => {
+        const s = await open();
+        await s.createViber(viber(2), 'tok-2');
+        await s.createViber(viber(1), 'tok-1');
+        await s.createViber(viber(3, 'usr_b'), 'tok-3');
+        expect(await s.findViberByToken('tok-1')).toEqual(viber(1));
+        expect(await s.findViberByToken('tok-x')).toBeNull();
+        expect(await s.listVibers('usr_a')).toEqual([viber(1), viber(2)]);
+        expect(await s.listVibers('usr_c')).toEqual([]);
+      });
+
+      it("revokes a Viber's credentials once, only for its own user", async () => {
+        const s = await open();
+        await s.createViber(viber(1), 'tok-1');
+        await s.createViber(viber(2), 'tok-2');
+        expect(await s.revokeViber('usr_b', 'vbr_1')).toBe(false);
+        expect(await s.revokeViber('usr_a', 'vbr_9')).toBe(false);
+        expect(await s.revokeViber('usr_a', 'vbr_1')).toBe(true);
+        expect(await s.revokeViber('usr_a', 'vbr_1')).toBe(false);
+        expect(await s.findViberByToken('tok-1')).toBeNull();
+        expect(await s.listVibers('usr_a')).toEqual([viber(2)]);
+      });
+
+      it('records when a Viber was last seen', async () => {
+        const s = await open();
+        await s.createViber(viber(1), 'tok-1');
+        await s.touchViber('vbr_1', T0 + 5000);
+        expect((await s.findViberByToken('tok-1'))?.lastSeenAt).toBe(T0 + 5000);
+        expect((await s.listVibers('usr_a'))[0]?.lastSeenAt).toBe(T0 + 5000);
+        await s.touchViber('vbr_unknown', T0); // no such Viber: nothing happens
+      });
+    });
+  });
+}
