@@ -41,7 +41,8 @@ export function lineSplitter(onLines: (lines: string[]) => void) {
         parts.push(partial);
         partial = '';
       }
-      if (parts.length) onLines(parts.map((l) => (l.length > MAX_LINE ? l.slice(0, MAX_LINE) + ' …[line cut]' : l)));
+      if (parts.length)
+        onLines(parts.map((l) => (l.length > MAX_LINE ? l.slice(0, MAX_LINE) + ' …[line cut]' : l)));
     },
     end() {
       if (partial) onLines([partial]);

@@ -11,7 +11,15 @@ export interface Capabilities {
 }
 
 const answers = async (command: string, args: string[]) => {
-  const r = await runProcess({ command, args, cwd: process.cwd(), env: process.env, redactor: new Redactor([]), timeoutMs: 5_000, graceMs: 500 });
+  const r = await runProcess({
+    command,
+    args,
+    cwd: process.cwd(),
+    env: process.env,
+    redactor: new Redactor([]),
+    timeoutMs: 5_000,
+    graceMs: 500,
+  });
   return r.exitCode === 0;
 };
 

@@ -12,9 +12,17 @@ export interface CommandSpec {
 }
 
 /** Parses `argv` for `spec`; throws a ViberError (code bad_flag) naming the problem. */
-export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<string, string | boolean | undefined> {
+export function parseCommandArgs(
+  spec: CommandSpec,
+  argv: string[],
+): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     return values as Record<string, string | boolean | undefined>;
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
@@ -23,5 +31,13 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): Record<stri
 }
 
 export function helpText(spec: CommandSpec): string {
-  return [`Usage: ${spec.usage}`, '', spec.summary, '', 'Options:', ...spec.optionHelp.map((l) => `  ${l}`), '  -h, --help          show this help'].join('\n');
+  return [
+    `Usage: ${spec.usage}`,
+    '',
+    spec.summary,
+    '',
+    'Options:',
+    ...spec.optionHelp.map((l) => `  ${l}`),
+    '  -h, --help          show this help',
+  ].join('\n');
 }

@@ -9,7 +9,11 @@ const ONBOARD: CommandSpec = {
   summary: 'Registers this machine as a Viber with the server, using the one-time token the app shows.',
   usage: 'viber onboard --server <url> --token <onboarding token> [--name <name>]',
   options: { server: { type: 'string' }, token: { type: 'string' }, name: { type: 'string' } },
-  optionHelp: ['--server <url>      the server, e.g. http://127.0.0.1:4321', '--token <token>     the onboarding token from the app', '--name <name>       how the app shows this Viber (default: the host name)'],
+  optionHelp: [
+    '--server <url>      the server, e.g. http://127.0.0.1:4321',
+    '--token <token>     the onboarding token from the app',
+    '--name <name>       how the app shows this Viber (default: the host name)',
+  ],
 };
 const START: CommandSpec = {
   name: 'start',
@@ -66,17 +70,28 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await runStart(home);
   } catch (error) {
-    process.stderr.write(`viber ${name}: ${error instanceof ViberError ? error.message : messageOf(error)}\n`);
+    process.stderr.write(
+      `viber ${name}: ${error instanceof ViberError ? error.message : messageOf(error)}\n`,
+    );
     return 1;
   }
 }
 
-async function runOnboard(home: string, flags: Record<string, string | boolean | undefined>): Promise<number> {
+async function runOnboard(
+  home: string,
+  flags: Record<string, string | boolean | undefined>,
+): Promise<number> {
   for (const flag of ['server', 'token'] as const) {
-    if (typeof flags[flag] !== 'string' || !flags[flag]) throw new ViberError('bad_flag', `--${flag} is required\nRun \`viber onboard --help\` for usage.`);
+    if (typeof flags[flag] !== 'string' || !flags[flag])
+      throw new ViberError('bad_flag', `--${flag} is required\nRun \`viber onboard --help\` for usage.`);
   }
   const { onboard } = await import('./onboard.ts');
-  const { config, fingerprint } = await onboard({ home, server: flags.server as string, token: flags.token as string, name: flags.name as string | undefined });
+  const { config, fingerprint } = await onboard({
+    home,
+    server: flags.server as string,
+    token: flags.token as string,
+    name: flags.name as string | undefined,
+  });
   out(`Onboarded as Viber '${config.name}' (${config.viberId}) on ${config.server}.`);
   out(`Key fingerprint: ${fingerprint}`);
   out('Check it against the fingerprint the app shows for this Viber. Then run: viber start');
@@ -84,7 +99,11 @@ async function runOnboard(home: string, flags: Record<string, string | boolean |
 }
 
 async function runStart(home: string): Promise<number> {
-  const [{ readConfig }, { keyFingerprint }, { startDaemon }] = await Promise.all([import('./config.ts'), import('@openviber/shared/crypto'), import('./daemon.ts')]);
+  const [{ readConfig }, { keyFingerprint }, { startDaemon }] = await Promise.all([
+    import('./config.ts'),
+    import('@openviber/shared/crypto'),
+    import('./daemon.ts'),
+  ]);
   const config = readConfig(home);
   stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
   let stopRequested = false;

@@ -19,7 +19,8 @@ export const configSchema = z.strictObject({
 export type ViberConfig = z.infer<typeof configSchema>;
 
 /** $VIBER_HOME, default ~/.openviber. */
-export const viberHome = (env: NodeJS.ProcessEnv = process.env) => env.VIBER_HOME || join(homedir(), '.openviber');
+export const viberHome = (env: NodeJS.ProcessEnv = process.env) =>
+  env.VIBER_HOME || join(homedir(), '.openviber');
 export const configPath = (home: string) => join(home, 'config.json');
 /** Clones and worktrees live under here; working dirs must stay inside unless a binding uses an existing path. */
 export const workspaceRoot = (home: string) => join(home, 'workspaces');
@@ -30,7 +31,10 @@ export const stateDir = (home: string) => join(home, 'state');
 export function readConfig(home: string): ViberConfig {
   const path = configPath(home);
   if (!existsSync(path)) {
-    throw new ViberError('not_onboarded', `no config at ${path}; run \`viber onboard --server <url> --token <token>\` first`);
+    throw new ViberError(
+      'not_onboarded',
+      `no config at ${path}; run \`viber onboard --server <url> --token <token>\` first`,
+    );
   }
   let raw: unknown;
   try {

@@ -41,14 +41,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const orphans = killOrphanRuns(state);
   if (orphans) log(`stopped ${orphans} process group(s) left by a previous run`);
   const capabilities = await probeCapabilities();
-  log(`capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`);
+  log(
+    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
+  );
 
   let endDaemon!: (code: number) => void;
   const ended = new Promise<number>((r) => (endDaemon = r));
   const conn = new Connection(config.server, config.authToken, {
     onStatus: (status) => log(`connection ${status}`),
     onAuthFailed: (name, reason) => {
-      log(`the server refused this Viber's token for ${name} (${reason}); was it removed? Onboard again with a new token.`);
+      log(
+        `the server refused this Viber's token for ${name} (${reason}); was it removed? Onboard again with a new token.`,
+      );
       endDaemon(2);
     },
   });
@@ -60,7 +64,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   log(`connecting to ${config.server} as Viber ${config.name} (${viberId})`);
   await Promise.all([workspace.synced, viber.synced]);
   log('synced with the server');
-  writeHealth(viber.doc, { version: VERSION, hostname: hostname(), platform: `${platform()}-${process.arch}`, startedAt: Date.now(), workspaceRoot: root, capabilities });
+  writeHealth(viber.doc, {
+    version: VERSION,
+    hostname: hostname(),
+    platform: `${platform()}-${process.arch}`,
+    startedAt: Date.now(),
+    workspaceRoot: root,
+    capabilities,
+  });
 
   const common = { viberId, keys, root, stateDir: state, capabilities, viberDoc: viber.doc };
   const reconciler = new PrepareReconciler({
@@ -104,7 +115,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (existing) void existing.then((w) => w.poke());
       else workers.set(task.id, openWorker(task.id));
     }
-    publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) => log(`re-seal failed: ${messageOf(e)}`));
+    publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) =>
+      log(`re-seal failed: ${messageOf(e)}`),
+    );
   };
   const schedule = () => {
     if (scheduled) return;

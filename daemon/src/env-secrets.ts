@@ -16,7 +16,11 @@ export interface EnvironmentSecrets {
   redactor: () => Redactor;
 }
 
-export async function openEnvironmentSecrets(env: Environment, viberId: string, keys: KeyPair): Promise<EnvironmentSecrets> {
+export async function openEnvironmentSecrets(
+  env: Environment,
+  viberId: string,
+  keys: KeyPair,
+): Promise<EnvironmentSecrets> {
   const opened: OpenedSecret[] = [];
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(env.secrets)) {
@@ -29,7 +33,11 @@ export async function openEnvironmentSecrets(env: Environment, viberId: string, 
 }
 
 /** The process environment for a phase: variables, then the secrets whose scope reaches it ([X6]). */
-export function phaseEnv(env: Environment, secrets: OpenedSecret[], phase: 'setup' | 'task'): Record<string, string> {
+export function phaseEnv(
+  env: Environment,
+  secrets: OpenedSecret[],
+  phase: 'setup' | 'task',
+): Record<string, string> {
   const out: Record<string, string> = { ...env.vars };
   for (const s of secrets) if (phase === 'setup' || s.scope === SecretScope.runtime) out[s.name] = s.value;
   return out;

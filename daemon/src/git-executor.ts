@@ -50,12 +50,19 @@ export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<
     captureStdout: true,
   });
   if (result.exitCode !== 0) {
-    throw new ViberError('git_failed', `${task.describe} ${describeEnd(result)}: ${lastLines(result.tail, 8)}`);
+    throw new ViberError(
+      'git_failed',
+      `${task.describe} ${describeEnd(result)}: ${lastLines(result.tail, 8)}`,
+    );
   }
   return task.parse(result.stdout);
 }
 
 /** The last `n` non-empty lines of some output. */
 export function lastLines(text: string, n: number): string {
-  return text.split(/\r?\n|\r/).filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split(/\r?\n|\r/)
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }

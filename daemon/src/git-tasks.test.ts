@@ -29,14 +29,29 @@ describe('git tasks [§8]', () => {
     const record = join(dir, 'record');
     process.env.RECORD_FILE = record;
     await expect(
-      syncSource({ root: dir, dir: join(dir, 'checkout'), url, branch: '', redactor: new Redactor([]), log: () => {} }),
+      syncSource({
+        root: dir,
+        dir: join(dir, 'checkout'),
+        url,
+        branch: '',
+        redactor: new Redactor([]),
+        log: () => {},
+      }),
     ).rejects.toThrow(/repoUrl/);
     expect(() => cloneTask(url, join(dir, 'x'), '')).toThrow(/git was not run/);
     expect(existsSync(record)).toBe(false);
   });
 
   it('clone puts -- before the URL and a branch cannot smuggle a flag', () => {
-    expect(cloneTask('file:///srv/repo.git', '/w/x', 'main').args).toEqual(['clone', '--no-recurse-submodules', '--branch', 'main', '--', 'file:///srv/repo.git', '/w/x']);
+    expect(cloneTask('file:///srv/repo.git', '/w/x', 'main').args).toEqual([
+      'clone',
+      '--no-recurse-submodules',
+      '--branch',
+      'main',
+      '--',
+      'file:///srv/repo.git',
+      '/w/x',
+    ]);
     expect(() => cloneTask('file:///srv/repo.git', '/w/x', '--upload-pack=x')).toThrow(/repoBranch/);
   });
 
@@ -44,7 +59,11 @@ describe('git tasks [§8]', () => {
     const dir = tempDir();
     const record = join(dir, 'record');
     process.env.RECORD_FILE = record;
-    await runGit(cloneTask('https://example.com/r.git', join(dir, 'x'), ''), { cwd: dir, token: 'tok-secret-123456', gitBinary: fixturePath('record-args.sh') });
+    await runGit(cloneTask('https://example.com/r.git', join(dir, 'x'), ''), {
+      cwd: dir,
+      token: 'tok-secret-123456',
+      gitBinary: fixturePath('record-args.sh'),
+    });
     const { readFileSync } = await import('node:fs');
     const args = readFileSync(record, 'utf8');
     expect(args).toContain('-- https://example.com/r.git');
@@ -55,7 +74,8 @@ describe('git tasks [§8]', () => {
     const repo = makeRepo({ 'a.txt': 'one' });
     const root = tempDir();
     const dir = join(root, 'checkout');
-    const sync = () => syncSource({ root, dir, url: repo.url, branch: 'main', redactor: new Redactor([]), log: () => {} });
+    const sync = () =>
+      syncSource({ root, dir, url: repo.url, branch: 'main', redactor: new Redactor([]), log: () => {} });
     const first = await sync();
     const second = repo.commit({ 'b.txt': 'two' });
     expect(await sync()).toBe(second);

@@ -29,20 +29,40 @@ export function cloneTask(url: string, dir: string, branch: string): GitTask<voi
   assertRepoUrl(url);
   assertBranch(branch);
   const branchArgs = branch ? ['--branch', branch] : [];
-  return { args: ['clone', '--no-recurse-submodules', ...branchArgs, '--', url, dir], parse: none, describe: 'git clone' };
+  return {
+    args: ['clone', '--no-recurse-submodules', ...branchArgs, '--', url, dir],
+    parse: none,
+    describe: 'git clone',
+  };
 }
 
 export function fetchTask(branch: string): GitTask<void> {
   assertBranch(branch);
-  return { args: ['fetch', '--prune', 'origin', ...(branch ? ['--', branch] : [])], parse: none, describe: 'git fetch' };
+  return {
+    args: ['fetch', '--prune', 'origin', ...(branch ? ['--', branch] : [])],
+    parse: none,
+    describe: 'git fetch',
+  };
 }
 
 /** Fast-forwards the checkout to what fetch brought; refuses to throw away local commits. */
-export const fastForwardTask = (): GitTask<void> => ({ args: ['merge', '--ff-only', 'FETCH_HEAD'], parse: none, describe: 'git merge --ff-only' });
+export const fastForwardTask = (): GitTask<void> => ({
+  args: ['merge', '--ff-only', 'FETCH_HEAD'],
+  parse: none,
+  describe: 'git merge --ff-only',
+});
 
-export const remoteUrlTask = (): GitTask<string> => ({ args: ['remote', 'get-url', 'origin'], parse: trimmed, describe: 'git remote get-url' });
+export const remoteUrlTask = (): GitTask<string> => ({
+  args: ['remote', 'get-url', 'origin'],
+  parse: trimmed,
+  describe: 'git remote get-url',
+});
 
-export const headRevisionTask = (): GitTask<string> => ({ args: ['rev-parse', '--verify', 'HEAD^{commit}'], parse: trimmed, describe: 'git rev-parse' });
+export const headRevisionTask = (): GitTask<string> => ({
+  args: ['rev-parse', '--verify', 'HEAD^{commit}'],
+  parse: trimmed,
+  describe: 'git rev-parse',
+});
 
 export const isWorkTreeTask = (): GitTask<boolean> => ({
   args: ['rev-parse', '--is-inside-work-tree'],

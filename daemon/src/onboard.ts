@@ -17,7 +17,10 @@ export interface OnboardResult {
 }
 
 /** A Viber name the server accepts, from the host name. */
-export const defaultViberName = () => hostname().replace(/[^A-Za-z0-9 ._-]/g, '-').slice(0, 64) || 'viber';
+export const defaultViberName = () =>
+  hostname()
+    .replace(/[^A-Za-z0-9 ._-]/g, '-')
+    .slice(0, 64) || 'viber';
 
 export async function onboard(input: OnboardInput): Promise<OnboardResult> {
   const server = normalizeServer(input.server);
@@ -31,17 +34,25 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
       body: JSON.stringify({ token: input.token, name, publicKey: keys.publicKey }),
     });
   } catch (cause) {
-    throw new ViberError('server_unreachable', `cannot reach ${server}: ${(cause as Error).message}`, { cause });
+    throw new ViberError('server_unreachable', `cannot reach ${server}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (!response.ok) {
     const error = body?.error as { code?: string; message?: string } | undefined;
     const reason = error?.message ?? `HTTP ${response.status}`;
-    throw new ViberError('onboard_refused', `the server refused the onboarding token (${error?.code ?? response.status}): ${reason}`);
+    throw new ViberError(
+      'onboard_refused',
+      `the server refused the onboarding token (${error?.code ?? response.status}): ${reason}`,
+    );
   }
   const { viberId, userId, authToken } = (body ?? {}) as Record<string, unknown>;
   if (typeof viberId !== 'string' || typeof userId !== 'string' || typeof authToken !== 'string') {
-    throw new ViberError('bad_response', `${server} answered the onboarding without viberId, userId and authToken`);
+    throw new ViberError(
+      'bad_response',
+      `${server} answered the onboarding without viberId, userId and authToken`,
+    );
   }
   const config: ViberConfig = { server, userId, viberId, name, authToken, ...keys, createdAt: Date.now() };
   writeConfig(input.home, config);
@@ -55,6 +66,7 @@ function normalizeServer(raw: string): string {
   } catch {
     throw new ViberError('bad_flag', `--server must be a URL such as http://127.0.0.1:4321 (got '${raw}')`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ViberError('bad_flag', '--server must be an http:// or https:// URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ViberError('bad_flag', '--server must be an http:// or https:// URL');
   return url.origin;
 }

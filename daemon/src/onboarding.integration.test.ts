@@ -20,19 +20,36 @@ describe('viber onboard / start / status', async () => {
   it('[X1] onboards with a key pair kept in a 0600 config, prints the fingerprint, and refuses a reused token', async () => {
     const home = tempDir('viber-home-');
     const { token } = await ok(server.url, 'POST', '/api/vibers/onboarding-tokens', user.token);
-    const first = await runCli(home, ['onboard', '--server', server.url, '--token', token, '--name', 'laptop']);
+    const first = await runCli(home, [
+      'onboard',
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--name',
+      'laptop',
+    ]);
     expect(first.code).toBe(0);
     const config = JSON.parse((await import('node:fs')).readFileSync(join(home, 'config.json'), 'utf8'));
     expect(statSync(join(home, 'config.json')).mode & 0o777).toBe(0o600);
     expect(first.stdout).toContain(await keyFingerprint(config.publicKey));
     const vibers = await ok(server.url, 'GET', '/api/vibers', user.token);
-    expect(vibers.find((v: { id: string }) => v.id === config.viberId)).toMatchObject({ name: 'laptop', publicKey: config.publicKey });
+    expect(vibers.find((v: { id: string }) => v.id === config.viberId)).toMatchObject({
+      name: 'laptop',
+      publicKey: config.publicKey,
+    });
     expect(JSON.stringify(vibers)).not.toContain(config.privateKey);
 
     const again = await runCli(tempDir('viber-home-'), ['onboard', '--server', server.url, '--token', token]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already used/);
-    const bogus = await runCli(tempDir('viber-home-'), ['onboard', '--server', server.url, '--token', 'not-a-token']);
+    const bogus = await runCli(tempDir('viber-home-'), [
+      'onboard',
+      '--server',
+      server.url,
+      '--token',
+      'not-a-token',
+    ]);
     expect(bogus.code).toBe(1);
     expect(bogus.stderr).toMatch(/onboarding token/);
   });
@@ -48,7 +65,19 @@ describe('viber onboard / start / status', async () => {
     expect((await runCli(home, ['start', '--frobnicate'])).stderr).toContain("Unknown option '--frobnicate'");
     expect((await runCli(home, ['launch'])).stderr).toContain("unknown command 'launch'");
     expect((await runCli(home, ['start'])).stderr).toContain('viber onboard');
-    (await import('node:fs')).writeFileSync(join(home, 'config.json'), JSON.stringify({ server: 'ftp://x', userId: 'u', viberId: 'v', name: 'n', authToken: 't', publicKey: 'nope', privateKey: 'nope', createdAt: 1 }));
+    (await import('node:fs')).writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({
+        server: 'ftp://x',
+        userId: 'u',
+        viberId: 'v',
+        name: 'n',
+        authToken: 't',
+        publicKey: 'nope',
+        privateKey: 'nope',
+        createdAt: 1,
+      }),
+    );
     const corrupt = await runCli(home, ['status']);
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toMatch(/server: must be an http/);
@@ -62,18 +91,34 @@ describe('viber onboard / start / status', async () => {
     const doc = await peer.doc(docName);
     viber.start();
     const startedAt = Date.now();
-    await waitFor(async () => (await ok(server.url, 'GET', '/api/vibers', user.token)).find((v: { id: string; online: boolean }) => v.id === viber.config.viberId)?.online, { what: 'online' });
+    await waitFor(
+      async () =>
+        (await ok(server.url, 'GET', '/api/vibers', user.token)).find(
+          (v: { id: string; online: boolean }) => v.id === viber.config.viberId,
+        )?.online,
+      { what: 'online' },
+    );
     const onlineAfter = Date.now() - startedAt;
     expect(onlineAfter).toBeLessThan(5_000);
     const health = await waitFor(() => readHealth(doc));
     expect(health.capabilities?.git).toBe(true);
-    await waitFor(() => peer.awareness(docName).some((s) => (s as { viber?: { online?: boolean } }).viber?.online === true), { what: 'awareness' });
+    await waitFor(
+      () =>
+        peer.awareness(docName).some((s) => (s as { viber?: { online?: boolean } }).viber?.online === true),
+      { what: 'awareness' },
+    );
 
     const status = await runCli(viber.home, ['status']);
     expect(status.stdout).toContain(server.url);
     expect(status.stdout).toContain('reachable');
 
     await viber.kill();
-    await waitFor(async () => (await call(server.url, 'GET', '/api/vibers', user.token)).body.find((v: { id: string }) => v.id === viber.config.viberId)?.online === false, { what: 'offline' });
+    await waitFor(
+      async () =>
+        (await call(server.url, 'GET', '/api/vibers', user.token)).body.find(
+          (v: { id: string }) => v.id === viber.config.viberId,
+        )?.online === false,
+      { what: 'offline' },
+    );
   });
 });

@@ -2,7 +2,14 @@
 // binding when its generation is ahead of what was observed, when a prepare was cut off by a
 // restart, or when a secret it was missing has since been sealed for this Viber.
 import type * as Y from 'yjs';
-import { ObservedState, getEnvironment, listBindings, readObservation, type Binding, type Environment } from '@openviber/shared';
+import {
+  ObservedState,
+  getEnvironment,
+  listBindings,
+  readObservation,
+  type Binding,
+  type Environment,
+} from '@openviber/shared';
 import { prepareBinding, type PrepareDeps } from './prepare.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -67,12 +74,16 @@ export class PrepareReconciler {
   #start(binding: Binding, env: Environment): void {
     this.#triedWithSecrets.set(binding.id, sealedSignature(env, this.#deps.viberId));
     const run = (async () => {
-      this.#deps.log(`preparing binding ${binding.id} (environment ${env.id}, generation ${binding.generation})`);
+      this.#deps.log(
+        `preparing binding ${binding.id} (environment ${env.id}, generation ${binding.generation})`,
+      );
       const logDoc = await this.#deps.openLogDoc(binding.id);
       const state = await prepareBinding({ ...this.#deps, logDoc, signal: this.#abort.signal }, binding, env);
       this.#deps.log(`binding ${binding.id}: ${state}`);
     })()
-      .catch((error: unknown) => this.#deps.log(`binding ${binding.id}: prepare crashed: ${messageOf(error)}`))
+      .catch((error: unknown) =>
+        this.#deps.log(`binding ${binding.id}: prepare crashed: ${messageOf(error)}`),
+      )
       .finally(() => {
         this.#running.delete(binding.id);
         this.reconcile();

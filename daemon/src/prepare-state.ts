@@ -14,7 +14,9 @@ const file = (dir: string, bindingId: string) => join(dir, `${bindingId}.json`);
 export function readPrepareState(dir: string, bindingId: string): PrepareState | null {
   try {
     const raw = JSON.parse(readFileSync(file(dir, bindingId), 'utf8')) as Partial<PrepareState>;
-    return typeof raw.setupKey === 'string' ? { setupKey: raw.setupKey, revision: String(raw.revision ?? '') } : null;
+    return typeof raw.setupKey === 'string'
+      ? { setupKey: raw.setupKey, revision: String(raw.revision ?? '') }
+      : null;
   } catch {
     return null;
   }
@@ -28,5 +30,7 @@ export function writePrepareState(dir: string, bindingId: string, state: Prepare
 /** A one-way key of everything setup depends on (secret values are hashed, never stored). */
 export function setupKey(parts: { script: string; revision: string; env: Record<string, string> }): string {
   const env = Object.entries(parts.env).sort(([a], [b]) => (a < b ? -1 : 1));
-  return createHash('sha256').update(JSON.stringify([parts.script, parts.revision, env])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([parts.script, parts.revision, env]))
+    .digest('hex');
 }

@@ -16,9 +16,18 @@ describe('prepare through the real server', async () => {
   const s = await scenario(server);
 
   it('[D1][D2][D3] a fresh clone runs setup with a var and a secret; re-prepare with no change runs maintenance only', async () => {
-    const repo = makeRepo({ 'setup.sh': fixture('setup-marker.sh'), 'maintenance.sh': fixture('maintenance.sh') });
+    const repo = makeRepo({
+      'setup.sh': fixture('setup-marker.sh'),
+      'maintenance.sh': fixture('maintenance.sh'),
+    });
     const { bindingId } = await s.environment(
-      { repoUrl: repo.url, repoBranch: 'main', setupScript: './setup.sh', maintenanceScript: './maintenance.sh', vars: { GREETING: 'hello-from-var' } },
+      {
+        repoUrl: repo.url,
+        repoBranch: 'main',
+        setupScript: './setup.sh',
+        maintenanceScript: './maintenance.sh',
+        vars: { GREETING: 'hello-from-var' },
+      },
       { API_TOKEN: { value: SECRET, scope: 'setup' } },
     );
     const first = await s.prepared(bindingId);
@@ -31,7 +40,10 @@ describe('prepare through the real server', async () => {
     expect(log).toContain('setup ran with GREETING=hello-from-var');
     expect(log).toContain('the token is [REDACTED:API_TOKEN]');
 
-    const bindings = await s.api('GET', `/api/environments/${(await s.api('GET', '/api/environments')).at(-1).id}/bindings`);
+    const bindings = await s.api(
+      'GET',
+      `/api/environments/${(await s.api('GET', '/api/environments')).at(-1).id}/bindings`,
+    );
     expect(bindings.find((b: { id: string }) => b.id === bindingId).status).toBe('ready');
 
     await s.api('POST', `/api/bindings/${bindingId}/prepare`);
@@ -53,12 +65,20 @@ describe('prepare through the real server', async () => {
 
   it('[D1] a prepare asked for while the Viber was stopped happens when it starts', async () => {
     const repo = makeRepo({ 'setup.sh': fixture('setup-marker.sh') });
-    const { bindingId } = await s.environment({ repoUrl: repo.url, setupScript: './setup.sh', vars: { GREETING: 'v1' } });
+    const { bindingId } = await s.environment({
+      repoUrl: repo.url,
+      setupScript: './setup.sh',
+      vars: { GREETING: 'v1' },
+    });
     await s.prepared(bindingId);
     await s.viber.stop();
     const revision = repo.commit({ 'NEW.md': 'new file' });
     await s.api('POST', `/api/bindings/${bindingId}/prepare`);
-    const { envId } = await s.environment({ repoUrl: repo.url, setupScript: './setup.sh', vars: { GREETING: 'made-offline' } });
+    const { envId } = await s.environment({
+      repoUrl: repo.url,
+      setupScript: './setup.sh',
+      vars: { GREETING: 'made-offline' },
+    });
     const offlineBinding = (await s.api('GET', `/api/environments/${envId}/bindings`))[0].id;
     s.viber.start();
     const o = await s.prepared(bindingId, 2);
@@ -76,7 +96,15 @@ describe('prepare through the real server', async () => {
     ws.transact(() => {
       const env = new Y.Map<unknown>();
       environmentsMap(ws).set(envId, env);
-      for (const [k, v] of Object.entries({ id: envId, name: 'hostile', type: 'github', repoUrl: `ext::sh -c touch% ${marker}`, setupScript: `touch ${marker}`, createdAt: Date.now() })) env.set(k, v);
+      for (const [k, v] of Object.entries({
+        id: envId,
+        name: 'hostile',
+        type: 'github',
+        repoUrl: `ext::sh -c touch% ${marker}`,
+        setupScript: `touch ${marker}`,
+        createdAt: Date.now(),
+      }))
+        env.set(k, v);
     });
     const bindingId = createBinding(ws, envId, { viberId: s.viber.config.viberId, strategy: 'clone' });
     const o = await s.prepared(bindingId);
@@ -90,7 +118,11 @@ describe('prepare through the real server', async () => {
     const repo = makeRepo({ 'README.md': 'x' });
     (await import('node:fs')).symlinkSync(outside, join(repo.bare, '..', 'work', 'escape'));
     repo.commit({});
-    const { bindingId } = await s.environment({ repoUrl: repo.url, workingDir: 'escape', setupScript: 'touch escaped' });
+    const { bindingId } = await s.environment({
+      repoUrl: repo.url,
+      workingDir: 'escape',
+      setupScript: 'touch escaped',
+    });
     const o = await s.prepared(bindingId);
     expect(o).toMatchObject({ state: 'error' });
     expect(o.lastError).toContain('outside');

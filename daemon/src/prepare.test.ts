@@ -27,22 +27,48 @@ async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>
   keys ??= await generateKeyPair();
   const home = tempDir();
   const workspace = new Y.Doc();
-  const envInput = environmentCreateSchema.parse({ name: 'env', type: 'github', setupMode: 'manual', ...input });
+  const envInput = environmentCreateSchema.parse({
+    name: 'env',
+    type: 'github',
+    setupMode: 'manual',
+    ...input,
+  });
   const envId = createEnvironment(workspace, envInput);
   const bindingId = createBinding(workspace, envId, { viberId: VIBER, strategy: 'clone' });
   const viberDoc = new Y.Doc();
   const logDoc = new Y.Doc();
-  const deps = { viberId: VIBER, keys, root: join(home, 'workspaces'), stateDir: join(home, 'state'), capabilities: caps, viberDoc, logDoc };
-  const prepare = () => prepareBinding(deps, getBinding(workspace, bindingId)!, getEnvironment(workspace, envId)!);
+  const deps = {
+    viberId: VIBER,
+    keys,
+    root: join(home, 'workspaces'),
+    stateDir: join(home, 'state'),
+    capabilities: caps,
+    viberDoc,
+    logDoc,
+  };
+  const prepare = () =>
+    prepareBinding(deps, getBinding(workspace, bindingId)!, getEnvironment(workspace, envId)!);
   const observation = () => readObservation(viberDoc, bindingId)!;
   const logText = () => readPrepareLog(logDoc).lines.join('\n');
-  return { workspace, bindingId, envId, deps, prepare, observation, logText, bump: () => bumpGeneration(workspace, bindingId) };
+  return {
+    workspace,
+    bindingId,
+    envId,
+    deps,
+    prepare,
+    observation,
+    logText,
+    bump: () => bumpGeneration(workspace, bindingId),
+  };
 }
 
 describe('prepare [D1]-[D3]', () => {
   it('clones, runs setup with vars and secrets once, then maintenance when nothing changed', async () => {
     const keys = await generateKeyPair();
-    const repo = makeRepo({ 'setup.sh': fixture('setup-marker.sh'), 'maintenance.sh': fixture('maintenance.sh') });
+    const repo = makeRepo({
+      'setup.sh': fixture('setup-marker.sh'),
+      'maintenance.sh': fixture('maintenance.sh'),
+    });
     const t = await setup(
       {
         repoUrl: repo.url,
@@ -50,7 +76,9 @@ describe('prepare [D1]-[D3]', () => {
         setupScript: './setup.sh',
         maintenanceScript: './maintenance.sh',
         vars: { GREETING: 'hello-var' },
-        secrets: { API_TOKEN: { sealed: { [VIBER]: await sealSecret(SECRET, keys.publicKey) }, scope: 'setup' } },
+        secrets: {
+          API_TOKEN: { sealed: { [VIBER]: await sealSecret(SECRET, keys.publicKey) }, scope: 'setup' },
+        },
       },
       keys,
     );
@@ -88,7 +116,11 @@ describe('prepare [D1]-[D3]', () => {
   });
 
   it('auto setup mode picks the install step from the lockfile', async () => {
-    const repo = makeRepo({ 'package.json': '{"name":"x","version":"1.0.0"}', 'package-lock.json': '{"name":"x","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0"}}}' });
+    const repo = makeRepo({
+      'package.json': '{"name":"x","version":"1.0.0"}',
+      'package-lock.json':
+        '{"name":"x","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0"}}}',
+    });
     const t = await setup({ repoUrl: repo.url, setupMode: 'auto' });
     expect(await t.prepare()).toBe('ready');
     expect(t.logText()).toContain('auto setup: npm ci (from the lockfiles)');
@@ -108,7 +140,12 @@ describe('prepare [D1]-[D3]', () => {
 
   it('a secret not sealed for this Viber stops the prepare with a clear error', async () => {
     const other = await generateKeyPair();
-    const t = await setup({ type: 'manual', secrets: { API_TOKEN: { sealed: { vbr_other: await sealSecret(SECRET, other.publicKey) }, scope: 'runtime' } } });
+    const t = await setup({
+      type: 'manual',
+      secrets: {
+        API_TOKEN: { sealed: { vbr_other: await sealSecret(SECRET, other.publicKey) }, scope: 'runtime' },
+      },
+    });
     expect(await t.prepare()).toBe('error');
     expect(t.observation().lastError).toContain('API_TOKEN is not sealed for this Viber');
   });

@@ -39,7 +39,17 @@ export interface PrepareDeps {
 }
 
 /** Fields a prepare depends on; a peer's bad value in one of them stops the prepare (it read as a default). */
-const PREPARE_FIELDS = new Set(['type', 'repoUrl', 'repoBranch', 'localPath', 'containerImage', 'workingDir', 'setupMode', 'setupScript', 'maintenanceScript']);
+const PREPARE_FIELDS = new Set([
+  'type',
+  'repoUrl',
+  'repoBranch',
+  'localPath',
+  'containerImage',
+  'workingDir',
+  'setupMode',
+  'setupScript',
+  'maintenanceScript',
+]);
 
 class StepError extends ViberError {
   readonly step: string;
@@ -50,11 +60,22 @@ class StepError extends ViberError {
 }
 
 /** Prepares `binding`; records preparing, then ready or error (with the failing step), in the Viber document. */
-export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: Environment): Promise<ObservedState> {
+export async function prepareBinding(
+  deps: PrepareDeps,
+  binding: Binding,
+  env: Environment,
+): Promise<ObservedState> {
   const specHash = environmentSpecHash(env, binding);
-  const observe = (fields: Parameters<typeof writeObservation>[2]) => writeObservation(deps.viberDoc, binding.id, fields);
+  const observe = (fields: Parameters<typeof writeObservation>[2]) =>
+    writeObservation(deps.viberDoc, binding.id, fields);
   resetPrepareLog(deps.logDoc, binding.generation);
-  observe({ observedGeneration: binding.generation, state: ObservedState.preparing, step: 'secrets', specHash, lastError: '' });
+  observe({
+    observedGeneration: binding.generation,
+    state: ObservedState.preparing,
+    step: 'secrets',
+    specHash,
+    lastError: '',
+  });
   let redactor = new Redactor([]);
   const log = prepareLogWriter(deps.logDoc, () => redactor);
   let step = 'validate';
@@ -66,7 +87,10 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
     const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys);
     redactor = secrets.redactor();
     if (secrets.missing.length) {
-      throw new StepError(step, `secret ${secrets.missing.join(', ')} is not sealed for this Viber yet; open the environment in the app to re-seal it`);
+      throw new StepError(
+        step,
+        `secret ${secrets.missing.join(', ')} is not sealed for this Viber yet; open the environment in the app to re-seal it`,
+      );
     }
 
     step = 'source';
@@ -76,14 +100,24 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
     const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
     const sourceUrl = env.repoUrl || env.localPath;
     if (binding.strategy === BindingStrategy.clone && sourceUrl) {
-      await syncSource({ root: deps.root, dir: checkout, url: sourceUrl, branch: env.repoBranch, token, redactor, log: log.output, signal: deps.signal });
+      await syncSource({
+        root: deps.root,
+        dir: checkout,
+        url: sourceUrl,
+        branch: env.repoBranch,
+        token,
+        redactor,
+        log: log.output,
+        signal: deps.signal,
+      });
     } else if (binding.strategy === BindingStrategy.clone) {
       mkdirSync(checkout, { recursive: true });
     } else if (!existsSync(checkout) || !statSync(checkout).isDirectory()) {
       throw new StepError(step, `existingPath ${checkout} is not a directory on this Viber`);
     }
     const cwd = resolveWorkingDir(deps.root, checkout, env.workingDir, binding.strategy);
-    if (!existsSync(cwd)) throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
+    if (!existsSync(cwd))
+      throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
     const isGit = await runGit(isWorkTreeTask(), { cwd, redactor }).catch(() => false);
     const revision = isGit ? await runGit(headRevisionTask(), { cwd, redactor }) : '';
     if (revision) log.note(`at revision ${revision}`);
@@ -101,7 +135,14 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
       log.step(name);
       observe({ step: name });
       log.note(`$ ${name} script`);
-      const cmd = wrapForPolicy(bashScript(body), { network: true, containerImage: env.containerImage }, deps.capabilities, cwd, Object.keys(setupEnv), `viber-prepare-${binding.id}`);
+      const cmd = wrapForPolicy(
+        bashScript(body),
+        { network: true, containerImage: env.containerImage },
+        deps.capabilities,
+        cwd,
+        Object.keys(setupEnv),
+        `viber-prepare-${binding.id}`,
+      );
       const result = await runProcess({
         ...cmd,
         cwd,
@@ -111,7 +152,8 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
         timeoutMs: deps.setupTimeoutMs ?? 30 * 60_000,
         signal: deps.signal,
       });
-      if (result.exitCode !== 0) throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
+      if (result.exitCode !== 0)
+        throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
     };
     if (state?.setupKey !== key) {
       if (script) await runScript('setup', script);
@@ -143,10 +185,22 @@ export async function prepareBinding(deps: PrepareDeps, binding: Binding, env: E
   }
 }
 
-function fail(deps: PrepareDeps, bindingId: string, log: PrepareLogWriter, redactor: Redactor, step: string, error: unknown): ObservedState {
+function fail(
+  deps: PrepareDeps,
+  bindingId: string,
+  log: PrepareLogWriter,
+  redactor: Redactor,
+  step: string,
+  error: unknown,
+): ObservedState {
   const message = redactor.redact(`${step} failed: ${messageOf(error)}`);
   log.note(message);
   log.flush();
-  writeObservation(deps.viberDoc, bindingId, { state: ObservedState.error, step, lastPrepareAt: Date.now(), lastError: message });
+  writeObservation(deps.viberDoc, bindingId, {
+    state: ObservedState.error,
+    step,
+    lastPrepareAt: Date.now(),
+    lastError: message,
+  });
   return ObservedState.error;
 }

@@ -26,7 +26,10 @@ describe('process runner', () => {
       args: [],
       cwd: tempDir(),
       env: { ...process.env, API_TOKEN: SECRET, MULTI_KEY: MULTI },
-      redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }, { name: 'MULTI_KEY', value: MULTI }]),
+      redactor: new Redactor([
+        { name: 'API_TOKEN', value: SECRET },
+        { name: 'MULTI_KEY', value: MULTI },
+      ]),
       onOutput: (t) => chunks.push(t),
     });
     const all = chunks.join('');
@@ -34,7 +37,13 @@ describe('process runner', () => {
     expect(all).toContain('done printing');
     expect(all).toContain('plain: [REDACTED:API_TOKEN]');
     expect(all).toContain('split: [REDACTED:API_TOKEN]');
-    for (const leak of [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET + '\n').toString('base64'), 'first-line-secret', 'second-line-secret']) {
+    for (const leak of [
+      SECRET,
+      Buffer.from(SECRET).toString('base64'),
+      Buffer.from(SECRET + '\n').toString('base64'),
+      'first-line-secret',
+      'second-line-secret',
+    ]) {
       expect(all).not.toContain(leak);
     }
     expect(chunks.length).toBeGreaterThan(1);
@@ -44,7 +53,15 @@ describe('process runner', () => {
     const dir = tempDir();
     const controller = new AbortController();
     const pidFile = join(dir, 'pid');
-    const run = runProcess({ command: fixturePath('forever.sh'), args: [], cwd: dir, env: { ...process.env, PID_FILE: pidFile }, redactor: new Redactor([]), signal: controller.signal, graceMs: 500 });
+    const run = runProcess({
+      command: fixturePath('forever.sh'),
+      args: [],
+      cwd: dir,
+      env: { ...process.env, PID_FILE: pidFile },
+      redactor: new Redactor([]),
+      signal: controller.signal,
+      graceMs: 500,
+    });
     const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
     expect(alive(pid)).toBe(true);
     controller.abort();
@@ -54,13 +71,27 @@ describe('process runner', () => {
   });
 
   it('a timeout kills the tree and says so', async () => {
-    const result = await runProcess({ command: 'bash', args: ['-c', 'sleep 30'], cwd: tempDir(), env: process.env, redactor: new Redactor([]), timeoutMs: 200, graceMs: 200 });
+    const result = await runProcess({
+      command: 'bash',
+      args: ['-c', 'sleep 30'],
+      cwd: tempDir(),
+      env: process.env,
+      redactor: new Redactor([]),
+      timeoutMs: 200,
+      graceMs: 200,
+    });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
   });
 
   it('a command that cannot start is a result, not a throw', async () => {
-    const result = await runProcess({ command: '/nonexistent/cmd', args: [], cwd: tempDir(), env: process.env, redactor: new Redactor([]) });
+    const result = await runProcess({
+      command: '/nonexistent/cmd',
+      args: [],
+      cwd: tempDir(),
+      env: process.env,
+      redactor: new Redactor([]),
+    });
     expect(result.spawnError).toContain('ENOENT');
   });
 });

@@ -52,7 +52,15 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       spec.onOutput?.(text);
     };
     const decoder = new TextDecoder();
-    const result: ProcessResult = { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: '', tail: '', stdout: '' };
+    const result: ProcessResult = {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      cancelled: false,
+      spawnError: '',
+      tail: '',
+      stdout: '',
+    };
     let stdout = '';
 
     const child = spawn(spec.command, spec.args, {
@@ -95,7 +103,12 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       spec.signal?.removeEventListener('abort', onAbort);
       emit(spec.redactor.push(decoder.decode()));
       emit(spec.redactor.end());
-      resolveRun({ ...result, spawnError: spec.redactor.redact(result.spawnError), tail, stdout: spec.redactor.redact(stdout) });
+      resolveRun({
+        ...result,
+        spawnError: spec.redactor.redact(result.spawnError),
+        tail,
+        stdout: spec.redactor.redact(stdout),
+      });
     };
     child.on('error', (error) => {
       result.spawnError = error.message;

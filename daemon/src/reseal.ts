@@ -8,17 +8,30 @@ import { openSealed, sealSecret, type KeyPair } from '@openviber/shared/crypto';
  * Publishes missing re-seals and drops those already copied; returns how many it published.
  * `published` remembers which value (updatedAt) each re-seal carries, so a replaced value is re-sealed again.
  */
-export async function publishReseals(workspace: Y.Doc, viberDoc: Y.Doc, viberId: string, keys: KeyPair, published: Map<string, number>): Promise<number> {
+export async function publishReseals(
+  workspace: Y.Doc,
+  viberDoc: Y.Doc,
+  viberId: string,
+  keys: KeyPair,
+  published: Map<string, number>,
+): Promise<number> {
   const wanted = new Map<string, { box: string; targetKey: string; updatedAt: number }>();
   for (const env of listEnvironments(workspace)) {
-    const targets = new Set(listBindings(workspace, { environmentId: env.id }).map((b) => b.viberId as string));
+    const targets = new Set(
+      listBindings(workspace, { environmentId: env.id }).map((b) => b.viberId as string),
+    );
     targets.delete(viberId);
     for (const [key, secret] of Object.entries(env.secrets)) {
       const sealed = secret.sealed as Record<string, string>;
       if (!sealed[viberId]) continue;
       for (const target of targets) {
         const publicKey = getViber(workspace, target)?.publicKey;
-        if (!sealed[target] && publicKey) wanted.set(resealKey(env.id, key, target), { box: sealed[viberId], targetKey: publicKey, updatedAt: secret.updatedAt });
+        if (!sealed[target] && publicKey)
+          wanted.set(resealKey(env.id, key, target), {
+            box: sealed[viberId],
+            targetKey: publicKey,
+            updatedAt: secret.updatedAt,
+          });
       }
     }
   }

@@ -18,10 +18,20 @@ export interface Policy {
  * The command to run under `policy`; throws a clear error when this Viber cannot enforce it rather
  * than running it with fewer restrictions than asked.
  */
-export function wrapForPolicy(cmd: Command, policy: Policy, caps: Capabilities, cwd: string, envKeys: string[], name: string): Command {
+export function wrapForPolicy(
+  cmd: Command,
+  policy: Policy,
+  caps: Capabilities,
+  cwd: string,
+  envKeys: string[],
+  name: string,
+): Command {
   if (policy.containerImage) {
     if (!caps.container) {
-      throw new ViberError('no_container_runtime', `the environment asks for container image '${policy.containerImage}' but this Viber has no working docker or podman`);
+      throw new ViberError(
+        'no_container_runtime',
+        `the environment asks for container image '${policy.containerImage}' but this Viber has no working docker or podman`,
+      );
     }
     const args = ['run', '--rm', '-i', '--init', '--name', name, '-v', `${cwd}:${cwd}`, '-w', cwd];
     if (!policy.network) args.push('--network', 'none');
@@ -32,7 +42,10 @@ export function wrapForPolicy(cmd: Command, policy: Policy, caps: Capabilities, 
   }
   if (!policy.network) {
     if (!caps.networkIsolation) {
-      throw new ViberError('no_network_isolation', 'the environment has networkAccess off but this Viber cannot create an empty network namespace (unshare -rn); refusing to run with network');
+      throw new ViberError(
+        'no_network_isolation',
+        'the environment has networkAccess off but this Viber cannot create an empty network namespace (unshare -rn); refusing to run with network',
+      );
     }
     return { command: 'unshare', args: ['-rn', '--', cmd.command, ...cmd.args] };
   }
@@ -40,4 +53,7 @@ export function wrapForPolicy(cmd: Command, policy: Policy, caps: Capabilities, 
 }
 
 /** A bash script run with fail-fast semantics (like CI runners). */
-export const bashScript = (script: string): Command => ({ command: 'bash', args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script] });
+export const bashScript = (script: string): Command => ({
+  command: 'bash',
+  args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
+});

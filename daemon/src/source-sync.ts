@@ -4,7 +4,14 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Redactor } from '@openviber/shared';
 import { runGit } from './git-executor.ts';
-import { assertRepoUrl, cloneTask, fastForwardTask, fetchTask, headRevisionTask, remoteUrlTask } from './git-tasks.ts';
+import {
+  assertRepoUrl,
+  cloneTask,
+  fastForwardTask,
+  fetchTask,
+  headRevisionTask,
+  remoteUrlTask,
+} from './git-tasks.ts';
 import { isInside } from './working-dir.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -22,7 +29,8 @@ export interface SyncSourceInput {
 /** Clones or updates `dir` from `url`; returns the checked-out revision. */
 export async function syncSource(input: SyncSourceInput): Promise<string> {
   assertRepoUrl(input.url);
-  if (!isInside(input.root, input.dir)) throw new ViberError('path_refused', 'the checkout would be outside the workspace root');
+  if (!isInside(input.root, input.dir))
+    throw new ViberError('path_refused', 'the checkout would be outside the workspace root');
   const git = { token: input.token, redactor: input.redactor, onOutput: input.log, signal: input.signal };
   if (existsSync(join(input.dir, '.git'))) {
     const current = await runGit(remoteUrlTask(), { ...git, cwd: input.dir }).catch(() => '');

@@ -20,9 +20,15 @@ export async function statusReport(home: string): Promise<string> {
       headers: { authorization: `Bearer ${config.authToken}` },
       signal: AbortSignal.timeout(5_000),
     });
-    const body = (await res.json().catch(() => null)) as { environments?: { name: string }[]; bindings?: unknown[]; error?: { message: string } } | null;
+    const body = (await res.json().catch(() => null)) as {
+      environments?: { name: string }[];
+      bindings?: unknown[];
+      error?: { message: string };
+    } | null;
     if (res.ok && body) {
-      lines.push(`Server says:  reachable, ${body.bindings?.length ?? 0} binding(s): ${(body.environments ?? []).map((e) => e.name).join(', ') || 'none'}`);
+      lines.push(
+        `Server says:  reachable, ${body.bindings?.length ?? 0} binding(s): ${(body.environments ?? []).map((e) => e.name).join(', ') || 'none'}`,
+      );
     } else {
       lines.push(`Server says:  ${res.status} ${body?.error?.message ?? ''}`.trimEnd());
     }

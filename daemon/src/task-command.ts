@@ -4,5 +4,8 @@ import type { Command } from './sandbox.ts';
 
 export function messageCommand(text: string, agentCommand: string): Command {
   if (!agentCommand.trim()) return { command: 'bash', args: ['--noprofile', '--norc', '-c', text] };
-  return { command: 'bash', args: ['--noprofile', '--norc', '-c', `${agentCommand} "$1"`, 'viber-agent', text] };
+  return {
+    command: 'bash',
+    args: ['--noprofile', '--norc', '-c', `${agentCommand} "$1"`, 'viber-agent', text],
+  };
 }

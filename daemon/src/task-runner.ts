@@ -55,7 +55,12 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   const { taskId, message } = job;
   const record = (fields: Parameters<typeof writeRun>[2]) => {
     writeRun(deps.runDoc, message.id, fields);
-    if (fields.state) writeTaskRunSummary(deps.viberDoc, taskId, { messageId: message.id, state: fields.state, updatedAt: Date.now() });
+    if (fields.state)
+      writeTaskRunSummary(deps.viberDoc, taskId, {
+        messageId: message.id,
+        state: fields.state,
+        updatedAt: Date.now(),
+      });
   };
   record({ state: RunState.started, startedAt: Date.now(), exitCode: null, error: '' });
   const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys);
@@ -99,7 +104,11 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     } else if (result.cancelled) {
       record({ ...ended, state: RunState.cancelled, error: 'cancelled' });
     } else if (result.timedOut) {
-      record({ ...ended, state: RunState.error, error: `timed out after ${Math.round(deps.timeoutMs / 1000)} s; the process tree was stopped` });
+      record({
+        ...ended,
+        state: RunState.error,
+        error: `timed out after ${Math.round(deps.timeoutMs / 1000)} s; the process tree was stopped`,
+      });
     } else if (result.exitCode === 0) {
       record({ ...ended, state: RunState.completed });
     } else {
@@ -115,13 +124,18 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
 /** The binding's working dir, or (no persisted volume) the task's own git worktree of it. */
 async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<string> {
   const base = job.observation.resolvedWorkingDir;
-  if (!base || !existsSync(base)) throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
+  if (!base || !existsSync(base))
+    throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
   if (job.env.persistVolume) return base;
   const tree = worktreeDir(deps.root, job.taskId);
   if (!existsSync(tree)) {
     mkdirSync(dirname(tree), { recursive: true });
     await runGit(worktreeAddTask(tree), { cwd: base }).catch((cause: unknown) => {
-      throw new ViberError('worktree_failed', `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`, { cause });
+      throw new ViberError(
+        'worktree_failed',
+        `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`,
+        { cause },
+      );
     });
   }
   return resolveWorkingDir(deps.root, tree, job.env.workingDir, BindingStrategy.clone);

@@ -47,7 +47,8 @@ export class TaskWorker {
   /** Something changed (a message, a cancel, the workspace): look again. */
   poke(): void {
     const current = this.#current;
-    if (current && isCancelRequested(this.#deps.taskDoc, current.messageId)) current.controller.abort('cancel');
+    if (current && isCancelRequested(this.#deps.taskDoc, current.messageId))
+      current.controller.abort('cancel');
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -85,14 +86,26 @@ export class TaskWorker {
     const run = getRun(runDoc, message.id);
     if (run && isFinalRunState(run.state)) return;
     const finish = (state: RunState, error: string) => {
-      writeRun(runDoc, message.id, { state, error, endedAt: Date.now(), ...(run ? {} : { startedAt: 0, exitCode: null }) });
+      writeRun(runDoc, message.id, {
+        state,
+        error,
+        endedAt: Date.now(),
+        ...(run ? {} : { startedAt: 0, exitCode: null }),
+      });
       writeTaskRunSummary(viberDoc, this.taskId, { messageId: message.id, state, updatedAt: Date.now() });
     };
-    if (run) return finish(RunState.interrupted, 'the Viber restarted while this ran; send it again to rerun'); // cut off by a restart
-    if (isCancelRequested(taskDoc, message.id)) return finish(RunState.cancelled, 'cancelled before it started');
+    if (run)
+      return finish(RunState.interrupted, 'the Viber restarted while this ran; send it again to rerun'); // cut off by a restart
+    if (isCancelRequested(taskDoc, message.id))
+      return finish(RunState.cancelled, 'cancelled before it started');
 
     const task = getTask(this.#deps.workspace, this.taskId);
-    const binding = task && listBindings(this.#deps.workspace, { environmentId: task.environmentId, viberId: this.#deps.viberId })[0];
+    const binding =
+      task &&
+      listBindings(this.#deps.workspace, {
+        environmentId: task.environmentId,
+        viberId: this.#deps.viberId,
+      })[0];
     if (!task || !binding) return finish(RunState.error, 'the task’s environment is not bound to this Viber');
     await this.#deps.prepareSettled(binding.id);
     const env = getEnvironment(this.#deps.workspace, task.environmentId);
@@ -100,14 +113,21 @@ export class TaskWorker {
     const observation = fresh && readObservation(viberDoc, fresh.id);
     if (!env || !fresh) return finish(RunState.error, 'the task’s environment or binding was removed');
     if (!observation || observation.state !== ObservedState.ready) {
-      return finish(RunState.error, `the environment is not ready on this Viber (${observation?.state ?? 'not prepared'}${observation?.lastError ? `: ${observation.lastError}` : ''})`);
+      return finish(
+        RunState.error,
+        `the environment is not ready on this Viber (${observation?.state ?? 'not prepared'}${observation?.lastError ? `: ${observation.lastError}` : ''})`,
+      );
     }
-    if (isCancelRequested(taskDoc, message.id)) return finish(RunState.cancelled, 'cancelled before it started');
+    if (isCancelRequested(taskDoc, message.id))
+      return finish(RunState.cancelled, 'cancelled before it started');
 
     const controller = new AbortController();
     this.#current = { messageId: message.id, controller };
     try {
-      const state = await runMessage({ ...this.#deps }, { taskId: this.taskId, message, env, binding: fresh, observation, signal: controller.signal });
+      const state = await runMessage(
+        { ...this.#deps },
+        { taskId: this.taskId, message, env, binding: fresh, observation, signal: controller.signal },
+      );
       this.#deps.log(`task ${this.taskId} message ${message.id}: ${state}`);
     } finally {
       this.#current = null;

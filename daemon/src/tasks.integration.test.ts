@@ -23,10 +23,18 @@ const alive = (pid: number) => {
 describe('task execution through the real server', async () => {
   const server = await useServer();
   const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '20000' });
-  const repo = makeRepo({ 'prints-secret.sh': fixture('prints-secret.sh'), 'slow-count.sh': fixture('slow-count.sh'), 'forever.sh': fixture('forever.sh') });
+  const repo = makeRepo({
+    'prints-secret.sh': fixture('prints-secret.sh'),
+    'slow-count.sh': fixture('slow-count.sh'),
+    'forever.sh': fixture('forever.sh'),
+  });
   const { envId, bindingId } = await s.environment(
     { repoUrl: repo.url, vars: { GREETING: 'hi-var' } },
-    { API_TOKEN: { value: SECRET }, MULTI_KEY: { value: MULTI }, SETUP_ONLY: { value: 'setup-only-value-123', scope: 'setup' } },
+    {
+      API_TOKEN: { value: SECRET },
+      MULTI_KEY: { value: MULTI },
+      SETUP_ONLY: { value: 'setup-only-value-123', scope: 'setup' },
+    },
   );
   await s.prepared(bindingId);
 
@@ -46,7 +54,10 @@ describe('task execution through the real server', async () => {
     expect(live.output).not.toContain('tick 10');
     const end = await s.runState(taskId, slow, ['completed']);
     expect(end.output).toContain('tick 10');
-    const summary = readTaskRunSummary(await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId)), taskId);
+    const summary = readTaskRunSummary(
+      await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId)),
+      taskId,
+    );
     expect(summary).toMatchObject({ messageId: slow, state: 'completed' });
   });
 
@@ -61,7 +72,12 @@ describe('task execution through the real server', async () => {
     expect(await s.runState(taskId, failing, ['error'])).toMatchObject({ exitCode: 4 });
     await s.peer.doc(workspaceDocName(s.user.userId));
     const everything = s.peer.dumpAll();
-    const forms = [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET + '\n').toString('base64'), ...MULTI.split('\n')];
+    const forms = [
+      SECRET,
+      Buffer.from(SECRET).toString('base64'),
+      Buffer.from(SECRET + '\n').toString('base64'),
+      ...MULTI.split('\n'),
+    ];
     for (const form of forms) expect(everything).not.toContain(form);
   });
 
@@ -82,9 +98,14 @@ describe('task execution through the real server', async () => {
     const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
     const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
     await s.viber.kill();
-    const queued = [await s.send(taskId, 'echo one >> order.txt'), await s.send(taskId, 'echo two >> order.txt; cat order.txt')];
+    const queued = [
+      await s.send(taskId, 'echo one >> order.txt'),
+      await s.send(taskId, 'echo two >> order.txt; cat order.txt'),
+    ];
     s.viber.start({ VIBER_TASK_TIMEOUT_MS: '20000' });
-    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({ state: 'interrupted' });
+    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({
+      state: 'interrupted',
+    });
     await waitFor(() => !alive(pid), { what: 'the orphaned grandchild to be stopped' });
     const last = await s.runState(taskId, queued[1], ['completed', 'error']);
     expect(last.output).toBe('one\ntwo\n');
@@ -96,7 +117,9 @@ describe('task execution through the real server', async () => {
     const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
     const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
     await s.viber.stop();
-    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({ state: 'interrupted' });
+    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({
+      state: 'interrupted',
+    });
     s.viber.start({ VIBER_TASK_TIMEOUT_MS: '20000' });
     await waitFor(() => !alive(pid), { what: 'the grandchild to die' });
     const next = await s.send(taskId, 'echo back');
@@ -110,10 +133,16 @@ describe('task execution through the real server', async () => {
     const msg = await s.send(taskId, 'cat /proc/net/dev');
     const run = await s.runState(taskId, msg, ['completed', 'error']);
     const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
-    const caps = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get('networkIsolation');
+    const caps = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get(
+      'networkIsolation',
+    );
     if (caps) {
       expect(run.state).toBe('completed');
-      const interfaces = run.output.split('\n').slice(2).filter((l) => l.trim()).map((l) => l.split(':')[0].trim());
+      const interfaces = run.output
+        .split('\n')
+        .slice(2)
+        .filter((l) => l.trim())
+        .map((l) => l.split(':')[0].trim());
       expect(interfaces).toEqual(['lo']);
     } else {
       expect(run.error).toMatch(/network/);
@@ -122,13 +151,20 @@ describe('task execution through the real server', async () => {
 
   it('a container image with no working docker/podman fails clearly', async () => {
     const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
-    const runtime = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get('container');
+    const runtime = (viberDoc.getMap('health').get('capabilities') as { get(k: string): unknown }).get(
+      'container',
+    );
     if (runtime) return; // a machine with a live container runtime runs it instead
-    const { envId: boxed, bindingId: b } = await s.environment({ type: 'manual', containerImage: 'alpine:3' });
+    const { envId: boxed, bindingId: b } = await s.environment({
+      type: 'manual',
+      containerImage: 'alpine:3',
+    });
     await s.prepared(b);
     const taskId = await s.task(boxed);
     const msg = await s.send(taskId, 'echo inside');
-    expect((await s.runState(taskId, msg, ['error', 'completed'])).error).toMatch(/no working docker or podman/);
+    expect((await s.runState(taskId, msg, ['error', 'completed'])).error).toMatch(
+      /no working docker or podman/,
+    );
   });
 
   it('[D4] without a persisted volume each task gets its own git worktree', async () => {
@@ -146,7 +182,10 @@ describe('task execution through the real server', async () => {
   });
 
   it('an agentCommand gets the message as its last argument, never as shell text', async () => {
-    const { envId: agentEnv, bindingId: b } = await s.environment({ type: 'manual', agentCommand: `bash ${fixturePath('echo-args.sh')}` });
+    const { envId: agentEnv, bindingId: b } = await s.environment({
+      type: 'manual',
+      agentCommand: `bash ${fixturePath('echo-args.sh')}`,
+    });
     await s.prepared(b);
     const taskId = await s.task(agentEnv);
     const msg = await s.send(taskId, 'fix the bug; $(touch hacked) `touch hacked2`');

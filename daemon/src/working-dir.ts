@@ -1,7 +1,13 @@
 // Where a binding's files live, and the rule that they stay inside the workspace root (design §8).
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { BindingStrategy, checkAbsolutePath, checkRelativePath, type Binding, type Environment } from '@openviber/shared';
+import {
+  BindingStrategy,
+  checkAbsolutePath,
+  checkRelativePath,
+  type Binding,
+  type Environment,
+} from '@openviber/shared';
 import { ViberError } from './viber-error.ts';
 
 /** The checkout of a clone binding. */
@@ -40,12 +46,20 @@ export function checkoutDir(root: string, binding: Binding, env: Environment): s
 }
 
 /** The working directory inside a checkout; refused when it resolves outside the root (clone strategy). */
-export function resolveWorkingDir(root: string, checkout: string, workingDir: string, strategy: BindingStrategy): string {
+export function resolveWorkingDir(
+  root: string,
+  checkout: string,
+  workingDir: string,
+  strategy: BindingStrategy,
+): string {
   const check = checkRelativePath(workingDir);
   if (!check.ok) throw new ViberError('path_refused', `workingDir ${check.message}`);
   const dir = resolve(checkout, workingDir);
   if (strategy === BindingStrategy.clone && !isInside(root, dir)) {
-    throw new ViberError('path_refused', `workingDir '${workingDir}' resolves outside the Viber's workspace root`);
+    throw new ViberError(
+      'path_refused',
+      `workingDir '${workingDir}' resolves outside the Viber's workspace root`,
+    );
   }
   if (!isInside(checkout, dir) && strategy === BindingStrategy.clone) {
     throw new ViberError('path_refused', `workingDir '${workingDir}' resolves outside the checkout`);

@@ -1,5 +1,13 @@
 // A user with a running Viber and a peer watching its documents: the setup most integration tests share.
-import { prepareLogDocName, readObservation, readPrepareLog, runOutputDocName, getRun, viberDocName, type Observation } from '@openviber/shared';
+import {
+  prepareLogDocName,
+  readObservation,
+  readPrepareLog,
+  runOutputDocName,
+  getRun,
+  viberDocName,
+  type Observation,
+} from '@openviber/shared';
 import { sealSecret } from '@openviber/shared/crypto';
 import type { SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
 import { ok, signupUser } from './server-api.ts';
@@ -14,7 +22,11 @@ export interface Scenario {
   peer: UserPeer;
   api<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   /** Creates an environment (secrets given as plaintext are sealed to this Viber) bound to the Viber. */
-  environment(fields: Record<string, unknown>, secrets?: Record<string, { value: string; scope?: string }>, binding?: Record<string, unknown>): Promise<{ envId: string; bindingId: string }>;
+  environment(
+    fields: Record<string, unknown>,
+    secrets?: Record<string, { value: string; scope?: string }>,
+    binding?: Record<string, unknown>,
+  ): Promise<{ envId: string; bindingId: string }>;
   /** Waits until the binding's observation reached `generation` and a final state. */
   prepared(bindingId: string, generation?: number): Promise<Observation>;
   prepareLog(bindingId: string): Promise<string[]>;
@@ -22,7 +34,11 @@ export interface Scenario {
   send(taskId: string, text: string): Promise<string>;
   run(taskId: string, messageId: string): Promise<ReturnType<typeof getRun>>;
   /** Waits for the run to reach a state in `states`. */
-  runState(taskId: string, messageId: string, states: string[]): Promise<NonNullable<ReturnType<typeof getRun>>>;
+  runState(
+    taskId: string,
+    messageId: string,
+    states: string[],
+  ): Promise<NonNullable<ReturnType<typeof getRun>>>;
 }
 
 export async function scenario(server: SpawnedServer, env: Record<string, string> = {}): Promise<Scenario> {
@@ -32,7 +48,8 @@ export async function scenario(server: SpawnedServer, env: Record<string, string
   const peer = userPeer(server.wsUrl, user.token);
   const { userId } = user;
   const viberId = viber.config.viberId;
-  const api = <T = any>(method: string, path: string, body?: unknown) => ok<T>(server.url, method, path, user.token, body);
+  const api = <T = any>(method: string, path: string, body?: unknown) =>
+    ok<T>(server.url, method, path, user.token, body);
   const s: Scenario = {
     server,
     user,
@@ -42,9 +59,18 @@ export async function scenario(server: SpawnedServer, env: Record<string, string
     async environment(fields, secrets = {}, binding = { strategy: 'clone' }) {
       const sealed: Record<string, unknown> = {};
       for (const [key, { value, scope }] of Object.entries(secrets)) {
-        sealed[key] = { sealed: { [viberId]: await sealSecret(value, viber.config.publicKey) }, scope: scope ?? 'runtime' };
+        sealed[key] = {
+          sealed: { [viberId]: await sealSecret(value, viber.config.publicKey) },
+          scope: scope ?? 'runtime',
+        };
       }
-      const env = await api('POST', '/api/environments', { name: 'env', type: 'github', setupMode: 'manual', ...fields, secrets: sealed });
+      const env = await api('POST', '/api/environments', {
+        name: 'env',
+        type: 'github',
+        setupMode: 'manual',
+        ...fields,
+        secrets: sealed,
+      });
       const b = await api('POST', `/api/environments/${env.id}/bindings`, { viberId, ...binding });
       return { envId: env.id, bindingId: b.id };
     },

@@ -1,6 +1,12 @@
 // The HTTP API as a test user sees it.
 
-export async function call<T = any>(server: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function call<T = any>(
+  server: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(server + path, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -17,7 +23,13 @@ export async function call<T = any>(server: string, method: string, path: string
 }
 
 /** Like `call`, but throws unless the status is 2xx. */
-export async function ok<T = any>(server: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+export async function ok<T = any>(
+  server: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<T> {
   const res = await call<T>(server, method, path, token, body);
   if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -25,6 +37,9 @@ export async function ok<T = any>(server: string, method: string, path: string, 
 
 let counter = 0;
 export async function signupUser(server: string) {
-  const body = await ok(server, 'POST', '/api/auth/signup', undefined, { username: `u${process.pid}x${++counter}`, password: 'correct horse battery' });
+  const body = await ok(server, 'POST', '/api/auth/signup', undefined, {
+    username: `u${process.pid}x${++counter}`,
+    password: 'correct horse battery',
+  });
   return { token: body.token as string, userId: body.user.id as string };
 }

@@ -18,7 +18,13 @@ const peers: UserPeer[] = [];
 afterAll(() => peers.splice(0).forEach((p) => p.destroy()));
 
 export function userPeer(wsUrl: string, token: string): UserPeer {
-  const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: WebSocket, delay: 50, minDelay: 50, maxDelay: 500 });
+  const socket = new HocuspocusProviderWebsocket({
+    url: wsUrl,
+    WebSocketPolyfill: WebSocket,
+    delay: 50,
+    minDelay: 50,
+    maxDelay: 500,
+  });
   const open = new Map<string, { provider: HocuspocusProvider; synced: Promise<Y.Doc> }>();
   const peer: UserPeer = {
     doc(name) {
@@ -27,7 +33,13 @@ export function userPeer(wsUrl: string, token: string): UserPeer {
         const doc = new Y.Doc();
         let resolve!: (d: Y.Doc) => void;
         const synced = new Promise<Y.Doc>((r) => (resolve = r));
-        const provider = new HocuspocusProvider({ websocketProvider: socket, name, document: doc, token, onSynced: () => resolve(doc) });
+        const provider = new HocuspocusProvider({
+          websocketProvider: socket,
+          name,
+          document: doc,
+          token,
+          onSynced: () => resolve(doc),
+        });
         provider.attach();
         entry = { provider, synced };
         open.set(name, entry);

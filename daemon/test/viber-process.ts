@@ -24,7 +24,9 @@ export interface CliResult {
 /** Runs `viber <args>` to completion with VIBER_HOME=`home`. */
 export function runCli(home: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VIBER_HOME: home, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, VIBER_HOME: home, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -46,7 +48,11 @@ export interface TestViber {
 }
 
 /** Onboards a new Viber for the user through the CLI, with its own VIBER_HOME. */
-export async function onboardViber(server: string, userToken: string, name = 'test-viber'): Promise<TestViber> {
+export async function onboardViber(
+  server: string,
+  userToken: string,
+  name = 'test-viber',
+): Promise<TestViber> {
   const home = tempDir('viber-home-');
   const { token } = await ok(server, 'POST', '/api/vibers/onboarding-tokens', userToken);
   const result = await runCli(home, ['onboard', '--server', server, '--token', token, '--name', name]);
@@ -65,7 +71,9 @@ export async function onboardViber(server: string, userToken: string, name = 'te
     home,
     config,
     start(env = {}) {
-      const c = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, VIBER_HOME: home, ...env } });
+      const c = spawn(process.execPath, [BIN, 'start'], {
+        env: { ...process.env, VIBER_HOME: home, ...env },
+      });
       c.stdout.on('data', (d: Buffer) => (log += d.toString()));
       c.stderr.on('data', (d: Buffer) => (log += d.toString()));
       c.on('exit', () => running.delete(c));
