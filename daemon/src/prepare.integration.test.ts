@@ -128,4 +128,15 @@ describe('prepare through the real server', async () => {
     expect(o.lastError).toContain('outside');
     expect(existsSync(join(outside, 'escaped'))).toBe(false);
   });
+
+  it('reconnects with backoff after the server restarts, and reconciles what changed', async () => {
+    const repo = makeRepo({ 'README.md': 'x' });
+    const { bindingId } = await s.environment({ repoUrl: repo.url });
+    await s.prepared(bindingId);
+    await server.restart();
+    repo.commit({ 'AFTER.md': 'after the restart' });
+    await s.api('POST', `/api/bindings/${bindingId}/prepare`);
+    const o = await s.prepared(bindingId, 2);
+    expect(existsSync(join(o.resolvedWorkingDir, 'AFTER.md'))).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@ import type * as Y from 'yjs';
 import {
   ObservedState,
   RunState,
+  TaskStatus,
   getBinding,
   getEnvironment,
   getRun,
@@ -69,6 +70,9 @@ export class TaskWorker {
     try {
       do {
         this.#again = false;
+        // A paused or archived task keeps its queue; it runs when the task is active again.
+        const status = getTask(this.#deps.workspace, this.taskId)?.status;
+        if (status && status !== TaskStatus.active) return;
         for (const message of listMessages(this.#deps.taskDoc)) {
           if (this.#stopped) return;
           await this.#handle(message);
