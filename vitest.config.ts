@@ -14,7 +14,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['{shared,sync-server,daemon}/**/*.test.ts', 'client/src/**/*.test.ts'] },
+        test: {
+          name: 'node',
+          include: ['{shared,sync-server,daemon}/**/*.test.ts', 'client/src/**/*.test.ts'],
+        },
       },
       {
         extends: true,

@@ -4,7 +4,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const SOURCES = ['client/src', 'client/public', 'client/index.html', 'vite.config.ts', 'shared/src', 'package-lock.json'];
+const SOURCES = [
+  'client/src',
+  'client/public',
+  'client/index.html',
+  'vite.config.ts',
+  'shared/src',
+  'package-lock.json',
+];
 
 function newest(path: string): number {
   if (!existsSync(path)) return 0;

@@ -3,7 +3,16 @@
 // output, exit code and duration. Screenshots at desktop and phone width go to test-artifacts/.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactsDir, createEnvironmentInUi, newPage, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+import {
+  artifactsDir,
+  createEnvironmentInUi,
+  newPage,
+  signUpInUi,
+  useBrowser,
+  useRealViber,
+  useServer,
+  waitFor,
+} from './harness.ts';
 
 describe('full flow with a real Viber', () => {
   it('map → prepare (live log) → task runs with output, exit code and duration; desktop and phone screenshots', async () => {
@@ -28,8 +37,14 @@ describe('full flow with a real Viber', () => {
     await page.getByTestId('map-prepare').click();
     const card = page.getByTestId('binding-card');
     await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
-    await card.getByRole('button', { name: 'Show setup log' }).click().catch(() => undefined);
-    await waitFor(async () => (await page.getByTestId('prepare-log').innerText()).includes('installing deps'), 'setup log streamed in');
+    await card
+      .getByRole('button', { name: 'Show setup log' })
+      .click()
+      .catch(() => undefined);
+    await waitFor(
+      async () => (await page.getByTestId('prepare-log').innerText()).includes('installing deps'),
+      'setup log streamed in',
+    );
     await page.locator('.env-switcher [data-status=ready]').waitFor();
     await page.screenshot({ path: join(dir, 'desktop-mapping.png') });
 
@@ -37,7 +52,10 @@ describe('full flow with a real Viber', () => {
     await page.getByLabel('Message').fill('echo hello-from-the-viber && exit 3');
     await page.getByLabel('Message').press('Enter');
     const message = page.getByTestId('message').first();
-    await waitFor(async () => (await message.getByTestId('run-output').innerText()).includes('hello-from-the-viber'), 'run output');
+    await waitFor(
+      async () => (await message.getByTestId('run-output').innerText()).includes('hello-from-the-viber'),
+      'run output',
+    );
     await message.getByText('exit code 3').waitFor({ timeout: 30_000 });
     await message.getByText(/duration/).waitFor();
     // The task took its title from the first message, and its row shows the run state.

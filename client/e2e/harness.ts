@@ -22,14 +22,27 @@ export async function useServer(): Promise<SpawnedServer> {
 export async function useBrowser(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   afterAll(() => browser.close());
   return browser;
 }
 
 /** Polls `check` until it returns a truthy value (or stops throwing); never a fixed sleep. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -39,7 +52,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -62,7 +76,8 @@ async function post<T>(server: SpawnedServer, path: string, body: unknown, token
 }
 
 let counter = 0;
-export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+export const uniqueName = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 /** Signs a user up in the UI of `page` (the real flow) and returns its session. */
 export async function signUpInUi(page: Page, server: SpawnedServer): Promise<TestUser> {
@@ -73,7 +88,13 @@ export async function signUpInUi(page: Page, server: SpawnedServer): Promise<Tes
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByTestId('new-task').waitFor();
-  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('openviber.session') ?? 'null') as { token: string; user: { id: string } });
+  const session = await page.evaluate(
+    () =>
+      JSON.parse(localStorage.getItem('openviber.session') ?? 'null') as {
+        token: string;
+        user: { id: string };
+      },
+  );
   return { username, password, token: session.token, userId: session.user.id };
 }
 
@@ -91,11 +112,18 @@ export async function signInInUi(page: Page, server: SpawnedServer, user: TestUs
 export async function registerViber(server: SpawnedServer, user: TestUser, name = 'laptop') {
   const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
   const keys = await generateKeyPair();
-  const res = await post<{ viberId: string; authToken: string }>(server, '/api/vibers/onboard', { token, name, publicKey: keys.publicKey });
+  const res = await post<{ viberId: string; authToken: string }>(server, '/api/vibers/onboard', {
+    token,
+    name,
+    publicKey: keys.publicKey,
+  });
   return { ...res, keys };
 }
 
-export async function newPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  browser: Browser,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport });
   afterAll(() => context.close().catch(() => undefined));
   const page = await context.newPage();
@@ -130,7 +158,9 @@ export async function useRealViber(server: SpawnedServer, user: TestUser, name =
   const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
   const run = (args: string[]) =>
     new Promise<{ code: number; out: string }>((done) => {
-      const child = spawn(process.execPath, [VIBER_BIN, ...args], { env: { ...process.env, VIBER_HOME: home } });
+      const child = spawn(process.execPath, [VIBER_BIN, ...args], {
+        env: { ...process.env, VIBER_HOME: home },
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -139,7 +169,9 @@ export async function useRealViber(server: SpawnedServer, user: TestUser, name =
   const onboarded = await run(['onboard', '--server', server.url, '--token', token, '--name', name]);
   if (onboarded.code !== 0) throw new Error(`viber onboard failed: ${onboarded.out}`);
   let log = '';
-  const daemon: ChildProcess = spawn(process.execPath, [VIBER_BIN, 'start'], { env: { ...process.env, VIBER_HOME: home } });
+  const daemon: ChildProcess = spawn(process.execPath, [VIBER_BIN, 'start'], {
+    env: { ...process.env, VIBER_HOME: home },
+  });
   daemon.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   afterAll(async () => {
@@ -152,4 +184,12 @@ export async function useRealViber(server: SpawnedServer, user: TestUser, name =
     rmSync(home, { recursive: true, force: true });
   });
   return { home, output: () => log };
+}
+
+/** Waits until the input matched by `selector` holds `value` (inputs keep their value as a property, not an attribute). */
+export async function waitForValue(page: Page, selector: string, value: string): Promise<void> {
+  await waitFor(
+    async () => (await page.locator(selector).inputValue({ timeout: 1_000 })) === value,
+    `${selector} to be ${JSON.stringify(value)}`,
+  );
 }

@@ -50,7 +50,9 @@ describe('secrets in the browser', () => {
     expect(await page.locator('[data-testid=secret-row]').count()).toBe(1);
     expect(await page.content()).not.toContain(SECRET);
     expect(await page.evaluate(() => document.body.innerText)).toContain('API_TOKEN');
-    const inputs = await page.locator('input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const inputs = await page
+      .locator('input')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(inputs.join('\n')).not.toContain(SECRET);
 
     // IndexedDB: every database, every store, every value, as raw bytes.
@@ -97,6 +99,9 @@ describe('secrets in the browser', () => {
     // After the restart the app reconnects and the secret is still there, masked.
     await page.reload();
     await page.getByTestId('secret-masked').waitFor();
-    await waitFor(() => page.locator('[data-testid=sync-indicator][data-state=saved]').count(), 'reconnect after restart');
+    await waitFor(
+      () => page.locator('[data-testid=sync-indicator][data-state=saved]').count(),
+      'reconnect after restart',
+    );
   });
 });

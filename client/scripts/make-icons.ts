@@ -32,11 +32,19 @@ function png(size: number, pixel: (x: number, y: number) => [number, number, num
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const distToSegment = (px: number, py: number, ax: number, ay: number, bx: number, by: number) => {
-  const t = Math.max(0, Math.min(1, ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+  const t = Math.max(
+    0,
+    Math.min(1, ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)),
+  );
   return Math.hypot(px - (ax + t * (bx - ax)), py - (ay + t * (by - ay)));
 };
 
@@ -45,14 +53,24 @@ function icon(size: number, maskable: boolean): Buffer {
   const r = maskable ? 0 : size * 0.22;
   const scale = maskable ? 0.62 : 0.8;
   return png(size, (x, y) => {
-    const u = x + 0.5, v = y + 0.5;
-    const dx = Math.max(r - u, u - (size - r), 0), dy = Math.max(r - v, v - (size - r), 0);
+    const u = x + 0.5,
+      v = y + 0.5;
+    const dx = Math.max(r - u, u - (size - r), 0),
+      dy = Math.max(r - v, v - (size - r), 0);
     const outside = Math.hypot(dx, dy) - r;
     const alpha = maskable ? 255 : Math.round(255 * Math.max(0, Math.min(1, 0.5 - outside)));
     const t = (u + v) / (2 * size);
-    let rgb = [Math.round(79 + (99 - 79) * t), Math.round(70 + (102 - 70) * t), Math.round(229 + (241 - 229) * t)];
-    const c = size / 2, h = (size * scale) / 2;
-    const d = Math.min(distToSegment(u, v, c - h * 0.7, c - h * 0.6, c, c + h * 0.65), distToSegment(u, v, c + h * 0.7, c - h * 0.6, c, c + h * 0.65));
+    let rgb = [
+      Math.round(79 + (99 - 79) * t),
+      Math.round(70 + (102 - 70) * t),
+      Math.round(229 + (241 - 229) * t),
+    ];
+    const c = size / 2,
+      h = (size * scale) / 2;
+    const d = Math.min(
+      distToSegment(u, v, c - h * 0.7, c - h * 0.6, c, c + h * 0.65),
+      distToSegment(u, v, c + h * 0.7, c - h * 0.6, c, c + h * 0.65),
+    );
     const stroke = size * scale * 0.09;
     const ink = Math.max(0, Math.min(1, stroke - d + 0.5));
     rgb = rgb.map((ch) => Math.round(ch * (1 - ink) + 255 * ink));

@@ -16,7 +16,10 @@ export class ApiRequestError extends Error {
 }
 
 /** Calls `/api${path}` with JSON in and out; throws ApiRequestError. */
-export async function api<T>(path: string, options: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  options: { method?: string; body?: unknown; token?: string } = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
@@ -28,7 +31,13 @@ export async function api<T>(path: string, options: { method?: string; body?: un
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch (cause) {
-    throw new ApiRequestError('offline', 'The server cannot be reached. Check your connection and try again.', 0, undefined, cause);
+    throw new ApiRequestError(
+      'offline',
+      'The server cannot be reached. Check your connection and try again.',
+      0,
+      undefined,
+      cause,
+    );
   }
   const text = await response.text();
   let json: unknown = undefined;
@@ -39,7 +48,12 @@ export async function api<T>(path: string, options: { method?: string; body?: un
   }
   if (!response.ok) {
     const error = (json as ApiErrorBody | undefined)?.error;
-    throw new ApiRequestError(error?.code ?? 'http_error', error?.message ?? `The server answered ${response.status}.`, response.status, error?.field);
+    throw new ApiRequestError(
+      error?.code ?? 'http_error',
+      error?.message ?? `The server answered ${response.status}.`,
+      response.status,
+      error?.field,
+    );
   }
   return json as T;
 }

@@ -13,7 +13,10 @@ const router = createRouter();
 
 export function App() {
   const session = sessionModel.session.value;
-  const app = useMemo(() => (session ? createAppModel(session, sessionModel, router) : null), [session?.token]);
+  const app = useMemo(
+    () => (session ? createAppModel(session, sessionModel, router) : null),
+    [session?.token],
+  );
   useEffect(() => () => app?.dispose(), [app]);
   return (
     <>

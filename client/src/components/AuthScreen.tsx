@@ -15,7 +15,12 @@ export function AuthScreen({ session }: { session: SessionModel }) {
     e.preventDefault();
     const parsed = validate(credentialsSchema, { username: username.value, password: password.value });
     if (!parsed.ok) {
-      errors.value = Object.fromEntries(parsed.error.issues.map((i) => [i.field, `${i.field === 'username' ? 'Username' : 'Password'} ${i.message}`]));
+      errors.value = Object.fromEntries(
+        parsed.error.issues.map((i) => [
+          i.field,
+          `${i.field === 'username' ? 'Username' : 'Password'} ${i.message}`,
+        ]),
+      );
       return;
     }
     errors.value = {};
@@ -24,7 +29,8 @@ export function AuthScreen({ session }: { session: SessionModel }) {
       await (mode.value === 'signup' ? session.signup : session.login)(username.value, password.value);
     } catch (error) {
       const message = error instanceof ApiRequestError ? error.message : 'Something went wrong. Try again.';
-      errors.value = error instanceof ApiRequestError && error.field ? { [error.field]: message } : { form: message };
+      errors.value =
+        error instanceof ApiRequestError && error.field ? { [error.field]: message } : { form: message };
     } finally {
       busy.value = false;
     }
@@ -42,10 +48,18 @@ export function AuthScreen({ session }: { session: SessionModel }) {
           <p class="hint" style="margin:0 0 18px">
             Environments and tasks on your own machines. Secrets are encrypted in your browser.
           </p>
-          {session.expired.value && <div class="callout warn">Your session ended. Sign in again to keep syncing.</div>}
+          {session.expired.value && (
+            <div class="callout warn">Your session ended. Sign in again to keep syncing.</div>
+          )}
           <div class={`field ${errors.value.username ? 'invalid' : ''}`}>
             <label for="username">Username</label>
-            <input id="username" name="username" autoComplete="username" value={username.value} onInput={(e) => (username.value = e.currentTarget.value)} />
+            <input
+              id="username"
+              name="username"
+              autoComplete="username"
+              value={username.value}
+              onInput={(e) => (username.value = e.currentTarget.value)}
+            />
             {errors.value.username && <span class="field-error">{errors.value.username}</span>}
           </div>
           <div class={`field ${errors.value.password ? 'invalid' : ''}`}>
@@ -58,7 +72,11 @@ export function AuthScreen({ session }: { session: SessionModel }) {
               value={password.value}
               onInput={(e) => (password.value = e.currentTarget.value)}
             />
-            {errors.value.password ? <span class="field-error">{errors.value.password}</span> : isSignup && <span class="hint">At least 8 characters.</span>}
+            {errors.value.password ? (
+              <span class="field-error">{errors.value.password}</span>
+            ) : (
+              isSignup && <span class="hint">At least 8 characters.</span>
+            )}
           </div>
           {errors.value.form && <div class="callout err">{errors.value.form}</div>}
           <button class="btn primary block" type="submit" disabled={busy.value}>
@@ -66,7 +84,14 @@ export function AuthScreen({ session }: { session: SessionModel }) {
           </button>
           <p class="hint" style="text-align:center;margin:14px 0 0">
             {isSignup ? 'Already have an account? ' : 'New here? '}
-            <a href="#" onClick={(e) => { e.preventDefault(); mode.value = isSignup ? 'login' : 'signup'; errors.value = {}; }}>
+            <a
+              href="#"
+              onClick={(e) => {
+                e.preventDefault();
+                mode.value = isSignup ? 'login' : 'signup';
+                errors.value = {};
+              }}
+            >
               {isSignup ? 'Sign in' : 'Create an account'}
             </a>
           </p>

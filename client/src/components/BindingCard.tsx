@@ -27,21 +27,41 @@ export function BindingCard({ view }: { view: BindingView }) {
         <StatusPill status={status} />
       </div>
       <p class="hint" style="margin:0 0 10px">
-        {viber?.online ? 'Online' : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`} ·{' '}
-        {binding.strategy === 'clone' ? 'clone and set up' : `existing folder ${binding.existingPath}`} · request #{binding.generation}
+        {viber?.online
+          ? 'Online'
+          : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`}{' '}
+        · {binding.strategy === 'clone' ? 'clone and set up' : `existing folder ${binding.existingPath}`} ·
+        request #{binding.generation}
         {o ? `, prepared #${o.observedGeneration}` : ''}
       </p>
-      <div class={`callout ${status === 'error' ? 'err' : status === 'ready' ? 'ok' : status === 'stale' || status === 'pending' ? 'warn' : ''}`}>
+      <div
+        class={`callout ${status === 'error' ? 'err' : status === 'ready' ? 'ok' : status === 'stale' || status === 'pending' ? 'warn' : ''}`}
+      >
         {STATUS_TEXT[status]}
         {status === 'preparing' && o?.step ? ` · ${o.step}` : ''}
         {status === 'pending' && !viber?.online ? ' (it is offline; it will prepare when it comes back)' : ''}
-        {o?.lastError && status === 'error' ? <div class="mono" style="margin-top:4px">{o.lastError}</div> : null}
-        {o?.resolvedWorkingDir ? <div class="hint mono" style="margin-top:4px">{o.resolvedWorkingDir}</div> : null}
+        {o?.lastError && status === 'error' ? (
+          <div class="mono" style="margin-top:4px">
+            {o.lastError}
+          </div>
+        ) : null}
+        {o?.resolvedWorkingDir ? (
+          <div class="hint mono" style="margin-top:4px">
+            {o.resolvedWorkingDir}
+          </div>
+        ) : null}
         {o?.lastPrepareAt ? <div class="hint">Last prepared {relativeTime(o.lastPrepareAt)}</div> : null}
       </div>
       {status === 'preparing' && <div class="progress" style="margin-bottom:10px" />}
       <div class="row wrap">
-        <button class="btn primary small" onClick={() => { app.workspace.prepare(binding.id); showLog.value = true; }} data-testid="prepare">
+        <button
+          class="btn primary small"
+          onClick={() => {
+            app.workspace.prepare(binding.id);
+            showLog.value = true;
+          }}
+          data-testid="prepare"
+        >
           {o ? 'Sync' : 'Prepare'}
         </button>
         <button class="btn small" onClick={() => (showLog.value = !showLog.value)}>
@@ -51,7 +71,8 @@ export function BindingCard({ view }: { view: BindingView }) {
         <button
           class="btn ghost small danger"
           onClick={() => {
-            if (confirm(`Remove the mapping to ${name}? Its checkout stays on the machine.`)) app.workspace.deleteBinding(binding.id);
+            if (confirm(`Remove the mapping to ${name}? Its checkout stays on the machine.`))
+              app.workspace.deleteBinding(binding.id);
           }}
         >
           Remove mapping

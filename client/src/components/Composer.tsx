@@ -2,7 +2,15 @@
 import { useSignal } from '@preact/signals';
 import { MAX_MESSAGE_LENGTH } from '@openviber/shared';
 
-export function Composer({ onSend, disabled, placeholder }: { onSend: (text: string) => void; disabled: boolean; placeholder: string }) {
+export function Composer({
+  onSend,
+  disabled,
+  placeholder,
+}: {
+  onSend: (text: string) => void;
+  disabled: boolean;
+  placeholder: string;
+}) {
   const text = useSignal('');
   const submit = (e?: Event) => {
     e?.preventDefault();

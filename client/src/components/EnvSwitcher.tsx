@@ -22,10 +22,20 @@ export function EnvSwitcher() {
   const pinnedFirst = [...envs].sort((a, b) => Number(b.pinned) - Number(a.pinned));
   return (
     <div class="env-switcher">
-      <button class="env-switcher-btn" onClick={() => (open.value = !open.value)} aria-haspopup="menu" aria-expanded={open.value} data-testid="env-switcher">
-        <span class="name" title={env.name}>{env.name}</span>
+      <button
+        class="env-switcher-btn"
+        onClick={() => (open.value = !open.value)}
+        aria-haspopup="menu"
+        aria-expanded={open.value}
+        data-testid="env-switcher"
+      >
+        <span class="name" title={env.name}>
+          {env.name}
+        </span>
         <StatusPill status={environmentPill(env, bindings, vibers)} />
-        <span aria-hidden style="color:var(--faint)">▾</span>
+        <span aria-hidden style="color:var(--faint)">
+          ▾
+        </span>
       </button>
       {open.value && (
         <div class="menu" role="menu" onMouseLeave={() => (open.value = false)}>
@@ -39,18 +49,38 @@ export function EnvSwitcher() {
               }}
             >
               <span style="width:14px;color:#eab308">{e.pinned ? '★' : ''}</span>
-              <span class="grow" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{e.name}</span>
+              <span class="grow" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">
+                {e.name}
+              </span>
               <StatusPill status={environmentPill(e, bindings, vibers)} />
             </button>
           ))}
           <hr />
-          <button role="menuitem" onClick={() => { open.value = false; app.router.go({ view: 'env-edit', envId: env.id }); }}>
+          <button
+            role="menuitem"
+            onClick={() => {
+              open.value = false;
+              app.router.go({ view: 'env-edit', envId: env.id });
+            }}
+          >
             Edit “{env.name}”
           </button>
-          <button role="menuitem" onClick={() => { open.value = false; app.router.go({ view: 'mappings', envId: env.id }); }}>
+          <button
+            role="menuitem"
+            onClick={() => {
+              open.value = false;
+              app.router.go({ view: 'mappings', envId: env.id });
+            }}
+          >
             Map to Viber…
           </button>
-          <button role="menuitem" onClick={() => { open.value = false; app.router.go({ view: 'env-new' }); }}>
+          <button
+            role="menuitem"
+            onClick={() => {
+              open.value = false;
+              app.router.go({ view: 'env-new' });
+            }}
+          >
             + Create environment
           </button>
         </div>

@@ -1,4 +1,5 @@
 // Create or edit an environment in the design's four sections: Basic, Code execution, Variables, Validation.
+import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm } from '../models/environment-form.ts';
 import { Field } from './Field.tsx';
@@ -9,17 +10,38 @@ import { VarsSection } from './VarsSection.tsx';
 export function EnvironmentEditor({ envId }: { envId: string | null }) {
   const app = useApp();
   const env = envId ? app.workspace.environments.value.find((e) => e.id === envId) : undefined;
-  const form = useModel(() => ({ ...createEnvironmentForm(app.workspace, env), dispose: () => undefined }), [envId, Boolean(env)]);
+  const form = useModel(
+    () => ({ ...createEnvironmentForm(app.workspace, env), dispose: () => undefined }),
+    [envId, Boolean(env)],
+  );
+  // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.
+  // (Keyed on the content, not on updatedAt: concurrent edits may leave updatedAt unchanged here.)
+  const content = env ? JSON.stringify({ ...env, updatedAt: 0, problems: [] }) : '';
+  useEffect(() => {
+    if (env && !form.isNew && !form.saving.value) form.rebase(env);
+  }, [content]);
   if (envId && !env) {
     return (
       <div class="page">
-        <div class="callout warn">This environment no longer exists (it may have been deleted on another device).</div>
+        <div class="callout warn">
+          This environment no longer exists (it may have been deleted on another device).
+        </div>
       </div>
     );
   }
   const f = form.fields.value;
   const e = form.errors.value;
-  const text = (key: 'name' | 'description' | 'repoUrl' | 'repoBranch' | 'localPath' | 'containerImage' | 'workingDir' | 'agentCommand') => ({
+  const text = (
+    key:
+      | 'name'
+      | 'description'
+      | 'repoUrl'
+      | 'repoBranch'
+      | 'localPath'
+      | 'containerImage'
+      | 'workingDir'
+      | 'agentCommand',
+  ) => ({
     id: `env-${key}`,
     name: key,
     value: f[key],
@@ -42,19 +64,58 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
       <div class="page-head">
         <div>
           <h1>{form.isNew ? 'Create environment' : `Edit ${env?.name}`}</h1>
-          <p>Where code comes from, how it is prepared, and what it can see. Saved on this device at once, synced when online.</p>
+          <p>
+            Where code comes from, how it is prepared, and what it can see. Saved on this device at once,
+            synced when online.
+          </p>
         </div>
         {env && (
-          <button type="button" class="btn" onClick={() => app.router.go({ view: 'mappings', envId: env.id })}>
+          <button
+            type="button"
+            class="btn"
+            onClick={() => app.router.go({ view: 'mappings', envId: env.id })}
+          >
             Map to Viber →
           </button>
         )}
       </div>
       <nav class="section-nav" aria-label="Sections">
-        <a href="#sec-basic" onClick={(ev) => { ev.preventDefault(); document.getElementById('sec-basic')?.scrollIntoView(); }}>Basic</a>
-        <a href="#sec-exec" onClick={(ev) => { ev.preventDefault(); document.getElementById('sec-exec')?.scrollIntoView(); }}>Code execution</a>
-        <a href="#sec-vars" onClick={(ev) => { ev.preventDefault(); document.getElementById('sec-vars')?.scrollIntoView(); }}>Variables & secrets</a>
-        <a href="#sec-validation" onClick={(ev) => { ev.preventDefault(); document.getElementById('sec-validation')?.scrollIntoView(); }}>Validation</a>
+        <a
+          href="#sec-basic"
+          onClick={(ev) => {
+            ev.preventDefault();
+            document.getElementById('sec-basic')?.scrollIntoView();
+          }}
+        >
+          Basic
+        </a>
+        <a
+          href="#sec-exec"
+          onClick={(ev) => {
+            ev.preventDefault();
+            document.getElementById('sec-exec')?.scrollIntoView();
+          }}
+        >
+          Code execution
+        </a>
+        <a
+          href="#sec-vars"
+          onClick={(ev) => {
+            ev.preventDefault();
+            document.getElementById('sec-vars')?.scrollIntoView();
+          }}
+        >
+          Variables & secrets
+        </a>
+        <a
+          href="#sec-validation"
+          onClick={(ev) => {
+            ev.preventDefault();
+            document.getElementById('sec-validation')?.scrollIntoView();
+          }}
+        >
+          Validation
+        </a>
       </nav>
 
       <section class="card" id="sec-basic">
@@ -76,7 +137,12 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
                 ['manual', 'Manual'],
               ] as const
             ).map(([value, label]) => (
-              <button type="button" key={value} aria-pressed={f.type === value} onClick={() => form.set('type', value)}>
+              <button
+                type="button"
+                key={value}
+                aria-pressed={f.type === value}
+                onClick={() => form.set('type', value)}
+              >
                 {label}
               </button>
             ))}
@@ -100,7 +166,12 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           </div>
         )}
         {f.type === 'local' && (
-          <Field label="Local path" id="env-localPath" error={e.localPath} hint="An absolute path on the Viber.">
+          <Field
+            label="Local path"
+            id="env-localPath"
+            error={e.localPath}
+            hint="An absolute path on the Viber."
+          >
             <input {...text('localPath')} placeholder="/home/me/projects/app" />
           </Field>
         )}
@@ -110,59 +181,122 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         <h2>Code execution</h2>
         <p class="hint">How the Viber prepares the environment and runs tasks in it.</p>
         <div class="grid2">
-          <Field label="Container image" id="env-containerImage" error={e.containerImage} hint="Optional, e.g. node:24.">
+          <Field
+            label="Container image"
+            id="env-containerImage"
+            error={e.containerImage}
+            hint="Optional, e.g. node:24."
+          >
             <input {...text('containerImage')} placeholder="none: run on the Viber directly" />
           </Field>
-          <Field label="Working directory" id="env-workingDir" error={e.workingDir} hint="Relative to the checkout.">
+          <Field
+            label="Working directory"
+            id="env-workingDir"
+            error={e.workingDir}
+            hint="Relative to the checkout."
+          >
             <input {...text('workingDir')} placeholder="." />
           </Field>
         </div>
         <div class="field">
           <span class="label">Setup</span>
           <div class="seg" role="group" aria-label="Setup mode">
-            <button type="button" aria-pressed={f.setupMode === 'auto'} onClick={() => form.set('setupMode', 'auto')}>
+            <button
+              type="button"
+              aria-pressed={f.setupMode === 'auto'}
+              onClick={() => form.set('setupMode', 'auto')}
+            >
               Automatic
             </button>
-            <button type="button" aria-pressed={f.setupMode === 'manual'} onClick={() => form.set('setupMode', 'manual')}>
+            <button
+              type="button"
+              aria-pressed={f.setupMode === 'manual'}
+              onClick={() => form.set('setupMode', 'manual')}
+            >
               Setup script
             </button>
           </div>
           <span class="hint">
-            {f.setupMode === 'auto' ? 'The Viber detects the install step from lockfiles (npm ci, pnpm install, pip…).' : 'Runs once per change of script, repo revision, variables or secrets.'}
+            {f.setupMode === 'auto'
+              ? 'The Viber detects the install step from lockfiles (npm ci, pnpm install, pip…).'
+              : 'Runs once per change of script, repo revision, variables or secrets.'}
           </span>
         </div>
         {f.setupMode === 'manual' && (
-          <Field label="Setup script" id="env-setupScript" error={e.setupScript} hint="bash; checked below as you type.">
-            <textarea id="env-setupScript" name="setupScript" value={f.setupScript} onInput={(ev) => form.set('setupScript', ev.currentTarget.value)} placeholder={'npm ci\nnpm run build'} />
+          <Field
+            label="Setup script"
+            id="env-setupScript"
+            error={e.setupScript}
+            hint="bash; checked below as you type."
+          >
+            <textarea
+              id="env-setupScript"
+              name="setupScript"
+              value={f.setupScript}
+              onInput={(ev) => form.set('setupScript', ev.currentTarget.value)}
+              placeholder={'npm ci\nnpm run build'}
+            />
           </Field>
         )}
-        <Field label="Maintenance script" id="env-maintenanceScript" error={e.maintenanceScript} hint="Runs instead of setup when nothing changed (e.g. a quick fetch of dependencies).">
-          <textarea id="env-maintenanceScript" name="maintenanceScript" style="min-height:70px" value={f.maintenanceScript} onInput={(ev) => form.set('maintenanceScript', ev.currentTarget.value)} />
+        <Field
+          label="Maintenance script"
+          id="env-maintenanceScript"
+          error={e.maintenanceScript}
+          hint="Runs instead of setup when nothing changed (e.g. a quick fetch of dependencies)."
+        >
+          <textarea
+            id="env-maintenanceScript"
+            name="maintenanceScript"
+            style="min-height:70px"
+            value={f.maintenanceScript}
+            onInput={(ev) => form.set('maintenanceScript', ev.currentTarget.value)}
+          />
         </Field>
-        <Field label="Agent command" id="env-agentCommand" error={e.agentCommand} hint="Optional. Empty: each message is run as a bash command. Set: each message is handed to this command (a coding agent's CLI).">
+        <Field
+          label="Agent command"
+          id="env-agentCommand"
+          error={e.agentCommand}
+          hint="Optional. Empty: each message is run as a bash command. Set: each message is handed to this command (a coding agent's CLI)."
+        >
           <input {...text('agentCommand')} placeholder="e.g. claude -p" />
         </Field>
         <label class="toggle">
-          <input type="checkbox" checked={f.networkAccess} onChange={(ev) => form.set('networkAccess', ev.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={f.networkAccess}
+            onChange={(ev) => form.set('networkAccess', ev.currentTarget.checked)}
+          />
           <span>
             <strong>Network access for tasks</strong>
             <br />
-            <span class="hint">Off: tasks run without network where the Viber can enforce it; a Viber that cannot refuses such tasks.</span>
+            <span class="hint">
+              Off: tasks run without network where the Viber can enforce it; a Viber that cannot refuses such
+              tasks.
+            </span>
           </span>
         </label>
         <label class="toggle">
-          <input type="checkbox" checked={f.persistVolume} onChange={(ev) => form.set('persistVolume', ev.currentTarget.checked)} />
+          <input
+            type="checkbox"
+            checked={f.persistVolume}
+            onChange={(ev) => form.set('persistVolume', ev.currentTarget.checked)}
+          />
           <span>
             <strong>Persistent volume</strong>
             <br />
-            <span class="hint">Off: each task gets its own git worktree, so parallel tasks never share files.</span>
+            <span class="hint">
+              Off: each task gets its own git worktree, so parallel tasks never share files.
+            </span>
           </span>
         </label>
       </section>
 
       <section class="card" id="sec-vars">
         <h2>Variables & secrets</h2>
-        <p class="hint">Variables are plain. Secrets are encrypted in this browser to your Vibers’ keys; nobody can read them back here.</p>
+        <p class="hint">
+          Variables are plain. Secrets are encrypted in this browser to your Vibers’ keys; nobody can read
+          them back here.
+        </p>
         <VarsSection form={form} />
         <SecretsSection form={form} env={env} />
       </section>
@@ -174,11 +308,18 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           {form.saving.value ? 'Encrypting and saving…' : form.isNew ? 'Create environment' : 'Save changes'}
         </button>
         {errorCount ? (
-          <button type="button" class="btn ghost small" style="color:var(--err)" onClick={() => document.querySelector('.invalid')?.scrollIntoView({ block: 'center' })}>
+          <button
+            type="button"
+            class="btn ghost small"
+            style="color:var(--err)"
+            onClick={() => document.querySelector('.invalid')?.scrollIntoView({ block: 'center' })}
+          >
             {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑
           </button>
         ) : form.savedAt.value && !form.dirty.value ? (
-          <span class="hint" data-testid="saved-note">Saved.</span>
+          <span class="hint" data-testid="saved-note">
+            Saved.
+          </span>
         ) : form.dirty.value ? (
           <span class="hint">Unsaved changes</span>
         ) : null}

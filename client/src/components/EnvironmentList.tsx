@@ -17,7 +17,11 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
     <section aria-label="Environments">
       <div class="group-label">
         Environments
-        <button class="btn ghost small" onClick={() => go(() => app.router.go({ view: 'env-new' }))} data-testid="create-env">
+        <button
+          class="btn ghost small"
+          onClick={() => go(() => app.router.go({ view: 'env-new' }))}
+          data-testid="create-env"
+        >
           + Create
         </button>
       </div>
@@ -36,13 +40,21 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
             {e.name}
           </button>
           <StatusPill status={environmentPill(e, bindings, vibers)} />
-          <button class="btn ghost small" title="Edit" onClick={() => go(() => app.router.go({ view: 'env-edit', envId: e.id }))}>
+          <button
+            class="btn ghost small"
+            title="Edit"
+            onClick={() => go(() => app.router.go({ view: 'env-edit', envId: e.id }))}
+          >
             Edit
           </button>
         </div>
       ))}
       {current && (
-        <button class="btn ghost small block" style="margin-top:6px;justify-content:flex-start" onClick={() => go(() => app.router.go({ view: 'mappings', envId: current.id }))}>
+        <button
+          class="btn ghost small block"
+          style="margin-top:6px;justify-content:flex-start"
+          onClick={() => go(() => app.router.go({ view: 'mappings', envId: current.id }))}
+        >
           ⇄ Manage mappings for {current.name}
         </button>
       )}

@@ -13,7 +13,14 @@ export function EnvironmentSheet() {
         <div class="env-section">
           <EnvironmentList onNavigate={close} />
         </div>
-        <button class="btn block" style="margin-top:12px" onClick={() => { close(); app.router.go({ view: 'vibers' }); }}>
+        <button
+          class="btn block"
+          style="margin-top:12px"
+          onClick={() => {
+            close();
+            app.router.go({ view: 'vibers' });
+          }}
+        >
           Vibers · Add a Viber
         </button>
       </div>

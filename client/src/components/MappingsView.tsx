@@ -16,17 +16,32 @@ export function MappingsView({ envId }: { envId: string }) {
   const strategy = useSignal<'clone' | 'existing'>('clone');
   const existingPath = useSignal('');
   const errors = useSignal<Record<string, string>>({});
-  if (!env) return <div class="page"><div class="callout warn">This environment no longer exists.</div></div>;
+  if (!env)
+    return (
+      <div class="page">
+        <div class="callout warn">This environment no longer exists.</div>
+      </div>
+    );
   const bindings = bindingViews(env, app.workspace.bindings.value, views);
   const unbound = vibers.filter((v) => !bindings.some((b) => b.binding.viberId === v.id));
-  const chosen = viberId.value && unbound.some((v) => v.id === viberId.value) ? viberId.value : (unbound[0]?.id ?? '');
+  const chosen =
+    viberId.value && unbound.some((v) => v.id === viberId.value) ? viberId.value : (unbound[0]?.id ?? '');
 
   function map(ev: Event) {
     ev.preventDefault();
-    const input = { viberId: chosen, strategy: strategy.value, ...(strategy.value === 'existing' ? { existingPath: existingPath.value } : {}) };
+    const input = {
+      viberId: chosen,
+      strategy: strategy.value,
+      ...(strategy.value === 'existing' ? { existingPath: existingPath.value } : {}),
+    };
     const parsed = validate(bindingCreateSchema, input);
     if (!parsed.ok) {
-      errors.value = Object.fromEntries(parsed.error.issues.map((i) => [i.field, `${i.field === 'existingPath' ? 'Path' : 'Viber'} ${i.message}`]));
+      errors.value = Object.fromEntries(
+        parsed.error.issues.map((i) => [
+          i.field,
+          `${i.field === 'existingPath' ? 'Path' : 'Viber'} ${i.message}`,
+        ]),
+      );
       return;
     }
     errors.value = {};
@@ -41,7 +56,10 @@ export function MappingsView({ envId }: { envId: string }) {
           <h1 class="row">
             {env.name} <StatusPill status={environmentPill(env, app.workspace.bindings.value, views)} />
           </h1>
-          <p>Which of your Vibers prepare this environment. Each keeps its own checkout, prepared with the setup script.</p>
+          <p>
+            Which of your Vibers prepare this environment. Each keeps its own checkout, prepared with the
+            setup script.
+          </p>
         </div>
         <button class="btn" onClick={() => app.router.go({ view: 'env-edit', envId: env.id })}>
           Edit environment
@@ -54,17 +72,26 @@ export function MappingsView({ envId }: { envId: string }) {
 
       <form class="card" onSubmit={map} noValidate>
         <h2>{bindings.length ? 'Map to another Viber' : 'Map to a Viber'}</h2>
-        <p class="hint">The Viber starts preparing as soon as it sees the mapping (now, or when it next comes online).</p>
+        <p class="hint">
+          The Viber starts preparing as soon as it sees the mapping (now, or when it next comes online).
+        </p>
         {!vibers.length ? (
           <div class="callout warn">
-            You have no Vibers yet. <a href="#/vibers">Add a Viber</a>: one command on your machine, then everything happens here.
+            You have no Vibers yet. <a href="#/vibers">Add a Viber</a>: one command on your machine, then
+            everything happens here.
           </div>
         ) : !unbound.length ? (
-          <div class="callout">Every one of your Vibers is already mapped. <a href="#/vibers">Add another Viber</a>.</div>
+          <div class="callout">
+            Every one of your Vibers is already mapped. <a href="#/vibers">Add another Viber</a>.
+          </div>
         ) : (
           <>
             <Field label="Viber" id="map-viber" error={errors.value.viberId}>
-              <select id="map-viber" value={chosen} onChange={(ev) => (viberId.value = ev.currentTarget.value)}>
+              <select
+                id="map-viber"
+                value={chosen}
+                onChange={(ev) => (viberId.value = ev.currentTarget.value)}
+              >
                 {unbound.map((v) => (
                   <option key={v.id} value={v.id}>
                     {v.name} {views.get(v.id)?.online ? '· online' : '· offline'}
@@ -75,10 +102,18 @@ export function MappingsView({ envId }: { envId: string }) {
             <div class="field">
               <span class="label">Strategy</span>
               <div class="seg" role="group" aria-label="Strategy">
-                <button type="button" aria-pressed={strategy.value === 'clone'} onClick={() => (strategy.value = 'clone')}>
+                <button
+                  type="button"
+                  aria-pressed={strategy.value === 'clone'}
+                  onClick={() => (strategy.value = 'clone')}
+                >
                   Clone and set up
                 </button>
-                <button type="button" aria-pressed={strategy.value === 'existing'} onClick={() => (strategy.value = 'existing')}>
+                <button
+                  type="button"
+                  aria-pressed={strategy.value === 'existing'}
+                  onClick={() => (strategy.value = 'existing')}
+                >
                   Use an existing folder
                 </button>
               </div>
@@ -89,8 +124,18 @@ export function MappingsView({ envId }: { envId: string }) {
               </span>
             </div>
             {strategy.value === 'existing' && (
-              <Field label="Folder on the Viber" id="map-path" error={errors.value.existingPath} hint="An absolute path.">
-                <input id="map-path" value={existingPath.value} placeholder="/home/me/src/app" onInput={(ev) => (existingPath.value = ev.currentTarget.value)} />
+              <Field
+                label="Folder on the Viber"
+                id="map-path"
+                error={errors.value.existingPath}
+                hint="An absolute path."
+              >
+                <input
+                  id="map-path"
+                  value={existingPath.value}
+                  placeholder="/home/me/src/app"
+                  onInput={(ev) => (existingPath.value = ev.currentTarget.value)}
+                />
               </Field>
             )}
             <button class="btn primary" type="submit" data-testid="map-prepare">

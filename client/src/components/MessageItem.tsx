@@ -13,7 +13,11 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
       <div class="msg-head">
         <span class="hint">{relativeTime(message.createdAt)}</span>
         <span class="grow" />
-        {run ? <StatusPill status={run.state} /> : <StatusPill status="pending" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />}
+        {run ? (
+          <StatusPill status={run.state} />
+        ) : (
+          <StatusPill status="pending" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />
+        )}
         {(running || !run) && !cancelRequested && (
           <button class="btn ghost small danger" onClick={onCancel} data-testid="cancel">
             Cancel
@@ -27,10 +31,16 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
           <div class="msg-run">
             <span>exit code {run.exitCode ?? '—'}</span>
             {run.startedAt > 0 && <span>duration {duration(end - run.startedAt)}</span>}
-            {run.droppedChars > 0 && <span>{run.droppedChars.toLocaleString()} earlier characters dropped</span>}
+            {run.droppedChars > 0 && (
+              <span>{run.droppedChars.toLocaleString()} earlier characters dropped</span>
+            )}
             {run.error && <span style="color:var(--err)">{run.error}</span>}
           </div>
-          {(run.output || running) && <pre class="output" data-testid="run-output">{run.output || '…'}</pre>}
+          {(run.output || running) && (
+            <pre class="output" data-testid="run-output">
+              {run.output || '…'}
+            </pre>
+          )}
         </>
       )}
     </article>

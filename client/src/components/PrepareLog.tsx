@@ -5,7 +5,10 @@ import { createPrepareLogModel } from '../models/prepare-log-model.ts';
 
 export function PrepareLog({ viberId, bindingId }: { viberId: string; bindingId: string }) {
   const app = useApp();
-  const model = useModel(() => createPrepareLogModel(app.store, app.userId, viberId, bindingId), [viberId, bindingId]);
+  const model = useModel(
+    () => createPrepareLogModel(app.store, app.userId, viberId, bindingId),
+    [viberId, bindingId],
+  );
   const log = model.log.value;
   const ref = useRef<HTMLPreElement>(null);
   useEffect(() => {

@@ -8,31 +8,51 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
   const e = form.errors.value;
   const vibers = app.workspace.vibers.value;
   const views = app.vibers.views.value;
-  const boundViberIds = new Set(app.workspace.bindings.value.filter((b) => b.environmentId === env?.id).map((b) => b.viberId));
+  const boundViberIds = new Set(
+    app.workspace.bindings.value.filter((b) => b.environmentId === env?.id).map((b) => b.viberId),
+  );
   const anyHolderOnline = (row: SecretRow) => row.sealedFor.some((id) => views.get(id)?.online);
   return (
     <div>
       <h3 style="margin-bottom:8px">Secrets</h3>
       {!vibers.length && (
         <div class="callout warn">
-          Add a Viber before adding secrets: each secret is encrypted to your Vibers’ public keys before it leaves this browser.{' '}
-          <a href="#/vibers">Add a Viber →</a>
+          Add a Viber before adding secrets: each secret is encrypted to your Vibers’ public keys before it
+          leaves this browser. <a href="#/vibers">Add a Viber →</a>
         </div>
       )}
-      {!form.secrets.value.length && <p class="hint" style="margin:0 0 8px">No secrets.</p>}
+      {!form.secrets.value.length && (
+        <p class="hint" style="margin:0 0 8px">
+          No secrets.
+        </p>
+      )}
       {form.secrets.value.map((row) => {
-        const missing = row.action === 'keep' ? [...boundViberIds].filter((id) => !row.sealedFor.includes(id)) : [];
+        const missing =
+          row.action === 'keep' ? [...boundViberIds].filter((id) => !row.sealedFor.includes(id)) : [];
         const editing = row.action === 'new' || row.action === 'replace';
         return (
           <div key={row.rowId} data-testid="secret-row" style="margin-bottom:10px">
             <div class="kv">
               <div class={e[`secret:${row.rowId}:key`] ? 'invalid' : ''}>
                 {row.action === 'new' ? (
-                  <input aria-label="Secret name" class="mono" placeholder="SECRET_NAME" value={row.key} onInput={(ev) => form.updateSecret(row.rowId, { key: ev.currentTarget.value })} />
+                  <input
+                    aria-label="Secret name"
+                    class="mono"
+                    placeholder="SECRET_NAME"
+                    value={row.key}
+                    onInput={(ev) => form.updateSecret(row.rowId, { key: ev.currentTarget.value })}
+                  />
                 ) : (
-                  <div class="mono" style={`padding:7px 0;font-weight:600;text-decoration:${row.action === 'delete' ? 'line-through' : 'none'}`}>{row.key}</div>
+                  <div
+                    class="mono"
+                    style={`padding:7px 0;font-weight:600;text-decoration:${row.action === 'delete' ? 'line-through' : 'none'}`}
+                  >
+                    {row.key}
+                  </div>
                 )}
-                {e[`secret:${row.rowId}:key`] && <span class="field-error">{e[`secret:${row.rowId}:key`]}</span>}
+                {e[`secret:${row.rowId}:key`] && (
+                  <span class="field-error">{e[`secret:${row.rowId}:key`]}</span>
+                )}
               </div>
               <div class={e[`secret:${row.rowId}:value`] ? 'invalid' : ''}>
                 {editing ? (
@@ -47,7 +67,16 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                     />
                     <div class="row" style="margin-top:6px">
                       <span class="hint">Available to</span>
-                      <select style="width:auto;padding:3px 6px" value={row.scope} onChange={(ev) => form.updateSecret(row.rowId, { scope: ev.currentTarget.value as SecretRow['scope'] })} aria-label="Scope">
+                      <select
+                        style="width:auto;padding:3px 6px"
+                        value={row.scope}
+                        onChange={(ev) =>
+                          form.updateSecret(row.rowId, {
+                            scope: ev.currentTarget.value as SecretRow['scope'],
+                          })
+                        }
+                        aria-label="Scope"
+                      >
                         <option value="runtime">setup and tasks</option>
                         <option value="setup">setup scripts only</option>
                       </select>
@@ -56,30 +85,52 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                 ) : row.action === 'delete' ? (
                   <div class="masked">Deleted when you save</div>
                 ) : (
-                  <div class="masked" title="Secrets cannot be shown, only replaced or deleted" data-testid="secret-masked">
+                  <div
+                    class="masked"
+                    title="Secrets cannot be shown, only replaced or deleted"
+                    data-testid="secret-masked"
+                  >
                     ••••••••••
                   </div>
                 )}
-                {e[`secret:${row.rowId}:value`] && <span class="field-error">{e[`secret:${row.rowId}:value`]}</span>}
+                {e[`secret:${row.rowId}:value`] && (
+                  <span class="field-error">{e[`secret:${row.rowId}:value`]}</span>
+                )}
               </div>
               <div class="row">
                 {row.action === 'keep' && (
                   <>
-                    <button type="button" class="btn small" onClick={() => form.updateSecret(row.rowId, { action: 'replace' })}>
+                    <button
+                      type="button"
+                      class="btn small"
+                      onClick={() => form.updateSecret(row.rowId, { action: 'replace' })}
+                    >
                       Replace
                     </button>
-                    <button type="button" class="btn ghost small danger" onClick={() => form.updateSecret(row.rowId, { action: 'delete' })}>
+                    <button
+                      type="button"
+                      class="btn ghost small danger"
+                      onClick={() => form.updateSecret(row.rowId, { action: 'delete' })}
+                    >
                       Delete
                     </button>
                   </>
                 )}
                 {(row.action === 'replace' || row.action === 'delete') && (
-                  <button type="button" class="btn ghost small" onClick={() => form.updateSecret(row.rowId, { action: 'keep', value: '' })}>
+                  <button
+                    type="button"
+                    class="btn ghost small"
+                    onClick={() => form.updateSecret(row.rowId, { action: 'keep', value: '' })}
+                  >
                     Undo
                   </button>
                 )}
                 {row.action === 'new' && (
-                  <button type="button" class="btn ghost small" onClick={() => form.removeSecretRow(row.rowId)}>
+                  <button
+                    type="button"
+                    class="btn ghost small"
+                    onClick={() => form.removeSecretRow(row.rowId)}
+                  >
                     Remove
                   </button>
                 )}
@@ -87,15 +138,27 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
             </div>
             {row.action === 'keep' && (
               <div class="hint" style="margin-top:-2px">
-                {row.scope === 'setup' ? 'Setup scripts only' : 'Setup and tasks'} · encrypted for {row.sealedFor.length} Viber{row.sealedFor.length === 1 ? '' : 's'}
+                {row.scope === 'setup' ? 'Setup scripts only' : 'Setup and tasks'} · encrypted for{' '}
+                {row.sealedFor.length} Viber{row.sealedFor.length === 1 ? '' : 's'}
                 {missing.length > 0 &&
                   (anyHolderOnline(row) ? (
-                    <span> · waiting for an online Viber to re-encrypt it for {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')}</span>
+                    <span>
+                      {' '}
+                      · waiting for an online Viber to re-encrypt it for{' '}
+                      {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')}
+                    </span>
                   ) : (
                     <span style="color:var(--warn)">
                       {' '}
-                      · {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')} cannot read it yet and no Viber holding it is online:{' '}
-                      <a href="#" onClick={(ev) => { ev.preventDefault(); form.updateSecret(row.rowId, { action: 'replace' }); }}>
+                      · {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')} cannot read it yet
+                      and no Viber holding it is online:{' '}
+                      <a
+                        href="#"
+                        onClick={(ev) => {
+                          ev.preventDefault();
+                          form.updateSecret(row.rowId, { action: 'replace' });
+                        }}
+                      >
                         enter the value again
                       </a>
                     </span>

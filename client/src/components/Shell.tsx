@@ -47,7 +47,11 @@ export function Shell() {
       <Sidebar />
       <main class="main">
         <div class="topbar">
-          <button class="btn ghost small" onClick={() => app.router.go({ view: 'home' })} aria-label="Back to tasks">
+          <button
+            class="btn ghost small"
+            onClick={() => app.router.go({ view: 'home' })}
+            aria-label="Back to tasks"
+          >
             ← Tasks
           </button>
           <span class="grow" />

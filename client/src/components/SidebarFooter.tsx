@@ -15,33 +15,65 @@ export function SidebarFooter() {
     : `${online} of ${vibers.length} Viber${vibers.length === 1 ? '' : 's'} online`;
   return (
     <div class="sidebar-footer">
-      <button class="btn ghost grow" style="justify-content:flex-start;height:auto;padding:6px 8px" onClick={() => app.router.go({ view: 'vibers' })} data-testid="viber-health">
+      <button
+        class="btn ghost grow"
+        style="justify-content:flex-start;height:auto;padding:6px 8px"
+        onClick={() => app.router.go({ view: 'vibers' })}
+        data-testid="viber-health"
+      >
         <span class={`dot${online ? ' on' : ''}`} />
         <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0">
           <span>{summary}</span>
           <span class="hint" style="font-size:11.5px">
-            {!vibers.length ? 'Add one to run tasks' : online < vibers.length && lastSeen ? `offline one last seen ${relativeTime(lastSeen)}` : 'Manage Vibers'}
+            {!vibers.length
+              ? 'Add one to run tasks'
+              : online < vibers.length && lastSeen
+                ? `offline one last seen ${relativeTime(lastSeen)}`
+                : 'Manage Vibers'}
           </span>
         </span>
       </button>
       <div style="position:relative">
-        <button class="btn ghost small" onClick={() => (menu.value = !menu.value)} aria-haspopup="menu" title="Account and settings">
+        <button
+          class="btn ghost small"
+          onClick={() => (menu.value = !menu.value)}
+          aria-haspopup="menu"
+          title="Account and settings"
+        >
           {app.session.user.username} ▾
         </button>
         {menu.value && (
-          <div class="menu" style="top:auto;bottom:calc(100% + 4px);left:auto;right:0;width:220px" role="menu">
-            <div class="hint" style="padding:6px 8px">Signed in as {app.session.user.username}</div>
+          <div
+            class="menu"
+            style="top:auto;bottom:calc(100% + 4px);left:auto;right:0;width:220px"
+            role="menu"
+          >
+            <div class="hint" style="padding:6px 8px">
+              Signed in as {app.session.user.username}
+            </div>
             <hr />
-            <div class="hint" style="padding:4px 8px">Theme</div>
+            <div class="hint" style="padding:4px 8px">
+              Theme
+            </div>
             <div class="seg" style="margin:0 8px 6px">
               {(['system', 'light', 'dark'] as Theme[]).map((t) => (
-                <button key={t} aria-pressed={app.ui.theme.value === t} onClick={() => (app.ui.theme.value = t)}>
+                <button
+                  key={t}
+                  aria-pressed={app.ui.theme.value === t}
+                  onClick={() => (app.ui.theme.value = t)}
+                >
                   {t}
                 </button>
               ))}
             </div>
             <hr />
-            <button role="menuitem" onClick={() => { menu.value = false; app.router.go({ view: 'vibers' }); }}>
+            <button
+              role="menuitem"
+              onClick={() => {
+                menu.value = false;
+                app.router.go({ view: 'vibers' });
+              }}
+            >
               Vibers
             </button>
             <button role="menuitem" onClick={() => void app.sessionModel.logout()}>

@@ -25,7 +25,12 @@ export function SyncIndicator() {
         ? 'Changes are kept on this device and sync when the connection returns.'
         : 'Changes are being sent to the server.';
   return (
-    <span class={`pill ${state}${state === 'syncing' || state === 'connecting' ? ' spin' : ''}`} data-testid="sync-indicator" data-state={state} title={title + (local ? ` (${local} still being written locally)` : '')}>
+    <span
+      class={`pill ${state}${state === 'syncing' || state === 'connecting' ? ' spin' : ''}`}
+      data-testid="sync-indicator"
+      data-state={state}
+      title={title + (local ? ` (${local} still being written locally)` : '')}
+    >
       {label}
     </span>
   );

@@ -8,17 +8,29 @@ export function TaskList() {
   const app = useApp();
   const env = app.ui.currentEnv.value;
   const q = app.ui.search.value.trim().toLowerCase();
-  const tasks = app.workspace.tasks.value.filter((t) => t.environmentId === env?.id && (!q || t.title.toLowerCase().includes(q)));
+  const tasks = app.workspace.tasks.value.filter(
+    (t) => t.environmentId === env?.id && (!q || t.title.toLowerCase().includes(q)),
+  );
   const today = startOfDay();
   const week = today - 6 * 86_400_000;
   const groups: [string, Task[]][] = [
     ['Today', tasks.filter((t) => t.status !== 'archived' && t.updatedAt >= today)],
-    ['Last 7 days', tasks.filter((t) => t.status !== 'archived' && t.updatedAt < today && t.updatedAt >= week)],
+    [
+      'Last 7 days',
+      tasks.filter((t) => t.status !== 'archived' && t.updatedAt < today && t.updatedAt >= week),
+    ],
     ['Older', tasks.filter((t) => t.status !== 'archived' && t.updatedAt < week)],
     ['Archived', tasks.filter((t) => t.status === 'archived')],
   ];
   if (!env) return <p class="empty">Create an environment to start tasks in it.</p>;
-  if (!tasks.length) return <p class="empty">{q ? `No task matches “${app.ui.search.value}”.` : `No tasks in ${env.name} yet. Start one with New Task.`}</p>;
+  if (!tasks.length)
+    return (
+      <p class="empty">
+        {q
+          ? `No task matches “${app.ui.search.value}”.`
+          : `No tasks in ${env.name} yet. Start one with New Task.`}
+      </p>
+    );
   return (
     <nav aria-label="Tasks">
       {groups

@@ -12,7 +12,11 @@ export function TaskRow({ task }: { task: Task }) {
   const run = task.viberId ? app.vibers.taskRun(task.viberId, task.id) : undefined;
   const active = route.view === 'task' && route.taskId === task.id;
   return (
-    <a class={`task-row${active ? ' active' : ''}`} href={routeHash({ view: 'task', taskId: task.id })} data-testid="task-row">
+    <a
+      class={`task-row${active ? ' active' : ''}`}
+      href={routeHash({ view: 'task', taskId: task.id })}
+      data-testid="task-row"
+    >
       <span class="title">{task.title}</span>
       <span class="meta">
         <span>{relativeTime(task.updatedAt)}</span>

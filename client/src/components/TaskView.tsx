@@ -10,7 +10,10 @@ import { MessageItem } from './MessageItem.tsx';
 export function TaskView({ taskId }: { taskId: string }) {
   const app = useApp();
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
-  const model = useModel(() => createTaskModel(app.store, app.userId, taskId, task?.viberId ?? ''), [taskId, task?.viberId ?? '']);
+  const model = useModel(
+    () => createTaskModel(app.store, app.userId, taskId, task?.viberId ?? ''),
+    [taskId, task?.viberId ?? ''],
+  );
   const bottom = useRef<HTMLDivElement>(null);
   const messages = model.messages.value;
   const lastOutputLength = messages.length ? (messages[messages.length - 1].run?.output.length ?? 0) : 0;
@@ -18,7 +21,9 @@ export function TaskView({ taskId }: { taskId: string }) {
   if (!task) {
     return (
       <div class="page">
-        <div class="callout warn">This task does not exist here (yet). If it was created on another device, it appears once synced.</div>
+        <div class="callout warn">
+          This task does not exist here (yet). If it was created on another device, it appears once synced.
+        </div>
       </div>
     );
   }
@@ -50,7 +55,8 @@ export function TaskView({ taskId }: { taskId: string }) {
             <span>{env?.name ?? 'Deleted environment'}</span>·
             {viber ? (
               <span class="badge">
-                <span class={`dot${viber.online ? ' on' : ''}`} /> {viber.record.name} {viber.online ? 'online' : 'offline'}
+                <span class={`dot${viber.online ? ' on' : ''}`} /> {viber.record.name}{' '}
+                {viber.online ? 'online' : 'offline'}
               </span>
             ) : (
               <span class="badge">no Viber</span>
@@ -58,7 +64,11 @@ export function TaskView({ taskId }: { taskId: string }) {
             {archived && <span class="badge">archived</span>}
           </p>
         </div>
-        <button class="btn" onClick={() => app.workspace.patchTask(task.id, { status: archived ? 'active' : 'archived' })} data-testid="archive">
+        <button
+          class="btn"
+          onClick={() => app.workspace.patchTask(task.id, { status: archived ? 'active' : 'archived' })}
+          data-testid="archive"
+        >
           {archived ? 'Unarchive' : 'Archive'}
         </button>
       </div>
@@ -67,10 +77,16 @@ export function TaskView({ taskId }: { taskId: string }) {
           No Viber runs this task: its environment was not mapped when it was created.{' '}
           {candidates.length ? (
             candidates.map((c) => (
-              <button key={c.binding.id} class="btn small" style="margin-left:6px" onClick={() => {
-                const map = tasksMap(app.workspace.doc).get(task.id);
-                if (map && typeof map === 'object' && 'set' in map) (map as { set(k: string, v: unknown): void }).set('viberId', c.binding.viberId);
-              }}>
+              <button
+                key={c.binding.id}
+                class="btn small"
+                style="margin-left:6px"
+                onClick={() => {
+                  const map = tasksMap(app.workspace.doc).get(task.id);
+                  if (map && typeof map === 'object' && 'set' in map)
+                    (map as { set(k: string, v: unknown): void }).set('viberId', c.binding.viberId);
+                }}
+              >
                 Run on {c.viber?.record.name ?? 'Viber'}
               </button>
             ))
@@ -85,14 +101,22 @@ export function TaskView({ taskId }: { taskId: string }) {
       {!messages.length && (
         <div class="hero" style="padding:40px 10px">
           <h2 style="color:var(--text)">What should run?</h2>
-          <p>{env?.agentCommand ? `Each message is handed to \`${env.agentCommand}\`.` : 'Each message runs as a bash command in the environment’s working directory.'}</p>
+          <p>
+            {env?.agentCommand
+              ? `Each message is handed to \`${env.agentCommand}\`.`
+              : 'Each message runs as a bash command in the environment’s working directory.'}
+          </p>
         </div>
       )}
       {messages.map((m) => (
         <MessageItem key={m.message.id} view={m} onCancel={() => model.cancel([m.message.id])} />
       ))}
       <div ref={bottom} />
-      <Composer disabled={archived} onSend={send} placeholder={env?.agentCommand ? 'Message to the agent…' : 'A shell command, e.g. npm test'} />
+      <Composer
+        disabled={archived}
+        onSend={send}
+        placeholder={env?.agentCommand ? 'Message to the agent…' : 'A shell command, e.g. npm test'}
+      />
     </div>
   );
 }

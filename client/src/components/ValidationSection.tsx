@@ -19,7 +19,12 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
       <h2>Validation</h2>
       <p class="hint">Checked as you type, in this browser; works offline.</p>
       {scripts.map(([label, script]) => {
-        if (!script.trim()) return <div class="callout" key={label}>{label}: empty, nothing to check.</div>;
+        if (!script.trim())
+          return (
+            <div class="callout" key={label}>
+              {label}: empty, nothing to check.
+            </div>
+          );
         const issues = checkBashSyntax(script);
         return issues.length ? (
           <div class="callout err" key={label} data-testid="script-issues">
@@ -35,14 +40,22 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
         <div>
           <h3 style="margin:14px 0 8px">Repository access</h3>
           {!views.length ? (
-            <div class="callout">Not checked yet: a Viber checks access when it prepares this environment. Map it to a Viber to check.</div>
+            <div class="callout">
+              Not checked yet: a Viber checks access when it prepares this environment. Map it to a Viber to
+              check.
+            </div>
           ) : (
             views.map((v) => {
               const name = v.viber?.record.name ?? 'Unknown Viber';
               const o = v.observation;
-              const cloneFailed = o?.state === 'error' && (o.step === 'clone' || /clone|fetch|repository|git/i.test(o.lastError));
+              const cloneFailed =
+                o?.state === 'error' &&
+                (o.step === 'clone' || /clone|fetch|repository|git/i.test(o.lastError));
               return (
-                <div key={v.binding.id} class={`callout ${cloneFailed ? 'err' : o?.state === 'ready' ? 'ok' : ''}`}>
+                <div
+                  key={v.binding.id}
+                  class={`callout ${cloneFailed ? 'err' : o?.state === 'ready' ? 'ok' : ''}`}
+                >
                   <strong>{name}</strong>:{' '}
                   {cloneFailed
                     ? `cannot fetch the repository: ${o.lastError}`

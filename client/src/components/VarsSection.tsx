@@ -6,15 +6,36 @@ export function VarsSection({ form }: { form: EnvironmentForm }) {
   return (
     <div style="margin-bottom:18px">
       <h3 style="margin-bottom:8px">Variables</h3>
-      {!form.vars.value.length && <p class="hint" style="margin:0 0 8px">No variables.</p>}
+      {!form.vars.value.length && (
+        <p class="hint" style="margin:0 0 8px">
+          No variables.
+        </p>
+      )}
       {form.vars.value.map((row) => (
         <div class="kv" key={row.rowId}>
           <div class={e[`var:${row.rowId}`] ? 'invalid' : ''}>
-            <input aria-label="Variable name" class="mono" placeholder="NAME" value={row.key} onInput={(ev) => form.updateVar(row.rowId, { key: ev.currentTarget.value })} />
+            <input
+              aria-label="Variable name"
+              class="mono"
+              placeholder="NAME"
+              value={row.key}
+              onInput={(ev) => form.updateVar(row.rowId, { key: ev.currentTarget.value })}
+            />
             {e[`var:${row.rowId}`] && <span class="field-error">{e[`var:${row.rowId}`]}</span>}
           </div>
-          <input aria-label={`Value of ${row.key || 'variable'}`} class="mono" placeholder="value" value={row.value} onInput={(ev) => form.updateVar(row.rowId, { value: ev.currentTarget.value })} />
-          <button type="button" class="btn ghost small" onClick={() => form.removeVar(row.rowId)} aria-label={`Remove ${row.key}`}>
+          <input
+            aria-label={`Value of ${row.key || 'variable'}`}
+            class="mono"
+            placeholder="value"
+            value={row.value}
+            onInput={(ev) => form.updateVar(row.rowId, { value: ev.currentTarget.value })}
+          />
+          <button
+            type="button"
+            class="btn ghost small"
+            onClick={() => form.removeVar(row.rowId)}
+            aria-label={`Remove ${row.key}`}
+          >
             Remove
           </button>
         </div>

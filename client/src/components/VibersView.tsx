@@ -18,9 +18,18 @@ export function VibersView() {
     error.value = '';
     copied.value = false;
     try {
-      onboarding.value = await api<OnboardingTokenResponse>('/vibers/onboarding-tokens', { method: 'POST', body: {}, token: app.session.token });
+      onboarding.value = await api<OnboardingTokenResponse>('/vibers/onboarding-tokens', {
+        method: 'POST',
+        body: {},
+        token: app.session.token,
+      });
     } catch (e) {
-      error.value = e instanceof ApiRequestError && e.code === 'offline' ? 'Adding a Viber needs the server: connect and try again.' : e instanceof Error ? e.message : String(e);
+      error.value =
+        e instanceof ApiRequestError && e.code === 'offline'
+          ? 'Adding a Viber needs the server: connect and try again.'
+          : e instanceof Error
+            ? e.message
+            : String(e);
     } finally {
       busy.value = false;
     }
@@ -32,7 +41,10 @@ export function VibersView() {
       <div class="page-head">
         <div>
           <h1>Vibers</h1>
-          <p>Your machines that prepare environments and run tasks. They connect out to the server; nothing is typed on them after onboarding.</p>
+          <p>
+            Your machines that prepare environments and run tasks. They connect out to the server; nothing is
+            typed on them after onboarding.
+          </p>
         </div>
         <button class="btn primary" onClick={addViber} disabled={busy.value} data-testid="add-viber">
           {busy.value ? 'Creating a token…' : '+ Add a Viber'}
@@ -42,24 +54,35 @@ export function VibersView() {
       {onboarding.value && (
         <section class="card" data-testid="onboarding">
           <h2>Run this once on the machine</h2>
-          <p class="hint">From a checkout of OpenViber (after npm install). The token works once{expires && !Number.isNaN(expires.getTime()) ? ` and expires ${expires.toLocaleTimeString()}` : ''}.</p>
+          <p class="hint">
+            From a checkout of OpenViber (after npm install). The token works once
+            {expires && !Number.isNaN(expires.getTime())
+              ? ` and expires ${expires.toLocaleTimeString()}`
+              : ''}
+            .
+          </p>
           <div class="cmd">
             <code data-testid="onboarding-command">{onboarding.value.command}</code>
             <button
               class="btn small"
               onClick={() => {
-                void navigator.clipboard?.writeText(onboarding.value!.command).then(() => (copied.value = true));
+                void navigator.clipboard
+                  ?.writeText(onboarding.value!.command)
+                  .then(() => (copied.value = true));
               }}
             >
               {copied.value ? 'Copied' : 'Copy'}
             </button>
           </div>
           <p class="hint" style="margin:10px 0 0">
-            Then start it with <code>npx viber start</code>. It shows its key fingerprint: it should match the one listed here once it appears.
+            Then start it with <code>npx viber start</code>. It shows its key fingerprint: it should match the
+            one listed here once it appears.
           </p>
         </section>
       )}
-      {!vibers.length && !onboarding.value && <div class="callout">No Vibers yet. Add one to prepare environments and run tasks.</div>}
+      {!vibers.length && !onboarding.value && (
+        <div class="callout">No Vibers yet. Add one to prepare environments and run tasks.</div>
+      )}
       {vibers.map((v) => (
         <section class="card" key={v.record.id} data-testid="viber-card">
           <div class="row">
@@ -70,9 +93,13 @@ export function VibersView() {
           <p class="hint" style="margin:6px 0 0">
             {v.online ? 'Connected now' : `Last seen ${relativeTime(v.record.lastSeenAt)}`}
             {v.health ? ` · ${v.health.hostname} · ${v.health.platform} · viber ${v.health.version}` : ''}
-            {v.health && !v.health.capabilities.networkIsolation ? ' · cannot isolate network (tasks without network are refused)' : ''}
+            {v.health && !v.health.capabilities.networkIsolation
+              ? ' · cannot isolate network (tasks without network are refused)'
+              : ''}
           </p>
-          <p class="hint mono" style="margin:4px 0 0">key {v.record.publicKey.slice(0, 16)}…</p>
+          <p class="hint mono" style="margin:4px 0 0">
+            key {v.record.publicKey.slice(0, 16)}…
+          </p>
         </section>
       ))}
     </div>

@@ -7,7 +7,7 @@ describe('checkBashSyntax', () => {
       '#!/usr/bin/env bash',
       'set -euo pipefail',
       'if [ -f package-lock.json ]; then',
-      '  npm ci # it\'s fine',
+      "  npm ci # it's fine",
       'fi',
       'for f in a b; do echo "$f ${HOME}"; done',
       'case "$1" in',
@@ -23,10 +23,16 @@ describe('checkBashSyntax', () => {
   });
 
   it('finds unterminated quotes, missing fi and done, stray closers', () => {
-    expect(checkBashSyntax('echo "hello')[0]).toMatchObject({ line: 1, message: 'unterminated double quote' });
+    expect(checkBashSyntax('echo "hello')[0]).toMatchObject({
+      line: 1,
+      message: 'unterminated double quote',
+    });
     expect(checkBashSyntax('if true; then\n  echo x\n')[0].message).toContain("'if' is never closed by 'fi'");
     expect(checkBashSyntax('for x in 1; do\necho\n')[0].message).toContain("'do' is never closed by 'done'");
-    expect(checkBashSyntax('echo\nfi')[0]).toMatchObject({ line: 2, message: "'fi' without a matching 'if'" });
+    expect(checkBashSyntax('echo\nfi')[0]).toMatchObject({
+      line: 2,
+      message: "'fi' without a matching 'if'",
+    });
     expect(checkBashSyntax('f() {\n echo')[0].message).toContain("'{' is never closed");
   });
 });

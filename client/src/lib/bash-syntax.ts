@@ -37,7 +37,12 @@ export function checkBashSyntax(script: string): ScriptIssue[] {
     const close = (w: string) => {
       const top = stack[stack.length - 1];
       if (!top || top.word !== CLOSERS[w]) {
-        issues.push({ line: lineNo, message: top ? `'${w}' closes '${top.word}' opened on line ${top.line}` : `'${w}' without a matching '${CLOSERS[w]}'` });
+        issues.push({
+          line: lineNo,
+          message: top
+            ? `'${w}' closes '${top.word}' opened on line ${top.line}`
+            : `'${w}' without a matching '${CLOSERS[w]}'`,
+        });
       } else stack.pop();
     };
     for (let j = 0; j < raw.length; j++) {
@@ -89,8 +94,14 @@ export function checkBashSyntax(script: string): ScriptIssue[] {
     }
     flush();
   }
-  if (quote) issues.push({ line: quote.line, message: `unterminated ${quote.ch === '"' ? 'double quote' : quote.ch === "'" ? 'single quote' : 'backtick'}` });
-  if (heredoc !== null) issues.push({ line: lines.length, message: `here-document is never closed by '${heredoc}'` });
-  for (const open of stack.reverse()) issues.push({ line: open.line, message: `'${open.word}' is never closed by '${OPENERS[open.word]}'` });
+  if (quote)
+    issues.push({
+      line: quote.line,
+      message: `unterminated ${quote.ch === '"' ? 'double quote' : quote.ch === "'" ? 'single quote' : 'backtick'}`,
+    });
+  if (heredoc !== null)
+    issues.push({ line: lines.length, message: `here-document is never closed by '${heredoc}'` });
+  for (const open of stack.reverse())
+    issues.push({ line: open.line, message: `'${open.word}' is never closed by '${OPENERS[open.word]}'` });
   return issues.slice(0, 5);
 }

@@ -11,7 +11,8 @@ export async function sealToVibers(value: string, vibers: ViberRecord[]): Promis
 
 /** Warms libsodium up after first paint, so the first save does not wait for it. */
 export function preloadCrypto(): void {
-  const load = () => void import('@openviber/shared/crypto').then((m) => m.sodiumReady()).catch(() => undefined);
+  const load = () =>
+    void import('@openviber/shared/crypto').then((m) => m.sodiumReady()).catch(() => undefined);
   if ('requestIdleCallback' in window) requestIdleCallback(load, { timeout: 5_000 });
   else setTimeout(load, 2_000);
 }

@@ -54,9 +54,23 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
   const baseline = signal<FieldValues>(fieldsOf(env));
   let baseVars: Record<string, string> = { ...(env?.vars ?? {}) };
   const fields = signal<FieldValues>({ ...baseline.value });
-  const vars = signal<VarRow[]>(Object.entries(env?.vars ?? {}).map(([key, value]) => ({ rowId: nextRow++, key, value, originalKey: key })));
+  const vars = signal<VarRow[]>(
+    Object.entries(env?.vars ?? {}).map(([key, value]) => ({
+      rowId: nextRow++,
+      key,
+      value,
+      originalKey: key,
+    })),
+  );
   const secrets = signal<SecretRow[]>(
-    Object.entries(env?.secrets ?? {}).map(([key, s]) => ({ rowId: nextRow++, key, action: 'keep', value: '', scope: s.scope, sealedFor: Object.keys(s.sealed) })),
+    Object.entries(env?.secrets ?? {}).map(([key, s]) => ({
+      rowId: nextRow++,
+      key,
+      action: 'keep',
+      value: '',
+      scope: s.scope,
+      sealedFor: Object.keys(s.sealed),
+    })),
   );
   const errors = signal<Record<string, string>>({});
   const saving = signal(false);
@@ -78,25 +92,38 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
   function check(vibers: ViberRecord[]): Record<string, string> {
     const found: Record<string, string> = {};
     const parsed = validate(environmentCreateSchema, { ...fields.value, vars: {}, secrets: {} });
-    if (!parsed.ok) for (const issue of parsed.error.issues) found[issue.field || 'name'] ??= capitalize(issue.message);
+    if (!parsed.ok)
+      for (const issue of parsed.error.issues) found[issue.field || 'name'] ??= capitalize(issue.message);
     const seen = new Set<string>();
     for (const row of vars.value) {
       const keyCheck = envKeySchema.safeParse(row.key);
-      if (!keyCheck.success) found[`var:${row.rowId}`] = row.key ? 'Letters, digits and _, not starting with a digit' : 'Name is required';
+      if (!keyCheck.success)
+        found[`var:${row.rowId}`] = row.key
+          ? 'Letters, digits and _, not starting with a digit'
+          : 'Name is required';
       else if (seen.has(row.key)) found[`var:${row.rowId}`] = 'This name is used twice';
       seen.add(row.key);
     }
     const secretKeys = new Set<string>();
     for (const row of secrets.value) {
       if (row.action === 'delete') continue;
-      if (!envKeySchema.safeParse(row.key).success) found[`secret:${row.rowId}:key`] = row.key ? 'Letters, digits and _, not starting with a digit' : 'Name is required';
-      else if (secretKeys.has(row.key) || seen.has(row.key)) found[`secret:${row.rowId}:key`] = 'This name is already a variable or secret';
+      if (!envKeySchema.safeParse(row.key).success)
+        found[`secret:${row.rowId}:key`] = row.key
+          ? 'Letters, digits and _, not starting with a digit'
+          : 'Name is required';
+      else if (secretKeys.has(row.key) || seen.has(row.key))
+        found[`secret:${row.rowId}:key`] = 'This name is already a variable or secret';
       secretKeys.add(row.key);
       if (row.action === 'new' || row.action === 'replace') {
         // [X8] short values cannot be redacted from output without mangling it.
-        if (row.value.length < MIN_SECRET_LENGTH) found[`secret:${row.rowId}:value`] = `At least ${MIN_SECRET_LENGTH} characters: shorter secrets cannot be hidden from logs safely`;
-        else if (row.value.length > MAX_SECRET_LENGTH) found[`secret:${row.rowId}:value`] = `At most ${MAX_SECRET_LENGTH} characters`;
-        else if (!vibers.length) found[`secret:${row.rowId}:value`] = 'Add a Viber first: secrets are encrypted to your Vibers’ keys before they leave this browser';
+        if (row.value.length < MIN_SECRET_LENGTH)
+          found[`secret:${row.rowId}:value`] =
+            `At least ${MIN_SECRET_LENGTH} characters: shorter secrets cannot be hidden from logs safely`;
+        else if (row.value.length > MAX_SECRET_LENGTH)
+          found[`secret:${row.rowId}:value`] = `At most ${MAX_SECRET_LENGTH} characters`;
+        else if (!vibers.length)
+          found[`secret:${row.rowId}:value`] =
+            'Add a Viber first: secrets are encrypted to your Vibers’ keys before they leave this browser';
       }
     }
     return found;
@@ -118,9 +145,12 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
         }
       }
       const newVars: Record<string, string | null> = {};
-      for (const row of vars.value) if (row.originalKey && row.originalKey !== row.key) newVars[row.originalKey] = null;
-      for (const key of Object.keys(baseVars)) if (!vars.value.some((r) => r.originalKey === key)) newVars[key] = null;
-      for (const row of vars.value) if (baseVars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
+      for (const row of vars.value)
+        if (row.originalKey && row.originalKey !== row.key) newVars[row.originalKey] = null;
+      for (const key of Object.keys(baseVars))
+        if (!vars.value.some((r) => r.originalKey === key)) newVars[key] = null;
+      for (const row of vars.value)
+        if (baseVars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
 
       let id: string;
       if (!env) {
@@ -137,7 +167,8 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       } else {
         // Only what changed in this editor: another device's edit of another field survives.
         const patch: EnvironmentPatch = {};
-        for (const k of FIELD_KEYS) if (fields.value[k] !== baseline.value[k]) (patch as Record<string, unknown>)[k] = fields.value[k];
+        for (const k of FIELD_KEYS)
+          if (fields.value[k] !== baseline.value[k]) (patch as Record<string, unknown>)[k] = fields.value[k];
         if (Object.keys(newVars).length) patch.vars = newVars;
         if (Object.keys(sealedSecrets).length) patch.secrets = sealedSecrets;
         workspace.patchEnvironment(env.id, patch);
@@ -149,7 +180,9 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       // The plaintext goes as soon as it is sealed: rows become masked entries.
       secrets.value = secrets.value
         .filter((s) => s.action !== 'delete')
-        .map((s) => (s.action === 'keep' ? s : { ...s, action: 'keep', value: '', sealedFor: vibers.map((v) => v.id) }));
+        .map((s) =>
+          s.action === 'keep' ? s : { ...s, action: 'keep', value: '', sealedFor: vibers.map((v) => v.id) },
+        );
       savedAt.value = Date.now();
       return id;
     } finally {
@@ -157,8 +190,45 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
     }
   }
 
+  /** Another device changed the environment: fields this editor has not touched follow it live. */
+  function rebase(next: Environment): void {
+    const incoming = fieldsOf(next);
+    const merged = { ...fields.value };
+    for (const k of FIELD_KEYS)
+      if (fields.value[k] === baseline.value[k]) (merged as Record<string, unknown>)[k] = incoming[k];
+    baseline.value = incoming;
+    fields.value = merged;
+    const varsUntouched =
+      !vars.value.some((v) => v.key !== v.originalKey || v.value !== baseVars[v.originalKey]) &&
+      vars.value.length === Object.keys(baseVars).length;
+    baseVars = { ...next.vars };
+    if (varsUntouched)
+      vars.value = Object.entries(next.vars).map(([key, value]) => ({
+        rowId: nextRow++,
+        key,
+        value,
+        originalKey: key,
+      }));
+    const pendingSecrets = secrets.value.filter((s) => s.action !== 'keep');
+    const touched = new Set(pendingSecrets.map((s) => s.key));
+    secrets.value = [
+      ...Object.entries(next.secrets)
+        .filter(([key]) => !touched.has(key))
+        .map(([key, st]): SecretRow => ({
+          rowId: nextRow++,
+          key,
+          action: 'keep',
+          value: '',
+          scope: st.scope,
+          sealedFor: Object.keys(st.sealed),
+        })),
+      ...pendingSecrets,
+    ];
+  }
+
   return {
     isNew: !env,
+    rebase,
     fields,
     vars,
     secrets,
@@ -168,9 +238,14 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
     dirty,
     set,
     addVar: () => (vars.value = [...vars.value, { rowId: nextRow++, key: '', value: '', originalKey: '' }]),
-    updateVar: (rowId: number, patch: Partial<VarRow>) => (vars.value = vars.value.map((r) => (r.rowId === rowId ? { ...r, ...patch } : r))),
+    updateVar: (rowId: number, patch: Partial<VarRow>) =>
+      (vars.value = vars.value.map((r) => (r.rowId === rowId ? { ...r, ...patch } : r))),
     removeVar: (rowId: number) => (vars.value = vars.value.filter((r) => r.rowId !== rowId)),
-    addSecret: () => (secrets.value = [...secrets.value, { rowId: nextRow++, key: '', action: 'new', value: '', scope: SecretScope.runtime, sealedFor: [] }]),
+    addSecret: () =>
+      (secrets.value = [
+        ...secrets.value,
+        { rowId: nextRow++, key: '', action: 'new', value: '', scope: SecretScope.runtime, sealedFor: [] },
+      ]),
     updateSecret: (rowId: number, patch: Partial<SecretRow>) => {
       secrets.value = secrets.value.map((r) => (r.rowId === rowId ? { ...r, ...patch } : r));
       const e = { ...errors.value };

@@ -19,17 +19,30 @@ export interface BindingView {
 }
 
 /** Each binding of `env` with its derived status. */
-export function bindingViews(env: Environment, bindings: Binding[], vibers: Map<string, ViberView>): BindingView[] {
+export function bindingViews(
+  env: Environment,
+  bindings: Binding[],
+  vibers: Map<string, ViberView>,
+): BindingView[] {
   return bindings
     .filter((b) => b.environmentId === env.id)
     .map((binding) => {
       const viber = vibers.get(binding.viberId);
       const observation = viber?.observations.get(binding.id);
-      return { binding, viber, observation, status: deriveBindingStatus(binding, observation, environmentSpecHash(env, binding)) };
+      return {
+        binding,
+        viber,
+        observation,
+        status: deriveBindingStatus(binding, observation, environmentSpecHash(env, binding)),
+      };
     });
 }
 
 /** The environment's pill: Unmapped, Preparing, Ready or Error. */
-export function environmentPill(env: Environment, bindings: Binding[], vibers: Map<string, ViberView>): EnvironmentPill {
+export function environmentPill(
+  env: Environment,
+  bindings: Binding[],
+  vibers: Map<string, ViberView>,
+): EnvironmentPill {
   return deriveEnvironmentPill(bindingViews(env, bindings, vibers).map((v) => v.status));
 }

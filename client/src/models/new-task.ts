@@ -10,7 +10,14 @@ export function startNewTask(app: AppModel): void {
     return;
   }
   const views = bindingViews(env, app.workspace.bindings.value, app.vibers.views.value);
-  const pick = views.find((v) => v.status === 'ready' && v.viber?.online) ?? views.find((v) => v.status === 'ready') ?? views[0];
-  const taskId = app.workspace.createTask({ environmentId: env.id, title: 'New task', viberId: pick?.binding.viberId ?? '' });
+  const pick =
+    views.find((v) => v.status === 'ready' && v.viber?.online) ??
+    views.find((v) => v.status === 'ready') ??
+    views[0];
+  const taskId = app.workspace.createTask({
+    environmentId: env.id,
+    title: 'New task',
+    viberId: pick?.binding.viberId ?? '',
+  });
   app.router.go({ view: 'task', taskId });
 }

@@ -14,7 +14,8 @@ export function startResealCopier(workspace: WorkspaceModel, vibers: ReadonlySig
       for (const r of view.reseals) {
         const secret = envs.get(r.environmentId)?.secrets[r.secretKey];
         // Only for a Viber still registered, and only when the secret exists and lacks that Viber's copy.
-        if (!secret || !registered.has(r.targetViberId) || Object.hasOwn(secret.sealed, r.targetViberId)) continue;
+        if (!secret || !registered.has(r.targetViberId) || Object.hasOwn(secret.sealed, r.targetViberId))
+          continue;
         copies.push([r.environmentId, r.secretKey, r.targetViberId, r.sealed]);
       }
     }
@@ -22,7 +23,8 @@ export function startResealCopier(workspace: WorkspaceModel, vibers: ReadonlySig
     // Outside the effect's run, so the write it causes re-runs the effect instead of nesting in it.
     queueMicrotask(() =>
       workspace.doc.transact(() => {
-        for (const [envId, key, viberId, box] of copies) addSealedCopy(workspace.doc, envId, key, viberId, box);
+        for (const [envId, key, viberId, box] of copies)
+          addSealedCopy(workspace.doc, envId, key, viberId, box);
       }),
     );
   });

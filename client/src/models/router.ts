@@ -13,7 +13,8 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   if (parts[0] === 'task' && parts[1]) return { view: 'task', taskId: parts[1] };
   if (parts[0] === 'environments' && parts[1] === 'new') return { view: 'env-new' };
-  if (parts[0] === 'environments' && parts[1] && parts[2] === 'mappings') return { view: 'mappings', envId: parts[1] };
+  if (parts[0] === 'environments' && parts[1] && parts[2] === 'mappings')
+    return { view: 'mappings', envId: parts[1] };
   if (parts[0] === 'environments' && parts[1]) return { view: 'env-edit', envId: parts[1] };
   if (parts[0] === 'vibers') return { view: 'vibers' };
   return { view: 'home' };

@@ -31,7 +31,11 @@ export function createTaskModel(store: DocStore, userId: string, taskId: string,
     void runVersion?.value;
     const runMap = runs ? listRuns(runs.doc) : new Map<string, RunRecord>();
     const cancels = cancelsMap(task.doc);
-    return listMessages(task.doc).map((message) => ({ message, run: runMap.get(message.id), cancelRequested: cancels.has(message.id) }));
+    return listMessages(task.doc).map((message) => ({
+      message,
+      run: runMap.get(message.id),
+      cancelRequested: cancels.has(message.id),
+    }));
   });
 
   return {

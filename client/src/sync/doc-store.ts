@@ -25,7 +25,11 @@ interface Entry {
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'saved';
 
 /** Opens documents over one `HocuspocusProviderWebsocket`; every provider on it calls `attach()`. */
-export function createDocStore(options: { url: string; token: string; onAuthFailed: (reason: string) => void }) {
+export function createDocStore(options: {
+  url: string;
+  token: string;
+  onAuthFailed: (reason: string) => void;
+}) {
   const socket = new HocuspocusProviderWebsocket({ url: options.url, maxDelay: 10_000 });
   const entries = new Map<string, Entry>();
   const socketStatus = signal<WebSocketStatus>(socket.status);

@@ -1,0 +1,39 @@
+// Two browser contexts of one user are two devices: each sees the other's edits live.
+import { describe, it } from 'vitest';
+import {
+  createEnvironmentInUi,
+  newPage,
+  signInInUi,
+  signUpInUi,
+  useBrowser,
+  useServer,
+  waitForValue,
+} from './harness.ts';
+
+describe('two devices of one user', () => {
+  it('see each other’s edits live: a new environment, a rename, a new task', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    await signInInUi(b.page, server, user);
+
+    await createEnvironmentInUi(a.page, 'shared-env');
+    await b.page.getByTestId('env-row').getByText('shared-env').waitFor();
+
+    // B renames it in its editor; A's open editor and sidebar follow.
+    await b.page.getByTestId('env-row').getByRole('button', { name: 'Edit' }).click();
+    await b.page.locator('#env-name').fill('renamed-on-b');
+    await b.page.locator('#env-description').fill('described on B');
+    await b.page.getByTestId('save-env').click();
+    await a.page.getByTestId('env-switcher').getByText('renamed-on-b').waitFor();
+    await waitForValue(a.page, '#env-description', 'described on B');
+
+    // A starts a task; it shows up in B's task list.
+    await a.page.getByTestId('new-task').click();
+    await a.page.getByLabel('Message').fill('echo from A');
+    await a.page.getByLabel('Message').press('Enter');
+    await b.page.getByTestId('task-row').getByText('echo from A').waitFor();
+  });
+});

@@ -1,0 +1,95 @@
+// Offline-first: the service worker serves the app with the network off, IndexedDB holds the data,
+// edits made offline sync when the network returns, and concurrent offline edits of different
+// fields of one environment both survive ([S5]).
+import { describe, expect, it } from 'vitest';
+import {
+  createEnvironmentInUi,
+  newPage,
+  signInInUi,
+  signUpInUi,
+  useBrowser,
+  useServer,
+  waitFor,
+  waitSaved,
+  waitForValue,
+} from './harness.ts';
+
+describe('offline', () => {
+  it('reloads offline from the service worker, creates an environment and a task offline, and syncs them when back online', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    await waitFor(
+      () => a.page.evaluate(() => navigator.serviceWorker.controller !== null),
+      'the service worker to control the page',
+    );
+    await waitSaved(a.page);
+
+    await a.context.setOffline(true);
+    await a.page.reload();
+    await a.page.getByTestId('new-task').waitFor();
+    await a.page.locator('[data-testid=sync-indicator][data-state=offline]').first().waitFor();
+
+    const envId = await createEnvironmentInUi(a.page, 'made-offline');
+    await a.page.getByTestId('new-task').click();
+    await a.page.getByLabel('Message').fill('echo written offline');
+    await a.page.getByLabel('Message').press('Enter');
+    await a.page.getByTestId('task-row').getByText('echo written offline').waitFor();
+    expect(await a.page.locator('[data-testid=sync-indicator]').first().innerText()).toMatch(/Offline/);
+
+    // Still offline, a reload shows what was written: it is in IndexedDB.
+    await a.page.reload();
+    await a.page.getByTestId('task-row').getByText('echo written offline').waitFor();
+    await a.page.getByTestId('env-row').getByText('made-offline').waitFor();
+
+    await a.context.setOffline(false);
+    await waitSaved(a.page);
+
+    const b = await newPage(browser);
+    await signInInUi(b.page, server, user);
+    await b.page.getByTestId('env-row').getByText('made-offline').waitFor();
+    await b.page.getByTestId('task-row').getByText('echo written offline').waitFor();
+    await b.page.goto(`${server.url}/#/environments/${envId}`);
+    await waitForValue(b.page, '#env-name', 'made-offline');
+  });
+
+  it('[S5] two devices offline edit different fields of one environment: both edits survive', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    const envId = await createEnvironmentInUi(a.page, 'merge-me');
+    await waitSaved(a.page);
+    await signInInUi(b.page, server, user);
+    await b.page.goto(`${server.url}/#/environments/${envId}`);
+    await waitForValue(b.page, '#env-name', 'merge-me');
+    await waitSaved(b.page);
+
+    await a.context.setOffline(true);
+    await b.context.setOffline(true);
+    await a.page.locator('[data-testid=sync-indicator][data-state=offline]').first().waitFor();
+    await b.page.locator('[data-testid=sync-indicator][data-state=offline]').first().waitFor();
+
+    await a.page.locator('#env-description').fill('description from A');
+    await a.page.getByTestId('save-env').click();
+    await a.page.getByTestId('saved-note').waitFor();
+    await b.page.locator('#env-workingDir').fill('packages/web');
+    await b.page.getByTestId('save-env').click();
+    await b.page.getByTestId('saved-note').waitFor();
+
+    await a.context.setOffline(false);
+    await b.context.setOffline(false);
+    await waitSaved(a.page);
+    await waitSaved(b.page);
+    for (const { page } of [a, b]) {
+      await waitForValue(page, '#env-description', 'description from A');
+      await waitForValue(page, '#env-workingDir', 'packages/web');
+    }
+    // And after a reload, from what each device stored.
+    await a.page.reload();
+    await waitForValue(a.page, '#env-description', 'description from A');
+    await waitForValue(a.page, '#env-workingDir', 'packages/web');
+  });
+});
