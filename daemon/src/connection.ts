@@ -38,7 +38,7 @@ export class Connection {
       delay: 500,
       factor: 2,
       minDelay: 250,
-      maxDelay: 15_000,
+      maxDelay: 5_000,
       maxAttempts: 0,
       jitter: true,
       onStatus: ({ status }) => events.onStatus?.(status),

@@ -54,9 +54,10 @@ describe('task execution through the real server', async () => {
     expect(live.output).not.toContain('tick 10');
     const end = await s.runState(taskId, slow, ['completed']);
     expect(end.output).toContain('tick 10');
-    const summary = readTaskRunSummary(
-      await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId)),
-      taskId,
+    const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
+    const summary = await waitFor(
+      () =>
+        readTaskRunSummary(viberDoc, taskId)?.state === 'completed' && readTaskRunSummary(viberDoc, taskId),
     );
     expect(summary).toMatchObject({ messageId: slow, state: 'completed' });
   });

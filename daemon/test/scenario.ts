@@ -76,13 +76,17 @@ export async function scenario(server: SpawnedServer, env: Record<string, string
     },
     async prepared(bindingId, generation = 1) {
       const doc = await peer.doc(viberDocName(userId, viberId));
-      return waitFor(
-        () => {
-          const o = readObservation(doc, bindingId);
-          return o && o.observedGeneration >= generation && o.state !== 'preparing' ? o : null;
-        },
-        { what: `binding ${bindingId} prepared at generation ${generation}`, timeoutMs: 30_000 },
-      );
+      try {
+        return await waitFor(
+          () => {
+            const o = readObservation(doc, bindingId);
+            return o && o.observedGeneration >= generation && o.state !== 'preparing' ? o : null;
+          },
+          { what: `binding ${bindingId} prepared at generation ${generation}`, timeoutMs: 30_000 },
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- viber output ---\n${viber.output().slice(-3000)}`);
+      }
     },
     async prepareLog(bindingId) {
       return readPrepareLog(await peer.doc(prepareLogDocName(userId, viberId, bindingId))).lines;
