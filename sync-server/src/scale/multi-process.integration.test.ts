@@ -1,0 +1,308 @@
+// Several sync-server processes, one workspace (design §7): two real server processes share a real
+// PostgreSQL (storage) and a real Redis (fan-out), both started by this test on loopback.
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import {
+  ENVIRONMENT_DEFAULTS,
+  EnvironmentType,
+  createEnvironment,
+  listEnvironments,
+  patchEnvironment,
+  workspaceDocName,
+  type Environment,
+  type EnvironmentCreate,
+} from '@openviber/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import {
+  startPostgres,
+  startRedis,
+  type RunningPostgres,
+  type RunningRedis,
+} from '../../testing/pg-redis.ts';
+import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
+
+const env = (name: string): EnvironmentCreate => ({
+  ...ENVIRONMENT_DEFAULTS,
+  name,
+  type: EnvironmentType.manual,
+  vars: {},
+  secrets: {},
+});
+
+let postgres: RunningPostgres;
+let redis: RunningRedis;
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+});
+afterAll(async () => {
+  await Promise.all([postgres?.stop(), redis?.stop()]);
+});
+
+// ---- helpers: real servers, real peers, the real HTTP API ----
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Two processes on one fresh database and the shared Redis. */
+async function twoServers(): Promise<[SpawnedServer, SpawnedServer]> {
+  const env = { DATABASE_URL: await postgres.createSchema(), REDIS_URL: redis.url };
+  const servers = await Promise.all([spawnServer({ env }), spawnServer({ env })]);
+  for (const s of servers) {
+    cleanups.push(async () => {
+      await s.dispose();
+      // Nothing but the expected may be printed: any error here is a bug in the scale-out path.
+      expect(s.output()).not.toMatch(/error|unexpected/i);
+    });
+  }
+  return servers;
+}
+
+async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function api(server: SpawnedServer, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+let users = 0;
+const credentials = () => ({ username: `scale${process.pid}x${++users}`, password: 'correct horse battery' });
+async function signup(server: SpawnedServer) {
+  const creds = credentials();
+  const res = await api(server, 'POST', '/api/auth/signup', creds);
+  expect(res.status).toBe(201);
+  return { ...creds, token: res.body.token as string, userId: res.body.user.id as string };
+}
+
+interface Peer {
+  doc: Y.Doc;
+  provider: HocuspocusProvider;
+  envs(): Environment[];
+  /** Connected, synced, and every local change acknowledged by the server. */
+  settled(): boolean;
+  /** Moves this peer (and everything its Y.Doc holds) to another process. */
+  moveTo(server: SpawnedServer): void;
+  destroy(): void;
+}
+
+function connectPeer(
+  server: SpawnedServer,
+  user: { token: string; userId: string },
+  doc = new Y.Doc(),
+): Peer {
+  const open = (s: SpawnedServer) => {
+    const socket = new HocuspocusProviderWebsocket({
+      url: s.wsUrl,
+      WebSocketPolyfill: WebSocket,
+      delay: 50,
+      minDelay: 50,
+      maxDelay: 500,
+    });
+    const p = new HocuspocusProvider({
+      websocketProvider: socket,
+      name: workspaceDocName(user.userId),
+      document: doc,
+      token: user.token,
+    });
+    p.attach();
+    return { provider: p, close: () => (p.destroy(), socket.destroy()) };
+  };
+  let current = open(server);
+  const peer: Peer = {
+    doc,
+    get provider() {
+      return current.provider;
+    },
+    envs: () => listEnvironments(doc),
+    settled: () => current.provider.isSynced && !current.provider.hasUnsyncedChanges,
+    moveTo(s) {
+      current.close();
+      current = open(s);
+    },
+    destroy: () => current.close(),
+  };
+  cleanups.push(() => peer.destroy());
+  return peer;
+}
+
+const names = (envs: Environment[]) => envs.map((e) => e.name).sort();
+const byName = (envs: Environment[], name: string) => envs.find((e) => e.name === name);
+
+// ---- the tests ----
+
+describe('two sync-server processes on PostgreSQL and Redis', () => {
+  it('carries an edit by a peer on one process live to a peer on the other, both ways', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const onA = connectPeer(a, user);
+    const onB = connectPeer(b, user);
+    await waitFor(() => onA.settled() && onB.settled(), 'both peers synced');
+
+    const id = createEnvironment(onA.doc, env('from A'));
+    await waitFor(() => byName(onB.envs(), 'from A'), 'the edit on A to reach the peer on B');
+    patchEnvironment(onB.doc, id, { description: 'edited on B' });
+    await waitFor(
+      () => byName(onA.envs(), 'from A')?.description === 'edited on B',
+      'the edit on B to reach A',
+    );
+  });
+
+  it('loses no edit a peer holds when its process is killed with kill -9 mid-edit', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const writer = connectPeer(a, user);
+    const watcher = connectPeer(b, user); // holds the document on B: B receives A's edits only through Redis
+    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+
+    const id = createEnvironment(writer.doc, env('env 0'));
+    let edits = 0;
+    const edit = () => {
+      edits++;
+      createEnvironment(writer.doc, env(`env ${edits}`));
+      patchEnvironment(writer.doc, id, { description: `edit ${edits}` });
+    };
+    // Edits stream in while A dies: some reached A and B, some were in flight, some are made offline.
+    const stream = setInterval(edit, 5);
+    await waitFor(() => byName(watcher.envs(), 'env 5'), 'edits to stream through A to B');
+    await a.kill();
+    const atKill = edits;
+    await waitFor(() => edits >= atKill + 10, 'edits made while A is gone');
+    clearInterval(stream);
+    const total = edits;
+    expect(writer.envs()).toHaveLength(total + 1);
+
+    // The writer reconnects to the surviving process and hands over what it holds.
+    writer.moveTo(b);
+    await waitFor(() => writer.settled(), 'the writer to sync with B');
+    await waitFor(() => watcher.envs().length === total + 1, 'every edit to reach the peer on B');
+
+    // Both processes start again from storage (B stopping first, flushing what it holds) and serve it.
+    writer.destroy();
+    watcher.destroy();
+    await Promise.all([a.restart(), b.restart()]);
+    for (const server of [a, b]) {
+      const fresh = connectPeer(server, user);
+      await waitFor(
+        () => fresh.settled() && fresh.envs().length === total + 1,
+        `a fresh peer on ${server.url} to load every edit`,
+      );
+      expect(names(fresh.envs())).toEqual(names(writer.envs()));
+      expect(byName(fresh.envs(), 'env 0')?.description).toBe(`edit ${total}`);
+      fresh.destroy();
+    }
+  });
+
+  it('loses no edit that reached the other process only through Redis when the first is killed', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const writer = connectPeer(a, user);
+    const watcher = connectPeer(b, user);
+    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+
+    // The edits reach B through Redis; A is killed before its debounced store, and the writer,
+    // moving to B, has nothing B lacks: only B's own store can keep them.
+    for (let i = 1; i <= 20; i++) createEnvironment(writer.doc, env(`env ${i}`));
+    await waitFor(() => watcher.envs().length === 20, 'the edits to reach B');
+    await a.kill();
+    writer.moveTo(b);
+    await waitFor(() => writer.settled(), 'the writer to sync with B');
+    writer.destroy();
+    watcher.destroy();
+
+    await Promise.all([a.restart(), b.restart()]);
+    const fresh = connectPeer(a, user);
+    await waitFor(() => fresh.settled() && fresh.envs().length === 20, 'a fresh peer to load every edit');
+  });
+
+  it('keeps serving from the surviving process while the other is dead', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const onA = connectPeer(a, user);
+    const onB = connectPeer(b, user);
+    await waitFor(() => onA.settled() && onB.settled(), 'both peers synced');
+    await a.kill();
+
+    // Existing peers, new peers, and the API on B carry on without A.
+    const late = connectPeer(b, user);
+    await waitFor(() => late.settled(), 'a new peer to sync with B');
+    createEnvironment(onB.doc, env('while A is down'));
+    await waitFor(() => byName(late.envs(), 'while A is down'), 'the edit to reach the new peer on B');
+    const other = await signup(b);
+    const res = await api(
+      b,
+      'POST',
+      '/api/environments',
+      { name: 'via the API', type: 'manual' },
+      other.token,
+    );
+    expect(res.status).toBe(201);
+    expect((await api(b, 'GET', '/api/environments', undefined, user.token)).body).toHaveLength(1);
+    expect((await api(b, 'GET', '/api/environments', undefined, other.token)).body).toMatchObject([
+      { name: 'via the API' },
+    ]);
+  });
+
+  it('serves the API from either process: signup on A, login and create on B, seen live on A', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const onA = connectPeer(a, user);
+    await waitFor(() => onA.settled(), 'the peer on A to sync');
+
+    const login = await api(b, 'POST', '/api/auth/login', {
+      username: user.username,
+      password: user.password,
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toEqual({ id: user.userId, username: user.username });
+    const created = await api(
+      b,
+      'POST',
+      '/api/environments',
+      { name: 'made on B', type: 'manual' },
+      login.body.token as string,
+    );
+    expect(created.status).toBe(201);
+
+    await waitFor(
+      () => byName(onA.envs(), 'made on B'),
+      'the environment created on B to reach the peer on A live',
+    );
+    // Each process accepts the other's sessions and reads the same workspace.
+    for (const [server, token] of [
+      [a, login.body.token as string],
+      [b, user.token],
+    ] as const) {
+      const list = await api(server, 'GET', '/api/environments', undefined, token);
+      expect(list.body).toMatchObject([{ id: created.body.id as string, name: 'made on B' }]);
+    }
+    const dup = await api(b, 'POST', '/api/auth/signup', {
+      username: user.username,
+      password: user.password,
+    });
+    expect(dup.status).toBe(409);
+  });
+});

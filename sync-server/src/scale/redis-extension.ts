@@ -1,0 +1,130 @@
+// Redis fan-out for several sync-server processes (@hocuspocus/extension-redis): an update a peer
+// sends to one process is published to every other process holding that document, which applies
+// it and forwards it to its own peers.
+//
+// Three changes to the stock extension, about not losing edits when processes share storage that
+// merges concurrent stores (PostgresStorage), and about API latency:
+// - No store lock. The stock extension takes a Redis lock before storing and, when another
+//   process holds it, *skips* the store (SkipFurtherHooksError). Nothing retries a skipped store,
+//   so a change could stay only in memory and vanish with the process. Our storage merges every
+//   store into what is stored under a row lock, so concurrent stores are safe and none is skipped.
+// - Receivers store too. Stock Hocuspocus never stores updates that arrived through Redis, so an
+//   edit reaches the database only through the process its peer was connected to: if that process
+//   is killed before its debounced store, the edit lives on only in memory elsewhere, and a peer
+//   that reconnects to a process which already has it sends nothing new, so nothing stores it.
+//   Here every process holding the document stores it (debounced like any change): the cost is one
+//   merged write per process per debounce window, the gain that an edit is lost only if every
+//   process holding it dies before storing.
+// - Updates travel in one hop. Stock, a change only publishes the process's state vector
+//   (SyncStep1); others reply with theirs and the origin must answer with the update, so it keeps
+//   the document loaded `disconnectDelay` (1 s) after every store and again before unloading,
+//   which made every API call ~2 s. Here the update itself is published as well (the SyncStep1
+//   exchange stays, and repairs anything a lost message missed), so the delay can be short.
+import { Redis } from '@hocuspocus/extension-redis';
+import {
+  OutgoingMessage,
+  isTransactionOrigin,
+  type Extension,
+  type onChangePayload,
+} from '@hocuspocus/server';
+
+type RedisOptions = NonNullable<ConstructorParameters<typeof Redis>[0]>['options'];
+
+/** ioredis connection settings from a redis:// or rediss:// URL (user, password and /db included). */
+export function redisConnection(url: string): { host: string; port: number; options: RedisOptions } {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
+  const db = u.pathname.replace(/^\//, '');
+  if (db && !/^\d+$/.test(db)) throw new Error('REDIS_URL: the path must be a database number');
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  return {
+    host,
+    port: u.port ? Number(u.port) : 6379,
+    options: {
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      db: db ? Number(db) : 0,
+      tls: u.protocol === 'rediss:' ? { servername: host } : undefined,
+      // Keep retrying: while Redis is away, this process serves its own peers alone.
+      maxRetriesPerRequest: null,
+    },
+  };
+}
+
+class MergingRedis extends Redis {
+  readonly #log: (msg: string) => void;
+
+  constructor(configuration: ConstructorParameters<typeof Redis>[0], log: (msg: string) => void) {
+    super(configuration);
+    this.#log = log;
+  }
+
+  /** No lock and no skip: PostgresStorage merges concurrent stores (see the header). */
+  override async onStoreDocument(): Promise<void> {}
+
+  override async onChange(data: onChangePayload): Promise<void> {
+    await super.onChange(data);
+    const origin = data.transactionOrigin;
+    if (!isTransactionOrigin(origin) || origin.source !== 'redis') {
+      // Same channel and framing as the stock extension (`<prefix>:<document>`, identifier prefix).
+      const message = new OutgoingMessage(data.documentName)
+        .createSyncMessage()
+        .writeUpdate(data.update)
+        .toUint8Array();
+      const channel = `${this.configuration.prefix}:${data.documentName}`;
+      this.pub
+        .publish(channel, Buffer.concat([this.messagePrefix, message]))
+        .catch((error: unknown) => this.#log(`redis: could not publish an update: ${String(error)}`));
+      return;
+    }
+    // Hocuspocus skips store hooks for Redis-received updates; schedule the (debounced) store ourselves.
+    void data.instance.storeDocumentHooks(data.document, {
+      instance: data.instance,
+      clientsCount: data.document.getConnectionsCount(),
+      document: data.document,
+      lastContext: {},
+      lastTransactionOrigin: origin,
+      documentName: data.documentName,
+    });
+  }
+}
+
+export interface RedisExtensionOptions {
+  /** Namespace of the Redis channels and keys (default `openviber`). */
+  prefix?: string;
+  /** How long a document stays loaded after a server-side store and before unloading (default 100 ms). */
+  disconnectDelay?: number;
+  log?: (msg: string) => void;
+}
+
+export function redisExtension(url: string, options: RedisExtensionOptions = {}): Extension {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const { host, port, options: connection } = redisConnection(url);
+  const extension = new MergingRedis(
+    {
+      host,
+      port,
+      options: connection,
+      prefix: options.prefix ?? 'openviber',
+      disconnectDelay: options.disconnectDelay ?? 100,
+    },
+    log,
+  );
+  // ioredis reconnects by itself; report each outage once instead of once per retry.
+  for (const [role, client] of [
+    ['publish', extension.pub],
+    ['subscribe', extension.sub],
+  ] as const) {
+    let down = false;
+    client.on('error', (error: Error) => {
+      if (!down) log(`redis (${role}): ${error.message}; retrying`);
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log(`redis (${role}): connected again`);
+      down = false;
+    });
+  }
+  return extension;
+}
