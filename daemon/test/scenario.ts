@@ -85,7 +85,9 @@ export async function scenario(server: SpawnedServer, env: Record<string, string
           { what: `binding ${bindingId} prepared at generation ${generation}`, timeoutMs: 30_000 },
         );
       } catch (error) {
-        throw new Error(`${(error as Error).message}\n--- viber output ---\n${viber.output().slice(-3000)}`);
+        throw new Error(`${(error as Error).message}\n--- viber output ---\n${viber.output().slice(-3000)}`, {
+          cause: error,
+        });
       }
     },
     async prepareLog(bindingId) {
