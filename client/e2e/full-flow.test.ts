@@ -48,6 +48,26 @@ describe('full flow with a real Viber', () => {
     await page.locator('.env-switcher [data-status=ready]').waitFor();
     await page.screenshot({ path: join(dir, 'desktop-mapping.png') });
 
+    // Variables and a secret, sealed to the real Viber's key; the editor then shows it masked.
+    await page.getByRole('button', { name: 'Edit environment' }).click();
+    await page.getByRole('button', { name: '+ Add variable' }).click();
+    await page.getByLabel('Variable name').fill('NODE_ENV');
+    await page.getByLabel('Value of NODE_ENV').fill('production');
+    await page.getByTestId('add-secret').click();
+    await page.getByLabel('Secret name').fill('DEPLOY_KEY');
+    await page.getByLabel('Value of DEPLOY_KEY').fill('a-long-deploy-key-value');
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('secret-masked').waitFor();
+    await page.screenshot({ path: join(dir, 'desktop-editor.png'), fullPage: true });
+
+    await page.getByTestId('viber-health').click();
+    await page.getByTestId('add-viber').click();
+    await page
+      .getByTestId('onboarding-command')
+      .getByText(/npx viber onboard --server http.* --token /)
+      .waitFor();
+    await page.screenshot({ path: join(dir, 'desktop-vibers.png') });
+
     await page.getByTestId('new-task').click();
     await page.getByLabel('Message').fill('echo hello-from-the-viber && exit 3');
     await page.getByLabel('Message').press('Enter');

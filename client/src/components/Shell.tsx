@@ -57,6 +57,19 @@ export function Shell() {
           <span class="grow" />
           <SyncIndicator />
         </div>
+        {app.sessionModel.expired.value && (
+          <div class="page" style="padding-bottom:0">
+            <div class="callout warn row">
+              <span class="grow">
+                Your session has ended, so changes stay on this device and do not sync. Sign in again to sync
+                them.
+              </span>
+              <button class="btn small" onClick={() => void app.sessionModel.reauthenticate()}>
+                Sign in again
+              </button>
+            </div>
+          </div>
+        )}
         {view}
       </main>
       {app.ui.sheetOpen.value && <EnvironmentSheet />}

@@ -4,6 +4,7 @@ import { useApp } from '../app-context.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
 import { relativeTime } from '../lib/format.ts';
+import { KeyFingerprint } from './KeyFingerprint.tsx';
 
 export function VibersView() {
   const app = useApp();
@@ -65,6 +66,7 @@ export function VibersView() {
             <code data-testid="onboarding-command">{onboarding.value.command}</code>
             <button
               class="btn small"
+              style="background:transparent;color:inherit;border-color:#4b5563"
               onClick={() => {
                 void navigator.clipboard
                   ?.writeText(onboarding.value!.command)
@@ -97,8 +99,8 @@ export function VibersView() {
               ? ' · cannot isolate network (tasks without network are refused)'
               : ''}
           </p>
-          <p class="hint mono" style="margin:4px 0 0">
-            key {v.record.publicKey.slice(0, 16)}…
+          <p class="hint" style="margin:4px 0 0">
+            Key fingerprint <KeyFingerprint publicKey={v.record.publicKey} />
           </p>
         </section>
       ))}

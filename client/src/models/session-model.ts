@@ -2,6 +2,7 @@
 import { signal } from '@preact/signals';
 import { api } from '../api/http.ts';
 import type { AuthResponse, SessionUser } from '../api/types.ts';
+import { localDbName } from '../sync/local-persistence.ts';
 
 const KEY = 'openviber.session';
 
@@ -37,10 +38,16 @@ export function createSessionModel() {
     store({ token: res.token, user: res.user });
   }
 
+  /** Signs out and removes this user's local copy (IndexedDB) from the device; secrets were never in it in plaintext. */
   async function logout(): Promise<void> {
     const current = session.value;
     store(null);
-    if (current) await api('/auth/logout', { method: 'POST', token: current.token }).catch(() => undefined);
+    if (!current) return;
+    localStorage.removeItem(`openviber.currentEnv.${current.user.id}`);
+    const prefix = localDbName(`u/${current.user.id}/`);
+    const dbs = (await indexedDB.databases?.().catch(() => [])) ?? [];
+    for (const db of dbs) if (db.name?.startsWith(prefix)) indexedDB.deleteDatabase(db.name);
+    await api('/auth/logout', { method: 'POST', token: current.token }).catch(() => undefined);
   }
 
   return {
@@ -51,6 +58,10 @@ export function createSessionModel() {
     logout,
     markExpired: () => {
       expired.value = true;
+    },
+    /** Back to the sign-in screen, keeping the local copy: unsynced edits sync after signing in as the same user. */
+    reauthenticate: () => {
+      store(null);
     },
   };
 }
