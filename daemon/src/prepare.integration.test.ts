@@ -139,4 +139,23 @@ describe('prepare through the real server', async () => {
     const o = await s.prepared(bindingId, 2);
     expect(existsSync(join(o.resolvedWorkingDir, 'AFTER.md'))).toBe(true);
   });
+
+  it('an existing-path binding prepares in place, outside the workspace root; a missing path is an error', async () => {
+    const dir = tempDir('viber-existing-');
+    const { bindingId } = await s.environment(
+      { type: 'local', localPath: dir, setupScript: 'echo prepared > here.txt' },
+      {},
+      { strategy: 'existing', existingPath: dir },
+    );
+    const o = await s.prepared(bindingId);
+    expect(o).toMatchObject({ state: 'ready', resolvedWorkingDir: dir });
+    expect(readFileSync(join(dir, 'here.txt'), 'utf8')).toBe('prepared\n');
+    const missing = join(dir, 'does-not-exist');
+    const bad = await s.environment(
+      { type: 'local', localPath: missing },
+      {},
+      { strategy: 'existing', existingPath: missing },
+    );
+    expect(await s.prepared(bad.bindingId)).toMatchObject({ state: 'error', step: 'source' });
+  });
 });

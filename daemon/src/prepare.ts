@@ -107,7 +107,8 @@ export async function prepareBinding(
         branch: env.repoBranch,
         token,
         redactor,
-        log: log.output,
+        // git's own output is already redacted by the runner; our lines (the URL, say) are redacted here.
+        log: (text) => log.output(redactor.redact(text)),
         signal: deps.signal,
       });
     } else if (binding.strategy === BindingStrategy.clone) {
