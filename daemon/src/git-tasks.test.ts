@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
-import { runGit } from './git-executor.ts';
+import { gitEnv, runGit } from './git-executor.ts';
 import { cloneTask } from './git-tasks.ts';
 import { syncSource } from './source-sync.ts';
 import { makeRepo } from '../test/git-repo.ts';
@@ -81,5 +81,33 @@ describe('git tasks [§8]', () => {
     expect(await sync()).toBe(second);
     expect(second).not.toBe(first);
     expect(existsSync(join(dir, 'b.txt'))).toBe(true);
+  });
+
+  it('GIT_ASKPASS answers git with the token, which never lands in .git/config', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const env = gitEnv('tok-secret-abcdef123');
+    expect(
+      execFileSync(env.GIT_ASKPASS!, ['Password for https://example.com: '], { env, encoding: 'utf8' }),
+    ).toBe('tok-secret-abcdef123\n');
+    expect(
+      execFileSync(env.GIT_ASKPASS!, ['Username for https://example.com: '], { env, encoding: 'utf8' }),
+    ).toBe('x-access-token\n');
+    expect(env.GIT_ALLOW_PROTOCOL).toBe('https:ssh:file');
+    expect(env.GIT_TERMINAL_PROMPT).toBe('0');
+    expect(gitEnv().VIBER_GIT_TOKEN).toBeUndefined();
+
+    const repo = makeRepo({ 'a.txt': 'one' });
+    const root = tempDir();
+    await syncSource({
+      root,
+      dir: join(root, 'c'),
+      url: repo.url,
+      branch: '',
+      token: 'tok-secret-abcdef123',
+      redactor: new Redactor([]),
+      log: () => {},
+    });
+    expect(readFileSync(join(root, 'c', '.git', 'config'), 'utf8')).not.toContain('tok-secret');
   });
 });
