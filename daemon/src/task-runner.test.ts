@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  createBinding,
+  createEnvironment,
+  environmentCreateSchema,
+  getBinding,
+  getEnvironment,
+  getRun,
+  readTaskRunSummary,
+  type Message,
+  type MessageId,
+} from '@openviber/shared';
+import { generateKeyPair } from '@openviber/shared/crypto';
+import { runMessage } from './task-runner.ts';
+import { tempDir } from '../test/temp-dir.ts';
+
+async function job(
+  fields: Record<string, unknown>,
+  text: string,
+  caps = { git: true, networkIsolation: true, container: '' },
+) {
+  const ws = new Y.Doc();
+  const envId = createEnvironment(
+    ws,
+    environmentCreateSchema.parse({ name: 'e', type: 'manual', ...fields }),
+  );
+  const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
+  const cwd = tempDir();
+  const runDoc = new Y.Doc();
+  const viberDoc = new Y.Doc();
+  const message: Message = { id: 'msg_1' as MessageId, text, createdAt: 1, author: 'u' };
+  const deps = {
+    viberId: 'vbr_t',
+    keys: await generateKeyPair(),
+    root: cwd,
+    stateDir: tempDir(),
+    capabilities: caps,
+    viberDoc,
+    runDoc,
+    timeoutMs: 300,
+    graceMs: 200,
+  };
+  const observation = {
+    observedGeneration: 1,
+    state: 'ready' as const,
+    step: 'ready',
+    resolvedWorkingDir: cwd,
+    lastPrepareAt: 1,
+    lastError: '',
+    specHash: '',
+  };
+  const state = await runMessage(deps, {
+    taskId: 'tsk_1',
+    message,
+    env: getEnvironment(ws, envId)!,
+    binding: getBinding(ws, bindingId)!,
+    observation,
+    signal: new AbortController().signal,
+  });
+  return { state, run: getRun(runDoc, 'msg_1')!, summary: readTaskRunSummary(viberDoc, 'tsk_1') };
+}
+
+describe('task runner [D4]', () => {
+  it('a run past its timeout is stopped and recorded as an error that says so', async () => {
+    const { state, run, summary } = await job({}, 'echo before; sleep 30');
+    expect(state).toBe('error');
+    expect(run.error).toMatch(/timed out/);
+    expect(run.output).toContain('before');
+    expect(summary?.state).toBe('error');
+  });
+
+  it('networkAccess false on a Viber that cannot isolate is refused, never run with network', async () => {
+    const { run } = await job({ networkAccess: false }, 'echo ran', {
+      git: true,
+      networkIsolation: false,
+      container: '',
+    });
+    expect(run.state).toBe('error');
+    expect(run.error).toMatch(/cannot create an empty network namespace/);
+    expect(run.output).not.toContain('ran');
+  });
+
+  it('a non-zero exit is an error with its exit code', async () => {
+    const { run } = await job({}, 'exit 7');
+    expect(run).toMatchObject({ state: 'error', exitCode: 7 });
+  });
+});
