@@ -90,6 +90,12 @@ interface Child {
   exited: Promise<void>;
 }
 
+/** Children still running when the test process exits (a crash, a timeout) are killed with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function startChild(command: string, args: string[], user?: { uid: number; gid: number }): Child {
   let log = '';
   const child = spawn(command, args, {
@@ -97,6 +103,8 @@ function startChild(command: string, args: string[], user?: { uid: number; gid: 
     ...user,
     env: { ...process.env, LC_ALL: 'C' },
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   const exited = new Promise<void>((resolve) => {
