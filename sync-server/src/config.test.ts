@@ -19,7 +19,8 @@ describe('server configuration', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ HOST: 'a b' }, 'HOST'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
-    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'http://x', DATABASE_URL: 'postgres://x' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'DATABASE_URL'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);
