@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from './redact.ts';
+import { Redactor, secretVariants } from './redact.ts';
 
 const SECRET = 'hunter2-SuperSecret!';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -58,5 +58,54 @@ describe('Redactor', () => {
     expect(r.push('hello world\n')).toBe('hello world\n');
     expect(r.push('ends with hun')).toBe('ends with ');
     expect(r.push('gry\n')).toBe('hungry\n');
+  });
+});
+
+describe('Redactor matching', () => {
+  // The reference semantics: one regular expression alternating every variant, longest first.
+  const reference = (secrets: { name: string; value: string }[], text: string) => {
+    const names = new Map<string, string>();
+    for (const s of secrets) for (const v of secretVariants(s.value)) if (!names.has(v)) names.set(v, s.name);
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(
+      [...names.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map(esc)
+        .join('|'),
+      'g',
+    );
+    return text.replace(re, (m) => `[REDACTED:${names.get(m)}]`);
+  };
+
+  it('finds the same leftmost-longest matches as a longest-first alternation, at every offset and chunking', () => {
+    const secrets = [
+      { name: 'A', value: 'abcdefgh12' },
+      { name: 'B', value: 'abcdefgh1234' },
+      { name: 'C', value: 'xyz' },
+      { name: 'D', value: 'line-one-secret\nline-two-secret' },
+    ];
+    const pieces = [
+      'abcdefgh1234',
+      'abcdefgh12',
+      'xyz',
+      'xy',
+      'abcdefgh',
+      b64('xyz'),
+      'line-two-secret',
+      'zz',
+      ' ',
+      'a',
+    ];
+    for (let seed = 1; seed < 200; seed++) {
+      let text = '';
+      for (let k = 0, x = seed; k < 12; k++, x = (x * 1103515245 + 12345) % 2 ** 31)
+        text += pieces[x % pieces.length];
+      const r = new Redactor(secrets);
+      expect(r.redact(text)).toBe(reference(secrets, text));
+      const step = 1 + (seed % 7);
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += step) chunks.push(text.slice(i, i + step));
+      expect(streamThrough(new Redactor(secrets), chunks)).toBe(reference(secrets, text));
+    }
   });
 });
