@@ -8,11 +8,17 @@ const ONBOARD: CommandSpec = {
   name: 'onboard',
   summary: 'Registers this machine as a Viber with the server, using the one-time token the app shows.',
   usage: 'viber onboard --server <url> --token <onboarding token> [--name <name>]',
-  options: { server: { type: 'string' }, token: { type: 'string' }, name: { type: 'string' } },
+  options: {
+    server: { type: 'string' },
+    token: { type: 'string' },
+    name: { type: 'string' },
+    force: { type: 'boolean' },
+  },
   optionHelp: [
     '--server <url>      the server, e.g. http://127.0.0.1:4321',
     '--token <token>     the onboarding token from the app',
     '--name <name>       how the app shows this Viber (default: the host name)',
+    '--force             replace an existing onboarding in $VIBER_HOME',
   ],
 };
 const START: CommandSpec = {
@@ -86,6 +92,14 @@ async function runOnboard(
       throw new ViberError('bad_flag', `--${flag} is required\nRun \`viber onboard --help\` for usage.`);
   }
   const { onboard } = await import('./onboard.ts');
+  const { configPath } = await import('./config.ts');
+  const { existsSync } = await import('node:fs');
+  if (existsSync(configPath(home)) && !flags.force) {
+    throw new ViberError(
+      'already_onboarded',
+      `${configPath(home)} already holds a Viber; pass --force to replace it, or set VIBER_HOME`,
+    );
+  }
   const { config, fingerprint } = await onboard({
     home,
     server: flags.server as string,

@@ -40,6 +40,13 @@ describe('viber onboard / start / status', async () => {
     });
     expect(JSON.stringify(vibers)).not.toContain(config.privateKey);
 
+    const { token: second } = await ok(server.url, 'POST', '/api/vibers/onboarding-tokens', user.token);
+    const twice = await runCli(home, ['onboard', '--server', server.url, '--token', second]);
+    expect(twice.stderr).toContain('--force');
+    expect(JSON.parse((await import('node:fs')).readFileSync(join(home, 'config.json'), 'utf8'))).toEqual(
+      config,
+    );
+
     const again = await runCli(tempDir('viber-home-'), ['onboard', '--server', server.url, '--token', token]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already used/);

@@ -145,7 +145,8 @@ export async function prepareBinding(
         `viber-prepare-${binding.id}`,
       );
       const result = await runProcess({
-        ...cmd,
+        command: cmd.command,
+        args: cmd.args,
         cwd,
         env: { ...process.env, ...setupEnv },
         redactor,
@@ -153,6 +154,9 @@ export async function prepareBinding(
         timeoutMs: deps.setupTimeoutMs ?? 30 * 60_000,
         signal: deps.signal,
       });
+      if (cmd.cleanup && (result.cancelled || result.timedOut)) {
+        await runProcess({ ...cmd.cleanup, cwd, env: process.env, redactor, timeoutMs: 30_000 });
+      }
       if (result.exitCode !== 0)
         throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
     };

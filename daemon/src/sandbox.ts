@@ -6,6 +6,8 @@ import { ViberError } from './viber-error.ts';
 export interface Command {
   command: string;
   args: string[];
+  /** Run after a cancel or timeout: killing the docker client does not always stop its container. */
+  cleanup?: { command: string; args: string[] };
 }
 
 export interface Policy {
@@ -38,7 +40,7 @@ export function wrapForPolicy(
     // `-e KEY` without a value passes the value from our environment, so secrets stay off the command line.
     for (const key of envKeys) args.push('-e', key);
     args.push('--', policy.containerImage, cmd.command, ...cmd.args);
-    return { command: caps.container, args };
+    return { command: caps.container, args, cleanup: { command: caps.container, args: ['rm', '-f', name] } };
   }
   if (!policy.network) {
     if (!caps.networkIsolation) {

@@ -86,7 +86,8 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     );
     const runKey = `${taskId}.${message.id}`;
     const result = await runProcess({
-      ...command,
+      command: command.command,
+      args: command.args,
       cwd,
       env: { ...process.env, ...env },
       redactor,
@@ -97,6 +98,9 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       signal: job.signal,
     });
     forgetRunPid(deps.stateDir, runKey);
+    if (command.cleanup && (result.cancelled || result.timedOut)) {
+      await runProcess({ ...command.cleanup, cwd, env: process.env, redactor, timeoutMs: 30_000 });
+    }
     output.flush();
     const ended = { exitCode: result.exitCode, endedAt: Date.now() };
     if (result.cancelled && job.signal.reason === 'shutdown') {
