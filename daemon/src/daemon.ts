@@ -45,10 +45,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
   );
 
+  let lastStatus = '';
   let endDaemon!: (code: number) => void;
   const ended = new Promise<number>((r) => (endDaemon = r));
   const conn = new Connection(config.server, config.authToken, {
-    onStatus: (status) => log(`connection ${status}`),
+    onStatus: (status) => {
+      // Log changes only: a long outage retries every few seconds and need not fill the log.
+      if (status === 'connecting' || status === lastStatus) return;
+      lastStatus = status;
+      log(status === 'connected' ? 'connected' : 'disconnected; reconnecting with backoff');
+    },
     onAuthFailed: (name, reason) => {
       log(
         `the server refused this Viber's token for ${name} (${reason}); was it removed? Onboard again with a new token.`,
