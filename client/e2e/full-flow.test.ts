@@ -84,6 +84,22 @@ describe('full flow with a real Viber', () => {
     expect(await row.locator('[data-status]').getAttribute('data-status')).toMatch(/completed|error/);
     await page.screenshot({ path: join(dir, 'desktop-task.png') });
 
+    // A long-running message can be cancelled; its run ends as cancelled.
+    await page.getByLabel('Message').fill('echo started-long; sleep 60');
+    await page.getByLabel('Message').press('Enter');
+    const long = page.getByTestId('message').nth(1);
+    await waitFor(
+      async () => (await long.getByTestId('run-output').innerText()).includes('started-long'),
+      'the long run to start',
+    );
+    await long.getByTestId('cancel').click();
+    await long.locator('[data-status=cancelled]').waitFor({ timeout: 30_000 });
+
+    // Archiving moves the task to the Archived group.
+    await page.getByTestId('archive').click();
+    await page.locator('.group-label', { hasText: 'Archived' }).waitFor();
+    await page.getByTestId('archive').click();
+
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(dir, 'phone-task.png') });
     await page.getByRole('button', { name: 'Back to tasks' }).click();

@@ -43,13 +43,25 @@ describe('offline', () => {
     await a.page.getByTestId('task-row').getByText('echo written offline').waitFor();
     await a.page.getByTestId('env-row').getByText('made-offline').waitFor();
 
+    // Leave the task and reload on the home view: the task's document is no longer open, yet its
+    // offline message must still reach the server when the network returns.
+    await a.page.goto(`${server.url}/#/`);
+    await a.page
+      .getByText('Pick a task, or start a new one')
+      .or(a.page.getByText('Get set up'))
+      .first()
+      .waitFor();
+    await a.page.reload();
+    await a.page.getByTestId('env-row').getByText('made-offline').waitFor();
+
     await a.context.setOffline(false);
     await waitSaved(a.page);
 
     const b = await newPage(browser);
     await signInInUi(b.page, server, user);
     await b.page.getByTestId('env-row').getByText('made-offline').waitFor();
-    await b.page.getByTestId('task-row').getByText('echo written offline').waitFor();
+    await b.page.getByTestId('task-row').getByText('echo written offline').click();
+    await b.page.getByTestId('message').getByText('echo written offline').waitFor();
     await b.page.goto(`${server.url}/#/environments/${envId}`);
     await waitForValue(b.page, '#env-name', 'made-offline');
   });

@@ -2,7 +2,8 @@
 // the page, and the initial JavaScript stays small (libsodium loads after first paint).
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { newPage, signUpInUi, useBrowser, useServer, waitFor } from './harness.ts';
+import { join } from 'node:path';
+import { artifactsDir, newPage, signUpInUi, useBrowser, useServer, waitFor } from './harness.ts';
 
 interface Manifest {
   name: string;
@@ -61,5 +62,21 @@ describe('installable PWA', () => {
       () => page.evaluate(() => performance.getEntriesByType('resource').some((e) => /crypto-/.test(e.name))),
       'libsodium to load after first paint',
     );
+  });
+});
+
+describe('first screen', () => {
+  it('sign-up screen at phone width, dark theme', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Username').fill('ab');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    // Field errors come from the shared schema and sit next to the field.
+    await page.locator('[id=username] ~ .field-error').waitFor();
+    await page.screenshot({ path: join(artifactsDir(), 'phone-signup-dark.png') });
+    await context.close();
   });
 });

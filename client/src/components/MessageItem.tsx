@@ -14,7 +14,7 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
         <span class="hint">{relativeTime(message.createdAt)}</span>
         <span class="grow" />
         {run ? (
-          <StatusPill status={run.state} />
+          <StatusPill status={run.state} run />
         ) : (
           <StatusPill status="pending" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />
         )}

@@ -13,6 +13,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const store = createDocStore({
     url: wsUrl,
     token: session.token,
+    userId: session.user.id,
     onAuthFailed: () => sessionModel.markExpired(),
   });
   const userId = session.user.id;

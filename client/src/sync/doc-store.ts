@@ -24,12 +24,42 @@ interface Entry {
 
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'saved';
 
+/**
+ * Names of documents with local edits the server has not confirmed, kept in localStorage: at the next
+ * start they are opened even if no view needs them, so an edit made offline always reaches the server.
+ */
+function pendingNames(key: string) {
+  const read = (): string[] => {
+    try {
+      const v = JSON.parse(localStorage.getItem(key) ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const write = (names: string[]) =>
+    names.length ? localStorage.setItem(key, JSON.stringify(names)) : localStorage.removeItem(key);
+  return {
+    list: read,
+    add: (name: string) => {
+      const names = read();
+      if (!names.includes(name)) write([...names, name]);
+    },
+    remove: (name: string) => {
+      const names = read();
+      if (names.includes(name)) write(names.filter((n) => n !== name));
+    },
+  };
+}
+
 /** Opens documents over one `HocuspocusProviderWebsocket`; every provider on it calls `attach()`. */
 export function createDocStore(options: {
   url: string;
   token: string;
+  userId: string;
   onAuthFailed: (reason: string) => void;
 }) {
+  const pending = pendingNames(`openviber.unsynced.${options.userId}`);
   const socket = new HocuspocusProviderWebsocket({ url: options.url, maxDelay: 10_000 });
   const entries = new Map<string, Entry>();
   const socketStatus = signal<WebSocketStatus>(socket.status);
@@ -64,11 +94,19 @@ export function createDocStore(options: {
         onAuthenticationFailed: ({ reason }) => options.onAuthFailed(reason),
       });
       const created: Entry = { doc, provider, local, refs: 0, synced: false };
+      const settle = () => {
+        if (created.synced && provider.unsyncedChanges === 0) pending.remove(name);
+        bump();
+      };
       provider.on('synced', ({ state }: { state: boolean }) => {
         created.synced = state;
-        bump();
+        settle();
       });
-      provider.on('unsyncedChanges', bump);
+      provider.on('unsyncedChanges', settle);
+      // A local edit (not the server's update, not IndexedDB's replay) is pending until the server confirms it.
+      doc.on('update', (_u: Uint8Array, origin: unknown) => {
+        if (origin !== provider && origin !== local.origin) pending.add(name);
+      });
       // Local state first: the server's copy merges into what IndexedDB had.
       void local.loaded.then(() => {
         if (entries.get(name) === created) provider.attach();
@@ -103,6 +141,21 @@ export function createDocStore(options: {
         }, 5_000);
       },
     };
+  }
+
+  // Documents edited in an earlier session and not yet confirmed: open them until they are.
+  for (const name of pending.list()) {
+    const handle = open(name);
+    const entry = entries.get(name)!;
+    const check = () => {
+      if (entry.synced && !entry.provider.hasUnsyncedChanges) {
+        entry.provider.off('synced', check);
+        entry.provider.off('unsyncedChanges', check);
+        handle.release();
+      }
+    };
+    entry.provider.on('synced', check);
+    entry.provider.on('unsyncedChanges', check);
   }
 
   /** Changes not yet confirmed by the server, summed over open documents. */

@@ -6,6 +6,8 @@ import type * as Y from 'yjs';
 export const localDbName = (docName: string) => `openviber:${docName}`;
 
 export interface LocalPersistence {
+  /** The transaction origin of updates replayed from IndexedDB. */
+  origin: unknown;
   /** Resolves once the stored state is loaded into the doc: only then is local state trusted. */
   loaded: Promise<void>;
   /** Local writes not yet confirmed by IndexedDB. */
@@ -47,6 +49,7 @@ export function persistLocally(name: string, doc: Y.Doc): LocalPersistence {
   };
   doc.on('update', onUpdate);
   return {
+    origin: idb,
     loaded: idb.whenSynced.then(() => undefined),
     pending: () => pending,
     onPendingChange: (l) => listeners.add(l),
