@@ -1,0 +1,85 @@
+// Large workspace: 1,000 environments and 10,000 tasks built with the shared accessors; its encoded
+// size, how long the server takes to load it from storage, and how long a new peer takes to sync it.
+import * as Y from 'yjs';
+import { createEnvironment, createTask, environmentCreateSchema } from '@openviber/shared';
+import { connectPeer, waitFor } from '../sync-server/testing/peers.ts';
+import { median, now } from './report.ts';
+import { accounts, type BenchServer } from './servers.ts';
+
+export const ENVIRONMENTS = 1_000;
+export const TASKS = 10_000;
+
+export function buildWorkspace(environments = ENVIRONMENTS, tasks = TASKS): Y.Doc {
+  const doc = new Y.Doc();
+  const envIds: string[] = [];
+  for (let i = 0; i < environments; i++) {
+    const input = environmentCreateSchema.parse({
+      name: `service-${i}`,
+      description: `Environment ${i} of the benchmark workspace`,
+      type: 'github',
+      repoUrl: `https://github.com/acme/service-${i}.git`,
+      repoBranch: 'main',
+      setupScript: 'npm ci\nnpm run build',
+      vars: { NODE_ENV: 'test', PORT: String(3000 + (i % 100)), REGION: 'eu-west-1' },
+    });
+    envIds.push(createEnvironment(doc, input, 1_700_000_000_000 + i));
+  }
+  for (let i = 0; i < tasks; i++) {
+    createTask(doc, { environmentId: envIds[i % environments], title: `Task ${i}: fix the flaky test in module ${i % 97}`, viberId: '' }, 1_700_000_000_000 + i);
+  }
+  return doc;
+}
+
+export interface LargeResult {
+  encodedBytes: number;
+  jsonBytes: number;
+  /** In-process Y.applyUpdate of the encoded state: the floor of any load. */
+  applyMs: number;
+  /** First peer after a restart: server loads from storage, then syncs (ours only). */
+  coldSyncMs?: number;
+  /** A new peer while the document is loaded: median of several. */
+  warmSyncMs: number;
+}
+
+async function timeSync(wsUrl: string, name: string, token: string): Promise<{ ms: number; peer: ReturnType<typeof connectPeer> }> {
+  const t0 = now();
+  const peer = connectPeer(wsUrl, name, token);
+  await Promise.race([peer.synced, new Promise((_, reject) => setTimeout(() => reject(new Error('new peer did not sync the large workspace in 60 s')), 60_000))]);
+  return { ms: now() - t0, peer };
+}
+
+export async function largeWorkspace(server: BenchServer, built: Y.Doc, newPeers: number): Promise<LargeResult> {
+  const state = Y.encodeStateAsUpdate(built);
+  const t0 = now();
+  Y.applyUpdate(new Y.Doc(), state);
+  const applyMs = now() - t0;
+  const [account] = await accounts(server, 1);
+  const name = `u/${account.userId}/workspace`;
+  const writerDoc = new Y.Doc();
+  Y.applyUpdate(writerDoc, state);
+  const writer = connectPeer(server.wsUrl, name, account.token, writerDoc);
+  const open: ReturnType<typeof connectPeer>[] = [];
+  try {
+    await writer.synced;
+    await waitFor(() => !writer.provider.hasUnsyncedChanges, 'the large workspace to reach the server', 60_000);
+    let coldSyncMs: number | undefined;
+    if (server.kind === 'ours') {
+      writer.destroy();
+      await server.restart();
+      const cold = await timeSync(server.wsUrl, name, account.token);
+      coldSyncMs = cold.ms;
+      open.push(cold.peer);
+      if (cold.peer.doc.getMap('tasks').size !== built.getMap('tasks').size) throw new Error('the reloaded workspace lost tasks');
+    }
+    const warm: number[] = [];
+    for (let i = 0; i < newPeers; i++) {
+      const { ms, peer } = await timeSync(server.wsUrl, name, account.token);
+      warm.push(ms);
+      peer.destroy();
+    }
+    return { encodedBytes: state.length, jsonBytes: JSON.stringify(built.toJSON()).length, applyMs, coldSyncMs, warmSyncMs: median(warm) };
+  } finally {
+    writer.destroy();
+    open.forEach((p) => p.destroy());
+  }
+}
