@@ -127,6 +127,12 @@ export async function newPage(
   const context = await browser.newContext({ viewport });
   afterAll(() => context.close().catch(() => undefined));
   const page = await context.newPage();
+  // An uncaught error in the app fails the file: a flow that "works" while throwing is a bug.
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
+  afterAll(() => {
+    if (errors.length) throw new Error(`uncaught errors in the page:\n${errors.join('\n')}`);
+  });
   return { context, page };
 }
 
@@ -169,21 +175,29 @@ export async function useRealViber(server: SpawnedServer, user: TestUser, name =
   const onboarded = await run(['onboard', '--server', server.url, '--token', token, '--name', name]);
   if (onboarded.code !== 0) throw new Error(`viber onboard failed: ${onboarded.out}`);
   let log = '';
-  const daemon: ChildProcess = spawn(process.execPath, [VIBER_BIN, 'start'], {
-    env: { ...process.env, VIBER_HOME: home },
-  });
-  daemon.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  let daemon: ChildProcess | null = null;
+  const start = () => {
+    const child = spawn(process.execPath, [VIBER_BIN, 'start'], {
+      env: { ...process.env, VIBER_HOME: home },
+    });
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    daemon = child;
+  };
+  const stop = async () => {
+    const child = daemon;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((done) => {
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+    });
+  };
+  start();
   afterAll(async () => {
-    if (daemon.exitCode === null && daemon.signalCode === null) {
-      await new Promise<void>((done) => {
-        daemon.once('exit', () => done());
-        daemon.kill('SIGTERM');
-      });
-    }
+    await stop();
     rmSync(home, { recursive: true, force: true });
   });
-  return { home, output: () => log };
+  return { home, output: () => log, start, stop };
 }
 
 /** Waits until the input matched by `selector` holds `value` (inputs keep their value as a property, not an attribute). */
