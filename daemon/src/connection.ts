@@ -1,6 +1,6 @@
 // The daemon's link to the sync server: ONE websocket shared by every document it opens, with
 // reconnect backoff; each document is a HocuspocusProvider attached to that socket.
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SYNC_PATH } from '@openviber/shared';
@@ -61,11 +61,21 @@ export class Connection {
         if (state) resolveSynced();
       },
       onAuthenticationFailed: ({ reason }) => this.#events.onAuthFailed?.(name, reason),
+      // The server closed this document alone (the socket stays up), e.g. because it revoked our
+      // credentials: authenticate again, so a refused token surfaces as onAuthenticationFailed now
+      // rather than at the next socket reconnect.
+      onClose: () => setTimeout(() => this.#reauthenticate(name, provider), 100),
     });
     provider.attach();
     const open = { name, doc, provider, synced };
     this.#docs.set(name, open);
     return open;
+  }
+
+  #reauthenticate(name: string, provider: HocuspocusProvider): void {
+    if (this.#docs.get(name)?.provider !== provider || provider.isAuthenticated) return;
+    if (this.socket.status !== WebSocketStatus.Connected) return; // the socket's reconnect re-authenticates
+    void provider.sendToken().then(() => provider.startSync());
   }
 
   close(name: string): void {

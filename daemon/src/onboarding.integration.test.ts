@@ -128,4 +128,21 @@ describe('viber onboard / start / status', async () => {
       { what: 'offline' },
     );
   });
+
+  it('[S4] a removed Viber is refused by the server and its daemon stops with a clear message', async () => {
+    const viber = await onboardViber(server.url, user.token);
+    viber.start();
+    await waitFor(
+      async () =>
+        (await ok(server.url, 'GET', '/api/vibers', user.token)).find(
+          (v: { id: string; online: boolean }) => v.id === viber.config.viberId,
+        )?.online,
+      { what: 'online' },
+    );
+    await ok(server.url, 'DELETE', `/api/vibers/${viber.config.viberId}`, user.token);
+    const removedAt = Date.now();
+    expect(await viber.exited()).toBe(2);
+    expect(Date.now() - removedAt).toBeLessThan(10_000);
+    expect(viber.output()).toMatch(/refused this Viber's token/);
+  });
 });

@@ -45,6 +45,8 @@ export interface TestViber {
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
   output(): string;
+  /** Resolves with the exit code once the running daemon exits on its own. */
+  exited(): Promise<number | null>;
 }
 
 /** Onboards a new Viber for the user through the CLI, with its own VIBER_HOME. */
@@ -83,5 +85,11 @@ export async function onboardViber(
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
     output: () => log,
+    exited: () =>
+      new Promise((done) => {
+        const c = child;
+        if (!c || c.exitCode !== null || c.signalCode !== null) return done(c?.exitCode ?? null);
+        c.once('exit', (code) => done(code));
+      }),
   };
 }
