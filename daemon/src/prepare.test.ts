@@ -11,6 +11,7 @@ import {
   readObservation,
   readPrepareLog,
   bumpGeneration,
+  patchEnvironment,
   type EnvironmentCreate,
 } from '@openviber/shared';
 import { generateKeyPair, sealSecret, type KeyPair } from '@openviber/shared/crypto';
@@ -102,6 +103,13 @@ describe('prepare [D1]-[D3]', () => {
     t.bump();
     expect(await t.prepare()).toBe('ready');
     expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(2);
+
+    // So does a changed variable.
+    patchEnvironment(t.workspace, t.envId, { vars: { GREETING: 'changed-var' } });
+    t.bump();
+    expect(await t.prepare()).toBe('ready');
+    expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(readFileSync(join(cwd, '.setup-marker'), 'utf8').trim()).toBe('changed-var');
   });
 
   it('a failing setup gives error with the step and its last output lines', async () => {

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listTasks, readTaskRunSummary, viberDocName, workspaceDocName } from '@openviber/shared';
+import {
+  MAX_RUN_OUTPUT_CHARS,
+  listTasks,
+  readTaskRunSummary,
+  viberDocName,
+  workspaceDocName,
+} from '@openviber/shared';
 import { fixture, fixturePath } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
@@ -80,6 +86,19 @@ describe('task execution through the real server', async () => {
       ...MULTI.split('\n'),
     ];
     for (const form of forms) expect(everything).not.toContain(form);
+  });
+
+  it('[D4] output is bounded: a run that prints more than the limit keeps the tail and counts what it dropped', async () => {
+    const taskId = await s.task(envId);
+    const msg = await s.send(
+      taskId,
+      `head -c ${MAX_RUN_OUTPUT_CHARS + 100_000} /dev/zero | tr '\\0' 'x'; echo; echo THE-END`,
+    );
+    const run = await s.runState(taskId, msg, ['completed', 'error']);
+    expect(run.state).toBe('completed');
+    expect(run.output.length).toBeLessThanOrEqual(MAX_RUN_OUTPUT_CHARS);
+    expect(run.droppedChars).toBeGreaterThanOrEqual(100_000);
+    expect(run.output.trimEnd().endsWith('THE-END')).toBe(true);
   });
 
   it('[D5] cancel stops the whole tree, grandchild included', async () => {
