@@ -1,5 +1,6 @@
 // The current environment with its status pill; opens a quick switch menu.
 import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import { environmentPill } from '../models/environment-status.ts';
 import { StatusPill } from './StatusPill.tsx';
@@ -7,6 +8,22 @@ import { StatusPill } from './StatusPill.tsx';
 export function EnvSwitcher() {
   const app = useApp();
   const open = useSignal(false);
+  const root = useRef<HTMLDivElement>(null);
+  // The menu closes on Escape, on a click outside it, and when the view changes.
+  useEffect(() => {
+    if (!open.value) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && (open.value = false);
+    const onClick = (e: MouseEvent) => !root.current?.contains(e.target as Node) && (open.value = false);
+    const onHash = () => (open.value = false);
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, [open.value]);
   const env = app.ui.currentEnv.value;
   const envs = app.workspace.environments.value;
   const bindings = app.workspace.bindings.value;
@@ -21,7 +38,7 @@ export function EnvSwitcher() {
   }
   const pinnedFirst = [...envs].sort((a, b) => Number(b.pinned) - Number(a.pinned));
   return (
-    <div class="env-switcher">
+    <div class="env-switcher" ref={root}>
       <button
         class="env-switcher-btn"
         onClick={() => (open.value = !open.value)}
@@ -38,7 +55,7 @@ export function EnvSwitcher() {
         </span>
       </button>
       {open.value && (
-        <div class="menu" role="menu" onMouseLeave={() => (open.value = false)}>
+        <div class="menu" role="menu">
           {pinnedFirst.map((e) => (
             <button
               key={e.id}

@@ -1,4 +1,5 @@
 // The app frame: sidebar and main view side by side; on a phone, the sidebar is the home screen and views open over it.
+import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import { EnvironmentEditor } from './EnvironmentEditor.tsx';
 import { EnvironmentSheet } from './EnvironmentSheet.tsx';
@@ -12,6 +13,12 @@ import { VibersView } from './VibersView.tsx';
 export function Shell() {
   const app = useApp();
   const route = app.router.route.value;
+  // Environment first: editing or mapping an environment makes it the current one.
+  const routeEnv = route.view === 'env-edit' || route.view === 'mappings' ? route.envId : '';
+  useEffect(() => {
+    if (routeEnv && app.workspace.environments.peek().some((e) => e.id === routeEnv))
+      app.ui.selectEnv(routeEnv);
+  }, [routeEnv, app.workspace.ready.value]);
   if (!app.workspace.ready.value) {
     return (
       <div class="center">
