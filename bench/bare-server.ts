@@ -2,7 +2,12 @@
 // process so its memory can be read apart from the peers'. Prints the same listening line as ours.
 import { Server } from '@hocuspocus/server';
 
-const server = new Server({ quiet: true, stopOnSignals: false, address: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
+const server = new Server({
+  quiet: true,
+  stopOnSignals: false,
+  address: '127.0.0.1',
+  port: Number(process.env.PORT ?? 0),
+});
 await server.listen();
 const address = server.httpServer.address();
 const port = typeof address === 'object' && address ? address.port : 0;

@@ -29,7 +29,11 @@ async function steadyRss(server: BenchServer): Promise<number> {
   return Math.min(...samples);
 }
 
-export async function connections(server: BenchServer, steps: number[], workers: number): Promise<ConnectionStep[]> {
+export async function connections(
+  server: BenchServer,
+  steps: number[],
+  workers: number,
+): Promise<ConnectionStep[]> {
   const users = await accounts(server, USERS);
   const total = Math.max(...steps);
   const specs: PeerSpec[] = Array.from({ length: total }, (_, i) => {
@@ -46,7 +50,13 @@ export async function connections(server: BenchServer, steps: number[], workers:
       const slice = specs.slice(from, step);
       const t0 = performance.now();
       const replies = await pool.request<{ held: number; firstError: string | null }>(
-        (i) => ({ cmd: 'open', url: server.wsUrl, specs: pool.split(slice, i), concurrency: 50, timeoutMs: 30_000 }),
+        (i) => ({
+          cmd: 'open',
+          url: server.wsUrl,
+          specs: pool.split(slice, i),
+          concurrency: 50,
+          timeoutMs: 30_000,
+        }),
         300_000,
       );
       const connectMs = performance.now() - t0;
@@ -54,7 +64,13 @@ export async function connections(server: BenchServer, steps: number[], workers:
       const rss = await steadyRss(server);
       const counts = await pool.request<{ open: number }>(() => ({ cmd: 'count' }));
       const held = counts.reduce((s, r) => s + r.open, 0);
-      out.push({ peers: step, held, bytesPerPeer: (rss - baseline) / Math.max(1, held), connectMs, firstError: replies.find((r) => r.firstError)?.firstError ?? null });
+      out.push({
+        peers: step,
+        held,
+        bytesPerPeer: (rss - baseline) / Math.max(1, held),
+        connectMs,
+        firstError: replies.find((r) => r.firstError)?.firstError ?? null,
+      });
     }
     return out;
   } finally {

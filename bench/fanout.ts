@@ -19,7 +19,12 @@ export interface FanoutResult {
   updates: number;
 }
 
-export async function fanout(server: BenchServer, n: number, updates: number, workers: number): Promise<FanoutResult> {
+export async function fanout(
+  server: BenchServer,
+  n: number,
+  updates: number,
+  workers: number,
+): Promise<FanoutResult> {
   const [account] = await accounts(server, 1);
   const doc = `u/${account.userId}/workspace`;
   const specs: PeerSpec[] = Array.from({ length: n }, () => ({ doc, token: account.token }));
@@ -37,7 +42,10 @@ export async function fanout(server: BenchServer, n: number, updates: number, wo
       timeoutMs: 30_000,
     }));
     const failed = opened.reduce((s, r) => s + r.failed, 0);
-    if (failed) throw new Error(`${failed} of ${n} fan-out peers did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`);
+    if (failed)
+      throw new Error(
+        `${failed} of ${n} fan-out peers did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`,
+      );
     await pool.request(() => ({ cmd: 'watch' }));
 
     const arrivals = new Map<number, number[][]>();
@@ -53,7 +61,10 @@ export async function fanout(server: BenchServer, n: number, updates: number, wo
     const perPeer: number[] = [];
     for (let seq = 1; seq <= WARMUP + updates; seq++) {
       const done = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`update ${seq} did not reach all ${n} peers in 20 s`)), 20_000);
+        const timer = setTimeout(
+          () => reject(new Error(`update ${seq} did not reach all ${n} peers in 20 s`)),
+          20_000,
+        );
         wake = () => {
           if ((arrivals.get(seq)?.length ?? 0) === pool.size) {
             clearTimeout(timer);
@@ -65,7 +76,10 @@ export async function fanout(server: BenchServer, n: number, updates: number, wo
       writer.doc.getMap<number>('bench').set('seq', seq);
       await done;
       if (seq > WARMUP) {
-        const times = arrivals.get(seq)!.flat().map((t) => t - t0);
+        const times = arrivals
+          .get(seq)!
+          .flat()
+          .map((t) => t - t0);
         all.push(Math.max(...times));
         perPeer.push(...times);
       }
@@ -73,7 +87,14 @@ export async function fanout(server: BenchServer, n: number, updates: number, wo
       await new Promise((r) => setTimeout(r, 30));
     }
     off();
-    return { peers: n, allP50: percentile(all, 50), allP99: percentile(all, 99), peerP50: percentile(perPeer, 50), peerP99: percentile(perPeer, 99), updates };
+    return {
+      peers: n,
+      allP50: percentile(all, 50),
+      allP99: percentile(all, 99),
+      peerP50: percentile(perPeer, 50),
+      peerP99: percentile(perPeer, 99),
+      updates,
+    };
   } finally {
     writer.destroy();
     await pool.close();

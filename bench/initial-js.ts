@@ -23,7 +23,9 @@ export function initialJs(dist = DIST): InitialJs | null {
   if (!existsSync(indexHtml)) return null;
   const html = readFileSync(indexHtml, 'utf8');
   const entries = [
-    ...[...html.matchAll(/<script\b([^>]*)\bsrc="([^"]+\.js)"[^>]*>/g)].filter((m) => !/\b(async|defer)\b/.test(m[1]) || /type="module"/.test(m[1])).map((m) => m[2]),
+    ...[...html.matchAll(/<script\b([^>]*)\bsrc="([^"]+\.js)"[^>]*>/g)]
+      .filter((m) => !/\b(async|defer)\b/.test(m[1]) || /type="module"/.test(m[1]))
+      .map((m) => m[2]),
     ...[...html.matchAll(/<link\b[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)].map((m) => m[1]),
   ].map((src) => join(dist, src.replace(/^\//, '')));
   const seen = new Set<string>();
@@ -32,7 +34,8 @@ export function initialJs(dist = DIST): InitialJs | null {
     seen.add(file);
     const code = readFileSync(file, 'utf8');
     for (const m of [...code.matchAll(STATIC_IMPORT), ...code.matchAll(EXPORT_FROM)]) {
-      if (m[1].startsWith('.') || m[1].startsWith('/')) visit(m[1].startsWith('/') ? join(dist, m[1]) : join(dirname(file), m[1]));
+      if (m[1].startsWith('.') || m[1].startsWith('/'))
+        visit(m[1].startsWith('/') ? join(dist, m[1]) : join(dirname(file), m[1]));
     }
   };
   entries.forEach(visit);

@@ -25,7 +25,15 @@ export function buildWorkspace(environments = ENVIRONMENTS, tasks = TASKS): Y.Do
     envIds.push(createEnvironment(doc, input, 1_700_000_000_000 + i));
   }
   for (let i = 0; i < tasks; i++) {
-    createTask(doc, { environmentId: envIds[i % environments], title: `Task ${i}: fix the flaky test in module ${i % 97}`, viberId: '' }, 1_700_000_000_000 + i);
+    createTask(
+      doc,
+      {
+        environmentId: envIds[i % environments],
+        title: `Task ${i}: fix the flaky test in module ${i % 97}`,
+        viberId: '',
+      },
+      1_700_000_000_000 + i,
+    );
   }
   return doc;
 }
@@ -41,14 +49,27 @@ export interface LargeResult {
   warmSyncMs: number;
 }
 
-async function timeSync(wsUrl: string, name: string, token: string): Promise<{ ms: number; peer: ReturnType<typeof connectPeer> }> {
+async function timeSync(
+  wsUrl: string,
+  name: string,
+  token: string,
+): Promise<{ ms: number; peer: ReturnType<typeof connectPeer> }> {
   const t0 = now();
   const peer = connectPeer(wsUrl, name, token);
-  await Promise.race([peer.synced, new Promise((_, reject) => setTimeout(() => reject(new Error('new peer did not sync the large workspace in 60 s')), 60_000))]);
+  await Promise.race([
+    peer.synced,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('new peer did not sync the large workspace in 60 s')), 60_000),
+    ),
+  ]);
   return { ms: now() - t0, peer };
 }
 
-export async function largeWorkspace(server: BenchServer, built: Y.Doc, newPeers: number): Promise<LargeResult> {
+export async function largeWorkspace(
+  server: BenchServer,
+  built: Y.Doc,
+  newPeers: number,
+): Promise<LargeResult> {
   const state = Y.encodeStateAsUpdate(built);
   const t0 = now();
   Y.applyUpdate(new Y.Doc(), state);
@@ -61,7 +82,11 @@ export async function largeWorkspace(server: BenchServer, built: Y.Doc, newPeers
   const open: ReturnType<typeof connectPeer>[] = [];
   try {
     await writer.synced;
-    await waitFor(() => !writer.provider.hasUnsyncedChanges, 'the large workspace to reach the server', 60_000);
+    await waitFor(
+      () => !writer.provider.hasUnsyncedChanges,
+      'the large workspace to reach the server',
+      60_000,
+    );
     let coldSyncMs: number | undefined;
     if (server.kind === 'ours') {
       writer.destroy();
@@ -69,7 +94,8 @@ export async function largeWorkspace(server: BenchServer, built: Y.Doc, newPeers
       const cold = await timeSync(server.wsUrl, name, account.token);
       coldSyncMs = cold.ms;
       open.push(cold.peer);
-      if (cold.peer.doc.getMap('tasks').size !== built.getMap('tasks').size) throw new Error('the reloaded workspace lost tasks');
+      if (cold.peer.doc.getMap('tasks').size !== built.getMap('tasks').size)
+        throw new Error('the reloaded workspace lost tasks');
     }
     const warm: number[] = [];
     for (let i = 0; i < newPeers; i++) {
@@ -77,7 +103,13 @@ export async function largeWorkspace(server: BenchServer, built: Y.Doc, newPeers
       warm.push(ms);
       peer.destroy();
     }
-    return { encodedBytes: state.length, jsonBytes: JSON.stringify(built.toJSON()).length, applyMs, coldSyncMs, warmSyncMs: median(warm) };
+    return {
+      encodedBytes: state.length,
+      jsonBytes: JSON.stringify(built.toJSON()).length,
+      applyMs,
+      coldSyncMs,
+      warmSyncMs: median(warm),
+    };
   } finally {
     writer.destroy();
     open.forEach((p) => p.destroy());

@@ -46,12 +46,21 @@ function connect(url: string, spec: PeerSpec, timeoutMs: number): Promise<string
       if (error) ws.terminate();
       else {
         sockets.push(ws);
-        (ws as WebSocket & { renewAwareness?: () => void }).renewAwareness = () => ws.send(awarenessMessage(spec.doc, clientId, ++clock));
+        (ws as WebSocket & { renewAwareness?: () => void }).renewAwareness = () =>
+          ws.send(awarenessMessage(spec.doc, clientId, ++clock));
       }
       resolve(error);
     };
     ws.binaryType = 'nodebuffer';
-    ws.on('open', () => ws.send(message(spec.doc, Msg.auth, (e) => (encoding.writeVarUint(e, AuthType.token), encoding.writeVarString(e, spec.token)))));
+    ws.on('open', () =>
+      ws.send(
+        message(
+          spec.doc,
+          Msg.auth,
+          (e) => (encoding.writeVarUint(e, AuthType.token), encoding.writeVarString(e, spec.token)),
+        ),
+      ),
+    );
     ws.on('error', (e) => finish(e.message));
     ws.on('message', (data: Buffer) => {
       const d = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -62,7 +71,16 @@ function connect(url: string, spec: PeerSpec, timeoutMs: number): Promise<string
         if (auth === AuthType.permissionDenied) return finish(`refused: ${decoding.readVarString(d)}`);
         if (auth === AuthType.authenticated && !authed) {
           authed = true;
-          ws.send(message(spec.doc, Msg.sync, (e) => (encoding.writeVarUint(e, SyncStep.one), encoding.writeVarUint8Array(e, new Uint8Array([0])))));
+          ws.send(
+            message(
+              spec.doc,
+              Msg.sync,
+              (e) => (
+                encoding.writeVarUint(e, SyncStep.one),
+                encoding.writeVarUint8Array(e, new Uint8Array([0]))
+              ),
+            ),
+          );
           ws.send(awarenessMessage(spec.doc, clientId, clock));
         }
       } else if (type === Msg.sync && authed && decoding.readVarUint(d) === SyncStep.two) finish(null);
@@ -82,7 +100,10 @@ async function open(url: string, specs: PeerSpec[], concurrency: number, timeout
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  renew ??= setInterval(() => sockets.forEach((ws) => (ws as WebSocket & { renewAwareness?: () => void }).renewAwareness?.()), 15_000);
+  renew ??= setInterval(
+    () => sockets.forEach((ws) => (ws as WebSocket & { renewAwareness?: () => void }).renewAwareness?.()),
+    15_000,
+  );
   // Still open once every connection is done? A server that dropped peers shows up here.
   const open = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
   return { held, open, failed: specs.length - held, firstError };
@@ -97,7 +118,13 @@ function close() {
 
 port.on('message', (msg: { id: number; cmd: string } & Record<string, unknown>) => {
   const run = async () => {
-    if (msg.cmd === 'open') return open(msg.url as string, msg.specs as PeerSpec[], msg.concurrency as number, msg.timeoutMs as number);
+    if (msg.cmd === 'open')
+      return open(
+        msg.url as string,
+        msg.specs as PeerSpec[],
+        msg.concurrency as number,
+        msg.timeoutMs as number,
+      );
     if (msg.cmd === 'count') return { open: sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length };
     if (msg.cmd === 'close') return close();
     throw new Error(`unknown command ${msg.cmd}`);

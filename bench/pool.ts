@@ -12,7 +12,10 @@ type Reply = Record<string, unknown> & { id: number };
 export class PeerPool {
   readonly #workers: Worker[];
   #nextId = 1;
-  readonly #waiting = new Map<number, { replies: Reply[]; done: (r: Reply[]) => void; fail: (e: Error) => void }>();
+  readonly #waiting = new Map<
+    number,
+    { replies: Reply[]; done: (r: Reply[]) => void; fail: (e: Error) => void }
+  >();
   readonly #listeners = new Set<(event: Record<string, unknown>) => void>();
 
   constructor(file: URL, count: number) {
@@ -43,7 +46,10 @@ export class PeerPool {
   }
 
   /** Sends `make(i)` to worker i; resolves with every worker's reply. */
-  request<T = Reply>(make: (workerIndex: number) => Record<string, unknown>, timeoutMs = 120_000): Promise<T[]> {
+  request<T = Reply>(
+    make: (workerIndex: number) => Record<string, unknown>,
+    timeoutMs = 120_000,
+  ): Promise<T[]> {
     const id = this.#nextId++;
     return new Promise<T[]>((done, fail) => {
       const timer = setTimeout(() => {

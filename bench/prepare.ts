@@ -21,17 +21,32 @@ export const SETUP_SCRIPT = [
 ].join('\n');
 
 /** Null when the daemon is not there to run. */
-export const daemonMissing = (): string | null => (existsSync(VIBER) ? null : 'daemon/bin/viber.js not found');
+export const daemonMissing = (): string | null =>
+  existsSync(VIBER) ? null : 'daemon/bin/viber.js not found';
 
 function makeRepo(root: string): string {
   const work = join(root, 'src');
   mkdirSync(work);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: work, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: work,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'b',
+        GIT_AUTHOR_EMAIL: 'b@x',
+        GIT_COMMITTER_NAME: 'b',
+        GIT_COMMITTER_EMAIL: 'b@x',
+      },
+    });
   git('init', '-q', '-b', 'main');
   for (let c = 0; c < 3; c++) {
     for (let f = 0; f < 100; f++) {
       mkdirSync(join(work, `pkg${f % 10}`), { recursive: true });
-      writeFileSync(join(work, `pkg${f % 10}`, `file${f}.ts`), `// commit ${c}\n` + `export const value${f} = ${c};\n`.repeat(60));
+      writeFileSync(
+        join(work, `pkg${f % 10}`, `file${f}.ts`),
+        `// commit ${c}\n` + `export const value${f} = ${c};\n`.repeat(60),
+      );
     }
     git('add', '-A');
     git('commit', '-q', '-m', `commit ${c}`);
@@ -68,20 +83,35 @@ export async function prepareOverhead(server: BenchServer, rounds: number): Prom
   try {
     const url = makeRepo(root);
     const { token } = await call('POST', '/api/vibers/onboarding-tokens');
-    execFileSync(process.execPath, [VIBER, 'onboard', '--server', server.url, '--token', token, '--name', 'bench'], { env: { ...process.env, VIBER_HOME: home }, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [VIBER, 'onboard', '--server', server.url, '--token', token, '--name', 'bench'],
+      { env: { ...process.env, VIBER_HOME: home }, stdio: 'pipe' },
+    );
     const { viberId } = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as { viberId: string };
     let log = '';
-    daemon = spawn(process.execPath, [VIBER, 'start'], { env: { ...process.env, VIBER_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    daemon = spawn(process.execPath, [VIBER, 'start'], {
+      env: { ...process.env, VIBER_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     daemon.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     daemon.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(async () => ((await call('GET', '/api/vibers')) as { id: string; online: boolean }[]).some((v) => v.id === viberId && v.online), 'the Viber to come online', 30_000);
+    await waitFor(
+      async () =>
+        ((await call('GET', '/api/vibers')) as { id: string; online: boolean }[]).some(
+          (v) => v.id === viberId && v.online,
+        ),
+      'the Viber to come online',
+      30_000,
+    );
     peer = connectPeer(server.wsUrl, viberDocName(user.userId, viberId), user.token);
     await peer.synced;
     const observed = (bindingId: string, generation: number) =>
       waitFor(
         () => {
           const o = readObservation(peer!.doc, bindingId);
-          if (o && o.observedGeneration >= generation && o.state === 'error') throw new Error(`prepare failed: ${o.lastError}\n${log.slice(-2000)}`);
+          if (o && o.observedGeneration >= generation && o.state === 'error')
+            throw new Error(`prepare failed: ${o.lastError}\n${log.slice(-2000)}`);
           return o && o.observedGeneration >= generation && o.state === 'ready';
         },
         `binding ${bindingId} ready at generation ${generation}`,
@@ -93,9 +123,19 @@ export async function prepareOverhead(server: BenchServer, rounds: number): Prom
     const again: number[] = [];
     for (let r = 0; r < rounds; r++) {
       manual.push(timeManual(root, url, r));
-      const env = await call('POST', '/api/environments', { name: `bench-${r}`, type: 'github', repoUrl: url, repoBranch: 'main', setupMode: 'manual', setupScript: SETUP_SCRIPT });
+      const env = await call('POST', '/api/environments', {
+        name: `bench-${r}`,
+        type: 'github',
+        repoUrl: url,
+        repoBranch: 'main',
+        setupMode: 'manual',
+        setupScript: SETUP_SCRIPT,
+      });
       let t0 = now();
-      const binding = await call('POST', `/api/environments/${env.id}/bindings`, { viberId, strategy: 'clone' });
+      const binding = await call('POST', `/api/environments/${env.id}/bindings`, {
+        viberId,
+        strategy: 'clone',
+      });
       await observed(binding.id, 1);
       prepare.push(now() - t0);
       t0 = now();
@@ -103,7 +143,11 @@ export async function prepareOverhead(server: BenchServer, rounds: number): Prom
       await observed(binding.id, 2);
       again.push(now() - t0);
     }
-    return { prepareMs: Math.min(...prepare), manualMs: Math.min(...manual), rePrepareMs: Math.min(...again) };
+    return {
+      prepareMs: Math.min(...prepare),
+      manualMs: Math.min(...manual),
+      rePrepareMs: Math.min(...again),
+    };
   } finally {
     peer?.destroy();
     if (daemon && daemon.exitCode === null) {

@@ -34,8 +34,18 @@ let peers: Peer[] = [];
 
 function openPeer(cmd: OpenCommand, spec: PeerSpec): Peer {
   const doc = new Y.Doc();
-  const socket = new HocuspocusProviderWebsocket({ url: cmd.url, WebSocketPolyfill: WebSocket, ...cmd.socketOptions });
-  const peer: Peer = { doc, socket, provider: undefined as unknown as HocuspocusProvider, synced: false, failed: null };
+  const socket = new HocuspocusProviderWebsocket({
+    url: cmd.url,
+    WebSocketPolyfill: WebSocket,
+    ...cmd.socketOptions,
+  });
+  const peer: Peer = {
+    doc,
+    socket,
+    provider: undefined as unknown as HocuspocusProvider,
+    synced: false,
+    failed: null,
+  };
   peer.provider = new HocuspocusProvider({
     websocketProvider: socket,
     name: spec.doc,
@@ -70,7 +80,12 @@ async function open(cmd: OpenCommand) {
     await until(() => batch.every((p) => p.synced || p.failed), cmd.timeoutMs);
   }
   const synced = peers.filter((p) => p.synced).length;
-  return { synced, failed: peers.length - synced, reason: peers.find((p) => p.failed)?.failed ?? null, ms: now() - start };
+  return {
+    synced,
+    failed: peers.length - synced,
+    reason: peers.find((p) => p.failed)?.failed ?? null,
+    ms: now() - start,
+  };
 }
 
 /** Reports, per value of bench.seq, when each of this worker's peers saw it. */

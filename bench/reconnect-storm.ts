@@ -36,17 +36,28 @@ async function round(server: BenchServer, pool: PeerPool, kick: boolean): Promis
       }
     });
   });
-  const storm = pool.request<{ resynced: number[]; missing: number }>(() => ({ cmd: 'storm', timeoutMs: 60_000 }), 90_000);
+  const storm = pool.request<{ resynced: number[]; missing: number }>(
+    () => ({ cmd: 'storm', timeoutMs: 60_000 }),
+    90_000,
+  );
   await allArmed;
   const stopAt = now();
   let stoppedAt = 0;
   await server.restart({ stopped: () => (stoppedAt = now()) });
   const readyAt = now();
-  console.error(`[storm] stop ${(stoppedAt - stopAt).toFixed(0)} ms, start ${(readyAt - stoppedAt).toFixed(0)} ms`);
+  if (process.env.BENCH_VERBOSE)
+    console.error(
+      `[storm] stop ${(stoppedAt - stopAt).toFixed(0)} ms, start ${(readyAt - stoppedAt).toFixed(0)} ms`,
+    );
   if (kick) await pool.request(() => ({ cmd: 'kick' }));
   const replies = await storm;
   const times = replies.flatMap((r) => r.resynced).map((t) => t - readyAt);
-  return { allMs: Math.max(...times), p50Ms: percentile(times, 50), downMs: readyAt - stopAt, missing: replies.reduce((s, r) => s + r.missing, 0) };
+  return {
+    allMs: Math.max(...times),
+    p50Ms: percentile(times, 50),
+    downMs: readyAt - stopAt,
+    missing: replies.reduce((s, r) => s + r.missing, 0),
+  };
 }
 
 export async function reconnectStorm(server: BenchServer, n: number, workers: number): Promise<StormResult> {
@@ -68,7 +79,10 @@ export async function reconnectStorm(server: BenchServer, n: number, workers: nu
       timeoutMs: 30_000,
     }));
     const failed = opened.reduce((s, r) => s + r.failed, 0);
-    if (failed) throw new Error(`${failed} of ${n} storm peers did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`);
+    if (failed)
+      throw new Error(
+        `${failed} of ${n} storm peers did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`,
+      );
     const atOnce = await round(server, pool, true);
     const backoff = await round(server, pool, false);
     return { peers: n, atOnce, backoff };

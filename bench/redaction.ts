@@ -60,7 +60,11 @@ export interface RedactionResult {
   redactions: number;
 }
 
-function pipe(chunks: Buffer[], through: (s: string) => string, end: () => string): { ms: number; out: string[] } {
+function pipe(
+  chunks: Buffer[],
+  through: (s: string) => string,
+  end: () => string,
+): { ms: number; out: string[] } {
   const decoder = new TextDecoder();
   const out: string[] = [];
   const cpu0 = process.cpuUsage();
@@ -83,9 +87,17 @@ export function redaction(mb: number, rounds = 3): RedactionResult {
   let best = { redact: Infinity, copy: Infinity };
   let redactions = 0;
   for (let r = 0; r < rounds; r++) {
-    const copy = pipe(chunks, (s) => s, () => '');
+    const copy = pipe(
+      chunks,
+      (s) => s,
+      () => '',
+    );
     const redactor = new Redactor(secrets);
-    const red = pipe(chunks, (s) => redactor.push(s), () => redactor.end());
+    const red = pipe(
+      chunks,
+      (s) => redactor.push(s),
+      () => redactor.end(),
+    );
     redactions = red.out.join('').split('[REDACTED:').length - 1;
     best = { redact: Math.min(best.redact, red.ms), copy: Math.min(best.copy, copy.ms) };
     if (copy.out.length === 0) throw new Error('unreachable');

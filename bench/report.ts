@@ -25,7 +25,12 @@ export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 export const mbps = (v: number) => `${v.toFixed(0)} MB/s`;
 
 /** A row for a figure that cannot be measured in this run. */
-export const unavailable = (figure: string, reason: string, target: string): Row => ({ figure, value: `n/a: ${reason}`, reference: '—', target });
+export const unavailable = (figure: string, reason: string, target: string): Row => ({
+  figure,
+  value: `n/a: ${reason}`,
+  reference: '—',
+  target,
+});
 
 function cells(row: Row): string[] {
   return [row.figure, row.value, row.reference, fmtRatio(row.ratio), row.target, fmtPass(row.pass)];
@@ -44,7 +49,11 @@ export function textTable(rows: Row[]): string {
 /** The same table in Markdown. */
 export function markdownTable(rows: Row[]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
-  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** Percentile (0-100) of the values, nearest rank. */

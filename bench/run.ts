@@ -16,8 +16,28 @@ import { startBare, startOurs, type BenchServer } from './servers.ts';
 const QUICK = process.env.BENCH_QUICK === '1';
 const WORKERS = 2;
 const N = QUICK
-  ? { fanout: [50, 200], updates: 10, conns: [200, 1000], storm: 200, envs: 100, tasks: 1000, redactMb: 2, prepareRounds: 1, newPeers: 3 }
-  : { fanout: [100, 1000], updates: 30, conns: [1000, 10_000], storm: 1000, envs: ENVIRONMENTS, tasks: TASKS, redactMb: 16, prepareRounds: 2, newPeers: 5 };
+  ? {
+      fanout: [50, 200],
+      updates: 10,
+      conns: [200, 1000],
+      storm: 200,
+      envs: 100,
+      tasks: 1000,
+      redactMb: 2,
+      prepareRounds: 1,
+      newPeers: 3,
+    }
+  : {
+      fanout: [100, 1000],
+      updates: 30,
+      conns: [1000, 10_000],
+      storm: 1000,
+      envs: ENVIRONMENTS,
+      tasks: TASKS,
+      redactMb: 16,
+      prepareRounds: 2,
+      newPeers: 5,
+    };
 
 const rows: Row[] = [];
 const methods: string[] = [];
@@ -56,10 +76,29 @@ async function benchFanout() {
     const big = n === Math.max(...N.fanout);
     await section(`fan-out ${n}`, [`fan-out ${fmtN(n)} peers, p99`], big ? '≤ 1.2× bare' : '—', async () => {
       const r = await onBoth((s) => fanout(s, n, N.updates, WORKERS));
-      rows.push({ figure: `fan-out ${fmtN(n)} peers, p50`, value: ms(r.ours.allP50), reference: ms(r.bare.allP50), ratio: r.ours.allP50 / r.bare.allP50, target: '—' });
+      rows.push({
+        figure: `fan-out ${fmtN(n)} peers, p50`,
+        value: ms(r.ours.allP50),
+        reference: ms(r.bare.allP50),
+        ratio: r.ours.allP50 / r.bare.allP50,
+        target: '—',
+      });
       const ratio = r.ours.allP99 / r.bare.allP99;
-      rows.push({ figure: `fan-out ${fmtN(n)} peers, p99`, value: ms(r.ours.allP99), reference: ms(r.bare.allP99), ratio, target: big ? '≤ 1.2× bare' : '—', pass: big ? ratio <= 1.2 : undefined });
-      rows.push({ figure: `fan-out ${fmtN(n)} peers, per-peer p99`, value: ms(r.ours.peerP99), reference: ms(r.bare.peerP99), ratio: r.ours.peerP99 / r.bare.peerP99, target: '—' });
+      rows.push({
+        figure: `fan-out ${fmtN(n)} peers, p99`,
+        value: ms(r.ours.allP99),
+        reference: ms(r.bare.allP99),
+        ratio,
+        target: big ? '≤ 1.2× bare' : '—',
+        pass: big ? ratio <= 1.2 : undefined,
+      });
+      rows.push({
+        figure: `fan-out ${fmtN(n)} peers, per-peer p99`,
+        value: ms(r.ours.peerP99),
+        reference: ms(r.bare.peerP99),
+        ratio: r.ours.peerP99 / r.bare.peerP99,
+        target: '—',
+      });
     });
   }
   methods.push(
@@ -70,16 +109,36 @@ async function benchFanout() {
 async function benchConnections() {
   const steps = N.conns;
   const top = Math.max(...steps);
-  await section('connections', steps.map((s) => `memory per peer at ${fmtN(s)}`), '< 100 KB/peer', async () => {
-    const r = await onBoth((s) => connections(s, steps, WORKERS));
-    for (let i = 0; i < steps.length; i++) {
-      const o = r.ours[i];
-      const b = r.bare[i];
-      rows.push({ figure: `peers held at ${fmtN(o.peers)}`, value: fmtN(o.held), reference: fmtN(b.held), ratio: o.held / b.held, target: o.peers === top ? `all ${fmtN(top)}` : '—', pass: o.peers === top ? o.held >= top : undefined });
-      rows.push({ figure: `memory per peer at ${fmtN(o.peers)}`, value: kb(o.bytesPerPeer), reference: kb(b.bytesPerPeer), ratio: o.bytesPerPeer / b.bytesPerPeer, target: o.peers === top ? '< 100 KB' : '—', pass: o.peers === top ? o.bytesPerPeer < 100 * 1024 : undefined });
-      if (o.firstError || b.firstError) log(`connections at ${o.peers}: first error ours=${o.firstError} bare=${b.firstError}`);
-    }
-  });
+  await section(
+    'connections',
+    steps.map((s) => `memory per peer at ${fmtN(s)}`),
+    '< 100 KB/peer',
+    async () => {
+      const r = await onBoth((s) => connections(s, steps, WORKERS));
+      for (let i = 0; i < steps.length; i++) {
+        const o = r.ours[i];
+        const b = r.bare[i];
+        rows.push({
+          figure: `peers held at ${fmtN(o.peers)}`,
+          value: fmtN(o.held),
+          reference: fmtN(b.held),
+          ratio: o.held / b.held,
+          target: o.peers === top ? `all ${fmtN(top)}` : '—',
+          pass: o.peers === top ? o.held >= top : undefined,
+        });
+        rows.push({
+          figure: `memory per peer at ${fmtN(o.peers)}`,
+          value: kb(o.bytesPerPeer),
+          reference: kb(b.bytesPerPeer),
+          ratio: o.bytesPerPeer / b.bytesPerPeer,
+          target: o.peers === top ? '< 100 KB' : '—',
+          pass: o.peers === top ? o.bytesPerPeer < 100 * 1024 : undefined,
+        });
+        if (o.firstError || b.firstError)
+          log(`connections at ${o.peers}: first error ours=${o.firstError} bare=${b.firstError}`);
+      }
+    },
+  );
   methods.push(
     `connections: peers are raw \`ws\` clients speaking the Hocuspocus protocol (auth with a real token, sync step 1, an awareness state renewed every 15 s), one websocket and one document each, 10 peers per document over 10 users, in ${WORKERS} worker threads, 50 connecting at a time per thread. A peer counts as held once authenticated and synced and still open after the step. Memory: growth of the SERVER process's VmRSS (/proc/<pid>/status, lowest of 4 samples 0.5 s apart) over its baseline before any peer, divided by the peers held. Lite peers rather than providers so 10,000 fit in the bench process; the server cannot tell them apart.`,
   );
@@ -89,9 +148,28 @@ async function benchStorm() {
   const n = N.storm;
   await section('reconnect storm', [`reconnect storm ${fmtN(n)} peers, at once`], '< 5 s', async () => {
     const r = await onBoth((s) => reconnectStorm(s, n, WORKERS));
-    rows.push({ figure: `reconnect storm ${fmtN(n)} peers, at once`, value: ms(r.ours.atOnce.allMs), reference: ms(r.bare.atOnce.allMs), ratio: r.ours.atOnce.allMs / r.bare.atOnce.allMs, target: '< 5 s', pass: r.ours.atOnce.allMs < 5000 && r.ours.atOnce.missing === 0 });
-    rows.push({ figure: `reconnect storm ${fmtN(n)} peers, client backoff`, value: ms(r.ours.backoff.allMs), reference: ms(r.bare.backoff.allMs), ratio: r.ours.backoff.allMs / r.bare.backoff.allMs, target: '—' });
-    rows.push({ figure: `  server away during restart (backoff round)`, value: ms(r.ours.backoff.downMs), reference: ms(r.bare.backoff.downMs), ratio: r.ours.backoff.downMs / r.bare.backoff.downMs, target: '—' });
+    rows.push({
+      figure: `reconnect storm ${fmtN(n)} peers, at once`,
+      value: ms(r.ours.atOnce.allMs),
+      reference: ms(r.bare.atOnce.allMs),
+      ratio: r.ours.atOnce.allMs / r.bare.atOnce.allMs,
+      target: '< 5 s',
+      pass: r.ours.atOnce.allMs < 5000 && r.ours.atOnce.missing === 0,
+    });
+    rows.push({
+      figure: `reconnect storm ${fmtN(n)} peers, client backoff`,
+      value: ms(r.ours.backoff.allMs),
+      reference: ms(r.bare.backoff.allMs),
+      ratio: r.ours.backoff.allMs / r.bare.backoff.allMs,
+      target: '—',
+    });
+    rows.push({
+      figure: `  server away during restart (backoff round)`,
+      value: ms(r.ours.backoff.downMs),
+      reference: ms(r.bare.backoff.downMs),
+      ratio: r.ours.backoff.downMs / r.bare.backoff.downMs,
+      target: '—',
+    });
   });
   methods.push(
     `reconnect storm: ${fmtN(n)} HocuspocusProviders (awareness on, the web app's reconnect settings: delay 1 s, factor 2, jitter, maxDelay 10 s), one websocket each, 10 per task document over 10 users, synced; the server is stopped (SIGTERM) and started again on the same port and data. "At once": the moment the new process listens, every peer is told to reconnect; time until the last has synced again. "Client backoff": a second restart with peers left to their own backoff, timed from listening (it includes how long the backoff makes them wait, which grows with the time the server was away).`,
@@ -103,11 +181,35 @@ async function benchLarge() {
   await section('large workspace', [`large workspace: new peer sync`], '< 300 ms', async () => {
     const built = buildWorkspace(N.envs, N.tasks);
     const r = await onBoth((s) => largeWorkspace(s, built, N.newPeers));
-    rows.push({ figure: `large workspace (${label}): encoded size`, value: kb(r.ours.encodedBytes), reference: `${kb(r.ours.jsonBytes)} JSON`, ratio: r.ours.encodedBytes / r.ours.jsonBytes, target: '—' });
+    rows.push({
+      figure: `large workspace (${label}): encoded size`,
+      value: kb(r.ours.encodedBytes),
+      reference: `${kb(r.ours.jsonBytes)} JSON`,
+      ratio: r.ours.encodedBytes / r.ours.jsonBytes,
+      target: '—',
+    });
     const load = r.ours.coldSyncMs! - r.ours.warmSyncMs;
-    rows.push({ figure: 'large workspace: server load time', value: ms(Math.max(0, load)), reference: `${ms(r.ours.applyMs)} Y.applyUpdate`, ratio: Math.max(0, load) / r.ours.applyMs, target: '—' });
-    rows.push({ figure: 'large workspace: first peer after restart', value: ms(r.ours.coldSyncMs!), reference: '—', target: '—' });
-    rows.push({ figure: 'large workspace: new peer sync', value: ms(r.ours.warmSyncMs), reference: ms(r.bare.warmSyncMs), ratio: r.ours.warmSyncMs / r.bare.warmSyncMs, target: '< 300 ms', pass: r.ours.warmSyncMs < 300 });
+    rows.push({
+      figure: 'large workspace: server load time',
+      value: ms(Math.max(0, load)),
+      reference: `${ms(r.ours.applyMs)} Y.applyUpdate`,
+      ratio: Math.max(0, load) / r.ours.applyMs,
+      target: '—',
+    });
+    rows.push({
+      figure: 'large workspace: first peer after restart',
+      value: ms(r.ours.coldSyncMs!),
+      reference: '—',
+      target: '—',
+    });
+    rows.push({
+      figure: 'large workspace: new peer sync',
+      value: ms(r.ours.warmSyncMs),
+      reference: ms(r.bare.warmSyncMs),
+      ratio: r.ours.warmSyncMs / r.bare.warmSyncMs,
+      target: '< 300 ms',
+      pass: r.ours.warmSyncMs < 300,
+    });
   });
   methods.push(
     `large workspace: ${label} built with the shared accessors (each entity a nested Y.Map; 3 vars per environment). Encoded size: Y.encodeStateAsUpdate vs JSON.stringify(doc.toJSON()). A writer pushes it; ours is then restarted so the document is loaded from SQLite: "first peer after restart" is a new peer's connect-to-synced time including that load, "server load time" that minus a warm sync (reference: Y.applyUpdate of the same bytes in-process, the floor of any load). "New peer sync": median of ${N.newPeers} new peers (connect, authenticate, sync, apply) while the document is loaded, vs the same on the bare server.`,
@@ -117,20 +219,41 @@ async function benchLarge() {
 async function benchPrepare() {
   const missing = daemonMissing();
   if (missing) {
-    rows.push(unavailable('prepare vs git clone + script', missing, '≤ 1.1×'), unavailable('no-change re-prepare', missing, '< 300 ms'));
+    rows.push(
+      unavailable('prepare vs git clone + script', missing, '≤ 1.1×'),
+      unavailable('no-change re-prepare', missing, '< 300 ms'),
+    );
     return;
   }
-  await section('prepare', ['prepare vs git clone + script', 'no-change re-prepare'], '≤ 1.1× / < 300 ms', async () => {
-    const server = await startOurs();
-    try {
-      const r = await prepareOverhead(server, N.prepareRounds);
-      const ratio = r.prepareMs / r.manualMs;
-      rows.push({ figure: 'prepare vs git clone + script', value: ms(r.prepareMs), reference: ms(r.manualMs), ratio, target: '≤ 1.1×', pass: ratio <= 1.1 });
-      rows.push({ figure: 'no-change re-prepare', value: ms(r.rePrepareMs), reference: '—', target: '< 300 ms', pass: r.rePrepareMs < 300 });
-    } finally {
-      await server.stop();
-    }
-  });
+  await section(
+    'prepare',
+    ['prepare vs git clone + script', 'no-change re-prepare'],
+    '≤ 1.1× / < 300 ms',
+    async () => {
+      const server = await startOurs();
+      try {
+        const r = await prepareOverhead(server, N.prepareRounds);
+        const ratio = r.prepareMs / r.manualMs;
+        rows.push({
+          figure: 'prepare vs git clone + script',
+          value: ms(r.prepareMs),
+          reference: ms(r.manualMs),
+          ratio,
+          target: '≤ 1.1×',
+          pass: ratio <= 1.1,
+        });
+        rows.push({
+          figure: 'no-change re-prepare',
+          value: ms(r.rePrepareMs),
+          reference: '—',
+          target: '< 300 ms',
+          pass: r.rePrepareMs < 300,
+        });
+      } finally {
+        await server.stop();
+      }
+    },
+  );
   methods.push(
     `prepare: a real Viber (\`viber onboard\` then \`viber start\`, VIBER_HOME in a temp folder) against ours; a bare repo (300 files, 3 commits) served as file://; setup script: 2,000 lines of output, a hash of the checkout, sleep 0.5. Timed from POST /api/environments/:id/bindings to the Viber's observation "ready" (read by a user peer of the Viber document); reference: \`git clone --branch main -- file://…\` then \`bash -c <script>\` in the bench. Best of ${N.prepareRounds}. Re-prepare: POST /api/bindings/:id/prepare with nothing changed, to "ready" at the new generation.`,
   );
@@ -139,7 +262,14 @@ async function benchPrepare() {
 async function benchRedaction() {
   await section('redaction', ['redaction throughput'], '> 100 MB/s', async () => {
     const r = redaction(N.redactMb);
-    rows.push({ figure: `redaction, ${SECRETS} secrets`, value: mbps(r.redactMBps), reference: `${mbps(r.copyMBps)} copy`, ratio: r.redactMBps / r.copyMBps, target: '> 100 MB/s', pass: r.redactMBps > 100 });
+    rows.push({
+      figure: `redaction, ${SECRETS} secrets`,
+      value: mbps(r.redactMBps),
+      reference: `${mbps(r.copyMBps)} copy`,
+      ratio: r.redactMBps / r.copyMBps,
+      target: '> 100 MB/s',
+      pass: r.redactMBps > 100,
+    });
   });
   methods.push(
     `redaction: ${SECRETS} secrets of 5 shapes (GitHub token, hex key, URL with password, 2-line PEM-like key, value with quotes and spaces) expand to all their registered forms; a ${N.redactMb} MB build-output stream with a secret form every 800 lines, in chunks of 1-64 KB, decoded, pushed through Redactor.push and encoded; reference: the same without the Redactor. MB per second of CPU time of the bench process (so other load on a shared machine does not count), best of 3.`,
@@ -149,10 +279,23 @@ async function benchRedaction() {
 function benchInitialJs() {
   const r = initialJs();
   if (!r) {
-    rows.push(unavailable('web app initial JS (gzip)', 'client/dist/index.html missing (run `npx vite build`)', '< 100 KB'));
+    rows.push(
+      unavailable(
+        'web app initial JS (gzip)',
+        'client/dist/index.html missing (run `npx vite build`)',
+        '< 100 KB',
+      ),
+    );
     return;
   }
-  rows.push({ figure: 'web app initial JS (gzip)', value: kb(r.gzipBytes), reference: 'budget 100 KB', ratio: r.gzipBytes / (100 * 1024), target: '< 100 KB', pass: r.gzipBytes < 100 * 1024 });
+  rows.push({
+    figure: 'web app initial JS (gzip)',
+    value: kb(r.gzipBytes),
+    reference: 'budget 100 KB',
+    ratio: r.gzipBytes / (100 * 1024),
+    target: '< 100 KB',
+    pass: r.gzipBytes < 100 * 1024,
+  });
   methods.push(
     `initial JS: client/dist/index.html's scripts and modulepreloads plus what they import statically (${r.files.join(', ')}; ${kb(r.rawBytes)} raw), each gzipped with node:zlib level 9, summed. Dynamic import() chunks load later and are not counted. The reference is the budget itself.`,
   );
@@ -161,7 +304,9 @@ function benchInitialJs() {
 function gitState(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !==
+      '';
     return `${commit}${dirty ? ' (working tree has uncommitted changes)' : ' (clean tree)'}`;
   } catch {
     return 'unknown';
@@ -170,7 +315,10 @@ function gitState(): string {
 
 async function main() {
   const started = new Date();
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
   log(`${QUICK ? 'quick' : 'full'} run, load average ${load}`);
   await benchFanout();
   await benchConnections();
@@ -183,7 +331,9 @@ async function main() {
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log('\n' + textTable(rows) + '\n');
   const cpus = os.cpus();
-  const analysis = existsSync(new URL('./ANALYSIS.md', import.meta.url)) ? readFileSync(new URL('./ANALYSIS.md', import.meta.url), 'utf8') : '';
+  const analysis = existsSync(new URL('./ANALYSIS.md', import.meta.url))
+    ? readFileSync(new URL('./ANALYSIS.md', import.meta.url), 'utf8')
+    : '';
   const md = [
     `# Benchmark results${QUICK ? ' (BENCH_QUICK smoke run: smaller counts)' : ''}`,
     '',

@@ -35,7 +35,8 @@ function findPid(dataDir: string): number {
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!cmd.includes('sync-server/src/main.ts')) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`)) return Number(entry);
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`))
+        return Number(entry);
     } catch {
       /* gone, or not ours to read */
     }
@@ -71,7 +72,10 @@ export async function startBare(): Promise<BenchServer> {
   let child!: ChildProcess;
   const start = () =>
     new Promise<void>((done, fail) => {
-      child = spawn(process.execPath, [BARE], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [BARE], {
+        env: { ...process.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       const onData = (chunk: Buffer) => {
         out += chunk.toString();
@@ -122,7 +126,10 @@ export async function accounts(server: BenchServer, count: number): Promise<Acco
   for (let i = 0; i < count; i++) {
     if (server.kind === 'bare') out.push({ userId: `usr_bench${i}`, token: 'none' });
     else {
-      const { userId, token } = await signup(server.url, `bench${process.pid}x${Date.now().toString(36)}x${i}`);
+      const { userId, token } = await signup(
+        server.url,
+        `bench${process.pid}x${Date.now().toString(36)}x${i}`,
+      );
       out.push({ userId, token });
     }
   }
