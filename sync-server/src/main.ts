@@ -34,6 +34,12 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
+  if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
+    process.stdin.on('end', () => void stop('stdin closed'));
+    process.stdin.on('error', () => void stop('stdin closed'));
+    process.stdin.resume();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -52,9 +52,11 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
           HOST: '127.0.0.1',
           DATA_DIR: dataDir,
           LOG_LEVEL: 'warn',
+          // The server stops when our end of its stdin closes, so it never outlives a crashed test.
+          OPENVIBER_EXIT_WITH_STDIN: '1',
           ...options.env,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       const onData = (chunk: Buffer) => {
         log += chunk.toString();
