@@ -2,21 +2,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { idSchema, publicKeySchema, validate } from '@openviber/shared';
+import { validate } from '@openviber/shared';
+import { viberConfigSchema, type ViberConfig } from '@openviber/shared/viber-config';
 import { ViberError } from './viber-error.ts';
 
-export const configSchema = z.strictObject({
-  server: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
-  userId: idSchema,
-  viberId: idSchema,
-  name: z.string().min(1).max(64),
-  authToken: z.string().min(1, 'is required'),
-  publicKey: publicKeySchema,
-  privateKey: publicKeySchema,
-  createdAt: z.number(),
-});
-export type ViberConfig = z.infer<typeof configSchema>;
+export type { ViberConfig };
 
 /** $VIBER_HOME, default ~/.openviber. */
 export const viberHome = (env: NodeJS.ProcessEnv = process.env) =>
@@ -42,7 +32,7 @@ export function readConfig(home: string): ViberConfig {
   } catch (cause) {
     throw new ViberError('config_invalid', `${path} is not valid JSON`, { cause });
   }
-  const result = validate(configSchema, raw);
+  const result = validate(viberConfigSchema, raw);
   if (!result.ok) throw new ViberError('config_invalid', `${path} is invalid: ${result.error.message}`);
   return result.value;
 }
