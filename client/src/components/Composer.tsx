@@ -6,10 +6,12 @@ export function Composer({
   onSend,
   disabled,
   placeholder,
+  autoFocus,
 }: {
   onSend: (text: string) => void;
   disabled: boolean;
   placeholder: string;
+  autoFocus?: boolean;
 }) {
   const text = useSignal('');
   const submit = (e?: Event) => {
@@ -28,6 +30,7 @@ export function Composer({
           disabled={disabled}
           maxLength={MAX_MESSAGE_LENGTH}
           rows={1}
+          autoFocus={autoFocus}
           value={text.value}
           onInput={(e) => (text.value = e.currentTarget.value)}
           onKeyDown={(e) => {

@@ -5,6 +5,7 @@ import { EnvironmentEditor } from './EnvironmentEditor.tsx';
 import { EnvironmentSheet } from './EnvironmentSheet.tsx';
 import { HomeView } from './HomeView.tsx';
 import { MappingsView } from './MappingsView.tsx';
+import { NewTaskView } from './NewTaskView.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
 import { TaskView } from './TaskView.tsx';
@@ -33,6 +34,9 @@ export function Shell() {
   switch (route.view) {
     case 'task':
       view = <TaskView key={route.taskId} taskId={route.taskId} />;
+      break;
+    case 'task-new':
+      view = <NewTaskView />;
       break;
     case 'env-new':
       view = <EnvironmentEditor key="new" envId={null} />;

@@ -1,23 +1,33 @@
-// "New Task": a task in the current environment, run by its ready (or first) Viber.
+// "New Task": a draft in the current environment; the task exists once its first message is sent,
+// so an abandoned draft leaves no empty task behind.
+import { appendMessage, taskDocName, type Environment } from '@openviber/shared';
 import type { AppModel } from './app-model.ts';
 import { bindingViews } from './environment-status.ts';
 
-/** Creates a task in the current environment and opens it; with no environment, opens Create Environment. */
+/** Opens the new-task draft of the current environment; with no environment, opens Create Environment. */
 export function startNewTask(app: AppModel): void {
-  const env = app.ui.currentEnv.value;
-  if (!env) {
-    app.router.go({ view: 'env-new' });
-    return;
-  }
+  if (!app.ui.currentEnv.value) app.router.go({ view: 'env-new' });
+  else app.router.go({ view: 'task-new' });
+}
+
+/** The Viber a new task of `env` runs on: a ready and online one, else a ready one, else the first mapped. */
+export function pickViber(app: AppModel, env: Environment): string {
   const views = bindingViews(env, app.workspace.bindings.value, app.vibers.views.value);
   const pick =
     views.find((v) => v.status === 'ready' && v.viber?.online) ??
     views.find((v) => v.status === 'ready') ??
     views[0];
-  const taskId = app.workspace.createTask({
-    environmentId: env.id,
-    title: 'New task',
-    viberId: pick?.binding.viberId ?? '',
-  });
+  return pick?.binding.viberId ?? '';
+}
+
+/** Creates the task with its first message (title from the message's first line) and opens it. */
+export function createTaskWithMessage(app: AppModel, env: Environment, text: string): string {
+  const title = text.split('\n')[0].trim().slice(0, 80) || 'New task';
+  const taskId = app.workspace.createTask({ environmentId: env.id, title, viberId: pickViber(app, env) });
+  const handle = app.store.open(taskDocName(app.userId, taskId));
+  appendMessage(handle.doc, text, app.userId);
+  // The store keeps the document open until the server has the message (or reopens it next start).
+  handle.release();
   app.router.go({ view: 'task', taskId });
+  return taskId;
 }

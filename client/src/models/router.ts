@@ -4,6 +4,7 @@ import { signal } from '@preact/signals';
 export type Route =
   | { view: 'home' }
   | { view: 'task'; taskId: string }
+  | { view: 'task-new' }
   | { view: 'env-new' }
   | { view: 'env-edit'; envId: string }
   | { view: 'mappings'; envId: string }
@@ -11,6 +12,7 @@ export type Route =
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  if (parts[0] === 'task' && parts[1] === 'new') return { view: 'task-new' };
   if (parts[0] === 'task' && parts[1]) return { view: 'task', taskId: parts[1] };
   if (parts[0] === 'environments' && parts[1] === 'new') return { view: 'env-new' };
   if (parts[0] === 'environments' && parts[1] && parts[2] === 'mappings')
@@ -26,6 +28,8 @@ export function routeHash(route: Route): string {
       return '#/';
     case 'task':
       return `#/task/${route.taskId}`;
+    case 'task-new':
+      return '#/task/new';
     case 'env-new':
       return '#/environments/new';
     case 'env-edit':
