@@ -116,10 +116,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     scheduled = false;
     if (stopping) return;
     reconciler.reconcile();
-    for (const task of listTasks(workspace.doc, { viberId })) {
-      const existing = workers.get(task.id);
+    const tasks = new Set(listTasks(workspace.doc, { viberId }).map((t) => t.id as string));
+    for (const taskId of tasks) {
+      const existing = workers.get(taskId);
       if (existing) void existing.then((w) => w.poke());
-      else workers.set(task.id, openWorker(task.id));
+      else workers.set(taskId, openWorker(taskId));
+    }
+    // A deleted task (or one moved to another Viber): stop its run and let go of its documents.
+    for (const [taskId, worker] of workers) {
+      if (tasks.has(taskId)) continue;
+      workers.delete(taskId);
+      void worker.then(async (w) => {
+        await w.stop();
+        conn.close(taskDocName(userId, taskId));
+        conn.close(runOutputDocName(userId, viberId, taskId));
+      });
     }
     publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) =>
       log(`re-seal failed: ${messageOf(e)}`),

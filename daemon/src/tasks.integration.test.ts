@@ -146,6 +146,17 @@ describe('task execution through the real server', async () => {
     expect(await s.runState(taskId, next, ['completed', 'error'])).toMatchObject({ state: 'completed' });
   });
 
+  it('deleting the environment stops its running task and the Viber lets go of it', async () => {
+    const { envId: doomed, bindingId: b } = await s.environment({ repoUrl: repo.url });
+    await s.prepared(b);
+    const pidFile = join(tempDir(), 'grandchild.pid');
+    const taskId = await s.task(doomed);
+    await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
+    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    await s.api('DELETE', `/api/environments/${doomed}`);
+    await waitFor(() => !alive(pid), { what: 'the task of a deleted environment to stop' });
+  });
+
   it('networkAccess false runs in an empty network namespace, or is refused clearly', async () => {
     const { envId: isolated, bindingId: b } = await s.environment({ type: 'manual', networkAccess: false });
     await s.prepared(b);
