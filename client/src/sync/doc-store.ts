@@ -19,7 +19,6 @@ interface Entry {
   provider: HocuspocusProvider;
   local: LocalPersistence;
   refs: number;
-  synced: boolean;
 }
 
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'saved';
@@ -93,15 +92,12 @@ export function createDocStore(options: {
         websocketProvider: socket,
         onAuthenticationFailed: ({ reason }) => options.onAuthFailed(reason),
       });
-      const created: Entry = { doc, provider, local, refs: 0, synced: false };
+      const created: Entry = { doc, provider, local, refs: 0 };
       const settle = () => {
-        if (created.synced && provider.unsyncedChanges === 0) pending.remove(name);
+        if (provider.isSynced && provider.unsyncedChanges === 0) pending.remove(name);
         bump();
       };
-      provider.on('synced', ({ state }: { state: boolean }) => {
-        created.synced = state;
-        settle();
-      });
+      provider.on('synced', settle);
       provider.on('unsyncedChanges', settle);
       // A local edit (not the server's update, not IndexedDB's replay) is pending until the server confirms it.
       doc.on('update', (_u: Uint8Array, origin: unknown) => {
@@ -148,7 +144,7 @@ export function createDocStore(options: {
     const handle = open(name);
     const entry = entries.get(name)!;
     const check = () => {
-      if (entry.synced && !entry.provider.hasUnsyncedChanges) {
+      if (entry.provider.isSynced && !entry.provider.hasUnsyncedChanges) {
         entry.provider.off('synced', check);
         entry.provider.off('unsyncedChanges', check);
         handle.release();
@@ -175,7 +171,8 @@ export function createDocStore(options: {
     void tick.value;
     if (!browserOnline.value || socketStatus.value === WebSocketStatus.Disconnected) return 'offline';
     if (socketStatus.value === WebSocketStatus.Connecting) return 'connecting';
-    for (const e of entries.values()) if (e.provider.isAttached && !e.synced) return 'syncing';
+    // The provider's own flag: it drops to false when the socket closes (without an event).
+    for (const e of entries.values()) if (e.provider.isAttached && !e.provider.isSynced) return 'syncing';
     return unsynced.value > 0 ? 'syncing' : 'saved';
   });
 
