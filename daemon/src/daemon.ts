@@ -40,10 +40,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const state = stateDir(home);
   const orphans = killOrphanRuns(state);
   if (orphans) log(`stopped ${orphans} process group(s) left by a previous run`);
-  const capabilities = await probeCapabilities();
-  log(
-    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
-  );
+  // Probed while the connection comes up, so the Viber shows online as early as possible.
+  const probing = probeCapabilities();
 
   let lastStatus = '';
   let endDaemon!: (code: number) => void;
@@ -68,8 +66,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const viber = conn.open(viberDocName(userId, viberId));
   viber.provider.setAwarenessField('viber', { online: true, version: VERSION, viberId });
   log(`connecting to ${config.server} as Viber ${config.name} (${viberId})`);
-  await Promise.all([workspace.synced, viber.synced]);
+  const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);
   log('synced with the server');
+  log(
+    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
+  );
   writeHealth(viber.doc, {
     version: VERSION,
     hostname: hostname(),

@@ -106,7 +106,7 @@ describe('viber onboard / start / status', async () => {
       { what: 'online' },
     );
     const onlineAfter = Date.now() - startedAt;
-    expect(onlineAfter).toBeLessThan(5_000);
+    expect(onlineAfter).toBeLessThan(10_000); // a cold `node` start included, on a loaded CI machine
     const health = await waitFor(() => readHealth(doc));
     expect(health.capabilities?.git).toBe(true);
     await waitFor(
