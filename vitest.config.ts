@@ -11,6 +11,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Servers and Vibers started by tests stop when their stdin closes, i.e. when the test process
+    // dies, even by SIGKILL: nothing outlives a crashed or timed-out test file.
+    env: { OPENVIBER_EXIT_WITH_STDIN: '1' },
     projects: [
       {
         extends: true,

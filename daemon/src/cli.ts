@@ -129,6 +129,11 @@ async function runStart(home: string): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
+    if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
+      process.stdin.once('end', () => onSignal('stdin closed'));
+      process.stdin.resume();
+    }
   });
   const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
   const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
