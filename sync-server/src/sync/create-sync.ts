@@ -92,8 +92,10 @@ export function createSyncServer(options: SyncOptions) {
     for (const doc of server.hocuspocus.documents.values()) {
       for (const conn of doc.getConnections()) {
         const principal = (conn.context as SyncContext).principal;
-        if (principal && matches(principal))
-          conn.close({ code: CLOSE_CREDENTIALS_REVOKED, reason: 'credentials revoked' });
+        if (!principal || !matches(principal)) continue;
+        conn.close({ code: CLOSE_CREDENTIALS_REVOKED, reason: 'credentials revoked' });
+        // Closing the socket too makes every client notice at once, not only at its next reconnect.
+        conn.webSocket.close(CLOSE_CREDENTIALS_REVOKED, 'credentials revoked');
       }
     }
   };
