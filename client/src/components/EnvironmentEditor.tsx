@@ -2,7 +2,8 @@
 import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm } from '../models/environment-form.ts';
-import { Field } from './Field.tsx';
+import { BasicSection } from './BasicSection.tsx';
+import { ExecutionSection } from './ExecutionSection.tsx';
 import { SecretsSection } from './SecretsSection.tsx';
 import { ValidationSection } from './ValidationSection.tsx';
 import { VarsSection } from './VarsSection.tsx';
@@ -29,25 +30,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
       </div>
     );
   }
-  const f = form.fields.value;
   const e = form.errors.value;
-  const text = (
-    key:
-      | 'name'
-      | 'description'
-      | 'repoUrl'
-      | 'repoBranch'
-      | 'localPath'
-      | 'containerImage'
-      | 'workingDir'
-      | 'agentCommand',
-  ) => ({
-    id: `env-${key}`,
-    name: key,
-    value: f[key],
-    onInput: (ev: Event) => form.set(key, (ev.currentTarget as HTMLInputElement).value),
-    'aria-invalid': Boolean(e[key]),
-  });
 
   async function save(ev: Event) {
     ev.preventDefault();
@@ -118,178 +101,9 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         </a>
       </nav>
 
-      <section class="card" id="sec-basic">
-        <h2>Basic</h2>
-        <p class="hint">A name, and where the code comes from.</p>
-        <Field label="Name" id="env-name" error={e.name}>
-          <input {...text('name')} placeholder="e.g. api-server" />
-        </Field>
-        <Field label="Description" id="env-description" error={e.description} hint="Optional.">
-          <input {...text('description')} placeholder="What this environment is for" />
-        </Field>
-        <div class="field">
-          <span class="label">Type</span>
-          <div class="seg" role="group" aria-label="Type">
-            {(
-              [
-                ['github', 'Git repository'],
-                ['local', 'Local folder'],
-                ['manual', 'Manual'],
-              ] as const
-            ).map(([value, label]) => (
-              <button
-                type="button"
-                key={value}
-                aria-pressed={f.type === value}
-                onClick={() => form.set('type', value)}
-              >
-                {label}
-              </button>
-            ))}
-          </div>
-          <span class="hint">
-            {f.type === 'github'
-              ? 'The Viber clones the repository (https, ssh or file URL) and keeps it up to date.'
-              : f.type === 'local'
-                ? 'A folder that already exists on the Viber.'
-                : 'No source: the setup script prepares everything.'}
-          </span>
-        </div>
-        {f.type === 'github' && (
-          <div class="grid2">
-            <Field label="Repository URL" id="env-repoUrl" error={e.repoUrl}>
-              <input {...text('repoUrl')} placeholder="https://github.com/org/repo.git" />
-            </Field>
-            <Field label="Branch" id="env-repoBranch" error={e.repoBranch} hint="Empty: the default branch.">
-              <input {...text('repoBranch')} placeholder="main" />
-            </Field>
-          </div>
-        )}
-        {f.type === 'local' && (
-          <Field
-            label="Local path"
-            id="env-localPath"
-            error={e.localPath}
-            hint="An absolute path on the Viber."
-          >
-            <input {...text('localPath')} placeholder="/home/me/projects/app" />
-          </Field>
-        )}
-      </section>
+      <BasicSection form={form} />
 
-      <section class="card" id="sec-exec">
-        <h2>Code execution</h2>
-        <p class="hint">How the Viber prepares the environment and runs tasks in it.</p>
-        <div class="grid2">
-          <Field
-            label="Container image"
-            id="env-containerImage"
-            error={e.containerImage}
-            hint="Optional, e.g. node:24."
-          >
-            <input {...text('containerImage')} placeholder="none: run on the Viber directly" />
-          </Field>
-          <Field
-            label="Working directory"
-            id="env-workingDir"
-            error={e.workingDir}
-            hint="Relative to the checkout."
-          >
-            <input {...text('workingDir')} placeholder="." />
-          </Field>
-        </div>
-        <div class="field">
-          <span class="label">Setup</span>
-          <div class="seg" role="group" aria-label="Setup mode">
-            <button
-              type="button"
-              aria-pressed={f.setupMode === 'auto'}
-              onClick={() => form.set('setupMode', 'auto')}
-            >
-              Automatic
-            </button>
-            <button
-              type="button"
-              aria-pressed={f.setupMode === 'manual'}
-              onClick={() => form.set('setupMode', 'manual')}
-            >
-              Setup script
-            </button>
-          </div>
-          <span class="hint">
-            {f.setupMode === 'auto'
-              ? 'The Viber detects the install step from lockfiles (npm ci, pnpm install, pip…).'
-              : 'Runs once per change of script, repo revision, variables or secrets.'}
-          </span>
-        </div>
-        {f.setupMode === 'manual' && (
-          <Field
-            label="Setup script"
-            id="env-setupScript"
-            error={e.setupScript}
-            hint="bash; checked below as you type."
-          >
-            <textarea
-              id="env-setupScript"
-              name="setupScript"
-              value={f.setupScript}
-              onInput={(ev) => form.set('setupScript', ev.currentTarget.value)}
-              placeholder={'npm ci\nnpm run build'}
-            />
-          </Field>
-        )}
-        <Field
-          label="Maintenance script"
-          id="env-maintenanceScript"
-          error={e.maintenanceScript}
-          hint="Runs instead of setup when nothing changed (e.g. a quick fetch of dependencies)."
-        >
-          <textarea
-            id="env-maintenanceScript"
-            name="maintenanceScript"
-            style="min-height:70px"
-            value={f.maintenanceScript}
-            onInput={(ev) => form.set('maintenanceScript', ev.currentTarget.value)}
-          />
-        </Field>
-        <Field
-          label="Agent command"
-          id="env-agentCommand"
-          error={e.agentCommand}
-          hint="Optional. Empty: each message is run as a bash command. Set: each message is handed to this command (a coding agent's CLI)."
-        >
-          <input {...text('agentCommand')} placeholder="e.g. claude -p" />
-        </Field>
-        <label class="toggle">
-          <input
-            type="checkbox"
-            checked={f.networkAccess}
-            onChange={(ev) => form.set('networkAccess', ev.currentTarget.checked)}
-          />
-          <span>
-            <strong>Network access for tasks</strong>
-            <br />
-            <span class="hint">
-              Off: tasks run without network where the Viber can enforce it; a Viber that cannot refuses such
-              tasks.
-            </span>
-          </span>
-        </label>
-        <label class="toggle">
-          <input
-            type="checkbox"
-            checked={f.persistVolume}
-            onChange={(ev) => form.set('persistVolume', ev.currentTarget.checked)}
-          />
-          <span>
-            <strong>Persistent volume</strong>
-            <br />
-            <span class="hint">
-              Off: each task gets its own git worktree, so parallel tasks never share files.
-            </span>
-          </span>
-        </label>
-      </section>
+      <ExecutionSection form={form} />
 
       <section class="card" id="sec-vars">
         <h2>Variables & secrets</h2>
