@@ -1,5 +1,5 @@
 // Two browser contexts of one user are two devices: each sees the other's edits live.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createEnvironmentInUi,
   newPage,
@@ -8,6 +8,7 @@ import {
   useBrowser,
   useServer,
   waitForValue,
+  waitSaved,
 } from './harness.ts';
 
 describe('two devices of one user', () => {
@@ -43,5 +44,28 @@ describe('two devices of one user', () => {
     await b.page.getByText('No task matches').waitFor();
     await b.page.getByLabel('Search tasks').fill('FROM a');
     await b.page.getByTestId('task-row').getByText('echo from A').waitFor();
+  });
+});
+
+describe('a session that ends', () => {
+  it('keeps the local copy, says so, and leads back to sign-in', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    await createEnvironmentInUi(a.page, 'kept-locally');
+    await waitSaved(a.page);
+
+    // The token is revoked elsewhere (sign-out on another device does this).
+    const res = await fetch(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}` },
+    });
+    expect(res.ok).toBe(true);
+    await a.page.getByText('Your session has ended').waitFor({ timeout: 30_000 });
+    await a.page.getByTestId('env-row').getByText('kept-locally').waitFor();
+    await a.page.getByRole('button', { name: 'Sign in again' }).click();
+    await a.page.getByText('Your session ended. Sign in again to keep syncing.').waitFor();
+    await a.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   });
 });

@@ -5,7 +5,7 @@ import { ApiRequestError } from '../api/http.ts';
 import type { SessionModel } from '../models/session-model.ts';
 
 export function AuthScreen({ session }: { session: SessionModel }) {
-  const mode = useSignal<'signup' | 'login'>('signup');
+  const mode = useSignal<'signup' | 'login'>(session.expired.value ? 'login' : 'signup');
   const username = useSignal('');
   const password = useSignal('');
   const errors = useSignal<Record<string, string>>({});

@@ -1,4 +1,5 @@
 // Everything a signed-in session needs, created once per session and disposed on sign-out.
+import { workspaceDocName } from '@openviber/shared';
 import { SYNC_PATH } from '@openviber/shared/protocol';
 import { createDocStore } from '../sync/doc-store.ts';
 import type { Session, SessionModel } from './session-model.ts';
@@ -14,7 +15,10 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     url: wsUrl,
     token: session.token,
     userId: session.user.id,
-    onAuthFailed: () => sessionModel.markExpired(),
+    // Only the workspace tells: it is always allowed to its owner, so a refusal means the session ended.
+    onAuthFailed: (docName) => {
+      if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
+    },
   });
   const userId = session.user.id;
   const workspace = createWorkspaceModel(store, userId);

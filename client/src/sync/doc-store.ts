@@ -56,7 +56,8 @@ export function createDocStore(options: {
   url: string;
   token: string;
   userId: string;
-  onAuthFailed: (reason: string) => void;
+  /** A document was refused: for the workspace (always allowed to its owner) that means the token is no longer valid. */
+  onAuthFailed: (docName: string, reason: string) => void;
 }) {
   const pending = pendingNames(`openviber.unsynced.${options.userId}`);
   const socket = new HocuspocusProviderWebsocket({ url: options.url, maxDelay: 10_000 });
@@ -90,7 +91,7 @@ export function createDocStore(options: {
         document: doc,
         token: options.token,
         websocketProvider: socket,
-        onAuthenticationFailed: ({ reason }) => options.onAuthFailed(reason),
+        onAuthenticationFailed: ({ reason }) => options.onAuthFailed(name, reason),
       });
       const created: Entry = { doc, provider, local, refs: 0 };
       const settle = () => {
