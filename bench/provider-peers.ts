@@ -2,7 +2,7 @@
 // (as a browser tab or a Viber would have). Commands: open, watch (fan-out arrivals), storm, close.
 import { parentPort } from 'node:worker_threads';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import WebSocket from 'ws';
+import { QuietWebSocket } from '../sync-server/testing/peers.ts';
 import * as Y from 'yjs';
 import type { PeerSpec } from './pool.ts';
 import { now } from './report.ts';
@@ -36,7 +36,7 @@ function openPeer(cmd: OpenCommand, spec: PeerSpec): Peer {
   const doc = new Y.Doc();
   const socket = new HocuspocusProviderWebsocket({
     url: cmd.url,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: QuietWebSocket,
     ...cmd.socketOptions,
   });
   const peer: Peer = {

@@ -5,6 +5,18 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { SYNC_PATH } from '@openviber/shared';
 
+/**
+ * `ws` emits 'error' when a socket is closed while still connecting (as Hocuspocus does on stop or
+ * reconnect), and an 'error' with no listener crashes the process. Hocuspocus's own listeners still
+ * see every error; this one only keeps it from being unhandled.
+ */
+class QuietWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
 export interface OpenDoc {
   name: string;
   doc: Y.Doc;
@@ -33,7 +45,7 @@ export class Connection {
     this.#events = events;
     this.socket = new HocuspocusProviderWebsocket({
       url: syncUrl(server),
-      WebSocketPolyfill: WebSocket,
+      WebSocketPolyfill: QuietWebSocket,
       // Reconnect with exponential backoff and jitter, never giving up.
       delay: 500,
       factor: 2,

@@ -1,7 +1,7 @@
 // The user's side as a real websocket peer: reads the Viber's documents (read-only) and can write the
 // workspace directly, as the app does.
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import WebSocket from 'ws';
+import { QuietWebSocket } from '../../sync-server/testing/peers.ts';
 import * as Y from 'yjs';
 import { afterAll } from 'vitest';
 
@@ -20,7 +20,7 @@ afterAll(() => peers.splice(0).forEach((p) => p.destroy()));
 export function userPeer(wsUrl: string, token: string): UserPeer {
   const socket = new HocuspocusProviderWebsocket({
     url: wsUrl,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: QuietWebSocket,
     delay: 50,
     minDelay: 50,
     maxDelay: 500,

@@ -4,6 +4,14 @@ import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 
+/** `ws` emits 'error' when closed while connecting; without a listener that is an uncaught error. */
+export class QuietWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
 /** Polls `check` until it returns a truthy value (returned) or the timeout passes (throws `what`). */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
@@ -88,7 +96,7 @@ export interface Peer {
 export function connectPeer(wsUrl: string, name: string, token: string, doc = new Y.Doc()): Peer {
   const socket = new HocuspocusProviderWebsocket({
     url: wsUrl,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: QuietWebSocket,
     maxDelay: 500,
     minDelay: 50,
     delay: 50,

@@ -12,7 +12,7 @@ import {
   type EnvironmentCreate,
 } from '@openviber/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { QuietWebSocket } from '../../testing/peers.ts';
 import * as Y from 'yjs';
 import {
   startPostgres,
@@ -117,7 +117,7 @@ function connectPeer(
   const open = (s: SpawnedServer) => {
     const socket = new HocuspocusProviderWebsocket({
       url: s.wsUrl,
-      WebSocketPolyfill: WebSocket,
+      WebSocketPolyfill: QuietWebSocket,
       delay: 50,
       minDelay: 50,
       maxDelay: 500,
