@@ -11,7 +11,7 @@ import {
   workspaceDocName,
   type ViberId,
 } from '@openviber/shared';
-import { ONBOARDING_TTL_MS, hashToken, newToken } from '../auth/tokens.ts';
+import { ONBOARDING_TTL_MS, TokenKind, hashToken, newToken } from '../auth/tokens.ts';
 import { HttpError, notFound } from '../http/http-error.ts';
 import { withStatus, type Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
@@ -20,7 +20,7 @@ import { parseBody } from './parse-body.ts';
 export function viberRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/vibers/onboarding-tokens', async ({ req }) => {
     const user = await requireUser(s, req);
-    const token = newToken(24);
+    const token = newToken(TokenKind.onboarding, 24);
     const expiresAt = Date.now() + ONBOARDING_TTL_MS;
     await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt);
     return withStatus(201, {
@@ -47,7 +47,7 @@ export function viberRoutes(router: Router, s: Services): void {
       );
     }
     const viberId = newId<ViberId>('vbr');
-    const authToken = newToken();
+    const authToken = newToken(TokenKind.viber);
     const now = Date.now();
     await s.storage.createViber(
       {

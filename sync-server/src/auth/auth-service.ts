@@ -4,7 +4,7 @@ import type { Storage } from '../storage/storage.ts';
 import { HttpError } from '../http/http-error.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { SESSION_TTL_MS, hashToken, newToken } from './tokens.ts';
+import { SESSION_TTL_MS, TokenKind, hashToken, newToken } from './tokens.ts';
 
 export type AuthedPrincipal = Principal & { tokenHash: string };
 
@@ -67,7 +67,7 @@ export class AuthService {
   }
 
   async #startSession(userId: string, username: string) {
-    const token = newToken();
+    const token = newToken(TokenKind.session);
     await this.#storage.createSession(hashToken(token), userId, Date.now() + SESSION_TTL_MS);
     return { token, user: { id: userId, username } };
   }
