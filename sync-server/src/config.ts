@@ -33,7 +33,9 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig
   }
   if (env.REDIS_URL && !env.DATABASE_URL) {
     // Each process would keep its own SQLite file: a user signed up on one would be unknown on another.
-    throw new ConfigError('REDIS_URL needs DATABASE_URL: several processes must share one PostgreSQL database');
+    throw new ConfigError(
+      'REDIS_URL needs DATABASE_URL: several processes must share one PostgreSQL database',
+    );
   }
   if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL))
     throw new ConfigError('PUBLIC_URL must be an http(s) URL');
