@@ -81,7 +81,7 @@ export function readEnvironment(id: string, map: YEntity): Environment {
     ...(fields as EnvironmentFields),
     id: id as EnvironmentId,
     createdAt: numberOr(map.get('createdAt'), 0),
-    updatedAt: numberOr(map.get('updatedAt'), 0),
+    updatedAt: numberOr(map.get('updatedAt'), numberOr(map.get('createdAt'), 0)),
     vars,
     secrets,
     problems,
@@ -118,7 +118,12 @@ export function createEnvironment(doc: Y.Doc, input: EnvironmentCreate, now = Da
     const map = new Y.Map<unknown>();
     environmentsMap(doc).set(id, map);
     const { vars, secrets, ...fields } = input;
-    setFields(map, { ...fields, id, createdAt: now, updatedAt: now });
+    // Fields at their default are not stored (readers fall back to the defaults): a large workspace
+    // syncs faster, and the id is the map key already.
+    const changed = Object.entries(fields).filter(
+      ([key, value]) => ENVIRONMENT_DEFAULTS[key as keyof typeof ENVIRONMENT_DEFAULTS] !== value,
+    );
+    setFields(map, { ...Object.fromEntries(changed), createdAt: now });
     map.set('vars', new Y.Map<unknown>());
     map.set('secrets', new Y.Map<unknown>());
     applyVars(map, vars);

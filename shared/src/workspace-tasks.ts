@@ -62,7 +62,8 @@ export function createTask(
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     tasksMap(doc).set(id, map);
-    setFields(map, { id, ...input, status: TaskStatus.active, createdAt: now, updatedAt: now });
+    // Not stored: the id (the map key), the default status and updatedAt until it differs from createdAt.
+    setFields(map, { ...input, createdAt: now });
   });
   return id;
 }
