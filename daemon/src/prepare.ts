@@ -99,8 +99,9 @@ export async function prepareBinding(
     const checkout = checkoutDir(deps.root, binding, env);
     const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
     const sourceUrl = env.repoUrl || env.localPath;
+    let revision = '';
     if (binding.strategy === BindingStrategy.clone && sourceUrl) {
-      await syncSource({
+      revision = await syncSource({
         root: deps.root,
         dir: checkout,
         url: sourceUrl,
@@ -119,8 +120,9 @@ export async function prepareBinding(
     const cwd = resolveWorkingDir(deps.root, checkout, env.workingDir, binding.strategy);
     if (!existsSync(cwd))
       throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
-    const isGit = await runGit(isWorkTreeTask(), { cwd, redactor }).catch(() => false);
-    const revision = isGit ? await runGit(headRevisionTask(), { cwd, redactor }) : '';
+    // A fresh clone or fetch already told us the revision; ask git only for other checkouts.
+    const isGit = revision !== '' || (await runGit(isWorkTreeTask(), { cwd, redactor }).catch(() => false));
+    if (isGit && !revision) revision = await runGit(headRevisionTask(), { cwd, redactor });
     if (revision) log.note(`at revision ${revision}`);
     observe({ resolvedWorkingDir: cwd });
 
