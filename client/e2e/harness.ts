@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { spawnServer, type SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
+import { waitFor } from '../../sync-server/testing/peers.ts';
+
+/** Polls `check` until it returns a truthy value (or stops throwing); never a fixed sleep. */
+export { waitFor };
 
 export const ARTIFACTS = resolve(fileURLToPath(import.meta.url), '../../../test-artifacts');
 
@@ -35,27 +39,6 @@ export async function useBrowser(): Promise<Browser> {
   });
   afterAll(() => browser.close());
   return browser;
-}
-
-/** Polls `check` until it returns a truthy value (or stops throwing); never a fixed sleep. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export interface TestUser {

@@ -12,7 +12,7 @@ import {
   type EnvironmentCreate,
 } from '@openviber/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QuietWebSocket } from '../../testing/peers.ts';
+import { QuietWebSocket, waitFor } from '../../testing/peers.ts';
 import * as Y from 'yjs';
 import {
   startPostgres,
@@ -58,26 +58,6 @@ async function twoServers(): Promise<[SpawnedServer, SpawnedServer]> {
     });
   }
   return servers;
-}
-
-async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function api(server: SpawnedServer, method: string, path: string, body?: unknown, token?: string) {
