@@ -9,8 +9,9 @@
 import pg from 'pg';
 import * as Y from 'yjs';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+import { toUser, toViber, type Row } from './rows.ts';
 
-// Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; see toNumber).
+// Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; rows.ts converts).
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
@@ -22,23 +23,6 @@ CREATE INDEX IF NOT EXISTS vibers_user_id ON vibers (user_id);
 `;
 /** Serialises schema creation between processes starting at once (CREATE … IF NOT EXISTS races). */
 const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
-
-type Row = Record<string, unknown>;
-const toNumber = (v: unknown) => Number(v);
-const toViber = (r: Row): ViberCredential => ({
-  viberId: r.id as string,
-  userId: r.user_id as string,
-  name: r.name as string,
-  publicKey: r.public_key as string,
-  createdAt: toNumber(r.created_at),
-  lastSeenAt: toNumber(r.last_seen_at),
-});
-const toUser = (r: Row): UserRow => ({
-  id: r.id as string,
-  username: r.username as string,
-  passwordHash: r.password_hash as string,
-  createdAt: toNumber(r.created_at),
-});
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 

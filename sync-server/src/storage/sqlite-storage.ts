@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+import { toUser, toViber } from './rows.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
@@ -13,22 +14,6 @@ CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_
 CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
   token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER);
 `;
-
-type Row = Record<string, unknown>;
-const toViber = (r: Row): ViberCredential => ({
-  viberId: r.id as string,
-  userId: r.user_id as string,
-  name: r.name as string,
-  publicKey: r.public_key as string,
-  createdAt: Number(r.created_at),
-  lastSeenAt: Number(r.last_seen_at),
-});
-const toUser = (r: Row): UserRow => ({
-  id: r.id as string,
-  username: r.username as string,
-  passwordHash: r.password_hash as string,
-  createdAt: Number(r.created_at),
-});
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
