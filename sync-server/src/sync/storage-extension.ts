@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) =>
-  !!a && a.length === b.length && a.every((v, i) => v === b[i]);
+  !!a && a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 
 export function storageExtension(storage: Storage): Extension {
   const lastStored = new WeakMap<Y.Doc, Uint8Array>();
@@ -15,7 +15,9 @@ export function storageExtension(storage: Storage): Extension {
       const state = await storage.fetchDocument(documentName);
       if (state) {
         Y.applyUpdate(document, state);
-        lastStored.set(document, Y.encodeStateAsUpdate(document));
+        // What we store is encodeStateAsUpdate's deterministic output, so the fetched bytes are what
+        // re-encoding would give (a large workspace need not be encoded again on every load).
+        lastStored.set(document, state);
       }
     },
     async onStoreDocument({ document, documentName }: onStoreDocumentPayload) {
