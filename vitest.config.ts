@@ -13,7 +13,14 @@ export default defineConfig({
     reporters: ['default'],
     // Servers and Vibers started by tests stop when their stdin closes, i.e. when the test process
     // dies, even by SIGKILL: nothing outlives a crashed or timed-out test file.
-    env: { OPENVIBER_EXIT_WITH_STDIN: '1' },
+    env: {
+      OPENVIBER_EXIT_WITH_STDIN: '1',
+      // Tests commit to their own temp repos; a fresh machine has no git identity configured.
+      GIT_AUTHOR_NAME: 'OpenViber Tests',
+      GIT_AUTHOR_EMAIL: 'tests@openviber.invalid',
+      GIT_COMMITTER_NAME: 'OpenViber Tests',
+      GIT_COMMITTER_EMAIL: 'tests@openviber.invalid',
+    },
     projects: [
       {
         extends: true,
