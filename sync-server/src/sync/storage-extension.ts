@@ -1,30 +1,30 @@
-// Loads and stores Yjs documents through the Storage port; a store whose state is byte-for-byte the
-// last stored one is skipped, so reads through direct connections cost no writes.
+// Loads and stores Yjs documents through the Storage port. A document is stored only when it changed
+// since it was loaded or last stored, so reads through direct connections (every API GET) cost
+// neither a write nor encoding the whole document.
 import type { Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
 
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) =>
-  !!a && a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
-
 export function storageExtension(storage: Storage): Extension {
-  const lastStored = new WeakMap<Y.Doc, Uint8Array>();
+  const dirty = new WeakSet<Y.Doc>();
   return {
     extensionName: 'openviber-storage',
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
       const state = await storage.fetchDocument(documentName);
-      if (state) {
-        Y.applyUpdate(document, state);
-        // What we store is encodeStateAsUpdate's deterministic output, so the fetched bytes are what
-        // re-encoding would give (a large workspace need not be encoded again on every load).
-        lastStored.set(document, state);
-      }
+      if (state) Y.applyUpdate(document, state);
+      // Every later change, from a peer, the API or another process through Redis, marks it.
+      document.on('update', () => dirty.add(document));
     },
     async onStoreDocument({ document, documentName }: onStoreDocumentPayload) {
-      const state = Y.encodeStateAsUpdate(document);
-      if (sameBytes(lastStored.get(document), state)) return;
-      await storage.storeDocument(documentName, state);
-      lastStored.set(document, state);
+      if (!dirty.has(document)) return;
+      // Cleared before the write: a change that lands while it is in flight marks it again.
+      dirty.delete(document);
+      try {
+        await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
+      } catch (error) {
+        dirty.add(document); // Hocuspocus keeps the document and retries the store
+        throw error;
+      }
     },
   };
 }
