@@ -12,8 +12,6 @@ import {
   type Binding,
   type Environment,
 } from '@openviber/shared';
-import type { KeyPair } from '@openviber/shared/crypto';
-import type { Capabilities } from './capabilities.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { lastLines, runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
@@ -23,16 +21,11 @@ import { describeEnd, runProcess } from './process-runner.ts';
 import { bashScript, wrapForPolicy } from './sandbox.ts';
 import { detectInstallSteps } from './setup-detect.ts';
 import { syncSource } from './source-sync.ts';
+import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
 import { checkoutDir, resolveWorkingDir } from './working-dir.ts';
 
-export interface PrepareDeps {
-  viberId: string;
-  keys: KeyPair;
-  root: string;
-  stateDir: string;
-  capabilities: Capabilities;
-  viberDoc: Y.Doc;
+export interface PrepareDeps extends ViberContext {
   logDoc: Y.Doc;
   setupTimeoutMs?: number;
   signal?: AbortSignal;

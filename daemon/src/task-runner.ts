@@ -15,9 +15,7 @@ import {
   type Message,
   type Observation,
 } from '@openviber/shared';
-import type { KeyPair } from '@openviber/shared/crypto';
 import { batchedWriter } from './batched-writer.ts';
-import type { Capabilities } from './capabilities.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { worktreeAddTask } from './git-tasks.ts';
@@ -25,16 +23,11 @@ import { describeEnd, runProcess } from './process-runner.ts';
 import { forgetRunPid, recordRunPid } from './run-pids.ts';
 import { wrapForPolicy } from './sandbox.ts';
 import { messageCommand } from './task-command.ts';
+import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
 import { resolveWorkingDir, worktreeDir } from './working-dir.ts';
 
-export interface TaskRunDeps {
-  viberId: string;
-  keys: KeyPair;
-  root: string;
-  stateDir: string;
-  capabilities: Capabilities;
-  viberDoc: Y.Doc;
+export interface TaskRunDeps extends ViberContext {
   runDoc: Y.Doc;
   timeoutMs: number;
   graceMs?: number;
