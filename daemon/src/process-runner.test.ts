@@ -4,19 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
 import { runProcess } from './process-runner.ts';
 import { fixturePath } from '../test/fixture-files.ts';
+import { alive } from '../test/process-alive.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { waitFor } from '../test/wait-for.ts';
 
 const SECRET = 'hunter2-correct-horse';
 const MULTI = 'first-line-secret\nsecond-line-secret';
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('process runner', () => {
   it('[X7] streams output redacted: plain, base64, split across writes, multi-line', async () => {

@@ -11,20 +11,13 @@ import {
 import { fixture, fixturePath } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
+import { alive } from '../test/process-alive.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { useServer } from '../test/test-server.ts';
 import { waitFor } from '../test/wait-for.ts';
 
 const SECRET = 'tok-RUNTIME-abcdef123456';
 const MULTI = 'BEGIN-KEY-aaaaaaaaaaaa\nMIDDLE-KEY-bbbbbbbbbbb\nEND-KEY-cccccccccccc';
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('task execution through the real server', async () => {
   const server = await useServer();
