@@ -121,6 +121,8 @@ export function writeRun(
   });
 }
 
+const outputLengths = new WeakMap<Y.Array<string>, number>();
+
 /** Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS. */
 export function appendRunOutput(
   doc: Y.Doc,
@@ -139,16 +141,23 @@ export function appendRunOutput(
     const chunks = output as Y.Array<string>;
     const clipped = text.length > maxChars ? text.slice(text.length - maxChars) : text;
     let dropped = text.length - clipped.length;
+    // The writer (one Viber) keeps the running length, so an append costs O(1), not a pass over the output.
+    let total =
+      outputLengths.get(chunks) ??
+      chunks.toArray().reduce((n, c) => n + (typeof c === 'string' ? c.length : 0), 0);
     chunks.push([clipped]);
-    let total = 0;
-    for (const c of chunks.toArray()) total += c.length;
-    let drop = 0;
-    while (total > maxChars && drop < chunks.length - 1) {
-      total -= chunks.get(drop).length;
-      dropped += chunks.get(drop).length;
-      drop++;
+    total += clipped.length;
+    if (total > maxChars) {
+      const all = chunks.toArray();
+      let drop = 0;
+      while (total > maxChars && drop < all.length - 1) {
+        total -= all[drop].length;
+        dropped += all[drop].length;
+        drop++;
+      }
+      if (drop) chunks.delete(0, drop);
     }
-    if (drop) chunks.delete(0, drop);
+    outputLengths.set(chunks, total);
     if (dropped) map.set('droppedChars', numberOr(map.get('droppedChars'), 0) + dropped);
   });
 }

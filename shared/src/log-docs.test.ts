@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  appendPrepareLines,
+  appendRunOutput,
+  getRun,
+  readPrepareLog,
+  resetPrepareLog,
+  writeRun,
+} from './log-docs.ts';
+import { MAX_PREPARE_LOG_LINES } from './limits.ts';
+
+describe('[D3] [D4] bounded logs', () => {
+  it('run output keeps the newest characters up to the bound and counts what it dropped', () => {
+    const doc = new Y.Doc();
+    writeRun(doc, 'm1', { state: 'progress' });
+    let all = '';
+    for (let i = 0; i < 500; i++) {
+      const chunk = `line ${i} ${'x'.repeat(i % 37)}\n`;
+      all += chunk;
+      appendRunOutput(doc, 'm1', chunk, 2_000);
+    }
+    const run = getRun(doc, 'm1')!;
+    expect(run.output.length).toBeLessThanOrEqual(2_000);
+    expect(run.output.length).toBeGreaterThan(1_900);
+    expect(all.endsWith(run.output)).toBe(true);
+    expect(run.droppedChars + run.output.length).toBe(all.length);
+  });
+
+  it('keeps counting right for a writer that starts on a document with output already in it', () => {
+    const first = new Y.Doc();
+    writeRun(first, 'm1', { state: 'progress' });
+    appendRunOutput(first, 'm1', 'a'.repeat(1_500), 2_000);
+    const second = new Y.Doc(); // e.g. the daemon after a restart
+    Y.applyUpdate(second, Y.encodeStateAsUpdate(first));
+    appendRunOutput(second, 'm1', 'b'.repeat(1_000), 2_000);
+    const run = getRun(second, 'm1')!;
+    expect(run.output).toBe('b'.repeat(1_000));
+    expect(run.droppedChars).toBe(1_500);
+  });
+
+  it('a prepare log keeps the newest lines and starts over at each prepare', () => {
+    const doc = new Y.Doc();
+    resetPrepareLog(doc, 1);
+    appendPrepareLines(
+      doc,
+      Array.from({ length: MAX_PREPARE_LOG_LINES + 10 }, (_, i) => `l${i}`),
+      'setup',
+    );
+    const log = readPrepareLog(doc);
+    expect(log.lines.length).toBe(MAX_PREPARE_LOG_LINES);
+    expect(log.lines[0]).toBe('l10');
+    expect(log).toMatchObject({ dropped: 10, step: 'setup', generation: 1 });
+    resetPrepareLog(doc, 2);
+    expect(readPrepareLog(doc)).toMatchObject({ lines: [], dropped: 0, generation: 2 });
+  });
+});
