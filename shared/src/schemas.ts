@@ -52,17 +52,15 @@ export const publicKeySchema = z
 const plaintextRefusal =
   'plaintext secret values are never accepted; send { sealed: { <viberId>: <sealed box> }, scope }';
 
-export const sealedSecretInputSchema = z.preprocess(
-  (v) => v,
-  z
-    .custom<unknown>((v) => typeof v !== 'string', { message: plaintextRefusal })
-    .pipe(
-      z.strictObject({
-        sealed: z.record(idSchema, sealedBoxSchema),
-        scope: z.enum(enumValues(SecretScope)).default(SecretScope.runtime),
-      }),
-    ),
-);
+// A bare string is refused with its own message first: it is almost certainly a plaintext value.
+export const sealedSecretInputSchema = z
+  .custom<unknown>((v) => typeof v !== 'string', { message: plaintextRefusal })
+  .pipe(
+    z.strictObject({
+      sealed: z.record(idSchema, sealedBoxSchema),
+      scope: z.enum(enumValues(SecretScope)).default(SecretScope.runtime),
+    }),
+  );
 export type SealedSecretInput = z.infer<typeof sealedSecretInputSchema>;
 
 const varsSchema = z

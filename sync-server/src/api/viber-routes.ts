@@ -8,6 +8,7 @@ import {
   onboardSchema,
   removeViberCascade,
   upsertViber,
+  viberDocName,
   workspaceDocName,
   type ViberId,
 } from '@openviber/shared';
@@ -79,8 +80,7 @@ export function viberRoutes(router: Router, s: Services): void {
       id: v.viberId,
       name: v.name,
       publicKey: v.publicKey,
-      online:
-        s.presence.isOnline(v.viberId) || s.docs.isViberConnected(`u/${user.userId}/viber/${v.viberId}`),
+      online: s.presence.isOnline(v.viberId) || s.docs.isViberConnected(viberDocName(user.userId, v.viberId)),
       lastSeenAt: v.lastSeenAt,
     }));
   });
