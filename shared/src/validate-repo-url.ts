@@ -3,7 +3,9 @@
 export type Check = { ok: true } | { ok: false; message: string };
 
 const SHELL_META = /[;&|`$<>\\'"(){}*?![\]]/;
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!-)[A-Za-z0-9._~/-]+$/;
+// user@host:path; neither user nor host may start with '-' (ssh would read it as an option).
+const SCP_LIKE = /^(?!-)[A-Za-z0-9._-]+@(?!-)[A-Za-z0-9.-]+:(?!-)[A-Za-z0-9._~/-]+$/;
+const SCP_SHAPE = /^[^/:@]+@[^/:]+:/;
 
 /** The transports git may use when it fetches a repo (GIT_ALLOW_PROTOCOL). */
 export const GIT_ALLOWED_PROTOCOLS = 'https:ssh:file';
@@ -21,6 +23,7 @@ export function checkRepoUrl(url: string): Check {
   if (SHELL_META.test(url)) return { ok: false, message: 'must not contain shell metacharacters' };
   if (url.startsWith('/')) return checkAbsolutePath(url);
   if (SCP_LIKE.test(url)) return { ok: true };
+  if (SCP_SHAPE.test(url)) return checkScpLike(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -41,7 +44,8 @@ export function checkRepoUrl(url: string): Check {
       return parsed.hostname ? { ok: true } : { ok: false, message: 'has no host' };
     case 'ssh:':
       if (parsed.password) return { ok: false, message: 'must not contain a password' };
-      return parsed.hostname ? { ok: true } : { ok: false, message: 'has no host' };
+      if (!parsed.hostname) return { ok: false, message: 'has no host' };
+      return checkSshPart('user', parsed.username) ?? checkSshPart('host', parsed.hostname) ?? { ok: true };
     case 'file:':
       return parsed.hostname && parsed.hostname !== 'localhost'
         ? { ok: false, message: 'file:// URLs must name a local path' }
@@ -52,6 +56,36 @@ export function checkRepoUrl(url: string): Check {
         message: `uses the transport '${parsed.protocol.replace(/:$/, '')}'; only https, ssh and file are allowed`,
       };
   }
+}
+
+/**
+ * An ssh user or host must not start with '-': git hands `user@host` to ssh as an argument, and
+ * `-oProxyCommand=…` would run a command. Git percent-decodes ssh URLs, so `%2D` counts too.
+ */
+function checkSshPart(part: 'user' | 'host', value: string): Check | undefined {
+  let decoded = value;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return { ok: false, message: `has a malformed %-escape in the ssh ${part}` };
+  }
+  return decoded.startsWith('-')
+    ? { ok: false, message: `must not have an ssh ${part} starting with '-'` }
+    : undefined;
+}
+
+/** A user@host:path that SCP_LIKE refused: say which part is wrong. */
+function checkScpLike(url: string): Check {
+  const [user, rest] = [url.slice(0, url.indexOf('@')), url.slice(url.indexOf('@') + 1)];
+  const host = rest.slice(0, rest.indexOf(':'));
+  return (
+    checkSshPart('user', user) ??
+    checkSshPart('host', host) ?? {
+      ok: false,
+      message:
+        'is not a valid user@host:path (letters, digits, . _ - ~ / only; the path must not start with -)',
+    }
+  );
 }
 
 /** An absolute POSIX path with no '..' segments and no NUL byte. */
