@@ -63,7 +63,7 @@ export function checkRepoUrl(url: string): Check {
  * `-oProxyCommand=…` would run a command. Git percent-decodes ssh URLs, so `%2D` counts too.
  */
 function checkSshPart(part: 'user' | 'host', value: string): Check | undefined {
-  let decoded = value;
+  let decoded: string;
   try {
     decoded = decodeURIComponent(value);
   } catch {
