@@ -1,6 +1,9 @@
 // [S8] Supported clients: the oldest supported @hocuspocus/provider major (v2) syncs with the server
 // both ways — it reads what the API wrote and its own edit reaches the API and other peers.
-import { HocuspocusProvider as ProviderV2 } from 'hocuspocus-provider-v2';
+import {
+  HocuspocusProvider as ProviderV2,
+  HocuspocusProviderWebsocket as SocketV2,
+} from 'hocuspocus-provider-v2';
 import { environmentsMap, listEnvironments, workspaceDocName } from '@openviber/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -25,14 +28,17 @@ describe('supported clients', () => {
     expect(created.status).toBe(201);
 
     const doc = new Y.Doc();
+    const socket = new SocketV2({ url: server.wsUrl, WebSocketPolyfill: QuietWebSocket });
     const provider = new ProviderV2({
-      url: server.wsUrl,
+      websocketProvider: socket,
       name: workspaceDocName(user.userId),
       document: doc,
       token: user.token,
-      WebSocketPolyfill: QuietWebSocket,
     });
-    cleanup.push(() => provider.destroy());
+    cleanup.push(() => {
+      provider.destroy();
+      socket.destroy();
+    });
 
     await waitFor(
       () => listEnvironments(doc).some((e) => e.name === 'from the api'),
