@@ -29,7 +29,7 @@ describe('full flow with a real Viber', () => {
     await createEnvironmentInUi(page, 'web-app');
     await page.getByRole('button', { name: 'Setup script' }).click();
     await page.locator('#env-setupScript').fill('echo "installing deps"\nif true; then\n  echo ok\nfi');
-    await page.getByText('no syntax problems found').first().waitFor();
+    await page.getByTestId('script-ok').first().waitFor();
     await page.getByTestId('save-env').click();
     await page.getByTestId('saved-note').waitFor();
 

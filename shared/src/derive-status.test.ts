@@ -24,10 +24,11 @@ describe('derived status (design §4)', () => {
     expect(deriveBindingStatus({ generation: 1 }, obs({}), 'h1')).toBe('ready');
     expect(deriveBindingStatus({ generation: 1 }, obs({ state: 'error' }), 'h1')).toBe('error');
   });
-  it('the pill: Unmapped, Error over all, Preparing over ready, Ready (stale still usable)', () => {
+  it('the pill is the worst binding: Unmapped, Error, Preparing, Stale (needs a re-prepare), Ready', () => {
     expect(deriveEnvironmentPill([])).toBe('Unmapped');
     expect(deriveEnvironmentPill(['ready', 'error', 'preparing'])).toBe('Error');
     expect(deriveEnvironmentPill(['ready', 'pending'])).toBe('Preparing');
-    expect(deriveEnvironmentPill(['ready', 'stale'])).toBe('Ready');
+    expect(deriveEnvironmentPill(['ready', 'stale'])).toBe('Stale');
+    expect(deriveEnvironmentPill(['ready', 'ready'])).toBe('Ready');
   });
 });

@@ -19,11 +19,15 @@ export function deriveBindingStatus(
   return observation.state === ObservedState.ready ? BindingStatus.ready : BindingStatus.error;
 }
 
-/** The environment's pill: no bindings → Unmapped; any error → Error; any on its way → Preparing; else Ready. */
+/**
+ * The environment's pill, its worst binding: no bindings → Unmapped; any error → Error; any on its
+ * way → Preparing; any prepared from an older spec → Stale; else Ready.
+ */
 export function deriveEnvironmentPill(statuses: readonly BindingStatus[]): EnvironmentPill {
   if (statuses.length === 0) return EnvironmentPill.unmapped;
   if (statuses.includes(BindingStatus.error)) return EnvironmentPill.error;
   if (statuses.some((s) => s === BindingStatus.preparing || s === BindingStatus.pending))
     return EnvironmentPill.preparing;
+  if (statuses.includes(BindingStatus.stale)) return EnvironmentPill.stale;
   return EnvironmentPill.ready;
 }

@@ -30,6 +30,8 @@ export type BindingStatus = (typeof BindingStatus)[keyof typeof BindingStatus];
 export const EnvironmentPill = {
   unmapped: 'Unmapped',
   preparing: 'Preparing',
+  /** Every binding settled, at least one prepared from an older spec: it needs a re-prepare. */
+  stale: 'Stale',
   ready: 'Ready',
   error: 'Error',
 } as const;

@@ -1,11 +1,5 @@
-// A status word with its colour: environment pills, binding status, run state, sync state.
-/** Run states in the words a user reads; the data-status attribute keeps the model's value. */
-const RUN_LABELS: Record<string, string> = {
-  started: 'Running',
-  progress: 'Running',
-  completed: 'Done',
-  error: 'Failed',
-};
+// The one status badge: environment pills, binding status, run state, Viber and sync state.
+import { statusLook } from '../lib/status-label.ts';
 
 export function StatusPill({
   status,
@@ -19,10 +13,11 @@ export function StatusPill({
   run?: boolean;
 }) {
   const key = status.toLowerCase();
-  const busy = ['preparing', 'pending', 'started', 'progress', 'syncing', 'connecting'].includes(key);
+  const look = statusLook(status, run ? 'run' : 'other');
+  // The tone is an attribute, not a class: a state named like a layout class (progress) cannot restyle it.
   return (
-    <span class={`pill ${key}${busy ? ' spin' : ''}`} title={title} data-status={key}>
-      {label ?? (run ? RUN_LABELS[key] : undefined) ?? status.charAt(0).toUpperCase() + status.slice(1)}
+    <span class="pill" data-tone={look.tone} title={title} data-status={key}>
+      {label ?? look.label}
     </span>
   );
 }

@@ -10,7 +10,7 @@ export function SyncIndicator() {
     state === 'offline'
       ? unsynced > 0
         ? `Offline · ${unsynced} change${unsynced === 1 ? '' : 's'} to sync`
-        : 'Offline · saved on this device'
+        : 'Offline · saved here'
       : state === 'connecting'
         ? 'Connecting…'
         : state === 'syncing'
@@ -26,12 +26,14 @@ export function SyncIndicator() {
         : 'Changes are being sent to the server.';
   return (
     <span
-      class={`pill ${state}${state === 'syncing' || state === 'connecting' ? ' spin' : ''}`}
+      class="pill sync-pill"
+      data-tone={state === 'saved' ? 'ok' : state === 'offline' ? 'neutral' : 'busy'}
       data-testid="sync-indicator"
       data-state={state}
       title={title + (local ? ` (${local} still being written locally)` : '')}
+      role="status"
     >
-      {label}
+      <span class="pill-text">{label}</span>
     </span>
   );
 }

@@ -1,10 +1,10 @@
 // Validation: the setup scripts checked here and now (offline), and the repository as seen by a bound Viber.
 import type { Environment } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
-import { checkBashSyntax } from '../lib/bash-syntax.ts';
 import { relativeTime } from '../lib/format.ts';
 import type { EnvironmentForm } from '../models/environment-form.ts';
 import { bindingViews } from '../models/environment-status.ts';
+import { ScriptCheck } from './ScriptCheck.tsx';
 
 export function ValidationSection({ form, env }: { form: EnvironmentForm; env: Environment | undefined }) {
   const app = useApp();
@@ -17,25 +17,10 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
   return (
     <section class="card" id="sec-validation">
       <h2>Validation</h2>
-      <p class="hint">Checked as you type, in this browser; works offline.</p>
-      {scripts.map(([label, script]) => {
-        if (!script.trim())
-          return (
-            <div class="callout" key={label}>
-              {label}: empty, nothing to check.
-            </div>
-          );
-        const issues = checkBashSyntax(script);
-        return issues.length ? (
-          <div class="callout err" key={label} data-testid="script-issues">
-            <strong>{label}</strong>: {issues.map((i) => `line ${i.line}: ${i.message}`).join('; ')}
-          </div>
-        ) : (
-          <div class="callout ok" key={label}>
-            <strong>{label}</strong>: no syntax problems found (quotes, if/fi, do/done, case/esac, brackets).
-          </div>
-        );
-      })}
+      <p class="hint">Scripts are parsed as bash as you type, in this browser (works offline).</p>
+      {scripts.map(([label, script]) => (
+        <ScriptCheck key={label} label={label} script={script} />
+      ))}
       {f.type === 'github' && (
         <div>
           <h3 style="margin:14px 0 8px">Repository access</h3>

@@ -180,6 +180,8 @@ export function createDocStore(options: {
   return {
     open,
     state,
+    /** The browser's own network flag: offline here is this device, not a Viber. */
+    browserOnline,
     unsynced,
     pendingLocal,
     destroy() {

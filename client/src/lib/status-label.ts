@@ -1,0 +1,40 @@
+// Every state the app shows, in the words a user reads and with the tone of its colour: the one table.
+export type StatusTone = 'ok' | 'busy' | 'warn' | 'err' | 'neutral';
+
+interface StatusLook {
+  label: string;
+  tone: StatusTone;
+}
+
+const LOOKS: Record<string, StatusLook> = {
+  // Environment pills (shared deriveEnvironmentPill).
+  unmapped: { label: 'Unmapped', tone: 'neutral' },
+  // Binding statuses (shared deriveBindingStatus); environment pills share the words.
+  pending: { label: 'Waiting', tone: 'busy' },
+  preparing: { label: 'Preparing', tone: 'busy' },
+  stale: { label: 'Needs prepare', tone: 'warn' },
+  ready: { label: 'Ready', tone: 'ok' },
+  error: { label: 'Error', tone: 'err' },
+  // Runs.
+  queued: { label: 'Queued', tone: 'busy' },
+  started: { label: 'Running', tone: 'busy' },
+  progress: { label: 'Running', tone: 'busy' },
+  completed: { label: 'Done', tone: 'ok' },
+  cancelled: { label: 'Cancelled', tone: 'err' },
+  interrupted: { label: 'Interrupted', tone: 'err' },
+  // Vibers.
+  online: { label: 'Online', tone: 'ok' },
+  offline: { label: 'Offline', tone: 'neutral' },
+};
+
+/** A run that ended in `error` failed; an environment in `error` is in Error. */
+const RUN_OVERRIDES: Record<string, StatusLook> = { error: { label: 'Failed', tone: 'err' } };
+
+/** The label and tone of `status` (any casing); unknown states are shown as they are, neutral. */
+export function statusLook(status: string, kind: 'run' | 'other' = 'other'): StatusLook {
+  const key = status.toLowerCase();
+  return (
+    (kind === 'run' ? RUN_OVERRIDES[key] : undefined) ??
+    LOOKS[key] ?? { label: status.charAt(0).toUpperCase() + status.slice(1), tone: 'neutral' }
+  );
+}
