@@ -57,10 +57,16 @@ export function AuthScreen({ session }: { session: SessionModel }) {
               id="username"
               name="username"
               autoComplete="username"
+              aria-invalid={Boolean(errors.value.username)}
+              aria-describedby={errors.value.username ? 'username-error' : undefined}
               value={username.value}
               onInput={(e) => (username.value = e.currentTarget.value)}
             />
-            {errors.value.username && <span class="field-error">{errors.value.username}</span>}
+            {errors.value.username && (
+              <span class="field-error" role="alert" id="username-error">
+                {errors.value.username}
+              </span>
+            )}
           </div>
           <div class={`field ${errors.value.password ? 'invalid' : ''}`}>
             <label for="password">Password</label>
@@ -69,16 +75,30 @@ export function AuthScreen({ session }: { session: SessionModel }) {
               name="password"
               type="password"
               autoComplete={isSignup ? 'new-password' : 'current-password'}
+              aria-invalid={Boolean(errors.value.password)}
+              aria-describedby={
+                errors.value.password ? 'password-error' : isSignup ? 'password-hint' : undefined
+              }
               value={password.value}
               onInput={(e) => (password.value = e.currentTarget.value)}
             />
             {errors.value.password ? (
-              <span class="field-error">{errors.value.password}</span>
+              <span class="field-error" role="alert" id="password-error">
+                {errors.value.password}
+              </span>
             ) : (
-              isSignup && <span class="hint">At least 8 characters.</span>
+              isSignup && (
+                <span class="hint" id="password-hint">
+                  At least 8 characters.
+                </span>
+              )
             )}
           </div>
-          {errors.value.form && <div class="callout err">{errors.value.form}</div>}
+          {errors.value.form && (
+            <div class="callout err" role="alert">
+              {errors.value.form}
+            </div>
+          )}
           <button class="btn primary block" type="submit" disabled={busy.value}>
             {busy.value ? 'Please wait…' : isSignup ? 'Create account' : 'Sign in'}
           </button>

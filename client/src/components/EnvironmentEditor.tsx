@@ -4,6 +4,7 @@ import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm } from '../models/environment-form.ts';
 import { BasicSection } from './BasicSection.tsx';
 import { ExecutionSection } from './ExecutionSection.tsx';
+import { RepreparePrompt } from './RepreparePrompt.tsx';
 import { SecretsSection } from './SecretsSection.tsx';
 import { ValidationSection } from './ValidationSection.tsx';
 import { VarsSection } from './VarsSection.tsx';
@@ -11,10 +12,7 @@ import { VarsSection } from './VarsSection.tsx';
 export function EnvironmentEditor({ envId }: { envId: string | null }) {
   const app = useApp();
   const env = envId ? app.workspace.environments.value.find((e) => e.id === envId) : undefined;
-  const form = useModel(
-    () => ({ ...createEnvironmentForm(app.workspace, env), dispose: () => undefined }),
-    [envId, Boolean(env)],
-  );
+  const form = useModel(() => createEnvironmentForm(app.workspace, env, app.drafts), [envId, Boolean(env)]);
   // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.
   // (Keyed on the content, not on updatedAt: concurrent edits may leave updatedAt unchanged here.)
   const content = env ? JSON.stringify({ ...env, updatedAt: 0, problems: [] }) : '';
@@ -35,6 +33,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   async function save(ev: Event) {
     ev.preventDefault();
     const id = await form.save();
+    if (!id) document.querySelector('.invalid')?.scrollIntoView({ block: 'center' });
     if (id && form.isNew) {
       app.ui.selectEnv(id);
       app.router.go({ view: 'env-edit', envId: id });
@@ -101,6 +100,16 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         </a>
       </nav>
 
+      {env && <RepreparePrompt env={env} />}
+      {form.dirty.value && !form.savedAt.value && (form.baseline.value.name || form.fields.value.name) && (
+        <div class="callout row wrap" data-testid="draft-note">
+          <span class="grow">Unsaved changes are kept on this device until you save or discard them.</span>
+          <button type="button" class="btn small" onClick={form.discard}>
+            Discard changes
+          </button>
+        </div>
+      )}
+
       <BasicSection form={form} />
 
       <ExecutionSection form={form} />
@@ -130,6 +139,11 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           >
             {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑
           </button>
+        ) : form.savedAt.value && form.heldSecrets.value ? (
+          <span class="hint" data-testid="saved-note">
+            Saved, except {form.heldSecrets.value === 1 ? 'a secret' : 'secrets'}: add a Viber, then save
+            again.
+          </span>
         ) : form.savedAt.value && !form.dirty.value ? (
           <span class="hint" data-testid="saved-note">
             Saved.
@@ -142,11 +156,17 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           <button
             type="button"
             class="btn danger"
-            onClick={() => {
-              if (confirm(`Delete ${env.name}, its mappings and its tasks?`)) {
-                app.workspace.deleteEnvironment(env.id);
-                app.router.go({ view: 'home' });
-              }
+            onClick={async () => {
+              const ok = await app.confirm.ask({
+                title: `Delete ${env.name}?`,
+                body: 'Its mappings and its tasks are deleted on every device. Checkouts stay on the machines.',
+                confirmLabel: 'Delete environment',
+                danger: true,
+              });
+              if (!ok) return;
+              form.discard();
+              app.workspace.deleteEnvironment(env.id);
+              app.router.go({ view: 'home' });
             }}
           >
             Delete

@@ -63,6 +63,8 @@ export function ExecutionSection({ form }: { form: EnvironmentForm }) {
           <textarea
             id="env-setupScript"
             name="setupScript"
+            aria-invalid={Boolean(e.setupScript)}
+            aria-describedby={e.setupScript ? 'env-setupScript-error' : undefined}
             value={f.setupScript}
             onInput={(ev) => form.set('setupScript', ev.currentTarget.value)}
             placeholder={'npm ci\nnpm run build'}

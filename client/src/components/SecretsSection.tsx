@@ -16,9 +16,11 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
     <div>
       <h3 style="margin-bottom:8px">Secrets</h3>
       {!vibers.length && (
-        <div class="callout warn">
-          Add a Viber before adding secrets: each secret is encrypted to your Vibers’ public keys before it
-          leaves this browser. <a href="#/vibers">Add a Viber →</a>
+        <div class="callout warn" data-testid="secrets-need-viber">
+          Secrets are encrypted to your Vibers’ keys before they leave this browser, and you have no Viber
+          yet. You can type them now: Save keeps everything else, and the secrets stay here, unsaved, until
+          you <a href="#/vibers">add a Viber</a> and save again. (Their values are never written to this
+          device’s storage, so a reload clears them.)
         </div>
       )}
       {!form.secrets.value.length && (
@@ -37,6 +39,10 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                 {row.action === 'new' ? (
                   <input
                     aria-label="Secret name"
+                    aria-invalid={Boolean(e[`secret:${row.rowId}:key`])}
+                    aria-describedby={
+                      e[`secret:${row.rowId}:key`] ? `secret-${row.rowId}-key-error` : undefined
+                    }
                     class="mono"
                     placeholder="SECRET_NAME"
                     value={row.key}
@@ -51,7 +57,9 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                   </div>
                 )}
                 {e[`secret:${row.rowId}:key`] && (
-                  <span class="field-error">{e[`secret:${row.rowId}:key`]}</span>
+                  <span class="field-error" role="alert" id={`secret-${row.rowId}-key-error`}>
+                    {e[`secret:${row.rowId}:key`]}
+                  </span>
                 )}
               </div>
               <div class={e[`secret:${row.rowId}:value`] ? 'invalid' : ''}>
@@ -61,6 +69,10 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                       type="password"
                       autoComplete="off"
                       aria-label={`Value of ${row.key || 'secret'}`}
+                      aria-invalid={Boolean(e[`secret:${row.rowId}:value`])}
+                      aria-describedby={
+                        e[`secret:${row.rowId}:value`] ? `secret-${row.rowId}-value-error` : undefined
+                      }
                       placeholder={row.action === 'replace' ? 'New value' : 'Value'}
                       value={row.value}
                       onInput={(ev) => form.updateSecret(row.rowId, { value: ev.currentTarget.value })}
@@ -94,7 +106,12 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                   </div>
                 )}
                 {e[`secret:${row.rowId}:value`] && (
-                  <span class="field-error">{e[`secret:${row.rowId}:value`]}</span>
+                  <span class="field-error" role="alert" id={`secret-${row.rowId}-value-error`}>
+                    {e[`secret:${row.rowId}:value`]}
+                  </span>
+                )}
+                {editing && !row.value && row.key && (
+                  <span class="hint">Enter the value (values are never kept on this device).</span>
                 )}
               </div>
               <div class="row">

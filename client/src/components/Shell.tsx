@@ -2,7 +2,9 @@
 import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import { EnvironmentEditor } from './EnvironmentEditor.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { EnvironmentSheet } from './EnvironmentSheet.tsx';
+import { UndoToast } from './UndoToast.tsx';
 import { HomeView } from './HomeView.tsx';
 import { MappingsView } from './MappingsView.tsx';
 import { NewTaskView } from './NewTaskView.tsx';
@@ -20,11 +22,11 @@ export function Shell() {
     if (routeEnv && app.workspace.environments.peek().some((e) => e.id === routeEnv))
       app.ui.selectEnv(routeEnv);
   }, [routeEnv, app.workspace.ready.value]);
-  if (!app.workspace.ready.value) {
+  if (!app.workspace.ready.value || !app.draftsReady.value) {
     return (
       <div class="center">
         <div style="width:220px;text-align:center" class="hint">
-          <div class="progress" style="margin-bottom:10px" />
+          <div class="progress" style="margin-bottom:10px" role="progressbar" aria-label="Opening" />
           Opening your workspace…
         </div>
       </div>
@@ -84,6 +86,8 @@ export function Shell() {
         {view}
       </main>
       {app.ui.sheetOpen.value && <EnvironmentSheet />}
+      <ConfirmDialog />
+      <UndoToast />
     </div>
   );
 }

@@ -16,12 +16,18 @@ export function VarsSection({ form }: { form: EnvironmentForm }) {
           <div class={e[`var:${row.rowId}`] ? 'invalid' : ''}>
             <input
               aria-label="Variable name"
+              aria-invalid={Boolean(e[`var:${row.rowId}`])}
+              aria-describedby={e[`var:${row.rowId}`] ? `var-${row.rowId}-error` : undefined}
               class="mono"
               placeholder="NAME"
               value={row.key}
               onInput={(ev) => form.updateVar(row.rowId, { key: ev.currentTarget.value })}
             />
-            {e[`var:${row.rowId}`] && <span class="field-error">{e[`var:${row.rowId}`]}</span>}
+            {e[`var:${row.rowId}`] && (
+              <span class="field-error" role="alert" id={`var-${row.rowId}-error`}>
+                {e[`var:${row.rowId}`]}
+              </span>
+            )}
           </div>
           <input
             aria-label={`Value of ${row.key || 'variable'}`}

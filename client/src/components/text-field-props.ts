@@ -17,6 +17,9 @@ export function textFieldProps(form: EnvironmentForm, key: TextField) {
     name: key,
     value: form.fields.value[key],
     onInput: (ev: Event) => form.set(key, (ev.currentTarget as HTMLInputElement).value),
+    // Checked on leaving the field, with the same shared validators as Save.
+    onBlur: () => form.checkField(key),
     'aria-invalid': Boolean(form.errors.value[key]),
+    'aria-describedby': form.errors.value[key] ? `env-${key}-error` : undefined,
   };
 }

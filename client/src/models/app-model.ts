@@ -7,6 +7,11 @@ import { createVibersModel } from './vibers-model.ts';
 import { createWorkspaceModel } from './workspace-model.ts';
 import { startResealCopier } from './reseal-model.ts';
 import { createUiModel } from './ui-model.ts';
+import * as Y from 'yjs';
+import { signal } from '@preact/signals';
+import { persistLocally } from '../sync/local-persistence.ts';
+import { createDraftStore, draftsDocName } from './draft-store.ts';
+import { createConfirmModel } from './confirm-model.ts';
 import type { Router } from './router.ts';
 
 export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
@@ -25,6 +30,13 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const vibers = createVibersModel(store, userId, workspace.vibers);
   const stopReseal = startResealCopier(workspace, vibers.views);
   const ui = createUiModel(userId, workspace.environments);
+  // Drafts live in a local-only document: IndexedDB, never given to the sync socket.
+  const draftsDoc = new Y.Doc();
+  const draftsLocal = persistLocally(draftsDocName(userId), draftsDoc);
+  const drafts = createDraftStore(draftsDoc);
+  const draftsReady = signal(false);
+  void draftsLocal.loaded.then(() => (draftsReady.value = true));
+  const confirm = createConfirmModel();
   return {
     session,
     sessionModel,
@@ -34,7 +46,12 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     vibers,
     ui,
     userId,
+    drafts,
+    draftsReady,
+    confirm,
     dispose() {
+      void draftsLocal.destroy();
+      draftsDoc.destroy();
       stopReseal();
       ui.dispose();
       vibers.dispose();

@@ -1,5 +1,5 @@
 // The draft of the environment editor: validated with the shared schemas, sealed in the browser, written as a patch.
-import { computed, signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import {
   ENVIRONMENT_DEFAULTS,
   MIN_SECRET_LENGTH,
@@ -15,7 +15,23 @@ import {
   type ViberRecord,
 } from '@openviber/shared';
 import { sealToVibers } from '../lib/seal.ts';
+import type { DraftStore } from './draft-store.ts';
 import type { WorkspaceModel } from './workspace-model.ts';
+
+/** What the form needs of the workspace. */
+export type FormWorkspace = Pick<WorkspaceModel, 'vibers' | 'createEnvironment' | 'patchEnvironment'>;
+
+/** A stored draft: everything but secret values (those stay in memory, see DraftStore). */
+interface EnvironmentDraft {
+  baseline: FieldValues;
+  baseVars: Record<string, string>;
+  fields: FieldValues;
+  vars: VarRow[];
+  secrets: Omit<SecretRow, 'value'>[];
+}
+
+/** The draft id of an environment's editor (`env:new` for Create). */
+export const environmentDraftId = (envId: string | undefined) => `env:${envId ?? 'new'}`;
 
 export type FieldValues = EnvironmentFields;
 
@@ -42,39 +58,54 @@ const FIELD_KEYS = ['name', ...Object.keys(ENVIRONMENT_DEFAULTS), 'type'] as (ke
 let nextRow = 1;
 
 function fieldsOf(env: Environment | undefined): FieldValues {
-  if (!env) return { ...ENVIRONMENT_DEFAULTS, name: '', type: 'github' } as FieldValues;
+  if (!env) return { ...ENVIRONMENT_DEFAULTS, name: '', type: 'github', repoUrl: '' } as FieldValues;
   const out = {} as Record<string, unknown>;
   for (const k of FIELD_KEYS) out[k] = env[k];
   return out as FieldValues;
 }
 
-/** Creates the editor's draft from `env` (undefined for a new environment). */
-export function createEnvironmentForm(workspace: WorkspaceModel, env: Environment | undefined) {
+/**
+ * Creates the editor's draft from `env` (undefined for a new environment), restoring the unsaved draft
+ * kept in `drafts` if there is one; every change is kept there until saved or discarded.
+ */
+export function createEnvironmentForm(
+  workspace: FormWorkspace,
+  env: Environment | undefined,
+  drafts?: DraftStore,
+) {
+  let draftId = environmentDraftId(env?.id);
+  const stored = drafts?.get<EnvironmentDraft>(draftId);
   /** What the fields were when the editor opened or last saved: a save writes only what differs from it. */
-  const baseline = signal<FieldValues>(fieldsOf(env));
-  let baseVars: Record<string, string> = { ...(env?.vars ?? {}) };
-  const fields = signal<FieldValues>({ ...baseline.value });
+  const baseline = signal<FieldValues>(stored?.baseline ?? fieldsOf(env));
+  let baseVars: Record<string, string> = stored?.baseVars ?? { ...(env?.vars ?? {}) };
+  const fields = signal<FieldValues>(stored ? { ...stored.fields } : { ...baseline.value });
   const vars = signal<VarRow[]>(
-    Object.entries(env?.vars ?? {}).map(([key, value]) => ({
-      rowId: nextRow++,
-      key,
-      value,
-      originalKey: key,
-    })),
+    stored?.vars ??
+      Object.entries(env?.vars ?? {}).map(([key, value]) => ({
+        rowId: nextRow++,
+        key,
+        value,
+        originalKey: key,
+      })),
   );
   const secrets = signal<SecretRow[]>(
-    Object.entries(env?.secrets ?? {}).map(([key, s]) => ({
-      rowId: nextRow++,
-      key,
-      action: 'keep',
-      value: '',
-      scope: s.scope,
-      sealedFor: Object.keys(s.sealed),
-    })),
+    stored?.secrets.map((row) => ({ ...row, value: drafts?.secretValue(draftId, row.rowId) ?? '' })) ??
+      Object.entries(env?.secrets ?? {}).map(([key, s]) => ({
+        rowId: nextRow++,
+        key,
+        action: 'keep',
+        value: '',
+        scope: s.scope,
+        sealedFor: Object.keys(s.sealed),
+      })),
   );
+  // Restored rows keep their ids (secret values are found by them): new rows number after them.
+  for (const r of [...vars.value, ...secrets.value]) nextRow = Math.max(nextRow, r.rowId + 1);
   const errors = signal<Record<string, string>>({});
   const saving = signal(false);
   const savedAt = signal(0);
+  /** New secret values kept back at the last save because no Viber exists to encrypt them to. */
+  const heldSecrets = signal(0);
 
   const dirty = computed(
     () =>
@@ -84,16 +115,40 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       secrets.value.some((s) => s.action !== 'keep'),
   );
 
+  // Every change is kept in the local draft store until it is saved or discarded.
+  const stopDraft = effect(() => {
+    if (!drafts) return;
+    if (!dirty.value) return drafts.discard(draftId);
+    const draft: EnvironmentDraft = {
+      baseline: baseline.value,
+      baseVars,
+      fields: fields.value,
+      vars: vars.value,
+      secrets: secrets.value.map(({ value, ...row }) => {
+        drafts.setSecretValue(draftId, row.rowId, value);
+        return row;
+      }),
+    };
+    drafts.put(draftId, draft);
+  });
+
   const set = <K extends keyof FieldValues>(key: K, value: FieldValues[K]) => {
     fields.value = { ...fields.value, [key]: value };
     if (errors.value[key]) errors.value = { ...errors.value, [key]: '' };
   };
 
-  function check(vibers: ViberRecord[]): Record<string, string> {
+  /** Checks one field now (on leaving it), so a bad URL is named before Save. */
+  function checkField(key: keyof FieldValues): void {
+    const message = check()[key] ?? '';
+    if ((errors.value[key] ?? '') !== message) errors.value = { ...errors.value, [key]: message };
+  }
+
+  function check(): Record<string, string> {
     const found: Record<string, string> = {};
     const parsed = validate(environmentCreateSchema, { ...fields.value, vars: {}, secrets: {} });
     if (!parsed.ok)
-      for (const issue of parsed.error.issues) found[issue.field || 'name'] ??= capitalize(issue.message);
+      for (const issue of parsed.error.issues)
+        found[issue.field || 'name'] ??= fieldMessage(issue.field || 'name', issue.message);
     const seen = new Set<string>();
     for (const row of vars.value) {
       const keyCheck = envKeySchema.safeParse(row.key);
@@ -121,26 +176,30 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
             `At least ${MIN_SECRET_LENGTH} characters: shorter secrets cannot be hidden from logs safely`;
         else if (row.value.length > MAX_SECRET_LENGTH)
           found[`secret:${row.rowId}:value`] = `At most ${MAX_SECRET_LENGTH} characters`;
-        else if (!vibers.length)
-          found[`secret:${row.rowId}:value`] =
-            'Add a Viber first: secrets are encrypted to your Vibers’ keys before they leave this browser';
       }
     }
     return found;
   }
 
-  /** Validates, seals new secret values to every registered Viber, and writes; returns the environment id or null. */
+  /**
+   * Validates, seals new secret values to every registered Viber, and writes; returns the environment
+   * id or null. With no Viber yet, new secret values cannot be sealed: everything else is saved and
+   * they stay in the draft (`heldSecrets`) until a Viber exists and the user saves again.
+   */
   async function save(): Promise<string | null> {
-    const vibers = workspace.vibers.value;
-    const found = check(vibers);
+    const vibers: ViberRecord[] = workspace.vibers.value;
+    const found = check();
     errors.value = found;
     if (Object.values(found).some(Boolean)) return null;
     saving.value = true;
     try {
       const sealedSecrets: Record<string, SealedSecretInput | null> = {};
+      const held = vibers.length
+        ? []
+        : secrets.value.filter((r) => r.action === 'new' || r.action === 'replace');
       for (const row of secrets.value) {
         if (row.action === 'delete') sealedSecrets[row.key] = null;
-        if (row.action === 'new' || row.action === 'replace') {
+        if ((row.action === 'new' || row.action === 'replace') && vibers.length) {
           sealedSecrets[row.key] = { sealed: await sealToVibers(row.value, vibers), scope: row.scope };
         }
       }
@@ -160,10 +219,15 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
           secrets: Object.fromEntries(Object.entries(sealedSecrets).filter(([, v]) => v !== null)),
         });
         if (!parsed.ok) {
-          errors.value = Object.fromEntries(parsed.error.issues.map((i) => [i.field, capitalize(i.message)]));
+          errors.value = Object.fromEntries(
+            parsed.error.issues.map((i) => [i.field, fieldMessage(i.field, i.message)]),
+          );
           return null;
         }
         id = workspace.createEnvironment(parsed.value);
+        // The editor of the new environment picks up what is still unsaved (held secrets).
+        drafts?.discard(draftId);
+        draftId = environmentDraftId(id);
       } else {
         // Only what changed in this editor: another device's edit of another field survives.
         const patch: EnvironmentPatch = {};
@@ -181,8 +245,11 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
       secrets.value = secrets.value
         .filter((s) => s.action !== 'delete')
         .map((s) =>
-          s.action === 'keep' ? s : { ...s, action: 'keep', value: '', sealedFor: vibers.map((v) => v.id) },
+          s.action === 'keep' || held.includes(s)
+            ? s
+            : { ...s, action: 'keep', value: '', sealedFor: vibers.map((v) => v.id) },
         );
+      heldSecrets.value = held.length;
       savedAt.value = Date.now();
       return id;
     } finally {
@@ -226,9 +293,28 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
     ];
   }
 
+  /** Drops every unsaved change: back to the environment as stored. */
+  function discard(): void {
+    drafts?.discard(draftId);
+    const fresh = createEnvironmentForm(workspace, env);
+    baseline.value = fresh.baseline.value;
+    fields.value = fresh.fields.value;
+    baseVars = { ...(env?.vars ?? {}) };
+    vars.value = fresh.vars.value;
+    secrets.value = fresh.secrets.value;
+    errors.value = {};
+    heldSecrets.value = 0;
+    fresh.dispose();
+  }
+
   return {
     isNew: !env,
     rebase,
+    baseline,
+    heldSecrets,
+    checkField,
+    discard,
+    dispose: stopDraft,
     fields,
     vars,
     secrets,
@@ -258,6 +344,20 @@ export function createEnvironmentForm(workspace: WorkspaceModel, env: Environmen
   };
 }
 
-const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  repoUrl: 'The repository URL',
+  localPath: 'The local path',
+  repoBranch: 'The branch',
+  workingDir: 'The working directory',
+  containerImage: 'The image',
+  agentCommand: 'The agent command',
+};
+
+/** A schema message in plain words for the field it sits under: no internal names (github, local). */
+function fieldMessage(field: string, message: string): string {
+  if (/^is required/.test(message)) return `${FIELD_LABELS[field] ?? 'This field'} is required.`;
+  return `${FIELD_LABELS[field] ?? 'It'} ${message}`.replace(/\.?$/, '.');
+}
 
 export type EnvironmentForm = ReturnType<typeof createEnvironmentForm>;

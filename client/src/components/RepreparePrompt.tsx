@@ -1,0 +1,27 @@
+// "Changes need a re-prepare — Prepare now": shown wherever the environment's mappings are stale.
+import type { Environment } from '@openviber/shared';
+import { useApp } from '../app-context.ts';
+import { bindingViews } from '../models/environment-status.ts';
+
+export function RepreparePrompt({ env }: { env: Environment }) {
+  const app = useApp();
+  const stale = bindingViews(env, app.workspace.bindings.value, app.vibers.views.value).filter(
+    (v) => v.status === 'stale',
+  );
+  if (!stale.length) return null;
+  const names = stale.map((v) => v.viber?.record.name ?? 'a removed Viber').join(', ');
+  return (
+    <div class="callout warn row wrap" role="status" data-testid="reprepare">
+      <span class="grow">
+        Changes need a re-prepare: {names} still {stale.length === 1 ? 'runs' : 'run'} the previous setup.
+      </span>
+      <button
+        type="button"
+        class="btn small primary"
+        onClick={() => stale.forEach((v) => app.workspace.prepare(v.binding.id))}
+      >
+        Prepare now
+      </button>
+    </div>
+  );
+}

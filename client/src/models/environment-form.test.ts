@@ -1,0 +1,134 @@
+// The editor's draft is local-first: it survives leaving the editor, and a secret typed before any
+// Viber exists is kept (not lost, not blocking the rest) until a Viber can receive it.
+import { computed, signal } from '@preact/signals';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import {
+  createEnvironment,
+  environmentCreateSchema,
+  listEnvironments,
+  listVibers,
+  patchEnvironment,
+  upsertViber,
+  type Environment,
+} from '@openviber/shared';
+import { generateKeyPair } from '@openviber/shared/crypto';
+import { createDraftStore } from './draft-store.ts';
+import { createEnvironmentForm, environmentDraftId, type FormWorkspace } from './environment-form.ts';
+
+function workspace() {
+  const doc = new Y.Doc();
+  const version = signal(0);
+  doc.on('update', () => version.value++);
+  const ws: FormWorkspace = {
+    vibers: computed(() => (version.value, listVibers(doc))),
+    createEnvironment: (input) => createEnvironment(doc, input),
+    patchEnvironment: (id, patch) => patchEnvironment(doc, id, patch),
+  };
+  const env = (id: string): Environment => listEnvironments(doc).find((e) => e.id === id)!;
+  return { doc, ws, env };
+}
+
+describe('environment editor drafts', () => {
+  it('keeps every unsaved field, variable and secret when the editor is left and reopened', () => {
+    const { ws } = workspace();
+    const drafts = createDraftStore(new Y.Doc());
+    const form = createEnvironmentForm(ws, undefined, drafts);
+    form.set('name', 'api');
+    form.set('type', 'manual');
+    form.set('setupScript', 'npm ci');
+    form.addVar();
+    form.updateVar(form.vars.value[0].rowId, { key: 'NODE_ENV', value: 'production' });
+    form.addSecret();
+    form.updateSecret(form.secrets.value[0].rowId, { key: 'TOKEN', value: 'a-long-secret-value' });
+    form.dispose(); // "Add a Viber →" unmounts the editor
+
+    const again = createEnvironmentForm(ws, undefined, drafts);
+    expect(again.fields.value).toMatchObject({ name: 'api', type: 'manual', setupScript: 'npm ci' });
+    expect(again.vars.value).toMatchObject([{ key: 'NODE_ENV', value: 'production' }]);
+    expect(again.secrets.value).toMatchObject([
+      { key: 'TOKEN', action: 'new', value: 'a-long-secret-value' },
+    ]);
+    expect(again.dirty.value).toBe(true);
+    // New rows never reuse a restored row's id (values are found by it).
+    again.addVar();
+    expect(new Set(again.vars.value.map((r) => r.rowId)).size).toBe(2);
+    again.dispose();
+  });
+
+  it('never writes a secret value into the stored (on-disk) draft', () => {
+    const { ws } = workspace();
+    const draftsDoc = new Y.Doc();
+    const form = createEnvironmentForm(ws, undefined, createDraftStore(draftsDoc));
+    form.set('name', 'api');
+    form.addSecret();
+    form.updateSecret(form.secrets.value[0].rowId, { key: 'TOKEN', value: 'do-not-store-me-123' });
+    expect(JSON.stringify(draftsDoc.getMap('drafts').toJSON())).not.toContain('do-not-store-me-123');
+    expect(JSON.stringify(draftsDoc.getMap('drafts').toJSON())).toContain('TOKEN');
+    form.dispose();
+  });
+
+  it('saves everything else before any Viber exists, keeps the secret, and seals it once a Viber joins', async () => {
+    const { doc, ws, env } = workspace();
+    const drafts = createDraftStore(new Y.Doc());
+    const form = createEnvironmentForm(ws, undefined, drafts);
+    form.set('name', 'api');
+    form.set('type', 'manual');
+    form.addVar();
+    form.updateVar(form.vars.value[0].rowId, { key: 'MODE', value: 'dev' });
+    form.addSecret();
+    form.updateSecret(form.secrets.value[0].rowId, { key: 'TOKEN', value: 'a-long-secret-value' });
+    const id = await form.save();
+    expect(id).toBeTruthy();
+    expect(form.errors.value).toEqual({});
+    expect(form.heldSecrets.value).toBe(1);
+    expect(env(id!)).toMatchObject({ name: 'api', vars: { MODE: 'dev' }, secrets: {} });
+    form.dispose();
+
+    // The editor of the saved environment opens with the held secret.
+    const editor = createEnvironmentForm(ws, env(id!), drafts);
+    expect(editor.secrets.value).toMatchObject([
+      { key: 'TOKEN', action: 'new', value: 'a-long-secret-value' },
+    ]);
+    expect(editor.fields.value.name).toBe('api');
+
+    const keys = await generateKeyPair();
+    upsertViber(doc, { id: 'vb_1', name: 'laptop', publicKey: keys.publicKey, createdAt: 1 });
+    expect(await editor.save()).toBe(id);
+    expect(editor.heldSecrets.value).toBe(0);
+    expect(Object.keys(env(id!).secrets.TOKEN.sealed)).toEqual(['vb_1']);
+    expect(drafts.get(environmentDraftId(id!))).toBeUndefined();
+    editor.dispose();
+  });
+
+  it('Discard drops the stored draft and returns to the saved environment', () => {
+    const { ws, env } = workspace();
+    const drafts = createDraftStore(new Y.Doc());
+    const id = ws.createEnvironment(environmentCreateSchema.parse({ name: 'api', type: 'manual' }));
+    const form = createEnvironmentForm(ws, env(id), drafts);
+    form.set('description', 'unsaved words');
+    expect(drafts.get(environmentDraftId(id))).toBeDefined();
+    form.discard();
+    expect(form.fields.value.description).toBe('');
+    expect(form.dirty.value).toBe(false);
+    expect(drafts.get(environmentDraftId(id))).toBeUndefined();
+    form.dispose();
+  });
+
+  it('names field problems in plain words, with the shared URL validator, before Save', () => {
+    const { ws } = workspace();
+    const form = createEnvironmentForm(ws, undefined);
+    form.set('name', 'api');
+    form.set('repoUrl', 'notaurl');
+    form.checkField('repoUrl');
+    expect(form.errors.value.repoUrl).toMatch(/^The repository URL must be an https:\/\//);
+    form.set('repoUrl', '');
+    form.checkField('repoUrl');
+    expect(form.errors.value.repoUrl).toBe('The repository URL is required.');
+    form.set('type', 'local');
+    form.checkField('localPath');
+    expect(form.errors.value.localPath).toBe('The local path is required.');
+    expect(JSON.stringify(form.errors.value)).not.toMatch(/github|local environment/);
+    form.dispose();
+  });
+});
