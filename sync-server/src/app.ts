@@ -9,6 +9,7 @@ import type { Services } from './api/api-context.ts';
 import { taskRoutes } from './api/task-routes.ts';
 import { viberRoutes } from './api/viber-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ServerConfig } from './config.ts';
 import { createRequestHandler } from './http/handle-request.ts';
 import { Router } from './http/router.ts';
@@ -20,13 +21,21 @@ export interface AppOptions {
   config: ServerConfig;
   storage: Storage;
   extensions?: Extension[];
+  /** Login and signup throttle (default: in memory, this process only). */
+  throttle?: LoginThrottle;
   log?: (msg: string) => void;
 }
 
-export function createApp({ config, storage, extensions, log = (m) => console.error(m) }: AppOptions) {
-  const auth = new AuthService(storage);
+export function createApp({
+  config,
+  storage,
+  extensions,
+  throttle,
+  log = (m) => console.error(m),
+}: AppOptions) {
+  const auth = new AuthService(storage, throttle);
   const router = new Router();
-  const serveStatic = staticFiles(config.appDir);
+  const serveStatic = staticFiles(config.appDir, config.daemonPackage);
   let handle: ReturnType<typeof createRequestHandler> = async () => {};
 
   const sync = createSyncServer({
@@ -70,6 +79,8 @@ export function createApp({ config, storage, extensions, log = (m) => console.er
     },
     /** Closes connections, flushes pending stores, then closes storage. */
     async close(): Promise<void> {
+      // The API's held documents first: Server.destroy waits until every document is unloaded.
+      await sync.gateway.close();
       await sync.server.destroy();
       await storage.close();
     },

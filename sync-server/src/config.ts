@@ -2,6 +2,7 @@
 // DATABASE_URL and REDIS_URL. Bad values are refused with a message naming the variable.
 import { resolve } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
+import { SIGNUPS_PER_ADDRESS } from './limits.ts';
 
 export interface ServerConfig {
   port: number;
@@ -12,14 +13,18 @@ export interface ServerConfig {
   publicUrl?: string;
   /** Directory of the built web app. */
   appDir: string;
+  /** The daemon's npm package tarball, served at /viber.tgz ($VIBER_PACKAGE, default daemon/dist/viber.tgz). */
+  daemonPackage?: string;
   logLevel: 'info' | 'warn' | 'silent';
+  /** Sign-ups per client address per hour (SIGNUPS_PER_HOUR; benchmarks raise it). */
+  signupsPerHour: number;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig {
+export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage?: string): ServerConfig {
   const port = env.PORT === undefined || env.PORT === '' ? DEFAULT_PORT : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT must be a port number (0-65535), got '${env.PORT}'`);
@@ -39,6 +44,9 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig
   }
   if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL))
     throw new ConfigError('PUBLIC_URL must be an http(s) URL');
+  const signupsPerHour = env.SIGNUPS_PER_HOUR ? Number(env.SIGNUPS_PER_HOUR) : SIGNUPS_PER_ADDRESS;
+  if (!Number.isInteger(signupsPerHour) || signupsPerHour < 1)
+    throw new ConfigError(`SIGNUPS_PER_HOUR must be a positive whole number, got '${env.SIGNUPS_PER_HOUR}'`);
   const logLevel = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'silent' ? env.LOG_LEVEL : 'info';
   return {
     port,
@@ -48,6 +56,8 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string): ServerConfig
     redisUrl: env.REDIS_URL || undefined,
     publicUrl: env.PUBLIC_URL?.replace(/\/$/, '') || undefined,
     appDir,
+    daemonPackage: env.VIBER_PACKAGE ? resolve(env.VIBER_PACKAGE) : daemonPackage,
     logLevel,
+    signupsPerHour,
   };
 }

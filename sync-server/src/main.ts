@@ -3,16 +3,22 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { createExtensions } from './scale/create-extensions.ts';
 import { createStorage } from './storage/create-storage.ts';
 
 const APP_DIR = resolve(fileURLToPath(import.meta.url), '../../../client/dist');
+const DAEMON_PACKAGE = resolve(fileURLToPath(import.meta.url), '../../../daemon/dist/viber.tgz');
 
 async function main() {
-  const config = readConfig(process.env, APP_DIR);
+  const config = readConfig(process.env, APP_DIR, DAEMON_PACKAGE);
   const storage = await createStorage(config);
-  const app = createApp({ config, storage, extensions: await createExtensions(config) });
+  const shared = config.redisUrl
+    ? (await import('./scale/redis-limiters.ts')).redisLimiters(config.redisUrl)
+    : undefined;
+  const throttle = new LoginThrottle(shared?.limiters, config.signupsPerHour);
+  const app = createApp({ config, storage, throttle, extensions: await createExtensions(config) });
   const port = await app.listen();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   console.log(
@@ -26,6 +32,7 @@ async function main() {
     if (config.logLevel === 'info') console.log(`${signal}: flushing pending stores and stopping`);
     try {
       await app.close();
+      shared?.close();
       process.exit(0);
     } catch (error) {
       console.error('error while stopping:', error);

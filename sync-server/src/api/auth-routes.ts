@@ -8,7 +8,7 @@ import { parseBody } from './parse-body.ts';
 export function authRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/auth/signup', async ({ req }) => {
     const { username, password } = await parseBody(credentialsSchema, req);
-    return withStatus(201, await s.auth.signup(username, password));
+    return withStatus(201, await s.auth.signup(username, password, req.socket.remoteAddress ?? ''));
   });
   router.on('POST', '/api/auth/login', async ({ req }) => {
     const { username, password } = await parseBody(credentialsSchema, req);

@@ -13,13 +13,15 @@ const DUMMY_HASH = 'argon2id$19456$2$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAA
 
 export class AuthService {
   readonly #storage: Storage;
-  readonly #throttle = new LoginThrottle();
+  readonly #throttle: LoginThrottle;
 
-  constructor(storage: Storage) {
+  constructor(storage: Storage, throttle = new LoginThrottle()) {
     this.#storage = storage;
+    this.#throttle = throttle;
   }
 
-  async signup(username: string, password: string) {
+  async signup(username: string, password: string, clientAddress: string) {
+    await this.#throttle.signup(clientAddress);
     const user = {
       id: newId<UserId>('usr'),
       username,
@@ -33,20 +35,12 @@ export class AuthService {
   }
 
   async login(username: string, password: string, clientAddress: string) {
-    const keys = [`u:${username.toLowerCase()}`, `a:${clientAddress}`];
-    const wait = this.#throttle.retryAfter(keys);
-    if (wait > 0) {
-      throw new HttpError('rateLimited', `too many failed logins; try again in ${wait} s`, {
-        headers: { 'retry-after': String(wait) },
-      });
-    }
+    // The lookup is cheap; the attempt is admitted (and counted) before the slow password check.
     const user = await this.#storage.findUserByUsername(username);
+    const attempt = await this.#throttle.begin(user?.username ?? null, clientAddress);
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !valid) {
-      this.#throttle.fail(keys);
-      throw new HttpError('unauthorized', 'the username or password is wrong');
-    }
-    this.#throttle.succeed(keys);
+    if (!user || !valid) throw new HttpError('unauthorized', 'the username or password is wrong');
+    await attempt.succeeded();
     return this.#startSession(user.id, user.username);
   }
 

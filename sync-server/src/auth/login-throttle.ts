@@ -1,36 +1,94 @@
-// Throttles repeated failed logins per username and per client address (429 with Retry-After).
+// Login and signup throttles on rate-limiter-flexible: in memory for one process, in Redis (shared by
+// every process) when REDIS_URL is set. A login attempt spends its points BEFORE the slow password
+// check, so concurrent guesses cannot all slip past a check that records failures afterwards; a
+// success gives back only the points that attempt spent, never anyone else's. Guesses at names that
+// do not exist spend a separate per-address budget, so they cannot lock real users out.
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { HttpError } from '../http/http-error.ts';
+import {
+  LOGIN_FAILURES_PER_ADDRESS,
+  LOGIN_FAILURES_PER_USER,
+  LOGIN_UNKNOWN_NAMES_PER_ADDRESS,
+  LOGIN_WINDOW_SECONDS,
+  SIGNUPS_PER_ADDRESS,
+  SIGNUP_WINDOW_SECONDS,
+} from '../limits.ts';
 
-const WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILURES = 5;
+export interface LimiterSpec {
+  keyPrefix: string;
+  points: number;
+  /** Window in seconds. */
+  duration: number;
+}
+/** Builds one named limiter; memory by default, Redis-backed for several processes. */
+export type LimiterFactory = (spec: LimiterSpec) => RateLimiterAbstract;
+export const memoryLimiters: LimiterFactory = (spec) => new RateLimiterMemory(spec);
+
+/** User names are unique and throttled case-insensitively (they are ASCII: see credentialsSchema). */
+export const foldUsername = (username: string) => username.toLowerCase();
+
+const tooMany = (what: string, res: RateLimiterRes) => {
+  const wait = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return new HttpError('rateLimited', `too many ${what}; try again in ${wait} s`, {
+    headers: { 'retry-after': String(wait) },
+  });
+};
+
+/** Spends one point of `key`, or throws the limiter's rejection (a RateLimiterRes) or a store error. */
+async function spend(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw tooMany(what, rejection);
+    throw rejection;
+  }
+}
 
 export class LoginThrottle {
-  readonly #failures = new Map<string, number[]>();
+  readonly #perUser: RateLimiterAbstract;
+  readonly #perAddress: RateLimiterAbstract;
+  readonly #unknownPerAddress: RateLimiterAbstract;
+  readonly #signups: RateLimiterAbstract;
 
-  /** Seconds to wait before another attempt for any of `keys`, or 0 when allowed. */
-  retryAfter(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const recent = this.#recent(key, now);
-      if (recent.length >= MAX_FAILURES)
-        wait = Math.max(wait, Math.ceil((recent[0] + WINDOW_MS - now) / 1000));
+  constructor(limiters: LimiterFactory = memoryLimiters, signupsPerAddress = SIGNUPS_PER_ADDRESS) {
+    const login = (keyPrefix: string, points: number) =>
+      limiters({ keyPrefix, points, duration: LOGIN_WINDOW_SECONDS });
+    this.#perUser = login('login-user', LOGIN_FAILURES_PER_USER);
+    this.#perAddress = login('login-addr', LOGIN_FAILURES_PER_ADDRESS);
+    this.#unknownPerAddress = login('login-unknown', LOGIN_UNKNOWN_NAMES_PER_ADDRESS);
+    this.#signups = limiters({
+      keyPrefix: 'signup-addr',
+      points: signupsPerAddress,
+      duration: SIGNUP_WINDOW_SECONDS,
+    });
+  }
+
+  /**
+   * Admits one login attempt (429 when a budget is spent) and returns what to call if it succeeds.
+   * `username` is null when no such user exists.
+   */
+  async begin(username: string | null, address: string): Promise<{ succeeded(): Promise<void> }> {
+    if (username === null) {
+      await spend(this.#unknownPerAddress, address, 'logins to unknown names from this address');
+      return { succeeded: async () => {} };
     }
-    return wait;
+    const userKey = foldUsername(username);
+    await spend(this.#perUser, userKey, 'failed logins for this user');
+    try {
+      await spend(this.#perAddress, address, 'failed logins from this address');
+    } catch (error) {
+      await this.#perUser.reward(userKey, 1);
+      throw error;
+    }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.#perUser.reward(userKey, 1), this.#perAddress.reward(address, 1)]);
+      },
+    };
   }
 
-  fail(keys: string[], now = Date.now()): void {
-    for (const key of keys) this.#failures.set(key, [...this.#recent(key, now), now]);
-    if (this.#failures.size > 10_000) this.#prune(now);
-  }
-
-  succeed(keys: string[]): void {
-    for (const key of keys) this.#failures.delete(key);
-  }
-
-  #recent(key: string, now: number): number[] {
-    return (this.#failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
-  }
-
-  #prune(now: number): void {
-    for (const key of this.#failures.keys()) if (!this.#recent(key, now).length) this.#failures.delete(key);
+  /** Admits one signup from `address` (429 past SIGNUPS_PER_ADDRESS per window). */
+  async signup(address: string): Promise<void> {
+    await spend(this.#signups, address, 'signups from this address');
   }
 }

@@ -10,6 +10,7 @@ import pg from 'pg';
 import * as Y from 'yjs';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
+import { MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
 
 // Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; rows.ts converts).
 const SCHEMA = `
@@ -65,6 +66,17 @@ export class PostgresStorage implements Storage {
       await inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
         await client.query(SCHEMA);
+        await client.query(MIGRATIONS_TABLE_SQL);
+        const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
+        const applied = new Set(rows.map((r) => Number(r.id)));
+        for (const m of migrations) {
+          if (applied.has(m.id)) continue;
+          await client.query(m.postgres);
+          await client.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [
+            m.id,
+            Date.now(),
+          ]);
+        }
       });
     } catch (error) {
       await pool.end();
@@ -105,16 +117,27 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  /** octet_length reads a stored value's size without decompressing it; starts_with ignores collation. */
+  async documentUsage(prefix: string) {
+    const { rows } = await this.#pool.query<{ n: string; bytes: string }>(
+      'SELECT count(*) AS n, coalesce(sum(octet_length(state)), 0) AS bytes FROM documents WHERE starts_with(name, $1)',
+      [prefix],
+    );
+    return { documents: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+  }
+
   async createUser(user: UserRow) {
     const r = await this.#pool.query(
-      'INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING',
+      'INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
       [user.id, user.username, user.passwordHash, user.createdAt],
     );
     return r.rowCount === 1;
   }
 
   async findUserByUsername(username: string) {
-    const { rows } = await this.#pool.query<Row>('SELECT * FROM users WHERE username = $1', [username]);
+    const { rows } = await this.#pool.query<Row>('SELECT * FROM users WHERE lower(username) = lower($1)', [
+      username,
+    ]);
     return rows[0] ? toUser(rows[0]) : null;
   }
 

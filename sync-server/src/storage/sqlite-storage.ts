@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber } from './rows.ts';
+import { MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
@@ -24,6 +25,32 @@ export class SqliteStorage implements Storage {
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.#db.exec(SCHEMA);
+    this.#migrate();
+  }
+
+  /** Applies the migrations not yet recorded, each in its own transaction with its record. */
+  #migrate() {
+    this.#db.exec(MIGRATIONS_TABLE_SQL);
+    const applied = new Set(
+      this.#db
+        .prepare('SELECT id FROM schema_migrations')
+        .all()
+        .map((r) => Number(r.id)),
+    );
+    for (const m of migrations) {
+      if (applied.has(m.id)) continue;
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        this.#db.exec(m.sqlite);
+        this.#db
+          .prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)')
+          .run(m.id, Date.now());
+        this.#db.exec('COMMIT');
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw new Error(`storage migration ${m.id} (${m.description}) failed`, { cause: error });
+      }
+    }
   }
 
   async fetchDocument(name: string) {
@@ -39,17 +66,27 @@ export class SqliteStorage implements Storage {
       .run(name, state, Date.now());
   }
 
+  /** A range on the primary key: names are ASCII ([S1]), so every name starting with prefix sorts below prefix + U+FFFF. */
+  async documentUsage(prefix: string) {
+    const row = this.#db
+      .prepare(
+        'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ?',
+      )
+      .get(prefix, prefix + '\uffff');
+    return { documents: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
   async createUser(user: UserRow) {
     const r = this.#db
       .prepare(
-        'INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING',
+        'INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
       )
       .run(user.id, user.username, user.passwordHash, user.createdAt);
     return r.changes === 1;
   }
 
   async findUserByUsername(username: string) {
-    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username);
+    const row = this.#db.prepare('SELECT * FROM users WHERE lower(username) = lower(?)').get(username);
     return row ? toUser(row) : null;
   }
 

@@ -127,6 +127,18 @@ export function storageAcceptance(
       }
     });
 
+    describe('document usage', () => {
+      it('counts the documents and bytes stored under a name prefix, and nothing outside it', async () => {
+        const s = await open();
+        await s.storeDocument('u/usr_a/workspace', new Uint8Array(100));
+        await s.storeDocument('u/usr_a/task/t1', new Uint8Array(50));
+        await s.storeDocument('u/usr_ab/workspace', new Uint8Array(7));
+        await s.storeDocument('u/usr_b/workspace', new Uint8Array(9));
+        expect(await s.documentUsage('u/usr_a/')).toEqual({ documents: 2, bytes: 150 });
+        expect(await s.documentUsage('u/usr_c/')).toEqual({ documents: 0, bytes: 0 });
+      });
+    });
+
     describe('users', () => {
       const user = { id: 'usr_a', username: 'ada', passwordHash: 'argon2id$hash', createdAt: T0 };
 
@@ -147,6 +159,20 @@ export function storageAcceptance(
         expect(results.filter(Boolean)).toHaveLength(1);
         expect(await s.createUser({ ...user, id: 'usr_z' })).toBe(false);
         expect(await s.createUser({ ...user, id: 'usr_y', username: 'bob' })).toBe(true);
+      });
+
+      it('treats user names case-insensitively: Alice and alice are one name', async () => {
+        const s = await open();
+        const alice = { ...user, id: 'usr_alice', username: 'Alice' };
+        expect(await s.createUser(alice)).toBe(true);
+        const results = await Promise.all(
+          ['alice', 'ALICE', 'aLiCe'].map((username, i) =>
+            s.createUser({ ...user, id: `usr_c${i}`, username }),
+          ),
+        );
+        expect(results).toEqual([false, false, false]);
+        expect(await s.findUserByUsername('alice')).toEqual(alice);
+        expect(await s.findUserByUsername('ALICE')).toEqual(alice);
       });
     });
 

@@ -26,6 +26,8 @@ export interface Storage {
   fetchDocument(name: string): Promise<Uint8Array | null>;
   /** Stores a document's full state atomically: a crash mid-write leaves the previous state. */
   storeDocument(name: string, state: Uint8Array): Promise<void>;
+  /** How many documents whose name starts with `prefix` are stored, and their bytes together. */
+  documentUsage(prefix: string): Promise<{ documents: number; bytes: number }>;
 
   /** False when the username is taken. */
   createUser(user: UserRow): Promise<boolean>;

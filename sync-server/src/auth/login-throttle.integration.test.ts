@@ -1,0 +1,124 @@
+// The login and signup throttles against real server processes, attacked the way issue 14 found
+// them broken: concurrent guesses, resets by one's own login, guesses at unknown names, case
+// variants of a name, and several processes sharing one Redis.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { api, signup } from '../../testing/peers.ts';
+import {
+  startPostgres,
+  startRedis,
+  type RunningPostgres,
+  type RunningRedis,
+} from '../../testing/pg-redis.ts';
+import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
+import {
+  LOGIN_FAILURES_PER_ADDRESS,
+  LOGIN_FAILURES_PER_USER,
+  LOGIN_UNKNOWN_NAMES_PER_ADDRESS,
+} from '../limits.ts';
+
+const PASSWORD = 'correct horse battery';
+const servers: SpawnedServer[] = [];
+const start = async (env?: Record<string, string>) => {
+  const s = await spawnServer({ env });
+  servers.push(s);
+  return s;
+};
+let postgres: RunningPostgres | undefined;
+let redis: RunningRedis | undefined;
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.dispose()));
+});
+afterAll(async () => {
+  await Promise.all([postgres?.stop(), redis?.stop()]);
+});
+
+const login = (s: SpawnedServer, username: string, password: string) =>
+  api(s.url, 'POST', '/api/auth/login', { body: { username, password } });
+const count = (statuses: number[], status: number) => statuses.filter((x) => x === status).length;
+
+describe('login throttle', () => {
+  it('40 concurrent wrong guesses: at most the limit are evaluated, and the right password after them is refused', async () => {
+    const s = await start();
+    await signup(s.url, 'victim');
+    const statuses = (
+      await Promise.all(Array.from({ length: 40 }, (_, i) => login(s, 'victim', `guess-${i}-wrong`)))
+    ).map((r) => r.status);
+    expect(count(statuses, 401)).toBeLessThanOrEqual(LOGIN_FAILURES_PER_USER);
+    expect(count(statuses, 429)).toBeGreaterThanOrEqual(40 - LOGIN_FAILURES_PER_USER);
+    const right = await login(s, 'victim', PASSWORD);
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('is keyed on the case-folded name: Alice and alice are one account and one budget', async () => {
+    const s = await start();
+    await signup(s.url, 'Alice');
+    const again = await api(s.url, 'POST', '/api/auth/signup', {
+      body: { username: 'alice', password: PASSWORD },
+    });
+    expect([again.status, again.body.error.field]).toEqual([409, 'username']);
+    expect((await login(s, 'ALICE', PASSWORD)).body.user.username).toBe('Alice');
+    const variants = ['alice', 'ALICE', 'aLiCe', 'Alice', 'alicE'];
+    for (const name of variants) expect((await login(s, name, 'not the password')).status).toBe(401);
+    expect((await login(s, 'Alice', PASSWORD)).status).toBe(429);
+  });
+
+  it("one user's successful login never resets the address's counter", async () => {
+    const s = await start();
+    const users = await Promise.all(
+      Array.from({ length: LOGIN_FAILURES_PER_ADDRESS / LOGIN_FAILURES_PER_USER }, (_, i) =>
+        signup(s.url, `nat${i}`),
+      ),
+    );
+    const own = await signup(s.url, 'natowner');
+    // Spend the address's whole budget, LOGIN_FAILURES_PER_USER wrong guesses per user, with the
+    // attacker's own successful login between every one of them.
+    for (const u of users) {
+      for (let i = 0; i < LOGIN_FAILURES_PER_USER; i++) {
+        expect((await login(s, own.username, PASSWORD)).status).toBe(200);
+        expect((await login(s, u.username, 'wrong password')).status).toBe(401);
+      }
+    }
+    expect((await login(s, own.username, 'wrong password')).status).toBe(429);
+    expect((await login(s, own.username, PASSWORD)).status).toBe(429);
+  });
+
+  it('guesses at names that do not exist do not lock real users out', async () => {
+    const s = await start();
+    const real = await signup(s.url, 'realuser');
+    const statuses: number[] = [];
+    for (let i = 0; i < LOGIN_UNKNOWN_NAMES_PER_ADDRESS + 5; i++)
+      statuses.push((await login(s, `ghost${i}`, 'whatever pass')).status);
+    expect(statuses.slice(0, LOGIN_UNKNOWN_NAMES_PER_ADDRESS)).toEqual(
+      Array(LOGIN_UNKNOWN_NAMES_PER_ADDRESS).fill(401),
+    );
+    expect(statuses.slice(LOGIN_UNKNOWN_NAMES_PER_ADDRESS)).toEqual(Array(5).fill(429));
+    expect((await login(s, real.username, PASSWORD)).status).toBe(200);
+  });
+
+  it('signups are throttled per address', async () => {
+    const s = await start({ SIGNUPS_PER_HOUR: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await api(s.url, 'POST', '/api/auth/signup', { body: { username: `many${i}`, password: PASSWORD } }))
+          .status,
+      );
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+  });
+
+  it('is shared by every process through Redis: two processes do not give twice the guesses', async () => {
+    [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    const env = { DATABASE_URL: await postgres.createSchema(), REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    await signup(a.url, 'shared');
+    const statuses = (
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => login(i % 2 ? a : b, 'shared', `guess-${i}-wrong`)),
+      )
+    ).map((r) => r.status);
+    expect(count(statuses, 401)).toBeLessThanOrEqual(LOGIN_FAILURES_PER_USER);
+    expect((await login(a, 'shared', PASSWORD)).status).toBe(429);
+    expect((await login(b, 'shared', PASSWORD)).status).toBe(429);
+  });
+});

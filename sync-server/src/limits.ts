@@ -1,0 +1,37 @@
+// Every bound the server puts on what a stranger (or a signed-up user) can spend: memory, sockets,
+// disk, guesses. One table, mirrored in the README's "Limits" section; change both together.
+
+/** Largest websocket message (before and after authentication); past it `ws` closes with 1009. */
+export const MAX_WS_PAYLOAD_BYTES = 1024 * 1024;
+/** A new websocket must authenticate a document within this time or it is closed. */
+export const AUTH_DEADLINE_MS = 10_000;
+/** Idle time after which an authenticated socket that sends nothing is closed (Hocuspocus `timeout`). */
+export const IDLE_SOCKET_TIMEOUT_MS = 60_000;
+
+/** node:http: the request line and headers must arrive within this time. */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+/** node:http: the whole request must arrive within this time (Node checks every 30 s). */
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+/** An API request body must be read completely within this time, else 408 and the socket closes. */
+export const BODY_READ_TIMEOUT_MS = 10_000;
+
+/** Documents one websocket may hold open at once; more are refused with `too many documents`. */
+export const MAX_DOCS_PER_CONNECTION = 500;
+/** Documents stored per user (workspace, tasks, Viber documents, logs). */
+export const MAX_DOCS_PER_USER = 50_000;
+/** Bytes stored per user, all documents together. */
+export const MAX_BYTES_PER_USER = 512 * 1024 * 1024;
+
+/** Failed logins per (case-folded) user name per window; past it even the right password waits. */
+export const LOGIN_FAILURES_PER_USER = 5;
+/** Failed logins to existing accounts per client address per window (many users behind one NAT). */
+export const LOGIN_FAILURES_PER_ADDRESS = 50;
+/** Logins to names that do not exist per client address per window (counted apart: no lock-out of real users). */
+export const LOGIN_UNKNOWN_NAMES_PER_ADDRESS = 10;
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+/** Sign-ups per client address per window. */
+export const SIGNUPS_PER_ADDRESS = 20;
+export const SIGNUP_WINDOW_SECONDS = 60 * 60;
+
+/** Redis publishes held while Redis is unreachable; past it they are dropped (peers resync on reconnect). */
+export const MAX_REDIS_OFFLINE_QUEUE = 1_000;
