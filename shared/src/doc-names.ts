@@ -8,6 +8,8 @@ export type DocRef =
   | { kind: 'prepare-log'; userId: UserId; viberId: ViberId; bindingId: BindingId }
   | { kind: 'run-output'; userId: UserId; viberId: ViberId; taskId: TaskId };
 
+/** Every document of a user starts with this (storage quotas count them by it). */
+export const userDocPrefix = (userId: UserId | string) => `u/${userId}/`;
 export const workspaceDocName = (userId: UserId | string) => `u/${userId}/workspace`;
 export const taskDocName = (userId: UserId | string, taskId: TaskId | string) => `u/${userId}/task/${taskId}`;
 export const viberDocName = (userId: UserId | string, viberId: ViberId | string) =>
