@@ -23,6 +23,10 @@ export const ApiError = {
   conflict: { code: 'conflict', status: 409 },
   /** 413: the body is larger than MAX_BODY_BYTES. */
   tooLarge: { code: 'payload_too_large', status: 413 },
+  /** 415: a request body that is not `application/json`. */
+  unsupportedMediaType: { code: 'unsupported_media_type', status: 415 },
+  /** 408: the request body did not arrive within BODY_READ_TIMEOUT_MS. */
+  timeout: { code: 'request_timeout', status: 408 },
   /** 429: too many failed attempts; retry later. */
   rateLimited: { code: 'rate_limited', status: 429 },
   /** 500: a bug; the message never carries internals. */
