@@ -7,10 +7,10 @@ import { PrepareLog } from './PrepareLog.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
 const STATUS_TEXT: Record<string, string> = {
-  pending: 'Waiting for the Viber to pick up the latest request',
-  stale: 'The environment changed since it was prepared: Sync to apply',
+  pending: 'Waiting for the Viber to start preparing',
+  stale: 'The environment changed since it was prepared: prepare again to apply the changes',
   preparing: 'Preparing',
-  ready: 'Ready',
+  ready: 'Ready: tasks run in this checkout',
   error: 'Preparing failed',
 };
 
@@ -21,19 +21,25 @@ export function BindingCard({ view }: { view: BindingView }) {
   const name = viber?.record.name ?? 'Removed Viber';
   return (
     <section class="card" data-testid="binding-card">
-      <div class="row wrap" style="margin-bottom:8px">
+      <div class="row" style="margin-bottom:8px">
         <span class={`dot${viber?.online ? ' on' : ''}`} />
-        <h2 class="grow">{name}</h2>
+        <h2 class="grow truncate" title={name}>
+          {name}
+        </h2>
         <StatusPill status={status} />
       </div>
       <p class="hint" style="margin:0 0 10px">
         {viber?.online
           ? 'Online'
           : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`}{' '}
-        · {binding.strategy === 'clone' ? 'clone and set up' : `existing folder ${binding.existingPath}`} ·
-        request #{binding.generation}
-        {o ? `, prepared #${o.observedGeneration}` : ''}
+        · {binding.strategy === 'clone' ? 'clones and sets up' : 'uses an existing folder'}
+        {o && o.observedGeneration < binding.generation ? ' · a new prepare is requested' : ''}
       </p>
+      {binding.strategy === 'existing' && binding.existingPath && (
+        <p class="hint mono wrap-anywhere" style="margin:-6px 0 10px">
+          {binding.existingPath}
+        </p>
+      )}
       <div
         class={`callout ${status === 'error' ? 'err' : status === 'ready' ? 'ok' : status === 'stale' || status === 'pending' ? 'warn' : ''}`}
       >
@@ -41,18 +47,20 @@ export function BindingCard({ view }: { view: BindingView }) {
         {status === 'preparing' && o?.step ? ` · ${o.step}` : ''}
         {status === 'pending' && !viber?.online ? ' (it is offline; it will prepare when it comes back)' : ''}
         {o?.lastError && status === 'error' ? (
-          <div class="mono" style="margin-top:4px">
+          <div class="mono wrap-anywhere" style="margin-top:4px">
             {o.lastError}
           </div>
         ) : null}
         {o?.resolvedWorkingDir ? (
-          <div class="hint mono" style="margin-top:4px">
+          <div class="hint mono wrap-anywhere" style="margin-top:4px" title="Checkout on the Viber">
             {o.resolvedWorkingDir}
           </div>
         ) : null}
         {o?.lastPrepareAt ? <div class="hint">Last prepared {relativeTime(o.lastPrepareAt)}</div> : null}
       </div>
-      {status === 'preparing' && <div class="progress" style="margin-bottom:10px" />}
+      {status === 'preparing' && (
+        <div class="progress" style="margin-bottom:10px" role="progressbar" aria-label="Preparing" />
+      )}
       <div class="row wrap">
         <button
           class="btn primary small"
@@ -62,7 +70,7 @@ export function BindingCard({ view }: { view: BindingView }) {
           }}
           data-testid="prepare"
         >
-          {o ? 'Sync' : 'Prepare'}
+          {o ? 'Prepare again' : 'Prepare'}
         </button>
         <button class="btn small" onClick={() => (showLog.value = !showLog.value)}>
           {showLog.value ? 'Hide setup log' : 'Show setup log'}
@@ -70,9 +78,14 @@ export function BindingCard({ view }: { view: BindingView }) {
         <span class="grow" />
         <button
           class="btn ghost small danger"
-          onClick={() => {
-            if (confirm(`Remove the mapping to ${name}? Its checkout stays on the machine.`))
-              app.workspace.deleteBinding(binding.id);
+          onClick={async () => {
+            const ok = await app.confirm.ask({
+              title: `Remove the mapping to ${name}?`,
+              body: 'Tasks of this environment stop running there. Its checkout stays on the machine.',
+              confirmLabel: 'Remove mapping',
+              danger: true,
+            });
+            if (ok) app.workspace.deleteBinding(binding.id);
           }}
         >
           Remove mapping

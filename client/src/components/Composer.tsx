@@ -1,5 +1,6 @@
 // The message box at the bottom of a task: Enter sends, Shift+Enter adds a line.
 import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
 import { MAX_MESSAGE_LENGTH } from '@openviber/shared';
 
 export function Composer({
@@ -14,6 +15,11 @@ export function Composer({
   autoFocus?: boolean;
 }) {
   const text = useSignal('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  // autoFocus as an attribute only works on page load: focus it when the view opens.
+  useEffect(() => {
+    if (autoFocus) input.current?.focus({ preventScroll: true });
+  }, []);
   const submit = (e?: Event) => {
     e?.preventDefault();
     const value = text.value.trim();
@@ -30,7 +36,7 @@ export function Composer({
           disabled={disabled}
           maxLength={MAX_MESSAGE_LENGTH}
           rows={1}
-          autoFocus={autoFocus}
+          ref={input}
           value={text.value}
           onInput={(e) => (text.value = e.currentTarget.value)}
           onKeyDown={(e) => {

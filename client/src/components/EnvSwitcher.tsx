@@ -1,29 +1,14 @@
 // The current environment with its status pill; opens a quick switch menu.
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
+import { useDismiss } from '../lib/use-dismiss.ts';
 import { environmentPill } from '../models/environment-status.ts';
 import { StatusPill } from './StatusPill.tsx';
 
 export function EnvSwitcher() {
   const app = useApp();
   const open = useSignal(false);
-  const root = useRef<HTMLDivElement>(null);
-  // The menu closes on Escape, on a click outside it, and when the view changes.
-  useEffect(() => {
-    if (!open.value) return;
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && (open.value = false);
-    const onClick = (e: MouseEvent) => !root.current?.contains(e.target as Node) && (open.value = false);
-    const onHash = () => (open.value = false);
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onClick);
-    window.addEventListener('hashchange', onHash);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onClick);
-      window.removeEventListener('hashchange', onHash);
-    };
-  }, [open.value]);
+  const root = useDismiss<HTMLDivElement>(open);
   const env = app.ui.currentEnv.value;
   const envs = app.workspace.environments.value;
   const bindings = app.workspace.bindings.value;
@@ -65,7 +50,9 @@ export function EnvSwitcher() {
                 open.value = false;
               }}
             >
-              <span style="width:14px;color:#eab308">{e.pinned ? '★' : ''}</span>
+              <span style="width:14px;color:#eab308" aria-label={e.pinned ? 'Pinned' : undefined}>
+                {e.pinned ? '★' : ''}
+              </span>
               <span class="grow" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">
                 {e.name}
               </span>
@@ -80,7 +67,7 @@ export function EnvSwitcher() {
               app.router.go({ view: 'env-edit', envId: env.id });
             }}
           >
-            Edit “{env.name}”
+            <span class="truncate">Edit “{env.name}”</span>
           </button>
           <button
             role="menuitem"

@@ -30,11 +30,12 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
         <div key={e.id} class={`env-row${current?.id === e.id ? ' current' : ''}`} data-testid="env-row">
           <button
             class={`star${e.pinned ? ' on' : ''}`}
-            title={e.pinned ? 'Unpin' : 'Pin to the top'}
+            title={e.pinned ? `Unpin ${e.name}` : `Pin ${e.name} to the top`}
+            aria-label={`Pin ${e.name}`}
             aria-pressed={e.pinned}
             onClick={() => app.workspace.patchEnvironment(e.id, { pinned: !e.pinned })}
           >
-            {e.pinned ? '★' : '☆'}
+            <span aria-hidden>{e.pinned ? '★' : '☆'}</span>
           </button>
           <button class="name" title={`Switch to ${e.name}`} onClick={() => go(() => app.ui.selectEnv(e.id))}>
             {e.name}
@@ -42,7 +43,7 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
           <StatusPill status={environmentPill(e, bindings, vibers)} />
           <button
             class="btn ghost small"
-            title="Edit"
+            aria-label={`Edit ${e.name}`}
             onClick={() => go(() => app.router.go({ view: 'env-edit', envId: e.id }))}
           >
             Edit
@@ -55,7 +56,8 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
           style="margin-top:6px;justify-content:flex-start"
           onClick={() => go(() => app.router.go({ view: 'mappings', envId: current.id }))}
         >
-          ⇄ Manage mappings for {current.name}
+          <span aria-hidden>⇄</span>
+          <span class="truncate">Manage mappings for {current.name}</span>
         </button>
       )}
     </section>

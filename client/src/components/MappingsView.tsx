@@ -3,8 +3,10 @@ import { useSignal } from '@preact/signals';
 import { bindingCreateSchema, validate } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { bindingViews, environmentPill } from '../models/environment-status.ts';
+import { viberLabel } from '../lib/viber-label.ts';
 import { BindingCard } from './BindingCard.tsx';
 import { Field } from './Field.tsx';
+import { RepreparePrompt } from './RepreparePrompt.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
 export function MappingsView({ envId }: { envId: string }) {
@@ -13,8 +15,9 @@ export function MappingsView({ envId }: { envId: string }) {
   const vibers = app.workspace.vibers.value;
   const views = app.vibers.views.value;
   const viberId = useSignal('');
-  const strategy = useSignal<'clone' | 'existing'>('clone');
-  const existingPath = useSignal('');
+  // A Local-folder environment lives in a folder that exists on the Viber: that is the default.
+  const strategy = useSignal<'clone' | 'existing'>(env?.type === 'local' ? 'existing' : 'clone');
+  const existingPath = useSignal(env?.type === 'local' ? env.localPath : '');
   const errors = useSignal<Record<string, string>>({});
   if (!env)
     return (
@@ -39,7 +42,9 @@ export function MappingsView({ envId }: { envId: string }) {
       errors.value = Object.fromEntries(
         parsed.error.issues.map((i) => [
           i.field,
-          `${i.field === 'existingPath' ? 'Path' : 'Viber'} ${i.message}`,
+          i.field === 'existingPath'
+            ? 'Enter an absolute path on the Viber, e.g. /home/me/src/app.'
+            : 'Choose a Viber.',
         ]),
       );
       return;
@@ -54,7 +59,10 @@ export function MappingsView({ envId }: { envId: string }) {
       <div class="page-head">
         <div>
           <h1 class="row">
-            {env.name} <StatusPill status={environmentPill(env, app.workspace.bindings.value, views)} />
+            <span class="truncate" title={env.name}>
+              {env.name}
+            </span>
+            <StatusPill status={environmentPill(env, app.workspace.bindings.value, views)} />
           </h1>
           <p>
             Which of your Vibers prepare this environment. Each keeps its own checkout, prepared with the
@@ -66,6 +74,7 @@ export function MappingsView({ envId }: { envId: string }) {
         </button>
       </div>
 
+      <RepreparePrompt env={env} />
       {bindings.map((b) => (
         <BindingCard key={b.binding.id} view={b} />
       ))}
@@ -94,7 +103,7 @@ export function MappingsView({ envId }: { envId: string }) {
               >
                 {unbound.map((v) => (
                   <option key={v.id} value={v.id}>
-                    {v.name} {views.get(v.id)?.online ? '· online' : '· offline'}
+                    {viberLabel(v, vibers)} {views.get(v.id)?.online ? '· online' : '· offline'}
                   </option>
                 ))}
               </select>
@@ -132,6 +141,8 @@ export function MappingsView({ envId }: { envId: string }) {
               >
                 <input
                   id="map-path"
+                  aria-invalid={Boolean(errors.value.existingPath)}
+                  aria-describedby={errors.value.existingPath ? 'map-path-error' : undefined}
                   value={existingPath.value}
                   placeholder="/home/me/src/app"
                   onInput={(ev) => (existingPath.value = ev.currentTarget.value)}

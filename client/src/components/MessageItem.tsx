@@ -1,13 +1,18 @@
 // One message with its run: state, exit code, duration, live (already redacted) output, and cancel.
+// Memoised: a message re-renders only when its own view object changes (see task-model's sameView).
+import { memo } from 'preact/compat';
 import { isFinalRunState } from '@openviber/shared';
 import { duration, relativeTime } from '../lib/format.ts';
+import { fromLineStart, useFollowEnd } from '../lib/follow-end.ts';
 import type { MessageView } from '../models/task-model.ts';
 import { StatusPill } from './StatusPill.tsx';
 
-export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: () => void }) {
+function MessageItemView({ view, onCancel }: { view: MessageView; onCancel: (ids: string[]) => void }) {
   const { message, run, cancelRequested } = view;
   const running = run ? !isFinalRunState(run.state) : false;
   const end = run?.endedAt || (running ? Date.now() : 0);
+  const output = run ? fromLineStart(run.output, run.droppedChars > 0) : '';
+  const outputRef = useFollowEnd<HTMLPreElement>(output.length);
   return (
     <article class="msg" data-testid="message">
       <div class="msg-head">
@@ -16,10 +21,10 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
         {run ? (
           <StatusPill status={run.state} run />
         ) : (
-          <StatusPill status="pending" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />
+          <StatusPill status="queued" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />
         )}
         {(running || !run) && !cancelRequested && (
-          <button class="btn ghost small danger" onClick={onCancel} data-testid="cancel">
+          <button class="btn ghost small danger" onClick={() => onCancel([message.id])} data-testid="cancel">
             Cancel
           </button>
         )}
@@ -31,14 +36,12 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
           <div class="msg-run">
             <span>exit code {run.exitCode ?? '—'}</span>
             {run.startedAt > 0 && <span>duration {duration(end - run.startedAt)}</span>}
-            {run.droppedChars > 0 && (
-              <span>{run.droppedChars.toLocaleString()} earlier characters dropped</span>
-            )}
+            {run.droppedChars > 0 && <span>earlier output was trimmed; showing the latest lines</span>}
             {run.error && <span style="color:var(--err)">{run.error}</span>}
           </div>
-          {(run.output || running) && (
-            <pre class="output" data-testid="run-output">
-              {run.output || '…'}
+          {(output || running) && (
+            <pre class="output" data-testid="run-output" ref={outputRef} tabIndex={0} aria-label="Output">
+              {output || '…'}
             </pre>
           )}
         </>
@@ -46,3 +49,5 @@ export function MessageItem({ view, onCancel }: { view: MessageView; onCancel: (
     </article>
   );
 }
+
+export const MessageItem = memo(MessageItemView, (a, b) => a.view === b.view && a.onCancel === b.onCancel);

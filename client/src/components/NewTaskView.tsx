@@ -2,6 +2,7 @@
 import { useApp } from '../app-context.ts';
 import { createTaskWithMessage, pickViber } from '../models/new-task.ts';
 import { Composer } from './Composer.tsx';
+import { EnvErrorWarning } from './EnvErrorWarning.tsx';
 
 export function NewTaskView() {
   const app = useApp();
@@ -22,10 +23,10 @@ export function NewTaskView() {
     <div class="page" style="padding-bottom:0">
       <div class="page-head">
         <div>
-          <h1>New task in {env.name}</h1>
+          <h1 class="wrap-anywhere">New task in {env.name}</h1>
           <p>
             {viber
-              ? `Runs on ${viber.record.name}${viber.online ? '' : ' (offline now: it runs when the Viber is back)'}.`
+              ? `Runs on ${viber.record.name}${viber.online ? '' : app.store.browserOnline.value ? ' (offline now: it runs when the Viber is back)' : ''}.`
               : 'This environment is not mapped to a Viber yet: the task waits until you map it.'}{' '}
             {env.agentCommand
               ? `Each message is handed to \`${env.agentCommand}\`.`
@@ -33,6 +34,7 @@ export function NewTaskView() {
           </p>
         </div>
       </div>
+      <EnvErrorWarning env={env} />
       {!viber && (
         <div class="callout warn">
           <a href={`#/environments/${env.id}/mappings`}>Map {env.name} to a Viber</a> to run tasks in it.

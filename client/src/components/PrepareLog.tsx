@@ -18,8 +18,8 @@ export function PrepareLog({ viberId, bindingId }: { viberId: string; bindingId:
   return (
     <div style="margin-top:10px">
       <div class="hint" style="margin-bottom:4px">
-        Setup log{log.generation ? ` of request #${log.generation}` : ''}
-        {log.step ? ` · ${log.step}` : ''}
+        Setup log of the latest prepare
+        {log.step ? ` · step: ${log.step}` : ''}
         {log.dropped ? ` · ${log.dropped} earlier lines dropped` : ''}
       </div>
       <pre class="log" ref={ref} data-testid="prepare-log">

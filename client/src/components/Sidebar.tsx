@@ -3,19 +3,22 @@ import { useApp } from '../app-context.ts';
 import { startNewTask } from '../models/new-task.ts';
 import { EnvSwitcher } from './EnvSwitcher.tsx';
 import { EnvironmentList } from './EnvironmentList.tsx';
+import { SetupChecklist, useSetupSteps } from './SetupChecklist.tsx';
 import { SidebarFooter } from './SidebarFooter.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
 import { TaskList } from './TaskList.tsx';
 
 export function Sidebar() {
   const app = useApp();
+  const setUp = useSetupSteps().every((s) => s.done);
   return (
     <aside class="sidebar">
       <div class="sidebar-top">
         <div class="row">
-          <div class="brand grow">
+          <div class="brand">
             <img src="/favicon.svg" alt="" /> OpenViber
           </div>
+          <span class="grow" />
           <SyncIndicator />
         </div>
         <EnvSwitcher />
@@ -31,6 +34,14 @@ export function Sidebar() {
         />
       </div>
       <div class="sidebar-scroll">
+        {!setUp && (
+          <div class="phone-only" style="padding:4px 4px 8px">
+            <div class="group-label" style="padding-left:4px">
+              Get set up
+            </div>
+            <SetupChecklist compact />
+          </div>
+        )}
         <TaskList />
         <div class="env-section">
           <EnvironmentList />

@@ -2,11 +2,13 @@
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { useDismiss } from '../lib/use-dismiss.ts';
 import type { Theme } from '../models/ui-model.ts';
 
 export function SidebarFooter() {
   const app = useApp();
   const menu = useSignal(false);
+  const menuRoot = useDismiss<HTMLDivElement>(menu);
   const vibers = [...app.vibers.views.value.values()];
   const online = vibers.filter((v) => v.online).length;
   const lastSeen = Math.max(0, ...vibers.filter((v) => !v.online).map((v) => v.record.lastSeenAt));
@@ -33,14 +35,16 @@ export function SidebarFooter() {
           </span>
         </span>
       </button>
-      <div style="position:relative">
+      <div style="position:relative;min-width:0;flex:0 1 auto" ref={menuRoot}>
         <button
           class="btn ghost small"
           onClick={() => (menu.value = !menu.value)}
           aria-haspopup="menu"
+          aria-expanded={menu.value}
           title="Account and settings"
+          style="max-width:140px"
         >
-          {app.session.user.username} ▾
+          <span class="truncate">{app.session.user.username}</span> ▾
         </button>
         {menu.value && (
           <div
@@ -48,7 +52,7 @@ export function SidebarFooter() {
             style="top:auto;bottom:calc(100% + 4px);left:auto;right:0;width:220px"
             role="menu"
           >
-            <div class="hint" style="padding:6px 8px">
+            <div class="hint truncate" style="padding:6px 8px">
               Signed in as {app.session.user.username}
             </div>
             <hr />

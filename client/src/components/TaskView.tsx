@@ -1,11 +1,20 @@
-// A task: its conversation, each message's run with live output, cancel, archive.
-import { useEffect, useRef } from 'preact/hooks';
+// A task: its conversation, each message's run with live output, cancel, archive (with undo).
+// Long timelines are windowed: the latest messages render, earlier ones on request.
+import { useSignal } from '@preact/signals';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { tasksMap } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
+import { useFollowEnd } from '../lib/follow-end.ts';
 import { createTaskModel } from '../models/task-model.ts';
-import { bindingViews } from '../models/environment-status.ts';
+import { bindingViews, environmentPill } from '../models/environment-status.ts';
 import { Composer } from './Composer.tsx';
+import { EnvErrorWarning } from './EnvErrorWarning.tsx';
 import { MessageItem } from './MessageItem.tsx';
+import { StatusPill } from './StatusPill.tsx';
+import { TaskTitle } from './TaskTitle.tsx';
+
+/** How many of the latest messages render at first; "Show earlier" adds this many more. */
+export const MESSAGE_WINDOW = 50;
 
 export function TaskView({ taskId }: { taskId: string }) {
   const app = useApp();
@@ -14,10 +23,16 @@ export function TaskView({ taskId }: { taskId: string }) {
     () => createTaskModel(app.store, app.userId, taskId, task?.viberId ?? ''),
     [taskId, task?.viberId ?? ''],
   );
-  const bottom = useRef<HTMLDivElement>(null);
+  const shown = useSignal(MESSAGE_WINDOW);
+  const page = useRef<HTMLDivElement>(null);
+  const main = useRef<HTMLElement | null>(null);
+  useLayoutEffect(() => {
+    main.current = page.current?.closest<HTMLElement>('.main') ?? null;
+  }, []);
   const messages = model.messages.value;
-  const lastOutputLength = messages.length ? (messages[messages.length - 1].run?.output.length ?? 0) : 0;
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length, lastOutputLength]);
+  const last = messages.length ? messages[messages.length - 1] : undefined;
+  // The page follows the conversation's end (new messages, the last run's output) unless scrolled up.
+  useFollowEnd(`${messages.length}:${last?.run?.output.length ?? 0}:${last?.run?.state ?? ''}`, main);
   if (!task) {
     return (
       <div class="page">
@@ -31,6 +46,9 @@ export function TaskView({ taskId }: { taskId: string }) {
   const viber = task.viberId ? app.vibers.views.value.get(task.viberId) : undefined;
   const candidates = env ? bindingViews(env, app.workspace.bindings.value, app.vibers.views.value) : [];
   const archived = task.status === 'archived';
+  const browserOffline = !app.store.browserOnline.value;
+  const queued = messages.some((m) => !m.run && !m.cancelRequested);
+  const start = Math.max(0, messages.length - shown.value);
 
   function send(text: string) {
     model.send(text);
@@ -38,21 +56,23 @@ export function TaskView({ taskId }: { taskId: string }) {
     app.workspace.patchTask(task!.id, title ? { title } : {});
   }
 
+  function toggleArchive() {
+    const next = archived ? 'active' : 'archived';
+    app.workspace.patchTask(task!.id, { status: next });
+    if (next === 'archived')
+      app.confirm.offerUndo('Task archived.', () => app.workspace.patchTask(task!.id, { status: 'active' }));
+  }
+
   return (
-    <div class="page" style="padding-bottom:0">
+    <div class="page task-page" style="padding-bottom:0" ref={page}>
       <div class="page-head">
         <div class="grow">
-          <input
-            aria-label="Task title"
-            style="font-size:18px;font-weight:600;border-color:transparent;background:transparent;padding:4px 6px;margin-left:-6px"
-            value={task.title}
-            onChange={(e) => {
-              const title = e.currentTarget.value.trim();
-              if (title && title !== task.title) app.workspace.patchTask(task.id, { title });
-            }}
-          />
+          <TaskTitle task={task} />
           <p class="row wrap" style="gap:6px">
-            <span>{env?.name ?? 'Deleted environment'}</span>·
+            <span class="truncate" style="max-width:100%">
+              {env?.name ?? 'Deleted environment'}
+            </span>
+            {env && <StatusPillFor env={env} />}
             {viber ? (
               <span class="badge">
                 <span class={`dot${viber.online ? ' on' : ''}`} /> {viber.record.name}{' '}
@@ -64,14 +84,11 @@ export function TaskView({ taskId }: { taskId: string }) {
             {archived && <span class="badge">archived</span>}
           </p>
         </div>
-        <button
-          class="btn"
-          onClick={() => app.workspace.patchTask(task.id, { status: archived ? 'active' : 'archived' })}
-          data-testid="archive"
-        >
+        <button class="btn" onClick={toggleArchive} data-testid="archive">
           {archived ? 'Unarchive' : 'Archive'}
         </button>
       </div>
+      {env && <EnvErrorWarning env={env} />}
       {!task.viberId && (
         <div class="callout warn">
           No Viber runs this task: its environment was not mapped when it was created.{' '}
@@ -95,8 +112,19 @@ export function TaskView({ taskId }: { taskId: string }) {
           ) : null}
         </div>
       )}
-      {viber && !viber.online && messages.some((m) => !m.run) && (
-        <div class="callout">{viber.record.name} is offline: queued messages run when it comes back.</div>
+      {browserOffline ? (
+        <div class="callout" role="status" data-testid="offline-note">
+          This device is offline. New messages are saved here and sent when it reconnects; what the Viber is
+          doing shows up then.
+        </div>
+      ) : (
+        viber &&
+        !viber.online &&
+        queued && (
+          <div class="callout" role="status" data-testid="offline-note">
+            {viber.record.name} is offline: queued messages run when it comes back.
+          </div>
+        )
       )}
       {!messages.length && (
         <div class="hero" style="padding:40px 10px">
@@ -108,15 +136,32 @@ export function TaskView({ taskId }: { taskId: string }) {
           </p>
         </div>
       )}
-      {messages.map((m) => (
-        <MessageItem key={m.message.id} view={m} onCancel={() => model.cancel([m.message.id])} />
+      {start > 0 && (
+        <button
+          class="btn block"
+          style="margin-bottom:14px"
+          onClick={() => (shown.value += MESSAGE_WINDOW)}
+          data-testid="show-earlier"
+        >
+          Show {Math.min(start, MESSAGE_WINDOW)} earlier message
+          {Math.min(start, MESSAGE_WINDOW) === 1 ? '' : 's'} ({start} hidden)
+        </button>
+      )}
+      {messages.slice(start).map((m) => (
+        <MessageItem key={m.message.id} view={m} onCancel={model.cancel} />
       ))}
-      <div ref={bottom} />
       <Composer
         disabled={archived}
         onSend={send}
+        autoFocus={matchMedia('(pointer: fine)').matches}
         placeholder={env?.agentCommand ? 'Message to the agent…' : 'A shell command, e.g. npm test'}
       />
     </div>
   );
+}
+
+function StatusPillFor({ env }: { env: Parameters<typeof environmentPill>[0] }) {
+  const app = useApp();
+  const pill = environmentPill(env, app.workspace.bindings.value, app.vibers.views.value);
+  return pill === 'Ready' ? null : <StatusPill status={pill} />;
 }

@@ -11,6 +11,7 @@ import {
   patchEnvironment,
   upsertViber,
   type Environment,
+  type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { createDraftStore } from './draft-store.ts';
@@ -93,7 +94,7 @@ describe('environment editor drafts', () => {
     expect(editor.fields.value.name).toBe('api');
 
     const keys = await generateKeyPair();
-    upsertViber(doc, { id: 'vb_1', name: 'laptop', publicKey: keys.publicKey, createdAt: 1 });
+    upsertViber(doc, { id: 'vb_1' as ViberId, name: 'laptop', publicKey: keys.publicKey, createdAt: 1 });
     expect(await editor.save()).toBe(id);
     expect(editor.heldSecrets.value).toBe(0);
     expect(Object.keys(env(id!).secrets.TOKEN.sealed)).toEqual(['vb_1']);

@@ -20,22 +20,57 @@ export interface MessageView {
   cancelRequested: boolean;
 }
 
+function sameRun(a: RunRecord | undefined, b: RunRecord | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.state === b.state &&
+    a.exitCode === b.exitCode &&
+    a.startedAt === b.startedAt &&
+    a.endedAt === b.endedAt &&
+    a.error === b.error &&
+    a.droppedChars === b.droppedChars &&
+    a.output === b.output
+  );
+}
+
+/** Equal content: the previous view object can be kept. */
+export function sameView(a: MessageView, b: MessageView): boolean {
+  return (
+    a.message.text === b.message.text &&
+    a.message.createdAt === b.message.createdAt &&
+    a.cancelRequested === b.cancelRequested &&
+    sameRun(a.run, b.run)
+  );
+}
+
 export function createTaskModel(store: DocStore, userId: string, taskId: string, viberId: string) {
   const task = store.open(taskDocName(userId, taskId));
   const [taskVersion, stopTask] = docVersion(task.doc);
   const runs = viberId ? store.open(runOutputDocName(userId, viberId, taskId)) : null;
   const [runVersion, stopRuns] = runs ? docVersion(runs.doc) : [null, () => undefined];
 
+  // A message whose text, run and cancel flag did not change keeps its view object, so the view
+  // (memoised per message) re-renders only what changed: one message's output, not the timeline.
+  let previous = new Map<string, MessageView>();
   const messages = computed<MessageView[]>(() => {
     void taskVersion.value;
     void runVersion?.value;
     const runMap = runs ? listRuns(runs.doc) : new Map<string, RunRecord>();
     const cancels = cancelsMap(task.doc);
-    return listMessages(task.doc).map((message) => ({
-      message,
-      run: runMap.get(message.id),
-      cancelRequested: cancels.has(message.id),
-    }));
+    const next = new Map<string, MessageView>();
+    const list = listMessages(task.doc).map((message) => {
+      const view: MessageView = {
+        message,
+        run: runMap.get(message.id),
+        cancelRequested: cancels.has(message.id),
+      };
+      const before = previous.get(message.id);
+      const kept = before && sameView(before, view) ? before : view;
+      next.set(message.id, kept);
+      return kept;
+    });
+    previous = next;
+    return list;
   });
 
   return {
