@@ -18,6 +18,8 @@ import { storageExtension } from './storage-extension.ts';
 
 /** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
 export const CLOSE_CREDENTIALS_REVOKED = 4401;
+/** Hocuspocus's ResetConnection (4205): the provider reconnects and re-syncs its whole state. */
+export const STALE_DOCUMENT_RESET = { code: 4205, reason: 'Reset Connection' } as const;
 
 export interface SyncContext {
   principal?: AuthedPrincipal;
@@ -71,11 +73,24 @@ export function createSyncServer(options: SyncOptions) {
       if (access === Access.readOnly) connectionConfig.readOnly = true;
       return { principal };
     },
-    async connected({ context, documentName }) {
+    async connected({ context, documentName, connection, instance }) {
+      // [P1] A peer that attached while its document was being unloaded holds a dead copy: its edits
+      // would be acknowledged and never stored. Reset it; the provider reconnects and re-syncs.
+      if (connection.document.isDestroyed || instance.documents.get(documentName) !== connection.document) {
+        connection.close(STALE_DOCUMENT_RESET);
+        connection.webSocket.close(STALE_DOCUMENT_RESET.code, STALE_DOCUMENT_RESET.reason);
+        return;
+      }
       if (isOwnViberDoc(context.principal, documentName)) {
         presence.add(context.principal.viberId);
         await recordSeen(context.principal);
       }
+    },
+    async beforeUnloadDocument({ document, documentName, instance }) {
+      // [P1] A late unload of an instance that is already gone (a store's delayed unload check) would
+      // remove the NEXT instance of that name from the map, orphaning its peers: refuse it.
+      // A falsy throw aborts the unload without Hocuspocus logging an error.
+      if (instance.documents.get(documentName) !== document) throw null;
     },
     async onDisconnect({ context, documentName }) {
       if (isOwnViberDoc(context?.principal, documentName)) {

@@ -1,12 +1,33 @@
-// Server-side reads and writes of documents through Hocuspocus direct connections, so an API write
-// reaches every connected peer live and is stored like any other change.
-import type { Hocuspocus } from '@hocuspocus/server';
+// Server-side reads and writes of documents, so an API write reaches every connected peer live and
+// is stored like any other change.
+//
+// Why one long-lived handle per document: opening and disconnecting a Hocuspocus direct connection
+// per call unloads the document after every call, and a websocket peer connecting during that unload
+// can attach to the destroyed copy — its edits are acknowledged and never stored (hocuspocus#971).
+// The gateway keeps ONE direct connection per document it uses, shared by concurrent calls, and
+// lets it go only after `GATEWAY_IDLE_MS` without a call and without a websocket peer on it.
+import type { DirectConnection, Document, Hocuspocus } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 
 export const SERVER_CONTEXT = { server: true } as const;
 
+/** How long a document the API used stays held after its last call (and its last peer). */
+export const GATEWAY_IDLE_MS = 5_000;
+/** Attempts to get a live document when each one raced an unload. */
+const OPEN_ATTEMPTS = 5;
+
+interface Handle {
+  conn: DirectConnection;
+  document: Document;
+  users: number;
+  idle?: NodeJS.Timeout;
+}
+
 export class DocGateway {
   readonly #hocuspocus: Hocuspocus;
+  readonly #handles = new Map<string, Handle>();
+  readonly #opening = new Map<string, Promise<void>>();
+  #closed = false;
 
   constructor(hocuspocus: Hocuspocus) {
     this.#hocuspocus = hocuspocus;
@@ -14,25 +35,30 @@ export class DocGateway {
 
   /** Runs `fn` on the live document without changing it. */
   async read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
-    const conn = await this.#hocuspocus.openDirectConnection(name, SERVER_CONTEXT);
+    const handle = await this.#acquire(name);
     try {
-      return fn(conn.document!);
+      return fn(handle.document);
     } finally {
-      await conn.disconnect();
+      this.#release(name, handle);
     }
   }
 
-  /** Runs `fn` in one transaction on the live document; peers receive the change at once. */
+  /**
+   * Runs `fn` in one transaction on the live document; peers receive the change at once. The change
+   * is stored before this resolves whenever the store is available; when it is not, the document
+   * stays in memory and the storage extension retries (the change is live either way).
+   */
   async write<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
-    const conn = await this.#hocuspocus.openDirectConnection(name, SERVER_CONTEXT);
+    const handle = await this.#acquire(name);
     try {
       let result!: T;
-      await conn.transact((doc) => {
+      await handle.conn.transact((doc) => {
         result = fn(doc);
       });
+      await this.#storeNow(handle);
       return result;
     } finally {
-      await conn.disconnect();
+      this.#release(name, handle);
     }
   }
 
@@ -44,5 +70,97 @@ export class DocGateway {
       if ((state as { viber?: { online?: boolean } }).viber?.online === true) return true;
     }
     return false;
+  }
+
+  /** Releases every held document (stores what changed); later calls fail. Call before destroy. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#opening.values()]);
+    const handles = [...this.#handles.values()];
+    this.#handles.clear();
+    await Promise.allSettled(
+      handles.map((h) => {
+        clearTimeout(h.idle);
+        return h.conn.disconnect();
+      }),
+    );
+  }
+
+  /** A document that is destroyed or no longer the stored instance must never be used. */
+  #isLive(name: string, document: Document | null): boolean {
+    return !!document && !document.isDestroyed && this.#hocuspocus.documents.get(name) === document;
+  }
+
+  async #acquire(name: string): Promise<Handle> {
+    for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+      if (this.#closed) throw new Error('the document gateway is closed');
+      const held = this.#handles.get(name);
+      if (held && this.#isLive(name, held.document)) {
+        held.users++;
+        clearTimeout(held.idle);
+        return held;
+      }
+      if (held) this.#handles.delete(name);
+      let opening = this.#opening.get(name);
+      if (!opening) {
+        opening = this.#open(name).finally(() => this.#opening.delete(name));
+        this.#opening.set(name, opening);
+      }
+      await opening;
+    }
+    throw new Error(`document '${name}' kept unloading while being opened`);
+  }
+
+  async #open(name: string): Promise<void> {
+    const conn = await this.#hocuspocus.openDirectConnection(name, SERVER_CONTEXT);
+    const document = conn.document;
+    // The connection was counted synchronously after creation; if the instance we got was being
+    // unloaded meanwhile, drop it (without storing the dead copy) and let #acquire try again.
+    if (!document || !this.#isLive(name, document)) {
+      document?.removeDirectConnection();
+      conn.document = null;
+      return;
+    }
+    this.#handles.set(name, { conn, document, users: 0 });
+  }
+
+  #release(name: string, handle: Handle): void {
+    handle.users--;
+    if (handle.users > 0 || this.#closed) return;
+    this.#armIdle(name, handle);
+  }
+
+  #armIdle(name: string, handle: Handle): void {
+    clearTimeout(handle.idle);
+    handle.idle = setTimeout(() => void this.#expire(name, handle), GATEWAY_IDLE_MS);
+    handle.idle.unref();
+  }
+
+  async #expire(name: string, handle: Handle): Promise<void> {
+    if (handle.users > 0 || this.#handles.get(name) !== handle) return;
+    if (handle.document.getConnections().length > 0) {
+      // A peer holds it: the document stays loaded anyway, so keep the handle and look again later.
+      this.#armIdle(name, handle);
+      return;
+    }
+    this.#handles.delete(name);
+    await handle.conn.disconnect().catch(() => {});
+  }
+
+  async #storeNow(handle: Handle): Promise<void> {
+    const { document } = handle;
+    const origin = { source: 'local' as const, context: SERVER_CONTEXT };
+    await this.#hocuspocus.storeDocumentHooks(
+      document,
+      {
+        instance: this.#hocuspocus,
+        clientsCount: document.getConnectionsCount(),
+        document,
+        documentName: document.name,
+        lastContext: SERVER_CONTEXT,
+        lastTransactionOrigin: origin,
+      },
+      true,
+    );
   }
 }
