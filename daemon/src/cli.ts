@@ -30,7 +30,8 @@ const START: CommandSpec = {
 };
 const STATUS: CommandSpec = {
   name: 'status',
-  summary: 'Shows this Viber, the server it belongs to, and what it holds.',
+  summary:
+    'Shows this Viber and its key fingerprint, whether its daemon runs and whether its server accepts it (exit 0 only if both).',
   usage: 'viber status',
   options: {},
   optionHelp: [],
@@ -49,8 +50,16 @@ const USAGE = [
 const out = (text: string) => process.stdout.write(text + '\n');
 const stamp = (line: string) => out(`${new Date().toISOString()} ${line}`);
 
+export interface CliOptions {
+  /** Run from the package the server serves (`npx <server>/viber.tgz`), not from a checkout. */
+  packaged?: boolean;
+}
+
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: CliOptions = {}): Promise<number> {
+  // How to run `viber start` the way this CLI was run: nothing else is installed on a packaged machine.
+  const startCommand = (server: string) =>
+    options.packaged ? `npx --yes ${server}/viber.tgz start` : 'viber start';
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(USAGE);
@@ -68,11 +77,15 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const home = viberHome();
-    if (spec === ONBOARD) return await runOnboard(home, flags);
+    if (spec === ONBOARD) return await runOnboard(home, flags, startCommand);
     if (spec === STATUS) {
-      const { statusReport } = await import('./status.ts');
-      out(await statusReport(home));
-      return 0;
+      const [{ statusReport }, { readConfig }] = await Promise.all([
+        import('./status.ts'),
+        import('./config.ts'),
+      ]);
+      const report = await statusReport(home, startCommand(readConfig(home).server));
+      out(report.text);
+      return report.healthy ? 0 : 1;
     }
     return await runStart(home);
   } catch (error) {
@@ -86,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
 async function runOnboard(
   home: string,
   flags: Record<string, string | boolean | undefined>,
+  startCommand: (server: string) => string,
 ): Promise<number> {
   for (const flag of ['server', 'token'] as const) {
     if (typeof flags[flag] !== 'string' || !flags[flag])
@@ -108,41 +122,50 @@ async function runOnboard(
   });
   out(`Onboarded as Viber '${config.name}' (${config.viberId}) on ${config.server}.`);
   out(`Key fingerprint: ${fingerprint}`);
-  out('Check it against the fingerprint the app shows for this Viber. Then run: viber start');
+  out(
+    `Check it against the fingerprint the app shows for this Viber. Then run: ${startCommand(config.server)}`,
+  );
   return 0;
 }
 
 async function runStart(home: string): Promise<number> {
-  const [{ readConfig }, { keyFingerprint }, { startDaemon }] = await Promise.all([
+  const [{ readConfig }, { keyFingerprint }, { startDaemon }, { claimPidFile }] = await Promise.all([
     import('./config.ts'),
     import('@openviber/shared/crypto'),
     import('./daemon.ts'),
+    import('./pid-file.ts'),
   ]);
   const config = readConfig(home);
-  stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
-  let stopRequested = false;
-  const signalled = new Promise<number>((resolve) => {
-    const onSignal = (signal: string) => {
-      stamp(`${signal}: stopping`);
-      stopRequested = true;
-      resolve(0);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
-    if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
-      process.stdin.once('end', () => onSignal('stdin closed'));
-      process.stdin.resume();
-    }
-  });
-  const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
-  const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
-  // A signal while still connecting ends at once: nothing has run yet.
-  const first = await Promise.race([starting, signalled]);
-  if (stopRequested || typeof first === 'number') return 0;
-  const daemon = first;
-  const code = await Promise.race([signalled, daemon.ended]);
-  await daemon.stop();
-  stamp('stopped');
-  return code;
+  // Refuses a second daemon for this home; `viber status` reads the file to say whether one runs.
+  const releasePidFile = claimPidFile(home);
+  try {
+    stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
+    let stopRequested = false;
+    const signalled = new Promise<number>((resolve) => {
+      const onSignal = (signal: string) => {
+        stamp(`${signal}: stopping`);
+        stopRequested = true;
+        resolve(0);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
+      if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
+        process.stdin.once('end', () => onSignal('stdin closed'));
+        process.stdin.resume();
+      }
+    });
+    const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
+    const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
+    // A signal while still connecting ends at once: nothing has run yet.
+    const first = await Promise.race([starting, signalled]);
+    if (stopRequested || typeof first === 'number') return 0;
+    const daemon = first;
+    const code = await Promise.race([signalled, daemon.ended]);
+    await daemon.stop();
+    stamp('stopped');
+    return code;
+  } finally {
+    releasePidFile();
+  }
 }

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { generateKeyPair, keyFingerprint } from '@openviber/shared/crypto';
 import { writeConfig, type ViberConfig } from './config.ts';
+import { checkServer } from './server-check.ts';
 import { ViberError } from './viber-error.ts';
 
 export interface OnboardInput {
@@ -16,6 +17,9 @@ export interface OnboardResult {
   fingerprint: string;
 }
 
+/** How long onboarding waits for the server to register the Viber. */
+const ONBOARD_TIMEOUT_MS = 30_000;
+
 /** A Viber name the server accepts, from the host name. */
 export const defaultViberName = () =>
   hostname()
@@ -24,6 +28,14 @@ export const defaultViberName = () =>
 
 export async function onboard(input: OnboardInput): Promise<OnboardResult> {
   const server = normalizeServer(input.server);
+  // Ask first whether this is an OpenViber server at all: a wrong port must not blame the token.
+  const check = await checkServer(server);
+  if (!check.ok) {
+    throw new ViberError(
+      check.reason === 'unreachable' ? 'server_unreachable' : 'not_openviber',
+      check.reason === 'unreachable' ? check.message : `${check.message}; check --server and its port`,
+    );
+  }
   const keys = await generateKeyPair();
   const name = input.name ?? defaultViberName();
   let response: Response;
@@ -32,6 +44,7 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: input.token, name, publicKey: keys.publicKey }),
+      signal: AbortSignal.timeout(ONBOARD_TIMEOUT_MS),
     });
   } catch (cause) {
     throw new ViberError('server_unreachable', `cannot reach ${server}: ${(cause as Error).message}`, {
@@ -40,11 +53,18 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
   }
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (!response.ok) {
-    const error = body?.error as { code?: string; message?: string } | undefined;
+    const error = body?.error as { code?: string; message?: string; field?: string } | undefined;
     const reason = error?.message ?? `HTTP ${response.status}`;
+    // Only a refusal about the token blames the token; a bad --name, say, is named as such.
+    const what =
+      error?.field === 'token' || response.status === 401 || response.status === 409
+        ? 'the onboarding token'
+        : error?.field
+          ? `--${error.field}`
+          : 'the onboarding';
     throw new ViberError(
       'onboard_refused',
-      `the server refused the onboarding token (${error?.code ?? response.status}): ${reason}`,
+      `the server refused ${what} (${error?.code ?? response.status}): ${reason}`,
     );
   }
   const { viberId, userId, authToken } = (body ?? {}) as Record<string, unknown>;

@@ -18,17 +18,26 @@ import { withStatus, type Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
 import { parseBody } from './parse-body.ts';
 
+const onboardingTokenSchema = onboardSchema.pick({ name: true }).partial();
+
+/**
+ * The one command a user runs on a machine with only Node (>= 20) and git: the server's own daemon
+ * package (GET /viber.tgz) through npx. The name is shell-safe by its schema (letters, digits, space . _ -).
+ */
+export function onboardCommand(server: string, token: string, name?: string): string {
+  const nameArg = name === undefined ? '"$(hostname)"' : /^[\w.-]+$/.test(name) ? name : `'${name}'`;
+  return `npx --yes ${server}/viber.tgz onboard --server ${server} --token ${token} --name ${nameArg}`;
+}
+
 export function viberRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/vibers/onboarding-tokens', async ({ req }) => {
     const user = await requireUser(s, req);
+    // Optional { name }: the Viber's name, prefilled in the command (default: the machine's host name).
+    const { name } = await parseBody(onboardingTokenSchema, req);
     const token = newToken(TokenKind.onboarding, 24);
     const expiresAt = Date.now() + ONBOARDING_TTL_MS;
     await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt);
-    return withStatus(201, {
-      token,
-      command: `npx viber onboard --server ${s.publicUrl(req)} --token ${token}`,
-      expiresAt,
-    });
+    return withStatus(201, { token, command: onboardCommand(s.publicUrl(req), token, name), expiresAt });
   });
 
   router.on('POST', '/api/vibers/onboard', async ({ req }) => {

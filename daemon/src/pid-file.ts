@@ -1,0 +1,101 @@
+// $VIBER_HOME/daemon.pid: which process runs the daemon for this home, so `viber status` can say
+// whether it runs and a second `viber start` is refused (two daemons would run every message twice).
+// A daemon killed hard leaves the file behind; it is stale once its process is gone, or once the pid
+// belongs to another process (Linux: the start time in /proc differs from the one recorded).
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ViberError } from './viber-error.ts';
+
+export interface DaemonRecord {
+  pid: number;
+  /** Epoch ms when `viber start` began. */
+  startedAt: number;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), where known. */
+  processStart?: string;
+}
+
+export type DaemonState =
+  | { state: 'running'; record: DaemonRecord }
+  | { state: 'stale'; record: DaemonRecord }
+  | { state: 'stopped' };
+
+export const pidFilePath = (home: string) => join(home, 'daemon.pid');
+
+/** Linux: the start time of `pid` and whether it is a zombie; undefined elsewhere or if it is gone. */
+function procStat(pid: number): { start: string; zombie: boolean } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { start: fields[19], zombie: fields[0] === 'Z' };
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readRecord(home: string): DaemonRecord | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(pidFilePath(home), 'utf8')) as Partial<DaemonRecord>;
+    if (!Number.isInteger(raw.pid) || (raw.pid as number) <= 0 || typeof raw.startedAt !== 'number')
+      return undefined;
+    return raw as DaemonRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a daemon runs for `home`, from its pid file. */
+export function daemonState(home: string): DaemonState {
+  const record = readRecord(home);
+  // No file, or an unreadable one: nothing that could be a daemon is recorded.
+  if (!record) return { state: 'stopped' };
+  if (!processAlive(record.pid)) return { state: 'stale', record };
+  const stat = procStat(record.pid);
+  if (stat?.zombie) return { state: 'stale', record };
+  if (stat && record.processStart && stat.start !== record.processStart) return { state: 'stale', record };
+  return { state: 'running', record };
+}
+
+/**
+ * Records this process as the daemon for `home`; refuses if another live daemon holds it.
+ * Returns a release function (also run at process exit) that removes the file if it is still ours.
+ */
+export function claimPidFile(home: string): () => void {
+  const current = daemonState(home);
+  if (current.state === 'running' && current.record.pid !== process.pid) {
+    throw new ViberError(
+      'already_running',
+      `a Viber daemon already runs for ${home} (pid ${current.record.pid}, since ${new Date(current.record.startedAt).toISOString()}); stop it first`,
+    );
+  }
+  const record: DaemonRecord = {
+    pid: process.pid,
+    startedAt: Date.now(),
+    processStart: procStat(process.pid)?.start,
+  };
+  const path = pidFilePath(home);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(record) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+  const release = () => {
+    process.off('exit', release);
+    if (readRecord(home)?.pid !== process.pid) return;
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
