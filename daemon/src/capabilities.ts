@@ -1,6 +1,9 @@
 // What this machine can enforce, probed once at start and published in the Viber's health.
-import { Redactor } from '@openviber/shared';
-import { runProcess } from './process-runner.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeSucceeds } from './runner.ts';
+import { hideHomeArgs } from './sandbox.ts';
 
 export interface Capabilities {
   git: boolean;
@@ -8,27 +11,48 @@ export interface Capabilities {
   networkIsolation: boolean;
   /** 'docker' or 'podman' when its daemon actually answers, else ''. */
   container: string;
+  /** What runs here cannot read $VIBER_HOME (config.json: key pair and token; local state): bwrap works. */
+  hidesKeys: boolean;
 }
 
-const answers = async (command: string, args: string[]) => {
-  const r = await runProcess({
-    command,
-    args,
-    cwd: process.cwd(),
-    env: process.env,
-    redactor: new Redactor([]),
-    timeoutMs: 5_000,
-    graceMs: 500,
-  });
-  return r.exitCode === 0;
+/** No capability at all (tests, and a Viber before probing). */
+export const NO_CAPABILITIES: Capabilities = {
+  git: false,
+  networkIsolation: false,
+  container: '',
+  hidesKeys: false,
 };
 
 export async function probeCapabilities(): Promise<Capabilities> {
-  const [git, networkIsolation, docker, podman] = await Promise.all([
-    answers('git', ['--version']),
-    answers('unshare', ['-rn', 'true']),
-    answers('docker', ['info', '--format', '{{.ServerVersion}}']),
-    answers('podman', ['info', '--format', '{{.Version.Version}}']),
+  const [git, networkIsolation, docker, podman, hidesKeys] = await Promise.all([
+    probeSucceeds('git', ['--version']),
+    probeSucceeds('unshare', ['-rn', 'true']),
+    probeSucceeds('docker', ['info', '--format', '{{.ServerVersion}}']),
+    probeSucceeds('podman', ['info', '--format', '{{.Version.Version}}']),
+    probeHidesKeys(),
   ]);
-  return { git, networkIsolation, container: docker ? 'docker' : podman ? 'podman' : '' };
+  return { git, networkIsolation, container: docker ? 'docker' : podman ? 'podman' : '', hidesKeys };
+}
+
+/** Runs the very sandbox tasks get over a stand-in home: the config must be gone, the workspace there. */
+async function probeHidesKeys(): Promise<boolean> {
+  const home = mkdtempSync(join(tmpdir(), 'viber-probe-'));
+  try {
+    const root = join(home, 'workspaces');
+    mkdirSync(root);
+    const config = join(home, 'config.json');
+    writeFileSync(config, '{}', { mode: 0o600 });
+    return await probeSucceeds('bwrap', [
+      ...hideHomeArgs(home, root, root),
+      'sh',
+      '-c',
+      'test ! -e "$1" && test -d "$2" && test ! -e "/proc/$3"',
+      'probe',
+      config,
+      root,
+      String(process.pid),
+    ]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }

@@ -16,7 +16,8 @@ import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
-import { killOrphanRuns } from './run-pids.ts';
+import { killOrphanRuns } from './run-records.ts';
+import { createRunner } from './runner.ts';
 import { TaskWorker } from './task-worker.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -38,8 +39,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = readConfig(home);
   const root = workspaceRoot(home);
   const state = stateDir(home);
-  const orphans = killOrphanRuns(state);
-  if (orphans) log(`stopped ${orphans} process group(s) left by a previous run`);
+  // Before anything new can run in a checkout the old processes may still be writing to.
+  const orphans = await killOrphanRuns(state);
+  if (orphans.length) log(`stopped what a previous run left running: ${orphans.join('; ')}`);
   // Probed while the connection comes up, so the Viber shows online as early as possible.
   const probing = probeCapabilities();
 
@@ -69,7 +71,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);
   log('synced with the server');
   log(
-    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
+    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
   );
   writeHealth(viber.doc, {
     version: VERSION,
@@ -80,7 +82,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     capabilities,
   });
 
-  const common = { viberId, keys, root, stateDir: state, capabilities, viberDoc: viber.doc };
+  const runner = createRunner({
+    home,
+    root,
+    stateDir: state,
+    capabilities,
+    ownSecrets: [
+      { name: 'VIBER_TOKEN', value: config.authToken },
+      { name: 'VIBER_PRIVATE_KEY', value: config.privateKey },
+    ],
+  });
+  const common = { viberId, keys, root, stateDir: state, runner, viberDoc: viber.doc };
   const reconciler = new PrepareReconciler({
     ...common,
     workspace: workspace.doc,

@@ -1,14 +1,16 @@
-// Runs GitTasks: one process per task through the process runner, with a protocol allow-list, no
+// Runs GitTasks: one process per task through the Viber's runner (recorded, keys hidden), with a protocol allow-list, no
 // prompts, and credentials only through GIT_ASKPASS from the GIT_TOKEN secret.
 import { fileURLToPath } from 'node:url';
-import { GIT_ALLOWED_PROTOCOLS, Redactor } from '@openviber/shared';
+import { GIT_ALLOWED_PROTOCOLS, type Redactor } from '@openviber/shared';
 import type { GitTask } from './git-tasks.ts';
-import { describeEnd, runProcess } from './process-runner.ts';
+import { describeEnd, type Runner } from './runner.ts';
 import { ViberError } from './viber-error.ts';
 
 const ASKPASS = fileURLToPath(new URL('../bin/git-askpass.sh', import.meta.url));
 
 export interface GitOptions {
+  /** The Viber's one runner: git runs recorded and sandboxed like everything else. */
+  runner: Runner;
   cwd: string;
   /** GIT_TOKEN secret for https remotes; handed to git only through GIT_ASKPASS. */
   token?: string;
@@ -38,12 +40,15 @@ export function gitEnv(token?: string): NodeJS.ProcessEnv {
 
 /** Runs one git task; throws a ViberError with git's last (redacted) output when it fails. */
 export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<T> {
-  const result = await runProcess({
-    command: options.gitBinary ?? 'git',
-    args: ['-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
+  const result = await options.runner.run({
+    label: task.describe,
+    command: {
+      command: options.gitBinary ?? 'git',
+      args: ['-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
+    },
     cwd: options.cwd,
     env: gitEnv(options.token),
-    redactor: options.redactor ?? new Redactor([]),
+    redactor: options.redactor,
     onOutput: options.onOutput,
     timeoutMs: options.timeoutMs ?? 10 * 60_000,
     signal: options.signal,

@@ -8,6 +8,7 @@ import { syncSource } from './source-sync.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { fixturePath } from '../test/fixture-files.ts';
 import { tempDir } from '../test/temp-dir.ts';
+import { testRunner } from '../test/test-runner.ts';
 
 const HOSTILE = [
   '--upload-pack=touch /tmp/pwned',
@@ -30,6 +31,7 @@ describe('git tasks [§8]', () => {
     process.env.RECORD_FILE = record;
     await expect(
       syncSource({
+        runner: testRunner(),
         root: dir,
         dir: join(dir, 'checkout'),
         url,
@@ -60,6 +62,7 @@ describe('git tasks [§8]', () => {
     const record = join(dir, 'record');
     process.env.RECORD_FILE = record;
     await runGit(cloneTask('https://example.com/r.git', join(dir, 'x'), ''), {
+      runner: testRunner(),
       cwd: dir,
       token: 'tok-secret-123456',
       gitBinary: fixturePath('record-args.sh'),
@@ -75,7 +78,15 @@ describe('git tasks [§8]', () => {
     const root = tempDir();
     const dir = join(root, 'checkout');
     const sync = () =>
-      syncSource({ root, dir, url: repo.url, branch: 'main', redactor: new Redactor([]), log: () => {} });
+      syncSource({
+        runner: testRunner(),
+        root,
+        dir,
+        url: repo.url,
+        branch: 'main',
+        redactor: new Redactor([]),
+        log: () => {},
+      });
     const first = await sync();
     const second = repo.commit({ 'b.txt': 'two' });
     expect(await sync()).toBe(second);
@@ -100,6 +111,7 @@ describe('git tasks [§8]', () => {
     const repo = makeRepo({ 'a.txt': 'one' });
     const root = tempDir();
     await syncSource({
+      runner: testRunner(),
       root,
       dir: join(root, 'c'),
       url: repo.url,

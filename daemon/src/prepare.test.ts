@@ -19,10 +19,10 @@ import { prepareBinding } from './prepare.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { fixture } from '../test/fixture-files.ts';
 import { tempDir } from '../test/temp-dir.ts';
+import { testRunner } from '../test/test-runner.ts';
 
 const VIBER = 'vbr_test';
 const SECRET = 'sk-live-9f8e7d6c5b4a';
-const caps = { git: true, networkIsolation: false, container: '' };
 
 async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>, keys?: KeyPair) {
   keys ??= await generateKeyPair();
@@ -43,7 +43,7 @@ async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>
     keys,
     root: join(home, 'workspaces'),
     stateDir: join(home, 'state'),
-    capabilities: caps,
+    runner: testRunner({ home, capabilities: { networkIsolation: false } }),
     viberDoc,
     logDoc,
   };

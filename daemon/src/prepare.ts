@@ -17,8 +17,8 @@ import { lastLines, runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
 import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
 import { readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
-import { describeEnd, runProcess } from './process-runner.ts';
-import { bashScript, wrapForPolicy } from './sandbox.ts';
+import { describeEnd } from './runner.ts';
+import { bashScript } from './sandbox.ts';
 import { detectInstallSteps } from './setup-detect.ts';
 import { syncSource } from './source-sync.ts';
 import type { ViberContext } from './viber-context.ts';
@@ -95,6 +95,7 @@ export async function prepareBinding(
     let revision = '';
     if (binding.strategy === BindingStrategy.clone && sourceUrl) {
       revision = await syncSource({
+        runner: deps.runner,
         root: deps.root,
         dir: checkout,
         url: sourceUrl,
@@ -114,8 +115,11 @@ export async function prepareBinding(
     if (!existsSync(cwd))
       throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
     // A fresh clone or fetch already told us the revision; ask git only for other checkouts.
-    const isGit = revision !== '' || (await runGit(isWorkTreeTask(), { cwd, redactor }).catch(() => false));
-    if (isGit && !revision) revision = await runGit(headRevisionTask(), { cwd, redactor });
+    const isGit =
+      revision !== '' ||
+      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd, redactor }).catch(() => false));
+    if (isGit && !revision)
+      revision = await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
     if (revision) log.note(`at revision ${revision}`);
     observe({ resolvedWorkingDir: cwd });
 
@@ -131,27 +135,19 @@ export async function prepareBinding(
       log.step(name);
       observe({ step: name });
       log.note(`$ ${name} script`);
-      const cmd = wrapForPolicy(
-        bashScript(body),
-        { network: true, containerImage: env.containerImage },
-        deps.capabilities,
-        cwd,
-        Object.keys(setupEnv),
-        `viber-prepare-${binding.id}`,
-      );
-      const result = await runProcess({
-        command: cmd.command,
-        args: cmd.args,
+      const result = await deps.runner.run({
+        label: `${name} binding ${binding.id}`,
+        command: bashScript(body),
+        policy: { network: true, containerImage: env.containerImage },
+        containerName: `viber-prepare-${binding.id}`,
         cwd,
         env: { ...process.env, ...setupEnv },
+        containerEnvKeys: Object.keys(setupEnv),
         redactor,
         onOutput: log.output,
         timeoutMs: deps.setupTimeoutMs ?? 30 * 60_000,
         signal: deps.signal,
       });
-      if (cmd.cleanup && (result.cancelled || result.timedOut)) {
-        await runProcess({ ...cmd.cleanup, cwd, env: process.env, redactor, timeoutMs: 30_000 });
-      }
       if (result.exitCode !== 0)
         throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
     };
@@ -169,7 +165,7 @@ export async function prepareBinding(
     step = 'health';
     log.step(step);
     if (!existsSync(cwd)) throw new StepError(step, `the working directory ${cwd} is gone`);
-    if (isGit) await runGit(headRevisionTask(), { cwd, redactor });
+    if (isGit) await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
     log.note('ready');
     log.flush();
     observe({ state: ObservedState.ready, step: 'ready', lastPrepareAt: Date.now(), lastError: '' });

@@ -1,7 +1,11 @@
-// The one place that runs processes: spawning in its own process group, streaming merged output
-// through the redactor, timeouts, cancellation, and killing the whole tree (TERM, then KILL).
+// The low-level spawner under runner.ts (the only module that may call it besides orphan cleanup and
+// capability probes): its own process group, merged output streamed through a redactor, timeouts,
+// cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
 import type { Redactor } from '@openviber/shared';
+
+/** What the runner needs of a redactor (shared's `Redactor`, or several chained). */
+export type StreamRedactor = Pick<Redactor, 'push' | 'end' | 'redact'>;
 
 export interface ProcessSpec {
   command: string;
@@ -15,7 +19,7 @@ export interface ProcessSpec {
   /** Aborting kills the tree. */
   signal?: AbortSignal;
   /** Every string that leaves the runner passes through it. */
-  redactor: Redactor;
+  redactor: StreamRedactor;
   /** Redacted output (stdout and stderr merged), as it arrives. */
   onOutput?: (text: string) => void;
   /** Text written to the process's stdin, then closed. */

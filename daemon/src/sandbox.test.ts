@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bashScript, wrapForPolicy } from './sandbox.ts';
+import { NO_CAPABILITIES } from './capabilities.ts';
+import { bashScript, wrapForPolicy, type Confinement } from './sandbox.ts';
 
-const none = { git: true, networkIsolation: false, container: '' };
-const all = { git: true, networkIsolation: true, container: 'podman' };
+const at = (capabilities: Partial<Confinement['capabilities']>): Confinement => ({
+  capabilities: { ...NO_CAPABILITIES, git: true, ...capabilities },
+  home: '/h',
+  root: '/h/workspaces',
+});
+const none = at({});
+const all = at({ networkIsolation: true, container: 'podman', hidesKeys: true });
 
 describe('execution policy', () => {
   it('no network runs under an empty network namespace, or is refused when the Viber cannot', () => {
@@ -25,9 +31,24 @@ describe('execution policy', () => {
     );
     expect(cmd.command).toBe('podman');
     expect(cmd.args).toEqual(expect.arrayContaining(['--network', 'none', '-e', 'API_TOKEN', 'node:24']));
+    // Explicit limits: engine defaults above the host's hard limits fail under runc (PITFALLS).
+    expect(cmd.args.join(' ')).toContain('--ulimit nofile=20000:20000 --ulimit nproc=4096:4096');
     expect(cmd.cleanup).toEqual({ command: 'podman', args: ['rm', '-f', 'viber-run-1'] });
     expect(() =>
       wrapForPolicy(bashScript('x'), { network: true, containerImage: 'node:24' }, none, '/w', [], 'n'),
     ).toThrow(/no working docker or podman/);
+  });
+
+  it('[R3] a Viber that can hide its keys runs everything under bwrap with $VIBER_HOME hidden, inside the empty network namespace', () => {
+    const cmd = wrapForPolicy(bashScript('x'), { network: false, containerImage: '' }, all, '/w', [], 'n');
+    expect(cmd.command).toBe('unshare');
+    const args = cmd.args.join(' ');
+    expect(args).toContain('-rn -- bwrap --dev-bind / / --tmpfs /h --bind /h/workspaces /h/workspaces');
+    expect(args).toContain('--unshare-pid --proc /proc --die-with-parent --chdir /w -- bash');
+    // The daemon's own tools (no policy) are hidden from the keys as well.
+    expect(wrapForPolicy({ command: 'git', args: ['status'] }, undefined, all, '/w', [], 'n').command).toBe(
+      'bwrap',
+    );
+    expect(wrapForPolicy({ command: 'git', args: [] }, undefined, none, '/w', [], 'n').command).toBe('git');
   });
 });

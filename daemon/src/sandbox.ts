@@ -1,5 +1,6 @@
-// Wraps a command for the environment's execution policy: an empty network namespace when
-// networkAccess is false, or the environment's container image through docker/podman.
+// Wraps a command for the execution policy: the environment's container image through docker/podman,
+// an empty network namespace when networkAccess is false, and — whenever this Viber can — a mount and
+// pid namespace where $VIBER_HOME (config.json with the key pair and token, local state) is hidden.
 import type { Capabilities } from './capabilities.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -16,42 +17,96 @@ export interface Policy {
   containerImage: string;
 }
 
+/** What the wrapper needs to know about this Viber. */
+export interface Confinement {
+  capabilities: Capabilities;
+  /** $VIBER_HOME: hidden from everything that runs, except the workspace root below it. */
+  home: string;
+  /** The workspace root (checkouts and worktrees). */
+  root: string;
+}
+
+/**
+ * Container limits set explicitly: engines default to limits above what an unprivileged or nested
+ * host may grant (runc then fails with "setrlimit RLIMIT_NOFILE/NPROC: operation not permitted").
+ */
+export const CONTAINER_ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096'];
+
 /**
  * The command to run under `policy`; throws a clear error when this Viber cannot enforce it rather
  * than running it with fewer restrictions than asked.
  */
 export function wrapForPolicy(
   cmd: Command,
-  policy: Policy,
-  caps: Capabilities,
+  policy: Policy | undefined,
+  where: Confinement,
   cwd: string,
   envKeys: string[],
   name: string,
 ): Command {
-  if (policy.containerImage) {
+  const caps = where.capabilities;
+  if (policy?.containerImage) {
     if (!caps.container) {
       throw new ViberError(
         'no_container_runtime',
         `the environment asks for container image '${policy.containerImage}' but this Viber has no working docker or podman`,
       );
     }
-    const args = ['run', '--rm', '-i', '--init', '--name', name, '-v', `${cwd}:${cwd}`, '-w', cwd];
+    // The container sees its image and the working directory only, so $VIBER_HOME is never in it.
+    const args = [
+      'run',
+      '--rm',
+      '-i',
+      '--init',
+      ...CONTAINER_ULIMITS,
+      '--name',
+      name,
+      '-v',
+      `${cwd}:${cwd}`,
+      '-w',
+      cwd,
+    ];
     if (!policy.network) args.push('--network', 'none');
     // `-e KEY` without a value passes the value from our environment, so secrets stay off the command line.
     for (const key of envKeys) args.push('-e', key);
     args.push('--', policy.containerImage, cmd.command, ...cmd.args);
     return { command: caps.container, args, cleanup: { command: caps.container, args: ['rm', '-f', name] } };
   }
-  if (!policy.network) {
+  let wrapped = cmd;
+  if (caps.hidesKeys) {
+    wrapped = {
+      command: 'bwrap',
+      args: [...hideHomeArgs(where.home, where.root, cwd), cmd.command, ...cmd.args],
+    };
+  }
+  if (policy && !policy.network) {
     if (!caps.networkIsolation) {
       throw new ViberError(
         'no_network_isolation',
         'the environment has networkAccess off but this Viber cannot create an empty network namespace (unshare -rn); refusing to run with network',
       );
     }
-    return { command: 'unshare', args: ['-rn', '--', cmd.command, ...cmd.args] };
+    wrapped = { command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
   }
-  return cmd;
+  return wrapped;
+}
+
+/**
+ * bubblewrap arguments (up to the `--` before the command): the host as it is, an empty tmpfs over
+ * $VIBER_HOME with the workspace root bound back, and a fresh pid namespace with its own /proc so
+ * /proc/<daemon>/root and /environ cannot reach around the mount. The sandbox dies with its parent.
+ */
+export function hideHomeArgs(home: string, root: string, cwd: string): string[] {
+  // prettier-ignore
+  return [
+    '--dev-bind', '/', '/',
+    '--tmpfs', home,
+    '--bind', root, root,
+    '--unshare-pid', '--proc', '/proc',
+    '--die-with-parent',
+    '--chdir', cwd,
+    '--',
+  ];
 }
 
 /** A bash script run with fail-fast semantics (like CI runners). */

@@ -12,10 +12,12 @@ import {
   headRevisionTask,
   remoteUrlTask,
 } from './git-tasks.ts';
+import type { Runner } from './runner.ts';
 import { isInside } from './working-dir.ts';
 import { ViberError } from './viber-error.ts';
 
 export interface SyncSourceInput {
+  runner: Runner;
   root: string;
   dir: string;
   url: string;
@@ -31,7 +33,13 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
   assertRepoUrl(input.url);
   if (!isInside(input.root, input.dir))
     throw new ViberError('path_refused', 'the checkout would be outside the workspace root');
-  const git = { token: input.token, redactor: input.redactor, onOutput: input.log, signal: input.signal };
+  const git = {
+    runner: input.runner,
+    token: input.token,
+    redactor: input.redactor,
+    onOutput: input.log,
+    signal: input.signal,
+  };
   if (existsSync(join(input.dir, '.git'))) {
     const current = await runGit(remoteUrlTask(), { ...git, cwd: input.dir }).catch(() => '');
     if (current === input.url) {

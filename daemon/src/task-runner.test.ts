@@ -14,12 +14,10 @@ import {
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { runMessage } from './task-runner.ts';
 import { tempDir } from '../test/temp-dir.ts';
+import { testRunner } from '../test/test-runner.ts';
+import type { Capabilities } from './capabilities.ts';
 
-async function job(
-  fields: Record<string, unknown>,
-  text: string,
-  caps = { git: true, networkIsolation: true, container: '' },
-) {
+async function job(fields: Record<string, unknown>, text: string, caps: Partial<Capabilities> = {}) {
   const ws = new Y.Doc();
   const envId = createEnvironment(
     ws,
@@ -35,7 +33,7 @@ async function job(
     keys: await generateKeyPair(),
     root: cwd,
     stateDir: tempDir(),
-    capabilities: caps,
+    runner: testRunner({ root: cwd, capabilities: caps }),
     viberDoc,
     runDoc,
     timeoutMs: 300,
@@ -71,11 +69,7 @@ describe('task runner [D4]', () => {
   });
 
   it('networkAccess false on a Viber that cannot isolate is refused, never run with network', async () => {
-    const { run } = await job({ networkAccess: false }, 'echo ran', {
-      git: true,
-      networkIsolation: false,
-      container: '',
-    });
+    const { run } = await job({ networkAccess: false }, 'echo ran', { networkIsolation: false });
     expect(run.state).toBe('error');
     expect(run.error).toMatch(/cannot create an empty network namespace/);
     expect(run.output).not.toContain('ran');

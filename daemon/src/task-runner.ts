@@ -19,9 +19,7 @@ import { batchedWriter } from './batched-writer.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { worktreeAddTask } from './git-tasks.ts';
-import { describeEnd, runProcess } from './process-runner.ts';
-import { forgetRunPid, recordRunPid } from './run-pids.ts';
-import { wrapForPolicy } from './sandbox.ts';
+import { describeEnd } from './runner.ts';
 import { messageCommand } from './task-command.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
@@ -69,31 +67,20 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   try {
     const cwd = await taskDir(deps, job);
     const env = phaseEnv(job.env, secrets.opened, 'task');
-    const command = wrapForPolicy(
-      messageCommand(message.text, job.env.agentCommand),
-      { network: job.env.networkAccess, containerImage: job.env.containerImage },
-      deps.capabilities,
-      cwd,
-      Object.keys(env),
-      `viber-run-${message.id}`,
-    );
-    const runKey = `${taskId}.${message.id}`;
-    const result = await runProcess({
-      command: command.command,
-      args: command.args,
+    const result = await deps.runner.run({
+      label: `task ${taskId} message ${message.id}`,
+      command: messageCommand(message.text, job.env.agentCommand),
+      policy: { network: job.env.networkAccess, containerImage: job.env.containerImage },
+      containerName: `viber-run-${message.id}`,
       cwd,
       env: { ...process.env, ...env },
+      containerEnvKeys: Object.keys(env),
       redactor,
       onOutput: output.write,
-      onSpawn: (pid) => recordRunPid(deps.stateDir, runKey, pid),
       timeoutMs: deps.timeoutMs,
       graceMs: deps.graceMs,
       signal: job.signal,
     });
-    forgetRunPid(deps.stateDir, runKey);
-    if (command.cleanup && (result.cancelled || result.timedOut)) {
-      await runProcess({ ...command.cleanup, cwd, env: process.env, redactor, timeoutMs: 30_000 });
-    }
     output.flush();
     const ended = { exitCode: result.exitCode, endedAt: Date.now() };
     if (result.cancelled && job.signal.reason === 'shutdown') {
@@ -127,7 +114,7 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<string> {
   const tree = worktreeDir(deps.root, job.taskId);
   if (!existsSync(tree)) {
     mkdirSync(dirname(tree), { recursive: true });
-    await runGit(worktreeAddTask(tree), { cwd: base }).catch((cause: unknown) => {
+    await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base }).catch((cause: unknown) => {
       throw new ViberError(
         'worktree_failed',
         `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`,

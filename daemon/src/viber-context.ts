@@ -1,8 +1,8 @@
 // What every unit of work on this Viber is given: who it is, its keys, where it keeps files, what it
-// can enforce, and its own document for observations.
+// runs things with, and its own document for observations.
 import type * as Y from 'yjs';
 import type { KeyPair } from '@openviber/shared/crypto';
-import type { Capabilities } from './capabilities.ts';
+import type { Runner } from './runner.ts';
 
 export interface ViberContext {
   viberId: string;
@@ -10,6 +10,7 @@ export interface ViberContext {
   /** The workspace root: checkouts and worktrees live below it. */
   root: string;
   stateDir: string;
-  capabilities: Capabilities;
+  /** The one runner everything executes through (it knows what this Viber can enforce). */
+  runner: Runner;
   viberDoc: Y.Doc;
 }

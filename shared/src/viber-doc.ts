@@ -11,7 +11,13 @@ export interface ViberHealth {
   platform: string;
   startedAt: number;
   workspaceRoot: string;
-  capabilities: { git: boolean; networkIsolation: boolean; container: string };
+  capabilities: {
+    git: boolean;
+    networkIsolation: boolean;
+    container: string;
+    /** What runs on the Viber cannot read its key pair, token or local state (issue 9 item 5). */
+    hidesKeys: boolean;
+  };
 }
 
 /** What a Viber observed of one binding (design §4). */
@@ -54,6 +60,7 @@ export function readHealth(doc: Y.Doc): ViberHealth | null {
       git: capMap?.get('git') === true,
       networkIsolation: capMap?.get('networkIsolation') === true,
       container: stringOr(capMap?.get('container'), ''),
+      hidesKeys: capMap?.get('hidesKeys') === true,
     },
   };
 }

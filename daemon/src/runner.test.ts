@@ -1,0 +1,179 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '@openviber/shared';
+import { processesWithEnv, startTimeOf } from './process-identity.ts';
+import { killOrphanRuns, readRunRecords } from './run-records.ts';
+import { bashScript } from './sandbox.ts';
+import { fixturePath } from '../test/fixture-files.ts';
+import { testRunner } from '../test/test-runner.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+const readPid = (file: string) =>
+  waitFor(() => existsSync(file) && Number(readFileSync(file, 'utf8').trim()));
+
+describe('the one runner', () => {
+  it('[R1] records the process group with its start time and boot while it runs, and forgets it after', async () => {
+    const runner = testRunner();
+    mkdirSync(runner.root, { recursive: true });
+    const pidFile = join(runner.root, 'pid');
+    const controller = new AbortController();
+    const run = runner.run({
+      label: 'setup binding b1',
+      command: bashScript(`echo $$ > ${pidFile}; sleep 1000`),
+      cwd: runner.root,
+      env: process.env,
+      signal: controller.signal,
+      graceMs: 200,
+    });
+    await readPid(pidFile);
+    const [record] = await waitFor(() => {
+      const records = readRunRecords(runner.stateDir);
+      return records[0]?.pgid ? records : null;
+    });
+    expect(record!.label).toBe('setup binding b1');
+    expect(record!.startTime).toBe(startTimeOf(record!.pgid!));
+    expect(record!.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    controller.abort();
+    expect((await run).cancelled).toBe(true);
+    expect(readRunRecords(runner.stateDir)).toEqual([]);
+  });
+
+  it.each([
+    ['without a sandbox (run id in the environment)', false],
+    ['in the key-hiding sandbox (its own pid namespace)', true],
+  ])(
+    '[R2] orphans of a previous daemon are killed, grandchildren that left the group included, and gone when it returns: %s',
+    async (_, hidesKeys) => {
+      const runner = testRunner({ capabilities: { hidesKeys } });
+      mkdirSync(runner.root, { recursive: true });
+      const pidFile = join(runner.root, 'escaped.pid');
+      // The run stands for one a hard-killed daemon left behind: nothing but its record will stop it.
+      const run = runner.run({
+        label: 'setup binding b2',
+        command: { command: fixturePath('escapes-group.sh'), args: [] },
+        cwd: runner.root,
+        env: { ...process.env, PID_FILE: pidFile },
+      });
+      await readPid(pidFile);
+      const record = await waitFor(() => readRunRecords(runner.stateDir).find((r) => r.pgid));
+      // Host pids of everything the run started (in a pid namespace the pid file holds an inner pid).
+      const tree = processesWithEnv('PID_FILE', pidFile);
+      expect(tree.length).toBeGreaterThanOrEqual(3);
+      expect(tree).toContain(record.pgid);
+      expect(await killOrphanRuns(runner.stateDir)).toEqual(['setup binding b2']);
+      // Gone when killOrphanRuns returns (not "soon"): a new setup may start right after it.
+      expect(tree.filter((pid) => startTimeOf(pid) !== '')).toEqual([]);
+      expect((await run).signal).toBe('SIGKILL');
+    },
+  );
+
+  it('[R2] a recorded pid now owned by another process (start time differs) is never killed', async () => {
+    const runner = testRunner();
+    const unrelated = runner.run({
+      label: 'unrelated',
+      command: { command: 'sleep', args: ['1000'] },
+      cwd: runner.root,
+      env: process.env,
+    });
+    const pid = await waitFor(() => readRunRecords(runner.stateDir)[0]?.pgid);
+    // A previous daemon's records naming that pid, as if the pid had been reused since.
+    const previous = join(runner.home, 'previous-state');
+    mkdirSync(join(previous, 'running'), { recursive: true });
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stale = (runId: string, fields: object) =>
+      writeFileSync(
+        join(previous, 'running', `${runId}.json`),
+        JSON.stringify({ version: 1, runId, label: runId, bootId, pgid: pid, ...fields }),
+      );
+    stale('wrong-start', { startTime: String(Number(startTimeOf(pid)) - 1) });
+    stale('other-boot', { startTime: startTimeOf(pid), bootId: 'another-boot' });
+    stale('no-start', {});
+    expect(await killOrphanRuns(previous)).toEqual([]);
+    expect(startTimeOf(pid)).not.toBe('');
+    expect(readRunRecords(previous)).toEqual([]);
+    process.kill(-pid, 'SIGKILL');
+    await unrelated;
+  });
+
+  it('[X7][R3] the Viber’s own token and private key are redacted from every run, even across writes', async () => {
+    const token = 'vbr-token-0123456789abcdef';
+    const runner = testRunner({ ownSecrets: [{ name: 'VIBER_TOKEN', value: token }] });
+    let output = '';
+    const result = await runner.run({
+      label: 'leak',
+      command: bashScript(`printf %s '${token.slice(0, 9)}'; sleep 0.05; printf '%s\\n' '${token.slice(9)}'`),
+      cwd: runner.root,
+      env: process.env,
+      redactor: new Redactor([{ name: 'API_KEY', value: 'api-key-abcdef123' }]),
+      onOutput: (t) => (output += t),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(output).toBe('[REDACTED:VIBER_TOKEN]\n');
+  });
+
+  it('[R3] what runs cannot read $VIBER_HOME (config, state), nor reach it through /proc, but works in the workspace', async () => {
+    const runner = testRunner();
+    mkdirSync(runner.root, { recursive: true });
+    const config = join(runner.home, 'config.json');
+    writeFileSync(config, '{"authToken":"tok-SECRET-123456"}', { mode: 0o600 });
+    let output = '';
+    const result = await runner.run({
+      label: 'snoop',
+      command: bashScript(
+        [
+          `cat ${config} || true`,
+          'cat "$VIBER_HOME/config.json" || true',
+          `cat /proc/${process.pid}/root${config} || true`,
+          `ls ${runner.home}/state || true`,
+          'echo ok > in-workspace',
+        ].join('\n'),
+      ),
+      policy: { network: false, containerImage: '' },
+      cwd: runner.root,
+      env: { ...process.env, VIBER_HOME: runner.home },
+      onOutput: (t) => (output += t),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(output).not.toContain('tok-SECRET');
+    expect(readFileSync(join(runner.root, 'in-workspace'), 'utf8')).toBe('ok\n');
+  });
+
+  it('a cancelled container run has its container removed; a killed daemon’s container is removed on the next start', async () => {
+    const runner = testRunner({ capabilities: { container: fixturePath('fake-engine.sh') } });
+    mkdirSync(runner.root, { recursive: true });
+    const engineLog = join(runner.home, 'engine.log');
+    const pidFile = join(runner.home, 'engine.pid');
+    // The engine log reaches cleanups too, which run with the daemon's own environment.
+    process.env.ENGINE_LOG = engineLog;
+    const env = { ...process.env, PID_FILE: pidFile, API_TOKEN: 'x' };
+    const controller = new AbortController();
+    const request = {
+      label: 'task in a container',
+      command: { command: 'bash', args: ['-c', 'echo hi'] },
+      policy: { network: false, containerImage: 'img:1' },
+      containerName: 'viber-run-msg1',
+      cwd: runner.root,
+      env,
+      containerEnvKeys: ['API_TOKEN'],
+      graceMs: 200,
+    };
+    const run = runner.run({ ...request, signal: controller.signal });
+    await readPid(pidFile);
+    controller.abort();
+    expect((await run).cancelled).toBe(true);
+    const calls = () => readFileSync(engineLog, 'utf8').trim().split('\n');
+    expect(calls()[0]).toContain('run --rm -i --init');
+    expect(calls()[0]).toContain('--name viber-run-msg1');
+    expect(calls()[1]).toBe('rm -f viber-run-msg1');
+
+    // The same run left behind by a daemon killed hard: its next start kills the client and removes the container.
+    writeFileSync(pidFile, '');
+    const orphan = runner.run({ ...request, containerName: 'viber-run-msg2' });
+    await readPid(pidFile);
+    expect(await killOrphanRuns(runner.stateDir)).toEqual(['task in a container']);
+    await orphan;
+    delete process.env.ENGINE_LOG;
+    expect(calls()).toContain('rm -f viber-run-msg2');
+  });
+});

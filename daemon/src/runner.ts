@@ -1,0 +1,134 @@
+// The one runner: everything the daemon executes (setup, maintenance, health checks, task messages,
+// containers, git) goes through `Runner.run`. It applies the policy (sandbox.ts), records the process
+// group with its start time before anything can outlive us (run-records.ts), streams output through
+// the request's redactor and then the Viber's own (token, private key), kills the tree on cancel or
+// timeout (process-runner.ts), and cleans up containers. Nothing else spawns.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { Redactor, type NamedSecret } from '@openviber/shared';
+import type { Capabilities } from './capabilities.ts';
+import { describeEnd, runProcess, type ProcessResult, type StreamRedactor } from './process-runner.ts';
+import { recordRun, RUN_ID_ENV } from './run-records.ts';
+import { wrapForPolicy, type Command, type Policy } from './sandbox.ts';
+import { ViberError } from './viber-error.ts';
+import { isInside } from './working-dir.ts';
+
+export { describeEnd, type ProcessResult };
+
+export interface RunRequest {
+  /** What it is, for records and logs: "setup", "task msg_1", "git clone". */
+  label: string;
+  command: Command;
+  /** Network and container; omitted for the daemon's own tools (git), which still run with keys hidden. */
+  policy?: Policy;
+  /** Names the container, when the policy runs one. */
+  containerName?: string;
+  cwd: string;
+  /** The process's full environment. */
+  env: NodeJS.ProcessEnv;
+  /** Keys of `env` a container must receive (passed by name, never on the command line). */
+  containerEnvKeys?: string[];
+  redactor?: Redactor;
+  onOutput?: (text: string) => void;
+  timeoutMs?: number;
+  graceMs?: number;
+  signal?: AbortSignal;
+  input?: string;
+  captureStdout?: boolean;
+}
+
+export interface RunnerOptions {
+  /** $VIBER_HOME; hidden from what runs when the Viber can hide it. */
+  home: string;
+  /** The workspace root below $VIBER_HOME. */
+  root: string;
+  /** Where run records live (<stateDir>/running). */
+  stateDir: string;
+  capabilities: Capabilities;
+  /** The Viber's own credentials, redacted from everything as a last line of defence. */
+  ownSecrets: NamedSecret[];
+}
+
+export interface Runner {
+  readonly capabilities: Capabilities;
+  /** Runs to completion; never throws for the process's own failure, throws ViberError when the policy cannot be enforced. */
+  run(request: RunRequest): Promise<ProcessResult>;
+}
+
+const CLEANUP_TIMEOUT_MS = 30_000;
+
+export function createRunner(options: RunnerOptions): Runner {
+  return {
+    capabilities: options.capabilities,
+    async run(request) {
+      const cwd = request.cwd;
+      if (options.capabilities.hidesKeys && isInside(options.home, cwd) && !isInside(options.root, cwd)) {
+        throw new ViberError('path_refused', `${cwd} is inside $VIBER_HOME but outside the workspace root`);
+      }
+      mkdirSync(options.root, { recursive: true });
+      if (!existsSync(cwd))
+        throw new ViberError('no_working_dir', `the working directory ${cwd} does not exist`);
+      const cmd = wrapForPolicy(
+        request.command,
+        request.policy,
+        options,
+        cwd,
+        request.containerEnvKeys ?? [],
+        request.containerName ?? `viber-${randomUUID()}`,
+      );
+      const record = recordRun(options.stateDir, request.label, cmd.cleanup);
+      try {
+        const redactor = chain(request.redactor ?? new Redactor([]), new Redactor(options.ownSecrets));
+        const result = await runProcess({
+          command: cmd.command,
+          args: cmd.args,
+          cwd,
+          env: { ...request.env, [RUN_ID_ENV]: record.runId },
+          redactor,
+          onOutput: request.onOutput,
+          onSpawn: record.started,
+          timeoutMs: request.timeoutMs,
+          graceMs: request.graceMs,
+          signal: request.signal,
+          input: request.input,
+          captureStdout: request.captureStdout,
+        });
+        if (cmd.cleanup && (result.cancelled || result.timedOut || result.signal)) {
+          await runProcess({
+            ...cmd.cleanup,
+            cwd,
+            env: process.env,
+            redactor: new Redactor(options.ownSecrets),
+            timeoutMs: CLEANUP_TIMEOUT_MS,
+          });
+        }
+        return result;
+      } finally {
+        record.forget();
+      }
+    },
+  };
+}
+
+/** Two streaming redactors in a row: what the first lets through, the second redacts too. */
+function chain(first: StreamRedactor, second: StreamRedactor): StreamRedactor {
+  return {
+    push: (chunk) => second.push(first.push(chunk)),
+    end: () => second.push(first.end()) + second.end(),
+    redact: (text) => second.redact(first.redact(text)),
+  };
+}
+
+/** A short probe of what this machine can do (capabilities.ts): no policy, no record, 5 s at most. */
+export async function probeSucceeds(command: string, args: string[]): Promise<boolean> {
+  const result = await runProcess({
+    command,
+    args,
+    cwd: '/',
+    env: process.env,
+    redactor: new Redactor([]),
+    timeoutMs: 5_000,
+    graceMs: 500,
+  });
+  return result.exitCode === 0;
+}
