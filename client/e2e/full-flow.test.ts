@@ -64,7 +64,7 @@ describe('full flow with a real Viber', () => {
     await page.getByTestId('add-viber').click();
     await page
       .getByTestId('onboarding-command')
-      .getByText(/npx viber onboard --server http.* --token /)
+      .getByText(/onboard --server http.* --token /)
       .waitFor();
     await page.screenshot({ path: join(dir, 'desktop-vibers.png') });
 

@@ -1,42 +1,50 @@
-// Your Vibers with their health, and "Add a Viber": a one-line command with a fresh onboarding token.
+// Your Vibers with their health, and "Add a Viber": one command with a fresh onboarding token, then live steps.
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
-import { relativeTime } from '../lib/format.ts';
-import { KeyFingerprint } from './KeyFingerprint.tsx';
+import { OnboardingCard } from './OnboardingCard.tsx';
+import { ViberCard } from './ViberCard.tsx';
+
+const NAME = /^[A-Za-z0-9 ._-]{1,64}$/;
 
 export function VibersView() {
   const app = useApp();
-  const onboarding = useSignal<OnboardingTokenResponse | null>(null);
+  const onboarding = useSignal<{ response: OnboardingTokenResponse; knownIds: Set<string> } | null>(null);
+  const name = useSignal('');
   const error = useSignal('');
   const busy = useSignal(false);
-  const copied = useSignal(false);
   const vibers = [...app.vibers.views.value.values()];
 
-  async function addViber() {
+  async function addViber(e: Event) {
+    e.preventDefault();
+    const wanted = name.value.trim();
+    if (wanted && !NAME.test(wanted)) {
+      error.value = 'A name is 1 to 64 letters, digits, spaces, dots, _ or -.';
+      return;
+    }
     busy.value = true;
     error.value = '';
-    copied.value = false;
     try {
-      onboarding.value = await api<OnboardingTokenResponse>('/vibers/onboarding-tokens', {
+      const knownIds = new Set(app.workspace.vibers.peek().map((v) => v.id));
+      const response = await api<OnboardingTokenResponse>('/vibers/onboarding-tokens', {
         method: 'POST',
-        body: {},
+        body: wanted ? { name: wanted } : {},
         token: app.session.token,
       });
-    } catch (e) {
+      onboarding.value = { response, knownIds };
+    } catch (err) {
       error.value =
-        e instanceof ApiRequestError && e.code === 'offline'
+        err instanceof ApiRequestError && err.code === 'offline'
           ? 'Adding a Viber needs the server: connect and try again.'
-          : e instanceof Error
-            ? e.message
-            : String(e);
+          : err instanceof Error
+            ? err.message
+            : String(err);
     } finally {
       busy.value = false;
     }
   }
 
-  const expires = onboarding.value ? new Date(onboarding.value.expiresAt) : null;
   return (
     <div class="page">
       <div class="page-head">
@@ -47,62 +55,41 @@ export function VibersView() {
             typed on them after onboarding.
           </p>
         </div>
-        <button class="btn primary" onClick={addViber} disabled={busy.value} data-testid="add-viber">
-          {busy.value ? 'Creating a token…' : '+ Add a Viber'}
-        </button>
       </div>
-      {error.value && <div class="callout err">{error.value}</div>}
-      {onboarding.value && (
-        <section class="card" data-testid="onboarding">
-          <h2>Run this once on the machine</h2>
-          <p class="hint">
-            From a checkout of OpenViber (after npm install). The token works once
-            {expires && !Number.isNaN(expires.getTime())
-              ? ` and expires ${expires.toLocaleTimeString()}`
-              : ''}
-            .
-          </p>
-          <div class="cmd">
-            <code data-testid="onboarding-command">{onboarding.value.command}</code>
-            <button
-              class="btn small"
-              style="background:transparent;color:inherit;border-color:#4b5563"
-              onClick={() => {
-                void navigator.clipboard
-                  ?.writeText(onboarding.value!.command)
-                  .then(() => (copied.value = true));
-              }}
-            >
-              {copied.value ? 'Copied' : 'Copy'}
-            </button>
+      <form class="card" onSubmit={addViber} noValidate>
+        <h2>{vibers.length ? 'Add another Viber' : 'Add your first Viber'}</h2>
+        <p class="hint">One command on the machine. Name it here, or leave it empty to use its host name.</p>
+        <div class="row wrap" style="align-items:flex-end">
+          <div class={`field grow${error.value ? ' invalid' : ''}`} style="margin:0;min-width:180px">
+            <label for="viber-name">Name</label>
+            <input
+              id="viber-name"
+              placeholder="e.g. workstation"
+              value={name.value}
+              onInput={(e) => (name.value = e.currentTarget.value)}
+              aria-invalid={Boolean(error.value)}
+              aria-describedby={error.value ? 'viber-name-error' : undefined}
+            />
           </div>
-          <p class="hint" style="margin:10px 0 0">
-            Then start it with <code>npx viber start</code>. It shows its key fingerprint: it should match the
-            one listed here once it appears.
+          <button class="btn primary" type="submit" disabled={busy.value} data-testid="add-viber">
+            {busy.value ? 'Creating a token…' : onboarding.value ? 'New command' : 'Get the command'}
+          </button>
+        </div>
+        {error.value && (
+          <p class="field-error" role="alert" id="viber-name-error" style="margin:6px 0 0">
+            {error.value}
           </p>
-        </section>
-      )}
-      {!vibers.length && !onboarding.value && (
-        <div class="callout">No Vibers yet. Add one to prepare environments and run tasks.</div>
+        )}
+      </form>
+      {onboarding.value && (
+        <OnboardingCard onboarding={onboarding.value.response} knownIds={onboarding.value.knownIds} />
       )}
       {vibers.map((v) => (
-        <section class="card" key={v.record.id} data-testid="viber-card">
-          <div class="row">
-            <span class={`dot${v.online ? ' on' : ''}`} />
-            <h2 class="grow">{v.record.name}</h2>
-            <span class={`pill ${v.online ? 'online' : 'offline'}`}>{v.online ? 'Online' : 'Offline'}</span>
-          </div>
-          <p class="hint" style="margin:6px 0 0">
-            {v.online ? 'Connected now' : `Last seen ${relativeTime(v.record.lastSeenAt)}`}
-            {v.health ? ` · ${v.health.hostname} · ${v.health.platform} · viber ${v.health.version}` : ''}
-            {v.health && !v.health.capabilities.networkIsolation
-              ? ' · cannot isolate network (tasks without network are refused)'
-              : ''}
-          </p>
-          <p class="hint" style="margin:4px 0 0">
-            Key fingerprint <KeyFingerprint publicKey={v.record.publicKey} />
-          </p>
-        </section>
+        <ViberCard
+          key={v.record.id}
+          viber={v}
+          namesake={vibers.some((o) => o.record.id !== v.record.id && o.record.name === v.record.name)}
+        />
       ))}
     </div>
   );

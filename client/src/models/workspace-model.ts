@@ -13,6 +13,7 @@ import {
   patchTask,
   removeEnvironmentCascade,
   touchTask,
+  vibersMap,
   workspaceDocName,
   deleteBinding,
   type BindingCreate,
@@ -20,6 +21,7 @@ import {
   type EnvironmentPatch,
   type TaskStatus,
 } from '@openviber/shared';
+import * as Y from 'yjs';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
 
@@ -55,6 +57,11 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
     createTask: (input: { environmentId: string; title: string; viberId: string }) => createTask(doc, input),
     patchTask: (id: string, patch: { title?: string; status?: TaskStatus }) => patchTask(doc, id, patch),
     touchTask: (id: string) => touchTask(doc, id),
+    /** Renames a Viber in the registry (the workspace is the user's to write); every device follows. */
+    renameViber: (id: string, name: string) => {
+      const map = vibersMap(doc).get(id);
+      if (map instanceof Y.Map) map.set('name', name);
+    },
     dispose() {
       stopVersion();
       handle.release();

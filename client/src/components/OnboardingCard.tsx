@@ -1,0 +1,102 @@
+// Add a Viber, step by step: the command in full with Copy, then a live "waiting for your machine…",
+// "connected", and "now map <environment> to <viber>".
+import { useSignal } from '@preact/signals';
+import { useApp } from '../app-context.ts';
+import type { OnboardingTokenResponse } from '../api/types.ts';
+import { startNewTask } from '../models/new-task.ts';
+
+export function OnboardingCard({
+  onboarding,
+  knownIds,
+}: {
+  onboarding: OnboardingTokenResponse;
+  /** Vibers registered before this token: a new id in the registry is the machine that just joined. */
+  knownIds: ReadonlySet<string>;
+}) {
+  const app = useApp();
+  const copied = useSignal(false);
+  const joined = app.workspace.vibers.value.find((v) => !knownIds.has(v.id));
+  const view = joined ? app.vibers.views.value.get(joined.id) : undefined;
+  const env = app.ui.currentEnv.value;
+  const expires = new Date(onboarding.expiresAt);
+  return (
+    <section class="card" data-testid="onboarding" aria-labelledby="onboarding-title">
+      <h2 id="onboarding-title">Add a Viber</h2>
+      <ol class="onboard-steps">
+        <li class={joined ? 'done' : 'current'}>
+          <strong>Run this on the machine</strong> (it needs Node 20 or later and git). The token works once
+          {Number.isNaN(expires.getTime()) ? '' : ` and expires at ${expires.toLocaleTimeString()}`}.
+          <div class="cmd">
+            <code data-testid="onboarding-command">{onboarding.command}</code>
+            <button
+              class="btn small cmd-copy"
+              onClick={() => {
+                void navigator.clipboard
+                  ?.writeText(onboarding.command)
+                  .then(() => (copied.value = true))
+                  .catch(() => undefined);
+              }}
+            >
+              {copied.value ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+          <span class="hint">
+            It prints the Viber’s key fingerprint and the command that starts it: run that too, and leave it
+            running.
+          </span>
+        </li>
+        <li
+          class={view?.online ? 'done' : joined ? 'current' : ''}
+          role="status"
+          data-testid="onboarding-wait"
+        >
+          {!joined ? (
+            <>
+              <span class="pill" data-tone="busy">
+                Waiting
+              </span>{' '}
+              Waiting for your machine…
+            </>
+          ) : !view?.online ? (
+            <>
+              <strong>{joined.name}</strong> is registered. Waiting for it to connect (start it with the
+              command it printed)…
+            </>
+          ) : (
+            <>
+              <strong>{joined.name}</strong> is connected.
+            </>
+          )}
+        </li>
+        <li class={joined ? 'current' : ''}>
+          {joined && env ? (
+            <>
+              Now map <strong>{env.name}</strong> to <strong>{joined.name}</strong>.{' '}
+              <button
+                class="btn primary small"
+                onClick={() => app.router.go({ view: 'mappings', envId: env.id })}
+                data-testid="onboarding-map"
+              >
+                Map {env.name} to {joined.name}
+              </button>
+            </>
+          ) : joined ? (
+            <>
+              Now create an environment for {joined.name} to prepare.{' '}
+              <button class="btn primary small" onClick={() => app.router.go({ view: 'env-new' })}>
+                Create an environment
+              </button>
+            </>
+          ) : (
+            <span class="hint">Then map an environment to it, and start a task.</span>
+          )}
+          {joined && env && app.workspace.bindings.value.some((b) => b.viberId === joined.id) && (
+            <button class="btn small" style="margin-left:6px" onClick={() => startNewTask(app)}>
+              Start a task
+            </button>
+          )}
+        </li>
+      </ol>
+    </section>
+  );
+}
