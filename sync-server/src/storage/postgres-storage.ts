@@ -126,6 +126,20 @@ export class PostgresStorage implements Storage {
     return { documents: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
   }
 
+  async listDocuments(prefix: string) {
+    const { rows } = await this.#pool.query<{ name: string }>(
+      'SELECT name FROM documents WHERE starts_with(name, $1) ORDER BY name',
+      [prefix],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  async deleteDocuments(names: readonly string[]) {
+    if (names.length === 0) return 0;
+    const result = await this.#pool.query('DELETE FROM documents WHERE name = ANY($1::text[])', [[...names]]);
+    return result.rowCount ?? 0;
+  }
+
   async createUser(user: UserRow) {
     const r = await this.#pool.query(
       'INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',

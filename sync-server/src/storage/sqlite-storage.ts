@@ -76,6 +76,28 @@ export class SqliteStorage implements Storage {
     return { documents: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
+  async listDocuments(prefix: string) {
+    const rows = this.#db
+      .prepare('SELECT name FROM documents WHERE name >= ? AND name < ? ORDER BY name')
+      .all(prefix, prefix + '\uffff');
+    return rows.map((r) => String(r.name));
+  }
+
+  async deleteDocuments(names: readonly string[]) {
+    if (names.length === 0) return 0;
+    const remove = this.#db.prepare('DELETE FROM documents WHERE name = ?');
+    let removed = 0;
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const name of names) removed += Number(remove.run(name).changes);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return removed;
+  }
+
   async createUser(user: UserRow) {
     const r = this.#db
       .prepare(

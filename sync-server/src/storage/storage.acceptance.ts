@@ -139,6 +139,30 @@ export function storageAcceptance(
       });
     });
 
+    describe('[D7] deleting documents', () => {
+      it('lists the documents under a prefix and deletes exactly the named ones', async () => {
+        const s = await open();
+        const names = ['u/usr_a/task/t1', 'u/usr_a/viber/v1/run/t1', 'u/usr_a/workspace', 'u/usr_ab/task/t1'];
+        for (const n of names) await s.storeDocument(n, new Uint8Array([0, 0]));
+        expect(await s.listDocuments('u/usr_a/')).toEqual(names.slice(0, 3));
+        expect(await s.deleteDocuments(['u/usr_a/task/t1', 'u/usr_a/viber/v1/run/t1', 'u/usr_a/never'])).toBe(
+          2,
+        );
+        expect(await s.fetchDocument('u/usr_a/task/t1')).toBeNull();
+        expect(await s.listDocuments('u/usr_a/')).toEqual(['u/usr_a/workspace']);
+        expect(await s.fetchDocument('u/usr_ab/task/t1')).not.toBeNull();
+        expect(await s.deleteDocuments([])).toBe(0);
+      });
+
+      it('deletes 2,000 documents in one call', async () => {
+        const s = await open();
+        const names = Array.from({ length: 2000 }, (_, i) => `u/usr_a/task/t${i}`);
+        for (const n of names) await s.storeDocument(n, new Uint8Array([0, 0]));
+        expect(await s.deleteDocuments(names)).toBe(2000);
+        expect(await s.listDocuments('u/usr_a/')).toEqual([]);
+      });
+    });
+
     describe('users', () => {
       const user = { id: 'usr_a', username: 'ada', passwordHash: 'argon2id$hash', createdAt: T0 };
 

@@ -28,6 +28,10 @@ export interface Storage {
   storeDocument(name: string, state: Uint8Array): Promise<void>;
   /** How many documents whose name starts with `prefix` are stored, and their bytes together. */
   documentUsage(prefix: string): Promise<{ documents: number; bytes: number }>;
+  /** The names of every stored document starting with `prefix` (a user's `u/<uid>/`), sorted. */
+  listDocuments(prefix: string): Promise<string[]>;
+  /** Removes the named documents (missing ones are skipped) in one transaction; how many were removed. */
+  deleteDocuments(names: readonly string[]): Promise<number>;
 
   /** False when the username is taken. */
   createUser(user: UserRow): Promise<boolean>;
