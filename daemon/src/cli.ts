@@ -136,25 +136,26 @@ async function runStart(home: string): Promise<number> {
     import('./pid-file.ts'),
   ]);
   const config = readConfig(home);
+  // Signals are handled before the pid file exists, so no signal can end us with the file left behind.
+  let stopRequested = false;
+  const signalled = new Promise<number>((resolve) => {
+    const onSignal = (signal: string) => {
+      stamp(`${signal}: stopping`);
+      stopRequested = true;
+      resolve(0);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
+    if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
+      process.stdin.once('end', () => onSignal('stdin closed'));
+      process.stdin.resume();
+    }
+  });
   // Refuses a second daemon for this home; `viber status` reads the file to say whether one runs.
   const releasePidFile = claimPidFile(home);
   try {
     stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
-    let stopRequested = false;
-    const signalled = new Promise<number>((resolve) => {
-      const onSignal = (signal: string) => {
-        stamp(`${signal}: stopping`);
-        stopRequested = true;
-        resolve(0);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      // Test harnesses hold our stdin open; when they die (even by SIGKILL) it closes and we stop too.
-      if (process.env.OPENVIBER_EXIT_WITH_STDIN === '1') {
-        process.stdin.once('end', () => onSignal('stdin closed'));
-        process.stdin.resume();
-      }
-    });
     const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
     const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
     // A signal while still connecting ends at once: nothing has run yet.
