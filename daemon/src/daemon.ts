@@ -1,12 +1,13 @@
 // `viber start`: the headless peer. Joins the workspace and its tasks read-only, writes only its own
-// documents, publishes health and presence, and reconciles prepares, task runs and re-seals.
+// documents (kept on its disk too, [V1]), publishes health and presence, and reconciles prepares,
+// task runs (journalled, [V2]; only tasks with work pending, [V3]) and re-seals.
+import { mkdirSync } from 'node:fs';
 import { hostname, platform } from 'node:os';
+import { join } from 'node:path';
 import {
   VERSION,
   listTasks,
   prepareLogDocName,
-  runOutputDocName,
-  taskDocName,
   viberDocName,
   workspaceDocName,
   writeHealth,
@@ -16,8 +17,10 @@ import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
-import { killOrphanRuns } from './run-records.ts';
-import { createRunner } from './runner.ts';
+import { STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
+import { RunJournal } from './run-journal.ts';
+import { killOrphanRuns } from './run-pids.ts';
+import { TaskSlots } from './task-slots.ts';
 import { TaskWorker } from './task-worker.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -39,21 +42,27 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = readConfig(home);
   const root = workspaceRoot(home);
   const state = stateDir(home);
-  // Before anything new can run in a checkout the old processes may still be writing to.
-  const orphans = await killOrphanRuns(state);
-  if (orphans.length) log(`stopped what a previous run left running: ${orphans.join('; ')}`);
+  const localDir = localDocsDir(home);
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  const orphans = killOrphanRuns(state);
+  if (orphans) log(`stopped ${orphans} process group(s) left by a previous run`);
+  const journal = new RunJournal(state);
   // Probed while the connection comes up, so the Viber shows online as early as possible.
   const probing = probeCapabilities();
 
   let lastStatus = '';
   let endDaemon!: (code: number) => void;
   const ended = new Promise<number>((r) => (endDaemon = r));
-  const conn = new Connection(config.server, config.authToken, {
+  const conn: Connection = new Connection(config.server, config.authToken, {
     onStatus: (status) => {
-      // Log changes only: a long outage retries every few seconds and need not fill the log.
+      // Log changes only: a long outage retries with backoff and need not fill the log.
       if (status === 'connecting' || status === lastStatus) return;
       lastStatus = status;
-      log(status === 'connected' ? 'connected' : 'disconnected; reconnecting with backoff');
+      log(
+        status === 'connected'
+          ? 'connected'
+          : `disconnected; reconnecting in ${(conn.reconnectDelayMs / 1000).toFixed(1)} s`,
+      );
     },
     onAuthFailed: (name, reason) => {
       log(
@@ -65,13 +74,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { userId, viberId } = config;
   const keys = { publicKey: config.publicKey, privateKey: config.privateKey };
   const workspace = conn.open(workspaceDocName(userId));
-  const viber = conn.open(viberDocName(userId, viberId));
-  viber.provider.setAwarenessField('viber', { online: true, version: VERSION, viberId });
+  // Our own document comes from our disk first: what we wrote survives a server that lost it.
+  const viber = conn.open(viberDocName(userId, viberId), {
+    localDir,
+    awareness: { viber: { online: true, version: VERSION, viberId } },
+  });
   log(`connecting to ${config.server} as Viber ${config.name} (${viberId})`);
   const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);
   log('synced with the server');
   log(
-    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
+    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
   );
   writeHealth(viber.doc, {
     version: VERSION,
@@ -82,91 +94,82 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     capabilities,
   });
 
-  const runner = createRunner({
-    home,
-    root,
-    stateDir: state,
-    capabilities,
-    ownSecrets: [
-      { name: 'VIBER_TOKEN', value: config.authToken },
-      { name: 'VIBER_PRIVATE_KEY', value: config.privateKey },
-    ],
-  });
-  const common = { viberId, keys, root, stateDir: state, runner, viberDoc: viber.doc };
+  const common = { viberId, keys, root, stateDir: state, capabilities, viberDoc: viber.doc };
   const reconciler = new PrepareReconciler({
     ...common,
     workspace: workspace.doc,
     log,
     openLogDoc: async (bindingId) => {
-      const open = conn.open(prepareLogDocName(userId, viberId, bindingId));
+      const name = prepareLogDocName(userId, viberId, bindingId);
+      const open = conn.open(name);
       await open.synced;
-      return open.doc;
+      return { doc: open.doc, close: () => conn.close(name) };
     },
   });
 
-  const workers = new Map<string, Promise<TaskWorker>>();
-  const openWorker = async (taskId: string) => {
-    const taskDoc = conn.open(taskDocName(userId, taskId));
-    const runDoc = conn.open(runOutputDocName(userId, viberId, taskId));
-    await Promise.all([taskDoc.synced, runDoc.synced]);
-    const worker = new TaskWorker(taskId, {
-      ...common,
-      workspace: workspace.doc,
-      taskDoc: taskDoc.doc,
-      runDoc: runDoc.doc,
-      timeoutMs: options.taskTimeoutMs ?? 60 * 60_000,
-      prepareSettled: (bindingId) => reconciler.settled(bindingId),
-      log,
-    });
-    worker.poke();
-    return worker;
-  };
+  const slots: TaskSlots = new TaskSlots({
+    conn,
+    userId,
+    viberId,
+    localDir,
+    journal,
+    makeWorker: (taskId, taskDoc, runDoc) =>
+      new TaskWorker(taskId, {
+        ...common,
+        workspace: workspace.doc,
+        taskDoc,
+        runDoc,
+        journal,
+        timeoutMs: options.taskTimeoutMs ?? 60 * 60_000,
+        prepareSettled: (bindingId) => reconciler.settled(bindingId),
+        onIdle: (updatedAt) => slots.idle(taskId, updatedAt),
+        log,
+      }),
+  });
 
   const published = new Map<string, number>();
-  let scheduled = false;
+  let scheduled: NodeJS.Timeout | undefined;
   let stopping = false;
   const reconcile = () => {
-    scheduled = false;
+    scheduled = undefined;
     if (stopping) return;
     reconciler.reconcile();
-    const tasks = new Set(listTasks(workspace.doc, { viberId }).map((t) => t.id as string));
-    for (const taskId of tasks) {
-      const existing = workers.get(taskId);
-      if (existing) void existing.then((w) => w.poke());
-      else workers.set(taskId, openWorker(taskId));
-    }
-    // A deleted task (or one moved to another Viber): stop its run and let go of its documents.
-    for (const [taskId, worker] of workers) {
-      if (tasks.has(taskId)) continue;
-      workers.delete(taskId);
-      void worker.then(async (w) => {
-        await w.stop();
-        conn.close(taskDocName(userId, taskId));
-        conn.close(runOutputDocName(userId, viberId, taskId));
-      });
-    }
+    slots.reconcile(listTasks(workspace.doc, { viberId }));
     publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) =>
       log(`re-seal failed: ${messageOf(e)}`),
     );
   };
   const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    setTimeout(reconcile, 10);
+    if (stopping || scheduled) return;
+    scheduled = setTimeout(reconcile, 10);
   };
   workspace.doc.on('update', schedule);
+  // Idle tasks are closed on a timer too, not only when the workspace changes.
+  const tick = setInterval(schedule, 5_000);
   reconcile();
 
   return {
     ended,
     async stop() {
       stopping = true;
+      clearTimeout(scheduled);
+      clearInterval(tick);
       workspace.doc.off('update', schedule);
-      reconciler.stop();
-      await Promise.all([...workers.values()].map(async (w) => (await w).stop()));
-      const deadline = Date.now() + 2_000;
-      while (conn.hasUnsyncedChanges() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      conn.destroy();
+      // Running work is asked to stop and record itself; a process that will not is left to the
+      // runner's kill and to the next start's orphan cleanup, so SIGTERM always ends promptly.
+      await settleWithin(STOP_WORK_GRACE_MS, [reconciler.stop(), slots.stop()]);
+      await conn.flushed(STOP_FLUSH_MS);
+      conn.destroy(); // the journal stays open: a run still stopping may yet record its end
     },
   };
+}
+
+/** Where the Viber keeps its own documents on disk. */
+export const localDocsDir = (home: string) => join(home, 'docs');
+
+/** Waits for `work`, but not longer than `ms`. */
+async function settleWithin(ms: number, work: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(work), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

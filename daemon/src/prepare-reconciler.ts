@@ -4,19 +4,21 @@
 import type * as Y from 'yjs';
 import {
   ObservedState,
+  getBinding,
   getEnvironment,
   listBindings,
   readObservation,
   type Binding,
   type Environment,
 } from '@openviber/shared';
+import { MAX_CONCURRENT_PREPARES } from './limits.ts';
 import { prepareBinding, type PrepareDeps } from './prepare.ts';
 import { messageOf } from './viber-error.ts';
 
 export interface ReconcilerDeps extends Omit<PrepareDeps, 'logDoc' | 'signal'> {
   workspace: Y.Doc;
-  /** The binding's prepare log document, synced. */
-  openLogDoc: (bindingId: string) => Promise<Y.Doc>;
+  /** The binding's prepare log document, synced, and how to let go of it after the prepare. */
+  openLogDoc: (bindingId: string) => Promise<{ doc: Y.Doc; close: () => void }>;
   log: (line: string) => void;
 }
 
@@ -32,6 +34,7 @@ export class PrepareReconciler {
   readonly #running = new Map<string, Promise<void>>();
   readonly #triedWithSecrets = new Map<string, string>();
   readonly #abort = new AbortController();
+  readonly #waiters = new Set<() => void>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -42,22 +45,46 @@ export class PrepareReconciler {
     if (this.#abort.signal.aborted) return;
     for (const binding of listBindings(this.#deps.workspace, { viberId: this.#deps.viberId })) {
       if (this.#running.has(binding.id)) continue;
+      // The rest wait: each finished prepare reconciles again.
+      if (this.#running.size >= MAX_CONCURRENT_PREPARES) return;
       const env = getEnvironment(this.#deps.workspace, binding.environmentId);
       if (env && this.#needsPrepare(binding, env)) this.#start(binding, env);
     }
   }
 
-  /** Resolves once no prepare of this binding is running or due. */
+  /** Resolves once no prepare of this binding is running or due (or the reconciler stopped). */
   async settled(bindingId: string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
+    while (!this.#abort.signal.aborted) {
       const running = this.#running.get(bindingId);
-      if (!running) return;
-      await running;
+      if (running) {
+        await running;
+        continue;
+      }
+      if (!this.#isDue(bindingId)) return;
+      // Due but waiting for a free prepare slot: look again when a prepare ends.
+      await new Promise<void>((r) => this.#waiters.add(r));
     }
   }
 
-  stop(): void {
+  #isDue(bindingId: string): boolean {
+    const binding = getBinding(this.#deps.workspace, bindingId);
+    const env = binding && getEnvironment(this.#deps.workspace, binding.environmentId);
+    return !!binding && !!env && binding.viberId === this.#deps.viberId && this.#needsPrepare(binding, env);
+  }
+
+  /** A prepare ended: start the next ones, and wake whoever waits for a binding to settle. */
+  #changed(): void {
+    this.reconcile();
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Aborts running prepares; resolves once they have recorded themselves. */
+  async stop(): Promise<void> {
     this.#abort.abort();
+    this.#changed();
+    await Promise.allSettled([...this.#running.values()]);
   }
 
   #needsPrepare(binding: Binding, env: Environment): boolean {
@@ -77,16 +104,24 @@ export class PrepareReconciler {
       this.#deps.log(
         `preparing binding ${binding.id} (environment ${env.id}, generation ${binding.generation})`,
       );
-      const logDoc = await this.#deps.openLogDoc(binding.id);
-      const state = await prepareBinding({ ...this.#deps, logDoc, signal: this.#abort.signal }, binding, env);
-      this.#deps.log(`binding ${binding.id}: ${state}`);
+      const log = await this.#deps.openLogDoc(binding.id);
+      try {
+        const state = await prepareBinding(
+          { ...this.#deps, logDoc: log.doc, signal: this.#abort.signal },
+          binding,
+          env,
+        );
+        this.#deps.log(`binding ${binding.id}: ${state}`);
+      } finally {
+        log.close();
+      }
     })()
       .catch((error: unknown) =>
         this.#deps.log(`binding ${binding.id}: prepare crashed: ${messageOf(error)}`),
       )
       .finally(() => {
         this.#running.delete(binding.id);
-        this.reconcile();
+        this.#changed();
       });
     this.#running.set(binding.id, run);
   }

@@ -1,5 +1,8 @@
-// One task on this Viber: executes its messages once each, in order ([D4]), including those queued
-// while the Viber was offline; honours cancels ([D5]); marks runs cut off by a restart interrupted.
+// One task on this Viber: executes its messages at most once each, in order ([D4], [V2]), including
+// those queued while the Viber was offline; honours cancels ([D5]). The run journal, not the server,
+// decides whether a message ran: a journalled run is never started again; one whose outcome the
+// journal lacks was cut off by a crash and is recorded interrupted; a known outcome the documents
+// lost is published again.
 import type * as Y from 'yjs';
 import {
   ObservedState,
@@ -14,10 +17,12 @@ import {
   listBindings,
   listMessages,
   readObservation,
+  type RunRecord,
   writeRun,
   writeTaskRunSummary,
   type Message,
 } from '@openviber/shared';
+import type { RunJournal, RunOutcome } from './run-journal.ts';
 import { runMessage, type TaskRunDeps } from './task-runner.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -27,13 +32,16 @@ export interface TaskWorkerDeps extends Omit<TaskRunDeps, 'runDoc'> {
   runDoc: Y.Doc;
   /** Resolves when no prepare of the binding is running or due. */
   prepareSettled: (bindingId: string) => Promise<void>;
+  journal: RunJournal;
+  /** Nothing is left to run while the task's updatedAt was `updatedAt` (or the task is not active). */
+  onIdle: (updatedAt: number) => void;
   log: (line: string) => void;
 }
 
 export class TaskWorker {
   readonly taskId: string;
   readonly #deps: TaskWorkerDeps;
-  #pumping = false;
+  #pumping: Promise<void> | null = null;
   #again = false;
   #current: { messageId: string; controller: AbortController } | null = null;
   #stopped = false;
@@ -45,8 +53,14 @@ export class TaskWorker {
     deps.taskDoc.on('update', this.#onChange);
   }
 
+  /** True while a message of this task is running. */
+  get busy(): boolean {
+    return this.#current !== null;
+  }
+
   /** Something changed (a message, a cancel, the workspace): look again. */
   poke(): void {
+    if (this.#stopped) return;
     const current = this.#current;
     if (current && isCancelRequested(this.#deps.taskDoc, current.messageId))
       current.controller.abort('cancel');
@@ -54,7 +68,7 @@ export class TaskWorker {
       this.#again = true;
       return;
     }
-    void this.#pump();
+    this.#pumping = this.#pump().finally(() => (this.#pumping = null));
   }
 
   /** Stops the running message (it is recorded interrupted) and takes no more. */
@@ -62,46 +76,87 @@ export class TaskWorker {
     this.#stopped = true;
     this.#deps.taskDoc.off('update', this.#onChange);
     this.#current?.controller.abort('shutdown');
-    while (this.#pumping) await new Promise((r) => setTimeout(r, 20));
+    await this.#pumping;
   }
 
   async #pump(): Promise<void> {
-    this.#pumping = true;
+    let idleAt: number;
     try {
       do {
         this.#again = false;
+        // Read before the messages: a message added later bumps it, so "idle at" never hides one.
+        const task = getTask(this.#deps.workspace, this.taskId);
+        idleAt = task?.updatedAt ?? 0;
+        const messages = listMessages(this.#deps.taskDoc);
+        for (const message of messages) this.#settleJournalled(message.id);
         // A paused or archived task keeps its queue; it runs when the task is active again.
-        const status = getTask(this.#deps.workspace, this.taskId)?.status;
-        if (status && status !== TaskStatus.active) return;
-        for (const message of listMessages(this.#deps.taskDoc)) {
+        if (task && task.status !== TaskStatus.active) continue;
+        for (const message of messages) {
           if (this.#stopped) return;
           await this.#handle(message);
         }
       } while (this.#again && !this.#stopped);
+      if (!this.#stopped) this.#deps.onIdle(idleAt);
     } catch (error) {
       this.#deps.log(`task ${this.taskId}: ${messageOf(error)}`);
-    } finally {
-      this.#pumping = false;
     }
   }
 
+  /**
+   * A message the journal knows was started: it never starts again. Its outcome is published if the
+   * documents lost it; one without an outcome was cut off by a crash and becomes interrupted.
+   * Returns false for a message the journal does not know.
+   */
+  #settleJournalled(messageId: string): boolean {
+    const { journal, runDoc } = this.#deps;
+    const record = journal.run(this.taskId, messageId);
+    if (!record) return false;
+    if (this.#current?.messageId === messageId) return true;
+    const run = getRun(runDoc, messageId);
+    let outcome = record.outcome;
+    if (!outcome) {
+      outcome = {
+        state: RunState.interrupted,
+        exitCode: null,
+        endedAt: Date.now(),
+        error: 'the Viber stopped while this ran; send it again to rerun',
+      };
+      journal.ended(this.taskId, messageId, outcome);
+    }
+    if (run?.state !== outcome.state) this.#publish(messageId, run, outcome, record.startedAt);
+    return true;
+  }
+
+  #publish(messageId: string, run: RunRecord | null, outcome: RunOutcome, startedAt: number): void {
+    writeRun(this.#deps.runDoc, messageId, { ...outcome, ...(run ? {} : { startedAt }) });
+    writeTaskRunSummary(this.#deps.viberDoc, this.taskId, {
+      messageId,
+      state: outcome.state,
+      updatedAt: outcome.endedAt,
+    });
+  }
+
+  /** Records a final state decided without running the message, journal first. */
+  #finish(message: Message, state: RunState, error: string): void {
+    const outcome = { state, error, exitCode: null, endedAt: Date.now() };
+    this.#deps.journal.ended(this.taskId, message.id, outcome);
+    this.#publish(message.id, getRun(this.#deps.runDoc, message.id), outcome, 0);
+  }
+
   async #handle(message: Message): Promise<void> {
-    const { runDoc, taskDoc, viberDoc } = this.#deps;
+    const { runDoc, taskDoc, viberDoc, journal } = this.#deps;
+    if (this.#settleJournalled(message.id)) return;
     const run = getRun(runDoc, message.id);
     if (run && isFinalRunState(run.state)) return;
-    const finish = (state: RunState, error: string) => {
-      writeRun(runDoc, message.id, {
-        state,
-        error,
-        endedAt: Date.now(),
-        ...(run ? {} : { startedAt: 0, exitCode: null }),
-      });
-      writeTaskRunSummary(viberDoc, this.taskId, { messageId: message.id, state, updatedAt: Date.now() });
-    };
+    // A run record the journal does not know (written by a daemon before the journal): never rerun it.
     if (run)
-      return finish(RunState.interrupted, 'the Viber restarted while this ran; send it again to rerun'); // cut off by a restart
+      return this.#finish(
+        message,
+        RunState.interrupted,
+        'the Viber restarted while this ran; send it again to rerun',
+      );
     if (isCancelRequested(taskDoc, message.id))
-      return finish(RunState.cancelled, 'cancelled before it started');
+      return this.#finish(message, RunState.cancelled, 'cancelled before it started');
 
     const task = getTask(this.#deps.workspace, this.taskId);
     const binding =
@@ -110,28 +165,41 @@ export class TaskWorker {
         environmentId: task.environmentId,
         viberId: this.#deps.viberId,
       })[0];
-    if (!task || !binding) return finish(RunState.error, 'the task’s environment is not bound to this Viber');
+    if (!task || !binding)
+      return this.#finish(message, RunState.error, 'the task’s environment is not bound to this Viber');
     await this.#deps.prepareSettled(binding.id);
+    if (this.#stopped) return;
     const env = getEnvironment(this.#deps.workspace, task.environmentId);
     const fresh = getBinding(this.#deps.workspace, binding.id);
     const observation = fresh && readObservation(viberDoc, fresh.id);
-    if (!env || !fresh) return finish(RunState.error, 'the task’s environment or binding was removed');
+    if (!env || !fresh)
+      return this.#finish(message, RunState.error, 'the task’s environment or binding was removed');
     if (!observation || observation.state !== ObservedState.ready) {
-      return finish(
+      return this.#finish(
+        message,
         RunState.error,
         `the environment is not ready on this Viber (${observation?.state ?? 'not prepared'}${observation?.lastError ? `: ${observation.lastError}` : ''})`,
       );
     }
     if (isCancelRequested(taskDoc, message.id))
-      return finish(RunState.cancelled, 'cancelled before it started');
+      return this.#finish(message, RunState.cancelled, 'cancelled before it started');
 
     const controller = new AbortController();
     this.#current = { messageId: message.id, controller };
+    // Durable before anything is spawned for the message: from here on it never starts again.
+    journal.started(this.taskId, message.id);
     try {
       const state = await runMessage(
         { ...this.#deps },
         { taskId: this.taskId, message, env, binding: fresh, observation, signal: controller.signal },
       );
+      const ended = getRun(runDoc, message.id);
+      journal.ended(this.taskId, message.id, {
+        state,
+        exitCode: ended?.exitCode ?? null,
+        endedAt: ended?.endedAt || Date.now(),
+        error: ended?.error ?? '',
+      });
       this.#deps.log(`task ${this.taskId} message ${message.id}: ${state}`);
     } finally {
       this.#current = null;

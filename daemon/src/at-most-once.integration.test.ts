@@ -1,0 +1,74 @@
+// [V1] [V2] A message runs at most once even when the server dies with acknowledged-but-unstored
+// updates: the Viber keeps its own documents and a run journal on its disk.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { taskDocName } from '@openviber/shared';
+import { fixturePath } from '../test/fixture-files.ts';
+import { scenario } from '../test/scenario.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { useServer } from '../test/test-server.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+/** How many times the marker script ran for this marker file. */
+const executions = (marker: string) =>
+  existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter(Boolean).length : 0;
+
+describe('at most once across a server crash', async () => {
+  const server = await useServer();
+  const s = await scenario(server);
+  const { envId, bindingId } = await s.environment({ type: 'manual' });
+  await s.prepared(bindingId);
+  const marked = (marker: string, then = '') => `bash ${fixturePath('append-marker.sh')} ${marker}${then}`;
+
+  /** A task whose document the user's device holds open, as the app does: it re-sends what a crashed server lost. */
+  const openTask = async () => {
+    const taskId = await s.task(envId);
+    await s.peer.doc(taskDocName(s.user.userId, taskId));
+    return taskId;
+  };
+
+  /** Restarts the killed server and the stopped Viber; waits until the Viber runs a new message. */
+  const restartBoth = async (taskId: string) => {
+    await server.restart();
+    s.viber.start();
+    const probe = await s.send(taskId, 'echo back');
+    expect(await s.runState(taskId, probe, ['completed', 'error'])).toMatchObject({ state: 'completed' });
+  };
+
+  it('[V2] m1 completes, the server is killed 0.5 s later and the Viber stopped while it is down: m1 is not run again', async () => {
+    const marker = join(tempDir(), 'm1');
+    const taskId = await openTask();
+    const m1 = await s.send(taskId, marked(marker));
+    await s.runState(taskId, m1, ['completed']);
+    // The fault's timing, not a wait for a condition: inside the server's store debounce (2 s).
+    await new Promise((r) => setTimeout(r, 500));
+    await server.kill();
+    await s.viber.stop();
+    await restartBoth(taskId);
+    expect(executions(marker)).toBe(1);
+    expect(await s.run(taskId, m1)).toMatchObject({ state: 'completed' });
+  });
+
+  it('[V2] the server is killed while m2 runs: m1 and m2 each ran once', async () => {
+    const dir = tempDir();
+    const [marker1, marker2, done2] = [join(dir, 'm1'), join(dir, 'm2'), join(dir, 'm2.done')];
+    const taskId = await openTask();
+    const m1 = await s.send(taskId, marked(marker1));
+    await s.runState(taskId, m1, ['completed']);
+    const m2 = await s.send(taskId, marked(marker2, `; sleep 1; touch ${done2}`));
+    await waitFor(() => executions(marker2) === 1, { what: 'm2 to start' });
+    await server.kill();
+    await waitFor(() => existsSync(done2), { what: 'm2 to finish while the server is down' });
+    // Its outcome is known to the Viber alone (the server is down): it must publish it after the restart.
+    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
+    await waitFor(() => readFileSync(journal, 'utf8').includes(`"k":"end","t":"${taskId}","m":"${m2}"`), {
+      what: 'the Viber to record the end of m2',
+    });
+    await s.viber.stop();
+    await restartBoth(taskId);
+    expect(executions(marker1)).toBe(1);
+    expect(executions(marker2)).toBe(1);
+    expect(await s.run(taskId, m2)).toMatchObject({ state: 'completed' });
+  });
+});

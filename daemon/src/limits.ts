@@ -1,0 +1,12 @@
+// The daemon's own bounds (the README lists them): what one Viber holds open and how long it waits.
+
+/** Task workers open at once (two documents each); more tasks with work wait for a slot ([V3]). */
+export const MAX_OPEN_TASKS = 32;
+/** Prepares running at once (each holds its log document open). */
+export const MAX_CONCURRENT_PREPARES = 4;
+/** An idle task's documents stay open this long, unless its slot is needed sooner. */
+export const IDLE_TASK_CLOSE_MS = 30_000;
+/** On SIGTERM: how long running work gets to stop and record itself before the daemon exits anyway. */
+export const STOP_WORK_GRACE_MS = 3_000;
+/** On SIGTERM: how long the server gets to acknowledge the last writes (they are on disk already). */
+export const STOP_FLUSH_MS = 1_000;

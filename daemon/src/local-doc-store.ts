@@ -1,0 +1,107 @@
+// The daemon's own documents on its disk (local-first, like the app's IndexedDB): every update is
+// appended to one file per document and fsync'd before the write that made it returns, so what the
+// Viber wrote survives a server that acknowledged it from memory and then died ([V1]).
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as Y from 'yjs';
+
+/** Updates appended before a file is rewritten as one snapshot. */
+export const COMPACT_AFTER_UPDATES = 500;
+
+/** Marks updates applied from the disk, so they are not written back. */
+const FROM_DISK = Symbol('local-doc-store');
+
+const fileOf = (dir: string, name: string) => join(dir, `${name.replaceAll('/', '.')}.yupd`);
+
+export interface PersistedDoc {
+  /** Stops writing the document (its file stays). */
+  detach(): void;
+}
+
+/**
+ * Loads `name` from `dir` into `doc`, then appends (and fsyncs) every later update of `doc`.
+ * The file is a sequence of frames `u32le length | Yjs update`; a torn last frame (a crash while
+ * appending) is ignored: its write never returned, so nobody relied on it.
+ */
+export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = fileOf(dir, name);
+  const frames = existsSync(file) ? readFrames(readFileSync(file)) : [];
+  if (frames.length) Y.applyUpdate(doc, Y.mergeUpdates(frames), FROM_DISK);
+  let fd = openSync(file, 'a', 0o600);
+  let appended = frames.length;
+  const onUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === FROM_DISK) return;
+    if (appended >= COMPACT_AFTER_UPDATES) {
+      closeSync(fd);
+      writeSnapshot(file, Y.encodeStateAsUpdate(doc));
+      fd = openSync(file, 'a', 0o600);
+      appended = 1;
+      return; // the snapshot already holds this update
+    }
+    writeFrame(fd, update);
+    appended++;
+  };
+  doc.on('update', onUpdate);
+  return {
+    detach() {
+      doc.off('update', onUpdate);
+      closeSync(fd);
+    },
+  };
+}
+
+/** Forgets a document this Viber no longer holds (its task or binding was deleted). */
+export function removeLocalDoc(dir: string, name: string): void {
+  rmSync(fileOf(dir, name), { force: true });
+}
+
+function writeFrame(fd: number, update: Uint8Array): void {
+  const frame = Buffer.alloc(4 + update.length);
+  frame.writeUInt32LE(update.length, 0);
+  frame.set(update, 4);
+  writeSync(fd, frame);
+  fsyncSync(fd);
+}
+
+/** Replaces the file atomically with one frame holding the whole state. */
+function writeSnapshot(file: string, state: Uint8Array): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  writeFrame(fd, state);
+  closeSync(fd);
+  renameSync(tmp, file);
+  syncDir(dirname(file));
+}
+
+/** Makes a rename durable: the directory entry is on disk too. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFrames(buf: Buffer): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at + 4 <= buf.length) {
+    const len = buf.readUInt32LE(at);
+    if (at + 4 + len > buf.length) break;
+    out.push(buf.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+// The run journal: this Viber's own durable memory of what it started ([V2]). "started" is fsync'd
+// BEFORE a message's process is spawned, so no crash of the server or of the daemon can make the
+// Viber start a message twice: whatever the server's documents say, a message with a record never
+// starts again. The outcome is recorded when the run ends; a record without one is `interrupted`.
+// It also remembers which tasks were idle at which `updatedAt`, so a restart opens only tasks with
+// work pending ([V3]).
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunState } from '@openviber/shared';
+import { syncDir } from './local-doc-store.ts';
+
+export interface RunOutcome {
+  state: RunState;
+  exitCode: number | null;
+  endedAt: number;
+  error: string;
+}
+
+export interface JournalRun {
+  startedAt: number;
+  /** Undefined while (or if) the run's end was never recorded. */
+  outcome?: RunOutcome;
+}
+
+type Entry =
+  | { k: 'start'; t: string; m: string; at: number }
+  | ({ k: 'end'; t: string; m: string } & RunOutcome)
+  | { k: 'idle'; t: string; u: number }
+  | { k: 'forget'; t: string };
+
+interface TaskEntry {
+  runs: Map<string, JournalRun>;
+  /** The task's updatedAt when all its messages were last found finished. */
+  idleAt?: number;
+}
+
+/** Lines appended before the journal is rewritten with only what it still needs. */
+const COMPACT_AFTER_LINES = 2_000;
+
+export class RunJournal {
+  readonly #file: string;
+  readonly #tasks = new Map<string, TaskEntry>();
+  #fd: number;
+  #lines = 0;
+  #compactAt = COMPACT_AFTER_LINES;
+
+  constructor(stateDir: string) {
+    this.#file = join(stateDir, 'run-journal.jsonl');
+    if (existsSync(this.#file)) {
+      for (const line of readFileSync(this.#file, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          this.#apply(JSON.parse(line) as Entry);
+          this.#lines++;
+        } catch {
+          // a torn last line: its append never returned, so nothing relied on it
+        }
+      }
+    }
+    this.#fd = openSync(this.#file, 'a', 0o600);
+  }
+
+  run(taskId: string, messageId: string): JournalRun | undefined {
+    return this.#tasks.get(taskId)?.runs.get(messageId);
+  }
+
+  /** Durably records that the message is about to start. Call BEFORE spawning anything for it. */
+  started(taskId: string, messageId: string, at = Date.now()): void {
+    this.#append({ k: 'start', t: taskId, m: messageId, at });
+  }
+
+  ended(taskId: string, messageId: string, outcome: RunOutcome): void {
+    this.#append({ k: 'end', t: taskId, m: messageId, ...outcome });
+  }
+
+  /** Every message of the task was finished when the task's updatedAt was `updatedAt`. */
+  idle(taskId: string, updatedAt: number): void {
+    if (this.#tasks.get(taskId)?.idleAt === updatedAt) return;
+    this.#append({ k: 'idle', t: taskId, u: updatedAt });
+  }
+
+  idleAt(taskId: string): number | undefined {
+    return this.#tasks.get(taskId)?.idleAt;
+  }
+
+  /** Tasks with a run that started and has no recorded end (cut off by a crash). */
+  unfinishedTasks(): string[] {
+    return [...this.#tasks].filter(([, t]) => [...t.runs.values()].some((r) => !r.outcome)).map(([id]) => id);
+  }
+
+  /** The task was deleted: its records go. */
+  forget(taskId: string): void {
+    if (this.#tasks.has(taskId)) this.#append({ k: 'forget', t: taskId });
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+
+  #append(entry: Entry): void {
+    this.#apply(entry);
+    writeSync(this.#fd, JSON.stringify(entry) + '\n');
+    fsyncSync(this.#fd);
+    if (++this.#lines >= this.#compactAt) this.#compact();
+  }
+
+  #apply(e: Entry): void {
+    if (e.k === 'forget') {
+      this.#tasks.delete(e.t);
+      return;
+    }
+    let task = this.#tasks.get(e.t);
+    if (!task) this.#tasks.set(e.t, (task = { runs: new Map() }));
+    if (e.k === 'idle') task.idleAt = e.u;
+    else if (e.k === 'start') task.runs.set(e.m, { startedAt: e.at });
+    else {
+      const { state, exitCode, endedAt, error } = e;
+      const run = task.runs.get(e.m) ?? { startedAt: 0 };
+      run.outcome = { state, exitCode, endedAt, error };
+      task.runs.set(e.m, run);
+    }
+  }
+
+  /** Rewrites the journal with the live records only (atomically: a crash keeps the old file). */
+  #compact(): void {
+    const lines: string[] = [];
+    for (const [t, task] of this.#tasks) {
+      for (const [m, run] of task.runs) {
+        lines.push(JSON.stringify({ k: 'start', t, m, at: run.startedAt }));
+        if (run.outcome) lines.push(JSON.stringify({ k: 'end', t, m, ...run.outcome }));
+      }
+      if (task.idleAt !== undefined) lines.push(JSON.stringify({ k: 'idle', t, u: task.idleAt }));
+    }
+    const tmp = `${this.#file}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    writeSync(fd, lines.map((l) => l + '\n').join(''));
+    fsyncSync(fd);
+    closeSync(fd);
+    closeSync(this.#fd);
+    renameSync(tmp, this.#file);
+    syncDir(join(this.#file, '..'));
+    this.#fd = openSync(this.#file, 'a', 0o600);
+    this.#lines = lines.length;
+    // Half the file is live at most right after a compaction, so its cost stays linear overall.
+    this.#compactAt = Math.max(COMPACT_AFTER_LINES, 2 * lines.length);
+  }
+}

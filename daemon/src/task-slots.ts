@@ -1,0 +1,123 @@
+// Which tasks this Viber holds open ([V3]). A Viber's history grows forever, so it opens a task's
+// two documents only while the task has work pending for it: not archived or paused, and either
+// changed (`updatedAt`) since the journal last found all its messages finished, or holding a run a
+// crash cut off. At most MAX_OPEN_TASKS are open; idle ones are closed after IDLE_TASK_CLOSE_MS, or
+// at once when a waiting task needs the slot.
+import type * as Y from 'yjs';
+import { TaskStatus, runOutputDocName, taskDocName, type Task } from '@openviber/shared';
+import type { Connection } from './connection.ts';
+import { IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS } from './limits.ts';
+import type { RunJournal } from './run-journal.ts';
+import type { TaskWorker } from './task-worker.ts';
+
+export interface TaskSlotsDeps {
+  conn: Connection;
+  userId: string;
+  viberId: string;
+  /** Where the Viber keeps its own documents on disk. */
+  localDir: string;
+  journal: RunJournal;
+  /** Builds the worker of a task once its documents synced; `onIdle` must reach `TaskSlots.idle`. */
+  makeWorker(taskId: string, taskDoc: Y.Doc, runDoc: Y.Doc): TaskWorker;
+}
+
+interface Slot {
+  worker: TaskWorker | null;
+  /** When the worker last found nothing to run (null while it has work). */
+  idleSince: number | null;
+}
+
+export class TaskSlots {
+  readonly #deps: TaskSlotsDeps;
+  readonly #slots = new Map<string, Slot>();
+  /** Tasks whose journal holds a run without an outcome: opened whatever their status. */
+  readonly #unfinished: Set<string>;
+  #stopped = false;
+
+  constructor(deps: TaskSlotsDeps) {
+    this.#deps = deps;
+    this.#unfinished = new Set(deps.journal.unfinishedTasks());
+  }
+
+  /** How many tasks are open (for logs and tests). */
+  get open(): number {
+    return this.#slots.size;
+  }
+
+  /** Opens, pokes and closes task slots for `tasks` (this Viber's, most recently active first). */
+  reconcile(tasks: Task[]): void {
+    if (this.#stopped) return;
+    const byId = new Map(tasks.map((t) => [t.id as string, t]));
+    const now = Date.now();
+    for (const [taskId, slot] of this.#slots) {
+      const task = byId.get(taskId);
+      // Deleted, or moved to another Viber: stop its run and let go of its documents.
+      if (!task) void this.release(taskId);
+      else if (slot.worker && this.#hasWork(task)) {
+        slot.idleSince = null;
+        slot.worker.poke();
+      } else if (slot.idleSince !== null && now - slot.idleSince >= IDLE_TASK_CLOSE_MS)
+        void this.release(taskId);
+    }
+    for (const task of tasks) {
+      if (this.#slots.has(task.id) || !this.#hasWork(task)) continue;
+      if (this.#slots.size >= MAX_OPEN_TASKS && !this.#evictIdle()) break;
+      this.#openSlot(task.id);
+    }
+  }
+
+  /** The worker of `taskId` found nothing more to run while the task's updatedAt was `updatedAt`. */
+  idle(taskId: string, updatedAt: number): void {
+    this.#deps.journal.idle(taskId, updatedAt);
+    this.#unfinished.delete(taskId);
+    const slot = this.#slots.get(taskId);
+    if (slot) slot.idleSince = Date.now();
+  }
+
+  /** Stops the task's worker and closes its documents (their local copies stay). */
+  async release(taskId: string): Promise<void> {
+    const slot = this.#slots.get(taskId);
+    if (!slot) return;
+    this.#slots.delete(taskId);
+    await slot.worker?.stop();
+    const { conn, userId, viberId } = this.#deps;
+    conn.close(taskDocName(userId, taskId));
+    conn.close(runOutputDocName(userId, viberId, taskId));
+  }
+
+  /** Stops every worker (running messages are recorded interrupted). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#slots.keys()].map((id) => this.release(id)));
+  }
+
+  #hasWork(task: Task): boolean {
+    if (this.#unfinished.has(task.id)) return true;
+    return task.status === TaskStatus.active && this.#deps.journal.idleAt(task.id) !== task.updatedAt;
+  }
+
+  #evictIdle(): boolean {
+    for (const [taskId, slot] of this.#slots) {
+      if (slot.idleSince === null) continue;
+      void this.release(taskId);
+      return true;
+    }
+    return false;
+  }
+
+  #openSlot(taskId: string): void {
+    const { conn, userId, viberId, localDir } = this.#deps;
+    const slot: Slot = { worker: null, idleSince: null };
+    this.#slots.set(taskId, slot);
+    const taskDoc = conn.open(taskDocName(userId, taskId));
+    const runDoc = conn.open(runOutputDocName(userId, viberId, taskId), { localDir });
+    Promise.all([taskDoc.synced, runDoc.synced]).then(
+      () => {
+        if (this.#slots.get(taskId) !== slot) return; // released while it synced
+        slot.worker = this.#deps.makeWorker(taskId, taskDoc.doc, runDoc.doc);
+        slot.worker.poke();
+      },
+      () => {}, // closed before it synced: released, nothing to do
+    );
+  }
+}
