@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +10,7 @@ import {
 import { fixture, fixturePath } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
-import { alive } from '../test/process-alive.ts';
+import { alive, hostPidOf } from '../test/process-alive.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { useServer } from '../test/test-server.ts';
 import { waitFor } from '../test/wait-for.ts';
@@ -98,7 +97,7 @@ describe('task execution through the real server', async () => {
     const pidFile = join(tempDir(), 'grandchild.pid');
     const taskId = await s.task(envId);
     const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
-    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    const pid = await hostPidOf(pidFile);
     expect(alive(pid)).toBe(true);
     await s.api('POST', `/api/tasks/${taskId}/cancel`);
     expect(await s.runState(taskId, msg, ['cancelled'])).toMatchObject({ state: 'cancelled' });
@@ -109,7 +108,7 @@ describe('task execution through the real server', async () => {
     const pidFile = join(tempDir(), 'grandchild.pid');
     const taskId = await s.task(envId);
     const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
-    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    const pid = await hostPidOf(pidFile);
     await s.viber.kill();
     const queued = [
       await s.send(taskId, 'echo one >> order.txt'),
@@ -128,7 +127,7 @@ describe('task execution through the real server', async () => {
     const pidFile = join(tempDir(), 'grandchild.pid');
     const taskId = await s.task(envId);
     const msg = await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
-    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    const pid = await hostPidOf(pidFile);
     await s.viber.stop();
     expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({
       state: 'interrupted',
@@ -145,7 +144,7 @@ describe('task execution through the real server', async () => {
     const pidFile = join(tempDir(), 'grandchild.pid');
     const taskId = await s.task(doomed);
     await s.send(taskId, `PID_FILE=${pidFile} ./forever.sh`);
-    const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+    const pid = await hostPidOf(pidFile);
     await s.api('DELETE', `/api/environments/${doomed}`);
     await waitFor(() => !alive(pid), { what: 'the task of a deleted environment to stop' });
   });
