@@ -19,7 +19,8 @@ import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
 import { RunJournal } from './run-journal.ts';
-import { killOrphanRuns } from './run-pids.ts';
+import { killOrphanRuns } from './run-records.ts';
+import { createRunner } from './runner.ts';
 import { TaskSlots } from './task-slots.ts';
 import { TaskWorker } from './task-worker.ts';
 import { messageOf } from './viber-error.ts';
@@ -44,8 +45,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const state = stateDir(home);
   const localDir = localDocsDir(home);
   mkdirSync(state, { recursive: true, mode: 0o700 });
-  const orphans = killOrphanRuns(state);
-  if (orphans) log(`stopped ${orphans} process group(s) left by a previous run`);
+  // Before anything new can run in a checkout the old processes may still be writing to.
+  const orphans = await killOrphanRuns(state);
+  if (orphans.length) log(`stopped what a previous run left running: ${orphans.join('; ')}`);
   const journal = new RunJournal(state);
   // Probed while the connection comes up, so the Viber shows online as early as possible.
   const probing = probeCapabilities();
@@ -83,7 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);
   log('synced with the server');
   log(
-    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'}`,
+    `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
   );
   writeHealth(viber.doc, {
     version: VERSION,
@@ -94,7 +96,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     capabilities,
   });
 
-  const common = { viberId, keys, root, stateDir: state, capabilities, viberDoc: viber.doc };
+  const runner = createRunner({
+    home,
+    root,
+    stateDir: state,
+    capabilities,
+    ownSecrets: [
+      { name: 'VIBER_TOKEN', value: config.authToken },
+      { name: 'VIBER_PRIVATE_KEY', value: config.privateKey },
+    ],
+  });
+  const common = { viberId, keys, root, stateDir: state, runner, viberDoc: viber.doc };
   const reconciler = new PrepareReconciler({
     ...common,
     workspace: workspace.doc,
