@@ -16,13 +16,32 @@ const fromCheck = (check: (v: string) => Check) => (value: string, ctx: z.Refine
   if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message });
 };
 
+/** Object keys refused everywhere: assigning them reaches the prototype, or is silently dropped. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/** Characters no name may hold: controls, and bidi overrides and isolates that make text lie about its order. */
+const UNSAFE_NAME_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/** A name people read (environment, task title): trimmed, 1..max, no unsafe or unpaired-surrogate characters. */
+const displayNameSchema = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(max)
+    .refine(
+      (v) => !UNSAFE_NAME_CHARS.test(v),
+      'must not contain control or bidirectional-override characters',
+    )
+    .refine((v) => v.isWellFormed(), 'must not contain unpaired surrogates');
+
 export const idSchema = z.string().regex(ID_PATTERN, 'must be an id of 1-64 letters, digits, _ or -');
 export const envKeySchema = z
   .string()
   .regex(
     /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
     'must be a variable name: letters, digits and _, not starting with a digit',
-  );
+  )
+  // A plain object keyed by these would reach (or silently lose) its prototype.
+  .refine((key) => !RESERVED_KEYS.has(key), 'must not be __proto__, constructor or prototype');
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const repoUrlSchema = z.string().superRefine(fromCheck(checkRepoUrl));
@@ -72,7 +91,7 @@ const secretsSchema = z
 
 /** The editable fields of an environment (design §6), each optional so PUT can patch any subset. */
 export const environmentFieldSchemas = {
-  name: z.string().trim().min(1, 'is required').max(L.MAX_NAME_LENGTH),
+  name: displayNameSchema(L.MAX_NAME_LENGTH),
   description: z.string().max(L.MAX_DESCRIPTION_LENGTH),
   type: z.enum(enumValues(EnvironmentType)),
   repoUrl: z.union([z.literal(''), repoUrlSchema]),
@@ -179,11 +198,11 @@ export type BindingCreate = z.infer<typeof bindingCreateSchema>;
 
 export const taskCreateSchema = z.strictObject({
   environmentId: idSchema,
-  title: z.string().trim().min(1, 'is required').max(L.MAX_TITLE_LENGTH).default('New task'),
+  title: displayNameSchema(L.MAX_TITLE_LENGTH).default('New task'),
   viberId: idSchema.optional(),
 });
 export const taskPatchSchema = z.strictObject({
-  title: z.string().trim().min(1, 'is required').max(L.MAX_TITLE_LENGTH).optional(),
+  title: displayNameSchema(L.MAX_TITLE_LENGTH).optional(),
   status: z.enum(enumValues(TaskStatus)).optional(),
 });
 export const messageCreateSchema = z.strictObject({

@@ -15,6 +15,7 @@ import { createRequestHandler } from './http/handle-request.ts';
 import { Router } from './http/router.ts';
 import { staticFiles } from './http/static-files.ts';
 import type { Storage } from './storage/storage.ts';
+import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from './limits.ts';
 import { createSyncServer } from './sync/create-sync.ts';
 
 export interface AppOptions {
@@ -42,6 +43,7 @@ export function createApp({
     auth,
     storage,
     extensions,
+    limits: config,
     async onRequest({ request, response }) {
       await handle(request, response);
       // Tells Hocuspocus the request was answered, so its default handler does not run.
@@ -74,6 +76,9 @@ export function createApp({
       sync.server.configuration.address = config.host;
       // Set directly: listen(0) would fall back to Hocuspocus's default port 80.
       sync.server.configuration.port = config.port;
+      // Slow clients must not hold sockets open: headers within 10 s, the whole request within 30 s.
+      sync.server.httpServer.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+      sync.server.httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
       await sync.server.listen();
       return (sync.server.httpServer.address() as AddressInfo).port;
     },

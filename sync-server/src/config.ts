@@ -2,7 +2,12 @@
 // DATABASE_URL and REDIS_URL. Bad values are refused with a message naming the variable.
 import { resolve } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
-import { SIGNUPS_PER_ADDRESS } from './limits.ts';
+import {
+  MAX_BYTES_PER_USER,
+  MAX_DOCS_PER_CONNECTION,
+  MAX_DOCS_PER_USER,
+  SIGNUPS_PER_ADDRESS,
+} from './limits.ts';
 
 export interface ServerConfig {
   port: number;
@@ -18,6 +23,10 @@ export interface ServerConfig {
   logLevel: 'info' | 'warn' | 'silent';
   /** Sign-ups per client address per hour (SIGNUPS_PER_HOUR; benchmarks raise it). */
   signupsPerHour: number;
+  /** Quotas (limits.ts), each overridable by the environment variable of the same name. */
+  documentsPerConnection: number;
+  documentsPerUser: number;
+  bytesPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -44,9 +53,14 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
   }
   if (env.PUBLIC_URL && !/^https?:\/\/[^\s]+$/.test(env.PUBLIC_URL))
     throw new ConfigError('PUBLIC_URL must be an http(s) URL');
-  const signupsPerHour = env.SIGNUPS_PER_HOUR ? Number(env.SIGNUPS_PER_HOUR) : SIGNUPS_PER_ADDRESS;
-  if (!Number.isInteger(signupsPerHour) || signupsPerHour < 1)
-    throw new ConfigError(`SIGNUPS_PER_HOUR must be a positive whole number, got '${env.SIGNUPS_PER_HOUR}'`);
+  const positive = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new ConfigError(`${name} must be a positive whole number, got '${raw}'`);
+    return n;
+  };
   const logLevel = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'silent' ? env.LOG_LEVEL : 'info';
   return {
     port,
@@ -58,6 +72,9 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     appDir,
     daemonPackage: env.VIBER_PACKAGE ? resolve(env.VIBER_PACKAGE) : daemonPackage,
     logLevel,
-    signupsPerHour,
+    signupsPerHour: positive('SIGNUPS_PER_HOUR', SIGNUPS_PER_ADDRESS),
+    documentsPerConnection: positive('MAX_DOCS_PER_CONNECTION', MAX_DOCS_PER_CONNECTION),
+    documentsPerUser: positive('MAX_DOCS_PER_USER', MAX_DOCS_PER_USER),
+    bytesPerUser: positive('MAX_BYTES_PER_USER', MAX_BYTES_PER_USER),
   };
 }

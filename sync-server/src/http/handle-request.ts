@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, VERSION } from '@openviber/shared';
 import { HttpError } from './http-error.ts';
+import { setSecurityHeaders } from './security-headers.ts';
 import { STATUS, type Router } from './router.ts';
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -21,7 +22,12 @@ export function createRequestHandler(
   log: (msg: string) => void,
 ) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    setSecurityHeaders(res);
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url)
+      return sendJson(res, 400, {
+        error: { code: ApiError.validation.code, message: 'the request URL is malformed', field: 'path' },
+      });
     if (!url.pathname.startsWith('/api/') && url.pathname !== '/api') {
       serveStatic(req, res);
       return;
@@ -45,7 +51,8 @@ export function createRequestHandler(
           error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
         };
         sendJson(res, error.status, body, error.headers);
-        if (error.kind === 'tooLarge') req.socket.destroySoon?.();
+        // The rest of a refused or stalled body is not worth reading: close once the answer is out.
+        if (error.kind === 'tooLarge' || error.kind === 'timeout') req.socket.destroySoon?.();
         return;
       }
       log(`internal error on ${req.method} ${url.pathname}: ${(error as Error)?.stack ?? String(error)}`);

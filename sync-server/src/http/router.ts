@@ -1,5 +1,6 @@
 // A minimal method + path router: a handful of fixed patterns with :params does not need a framework.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from './http-error.ts';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -36,7 +37,7 @@ export class Router {
       const params: Record<string, string> = {};
       const fits = route.parts.every((p, i) => {
         if (p.startsWith(':')) {
-          params[p.slice(1)] = decodeURIComponent(parts[i]);
+          params[p.slice(1)] = decodeParam(p.slice(1), parts[i]);
           return true;
         }
         return p === parts[i];
@@ -46,6 +47,15 @@ export class Router {
       wrongMethod = true;
     }
     return wrongMethod ? 'method' : null;
+  }
+}
+
+/** A path parameter, decoded; a malformed %-escape is the caller's mistake (400), not a crash. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError('validation', `${name}: the path holds a malformed %-escape`, { field: name });
   }
 }
 

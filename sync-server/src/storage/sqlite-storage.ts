@@ -1,6 +1,6 @@
 // Storage on one embedded SQLite file (node:sqlite, no native modules), WAL mode so a kill -9 loses
 // at most the write in flight and never corrupts what was stored.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
@@ -21,7 +21,11 @@ export class SqliteStorage implements Storage {
   readonly #db: DatabaseSync;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    // Accounts, token hashes and documents: readable by this user only. SQLite creates the -wal and
+    // -shm files with the database file's mode, so creating that one 0600 covers all three.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.#db.exec(SCHEMA);

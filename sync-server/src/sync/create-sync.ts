@@ -12,9 +12,11 @@ import {
 } from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import type { Storage } from '../storage/storage.ts';
+import { connectionLimits, type ConnectionLimitOptions } from './connection-limits.ts';
 import { DocGateway } from './doc-gateway.ts';
 import { Presence } from './presence.ts';
 import { storageExtension } from './storage-extension.ts';
+import { DeletionCollector } from './deletion-collector.ts';
 
 /** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
 export const CLOSE_CREDENTIALS_REVOKED = 4401;
@@ -32,11 +34,14 @@ export interface SyncOptions {
   /** Store debounce in ms (Hocuspocus default 2000). */
   debounce?: number;
   onRequest: NonNullable<ConstructorParameters<typeof Server>[0]>['onRequest'];
+  /** Per-socket and per-user limits (limits.ts; the config may override them). */
+  limits: ConnectionLimitOptions;
 }
 
 /** Error messages thrown here are printed by Hocuspocus even when quiet: they name nothing sensitive. */
 export function createSyncServer(options: SyncOptions) {
   const presence = new Presence();
+  const limits = connectionLimits(options.storage, options.limits);
 
   const isOwnViberDoc = (
     p: AuthedPrincipal | undefined,
@@ -50,12 +55,22 @@ export function createSyncServer(options: SyncOptions) {
     await gateway.write(workspaceDocName(p.userId), (doc) => markViberSeen(doc, p.viberId, now));
   };
 
+  const deletions = new DeletionCollector(options.storage);
   const server = new Server<SyncContext>({
     quiet: true,
     stopOnSignals: false,
     debounce: options.debounce ?? 2000,
     maxDebounce: 10_000,
-    extensions: [storageExtension(options.storage), ...(options.extensions ?? [])],
+    ...limits.serverOptions,
+    extensions: [
+      storageExtension(options.storage, {
+        isDeleted: (name) => deletions.isDeleted(name),
+        isStopping: () => gateway.closed,
+      }),
+      deletions.extension(),
+      limits.extension,
+      ...(options.extensions ?? []),
+    ],
     async onUpgrade({ request, socket }) {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
       if (path !== SYNC_PATH) {
@@ -64,13 +79,25 @@ export function createSyncServer(options: SyncOptions) {
         throw null;
       }
     },
-    async onAuthenticate({ token, documentName, connectionConfig }) {
+    async onAuthenticate({ token, documentName, connectionConfig, socketId, requestHeaders, instance }) {
       const principal = await options.auth.principalFor(token);
       if (!principal) throw new Error('unauthorized: unknown, expired or revoked token');
       if (!parseDocName(documentName)) throw new Error('forbidden: unknown document');
       const access = accessFor(principal, documentName);
       if (access === Access.refused) throw new Error('forbidden: no access to this document');
+      if (await deletions.refuses(documentName))
+        throw new Error('forbidden: this document belongs to a deleted task, binding or Viber');
       if (access === Access.readOnly) connectionConfig.readOnly = true;
+      await limits.admit({
+        principal,
+        documentName,
+        socketId,
+        requestHeaders,
+        readOnly: connectionConfig.readOnly,
+        exists: async () =>
+          instance.documents.has(documentName) ||
+          (await options.storage.fetchDocument(documentName)) !== null,
+      });
       return { principal };
     },
     async connected({ context, documentName, connection, instance }) {
@@ -101,6 +128,7 @@ export function createSyncServer(options: SyncOptions) {
     onRequest: options.onRequest,
   });
   const gateway = new DocGateway(server.hocuspocus);
+  deletions.attach(server.hocuspocus, gateway);
 
   /** Closes every websocket connection whose principal matches (logout, Viber removed). */
   const closeConnections = (matches: (p: AuthedPrincipal) => boolean) => {
@@ -119,6 +147,7 @@ export function createSyncServer(options: SyncOptions) {
     server,
     hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>,
     gateway,
+    deletions,
     presence,
     closeConnections,
   };

@@ -1,0 +1,222 @@
+// What one websocket may spend, tried against a real server the way issue 14 found it open: huge
+// frames before login, sockets that never authenticate, thousands of documents on one socket,
+// megabytes written under made-up task ids, and awareness from read-only peers.
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { generateKeyPair } from '@openviber/shared/crypto';
+import { taskDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QuietWebSocket, api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
+import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
+import { AUTH_DEADLINE_MS, MAX_WS_PAYLOAD_BYTES } from '../limits.ts';
+
+const DOCS_PER_CONNECTION = 5;
+const DOCS_PER_USER = 8;
+const BYTES_PER_USER = 3 * 1024 * 1024;
+
+let server: SpawnedServer;
+const cleanups: (() => void)[] = [];
+beforeAll(async () => {
+  server = await spawnServer({
+    env: {
+      MAX_DOCS_PER_CONNECTION: String(DOCS_PER_CONNECTION),
+      MAX_DOCS_PER_USER: String(DOCS_PER_USER),
+      MAX_BYTES_PER_USER: String(BYTES_PER_USER),
+    },
+  });
+});
+afterAll(async () => {
+  for (const c of cleanups) c();
+  await server?.dispose();
+});
+
+const peer = (name: string, token: string) => {
+  const p = connectPeer(server.wsUrl, name, token);
+  cleanups.push(() => p.destroy());
+  return p;
+};
+
+/** Several providers on ONE websocket, each recording why the server refused or closed it. */
+function sharedSocket(token: string, names: string[]) {
+  const socket = new HocuspocusProviderWebsocket({ url: server.wsUrl, WebSocketPolyfill: QuietWebSocket });
+  const providers = names.map((name) => {
+    const reasons: string[] = [];
+    const provider = new HocuspocusProvider({
+      websocketProvider: socket,
+      name,
+      token,
+      onAuthenticationFailed: ({ reason }) => reasons.push(reason),
+      onClose: ({ event }) => reasons.push(event.reason),
+    });
+    provider.attach();
+    return { name, provider, reasons };
+  });
+  cleanups.push(() => {
+    for (const p of providers) p.provider.destroy();
+    socket.destroy();
+  });
+  return providers;
+}
+
+const rawSocket = () => {
+  const ws = new WebSocket(server.wsUrl);
+  ws.on('error', () => {});
+  const closed = new Promise<{ code: number; at: number }>((resolve) =>
+    ws.on('close', (code) => resolve({ code, at: Date.now() })),
+  );
+  const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
+  return { ws, closed, opened };
+};
+
+describe.concurrent('websocket limits', () => {
+  it(`a frame larger than ${MAX_WS_PAYLOAD_BYTES} bytes closes the socket with 1009, before any login`, async () => {
+    const big = rawSocket();
+    await big.opened;
+    big.ws.send(Buffer.alloc(2 * 1024 * 1024));
+    expect((await big.closed).code).toBe(1009);
+
+    // A header announcing 90 MB is refused at once: the server never buffers the payload.
+    const announced = rawSocket();
+    await announced.opened;
+    const header = Buffer.alloc(14);
+    header[0] = 0x82; // FIN + binary
+    header[1] = 0x80 | 127; // masked, 64-bit length follows
+    header.writeBigUInt64BE(90n * 1024n * 1024n, 2);
+    (announced.ws as unknown as { _socket: import('node:net').Socket })._socket.write(header);
+    expect((await announced.closed).code).toBe(1009);
+  });
+
+  it(`a socket that does not authenticate within ${AUTH_DEADLINE_MS / 1000} s is closed; an authenticated one stays`, async () => {
+    const user = await signup(server.url);
+    const idle = rawSocket();
+    await idle.opened;
+    const openedAt = Date.now();
+    const authed = peer(workspaceDocName(user.userId), user.token);
+    await authed.synced;
+    let disconnects = 0;
+    authed.socket.on('disconnect', () => disconnects++);
+    const { at } = await waitFor(() => idle.closed, 'the idle socket to close', AUTH_DEADLINE_MS + 5_000);
+    expect(at - openedAt).toBeGreaterThanOrEqual(AUTH_DEADLINE_MS - 500);
+    expect(at - openedAt).toBeLessThan(AUTH_DEADLINE_MS + 3_000);
+    expect(disconnects).toBe(0);
+  }, 20_000);
+
+  it(`one socket opens at most ${DOCS_PER_CONNECTION} documents; the next is refused with a reason`, async () => {
+    const user = await signup(server.url);
+    const names = Array.from({ length: DOCS_PER_CONNECTION + 1 }, (_, i) =>
+      taskDocName(user.userId, `t${i}`),
+    );
+    const providers = sharedSocket(user.token, names);
+    const refused = await waitFor(() => providers.find((p) => p.reasons.length > 0), 'a refusal');
+    expect(refused.reasons[0]).toMatch(/too many documents open on this connection: at most 5/);
+    await waitFor(() => providers.filter((p) => p.provider.isSynced).length === DOCS_PER_CONNECTION);
+    // The limit is per socket: another socket of the same user opens the refused one.
+    const other = peer(refused.name, user.token);
+    await other.synced;
+  });
+
+  it(`a user stores at most ${DOCS_PER_USER} documents; existing ones still open`, async () => {
+    const user = await signup(server.url);
+    const names = Array.from({ length: DOCS_PER_USER }, (_, i) => taskDocName(user.userId, `d${i}`));
+    for (const batch of [names.slice(0, 4), names.slice(4)]) {
+      const providers = sharedSocket(user.token, batch);
+      await waitFor(() => providers.every((p) => p.provider.isSynced), 'the first documents');
+    }
+    const extra = peer(taskDocName(user.userId, 'one-too-many'), user.token);
+    await waitFor(() => extra.authFailure(), 'the refusal');
+    expect(extra.authFailure()).toMatch(/document quota reached: at most 8 documents per user/);
+    await peer(names[0], user.token).synced;
+  });
+
+  it(`a user writes at most ${BYTES_PER_USER} bytes; the refused write leaves stored documents intact`, async () => {
+    const user = await signup(server.url);
+    const chunk = 'x'.repeat(900 * 1024);
+    const written: Peer[] = [];
+    let refusal: string | null = null;
+    for (let i = 0; i < 5 && !refusal; i++) {
+      const p = peer(taskDocName(user.userId, `big${i}`), user.token);
+      const reasons: string[] = [];
+      p.provider.on('close', ({ event }: { event: { reason: string } }) => reasons.push(event.reason));
+      await waitFor(() => p.provider.isSynced || p.authFailure(), 'synced or refused');
+      if (p.authFailure()) {
+        refusal = p.authFailure();
+        break;
+      }
+      p.doc.getText('t').insert(0, chunk);
+      await waitFor(() => !p.provider.hasUnsyncedChanges || reasons.length > 0, 'acknowledged or closed');
+      if (reasons.length) refusal = reasons[0];
+      else written.push(p);
+    }
+    expect(refusal).toMatch(/storage quota reached/);
+    expect(written.length).toBe(3);
+    // What was acknowledged is stored whole (read from the database file itself).
+    const db = new DatabaseSync(join(server.dataDir, 'openviber.sqlite'), { readOnly: true });
+    try {
+      await waitFor(() => {
+        const rows = db
+          .prepare('SELECT name, state FROM documents WHERE name LIKE ?')
+          .all(`u/${user.userId}/task/big%`);
+        return (
+          rows.length === 3 &&
+          rows.every((r) => {
+            const doc = new Y.Doc();
+            Y.applyUpdate(doc, r.state as Uint8Array);
+            return doc.getText('t').length === chunk.length;
+          })
+        );
+      }, 'three whole documents stored');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('[S9] awareness from read-only peers is dropped: a user cannot make an offline Viber look online', async () => {
+    const user = await signup(server.url);
+    const t = await api(server.url, 'POST', '/api/vibers/onboarding-tokens', { token: user.token });
+    const { publicKey } = await generateKeyPair();
+    const onboarded = await api(server.url, 'POST', '/api/vibers/onboard', {
+      body: { token: t.body.token, name: 'box', publicKey },
+    });
+    const { viberId, authToken } = onboarded.body as { viberId: string; authToken: string };
+    const viberDoc = viberDocName(user.userId, viberId);
+
+    const liar = peer(viberDoc, user.token);
+    const watcher = peer(viberDoc, user.token);
+    await Promise.all([liar.synced, watcher.synced]);
+    liar.provider.setAwarenessField('viber', { online: true, viberId });
+    liar.provider.setAwarenessField('note', 'lie');
+
+    // The Viber itself, writing into the workspace (read-only for it): dropped too.
+    const workspace = workspaceDocName(user.userId);
+    const viberOnWorkspace = peer(workspace, authToken);
+    const userOnWorkspace = peer(workspace, user.token);
+    const userOnWorkspace2 = peer(workspace, user.token);
+    await Promise.all([viberOnWorkspace.synced, userOnWorkspace.synced, userOnWorkspace2.synced]);
+    viberOnWorkspace.provider.setAwarenessField('viber', { online: true, viberId });
+    viberOnWorkspace.provider.setAwarenessField('note', 'from the viber');
+    // A user's read-write peer may not claim Viber presence either, but its other fields pass.
+    userOnWorkspace2.provider.setAwarenessField('viber', { online: true, viberId });
+    userOnWorkspace2.provider.setAwarenessField('note', 'sentinel');
+
+    const states = (p: Peer) => [...(p.provider.awareness?.getStates().values() ?? [])];
+    // Sentinels: messages on a document are handled in order, so once the later ones arrived the
+    // earlier (dropped) ones would have too.
+    await waitFor(() => states(userOnWorkspace).some((s) => s.note === 'sentinel'), 'the sentinel');
+    expect(states(userOnWorkspace).some((s) => s.note === 'from the viber')).toBe(false);
+    expect(states(userOnWorkspace).some((s) => s.viber)).toBe(false);
+
+    const real = peer(viberDoc, authToken);
+    await real.synced;
+    real.provider.setAwarenessField('viber', { online: true, viberId });
+    await waitFor(() => states(watcher).some((s) => s.viber?.online === true), "the Viber's own presence");
+    expect(states(watcher).some((s) => s.note === 'lie')).toBe(false);
+    real.destroy();
+    await waitFor(async () => {
+      const list = await api(server.url, 'GET', '/api/vibers', { token: user.token });
+      return (list.body as { id?: string; viberId?: string; online: boolean }[]).every((v) => !v.online);
+    }, 'the Viber offline again, despite the lie');
+  });
+});

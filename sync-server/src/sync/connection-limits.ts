@@ -1,0 +1,69 @@
+// What one websocket may spend (design §8, issue 14): frame size, an authentication deadline,
+// documents open per socket, documents and bytes stored per user, and who may say what in awareness.
+// create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
+// `admit` at the end of a successful onAuthenticate.
+import type { Extension } from '@hocuspocus/server';
+import type { AuthedPrincipal } from '../auth/auth-service.ts';
+import { IDLE_SOCKET_TIMEOUT_MS, MAX_WS_PAYLOAD_BYTES } from '../limits.ts';
+import type { Storage } from '../storage/storage.ts';
+import { AuthDeadline } from './auth-deadline.ts';
+import { guardAwareness } from './awareness-guard.ts';
+import { ConnectionDocuments } from './connection-documents.ts';
+import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
+
+export interface ConnectionLimitOptions extends QuotaLimits {
+  documentsPerConnection: number;
+  authDeadlineMs?: number;
+}
+
+interface Admission {
+  principal: AuthedPrincipal;
+  documentName: string;
+  socketId: string;
+  requestHeaders: Headers;
+  readOnly: boolean;
+  /** True when the document is already stored or loaded (consulted only at the document quota). */
+  exists: () => Promise<boolean>;
+}
+
+export function connectionLimits(storage: Storage, options: ConnectionLimitOptions) {
+  const deadline = new AuthDeadline(options.authDeadlineMs);
+  const openDocs = new ConnectionDocuments(options.documentsPerConnection);
+  const quota = new UserQuota(storage, options);
+
+  const extension: Extension = {
+    extensionName: 'openviber-connection-limits',
+    async onUpgrade({ request, socket }) {
+      deadline.start(request, socket);
+    },
+    async beforeHandleMessage({ connection, context, update }) {
+      const principal = (context as { principal?: AuthedPrincipal }).principal;
+      if (connection.readOnly || !principal) return;
+      await quota.admitBytes(principal.userId, update.byteLength);
+    },
+    async beforeHandleAwareness(payload) {
+      guardAwareness(payload);
+    },
+    async onDisconnect({ socketId, documentName }) {
+      openDocs.close(socketId, documentName);
+    },
+  };
+
+  return {
+    /** Hocuspocus Server options: `ws` closes larger frames with 1009; idle authenticated sockets time out. */
+    serverOptions: {
+      websocketOptions: { maxPayload: MAX_WS_PAYLOAD_BYTES },
+      timeout: IDLE_SOCKET_TIMEOUT_MS,
+    },
+    extension,
+    /** Throws a QuotaError (its reason reaches the client) when the socket or the user is over a limit. */
+    async admit(a: Admission): Promise<void> {
+      if (!a.readOnly) await quota.admitDocument(a.principal.userId, a.documentName, a.exists);
+      if (!openDocs.open(a.socketId, a.documentName))
+        throw new QuotaError(
+          `too many documents open on this connection: at most ${options.documentsPerConnection}`,
+        );
+      deadline.authenticated(a.requestHeaders);
+    },
+  };
+}
