@@ -414,7 +414,27 @@ describe('tasks', () => {
 describe('vibers', () => {
   it('onboarding tokens are single-use and unknown ones are refused', async () => {
     const v = await onboard(user.token, 'second');
-    expect(v.command).toBe(`npx viber onboard --server ${server.url} --token ${v.onboardingToken}`);
+    // No name asked for: the machine's host name, visible and editable in the command.
+    expect(v.command).toBe(
+      `npx --yes ${server.url}/viber.tgz onboard --server ${server.url} --token ${v.onboardingToken} --name "$(hostname)"`,
+    );
+    const named = await call('POST', '/api/vibers/onboarding-tokens', { name: 'my laptop' });
+    expect(named.body.command).toMatch(/ --name 'my laptop'$/);
+    expect((await call('POST', '/api/vibers/onboarding-tokens', { name: 'box-2.lan' })).body.command).toMatch(
+      / --name box-2\.lan$/,
+    );
+    // A name that would need shell quoting beyond '…' (or break the command) is refused, naming the field.
+    for (const name of ["it's", '$(rm -rf ~)', '`id`', '', 'x'.repeat(65)])
+      expect(errorOf(await call('POST', '/api/vibers/onboarding-tokens', { name }))).toEqual([
+        400,
+        'validation_error',
+        'name',
+      ]);
+    expect(errorOf(await call('POST', '/api/vibers/onboarding-tokens', { nmae: 'typo' }))).toEqual([
+      400,
+      'validation_error',
+      'nmae',
+    ]);
     const { publicKey } = await generateKeyPair();
     const reuse = await api(server.url, 'POST', '/api/vibers/onboard', {
       body: { token: v.onboardingToken, name: 'again', publicKey },
