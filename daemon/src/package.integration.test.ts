@@ -108,7 +108,7 @@ describe('the daemon package served at /viber.tgz', () => {
     return { child, run, exited };
   };
 
-  it('serves a gzip tarball with an ETag and revalidation, and 304 when unchanged', async () => {
+  it('[C3] serves a gzip tarball with an ETag and revalidation, and 304 when unchanged', async () => {
     const res = await fetch(`${server.url}/viber.tgz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
@@ -121,7 +121,7 @@ describe('the daemon package served at /viber.tgz', () => {
     expect(again.status).toBe(304);
   });
 
-  it(`[X1] onboards and starts a Viber with only Node ${PACKAGE_NODE_RANGE}, npm and git: the command the API returns, no checkout, no registry`, async () => {
+  it(`[C3] onboards and starts a Viber with only Node ${PACKAGE_NODE_RANGE}, npm and git: the command the API returns, no checkout, no registry`, async () => {
     const { command } = await ok(server.url, 'POST', '/api/vibers/onboarding-tokens', user.token, {
       name: 'clean machine',
     });
