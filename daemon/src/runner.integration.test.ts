@@ -1,0 +1,76 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { processesWithEnv } from './process-identity.ts';
+import { fixture } from '../test/fixture-files.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { scenario } from '../test/scenario.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { useServer } from '../test/test-server.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+interface SetupRun {
+  id: string;
+  start: bigint;
+  ticks: bigint[];
+  end?: bigint;
+}
+
+/** Parses timed-setup.sh's log ("start|tick|end <ns> <run id>") into runs, in start order. */
+function setupRuns(logFile: string): SetupRun[] {
+  const runs = new Map<string, SetupRun>();
+  for (const line of readFileSync(logFile, 'utf8').trim().split('\n')) {
+    const [kind, at, id] = line.split(' ') as [string, string, string];
+    const t = BigInt(at);
+    if (kind === 'start') runs.set(id, { id, start: t, ticks: [] });
+    else if (kind === 'tick') runs.get(id)!.ticks.push(t);
+    else runs.get(id)!.end = t;
+  }
+  return [...runs.values()].sort((a, b) => (a.start < b.start ? -1 : 1));
+}
+
+describe('the one runner through a real daemon', async () => {
+  const server = await useServer();
+  const s = await scenario(server);
+
+  // A machine where bubblewrap does not work (user namespaces off, say): only the run records stop orphans.
+  const noBwrap = tempDir('no-bwrap-');
+  writeFileSync(join(noBwrap, 'bwrap'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+
+  it.each([
+    ['keys hidden (the bwrap sandbox dies with its daemon)', true, {}],
+    ['no working bwrap (the run record stops it)', false, { PATH: `${noBwrap}:${process.env.PATH}` }],
+  ])(
+    '[R2] kill -9 of the daemon during setup, then restart: the old setup is gone before the new one starts — %s',
+    async (_, hidesKeys, env: Record<string, string>) => {
+      await s.viber.stop();
+      s.viber.start(env);
+      const logFile = join(tempDir(), 'setup.log');
+      const repo = makeRepo({ 'timed-setup.sh': fixture('timed-setup.sh') });
+      const { bindingId } = await s.environment({
+        repoUrl: repo.url,
+        setupScript: './timed-setup.sh',
+        vars: { SETUP_LOG: logFile },
+      });
+      // The first setup is working (it would tick for 30 s) when the daemon dies without a word.
+      await waitFor(() => existsSync(logFile) && setupRuns(logFile)[0]!.ticks.length >= 3, {
+        what: 'the first setup to be working',
+      });
+      await s.viber.kill();
+      s.viber.start(env);
+      expect(await s.prepared(bindingId)).toMatchObject({ state: 'ready' });
+
+      const [first, second, ...more] = setupRuns(logFile);
+      expect(more).toEqual([]);
+      expect(second?.end).toBeDefined();
+      // The first never reached its end, and its last sign of life came before the second started.
+      expect(first!.end).toBeUndefined();
+      expect(first!.ticks.at(-1)! < second!.start).toBe(true);
+      expect(processesWithEnv('SETUP_LOG', logFile)).toEqual([]);
+      expect(s.viber.output()).toContain(`hidesKeys=${hidesKeys}`);
+      if (!hidesKeys) {
+        expect(s.viber.output()).toMatch(/stopped what a previous run left running: setup binding bnd_/);
+      }
+    },
+  );
+});
