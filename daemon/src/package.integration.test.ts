@@ -1,7 +1,8 @@
 // The package the server serves, installed as a user without a checkout would: the onboarding command
 // the API returns, run by /bin/sh on a "clean machine" — a temp HOME and npm cache, and a PATH holding
-// only node (the oldest we can find, the system's 20 here), npm, npx, git and sh (npx runs bins through
-// sh). The npm registry points at a closed port: the package must need nothing from it.
+// only node (the oldest we can find, the system's 20 here), npm, npx, git, sh (npx runs bins through
+// sh) and bash (setup scripts and task messages run in it). The npm registry points at a closed port:
+// the package must need nothing from it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFingerprint } from '@openviber/shared/crypto';
 import { spawnServer, type SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
 import { PACKAGE_NODE_RANGE, packDaemon } from '../scripts/pack.ts';
+import { makeRepo } from '../test/git-repo.ts';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { waitFor } from '../test/wait-for.ts';
@@ -61,6 +63,7 @@ describe('the daemon package served at /viber.tgz', () => {
       npx: systemBinary('npx'),
       git: systemBinary('git'),
       sh: systemBinary('sh'),
+      bash: systemBinary('bash'),
     };
     for (const [name, target] of Object.entries(tools)) {
       if (!target) throw new Error(`this machine has no ${name} on PATH outside node_modules`);
@@ -121,7 +124,7 @@ describe('the daemon package served at /viber.tgz', () => {
     expect(again.status).toBe(304);
   });
 
-  it(`[C3] onboards and starts a Viber with only Node ${PACKAGE_NODE_RANGE}, npm and git: the command the API returns, no checkout, no registry`, async () => {
+  it(`[C3] onboards and starts a Viber with only Node ${PACKAGE_NODE_RANGE}, npm and git: the command the API returns onboards, the daemon prepares and runs a task; no checkout, no registry`, async () => {
     const { command } = await ok(server.url, 'POST', '/api/vibers/onboarding-tokens', user.token, {
       name: 'clean machine',
     });
@@ -146,6 +149,43 @@ describe('the daemon package served at /viber.tgz', () => {
       )?.online === true;
     await waitFor(online, { what: `the packaged Viber online (node ${nodeVersion})`, timeoutMs: 60_000 });
     expect(daemon.run.stdout).toContain('connected');
+
+    // The packaged daemon does real work on this Node: clone, setup script, a task message.
+    const repo = makeRepo({ 'README.md': 'from the repo\n' });
+    const api = <T = any>(method: string, path: string, body?: unknown) =>
+      ok<T>(server.url, method, path, user.token, body);
+    const env = await api('POST', '/api/environments', {
+      name: 'packaged',
+      type: 'github',
+      repoUrl: repo.url,
+      setupMode: 'manual',
+      setupScript: 'echo "set up on $(node --version)"',
+    });
+    await api('POST', `/api/environments/${env.id}/bindings`, { viberId: config.viberId, strategy: 'clone' });
+    const binding = await waitFor(
+      async () => {
+        const [b] = await api('GET', `/api/environments/${env.id}/bindings`);
+        return b?.status === 'ready' || b?.status === 'error' ? b : null;
+      },
+      { what: 'prepared by the packaged Viber', timeoutMs: 60_000 },
+    );
+    expect(binding).toMatchObject({ status: 'ready' });
+    const task = await api('POST', '/api/tasks', {
+      environmentId: env.id,
+      title: 't',
+      viberId: config.viberId,
+    });
+    await api('POST', `/api/tasks/${task.id}/messages`, { text: 'node --version; echo "$(< README.md)"' });
+    const [run] = await waitFor(
+      async () => {
+        const { runs } = await api('GET', `/api/tasks/${task.id}`);
+        return runs[0]?.state === 'completed' || runs[0]?.state === 'error' ? runs : null;
+      },
+      { what: 'task message run by the packaged Viber', timeoutMs: 60_000 },
+    );
+    expect(run, JSON.stringify(run)).toMatchObject({ state: 'completed' });
+    expect(JSON.stringify(run)).toContain(nodeVersion);
+    expect(JSON.stringify(run)).toContain('from the repo');
 
     const status = await sh(`npx --yes ${server.url}/viber.tgz status`).exited;
     expect(status.stdout).toMatch(/Daemon:\s+running/);
