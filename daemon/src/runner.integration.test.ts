@@ -73,4 +73,44 @@ describe('the one runner through a real daemon', async () => {
       }
     },
   );
+
+  it.each([
+    ['with network', true],
+    ['in an empty network namespace', false],
+  ])(
+    '[R3] a task (and a setup script) cannot read the Viber’s key pair, token or state: %s',
+    async (_, networkAccess) => {
+      await s.viber.stop();
+      s.viber.start();
+      const config = join(s.viber.home, 'config.json');
+      // Transformed so that redaction, the last line of defence, cannot be what keeps them out.
+      const snoop = [
+        `rev "$VIBER_HOME/config.json"`,
+        `rev ${config}`,
+        'for p in /proc/[0-9]*; do rev "$p/root' + config + '" "$p/environ"; done 2>/dev/null',
+        `ls -R ${join(s.viber.home, 'state')}`,
+        'echo finished',
+      ].join('; ');
+      const repo = makeRepo({ 'README.md': 'x' });
+      const { envId, bindingId } = await s.environment({
+        repoUrl: repo.url,
+        networkAccess,
+        setupScript: `(${snoop}) > snooped-in-setup.txt 2>&1 || true`,
+      });
+      const prepared = await s.prepared(bindingId);
+      expect(prepared.state).toBe('ready');
+      const taskId = await s.task(envId);
+      const msg = await s.send(taskId, snoop);
+      const run = await s.runState(taskId, msg, ['completed', 'error']);
+      const setupSaw = readFileSync(join(prepared.resolvedWorkingDir, 'snooped-in-setup.txt'), 'utf8');
+      for (const seen of [run.output, setupSaw]) {
+        expect(seen).toContain('finished');
+        for (const secret of [s.viber.config.privateKey, s.viber.config.authToken]) {
+          expect(seen).not.toContain(secret);
+          expect(seen).not.toContain([...secret].reverse().join(''));
+        }
+        expect(seen).not.toContain('running'); // the run records' folder
+      }
+    },
+  );
 });
