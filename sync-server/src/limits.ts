@@ -35,3 +35,4 @@ export const SIGNUP_WINDOW_SECONDS = 60 * 60;
 
 /** Redis publishes held while Redis is unreachable; past it they are dropped (peers resync on reconnect). */
 export const MAX_REDIS_OFFLINE_QUEUE = 1_000;
+export const MAX_REDIS_OFFLINE_QUEUE_BYTES = 16 * 1024 * 1024;

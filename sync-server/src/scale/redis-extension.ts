@@ -27,6 +27,7 @@ import {
   type Extension,
   type onChangePayload,
 } from '@hocuspocus/server';
+import { boundPublishQueue } from './bounded-publish.ts';
 
 type RedisOptions = NonNullable<ConstructorParameters<typeof Redis>[0]>['options'];
 
@@ -62,6 +63,23 @@ class MergingRedis extends Redis {
 
   /** No lock and no skip: PostgresStorage merges concurrent stores (see the header). */
   override async onStoreDocument(): Promise<void> {}
+
+  /**
+   * Publishes every loaded document's state vector (SyncStep1). Each process that holds the document
+   * answers with what we lack and its own state vector, which we answer in turn: after an outage
+   * that dropped publishes, both sides catch up.
+   */
+  resyncAll(): void {
+    for (const [name, document] of this.instance.documents) {
+      const message = new OutgoingMessage(name)
+        .createSyncMessage()
+        .writeFirstSyncStepFor(document)
+        .toUint8Array();
+      this.pub
+        .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
+        .catch((error: unknown) => this.#log(`redis: could not resync ${name}: ${String(error)}`));
+    }
+  }
 
   override async onChange(data: onChangePayload): Promise<void> {
     await super.onChange(data);
@@ -111,6 +129,7 @@ export function redisExtension(url: string, options: RedisExtensionOptions = {})
     },
     log,
   );
+  boundPublishQueue(extension.pub, { log, onRecovered: () => extension.resyncAll() });
   // ioredis reconnects by itself; report each outage once instead of once per retry.
   for (const [role, client] of [
     ['publish', extension.pub],
