@@ -5,7 +5,13 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { generateKeyPair } from '@openviber/shared/crypto';
-import { taskDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import {
+  prepareLogDocName,
+  runOutputDocName,
+  taskDocName,
+  viberDocName,
+  workspaceDocName,
+} from '@openviber/shared';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +76,15 @@ const rawSocket = () => {
   const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
   return { ws, closed, opened };
 };
+
+async function onboard(user: { token: string }) {
+  const t = await api(server.url, 'POST', '/api/vibers/onboarding-tokens', { token: user.token });
+  const { publicKey } = await generateKeyPair();
+  const res = await api(server.url, 'POST', '/api/vibers/onboard', {
+    body: { token: t.body.token, name: 'box', publicKey },
+  });
+  return res.body as { viberId: string; authToken: string };
+}
 
 describe.concurrent('websocket limits', () => {
   it(`a frame larger than ${MAX_WS_PAYLOAD_BYTES} bytes closes the socket with 1009, before any login`, async () => {
@@ -218,5 +233,27 @@ describe.concurrent('websocket limits', () => {
       const list = await api(server.url, 'GET', '/api/vibers', { token: user.token });
       return (list.body as { id?: string; viberId?: string; online: boolean }[]).every((v) => !v.online);
     }, 'the Viber offline again, despite the lie');
+  });
+
+  it('[S10] a Viber writes run output and prepare logs only for tasks and bindings that exist', async () => {
+    const user = await signup(server.url);
+    const { viberId, authToken } = await onboard(user);
+    for (const name of [
+      runOutputDocName(user.userId, viberId, 'no-such-task'),
+      prepareLogDocName(user.userId, viberId, 'no-such-binding'),
+    ]) {
+      const p = peer(name, authToken);
+      await waitFor(() => p.authFailure(), `refusal of ${name}`);
+    }
+    const envRes = await api(server.url, 'POST', '/api/environments', {
+      token: user.token,
+      body: { name: 'env', type: 'manual' },
+    });
+    const task = await api(server.url, 'POST', '/api/tasks', {
+      token: user.token,
+      body: { environmentId: envRes.body.id },
+    });
+    expect(task.status).toBe(201);
+    await peer(runOutputDocName(user.userId, viberId, task.body.id), authToken).synced;
   });
 });

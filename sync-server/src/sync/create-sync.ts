@@ -14,6 +14,7 @@ import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import type { Storage } from '../storage/storage.ts';
 import { connectionLimits, type ConnectionLimitOptions } from './connection-limits.ts';
 import { DocGateway } from './doc-gateway.ts';
+import { namedInWorkspace } from './named-in-workspace.ts';
 import { Presence } from './presence.ts';
 import { storageExtension } from './storage-extension.ts';
 import { DeletionCollector } from './deletion-collector.ts';
@@ -88,6 +89,8 @@ export function createSyncServer(options: SyncOptions) {
       if (await deletions.refuses(documentName))
         throw new Error('forbidden: this document belongs to a deleted task, binding or Viber');
       if (access === Access.readOnly) connectionConfig.readOnly = true;
+      if (!(await namedInWorkspace((n, fn) => gateway.read(n, fn), principal, documentName)))
+        throw new Error('forbidden: no such task or binding in the workspace');
       await limits.admit({
         principal,
         documentName,
