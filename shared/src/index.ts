@@ -13,6 +13,7 @@ export * from './workspace-environments.ts';
 export * from './workspace-bindings.ts';
 export * from './workspace-tasks.ts';
 export * from './workspace-vibers.ts';
+export * from './workspace-deletions.ts';
 export * from './workspace.ts';
 export * from './task-doc.ts';
 export * from './viber-doc.ts';

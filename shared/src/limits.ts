@@ -19,3 +19,5 @@ export const MAX_TITLE_LENGTH = 200;
 export const MAX_PREPARE_LOG_LINES = 2_000;
 /** Run output: characters kept per message run; older output is dropped and counted. */
 export const MAX_RUN_OUTPUT_CHARS = 256 * 1024;
+/** Deleted-entity entries the workspace keeps ([D7]); the server drops the oldest beyond this. */
+export const MAX_DELETIONS = 1_000;

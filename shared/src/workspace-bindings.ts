@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { BindingStrategy } from './enums.ts';
 import { isId, newId, type BindingId, type EnvironmentId, type ViberId } from './ids.ts';
 import type { BindingCreate } from './schemas.ts';
+import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
 import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 export interface Binding {
@@ -89,8 +90,12 @@ export function bumpGeneration(doc: Y.Doc, id: string): number | null {
   return next;
 }
 
+/** Deletes a binding; its prepare log is then removed from the store ([D7]). */
 export function deleteBinding(doc: Y.Doc, id: string): boolean {
   if (!bindingsMap(doc).has(id)) return false;
-  bindingsMap(doc).delete(id);
+  doc.transact(() => {
+    bindingsMap(doc).delete(id);
+    recordDeletion(doc, DeletedKind.binding, id);
+  });
   return true;
 }

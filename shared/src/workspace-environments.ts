@@ -2,6 +2,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { SecretScope } from './enums.ts';
+import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
 import { newId, type EnvironmentId, type ViberId } from './ids.ts';
 import type { FieldIssue } from './result.ts';
 import {
@@ -194,9 +195,13 @@ export function removeSealedCopies(doc: Y.Doc, viberId: string): void {
   }
 }
 
+/** Deletes the environment entry only; `removeEnvironmentCascade` also deletes its bindings and tasks. */
 export function deleteEnvironment(doc: Y.Doc, id: string): boolean {
   if (!environmentsMap(doc).has(id)) return false;
-  environmentsMap(doc).delete(id);
+  doc.transact(() => {
+    environmentsMap(doc).delete(id);
+    recordDeletion(doc, DeletedKind.environment, id);
+  });
   return true;
 }
 

@@ -2,6 +2,7 @@
 import * as Y from 'yjs';
 import { TaskStatus } from './enums.ts';
 import { isId, newId, type EnvironmentId, type TaskId, type ViberId } from './ids.ts';
+import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
 import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 export interface Task {
@@ -77,6 +78,16 @@ export function patchTask(
   const map = tasksMap(doc).get(id);
   if (!(map instanceof Y.Map)) return false;
   doc.transact(() => setFields(map as YEntity, { ...patch, updatedAt: now }));
+  return true;
+}
+
+/** Deletes a task's entry; its document and run outputs are then removed from the store ([D7]). */
+export function deleteTask(doc: Y.Doc, id: string): boolean {
+  if (!tasksMap(doc).has(id)) return false;
+  doc.transact(() => {
+    tasksMap(doc).delete(id);
+    recordDeletion(doc, DeletedKind.task, id);
+  });
   return true;
 }
 

@@ -62,6 +62,7 @@ export function createApp({
     storage,
     auth,
     docs: sync.gateway,
+    deletions: sync.deletions,
     presence: sync.presence,
     closeConnections: sync.closeConnections,
     publicUrl,

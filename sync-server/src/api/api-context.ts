@@ -4,6 +4,7 @@ import type { UserId } from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Storage } from '../storage/storage.ts';
+import type { DeletionCollector } from '../sync/deletion-collector.ts';
 import type { DocGateway } from '../sync/doc-gateway.ts';
 import type { Presence } from '../sync/presence.ts';
 
@@ -11,6 +12,8 @@ export interface Services {
   storage: Storage;
   auth: AuthService;
   docs: DocGateway;
+  /** Removes deleted entities' documents from the store ([D7]). */
+  deletions: DeletionCollector;
   presence: Presence;
   closeConnections: (matches: (p: AuthedPrincipal) => boolean) => void;
   /** The URL a Viber should use to reach this server (for the onboarding command). */

@@ -88,6 +88,7 @@ export function environmentRoutes(router: Router, s: Services): void {
       removeEnvironmentCascade(doc, params.id),
     );
     if (!found) throw notFound(`environment '${params.id}'`);
+    await s.deletions.collect(user.userId);
     return { deleted: true };
   });
 

@@ -2,6 +2,7 @@
 import {
   appendMessage,
   createTask,
+  deleteTask,
   getEnvironment,
   getTask,
   isFinalRunState,
@@ -79,6 +80,15 @@ export function taskRoutes(router: Router, s: Services): void {
       if (!patchTask(doc, params.id, patch)) throw notFound(`task '${params.id}'`);
       return getTask(doc, params.id)!;
     });
+  });
+
+  // [D7] The task entry, its document and its run outputs on every Viber; Vibers remove its worktrees.
+  router.on('DELETE', '/api/tasks/:id', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const found = await s.docs.write(workspaceDocName(user.userId), (doc) => deleteTask(doc, params.id));
+    if (!found) throw notFound(`task '${params.id}'`);
+    await s.deletions.collect(user.userId);
+    return { deleted: true };
   });
 
   router.on('POST', '/api/tasks/:id/messages', async ({ req, params }) => {

@@ -66,7 +66,7 @@ export function createSyncServer(options: SyncOptions) {
     extensions: [
       storageExtension(options.storage, {
         isDeleted: (name) => deletions.isDeleted(name),
-        isStopping: () => gateway.closed,
+        isStopping: (): boolean => gateway.closed,
       }),
       deletions.extension(),
       limits.extension,

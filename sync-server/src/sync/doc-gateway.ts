@@ -6,7 +6,7 @@
 // can attach to the destroyed copy — its edits are acknowledged and never stored (hocuspocus#971).
 // The gateway keeps ONE direct connection per document it uses, shared by concurrent calls, and
 // lets it go only after `GATEWAY_IDLE_MS` without a call and without a websocket peer on it.
-import type { DirectConnection, Document, Hocuspocus } from '@hocuspocus/server';
+import type { Document, Hocuspocus } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 
 export const SERVER_CONTEXT = { server: true } as const;
@@ -15,6 +15,8 @@ export const SERVER_CONTEXT = { server: true } as const;
 export const GATEWAY_IDLE_MS = 5_000;
 /** Attempts to get a live document when each one raced an unload. */
 const OPEN_ATTEMPTS = 5;
+
+type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
 
 interface Handle {
   conn: DirectConnection;
@@ -72,6 +74,11 @@ export class DocGateway {
     return false;
   }
 
+  /** True once `close` was called (the server is stopping). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Releases every held document (stores what changed); later calls fail. Call before destroy. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -84,6 +91,16 @@ export class DocGateway {
         return h.conn.disconnect();
       }),
     );
+  }
+
+  /** Lets go of a document without storing it: its entity was deleted ([D7]). */
+  forget(name: string): void {
+    const handle = this.#handles.get(name);
+    if (!handle) return;
+    this.#handles.delete(name);
+    clearTimeout(handle.idle);
+    handle.document.removeDirectConnection();
+    handle.conn.document = null;
   }
 
   /** A document that is destroyed or no longer the stored instance must never be used. */

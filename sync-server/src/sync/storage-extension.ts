@@ -1,12 +1,45 @@
 // Loads and stores Yjs documents through the Storage port. A document is stored only when it changed
 // since it was loaded or last stored, so reads through direct connections (every API GET) cost
 // neither a write nor encoding the whole document.
-import type { Extension, onLoadDocumentPayload, onStoreDocumentPayload } from '@hocuspocus/server';
+//
+// [P2] A store that fails (the database is down) keeps the change: the document stays marked, is not
+// unloaded while marked, and the store is retried every `STORE_RETRY_MS` until it succeeds. Without
+// this Hocuspocus only logs the failure, and the last peer leaving would unload the unstored change.
+import type {
+  Extension,
+  beforeUnloadDocumentPayload,
+  onLoadDocumentPayload,
+  onStoreDocumentPayload,
+} from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
 
-export function storageExtension(storage: Storage): Extension {
+/** Delay before a failed store is tried again. */
+export const STORE_RETRY_MS = 2_000;
+
+export interface StorageExtensionOptions {
+  /** True for a document that must never be stored again (its entity was deleted, [D7]). */
+  isDeleted?: (documentName: string) => boolean;
+  /** True once the server is stopping: unstored documents may then unload (nothing else would end). */
+  isStopping?: () => boolean;
+}
+
+export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): Extension {
   const dirty = new WeakSet<Y.Doc>();
+  const retrying = new WeakSet<Y.Doc>();
+  const isDeleted = options.isDeleted ?? (() => false);
+
+  const retryLater = (payload: onStoreDocumentPayload) => {
+    const { document, instance } = payload;
+    if (retrying.has(document)) return;
+    retrying.add(document);
+    setTimeout(() => {
+      retrying.delete(document);
+      if (document.isDestroyed || !dirty.has(document)) return;
+      void instance.storeDocumentHooks(document, payload, true);
+    }, STORE_RETRY_MS).unref();
+  };
+
   return {
     extensionName: 'openviber-storage',
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
@@ -15,16 +48,23 @@ export function storageExtension(storage: Storage): Extension {
       // Every later change, from a peer, the API or another process through Redis, marks it.
       document.on('update', () => dirty.add(document));
     },
-    async onStoreDocument({ document, documentName }: onStoreDocumentPayload) {
+    async onStoreDocument(payload: onStoreDocumentPayload) {
+      const { document, documentName } = payload;
       if (!dirty.has(document)) return;
       // Cleared before the write: a change that lands while it is in flight marks it again.
       dirty.delete(document);
+      if (isDeleted(documentName)) return;
       try {
         await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
       } catch (error) {
-        dirty.add(document); // Hocuspocus keeps the document and retries the store
+        dirty.add(document);
+        retryLater(payload);
         throw error;
       }
+    },
+    async beforeUnloadDocument({ document, documentName }: beforeUnloadDocumentPayload) {
+      // A falsy throw aborts the unload quietly; the retry stores it and unloads it then.
+      if (dirty.has(document) && !isDeleted(documentName) && !options.isStopping?.()) throw null;
     },
   };
 }
