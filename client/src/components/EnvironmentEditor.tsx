@@ -41,6 +41,9 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   }
 
   const errorCount = Object.values(e).filter(Boolean).length;
+  const held = form.secrets.value
+    .filter((r) => (r.action === 'new' || r.action === 'replace') && r.key)
+    .map((r) => r.key);
   return (
     <form class="page" onSubmit={save} noValidate>
       <div class="page-head">
@@ -139,10 +142,10 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           >
             {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑
           </button>
-        ) : form.savedAt.value && form.heldSecrets.value ? (
-          <span class="hint" data-testid="saved-note">
-            Saved, except {form.heldSecrets.value === 1 ? 'a secret' : 'secrets'}: add a Viber, then save
-            again.
+        ) : held.length && !app.workspace.vibers.value.length ? (
+          <span class="hint" data-testid="held-secrets">
+            {form.savedAt.value || !form.isNew ? 'Saved, except ' : 'Not saved yet: '}
+            {held.join(', ')}: secrets wait for a Viber. Add one, then save again.
           </span>
         ) : form.savedAt.value && !form.dirty.value ? (
           <span class="hint" data-testid="saved-note">

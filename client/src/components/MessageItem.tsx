@@ -1,13 +1,13 @@
 // One message with its run: state, exit code, duration, live (already redacted) output, and cancel.
 // Memoised: a message re-renders only when its own view object changes (see task-model's sameView).
-import { memo } from 'preact/compat';
+import { Component } from 'preact';
 import { isFinalRunState } from '@openviber/shared';
 import { duration, relativeTime } from '../lib/format.ts';
 import { fromLineStart, useFollowEnd } from '../lib/follow-end.ts';
 import type { MessageView } from '../models/task-model.ts';
 import { StatusPill } from './StatusPill.tsx';
 
-function MessageItemView({ view, onCancel }: { view: MessageView; onCancel: (ids: string[]) => void }) {
+function MessageItemView({ view, onCancel }: Props) {
   const { message, run, cancelRequested } = view;
   const running = run ? !isFinalRunState(run.state) : false;
   const end = run?.endedAt || (running ? Date.now() : 0);
@@ -50,4 +50,14 @@ function MessageItemView({ view, onCancel }: { view: MessageView; onCancel: (ids
   );
 }
 
-export const MessageItem = memo(MessageItemView, (a, b) => a.view === b.view && a.onCancel === b.onCancel);
+type Props = { view: MessageView; onCancel: (ids: string[]) => void };
+
+/** Re-renders only when its message's view object changes (preact/compat's memo, without compat's weight). */
+export class MessageItem extends Component<Props> {
+  override shouldComponentUpdate(next: Props): boolean {
+    return next.view !== this.props.view || next.onCancel !== this.props.onCancel;
+  }
+  override render() {
+    return <MessageItemView {...this.props} />;
+  }
+}

@@ -14,7 +14,10 @@ export function ScriptCheck({ label, script }: { label: string; script: string }
     const timer = setTimeout(() => {
       checkScript(script)
         .then((issues) => live && (result.value = { script, issues }))
-        .catch(() => live && (result.value = { script, failed: true }));
+        .catch((error: unknown) => {
+          console.warn('script check unavailable', error);
+          if (live) result.value = { script, failed: true };
+        });
     }, 150);
     return () => {
       live = false;

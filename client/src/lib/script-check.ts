@@ -38,12 +38,14 @@ let browserParse: Promise<ShParse> | null = null;
 
 /** The browser's parser: sh-syntax and its .wasm fetched once, on the first check. */
 function loadBrowserParse(): Promise<ShParse> {
-  browserParse ??= Promise.all([import('sh-syntax'), import('sh-syntax/main.wasm?url')]).then(
-    ([sh, wasm]) => {
+  // Go's WebAssembly runtime (defines globalThis.Go) first: the package marks it side-effect free by
+  // mistake, so it is imported on its own and evaluated before the processor runs.
+  browserParse ??= import('sh-syntax/vendors/wasm_exec.cjs')
+    .then(() => Promise.all([import('sh-syntax'), import('sh-syntax/main.wasm?url')]))
+    .then(([sh, wasm]) => {
       const processor = sh.getProcessor(() => fetch(wasm.default));
       return (text: string, options?: { variant?: number }) => processor(text, options);
-    },
-  );
+    });
   browserParse.catch(() => (browserParse = null));
   return browserParse;
 }

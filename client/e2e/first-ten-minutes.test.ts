@@ -1,0 +1,321 @@
+// The first ten minutes of a new user, at 1280×800 and 390×844 (touch), light and dark: no lost
+// input, no unreadable state, nothing wider than the screen, plain words, real roles and labels.
+// Real server, real Chromium, a real Viber (the `viber` CLI). Screenshots go to test-artifacts/.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkScreen, unreadableStatuses } from './layout-checks.ts';
+import {
+  newPage,
+  signInInUi,
+  signUpInUi,
+  useBrowser,
+  useRealViber,
+  useServer,
+  waitFor,
+  type TestUser,
+} from './harness.ts';
+import type { SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
+
+const LONG_ENV = 'customer-facing-payments-service-with-a-very-long-name';
+const LONG_TITLE_WORDS = 'echo deploying-the-customer-facing-payments-service-to-the-staging-cluster-now';
+
+async function device(
+  browser: Browser,
+  server: SpawnedServer,
+  user: TestUser,
+  options: { phone: boolean; dark: boolean },
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: options.phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
+    isMobile: options.phone,
+    hasTouch: options.phone,
+    colorScheme: options.dark ? 'dark' : 'light',
+  });
+  afterAll(() => context.close().catch(() => undefined));
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.stack ?? e.message));
+  afterAll(() => {
+    if (errors.length) throw new Error(`uncaught errors in the page:\n${errors.join('\n')}`);
+  });
+  await signInInUi(page, server, user);
+  return page;
+}
+
+async function go(page: Page, hash: string, ready: string) {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.locator(ready).first().waitFor();
+}
+
+describe('the first ten minutes', () => {
+  it('before any Viber: drafts survive Add a Viber, the secret is held, bash is really parsed, errors are plain and announced', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page, context } = await newPage(browser);
+    const user = await signUpInUi(page, server);
+    await page.locator('[data-testid=setup-checklist]:visible').waitFor();
+    // On a phone too: the checklist sits above the (empty) task list.
+    const phone = await device(browser, server, user, { phone: true, dark: false });
+    await phone.locator('[data-testid=setup-checklist]:visible').waitFor();
+    await checkScreen(phone, 'first-run', { phone: true });
+    await phone.context().close();
+
+    await page.getByTestId('create-env').click();
+    await page.locator('#env-name').fill('api');
+    // The URL is checked with the shared validator on leaving the field, in plain words.
+    await page.locator('#env-repoUrl').fill('notaurl');
+    await page.locator('#env-repoBranch').focus();
+    const urlError = page.locator('#env-repoUrl-error');
+    await urlError.waitFor();
+    expect(await urlError.getAttribute('role')).toBe('alert');
+    expect(await page.locator('#env-repoUrl').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#env-repoUrl').getAttribute('aria-describedby')).toBe('env-repoUrl-error');
+    expect(await urlError.innerText()).toMatch(/^The repository URL must be an https:\/\//);
+    await page.locator('#env-repoUrl').fill('');
+    await page.locator('#env-repoBranch').focus();
+    await waitFor(async () => (await urlError.innerText()) === 'The repository URL is required.', 'plain');
+
+    await page.getByRole('button', { name: 'Manual' }).click();
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    // A real bash parser: correct bash is silent, broken bash is named with its line.
+    await page.locator('#env-setupScript').fill('echo installing; sleep 3; echo done');
+    await page.getByTestId('script-ok').waitFor();
+    await page.locator('#env-setupScript').fill('echo a\necho "unclosed\necho b');
+    await page
+      .getByTestId('script-issues')
+      .getByText(/line 2: reached the end of the script without closing quote/)
+      .waitFor();
+    await page.locator('#env-setupScript').fill('echo installing; sleep 3; echo done');
+    await page.getByTestId('script-ok').waitFor();
+
+    await page.getByRole('button', { name: '+ Add variable' }).click();
+    await page.getByLabel('Variable name').fill('MODE');
+    await page.getByLabel('Value of MODE').fill('staging');
+    await page.getByTestId('add-secret').click();
+    await page.getByLabel('Secret name').fill('DEPLOY_KEY');
+    await page.getByLabel('Value of DEPLOY_KEY').fill('a-long-deploy-key-value');
+
+    // Follow "add a Viber" and come back: nothing is lost.
+    await page.getByTestId('secrets-need-viber').getByRole('link', { name: 'add a Viber' }).click();
+    await page.getByRole('heading', { name: 'Vibers' }).waitFor();
+    await page.goBack();
+    await page.locator('#env-name').waitFor();
+    expect(await page.locator('#env-name').inputValue()).toBe('api');
+    expect(await page.locator('#env-setupScript').inputValue()).toBe('echo installing; sleep 3; echo done');
+    expect(await page.getByLabel('Value of MODE').inputValue()).toBe('staging');
+    expect(await page.getByLabel('Value of DEPLOY_KEY').inputValue()).toBe('a-long-deploy-key-value');
+
+    // Save keeps everything else; the secret stays in the draft, unsaved, and says so.
+    await page.getByTestId('save-env').click();
+    await page.waitForURL(/#\/environments\/env_/);
+    await page
+      .getByTestId('held-secrets')
+      .getByText(/Saved, except DEPLOY_KEY/)
+      .waitFor();
+    await page.getByTestId('env-row').getByText('api').waitFor();
+    expect(await page.getByLabel('Value of DEPLOY_KEY').inputValue()).toBe('a-long-deploy-key-value');
+
+    // An unsaved edit survives a reload (the draft is in IndexedDB); the secret's value never is.
+    await page.locator('#env-description').fill('typed, not saved');
+    await waitFor(
+      () =>
+        page.evaluate(async () => {
+          const dbs = await indexedDB.databases();
+          return dbs.some((d) => d.name?.endsWith('/drafts.local'));
+        }),
+      'the drafts database',
+    );
+    await page.reload();
+    await page.locator('#env-description').waitFor();
+    await waitForInput(page, '#env-description', 'typed, not saved');
+    expect(await page.getByLabel('Value of DEPLOY_KEY').inputValue()).toBe('');
+    await page.getByTestId('draft-note').getByRole('button', { name: 'Discard changes' }).click();
+    await waitForInput(page, '#env-description', '');
+
+    // The wrong password is announced.
+    const other = await context.browser()!.newContext();
+    afterAll(() => other.close());
+    const login = await other.newPage();
+    await login.goto(server.url);
+    await login.getByRole('link', { name: 'Sign in' }).click();
+    await login.getByLabel('Username').fill('nobody-here');
+    await login.getByLabel('Password').fill('wrong password');
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await login.getByRole('alert').first().waitFor();
+  });
+
+  it('with a real Viber: readable Running, output that follows, re-prepare, Error warning, offline words, undo, menus, and every screen at both sizes, light and dark', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page, context } = await newPage(browser);
+    const user = await signUpInUi(page, server);
+
+    await page.getByTestId('viber-health').click();
+    await page.locator('#viber-name').fill('workstation');
+    await page.getByTestId('add-viber').click();
+    const command = await page.getByTestId('onboarding-command').innerText();
+    expect(command).toMatch(/onboard --server http\S+ --token \S+/);
+    await page.getByTestId('onboarding-wait').getByText('Waiting for your machine…').waitFor();
+    await useRealViber(server, user, 'workstation');
+    await page
+      .getByTestId('onboarding-wait')
+      .getByText(/workstation is connected/)
+      .waitFor({ timeout: 30_000 });
+
+    // An environment with a long name, mapped and prepared.
+    await page.getByTestId('create-env').first().click();
+    await page.locator('#env-name').fill(LONG_ENV);
+    await page.getByRole('button', { name: 'Manual' }).click();
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    await page.locator('#env-setupScript').fill('echo installing; echo done');
+    await page.getByTestId('save-env').click();
+    await page.waitForURL(/#\/environments\/env_/);
+    await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    await page.getByTestId('map-prepare').click();
+    const card = page.getByTestId('binding-card');
+    await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    await card.getByRole('button', { name: 'Prepare again' }).waitFor();
+
+    // A task with a long title and long output: Running is readable and the output follows the end.
+    await page.getByTestId('new-task').click();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
+    await page
+      .getByLabel('Message')
+      .fill(
+        `${LONG_TITLE_WORDS}; for i in $(seq 1 400); do echo "line $i of a long output"; sleep 0.02; done`,
+      );
+    await page.getByLabel('Message').press('Enter');
+    const message = page.getByTestId('message').first();
+    const running = message.locator('[data-status=started], [data-status=progress]');
+    await running.waitFor({ timeout: 30_000 });
+    expect(await running.innerText()).toBe('Running');
+    expect(await unreadableStatuses(page, 1280)).toEqual([]);
+    await page.getByRole('heading', { level: 1, name: /deploying-the-customer/ }).waitFor();
+    const output = message.getByTestId('run-output');
+    const atEnd = () =>
+      output.evaluate(
+        (el) => el.scrollHeight > el.clientHeight && el.scrollHeight - el.scrollTop - el.clientHeight < 50,
+      );
+    await waitFor(
+      async () => (await output.innerText()).includes('line 150') && (await atEnd()),
+      'following the end',
+    );
+    // Scrolled up, it stays where the reader is.
+    await output.evaluate((el) => {
+      el.scrollTop = 0;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    await waitFor(async () => (await output.innerText()).includes('line 250'), 'more output');
+    expect(await output.evaluate((el) => el.scrollTop)).toBeLessThan(50);
+    await message.locator('[data-status=completed]').waitFor({ timeout: 60_000 });
+
+    // Archive, then Undo.
+    await page.getByTestId('archive').click();
+    await page.getByTestId('undo-toast').getByRole('button', { name: 'Undo' }).click();
+    await page.getByTestId('archive').getByText('Archive').waitFor();
+
+    // The user menu closes on Escape and on a click outside.
+    const menuButton = page.getByRole('button', { name: 'Account and settings' });
+    await menuButton.click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('menuitem', { name: 'Sign out' }).waitFor({ state: 'detached' });
+    await menuButton.click();
+    await page.locator('.main').click({ position: { x: 400, y: 400 } });
+    await page.getByRole('menuitem', { name: 'Sign out' }).waitFor({ state: 'detached' });
+
+    // Labels: pin and edit buttons say which environment.
+    await page.getByRole('button', { name: `Pin ${LONG_ENV}` }).waitFor();
+    await page.getByRole('button', { name: `Edit ${LONG_ENV}` }).waitFor();
+
+    // Editing the setup script makes the mapping stale: the badge says so, and Prepare now fixes it.
+    await page.getByRole('button', { name: `Edit ${LONG_ENV}` }).click();
+    await page.locator('#env-setupScript').fill('echo installing v2; echo done');
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('reprepare').waitFor();
+    const switcherPill = page.locator('.env-switcher [data-status]');
+    await waitFor(async () => (await switcherPill.innerText()) === 'Needs prepare', 'stale badge');
+    await page.getByTestId('reprepare').getByRole('button', { name: 'Prepare now' }).click();
+    await waitFor(
+      async () => (await switcherPill.getAttribute('data-status')) === 'ready',
+      'ready again',
+      60_000,
+    );
+
+    // A second environment whose setup fails: starting a task there warns first.
+    await page.getByTestId('create-env').first().click();
+    await page.locator('#env-name').fill('broken');
+    await page.getByRole('button', { name: 'Manual' }).click();
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    await page.locator('#env-setupScript').fill('echo failing on purpose; exit 3');
+    await page.getByTestId('save-env').click();
+    await page.waitForURL(/#\/environments\/env_/);
+    const brokenId = /#\/environments\/([^/]+)/.exec(page.url())![1];
+    await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    await page.getByTestId('map-prepare').click();
+    await page.getByTestId('binding-card').locator('[data-status=error]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('new-task').click();
+    await page.getByTestId('env-error-warning').waitFor();
+
+    // Delete asks in the app, not with window.confirm; Cancel keeps it.
+    await go(page, `#/environments/${brokenId}`, '#env-name');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete broken?' })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('env-row').getByText('broken').waitFor({ state: 'detached' });
+
+    // Offline is this device, not the Viber.
+    const taskHash = await (async () => {
+      await page.getByTestId('task-row').first().click();
+      return page.evaluate(() => location.hash);
+    })();
+    await context.setOffline(true);
+    await page
+      .getByTestId('offline-note')
+      .getByText(/This device is offline/)
+      .waitFor();
+    expect(await page.getByTestId('offline-note').innerText()).not.toMatch(/workstation is offline/);
+    await checkScreen(page, 'task-offline', { phone: false });
+    await context.setOffline(false);
+    await page.getByTestId('offline-note').waitFor({ state: 'detached' });
+
+    // Every screen at both sizes, light and dark.
+    const envId = await page.evaluate(() =>
+      localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('openviber.currentEnv'))!),
+    );
+    for (const phone of [false, true])
+      for (const dark of [false, true]) {
+        const p = await device(browser, server, user, { phone, dark });
+        const opts = { phone, dark };
+        if (phone) {
+          await checkScreen(p, 'home', opts);
+          await p.getByRole('button', { name: 'Environments & mappings' }).click();
+          await p.getByRole('dialog', { name: 'Environments' }).waitFor();
+          await checkScreen(p, 'environments-sheet', opts);
+          await p.locator('.sheet-backdrop').click({ position: { x: 200, y: 50 } });
+        } else {
+          await checkScreen(p, 'home', opts);
+        }
+        await go(p, taskHash, '[data-testid=message]');
+        await p.getByRole('heading', { level: 1 }).waitFor();
+        await checkScreen(p, 'task', opts);
+        await go(p, '#/task/new', '[aria-label=Message]');
+        await checkScreen(p, 'new-task', opts);
+        await go(p, `#/environments/${envId}`, '#env-name');
+        await checkScreen(p, 'editor', opts);
+        await go(p, `#/environments/${envId}/mappings`, '[data-testid=binding-card]');
+        await checkScreen(p, 'mappings', opts);
+        await go(p, '#/vibers', '[data-testid=viber-card]');
+        await checkScreen(p, 'vibers', opts);
+      }
+  });
+});
+
+async function waitForInput(page: Page, selector: string, value: string) {
+  await waitFor(async () => (await page.locator(selector).inputValue()) === value, `${selector} = ${value}`);
+}

@@ -1,0 +1,76 @@
+// What every screen must satisfy at both sizes: nothing wider than the device (the page and every
+// inner scroll container), every status badge readable, and on a phone every button big enough to tap.
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { artifactsDir } from './harness.ts';
+
+/** Elements wider than the device, or scroll containers scrolling sideways; `width` is the device's. */
+export async function horizontalOverflow(page: Page, width: number): Promise<string[]> {
+  return page.evaluate((deviceWidth) => {
+    const bad: string[] = [];
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')}`;
+    // Not innerWidth: a mobile viewport widens to fit overflowing content (PITFALLS).
+    if (document.documentElement.scrollWidth > deviceWidth)
+      bad.push(`page scrollWidth ${document.documentElement.scrollWidth} > ${deviceWidth}`);
+    for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      if (
+        (style.overflowX === 'auto' || style.overflowX === 'scroll') &&
+        el.scrollWidth > el.clientWidth + 1 &&
+        el.clientWidth > 0
+      )
+        bad.push(`${name(el)} scrolls sideways (${el.scrollWidth} > ${el.clientWidth})`);
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && r.right > deviceWidth + 1 && style.position !== 'fixed')
+        bad.push(`${name(el)} ends at ${Math.round(r.right)} px`);
+    }
+    return bad.slice(0, 10);
+  }, width);
+}
+
+/** Every visible status badge: a non-empty label, at least 11 px text, at least 16 px tall, on screen. */
+export async function unreadableStatuses(page: Page, width: number): Promise<string[]> {
+  return page.evaluate((deviceWidth) => {
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('.pill')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      const text = el.innerText.trim();
+      if (!text || size < 11 || r.height < 16 || r.left < 0 || r.right > deviceWidth + 1)
+        bad.push(
+          `${el.dataset.status ?? '?'} "${text}" ${size}px ${Math.round(r.height)}px tall at ${Math.round(r.left)}-${Math.round(r.right)}`,
+        );
+    }
+    return bad;
+  }, width);
+}
+
+/** Buttons smaller than 44 px on a phone. */
+export async function smallTapTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, select, a.task-row')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (r.height < 44 - 0.5 || r.width < 44 - 0.5)
+        bad.push(
+          `${el.innerText.trim().slice(0, 30) || el.getAttribute('aria-label')} ${Math.round(r.width)}×${Math.round(r.height)}`,
+        );
+    }
+    return bad;
+  });
+}
+
+/** Asserts the screen's layout, then saves `<size>-<theme>-<name>.png` in test-artifacts/. */
+export async function checkScreen(page: Page, name: string, options: { phone: boolean; dark?: boolean }) {
+  const width = options.phone ? 390 : 1280;
+  expect(await horizontalOverflow(page, width), `${name}: horizontal overflow`).toEqual([]);
+  expect(await unreadableStatuses(page, width), `${name}: unreadable status`).toEqual([]);
+  if (options.phone) expect(await smallTapTargets(page), `${name}: small tap targets`).toEqual([]);
+  const file = `${options.phone ? 'phone' : 'desktop'}-${options.dark ? 'dark' : 'light'}-${name}.png`;
+  await page.screenshot({ path: join(artifactsDir(), file) });
+}
