@@ -134,7 +134,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         journal,
         timeoutMs: options.taskTimeoutMs ?? 60 * 60_000,
         prepareSettled: (bindingId) => reconciler.settled(bindingId),
-        onIdle: (updatedAt) => slots.idle(taskId, updatedAt),
+        onIdle: (updatedAt) => {
+          slots.idle(taskId, updatedAt);
+          schedule(); // its slot may be wanted by a task still waiting
+        },
         log,
       }),
   });

@@ -76,7 +76,8 @@ export class RunJournal {
   /** Every message of the task was finished when the task's updatedAt was `updatedAt`. */
   idle(taskId: string, updatedAt: number): void {
     if (this.#tasks.get(taskId)?.idleAt === updatedAt) return;
-    this.#append({ k: 'idle', t: taskId, u: updatedAt });
+    // Not fsync'd: a lost idle mark only makes the next start look at the task once more.
+    this.#append({ k: 'idle', t: taskId, u: updatedAt }, false);
   }
 
   idleAt(taskId: string): number | undefined {
@@ -97,10 +98,10 @@ export class RunJournal {
     closeSync(this.#fd);
   }
 
-  #append(entry: Entry): void {
+  #append(entry: Entry, durable = true): void {
     this.#apply(entry);
     writeSync(this.#fd, JSON.stringify(entry) + '\n');
-    fsyncSync(this.#fd);
+    if (durable) fsyncSync(this.#fd);
     if (++this.#lines >= this.#compactAt) this.#compact();
   }
 
