@@ -40,7 +40,13 @@ export function startTimeOf(pid: number): string {
 export function processesWithEnv(name: string, value: string): number[] {
   const needle = Buffer.from(`\0${name}=${value}\0`);
   const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found; // no /proc (not Linux): only the recorded group can be checked, and is not
+  }
+  for (const entry of entries) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
     let environ: Buffer;

@@ -26,6 +26,11 @@ export interface ProcessSpec {
   input?: string;
   /** Called with the pid (= process group id) once the process started. */
   onSpawn?: (pid: number) => void;
+  /**
+   * Called when the output stays open after the group was killed: a process that left the group
+   * (setsid) still holds it. Called every `STRAGGLER_CHECK_MS` until the output closes.
+   */
+  onStragglers?: () => void;
   /** Also keep stdout apart (for commands whose output is parsed, such as git rev-parse). */
   captureStdout?: boolean;
 }
@@ -45,6 +50,7 @@ export interface ProcessResult {
 
 const TAIL_CHARS = 4_000;
 export const DEFAULT_GRACE_MS = 3_000;
+const STRAGGLER_CHECK_MS = 250;
 
 /** Runs a process to completion; never throws for the process's own failures. */
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
@@ -81,6 +87,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     child.stderr?.on('data', onData);
 
     let killTimer: NodeJS.Timeout | undefined;
+    let stragglers: NodeJS.Timeout | undefined;
     const killTree = () => {
       signalGroup(child.pid, 'SIGTERM');
       killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), spec.graceMs ?? DEFAULT_GRACE_MS);
@@ -104,6 +111,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       settled = true;
       clearTimeout(timeout);
       clearTimeout(killTimer);
+      clearInterval(stragglers);
       spec.signal?.removeEventListener('abort', onAbort);
       emit(spec.redactor.push(decoder.decode()));
       emit(spec.redactor.end());
@@ -123,6 +131,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       result.signal = signal;
       // Whatever the main process left running in its group goes with it; this also closes the pipes.
       signalGroup(child.pid, 'SIGKILL');
+      if (spec.onStragglers) stragglers = setInterval(spec.onStragglers, STRAGGLER_CHECK_MS);
     });
     child.on('close', finish);
   });

@@ -129,6 +129,11 @@ const kill = (pid: number) => {
   }
 };
 
+/** Kills every live process that carries this run id in its environment. */
+export function killRunId(runId: string): void {
+  for (const pid of processesWithEnv(RUN_ID_ENV, runId)) kill(pid);
+}
+
 /**
  * Stops every process group recorded by a previous daemon and waits until it is gone, then runs its
  * cleanup (containers) and drops the record. Call before anything new runs. Returns the labels stopped.

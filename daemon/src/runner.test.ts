@@ -68,6 +68,21 @@ describe('the one runner', () => {
     },
   );
 
+  it('a process that left the group but holds the output open is stopped when the run ends (no hang)', async () => {
+    const runner = testRunner({ capabilities: { hidesKeys: false } });
+    mkdirSync(runner.root, { recursive: true });
+    const pidFile = join(runner.root, 'escaped.pid');
+    const result = await runner.run({
+      label: 'escapes and exits',
+      command: bashScript(`setsid sleep 1000 & echo $! > ${pidFile}; echo main done`),
+      cwd: runner.root,
+      env: process.env,
+    });
+    expect(result.exitCode).toBe(0);
+    const escaped = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped process to be stopped' });
+  });
+
   it('[R2] a recorded pid now owned by another process (start time differs) is never killed', async () => {
     const runner = testRunner();
     const unrelated = runner.run({

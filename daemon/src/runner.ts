@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type ProcessResult, type StreamRedactor } from './process-runner.ts';
-import { recordRun, RUN_ID_ENV } from './run-records.ts';
+import { killRunId, recordRun, RUN_ID_ENV } from './run-records.ts';
 import { wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
 import { isInside } from './working-dir.ts';
@@ -87,6 +87,8 @@ export function createRunner(options: RunnerOptions): Runner {
           redactor,
           onOutput: request.onOutput,
           onSpawn: record.started,
+          // Without a pid namespace, a process that left the group can hold the output open for ever.
+          onStragglers: () => killRunId(record.runId),
           timeoutMs: request.timeoutMs,
           graceMs: request.graceMs,
           signal: request.signal,
