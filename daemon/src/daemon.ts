@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   VERSION,
   listTasks,
+  observeDeletions,
   prepareLogDocName,
   viberDocName,
   workspaceDocName,
@@ -23,6 +24,7 @@ import { killOrphanRuns } from './run-records.ts';
 import { createRunner } from './runner.ts';
 import { TaskSlots } from './task-slots.ts';
 import { TaskWorker } from './task-worker.ts';
+import { removeWhatIsGone } from './viber-cleanup.ts';
 import { messageOf } from './viber-error.ts';
 
 export interface DaemonOptions {
@@ -140,6 +142,33 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         },
         log,
       }),
+    onReleased: () => {
+      cleanupDue = true;
+      schedule();
+    },
+  });
+
+  // What a deleted binding or task left on this Viber goes once nothing uses it ([V5]).
+  let cleanupDue = true;
+  const cleanup = () => {
+    cleanupDue = false;
+    const removed = removeWhatIsGone({
+      workspace: workspace.doc,
+      viberDoc: viber.doc,
+      userId,
+      viberId,
+      root,
+      stateDir: state,
+      localDir,
+      journal,
+      inUse: (kind, id) => (kind === 'task' ? slots.isOpen(id) : reconciler.isRunning(id)),
+    });
+    cleanupDue = removed.pending;
+    for (const id of removed.bindings) log(`binding ${id} is gone: removed its checkout and observation`);
+    if (removed.tasks.length) log(`removed what ${removed.tasks.length} deleted task(s) left on this Viber`);
+  };
+  const stopObservingDeletions = observeDeletions(workspace.doc, () => {
+    cleanupDue = true;
   });
 
   const published = new Map<string, number>();
@@ -150,6 +179,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (stopping) return;
     reconciler.reconcile();
     slots.reconcile(listTasks(workspace.doc, { viberId }));
+    if (cleanupDue) {
+      try {
+        cleanup();
+      } catch (error) {
+        log(`cleanup failed: ${messageOf(error)}`);
+      }
+    }
     publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) =>
       log(`re-seal failed: ${messageOf(e)}`),
     );
@@ -170,6 +206,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       clearTimeout(scheduled);
       clearInterval(tick);
       workspace.doc.off('update', schedule);
+      stopObservingDeletions();
       // Running work is asked to stop and record itself; a process that will not is left to the
       // runner's kill and to the next start's orphan cleanup, so SIGTERM always ends promptly.
       await settleWithin(STOP_WORK_GRACE_MS, [reconciler.stop(), slots.stop()]);

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   writeSync,
@@ -21,7 +22,9 @@ export const COMPACT_AFTER_UPDATES = 500;
 /** Marks updates applied from the disk, so they are not written back. */
 const FROM_DISK = Symbol('local-doc-store');
 
-const fileOf = (dir: string, name: string) => join(dir, `${name.replaceAll('/', '.')}.yupd`);
+const SUFFIX = '.yupd';
+// Document names are `/`-separated ids ([A-Za-z0-9_-]), so `.` can stand for `/` in a file name.
+const fileOf = (dir: string, name: string) => join(dir, `${name.replaceAll('/', '.')}${SUFFIX}`);
 
 export interface PersistedDoc {
   /** Stops writing the document (its file stays). */
@@ -59,6 +62,17 @@ export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc 
       closeSync(fd);
     },
   };
+}
+
+/** The names of the documents kept in `dir`. */
+export function listLocalDocs(dir: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files.filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length).replaceAll('.', '/'));
 }
 
 /** Forgets a document this Viber no longer holds (its task or binding was deleted). */

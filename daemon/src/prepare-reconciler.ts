@@ -52,6 +52,11 @@ export class PrepareReconciler {
     }
   }
 
+  /** True while a prepare of the binding runs. */
+  isRunning(bindingId: string): boolean {
+    return this.#running.has(bindingId);
+  }
+
   /** Resolves once no prepare of this binding is running or due (or the reconciler stopped). */
   async settled(bindingId: string): Promise<void> {
     while (!this.#abort.signal.aborted) {

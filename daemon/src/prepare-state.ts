@@ -1,7 +1,7 @@
 // A small state file per binding: the key of the last setup that succeeded, so setup runs once per
 // (script, revision, variables, secrets) and a later prepare with nothing changed runs maintenance.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface PrepareState {
@@ -25,6 +25,11 @@ export function readPrepareState(dir: string, bindingId: string): PrepareState |
 export function writePrepareState(dir: string, bindingId: string, state: PrepareState): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(file(dir, bindingId), JSON.stringify(state) + '\n', { mode: 0o600 });
+}
+
+/** The binding is gone from this Viber: its state goes too. */
+export function forgetPrepareState(dir: string, bindingId: string): void {
+  rmSync(file(dir, bindingId), { force: true });
 }
 
 /** A one-way key of everything setup depends on (secret values are hashed, never stored). */

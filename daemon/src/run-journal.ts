@@ -89,6 +89,11 @@ export class RunJournal {
     return [...this.#tasks].filter(([, t]) => [...t.runs.values()].some((r) => !r.outcome)).map(([id]) => id);
   }
 
+  /** Every task the journal holds records for. */
+  taskIds(): string[] {
+    return [...this.#tasks.keys()];
+  }
+
   /** The task was deleted: its records go. */
   forget(taskId: string): void {
     if (this.#tasks.has(taskId)) this.#append({ k: 'forget', t: taskId });

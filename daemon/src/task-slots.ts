@@ -19,6 +19,8 @@ export interface TaskSlotsDeps {
   journal: RunJournal;
   /** Builds the worker of a task once its documents synced; `onIdle` must reach `TaskSlots.idle`. */
   makeWorker(taskId: string, taskDoc: Y.Doc, runDoc: Y.Doc): TaskWorker;
+  /** A task's documents were closed (what is left of a deleted task can go now). */
+  onReleased(taskId: string): void;
 }
 
 interface Slot {
@@ -30,6 +32,7 @@ interface Slot {
 export class TaskSlots {
   readonly #deps: TaskSlotsDeps;
   readonly #slots = new Map<string, Slot>();
+  readonly #closing = new Set<string>();
   /** Tasks whose journal holds a run without an outcome: opened whatever their status. */
   readonly #unfinished: Set<string>;
   #stopped = false;
@@ -42,6 +45,11 @@ export class TaskSlots {
   /** How many tasks are open (for logs and tests). */
   get open(): number {
     return this.#slots.size;
+  }
+
+  /** True while the task's worker or documents are open (or still closing). */
+  isOpen(taskId: string): boolean {
+    return this.#slots.has(taskId) || this.#closing.has(taskId);
   }
 
   /** Opens, pokes and closes task slots for `tasks` (this Viber's, most recently active first). */
@@ -79,10 +87,16 @@ export class TaskSlots {
     const slot = this.#slots.get(taskId);
     if (!slot) return;
     this.#slots.delete(taskId);
-    await slot.worker?.stop();
-    const { conn, userId, viberId } = this.#deps;
-    conn.close(taskDocName(userId, taskId));
-    conn.close(runOutputDocName(userId, viberId, taskId));
+    this.#closing.add(taskId);
+    try {
+      await slot.worker?.stop();
+    } finally {
+      const { conn, userId, viberId } = this.#deps;
+      conn.close(taskDocName(userId, taskId));
+      conn.close(runOutputDocName(userId, viberId, taskId));
+      this.#closing.delete(taskId);
+      if (!this.#stopped) this.#deps.onReleased(taskId);
+    }
   }
 
   /** Stops every worker (running messages are recorded interrupted). */

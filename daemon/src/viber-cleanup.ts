@@ -1,0 +1,106 @@
+// Deletion on the Viber ([V5]): what this Viber holds for a binding or task the workspace no longer
+// has — its checkout or worktree, its state file, its local run document, its observation and run
+// summary in our own document — is removed once nothing uses it any more. "No longer has" covers
+// both an entry in the deletions log ([D7]) and an entity that is simply gone (the log is trimmed, so
+// a Viber offline for long may never see the entry). The run journal forgets a task only for an
+// explicit deletion: a deleted task never comes back, while one a crashed server lost might.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Y from 'yjs';
+import {
+  DeletedKind,
+  DeletionSet,
+  listBindings,
+  listDeletions,
+  listTasks,
+  observedMap,
+  parseDocName,
+  runOutputDocName,
+  taskRunsMap,
+} from '@openviber/shared';
+import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
+import { forgetPrepareState } from './prepare-state.ts';
+import type { RunJournal } from './run-journal.ts';
+import { cloneDir, worktreeDir } from './working-dir.ts';
+
+export interface CleanupDeps {
+  workspace: Y.Doc;
+  viberDoc: Y.Doc;
+  userId: string;
+  viberId: string;
+  root: string;
+  stateDir: string;
+  localDir: string;
+  journal: RunJournal;
+  /** Still in use (an open task, a running prepare): left for a later pass. */
+  inUse(kind: 'task' | 'binding', id: string): boolean;
+}
+
+export interface CleanupResult {
+  bindings: string[];
+  tasks: string[];
+  /** Something gone was still in use: call again later. */
+  pending: boolean;
+}
+
+const entries = (dir: string) => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/** Removes everything this Viber holds for bindings and tasks that are gone; returns what it removed. */
+export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
+  const { workspace, viberDoc, viberId, root } = deps;
+  const liveBindings = new Set<string>(listBindings(workspace, { viberId }).map((b) => b.id));
+  const liveTasks = new Set<string>(listTasks(workspace, { viberId }).map((t) => t.id));
+  const deleted = new DeletionSet(listDeletions(workspace));
+
+  const heldBindings = new Set([...observedMap(viberDoc).keys(), ...entries(join(root, 'checkouts'))]);
+  const localRuns = new Map<string, string>();
+  for (const name of listLocalDocs(deps.localDir)) {
+    const ref = parseDocName(name);
+    if (ref?.kind === 'run-output' && ref.viberId === viberId) localRuns.set(ref.taskId, name);
+  }
+  const heldTasks = new Set([
+    ...taskRunsMap(viberDoc).keys(),
+    ...entries(join(root, 'worktrees')),
+    ...localRuns.keys(),
+  ]);
+
+  const result: CleanupResult = { bindings: [], tasks: [], pending: false };
+  for (const id of heldBindings) {
+    if (liveBindings.has(id)) continue;
+    if (deps.inUse('binding', id)) {
+      result.pending = true;
+      continue;
+    }
+    // Only the clone under our root is ours to delete; an `existing` path is the user's folder.
+    rmSync(cloneDir(root, id), { recursive: true, force: true });
+    forgetPrepareState(deps.stateDir, id);
+    result.bindings.push(id);
+  }
+  for (const id of heldTasks) {
+    if (liveTasks.has(id)) continue;
+    if (deps.inUse('task', id)) {
+      result.pending = true;
+      continue;
+    }
+    const tree = worktreeDir(root, id);
+    if (existsSync(tree)) rmSync(tree, { recursive: true, force: true });
+    removeLocalDoc(deps.localDir, localRuns.get(id) ?? runOutputDocName(deps.userId, viberId, id));
+    result.tasks.push(id);
+  }
+  for (const id of deps.journal.taskIds())
+    if (deleted.has(DeletedKind.task, id) && !deps.inUse('task', id)) deps.journal.forget(id);
+  // Our own document last: if we crash before this, the next pass finds the entries and finishes.
+  if (result.bindings.length || result.tasks.length) {
+    viberDoc.transact(() => {
+      for (const id of result.bindings) observedMap(viberDoc).delete(id);
+      for (const id of result.tasks) taskRunsMap(viberDoc).delete(id);
+    });
+  }
+  return result;
+}
