@@ -34,6 +34,8 @@ const LINES = [
   '{"level":"info","time":1700000000000,"msg":"listening","port":8080}',
 ];
 
+const wrappedBase64 = (text: string) => Buffer.from(text).toString('base64').replace(/.{76}/g, '$&\n');
+
 /** ~`mb` MB of output in chunks of varying size (as pipes deliver them), with a secret form every ~64 KB. */
 function makeStream(secrets: NamedSecret[], mb: number): Buffer[] {
   const forms = secrets.flatMap((s) => secretVariants(s.value));
@@ -42,6 +44,8 @@ function makeStream(secrets: NamedSecret[], mb: number): Buffer[] {
   while (text.length < mb * 1024 * 1024) {
     text += LINES[next++ % LINES.length] + '\n';
     if (next % 800 === 0) text += `token=${forms[next % forms.length]}\n`;
+    // A config file dumped with `base64` (wrapped at 76 columns) now and then.
+    if (next % 4000 === 0) text += wrappedBase64(JSON.stringify(secrets.slice(0, 5))) + '\n';
   }
   const bytes = Buffer.from(text);
   const chunks: Buffer[] = [];

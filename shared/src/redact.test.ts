@@ -61,6 +61,38 @@ describe('Redactor', () => {
   });
 });
 
+describe('[X7] wrapped and truncated forms', () => {
+  const LONG = 'ghp_' + 'x9Y8w7V6u5T4s3R2q1P0o9N8m7L6k5J4i3H2g1F0e9D8c7B6a5Z4y3X2w1V0'.repeat(3);
+  const wrap = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
+
+  it('redacts base64 and hex wrapped at any width, between ordinary log lines', () => {
+    const r = new Redactor([{ name: 'T', value: LONG }]);
+    for (const width of [16, 60, 64, 76]) {
+      for (const encoded of [b64('k=' + LONG), Buffer.from(LONG).toString('hex')]) {
+        const out = r.redact(`npm warn x\n${wrap(encoded, width)}\ndone\n`);
+        expect(out).toContain('[REDACTED:T]');
+        // Whole lines derived from the secret are gone; only the quantum shared with `k=` stays.
+        expect(out.split('\n').filter((l) => l.length >= 12 && encoded.includes(l))).toEqual([]);
+      }
+    }
+  });
+
+  it('does not join ordinary lines, nor hold back a finished log line', () => {
+    const r = new Redactor([{ name: 'T', value: 'abcdefgh' }]);
+    expect(r.redact('abcd\nefgh')).toBe('abcd\nefgh');
+    expect(r.push('building abcd\n')).toBe('building abcd\n');
+  });
+
+  it('redacts a prefix cut short with ... or …, also when the dots arrive later', () => {
+    const r = new Redactor([{ name: 'T', value: LONG }]);
+    expect(r.redact(`Received '${LONG.slice(0, 20)}...'`)).toBe(`Received '[REDACTED:T]'`);
+    expect(r.redact(`${LONG.slice(0, 12)}…`)).toBe('[REDACTED:T]');
+    expect(r.redact(`${LONG.slice(0, 11)}...`)).toBe(`${LONG.slice(0, 11)}...`);
+    const s = new Redactor([{ name: 'T', value: LONG }]);
+    expect(s.push(`x ${LONG.slice(0, 30)}..`) + s.push(`.'`) + s.end()).toBe(`x [REDACTED:T]'`);
+  });
+});
+
 describe('Redactor matching', () => {
   // The reference semantics: one regular expression alternating every variant, longest first.
   const reference = (secrets: { name: string; value: string }[], text: string) => {

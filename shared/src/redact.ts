@@ -1,50 +1,13 @@
-// Redacts secrets from a stream of output: the value, its common encodings, each line of a multi-line
-// value, and matches split across chunks (a tail that could start a match is held back).
-import { MIN_SECRET_LENGTH } from './limits.ts';
+// Redacts secrets from a stream of output: every form of each value (secret-forms.ts), also when a
+// tool wraps it over several lines, and matches split across chunks (a tail that could start a
+// match is held back).
+import { secretVariants } from './secret-forms.ts';
+
+export { secretVariants };
 
 export interface NamedSecret {
   name: string;
   value: string;
-}
-
-const utf8 = new TextEncoder();
-
-function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
-/** The base64 characters that depend only on the secret's bytes, at each of the three alignments. */
-function base64Forms(value: string): string[] {
-  const bytes = utf8.encode(value);
-  const out = [toBase64(bytes), toBase64(utf8.encode(value + '\n'))];
-  for (let shift = 0; shift < 3; shift++) {
-    const padded = new Uint8Array(shift + bytes.length);
-    padded.set(bytes, shift);
-    const encoded = toBase64(padded);
-    const start = shift === 0 ? 0 : 4;
-    const end = Math.floor((shift + bytes.length) / 3) * 4;
-    if (end > start) out.push(encoded.slice(start, end));
-  }
-  return out.flatMap((b) => [b, b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')]);
-}
-
-/** Every form of a secret that must never appear in output. */
-export function secretVariants(value: string): string[] {
-  const forms = new Set<string>([value]);
-  const lines = value.split(/\r?\n/).filter((l) => l.trim().length >= MIN_SECRET_LENGTH);
-  if (lines.length > 1) lines.forEach((l) => forms.add(l));
-  for (const v of [value, ...(lines.length > 1 ? lines : [])]) {
-    forms.add(JSON.stringify(v).slice(1, -1));
-    forms.add(encodeURIComponent(v));
-    forms.add(encodeURIComponent(v).replace(/%20/g, '+'));
-    forms.add(v.replace(/'/g, `'\\''`));
-    forms.add(v.replace(/([^A-Za-z0-9_\-.,:/@%+=])/g, '\\$1'));
-    forms.add(Array.from(utf8.encode(v), (b) => b.toString(16).padStart(2, '0')).join(''));
-    for (const b of base64Forms(v)) if (b.length >= MIN_SECRET_LENGTH) forms.add(b);
-  }
-  return [...forms].filter((f) => f.length >= Math.min(MIN_SECRET_LENGTH, value.length) && f.length > 0);
 }
 
 /**
@@ -56,18 +19,20 @@ interface TrieNode {
   only: TrieNode | undefined;
   next: Map<number, TrieNode> | undefined;
   name: string | null;
+  /** The secret of the first variant through this node (named when a truncated prefix matches). */
+  via: string;
 }
 
-const newNode = (): TrieNode => ({ code: -1, only: undefined, next: undefined, name: null });
+const newNode = (via = ''): TrieNode => ({ code: -1, only: undefined, next: undefined, name: null, via });
 
 function childOf(node: TrieNode, code: number): TrieNode | undefined {
   return node.only ? (node.code === code ? node.only : undefined) : node.next?.get(code);
 }
 
-function addChild(node: TrieNode, code: number): TrieNode {
+function addChild(node: TrieNode, code: number, via: string): TrieNode {
   const existing = childOf(node, code);
   if (existing) return existing;
-  const child = newNode();
+  const child = newNode(via);
   if (!node.only && !node.next) {
     node.code = code;
     node.only = child;
@@ -80,76 +45,133 @@ function addChild(node: TrieNode, code: number): TrieNode {
 }
 
 const hasChildren = (node: TrieNode) => node.only !== undefined || (node.next?.size ?? 0) > 0;
-/** The pair of code units at `i` (low bytes), as an index into the pair tables. */
-const pairAt = (text: string, i: number) =>
-  ((text.charCodeAt(i) & 0xff) << 8) | (text.charCodeAt(i + 1) & 0xff);
-const MAX_STRIDE = 4;
+const LINE_BREAK = /[\r\n]/;
+const LF = 10;
+const CR = 13;
+/** A pair of code units (low bytes), as an index into the pair tables. */
+const pairOf = (a: number, b: number) => ((a & 0xff) << 8) | (b & 0xff);
+const pairAt = (text: string, i: number) => pairOf(text.charCodeAt(i), text.charCodeAt(i + 1));
+const MAX_STRIDE = 8;
+/** Code units hashed per filter look-up (fewer when a variant is shorter). */
+const GRAM = 4;
+const GRAM_BITS = 18;
+const GRAM_K = 0x9e3779b1;
+
+/** A hash of the `length` code units at `i`, as an index into the gram table. */
+function gramAt(text: string, i: number, length: number): number {
+  let h = 0;
+  for (let k = 0; k < length; k++) h = Math.imul(h ^ text.charCodeAt(i + k), GRAM_K);
+  return (h ^ (h >>> 15)) & ((1 << GRAM_BITS) - 1);
+}
+/** The line widths treated as wrapped encoder output (base64 76, PEM 64, xxd -p 60; -w N). */
+const MIN_WRAP_WIDTH = 16;
+const MAX_WRAP_WIDTH = 4096;
+/**
+ * A variant's prefix this long, followed by `...` or `…`, is a truncated secret. At least
+ * MAX_STRIDE + GRAM - 1, so that the block filter sees it.
+ */
+const MIN_TRUNCATED_PREFIX = 12;
+const ELLIPSIS = 0x2026;
+/** A node with children that matches nothing: the walk is waiting for the rest of a `...`. */
+const PENDING: TrieNode = { code: 0, only: newNode(), next: undefined, name: null, via: '' };
+
+/** Where a walk of the trie stopped. */
+interface Walk {
+  /** Length in the text of the longest complete variant, 0 if none. */
+  longest: number;
+  name: string | null;
+  /** The walk consumed the whole text (the match could still grow with more). */
+  atEnd: boolean;
+  node: TrieNode;
+}
 
 /**
  * A streaming redactor. `push` returns what is safe to emit now; `end` returns the rest.
  *
- * Matching is leftmost, then longest. The scan looks at one pair of code units every `stride`
- * positions: if that pair occurs at none of the first `stride` offsets of any variant, no variant
- * starts in that block. Only the rare remaining positions walk the trie. One regular expression
- * alternating all variants (50 secrets and their encodings: hundreds) was several times slower
- * (bench/redaction.ts).
+ * Matching is leftmost, then longest. A variant without a line break also matches when one line
+ * break (LF or CR LF) sits between any two of its characters: `base64`, `xxd -p` and PEM wrap
+ * their output (at 76, 60, 64 columns), so a long secret's encoding is spread over lines. Variants
+ * with line breaks (a multi-line value as written) match exactly.
+ *
+ * The scan hashes `gram` code units every `stride` positions: if that hash is at none of the first
+ * `stride` offsets of any variant, no variant starts in that block. A match whose first `stride +
+ * gram` characters hold a line break is not seen that way, so the blocks just before the end of a
+ * wrapped line are always searched. Only the rare remaining positions walk the tries. One regular
+ * expression alternating all variants (50 secrets and their encodings: hundreds) was several times
+ * slower (bench/redaction.ts).
  */
 export class Redactor {
-  readonly #trie = newNode();
+  /** Variants with no line break: a line break may sit between any two characters. */
+  readonly #wrapped = newNode();
+  /** Variants with a line break: matched as written. */
+  readonly #exact = newNode();
   /** Pairs (low bytes) a variant starts with. */
   readonly #firstPairs = new Uint8Array(1 << 16);
-  /** Pairs (low bytes) at any of the first `stride` offsets of a variant. */
-  readonly #blockPairs = new Uint8Array(1 << 16);
+  /** Hashes of the grams at the first `stride` offsets of a variant. */
+  readonly #blockGrams = new Uint8Array(1 << GRAM_BITS);
+  readonly #gram: number;
   readonly #stride: number;
-  readonly #maxLength: number;
+  /** The most text one match can span. */
+  readonly #maxSpan: number;
   #held = '';
+  /** Alphabet characters since the last LF in what was already emitted; -1 if that line has others. */
+  #lineCarry = 0;
 
   constructor(secrets: readonly NamedSecret[]) {
     const variants: string[] = [];
     for (const { name, value } of secrets) {
       if (!value) continue;
       for (const v of secretVariants(value)) {
-        let node = this.#trie;
-        for (let i = 0; i < v.length; i++) node = addChild(node, v.charCodeAt(i));
+        let node = LINE_BREAK.test(v) ? this.#exact : this.#wrapped;
+        for (let i = 0; i < v.length; i++) node = addChild(node, v.charCodeAt(i), name);
         if (node.name !== null) continue; // an earlier secret has the same form: keep its name
         node.name = name;
         variants.push(v);
       }
     }
-    this.#maxLength = Math.max(0, ...variants.map((v) => v.length));
+    const maxLength = Math.max(0, ...variants.map((v) => v.length));
+    // A CR LF at most every MIN_WRAP_WIDTH characters, and one after the first.
+    this.#maxSpan = maxLength === 0 ? 0 : maxLength + 2 * (Math.ceil(maxLength / MIN_WRAP_WIDTH) + 1);
     const minLength = Math.min(...variants.map((v) => v.length));
-    this.#stride = Math.max(1, Math.min(MAX_STRIDE, minLength - 1));
+    this.#gram = Math.min(GRAM, minLength);
+    this.#stride = Math.max(1, Math.min(MAX_STRIDE, minLength - this.#gram + 1));
+    const firsts = this.#firstPairs;
     for (const v of variants) {
       if (v.length === 1) {
         // A one-unit variant matches whatever follows it.
         const first = (v.charCodeAt(0) & 0xff) << 8;
-        this.#firstPairs.fill(1, first, first + 256);
-        this.#blockPairs.fill(1, first, first + 256);
-        continue;
+        firsts.fill(1, first, first + 256);
+      } else {
+        firsts[pairAt(v, 0)] = 1;
+        // A line break may follow the first character of a wrapped match.
+        if (!LINE_BREAK.test(v))
+          firsts[pairOf(v.charCodeAt(0), LF)] = firsts[pairOf(v.charCodeAt(0), CR)] = 1;
       }
-      this.#firstPairs[pairAt(v, 0)] = 1;
-      for (let o = 0; o < this.#stride && o + 1 < v.length; o++) this.#blockPairs[pairAt(v, o)] = 1;
+      for (let o = 0; o < this.#stride; o++) this.#blockGrams[gramAt(v, o, this.#gram)] = 1;
     }
   }
 
   /** Redacts a complete text in one go. */
   redact(text: string): string {
-    return this.#replace(text, text.length).out;
+    return this.#replace(text, text.length, 0).out;
   }
 
   /** Feeds a chunk; returns the redacted text that can no longer be part of a secret. */
   push(chunk: string): string {
-    if (this.#maxLength === 0) return chunk;
+    if (this.#maxSpan === 0) return chunk;
     const buffer = this.#held + chunk;
-    const { out, end } = this.#replace(buffer, buffer.length - this.#heldTailLength(buffer));
+    const carry = this.#lineCarry;
+    const { out, end } = this.#replace(buffer, buffer.length - this.#heldTailLength(buffer, carry), carry);
     this.#held = buffer.slice(end);
+    this.#lineCarry = lineCarryAfter(buffer, end, carry);
     return out;
   }
 
   /** Ends the stream: redacts and returns whatever was held back. */
   end(): string {
-    const rest = this.redact(this.#held);
+    const rest = this.#replace(this.#held, this.#held.length, this.#lineCarry).out;
     this.#held = '';
+    this.#lineCarry = 0;
     return rest;
   }
 
@@ -157,23 +179,30 @@ export class Redactor {
    * Replaces the matches that start before `cut`; returns the text up to `cut`, or up to the end of a
    * match that runs past it, and where that is.
    */
-  #replace(text: string, cut: number): { out: string; end: number } {
-    if (this.#maxLength === 0) return { out: text.slice(0, cut), end: cut };
-    const blocks = this.#blockPairs;
+  #replace(text: string, cut: number, carry: number): { out: string; end: number } {
+    if (this.#maxSpan === 0) return { out: text.slice(0, cut), end: cut };
+    const grams = this.#blockGrams;
     const firsts = this.#firstPairs;
     const stride = this.#stride;
+    const gram = this.#gram;
+    // How far before a wrapped line's end a match may start and still have a line break in its gram.
+    const reach = stride + gram;
+    const breaks = wrappedLineEnds(text, carry);
+    let b = 0;
     let out = '';
     let last = 0;
     let end = cut;
-    // Block [j - stride + 1, j]: a variant starting there has its pair at offset j - i < stride at j.
+    // Block [j - stride + 1, j]: a variant starting there has its gram at offset j - i < stride at j.
     for (let j = stride - 1; j - stride + 1 < end; j += stride) {
-      if (blocks[pairAt(text, j)] === 0) continue;
+      while (b < breaks.length && breaks[b] <= j - stride + 1) b++;
+      const nearBreak = b < breaks.length && breaks[b] - reach <= j;
+      if (!nearBreak && grams[gramAt(text, j, gram)] === 0) continue;
       for (let i = Math.max(j - stride + 1, last); i <= j && i < end; i++) {
         if (firsts[pairAt(text, i)] === 0) continue;
-        const length = this.#longestAt(text, i);
-        if (length === 0) continue;
-        out += text.slice(last, i) + `[REDACTED:${this.#nameOf(text, i, length)}]`;
-        last = i + length;
+        const match = this.#longestAt(text, i, carry);
+        if (match.longest === 0) continue;
+        out += text.slice(last, i) + `[REDACTED:${match.name}]`;
+        last = i + match.longest;
         if (last > end) end = last;
         i = last - 1;
       }
@@ -181,33 +210,140 @@ export class Redactor {
     return { out: out + text.slice(last, end), end };
   }
 
-  /** Length of the longest variant at `start`, 0 if none. */
-  #longestAt(text: string, start: number): number {
-    let node = this.#trie;
-    let longest = 0;
-    for (let i = start; i < text.length; i++) {
-      const child = childOf(node, text.charCodeAt(i));
-      if (!child) break;
-      node = child;
-      if (node.name !== null) longest = i - start + 1;
-    }
-    return longest;
+  /** The longest variant at `start`, wrapped or as written. */
+  #longestAt(text: string, start: number, carry: number): Walk {
+    const wrapped = walkWrapped(this.#wrapped, text, start, carry);
+    const exact = walkExact(this.#exact, text, start);
+    return exact.longest > wrapped.longest ? exact : wrapped;
   }
 
-  #nameOf(text: string, start: number, length: number): string {
-    let node = this.#trie;
-    for (let i = start; i < start + length; i++) node = childOf(node, text.charCodeAt(i))!;
-    return node.name!;
-  }
-
-  /** The longest suffix of `buffer` that is a proper prefix of a variant (so could still grow into one). */
-  #heldTailLength(buffer: string): number {
-    for (let start = Math.max(0, buffer.length - this.#maxLength + 1); start < buffer.length; start++) {
-      let node: TrieNode | undefined = this.#trie;
-      for (let i = start; node !== undefined && i < buffer.length; i++)
-        node = childOf(node, buffer.charCodeAt(i));
-      if (node && hasChildren(node)) return buffer.length - start;
+  /** The longest suffix of `buffer` that could still grow into a match. */
+  #heldTailLength(buffer: string, carry: number): number {
+    for (let start = Math.max(0, buffer.length - this.#maxSpan + 1); start < buffer.length; start++) {
+      const code = buffer.charCodeAt(start);
+      if (childOf(this.#wrapped, code)) {
+        const walk = walkWrapped(this.#wrapped, buffer, start, carry);
+        if (walk.atEnd && hasChildren(walk.node)) return buffer.length - start;
+      }
+      if (childOf(this.#exact, code)) {
+        const walk = walkExact(this.#exact, buffer, start);
+        if (walk.atEnd && hasChildren(walk.node)) return buffer.length - start;
+      }
     }
     return 0;
   }
+}
+
+function walkExact(root: TrieNode, text: string, start: number): Walk {
+  let node = root;
+  let longest = 0;
+  let name: string | null = null;
+  let i = start;
+  for (; i < text.length; i++) {
+    const child = childOf(node, text.charCodeAt(i));
+    if (!child) return truncated(text, start, i, i - start, node, longest, name);
+    node = child;
+    if (node.name !== null) [longest, name] = [i - start + 1, node.name];
+  }
+  return { longest, name, atEnd: true, node };
+}
+
+/**
+ * Where a walk found no next character at `i`, after `depth` characters of a variant: a prefix of
+ * at least MIN_TRUNCATED_PREFIX characters followed by `...` or `…` is a value a tool cut short
+ * (Node's errors quote at most 128 characters of a value) and is redacted with its marker.
+ */
+function truncated(
+  text: string,
+  start: number,
+  i: number,
+  depth: number,
+  node: TrieNode,
+  longest: number,
+  name: string | null,
+): Walk {
+  if (depth < MIN_TRUNCATED_PREFIX) return { longest, name, atEnd: false, node };
+  const marker = text.charCodeAt(i) === ELLIPSIS ? 1 : text.startsWith('...', i) ? 3 : 0;
+  if (marker > 0) return { longest: i + marker - start, name: node.via, atEnd: false, node };
+  // `.` or `..` at the end of the text may still become `...`: hold it back.
+  const rest = text.length - i;
+  const partial = rest < 3 && text.startsWith('...'.slice(0, rest), i);
+  return { longest, name, atEnd: partial, node: partial ? PENDING : node };
+}
+
+/** Where each line of wrapped encoder output before `until` ends (its CR or LF). */
+function wrappedLineEnds(text: string, carry: number): number[] {
+  const ends: number[] = [];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+    const breakAt = at > 0 && text.charCodeAt(at - 1) === CR ? at - 1 : at;
+    if (endsWrappedLine(text, breakAt, carry)) ends.push(breakAt);
+  }
+  return ends;
+}
+
+const isAlphabet = (code: number) => code < 128 && WRAPPED_ALPHABET[code] === 1;
+
+/** The line carry once `text` up to `end` is emitted, `carry` being the one before `text`. */
+function lineCarryAfter(text: string, end: number, carry: number): number {
+  const lf = text.lastIndexOf('\n', end - 1);
+  let width = lf === -1 ? carry : 0;
+  if (width < 0) return -1;
+  for (let k = end - 1; k > lf; k--) if (!isAlphabet(text.charCodeAt(k))) return -1;
+  width += end - (lf + 1);
+  return width > MAX_WRAP_WIDTH ? -1 : width;
+}
+
+/** Base64 (standard, URL-safe, padding) and hex characters: what encoders wrap. */
+const WRAPPED_ALPHABET = (() => {
+  const table = new Uint8Array(128);
+  for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_')
+    table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/**
+ * Whether the line that ends at `breakAt` is a line of wrapped encoder output: MIN_WRAP_WIDTH to
+ * MAX_WRAP_WIDTH characters of the alphabet (ordinary log lines have spaces and punctuation, so
+ * they are not joined to the next, and a log's last line is not held back).
+ */
+function endsWrappedLine(text: string, breakAt: number, carry: number): boolean {
+  let width = 0;
+  let k = breakAt - 1;
+  for (; k >= 0 && text.charCodeAt(k) !== LF; k--) {
+    if (!isAlphabet(text.charCodeAt(k)) || ++width > MAX_WRAP_WIDTH) return false;
+  }
+  // The line began before this text: `carry` says how it began.
+  if (k < 0) width = carry < 0 ? -1 : width + carry;
+  return width >= MIN_WRAP_WIDTH && width <= MAX_WRAP_WIDTH;
+}
+
+/**
+ * Like walkExact, but passes over one line break (LF or CR LF) between two characters when the line
+ * it ends is wrapped encoder output.
+ */
+function walkWrapped(root: TrieNode, text: string, start: number, carry: number): Walk {
+  let node = root;
+  let longest = 0;
+  let name: string | null = null;
+  let depth = 0;
+  let i = start;
+  while (i < text.length) {
+    let code = text.charCodeAt(i);
+    if (node !== root && (code === LF || code === CR)) {
+      const crlf = code === CR && (i + 1 === text.length || text.charCodeAt(i + 1) === LF);
+      if ((code === CR && !crlf) || !endsWrappedLine(text, i, carry)) {
+        return truncated(text, start, i, depth, node, longest, name);
+      }
+      i += crlf ? 2 : 1;
+      if (i >= text.length) break;
+      code = text.charCodeAt(i);
+    }
+    const child = childOf(node, code);
+    if (!child) return truncated(text, start, i, depth, node, longest, name);
+    node = child;
+    depth++;
+    i++;
+    if (node.name !== null) [longest, name] = [i - start, node.name];
+  }
+  return { longest, name, atEnd: true, node };
 }
