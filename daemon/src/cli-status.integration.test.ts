@@ -81,6 +81,28 @@ describe('viber status: the daemon and the server, each said and reflected in th
     expect(existsSync(pidFilePath(viber.home))).toBe(false);
   });
 
+  it('[C2] four starts at once on one home: exactly one daemon runs, the others are refused', async () => {
+    const viber = await onboardViber(server.url, user.token, 'racer');
+    const starts = Array.from({ length: 4 }, () => runCli(viber.home, ['start']));
+    const settled: { code: number; stderr: string }[] = [];
+    for (const start of starts) void start.then((r) => settled.push(r));
+    await waitFor(() => settled.length === 3, { what: 'three refused starts', timeoutMs: 30_000 });
+    for (const refused of settled) {
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/already runs for|start for .* is under way/);
+    }
+    const status = await waitFor(async () => {
+      const r = await runCli(viber.home, ['status']);
+      return r.code === 0 ? r : null;
+    });
+    expect(status.stdout).toMatch(/Daemon:\s+running/);
+    const { pid } = JSON.parse(readFileSync(pidFilePath(viber.home), 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => settled.length === 4, { what: 'the winner stopped' });
+    expect(settled[3].code).toBe(0);
+    expect(existsSync(pidFilePath(viber.home))).toBe(false);
+  });
+
   it('[C2] a pid file naming a live process that is not the daemon (pid reused) counts as not running', async () => {
     const viber = await onboardViber(server.url, user.token, 'reused-pid');
     // A long-lived process that is certainly not our daemon, with a start time that does not match.

@@ -2,7 +2,7 @@
 // whether it runs and a second `viber start` is refused (two daemons would run every message twice).
 // A daemon killed hard leaves the file behind; it is stale once its process is gone, or once the pid
 // belongs to another process (Linux: the start time in /proc differs from the one recorded).
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ViberError } from './viber-error.ts';
 
@@ -66,18 +66,31 @@ export function daemonState(home: string): DaemonState {
   return { state: 'running', record };
 }
 
+/** Creates `path` with the record only if it does not exist (EEXIST otherwise). */
+function linkOrCreate(tmp: string, path: string, record: DaemonRecord): void {
+  try {
+    linkSync(tmp, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // File systems without hard links: an exclusive create, written at once (a reader may briefly see it empty).
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    writeFileSync(path, JSON.stringify(record) + '\n', { mode: 0o600, flag: 'wx' });
+  }
+}
+
+const alreadyRunning = (home: string, record: DaemonRecord) =>
+  new ViberError(
+    'already_running',
+    `a Viber daemon already runs for ${home} (pid ${record.pid}, since ${new Date(record.startedAt).toISOString()}); stop it first`,
+  );
+
 /**
  * Records this process as the daemon for `home`; refuses if another live daemon holds it.
+ * The record is written whole to a temp file and hard-linked into place, which fails if the name
+ * exists: of several starts at once exactly one wins, and no reader ever sees a half-written file.
  * Returns a release function (also run at process exit) that removes the file if it is still ours.
  */
 export function claimPidFile(home: string): () => void {
-  const current = daemonState(home);
-  if (current.state === 'running' && current.record.pid !== process.pid) {
-    throw new ViberError(
-      'already_running',
-      `a Viber daemon already runs for ${home} (pid ${current.record.pid}, since ${new Date(current.record.startedAt).toISOString()}); stop it first`,
-    );
-  }
   const record: DaemonRecord = {
     pid: process.pid,
     startedAt: Date.now(),
@@ -86,7 +99,26 @@ export function claimPidFile(home: string): () => void {
   const path = pidFilePath(home);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(record) + '\n', { mode: 0o600 });
-  renameSync(tmp, path);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkOrCreate(tmp, path, record);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const current = daemonState(home);
+        if (current.state === 'running') throw alreadyRunning(home, current.record);
+        if (attempt > 0)
+          throw new ViberError('already_running', `another viber start for ${home} is under way`);
+        // A stale record (or an unreadable file): remove it, unless another start replaced it meanwhile.
+        const seen = readRecord(home);
+        if (current.state === 'stale' && seen?.pid !== current.record.pid) continue;
+        rmSync(path, { force: true });
+      }
+    }
+  } finally {
+    unlinkSync(tmp);
+  }
   const release = () => {
     process.off('exit', release);
     if (readRecord(home)?.pid !== process.pid) return;

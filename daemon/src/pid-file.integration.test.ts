@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../test/temp-dir.ts';
+import { claimPidFile, daemonState, pidFilePath } from './pid-file.ts';
+
+const PID_FILE_MODULE = fileURLToPath(new URL('./pid-file.ts', import.meta.url));
+
+/** A process that claims `home` at wall-clock time `at` (all contenders at once), says won/lost, and
+ *  holds its claim for `holdMs` so the losers see a live owner. */
+function contender(home: string, at: number, holdMs: number): Promise<string> {
+  const script = `
+    const { claimPidFile } = await import(${JSON.stringify(PID_FILE_MODULE)});
+    while (Date.now() < ${at});
+    try { claimPidFile(${JSON.stringify(home)}); console.log('won'); setTimeout(() => {}, ${holdMs}); }
+    catch (e) { console.log('lost: ' + e.message); }`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', () => resolve(out.trim()));
+  });
+}
+
+describe('daemon.pid', () => {
+  it('[C2] eight processes claiming one home at the same instant: exactly one wins', async () => {
+    for (let round = 0; round < 3; round++) {
+      const home = tempDir('viber-pid-');
+      // Far enough ahead that every contender has loaded the module and spins on the clock.
+      const at = Date.now() + 4_000;
+      const results = await Promise.all(Array.from({ length: 8 }, () => contender(home, at, 2_000)));
+      expect(
+        results.filter((r) => r === 'won'),
+        results.join('\n'),
+      ).toHaveLength(1);
+      for (const r of results.filter((r) => r !== 'won'))
+        expect(r).toMatch(/lost: .*(already runs|under way)/);
+    }
+  });
+
+  it('[C2] a record of a dead process, a garbage file or a reused pid is stale and replaced; ours is released', () => {
+    const home = tempDir('viber-pid-');
+    writeFileSync(pidFilePath(home), JSON.stringify({ pid: 2 ** 22 + 1, startedAt: 1 }));
+    expect(daemonState(home).state).toBe('stale');
+    writeFileSync(pidFilePath(home), 'not json');
+    expect(daemonState(home).state).toBe('stopped');
+    // Our own pid, but a start time that is not ours: the pid was reused.
+    writeFileSync(pidFilePath(home), JSON.stringify({ pid: process.pid, startedAt: 1, processStart: '1' }));
+    expect(daemonState(home).state).toBe('stale');
+
+    const release = claimPidFile(home);
+    expect(daemonState(home)).toMatchObject({ state: 'running', record: { pid: process.pid } });
+    expect(() => claimPidFile(home)).toThrow(/already runs/);
+    release();
+    expect(daemonState(home).state).toBe('stopped');
+    expect(() => readFileSync(pidFilePath(home))).toThrow();
+  });
+});
