@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readHealth, viberDocName } from '@openviber/shared';
 import { processesWithEnv } from './process-identity.ts';
 import { fixture } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
@@ -99,6 +100,9 @@ describe('the one runner through a real daemon', async () => {
       });
       const prepared = await s.prepared(bindingId);
       expect(prepared.state).toBe('ready');
+      // Published, so the app can say whether this Viber hides its keys.
+      const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
+      expect(readHealth(viberDoc)?.capabilities.hidesKeys).toBe(true);
       const taskId = await s.task(envId);
       const msg = await s.send(taskId, snoop);
       const run = await s.runState(taskId, msg, ['completed', 'error']);
