@@ -39,12 +39,23 @@ beforeAll(async () => {
   const aliceViber = await onboardViber(alice.token, 'alice-laptop');
   const bobViber = await onboardViber(bob.token, 'bob-box');
   const u = alice.userId;
+  // [S10] run and prepare documents exist only for a task and a binding the workspace holds.
+  const call = (path: string, body: unknown) => api(server.url, 'POST', path, { token: alice.token, body });
+  const env = (await call('/api/environments', { name: 'env', type: 'manual' })).body as { id: string };
+  const task = (await call('/api/tasks', { environmentId: env.id })).body as { id: string };
+  const binding = (
+    await call(`/api/environments/${env.id}/bindings`, {
+      viberId: aliceViber.viberId,
+      strategy: 'existing',
+      existingPath: '/tmp',
+    })
+  ).body as { id: string };
   docs = {
     workspace: `u/${u}/workspace`,
-    task: `u/${u}/task/t1`,
+    task: `u/${u}/task/${task.id}`,
     viber: `u/${u}/viber/${aliceViber.viberId}`,
-    prepareLog: `u/${u}/viber/${aliceViber.viberId}/prepare/b1`,
-    runOutput: `u/${u}/viber/${aliceViber.viberId}/run/t1`,
+    prepareLog: `u/${u}/viber/${aliceViber.viberId}/prepare/${binding.id}`,
+    runOutput: `u/${u}/viber/${aliceViber.viberId}/run/${task.id}`,
   };
   actors = [
     { label: 'user', token: alice.token, principal: { kind: 'user', userId: u as UserId } },
