@@ -125,6 +125,7 @@ async function runOnboard(
   out(
     `Check it against the fingerprint the app shows for this Viber. Then run: ${startCommand(config.server)}`,
   );
+  out(`Once it runs, the app shows '${config.name}' online: map an environment to it there.`);
   return 0;
 }
 
