@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from './config.ts';
+import {
+  MAX_BYTES_PER_USER,
+  MAX_DOCS_PER_CONNECTION,
+  MAX_DOCS_PER_USER,
+  SIGNUPS_PER_ADDRESS,
+} from './limits.ts';
 
 describe('server configuration', () => {
   it('uses the embedded defaults', () => {
@@ -14,6 +20,18 @@ describe('server configuration', () => {
       dataDir: '/tmp/x',
     });
   });
+  it('takes the limits from limits.ts unless the environment overrides them', () => {
+    expect(readConfig({}, '/app')).toMatchObject({
+      signupsPerHour: SIGNUPS_PER_ADDRESS,
+      documentsPerConnection: MAX_DOCS_PER_CONNECTION,
+      documentsPerUser: MAX_DOCS_PER_USER,
+      bytesPerUser: MAX_BYTES_PER_USER,
+    });
+    expect(readConfig({ MAX_BYTES_PER_USER: '1048576', SIGNUPS_PER_HOUR: '3' }, '/app')).toMatchObject({
+      bytesPerUser: 1048576,
+      signupsPerHour: 3,
+    });
+  });
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -21,6 +39,10 @@ describe('server configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'http://x', DATABASE_URL: 'postgres://x' }, 'REDIS_URL'],
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'DATABASE_URL'],
+    [{ MAX_BYTES_PER_USER: '-1' }, 'MAX_BYTES_PER_USER'],
+    [{ MAX_DOCS_PER_USER: '1e400' }, 'MAX_DOCS_PER_USER'],
+    [{ MAX_DOCS_PER_CONNECTION: '2.5' }, 'MAX_DOCS_PER_CONNECTION'],
+    [{ SIGNUPS_PER_HOUR: 'lots' }, 'SIGNUPS_PER_HOUR'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);

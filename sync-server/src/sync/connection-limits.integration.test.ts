@@ -87,7 +87,7 @@ async function onboard(user: { token: string }) {
 }
 
 describe.concurrent('websocket limits', () => {
-  it(`a frame larger than ${MAX_WS_PAYLOAD_BYTES} bytes closes the socket with 1009, before any login`, async () => {
+  it(`[S11] a frame larger than ${MAX_WS_PAYLOAD_BYTES} bytes closes the socket with 1009, before any login`, async () => {
     const big = rawSocket();
     await big.opened;
     big.ws.send(Buffer.alloc(2 * 1024 * 1024));
@@ -104,7 +104,7 @@ describe.concurrent('websocket limits', () => {
     expect((await announced.closed).code).toBe(1009);
   });
 
-  it(`a socket that does not authenticate within ${AUTH_DEADLINE_MS / 1000} s is closed; an authenticated one stays`, async () => {
+  it(`[S11] a socket that does not authenticate within ${AUTH_DEADLINE_MS / 1000} s is closed; an authenticated one stays`, async () => {
     const user = await signup(server.url);
     const idle = rawSocket();
     await idle.opened;
@@ -119,7 +119,7 @@ describe.concurrent('websocket limits', () => {
     expect(disconnects).toBe(0);
   }, 20_000);
 
-  it(`one socket opens at most ${DOCS_PER_CONNECTION} documents; the next is refused with a reason`, async () => {
+  it(`[S11] one socket opens at most ${DOCS_PER_CONNECTION} documents; the next is refused with a reason`, async () => {
     const user = await signup(server.url);
     const names = Array.from({ length: DOCS_PER_CONNECTION + 1 }, (_, i) =>
       taskDocName(user.userId, `t${i}`),
@@ -133,7 +133,7 @@ describe.concurrent('websocket limits', () => {
     await other.synced;
   });
 
-  it(`a user stores at most ${DOCS_PER_USER} documents; existing ones still open`, async () => {
+  it(`[S11] a user stores at most ${DOCS_PER_USER} documents; existing ones still open`, async () => {
     const user = await signup(server.url);
     const names = Array.from({ length: DOCS_PER_USER }, (_, i) => taskDocName(user.userId, `d${i}`));
     for (const batch of [names.slice(0, 4), names.slice(4)]) {
@@ -146,7 +146,7 @@ describe.concurrent('websocket limits', () => {
     await peer(names[0], user.token).synced;
   });
 
-  it(`a user writes at most ${BYTES_PER_USER} bytes; the refused write leaves stored documents intact`, async () => {
+  it(`[S11] a user writes at most ${BYTES_PER_USER} bytes; the refused write leaves stored documents intact`, async () => {
     const user = await signup(server.url);
     const chunk = 'x'.repeat(900 * 1024);
     const written: Peer[] = [];
