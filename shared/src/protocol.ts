@@ -29,6 +29,8 @@ export const ApiError = {
   timeout: { code: 'request_timeout', status: 408 },
   /** 429: too many failed attempts; retry later. */
   rateLimited: { code: 'rate_limited', status: 429 },
+  /** 503: the store is unavailable (database down or busy); retry after the `Retry-After` seconds. */
+  unavailable: { code: 'unavailable', status: 503 },
   /** 500: a bug; the message never carries internals. */
   internal: { code: 'internal_error', status: 500 },
 } as const;

@@ -88,7 +88,7 @@ export function environmentRoutes(router: Router, s: Services): void {
       removeEnvironmentCascade(doc, params.id),
     );
     if (!found) throw notFound(`environment '${params.id}'`);
-    await s.deletions.collect(user.userId);
+    await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };
   });
 

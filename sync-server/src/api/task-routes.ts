@@ -87,7 +87,7 @@ export function taskRoutes(router: Router, s: Services): void {
     const user = await requireUser(s, req);
     const found = await s.docs.write(workspaceDocName(user.userId), (doc) => deleteTask(doc, params.id));
     if (!found) throw notFound(`task '${params.id}'`);
-    await s.deletions.collect(user.userId);
+    await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };
   });
 

@@ -99,7 +99,7 @@ export function viberRoutes(router: Router, s: Services): void {
     if (!(await s.storage.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
     s.closeConnections((p) => p.kind === 'viber' && p.viberId === params.id);
     await s.docs.write(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));
-    await s.deletions.collect(user.userId);
+    await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };
   });
 

@@ -2,7 +2,8 @@
 // everything else to the static app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, VERSION } from '@openviber/shared';
-import { HttpError } from './http-error.ts';
+import { isStoreUnavailable } from '../storage/store-unavailable.ts';
+import { HttpError, storeUnavailable } from './http-error.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { STATUS, type Router } from './router.ts';
 
@@ -44,8 +45,10 @@ export function createRequestHandler(
         const { [STATUS]: status, body } = result as { [STATUS]: number; body: unknown };
         sendJson(res, status, body);
       } else sendJson(res, 200, result);
-    } catch (error) {
+    } catch (thrown) {
       if (res.headersSent) return void res.end();
+      // [P2] A store that is down or busy is "retry", never "bug".
+      const error = isStoreUnavailable(thrown) ? storeUnavailable(thrown) : thrown;
       if (error instanceof HttpError) {
         const body = {
           error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },

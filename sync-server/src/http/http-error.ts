@@ -28,3 +28,12 @@ export class HttpError extends Error {
 export const validationError = (message: string, issues: FieldIssue[] = []) =>
   new HttpError('validation', message, { field: issues[0]?.field });
 export const notFound = (what: string) => new HttpError('notFound', `${what} was not found`);
+
+/** Seconds a client should wait before retrying when the store is unavailable ([P2]). */
+export const RETRY_AFTER_SECONDS = 2;
+/** 503 with Retry-After: the store (database) is unavailable; nothing was changed by this request. */
+export const storeUnavailable = (cause: unknown) =>
+  new HttpError('unavailable', `the store is unavailable; retry in ${RETRY_AFTER_SECONDS} s`, {
+    cause,
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  });

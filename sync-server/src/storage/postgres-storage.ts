@@ -247,6 +247,10 @@ export class PostgresStorage implements Storage {
 async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // [P2] The pool listens for errors only on idle clients: a connection lost while checked out would
+  // emit 'error' with no listener and crash the process. The query in flight fails on its own.
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -259,6 +263,7 @@ async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Pr
       .catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

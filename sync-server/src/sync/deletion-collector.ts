@@ -106,6 +106,14 @@ export class DeletionCollector {
     return removed;
   }
 
+  /** `collect` for a route that already deleted: a failure (store down) is retried later, not thrown. */
+  async collectOrRetry(userId: string): Promise<void> {
+    await this.collect(userId).catch((error: unknown) => {
+      this.#log(`collecting deleted documents failed, retrying: ${String(error)}`);
+      this.#schedule(userId, COLLECT_RETRY_MS);
+    });
+  }
+
   #index(doc: Y.Doc, userId: string): DeletionSet {
     let set = this.#indexes.get(doc);
     if (!set) {
