@@ -16,6 +16,7 @@ import {
 import { probeCapabilities } from './capabilities.ts';
 import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
+import { viberRedactionValues } from './env-secrets.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
@@ -77,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
   const { userId, viberId } = config;
   const keys = { publicKey: config.publicKey, privateKey: config.privateKey };
+  const ownSecrets = viberRedactionValues(config);
   const workspace = conn.open(workspaceDocName(userId));
   // Our own document comes from our disk first: what we wrote survives a server that lost it.
   const viber = conn.open(viberDocName(userId, viberId), {
@@ -103,12 +105,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     root,
     stateDir: state,
     capabilities,
-    ownSecrets: [
-      { name: 'VIBER_TOKEN', value: config.authToken },
-      { name: 'VIBER_PRIVATE_KEY', value: config.privateKey },
-    ],
+    ownSecrets,
   });
-  const common = { viberId, keys, root, stateDir: state, runner, viberDoc: viber.doc };
+  const common = { viberId, keys, ownSecrets, root, stateDir: state, runner, viberDoc: viber.doc };
   const reconciler = new PrepareReconciler({
     ...common,
     workspace: workspace.doc,

@@ -1,6 +1,7 @@
 // Opens an environment's secrets sealed to this Viber and builds what prepare and tasks need from them.
-import { Redactor, SecretScope, type Environment } from '@openviber/shared';
+import { Redactor, SecretScope, type Environment, type NamedSecret } from '@openviber/shared';
 import { openSealed, type KeyPair } from '@openviber/shared/crypto';
+import type { ViberConfig } from './config.ts';
 
 export interface OpenedSecret {
   name: string;
@@ -12,14 +13,30 @@ export interface EnvironmentSecrets {
   opened: OpenedSecret[];
   /** Keys with no ciphertext for this Viber, or one it cannot open. */
   missing: string[];
-  /** Redacts every opened secret, whatever its scope. */
+  /** Redacts every opened secret, whatever its scope, and the Viber's own (viberRedactionValues). */
   redactor: () => Redactor;
+}
+
+/**
+ * The Viber's own credentials, redacted from everything it writes whatever the environment ([X7]):
+ * a task can read $VIBER_HOME/config.json where the sandbox cannot hide it. The private key also as
+ * the same bytes in base64url and hex, which a tool decoding the file might print.
+ */
+export function viberRedactionValues(config: Pick<ViberConfig, 'authToken' | 'privateKey'>): NamedSecret[] {
+  const key = Buffer.from(config.privateKey, 'base64');
+  return [
+    { name: 'VIBER_TOKEN', value: config.authToken },
+    { name: 'VIBER_PRIVATE_KEY', value: config.privateKey },
+    { name: 'VIBER_PRIVATE_KEY', value: key.toString('base64url') },
+    { name: 'VIBER_PRIVATE_KEY', value: key.toString('hex') },
+  ];
 }
 
 export async function openEnvironmentSecrets(
   env: Environment,
   viberId: string,
   keys: KeyPair,
+  ownSecrets: readonly NamedSecret[],
 ): Promise<EnvironmentSecrets> {
   const opened: OpenedSecret[] = [];
   const missing: string[] = [];
@@ -29,7 +46,7 @@ export async function openEnvironmentSecrets(
     if (result?.ok) opened.push({ name, value: result.value, scope: secret.scope });
     else missing.push(name);
   }
-  return { opened, missing, redactor: () => new Redactor(opened) };
+  return { opened, missing, redactor: () => new Redactor([...ownSecrets, ...opened]) };
 }
 
 /** The process environment for a phase: variables, then the secrets whose scope reaches it ([X6]). */

@@ -41,6 +41,7 @@ async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>
   const deps = {
     viberId: VIBER,
     keys,
+    ownSecrets: [],
     root: join(home, 'workspaces'),
     stateDir: join(home, 'state'),
     runner: testRunner({ home, capabilities: { networkIsolation: false } }),

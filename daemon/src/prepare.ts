@@ -77,7 +77,7 @@ export async function prepareBinding(
     if (bad.length) throw new StepError(step, bad.map((p) => `${p.field} ${p.message}`).join('; '));
 
     step = 'secrets';
-    const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys);
+    const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys, deps.ownSecrets);
     redactor = secrets.redactor();
     if (secrets.missing.length) {
       throw new StepError(

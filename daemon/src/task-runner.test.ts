@@ -31,6 +31,7 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
   const deps = {
     viberId: 'vbr_t',
     keys: await generateKeyPair(),
+    ownSecrets: [],
     root: cwd,
     stateDir: tempDir(),
     runner: testRunner({ root: cwd, capabilities: caps }),

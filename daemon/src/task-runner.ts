@@ -54,7 +54,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       });
   };
   record({ state: RunState.started, startedAt: Date.now(), exitCode: null, error: '' });
-  const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys);
+  const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys, deps.ownSecrets);
   const redactor = secrets.redactor();
   let progressed = false;
   const output = batchedWriter((text) => {

@@ -1,12 +1,15 @@
 // What every unit of work on this Viber is given: who it is, its keys, where it keeps files, what it
 // runs things with, and its own document for observations.
 import type * as Y from 'yjs';
+import type { NamedSecret } from '@openviber/shared';
 import type { KeyPair } from '@openviber/shared/crypto';
 import type { Runner } from './runner.ts';
 
 export interface ViberContext {
   viberId: string;
   keys: KeyPair;
+  /** The Viber's own token and private key (viberRedactionValues): redacted from all it writes. */
+  ownSecrets: readonly NamedSecret[];
   /** The workspace root: checkouts and worktrees live below it. */
   root: string;
   stateDir: string;
