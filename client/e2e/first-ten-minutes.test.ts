@@ -4,7 +4,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkScreen, unreadableStatuses } from './layout-checks.ts';
+import { join } from 'node:path';
 import {
+  artifactsDir,
   newPage,
   signInInUi,
   signUpInUi,
@@ -44,7 +46,16 @@ async function device(
 
 async function go(page: Page, hash: string, ready: string) {
   await page.evaluate((h) => (location.hash = h), hash);
-  await page.locator(ready).first().waitFor();
+  await page
+    .locator(ready)
+    .first()
+    .waitFor()
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: join(artifactsDir(), 'failed-go.png') });
+      throw new Error(
+        `${hash}: ${String(error)}; page says: ${(await page.locator('body').innerText()).slice(0, 600)}`,
+      );
+    });
 }
 
 describe('the first ten minutes', () => {
@@ -170,6 +181,7 @@ describe('the first ten minutes', () => {
     await page.locator('#env-setupScript').fill('echo installing; echo done');
     await page.getByTestId('save-env').click();
     await page.waitForURL(/#\/environments\/env_/);
+    const envId = /#\/environments\/([^/]+)/.exec(page.url())![1];
     await page.getByRole('button', { name: 'Map to Viber →' }).click();
     await page.getByTestId('map-prepare').click();
     const card = page.getByTestId('binding-card');
@@ -285,9 +297,6 @@ describe('the first ten minutes', () => {
     await page.getByTestId('offline-note').waitFor({ state: 'detached' });
 
     // Every screen at both sizes, light and dark.
-    const envId = await page.evaluate(() =>
-      localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('openviber.currentEnv'))!),
-    );
     for (const phone of [false, true])
       for (const dark of [false, true]) {
         const p = await device(browser, server, user, { phone, dark });
@@ -313,7 +322,7 @@ describe('the first ten minutes', () => {
         await go(p, '#/vibers', '[data-testid=viber-card]');
         await checkScreen(p, 'vibers', opts);
       }
-  });
+  }, 400_000);
 });
 
 async function waitForInput(page: Page, selector: string, value: string) {

@@ -42,6 +42,7 @@ export function SidebarFooter() {
           aria-haspopup="menu"
           aria-expanded={menu.value}
           title="Account and settings"
+          aria-label={`Account and settings (${app.session.user.username})`}
           style="max-width:140px"
         >
           <span class="truncate">{app.session.user.username}</span> ▾
