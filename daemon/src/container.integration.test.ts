@@ -5,14 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
 import { killOrphanRuns, readRunRecords } from './run-records.ts';
 import { bashScript } from './sandbox.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { scenario } from '../test/scenario.ts';
 import { testRunner } from '../test/test-runner.ts';
+import { useServer } from '../test/test-server.ts';
 import { containersNamed, tinyImage } from '../test/tiny-image.ts';
 import { waitFor } from '../test/wait-for.ts';
 
 const SECRET = 'container-secret-0123456789';
 
+// One image for the file (its afterAll removes it after every describe has run).
+const image = tinyImage();
+
 describe('containers through a real engine', () => {
-  const image = tinyImage();
   const runner = testRunner({ capabilities: { container: 'podman' } });
 
   const start = (name: string, script: string, signal?: AbortSignal) => {
@@ -67,5 +72,33 @@ describe('containers through a real engine', () => {
     await run;
     expect(existsSync(join(runner.stateDir, 'running'))).toBe(true);
     expect(readRunRecords(runner.stateDir)).toEqual([]);
+  });
+});
+
+describe('a container task through a real daemon', async () => {
+  const server = await useServer();
+  const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '60000' });
+
+  it('[R2] kill -9 of the daemon while a container task runs: the engine keeps the container, the restart removes it', async () => {
+    const repo = makeRepo({ 'README.md': 'x' });
+    const { envId, bindingId } = await s.environment({
+      repoUrl: repo.url,
+      containerImage: image,
+      networkAccess: false,
+    });
+    expect((await s.prepared(bindingId)).state).toBe('ready');
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, 'echo up; sleep 1000');
+    await waitFor(async () => (await s.run(taskId, msg))?.output.includes('up'));
+    const name = `viber-run-${msg}`;
+    expect(containersNamed(name)).toEqual([name]);
+    await s.viber.kill();
+    expect(containersNamed(name)).toEqual([name]);
+    s.viber.start();
+    expect(await s.runState(taskId, msg, ['interrupted', 'completed', 'error', 'cancelled'])).toMatchObject({
+      state: 'interrupted',
+    });
+    expect(containersNamed(name)).toEqual([]);
+    expect(s.viber.output()).toContain(`stopped what a previous run left running: task ${taskId}`);
   });
 });
