@@ -1,7 +1,9 @@
 // Runs GitTasks: one process per task through the Viber's runner (recorded, keys hidden), with a protocol allow-list, no
 // prompts, and credentials only through GIT_ASKPASS from the GIT_TOKEN secret.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GIT_ALLOWED_PROTOCOLS, type Redactor } from '@openviber/shared';
+import { viberHome } from './config.ts';
 import type { GitTask } from './git-tasks.ts';
 import { describeEnd, type Runner } from './runner.ts';
 import { ViberError } from './viber-error.ts';
@@ -23,10 +25,16 @@ export interface GitOptions {
   gitBinary?: string;
 }
 
-/** The environment every git process gets. */
+/**
+ * The environment every git process gets. Git never looks for a repository in $VIBER_HOME or above
+ * it (GIT_CEILING_DIRECTORIES): when the home sits inside a repository (a dotfiles home), a checkout
+ * that is not a repository of its own must not be taken for that one, nor get worktrees added to it.
+ */
 export function gitEnv(token?: string): NodeJS.ProcessEnv {
+  const ceilings = [resolve(viberHome()), process.env.GIT_CEILING_DIRECTORIES].filter(Boolean);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    GIT_CEILING_DIRECTORIES: ceilings.join(':'),
     GIT_ALLOW_PROTOCOL: GIT_ALLOWED_PROTOCOLS,
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: ASKPASS,
