@@ -147,6 +147,11 @@ describe('[P2] the store goes away for a few seconds', () => {
     await waitFor(() => Date.now() - outageStart > 1000, 'peer edits during the outage');
     editing = false;
     await editingDone;
+    // A device that edited offline connects during the outage: it waits, then syncs and is stored.
+    const lateDoc = new Y.Doc();
+    lateDoc.getMap('outage').set('late', 'typed offline');
+    const late = connectPeer(server.wsUrl, peerDoc, user.token, lateDoc);
+    peers.push(late);
     await waitFor(() => Date.now() - outageStart > OUTAGE_MS, 'the outage lasting');
     await proxy.up();
     const after = statuses.length;
@@ -167,7 +172,9 @@ describe('[P2] the store goes away for a few seconds', () => {
     expect(missingRetryAfter).toEqual([]);
 
     await waitFor(() => !peer.provider.hasUnsyncedChanges, 'peer edits acknowledged');
-    const expected = Array.from({ length: edits }, (_, i) => `p${i}`);
+    await late.synced;
+    expect(late.authFailure()).toBeNull();
+    const expected = [...Array.from({ length: edits }, (_, i) => `p${i}`), 'late'];
     await waitFor(
       async () => {
         const stored = await storedDoc(peerDoc);

@@ -18,6 +18,7 @@ import { namedInWorkspace } from './named-in-workspace.ts';
 import { Presence } from './presence.ts';
 import { storageExtension } from './storage-extension.ts';
 import { DeletionCollector } from './deletion-collector.ts';
+import { waitForStore } from './wait-for-store.ts';
 
 /** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
 export const CLOSE_CREDENTIALS_REVOKED = 4401;
@@ -81,12 +82,12 @@ export function createSyncServer(options: SyncOptions) {
       }
     },
     async onAuthenticate({ token, documentName, connectionConfig, socketId, requestHeaders, instance }) {
-      const principal = await options.auth.principalFor(token);
+      const principal = await waitForStore(() => options.auth.principalFor(token));
       if (!principal) throw new Error('unauthorized: unknown, expired or revoked token');
       if (!parseDocName(documentName)) throw new Error('forbidden: unknown document');
       const access = accessFor(principal, documentName);
       if (access === Access.refused) throw new Error('forbidden: no access to this document');
-      if (await deletions.refuses(documentName))
+      if (await waitForStore(() => deletions.refuses(documentName)))
         throw new Error('forbidden: this document belongs to a deleted task, binding or Viber');
       if (access === Access.readOnly) connectionConfig.readOnly = true;
       if (!(await namedInWorkspace((n, fn) => gateway.read(n, fn), principal, documentName)))
