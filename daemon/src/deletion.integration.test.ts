@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { observedMap, taskRunsMap, viberDocName } from '@openviber/shared';
+import { readObservation, readTaskRunSummary, viberDocName } from '@openviber/shared';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
 import { useServer } from '../test/test-server.ts';
@@ -34,20 +34,20 @@ describe('deletion on the Viber', async () => {
     expect(existsSync(worktree)).toBe(true);
     expect(existsSync(join(home, 'state', `${bindingId}.json`))).toBe(true);
     expect(localRunDoc()).toHaveLength(1);
-    await waitFor(() => taskRunsMap(viberDoc).has(taskId), { what: 'the run summary' });
+    await waitFor(() => readTaskRunSummary(viberDoc, taskId), { what: 'the run summary' });
 
     await s.api('DELETE', `/api/environments/${envId}`);
     await waitFor(() => !existsSync(checkout) && !existsSync(worktree), {
       what: 'the checkout and worktree to be removed',
     });
-    await waitFor(() => !observedMap(viberDoc).has(bindingId) && !taskRunsMap(viberDoc).has(taskId), {
+    await waitFor(() => !readObservation(viberDoc, bindingId) && !readTaskRunSummary(viberDoc, taskId), {
       what: 'the observation and run summary to be removed',
     });
     expect(existsSync(join(home, 'state', `${bindingId}.json`))).toBe(false);
     expect(localRunDoc()).toHaveLength(0);
     // The other environment is untouched.
     expect(existsSync(join(home, 'workspaces', 'checkouts', keptBinding))).toBe(true);
-    expect(observedMap(viberDoc).has(keptBinding)).toBe(true);
-    expect(taskRunsMap(viberDoc).has(keptTask)).toBe(true);
+    expect(readObservation(viberDoc, keptBinding)).toBeDefined();
+    expect(readTaskRunSummary(viberDoc, keptTask)).toBeDefined();
   });
 });

@@ -12,11 +12,13 @@ import {
   DeletionSet,
   listBindings,
   listDeletions,
+  listObservations,
+  listTaskRunSummaryIds,
   listTasks,
-  observedMap,
   parseDocName,
+  removeObservations,
+  removeTaskRunSummaries,
   runOutputDocName,
-  taskRunsMap,
 } from '@openviber/shared';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
@@ -58,14 +60,14 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   const liveTasks = new Set<string>(listTasks(workspace, { viberId }).map((t) => t.id));
   const deleted = new DeletionSet(listDeletions(workspace));
 
-  const heldBindings = new Set([...observedMap(viberDoc).keys(), ...entries(join(root, 'checkouts'))]);
+  const heldBindings = new Set([...listObservations(viberDoc).keys(), ...entries(join(root, 'checkouts'))]);
   const localRuns = new Map<string, string>();
   for (const name of listLocalDocs(deps.localDir)) {
     const ref = parseDocName(name);
     if (ref?.kind === 'run-output' && ref.viberId === viberId) localRuns.set(ref.taskId, name);
   }
   const heldTasks = new Set([
-    ...taskRunsMap(viberDoc).keys(),
+    ...listTaskRunSummaryIds(viberDoc),
     ...entries(join(root, 'worktrees')),
     ...localRuns.keys(),
   ]);
@@ -96,11 +98,9 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   for (const id of deps.journal.taskIds())
     if (deleted.has(DeletedKind.task, id) && !deps.inUse('task', id)) deps.journal.forget(id);
   // Our own document last: if we crash before this, the next pass finds the entries and finishes.
-  if (result.bindings.length || result.tasks.length) {
-    viberDoc.transact(() => {
-      for (const id of result.bindings) observedMap(viberDoc).delete(id);
-      for (const id of result.tasks) taskRunsMap(viberDoc).delete(id);
-    });
-  }
+  viberDoc.transact(() => {
+    removeObservations(viberDoc, result.bindings);
+    removeTaskRunSummaries(viberDoc, result.tasks);
+  });
   return result;
 }

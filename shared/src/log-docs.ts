@@ -4,9 +4,17 @@ import { RunState } from './enums.ts';
 import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
 import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
-// ---- prepare log: u/<uid>/viber/<vid>/prepare/<bindingId>
+// ---- prepare log: u/<uid>/viber/<vid>/prepare/<bindingId> ([D3], [V4])
+//
+// The log is ONE Y.Array of strings that is only ever appended to (a header, the lines, and marker
+// entries for the step and the dropped count) or deleted from. Appends only, so the array's order
+// is the writer's clock order and every deleted range merges with the one before into a single
+// tombstone: the document is the same size after any number of prepares. (A separate `meta` map,
+// overwritten between line appends, grew ~50 bytes per prepare.) Documents written before this,
+// with `meta`, are still read.
 
 export const prepareLinesArray = (doc: Y.Doc) => doc.getArray<string>('lines');
+/** Before [V4]: generation, step and dropped count (read, and emptied at the next reset). */
 export const prepareMetaMap = (doc: Y.Doc) => doc.getMap<unknown>('meta');
 
 export interface PrepareLog {
@@ -17,12 +25,25 @@ export interface PrepareLog {
   lines: string[];
 }
 
+/** Entries starting with NUL are markers; a log line never does (a leading NUL is stripped). */
+const MARK = '\u0000';
+const GEN = `${MARK}gen:`;
+const STEP = `${MARK}step:`;
+const DROPPED = `${MARK}dropped:`;
+const unmarked = (line: string) => {
+  let out = line;
+  while (out.startsWith(MARK)) out = out.slice(1);
+  return out;
+};
+const isMarker = (entry: unknown) => typeof entry === 'string' && entry.startsWith(MARK);
+
 /** Starts the log of a new prepare: earlier lines go, so the log shows the latest prepare only. */
 export function resetPrepareLog(doc: Y.Doc, generation: number): void {
   doc.transact(() => {
-    const lines = prepareLinesArray(doc);
-    if (lines.length) lines.delete(0, lines.length);
-    setFields(prepareMetaMap(doc), { generation, step: '', dropped: 0 });
+    const entries = prepareLinesArray(doc);
+    if (entries.length) entries.delete(0, entries.length);
+    entries.push([`${GEN}${generation}`]);
+    if (prepareMetaMap(doc).size) prepareMetaMap(doc).clear();
   });
 }
 
@@ -30,26 +51,51 @@ export function resetPrepareLog(doc: Y.Doc, generation: number): void {
 export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: string): void {
   if (!newLines.length && step === undefined) return;
   doc.transact(() => {
-    const lines = prepareLinesArray(doc);
-    lines.push(newLines);
-    const excess = lines.length - MAX_PREPARE_LOG_LINES;
-    if (excess > 0) {
-      lines.delete(0, excess);
-      prepareMetaMap(doc).set('dropped', numberOr(prepareMetaMap(doc).get('dropped'), 0) + excess);
-    }
-    if (step !== undefined) setFields(prepareMetaMap(doc), { step });
+    const entries = prepareLinesArray(doc);
+    const added = newLines.map(unmarked);
+    if (step !== undefined) added.push(`${STEP}${step}`);
+    entries.push(added);
+    const all = entries.toArray();
+    let excess = all.filter((e) => !isMarker(e)).length - MAX_PREPARE_LOG_LINES;
+    if (excess <= 0) return;
+    const before = readPrepareLog(doc);
+    // Delete from just after the header up to and including the `excess`-th line.
+    const first = isMarker(all[0]) && String(all[0]).startsWith(GEN) ? 1 : 0;
+    let end = first;
+    const dropped = excess;
+    while (excess > 0 && end < all.length) if (!isMarker(all[end++])) excess--;
+    entries.delete(first, end - first);
+    entries.push([
+      `${DROPPED}${before.dropped + dropped}`,
+      ...(before.step ? [`${STEP}${before.step}`] : []),
+    ]);
   });
 }
 
 export function readPrepareLog(doc: Y.Doc): PrepareLog {
+  const entries = prepareLinesArray(doc).toArray();
+  const head = entries[0];
+  if (typeof head === 'string' && head.startsWith(GEN)) {
+    const log: PrepareLog = {
+      generation: Number(head.slice(GEN.length)) || 0,
+      step: '',
+      dropped: 0,
+      lines: [],
+    };
+    for (const entry of entries.slice(1)) {
+      if (typeof entry !== 'string') continue;
+      if (entry.startsWith(STEP)) log.step = entry.slice(STEP.length);
+      else if (entry.startsWith(DROPPED)) log.dropped = Number(entry.slice(DROPPED.length)) || 0;
+      else if (!entry.startsWith(MARK)) log.lines.push(entry);
+    }
+    return log;
+  }
   const meta = prepareMetaMap(doc);
   return {
     generation: numberOr(meta.get('generation'), 0),
     step: stringOr(meta.get('step'), ''),
     dropped: numberOr(meta.get('dropped'), 0),
-    lines: prepareLinesArray(doc)
-      .toArray()
-      .filter((l) => typeof l === 'string'),
+    lines: entries.filter((l) => typeof l === 'string'),
   };
 }
 

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { FINAL_RUN_STATES, ObservedState, RunState } from './enums.ts';
 import { isId } from './ids.ts';
 import { sealedBoxSchema } from './schemas.ts';
+import { MAX_TASK_RUN_SUMMARIES } from './limits.ts';
 import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 export interface ViberHealth {
@@ -40,9 +41,11 @@ export interface TaskRunSummary {
 }
 
 export const healthMap = (doc: Y.Doc) => doc.getMap<unknown>('health');
+/** Before [V4]: observations as one Y.Map per binding (read, and emptied on the next write). */
 export const observedMap = (doc: Y.Doc) => doc.getMap<unknown>('observed');
 /** `${environmentId}/${secretKey}/${targetViberId}` → sealed box for the target Viber. */
 export const resealsMap = (doc: Y.Doc) => doc.getMap<unknown>('reseals');
+/** Before [V4]: run summaries as one Y.Map per task (read, and emptied on the next write). */
 export const taskRunsMap = (doc: Y.Doc) => doc.getMap<unknown>('taskRuns');
 
 export function readHealth(doc: Y.Doc): ViberHealth | null {
@@ -73,27 +76,113 @@ export function writeHealth(doc: Y.Doc, health: ViberHealth): void {
   });
 }
 
+// ---- observations and run summaries ([D2], [V4])
+//
+// The Viber document has one writer, the Viber, so nothing needs field-level merging. Observations
+// and run summaries live together in ONE JSON value, `state.current`: Yjs merges a run of
+// consecutive overwrites of one key into a single tombstone, so the document stays the same size
+// however many prepares and runs it records (one Y.Map key per field grows ~30 bytes per run, kept
+// as history forever). Documents written before this are read too, and moved over on the next write.
+
 const OBSERVED_STATES = new Set<string>(Object.values(ObservedState));
+const RUN_STATES = new Set<string>(Object.values(RunState));
+
+/** Where the single JSON value lives. */
+export const viberStateMap = (doc: Y.Doc) => doc.getMap<unknown>('state');
+const CURRENT = 'current';
+
+interface StoredState {
+  observed: Record<string, Record<string, unknown>>;
+  taskRuns: Record<string, Record<string, unknown>>;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const parsedCache = new WeakMap<Y.Doc, { json: string; state: StoredState }>();
+
+/** The stored state as plain records (shapes checked by the readers below); never throws ([S6]). */
+function storedState(doc: Y.Doc): StoredState {
+  const json = viberStateMap(doc).get(CURRENT);
+  if (typeof json !== 'string') return { observed: {}, taskRuns: {} };
+  const cached = parsedCache.get(doc);
+  if (cached?.json === json) return cached.state;
+  let state: StoredState = { observed: {}, taskRuns: {} };
+  try {
+    const raw: unknown = JSON.parse(json);
+    if (isRecord(raw))
+      state = {
+        observed: isRecord(raw.observed) ? (raw.observed as StoredState['observed']) : {},
+        taskRuns: isRecord(raw.taskRuns) ? (raw.taskRuns as StoredState['taskRuns']) : {},
+      };
+  } catch {
+    // a peer's garbage reads as empty
+  }
+  parsedCache.set(doc, { json, state });
+  return state;
+}
+
+/** A record of a document written before [V4] (one nested Y.Map per entity). */
+function legacyRecord(map: Y.Map<unknown>, id: string): Record<string, unknown> | undefined {
+  const entity = map.get(id);
+  return entity instanceof Y.Map ? (entity.toJSON() as Record<string, unknown>) : undefined;
+}
+
+function observationOf(raw: Record<string, unknown> | undefined): Observation | undefined {
+  const state = raw?.state;
+  if (!raw || typeof state !== 'string' || !OBSERVED_STATES.has(state)) return undefined;
+  return {
+    observedGeneration: numberOr(raw.observedGeneration, 0),
+    state: state as ObservedState,
+    step: stringOr(raw.step, ''),
+    resolvedWorkingDir: stringOr(raw.resolvedWorkingDir, ''),
+    lastPrepareAt: numberOr(raw.lastPrepareAt, 0),
+    lastError: stringOr(raw.lastError, ''),
+    specHash: stringOr(raw.specHash, ''),
+  };
+}
+
+function summaryOf(raw: Record<string, unknown> | undefined): TaskRunSummary | undefined {
+  const state = raw?.state;
+  if (!raw || typeof state !== 'string' || !RUN_STATES.has(state)) return undefined;
+  return {
+    messageId: stringOr(raw.messageId, ''),
+    state: state as RunState,
+    updatedAt: numberOr(raw.updatedAt, 0),
+  };
+}
+
+/** Rewrites the single value (moving a pre-[V4] document's entries over) and keeps the latest summaries. */
+function updateState(doc: Y.Doc, change: (state: StoredState) => void): void {
+  const current = storedState(doc);
+  const state: StoredState = { observed: { ...current.observed }, taskRuns: { ...current.taskRuns } };
+  const legacy = [observedMap(doc), taskRunsMap(doc)] as const;
+  for (const [id, map] of entityMaps(legacy[0]))
+    state.observed[id] ??= map.toJSON() as Record<string, unknown>;
+  for (const [id, map] of entityMaps(legacy[1]))
+    state.taskRuns[id] ??= map.toJSON() as Record<string, unknown>;
+  change(state);
+  const runs = Object.entries(state.taskRuns);
+  if (runs.length > MAX_TASK_RUN_SUMMARIES) {
+    runs.sort(([, a], [, b]) => numberOr(b.updatedAt, 0) - numberOr(a.updatedAt, 0));
+    state.taskRuns = Object.fromEntries(runs.slice(0, MAX_TASK_RUN_SUMMARIES));
+  }
+  const json = JSON.stringify(state);
+  if (json === viberStateMap(doc).get(CURRENT) && !legacy.some((m) => m.size)) return;
+  doc.transact(() => {
+    for (const map of legacy) if (map.size) map.clear();
+    viberStateMap(doc).set(CURRENT, json);
+  });
+}
 
 export function readObservation(doc: Y.Doc, bindingId: string): Observation | undefined {
-  const map = observedMap(doc).get(bindingId);
-  if (!(map instanceof Y.Map)) return undefined;
-  const state = map.get('state');
-  if (typeof state !== 'string' || !OBSERVED_STATES.has(state)) return undefined;
-  return {
-    observedGeneration: numberOr(map.get('observedGeneration'), 0),
-    state: state as ObservedState,
-    step: stringOr(map.get('step'), ''),
-    resolvedWorkingDir: stringOr(map.get('resolvedWorkingDir'), ''),
-    lastPrepareAt: numberOr(map.get('lastPrepareAt'), 0),
-    lastError: stringOr(map.get('lastError'), ''),
-    specHash: stringOr(map.get('specHash'), ''),
-  };
+  return observationOf(storedState(doc).observed[bindingId] ?? legacyRecord(observedMap(doc), bindingId));
 }
 
 export function listObservations(doc: Y.Doc): Map<string, Observation> {
   const out = new Map<string, Observation>();
-  for (const [id] of entityMaps(observedMap(doc))) {
+  const ids = new Set([...Object.keys(storedState(doc).observed), ...observedMap(doc).keys()]);
+  for (const id of ids) {
     const o = readObservation(doc, id);
     if (o) out.set(id, o);
   }
@@ -101,7 +190,13 @@ export function listObservations(doc: Y.Doc): Map<string, Observation> {
 }
 
 export function writeObservation(doc: Y.Doc, bindingId: string, observation: Partial<Observation>): void {
-  doc.transact(() => setFields(childMap(observedMap(doc), bindingId), observation));
+  const fields = Object.fromEntries(Object.entries(observation).filter(([, v]) => v !== undefined));
+  updateState(doc, (s) => (s.observed[bindingId] = { ...s.observed[bindingId], ...fields }));
+}
+
+/** Removes the observations of bindings this Viber no longer holds ([V5]). */
+export function removeObservations(doc: Y.Doc, bindingIds: string[]): void {
+  if (bindingIds.length) updateState(doc, (s) => bindingIds.forEach((id) => delete s.observed[id]));
 }
 
 export const resealKey = (environmentId: string, secretKey: string, targetViberId: string) =>
@@ -126,19 +221,22 @@ export function listReseals(doc: Y.Doc): Reseal[] {
 }
 
 export function readTaskRunSummary(doc: Y.Doc, taskId: string): TaskRunSummary | undefined {
-  const map = taskRunsMap(doc).get(taskId);
-  if (!(map instanceof Y.Map)) return undefined;
-  const state = map.get('state');
-  if (typeof state !== 'string' || !Object.values(RunState).includes(state as RunState)) return undefined;
-  return {
-    messageId: stringOr(map.get('messageId'), ''),
-    state: state as RunState,
-    updatedAt: numberOr(map.get('updatedAt'), 0),
-  };
+  return summaryOf(storedState(doc).taskRuns[taskId] ?? legacyRecord(taskRunsMap(doc), taskId));
 }
 
+/** The tasks with a run summary (at most MAX_TASK_RUN_SUMMARIES, the latest). */
+export function listTaskRunSummaryIds(doc: Y.Doc): string[] {
+  return [...new Set([...Object.keys(storedState(doc).taskRuns), ...taskRunsMap(doc).keys()])];
+}
+
+/** Records the latest run state of a task; only the latest MAX_TASK_RUN_SUMMARIES tasks keep one. */
 export function writeTaskRunSummary(doc: Y.Doc, taskId: string, summary: TaskRunSummary): void {
-  doc.transact(() => setFields(childMap(taskRunsMap(doc), taskId), summary));
+  updateState(doc, (s) => (s.taskRuns[taskId] = { ...summary }));
+}
+
+/** Removes the run summaries of tasks this Viber no longer holds ([V5]). */
+export function removeTaskRunSummaries(doc: Y.Doc, taskIds: string[]): void {
+  if (taskIds.length) updateState(doc, (s) => taskIds.forEach((id) => delete s.taskRuns[id]));
 }
 
 export const isFinalRunState = (state: RunState) => FINAL_RUN_STATES.has(state);
