@@ -58,8 +58,11 @@ describe('the one runner', () => {
       await readPid(pidFile);
       const record = await waitFor(() => readRunRecords(runner.stateDir).find((r) => r.pgid));
       // Host pids of everything the run started (in a pid namespace the pid file holds an inner pid).
-      const tree = processesWithEnv('PID_FILE', pidFile);
-      expect(tree.length).toBeGreaterThanOrEqual(3);
+      // The script, its escaped grandchild and its own foreground sleep (plus bwrap's two in a sandbox).
+      const tree = await waitFor(() => {
+        const pids = processesWithEnv('PID_FILE', pidFile);
+        return pids.length >= 3 ? pids : null;
+      });
       expect(tree).toContain(record.pgid);
       expect(await killOrphanRuns(runner.stateDir)).toEqual(['setup binding b2']);
       // Gone when killOrphanRuns returns (not "soon"): a new setup may start right after it.
