@@ -7,11 +7,13 @@ import { fanout } from './fanout.ts';
 import { connections } from './connections.ts';
 import { initialJs } from './initial-js.ts';
 import { buildWorkspace, ENVIRONMENTS, largeWorkspace, TASKS } from './large-workspace.ts';
+import { docSizesSection } from './doc-sizes.ts';
 import { daemonMissing, prepareOverhead } from './prepare.ts';
 import { reconnectStorm } from './reconnect-storm.ts';
 import { redaction, SECRETS } from './redaction.ts';
 import { kb, markdownTable, mbps, ms, textTable, unavailable, type Row } from './report.ts';
 import { startBare, startOurs, type BenchServer } from './servers.ts';
+import { taskViewSection } from './task-view.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const WORKERS = 2;
@@ -333,6 +335,8 @@ async function main() {
   await benchPrepare();
   await benchRedaction();
   benchInitialJs();
+  await taskViewSection(QUICK).then((r) => (rows.push(...r.rows), methods.push(r.method)));
+  [docSizesSection(QUICK)].forEach((r) => (rows.push(...r.rows), methods.push(r.method)));
 
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log('\n' + textTable(rows) + '\n');
