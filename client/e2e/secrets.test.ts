@@ -22,7 +22,7 @@ describe('secrets in the browser', () => {
     const { page } = await newPage(browser);
     const user = await signUpInUi(page, server);
 
-    // Without a Viber there is no key to seal to: the editor says so next to the field.
+    // Without a Viber there is no key to seal to: Save keeps the rest and holds the secret (in memory).
     await page.getByTestId('create-env').first().click();
     await page.locator('#env-name').fill('payments');
     await page.getByRole('button', { name: 'Manual' }).click();
@@ -30,10 +30,15 @@ describe('secrets in the browser', () => {
     await page.getByLabel('Secret name').fill('API_TOKEN');
     await page.getByLabel('Value of API_TOKEN').fill(SECRET);
     await page.getByTestId('save-env').click();
-    await page.getByText('Add a Viber first').first().waitFor();
+    await page.waitForURL(/#\/environments\/env_/);
+    await page
+      .getByTestId('held-secrets')
+      .getByText(/API_TOKEN: secrets wait for a Viber/)
+      .waitFor();
 
     await registerViber(server, user, 'laptop');
-    await page.getByText('Add a Viber before adding secrets').waitFor({ state: 'detached' });
+    await page.getByTestId('secrets-need-viber').waitFor({ state: 'detached' });
+    await page.getByTestId('held-secrets').waitFor({ state: 'detached' });
 
     // [X8] a value shorter than MIN_SECRET_LENGTH gets a field error.
     await page.getByLabel('Value of API_TOKEN').fill('short');
@@ -42,7 +47,7 @@ describe('secrets in the browser', () => {
 
     await page.getByLabel('Value of API_TOKEN').fill(SECRET);
     await page.getByTestId('save-env').click();
-    await page.waitForURL(/#\/environments\/env_/);
+    await page.getByTestId('secret-masked').waitFor();
     await waitSaved(page);
 
     await page.reload();
