@@ -1,0 +1,78 @@
+// Document sizes after N runs and N prepares ([V4]): the writes the daemon makes to the Viber
+// document per run (the run summary at started, progress and the end) and per prepare (observation
+// steps, the prepare log reset and its lines), N times, measured as bytes of Y.encodeStateAsUpdate.
+// The reference is the size after a 20-operation warm-up: a flat document stays there.
+import * as Y from 'yjs';
+import {
+  appendPrepareLines,
+  resetPrepareLog,
+  writeObservation,
+  writeTaskRunSummary,
+} from '@openviber/shared';
+import type { Row } from './report.ts';
+
+const WARM_UP = 20;
+const bytes = (doc: Y.Doc) => Y.encodeStateAsUpdate(doc).length;
+
+function run(viberDoc: Y.Doc, i: number) {
+  for (const state of ['started', 'progress', 'completed'] as const)
+    writeTaskRunSummary(viberDoc, `tsk_${i % 10}`, { messageId: `msg_${i}`, state, updatedAt: Date.now() });
+}
+
+function prepare(viberDoc: Y.Doc, logDoc: Y.Doc, generation: number) {
+  resetPrepareLog(logDoc, generation);
+  writeObservation(viberDoc, 'bnd_1', {
+    observedGeneration: generation,
+    state: 'preparing',
+    step: 'secrets',
+  });
+  for (const step of ['source', 'setup', 'health']) {
+    appendPrepareLines(logDoc, [], step);
+    writeObservation(viberDoc, 'bnd_1', { step });
+    appendPrepareLines(logDoc, [`${step}: output line of prepare ${generation}`, 'another line']);
+  }
+  writeObservation(viberDoc, 'bnd_1', { state: 'ready', step: 'ready', lastPrepareAt: Date.now() });
+}
+
+/** Size of `doc` after the warm-up and after `n` more operations. */
+function grow(doc: Y.Doc, n: number, op: (i: number) => void) {
+  for (let i = 0; i < WARM_UP; i++) op(i);
+  const warm = bytes(doc);
+  for (let i = WARM_UP; i < WARM_UP + n; i++) op(i);
+  return { warm, after: bytes(doc) };
+}
+
+export function docSizesSection(quick: boolean): { rows: Row[]; method: string } {
+  const n = quick ? 200 : 1_000;
+  const rows: Row[] = [];
+  const row = (figure: string, { warm, after }: { warm: number; after: number }) => {
+    const perOp = (after - warm) / n;
+    rows.push({
+      figure,
+      value: `${after} B (${perOp.toFixed(2)} B/op)`,
+      reference: `${warm} B after ${WARM_UP}`,
+      ratio: after / warm,
+      target: '< 1 B/op',
+      pass: perOp < 1,
+    });
+  };
+  const viberDoc = new Y.Doc();
+  row(
+    `Viber document after ${n} runs`,
+    grow(viberDoc, n, (i) => run(viberDoc, i)),
+  );
+  const viberDoc2 = new Y.Doc();
+  row(
+    `Viber document after ${n} prepares`,
+    grow(viberDoc2, n, (i) => prepare(viberDoc2, new Y.Doc(), i + 1)),
+  );
+  const logDoc = new Y.Doc();
+  row(
+    `prepare log after ${n} prepares`,
+    grow(logDoc, n, (i) => prepare(new Y.Doc(), logDoc, i + 1)),
+  );
+  return {
+    rows,
+    method: `document sizes: the Viber document's writes per run (run summary at started, progress, end; 10 tasks) and per prepare (observation at each step), and the prepare log's (reset, step markers, lines), each ${n} times through the shared writers the daemon uses; bytes of Y.encodeStateAsUpdate after a ${WARM_UP}-operation warm-up (the reference) and after ${n} more. Target: under 1 byte per operation (flat). Before [V4] these were ~34 B/run, ~48 B/prepare (Viber document) and ~48 B/prepare (prepare log).`,
+  };
+}
