@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test/temp-dir.ts';
 import { claimPidFile, daemonState, pidFilePath } from './pid-file.ts';
+import { startTimeOf } from './process-identity.ts';
 
 const PID_FILE_MODULE = fileURLToPath(new URL('./pid-file.ts', import.meta.url));
 
@@ -48,6 +49,12 @@ describe('daemon.pid', () => {
     expect(daemonState(home).state).toBe('stopped');
     // Our own pid, but a start time that is not ours: the pid was reused.
     writeFileSync(pidFilePath(home), JSON.stringify({ pid: process.pid, startedAt: 1, processStart: '1' }));
+    expect(daemonState(home).state).toBe('stale');
+    // Our pid and start time, but counted in another boot.
+    writeFileSync(
+      pidFilePath(home),
+      JSON.stringify({ pid: process.pid, startedAt: 1, processStart: startTimeOf(process.pid), bootId: 'x' }),
+    );
     expect(daemonState(home).state).toBe('stale');
 
     const release = claimPidFile(home);

@@ -4,6 +4,7 @@
 // belongs to another process (Linux: the start time in /proc differs from the one recorded).
 import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootId, startTimeOf } from './process-identity.ts';
 import { ViberError } from './viber-error.ts';
 
 export interface DaemonRecord {
@@ -12,6 +13,8 @@ export interface DaemonRecord {
   startedAt: number;
   /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), where known. */
   processStart?: string;
+  /** The boot that start time counts from (Linux). */
+  bootId?: string;
 }
 
 export type DaemonState =
@@ -20,18 +23,6 @@ export type DaemonState =
   | { state: 'stopped' };
 
 export const pidFilePath = (home: string) => join(home, 'daemon.pid');
-
-/** Linux: the start time of `pid` and whether it is a zombie; undefined elsewhere or if it is gone. */
-function procStat(pid: number): { start: string; zombie: boolean } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { start: fields[19], zombie: fields[0] === 'Z' };
-  } catch {
-    return undefined;
-  }
-}
 
 function processAlive(pid: number): boolean {
   try {
@@ -60,9 +51,17 @@ export function daemonState(home: string): DaemonState {
   // No file, or an unreadable one: nothing that could be a daemon is recorded.
   if (!record) return { state: 'stopped' };
   if (!processAlive(record.pid)) return { state: 'stale', record };
-  const stat = procStat(record.pid);
-  if (stat?.zombie) return { state: 'stale', record };
-  if (stat && record.processStart && stat.start !== record.processStart) return { state: 'stale', record };
+  const boot = bootId();
+  // Without /proc (not Linux) a live pid is all we can check.
+  if (!boot) return { state: 'running', record };
+  const start = startTimeOf(record.pid);
+  // Gone or a zombie; or the pid now names another process (start times compare within one boot).
+  if (
+    !start ||
+    (record.bootId && record.bootId !== boot) ||
+    (record.processStart && start !== record.processStart)
+  )
+    return { state: 'stale', record };
   return { state: 'running', record };
 }
 
@@ -94,7 +93,8 @@ export function claimPidFile(home: string): () => void {
   const record: DaemonRecord = {
     pid: process.pid,
     startedAt: Date.now(),
-    processStart: procStat(process.pid)?.start,
+    processStart: startTimeOf(process.pid) || undefined,
+    bootId: bootId() || undefined,
   };
   const path = pidFilePath(home);
   const tmp = `${path}.${process.pid}.tmp`;
