@@ -1,8 +1,14 @@
 // Every bound the server puts on what a stranger (or a signed-up user) can spend: memory, sockets,
 // disk, guesses. One table, mirrored in the README's "Limits" section; change both together.
 
-/** Largest websocket message (before and after authentication); past it `ws` closes with 1009. */
+/** Largest websocket message before the socket authenticated a document; past it `ws` closes with 1009. */
 export const MAX_WS_PAYLOAD_BYTES = 1024 * 1024;
+/**
+ * Largest websocket message once the socket authenticated: a device re-uploading a whole workspace
+ * (the server lost it, or it was built offline) sends it as one message — 1,000 environments and
+ * 10,000 tasks encode to about 2.3 MB. Past it `ws` closes with 1009.
+ */
+export const MAX_WS_PAYLOAD_BYTES_AUTHENTICATED = 8 * 1024 * 1024;
 /** A new websocket must authenticate a document within this time or it is closed. */
 export const AUTH_DEADLINE_MS = 10_000;
 /** Idle time after which an authenticated socket that sends nothing is closed (Hocuspocus `timeout`). */

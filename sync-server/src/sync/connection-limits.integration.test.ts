@@ -17,7 +17,7 @@ import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuietWebSocket, api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
-import { AUTH_DEADLINE_MS, MAX_WS_PAYLOAD_BYTES } from '../limits.ts';
+import { AUTH_DEADLINE_MS, MAX_WS_PAYLOAD_BYTES, MAX_WS_PAYLOAD_BYTES_AUTHENTICATED } from '../limits.ts';
 
 const DOCS_PER_CONNECTION = 5;
 const DOCS_PER_USER = 8;
@@ -102,6 +102,21 @@ describe.concurrent('websocket limits', () => {
     header.writeBigUInt64BE(90n * 1024n * 1024n, 2);
     (announced.ws as unknown as { _socket: import('node:net').Socket })._socket.write(header);
     expect((await announced.closed).code).toBe(1009);
+  });
+
+  it(`[S11] once authenticated, a socket may send up to ${MAX_WS_PAYLOAD_BYTES_AUTHENTICATED} bytes at once (a whole workspace re-uploaded)`, async () => {
+    const user = await signup(server.url);
+    const doc = new Y.Doc();
+    doc.getText('t').insert(0, 'w'.repeat(2 * 1024 * 1024)); // one 2 MiB SyncStep2 at connect
+    const p = connectPeer(server.wsUrl, taskDocName(user.userId, 'big-upload'), user.token, doc);
+    cleanups.push(() => p.destroy());
+    let closes = 0;
+    p.socket.on('disconnect', () => closes++);
+    await p.synced;
+    await waitFor(() => !p.provider.hasUnsyncedChanges, 'the 2 MiB upload acknowledged');
+    const fresh = peer(taskDocName(user.userId, 'big-upload'), user.token);
+    await waitFor(() => fresh.doc.getText('t').length === 2 * 1024 * 1024, 'another peer to receive it');
+    expect(closes).toBe(0);
   });
 
   it(`[S11] a socket that does not authenticate within ${AUTH_DEADLINE_MS / 1000} s is closed; an authenticated one stays`, async () => {
