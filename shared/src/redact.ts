@@ -57,6 +57,15 @@ const GRAM = 4;
 const GRAM_BITS = 18;
 const GRAM_K = 0x9e3779b1;
 
+/** gramAt(text, i, GRAM), unrolled: the scan's inner loop. */
+function gram4At(text: string, i: number): number {
+  let h = Math.imul(text.charCodeAt(i), GRAM_K);
+  h = Math.imul(h ^ text.charCodeAt(i + 1), GRAM_K);
+  h = Math.imul(h ^ text.charCodeAt(i + 2), GRAM_K);
+  h = Math.imul(h ^ text.charCodeAt(i + 3), GRAM_K);
+  return (h ^ (h >>> 15)) & ((1 << GRAM_BITS) - 1);
+}
+
 /** A hash of the `length` code units at `i`, as an index into the gram table. */
 function gramAt(text: string, i: number, length: number): number {
   let h = 0;
@@ -196,7 +205,7 @@ export class Redactor {
     for (let j = stride - 1; j - stride + 1 < end; j += stride) {
       while (b < breaks.length && breaks[b] <= j - stride + 1) b++;
       const nearBreak = b < breaks.length && breaks[b] - reach <= j;
-      if (!nearBreak && grams[gramAt(text, j, gram)] === 0) continue;
+      if (!nearBreak && grams[gram === GRAM ? gram4At(text, j) : gramAt(text, j, gram)] === 0) continue;
       for (let i = Math.max(j - stride + 1, last); i <= j && i < end; i++) {
         if (firsts[pairAt(text, i)] === 0) continue;
         const match = this.#longestAt(text, i, carry);
