@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import {
+  MAX_DELETIONS,
+  createTask,
+  deleteTask,
+  deletionsArray,
   prepareLogDocName,
   removeEnvironmentCascade,
   runOutputDocName,
@@ -144,6 +148,23 @@ describe('[D7] deletion removes documents from the store', () => {
     const left = storedNames(`u/${w.user.userId}/`);
     expect(left.filter((n) => n.startsWith(w.names.viber))).toEqual([]);
     expect(left).toContain(w.names.task);
+  }, 60_000);
+
+  it(`keeps the deletions log at MAX_DELETIONS (${MAX_DELETIONS}) entries, newest kept`, async () => {
+    server = await spawnServer();
+    const user = await signup(server.url);
+    const device = connect(workspaceDocName(user.userId), user.token);
+    await device.synced;
+    const total = MAX_DELETIONS + 200;
+    const ids: string[] = [];
+    for (let i = 0; i < total; i++) {
+      const id = createTask(device.doc, { environmentId: 'env_x', title: `t${i}`, viberId: '' });
+      deleteTask(device.doc, id);
+      ids.push(id);
+    }
+    await waitFor(() => deletionsArray(device.doc).length === MAX_DELETIONS, 'the server trimmed the log');
+    expect(deletionsArray(device.doc).get(MAX_DELETIONS - 1)).toBe(`t:${ids[total - 1]}`);
+    expect(deletionsArray(device.doc).get(0)).toBe(`t:${ids[200]}`);
   }, 60_000);
 
   it('a deletion the server never collected (kill -9 right after it) is collected when the workspace loads again', async () => {
