@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
@@ -6,6 +6,7 @@ import { processesWithEnv, startTimeOf } from './process-identity.ts';
 import { killOrphanRuns, readRunRecords } from './run-records.ts';
 import { bashScript } from './sandbox.ts';
 import { fixturePath } from '../test/fixture-files.ts';
+import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 import { waitFor } from '../test/wait-for.ts';
 
@@ -155,6 +156,26 @@ describe('the one runner', () => {
     expect(result.exitCode).toBe(0);
     expect(output).not.toContain('tok-SECRET');
     expect(readFileSync(join(runner.root, 'in-workspace'), 'utf8')).toBe('ok\n');
+  });
+
+  it('[R3] a $VIBER_HOME reached through a symlink is hidden too (bwrap cannot mount over a symlink)', async () => {
+    const real = tempDir('viber-real-home-');
+    const home = join(tempDir(), 'home-link');
+    symlinkSync(real, home);
+    writeFileSync(join(real, 'config.json'), 'tok-SECRET-through-link');
+    const runner = testRunner({ home });
+    let output = '';
+    const result = await runner.run({
+      label: 'snoop',
+      command: bashScript(`cat ${home}/config.json ${real}/config.json || echo nothing to read; pwd -P`),
+      cwd: join(home, 'workspaces'),
+      env: process.env,
+      onOutput: (t) => (output += t),
+    });
+    expect(output).not.toContain('tok-SECRET');
+    expect(output).toContain(join(real, 'workspaces'));
+    expect(output).toContain('nothing to read');
+    expect(result.exitCode).toBe(0);
   });
 
   it('a cancelled container run has its container removed; a killed daemon’s container is removed on the next start', async () => {

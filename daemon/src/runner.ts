@@ -4,7 +4,7 @@
 // the request's redactor and then the Viber's own (token, private key), kills the tree on cancel or
 // timeout (process-runner.ts), and cleans up containers. Nothing else spawns.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type ProcessResult, type StreamRedactor } from './process-runner.ts';
@@ -68,11 +68,17 @@ export function createRunner(options: RunnerOptions): Runner {
       mkdirSync(options.root, { recursive: true });
       if (!existsSync(cwd))
         throw new ViberError('no_working_dir', `the working directory ${cwd} does not exist`);
+      // Real paths: bwrap cannot mount over a symlink (a $VIBER_HOME reached through one, say).
+      const where = {
+        capabilities: options.capabilities,
+        home: realpathSync(options.home),
+        root: realpathSync(options.root),
+      };
       const cmd = wrapForPolicy(
         request.command,
         request.policy,
-        options,
-        cwd,
+        where,
+        realpathSync(cwd),
         request.containerEnvKeys ?? [],
         request.containerName ?? `viber-${randomUUID()}`,
       );
