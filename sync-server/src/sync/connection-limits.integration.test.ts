@@ -1,6 +1,7 @@
 // What one websocket may spend, tried against a real server the way issue 14 found it open: huge
 // frames before login, sockets that never authenticate, thousands of documents on one socket,
 // megabytes written under made-up task ids, and awareness from read-only peers.
+import { readFileSync, readdirSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
@@ -67,8 +68,22 @@ function sharedSocket(token: string, names: string[]) {
   return providers;
 }
 
-const rawSocket = () => {
-  const ws = new WebSocket(server.wsUrl);
+/** RSS in MB of the server process whose DATA_DIR is `dataDir` (the harness does not expose its pid). */
+function serverRssMb(dataDir: string): number {
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sync-server/src/main.ts')) continue;
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`)) continue;
+      return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  throw new Error(`no server process for ${dataDir}`);
+}
+
+const rawSocket = (url = server.wsUrl) => {
+  const ws = new WebSocket(url);
   ws.on('error', () => {});
   const closed = new Promise<{ code: number; at: number }>((resolve) =>
     ws.on('close', (code) => resolve({ code, at: Date.now() })),
@@ -102,6 +117,22 @@ describe.concurrent('websocket limits', () => {
     header.writeBigUInt64BE(90n * 1024n * 1024n, 2);
     (announced.ws as unknown as { _socket: import('node:net').Socket })._socket.write(header);
     expect((await announced.closed).code).toBe(1009);
+  });
+
+  it('[S11] ten strangers sending 20 MB frames each: all closed with 1009, and the server stays small', async () => {
+    const own = await spawnServer();
+    try {
+      const before = serverRssMb(own.dataDir);
+      const frame = Buffer.alloc(20 * 1024 * 1024, 7);
+      const sockets = Array.from({ length: 10 }, () => rawSocket(own.wsUrl));
+      await Promise.all(sockets.map((s) => s.opened.then(() => s.ws.send(frame))));
+      const codes = await Promise.all(sockets.map((s) => s.closed.then((c) => c.code)));
+      expect(new Set(codes)).toEqual(new Set([1009]));
+      // Before the limit, ten 90 MB frames took the server from 227 MB to 1,268 MB (issue 14).
+      expect(serverRssMb(own.dataDir) - before).toBeLessThan(100);
+    } finally {
+      await own.dispose();
+    }
   });
 
   it(`[S11] once authenticated, a socket may send up to ${MAX_WS_PAYLOAD_BYTES_AUTHENTICATED} bytes at once (a whole workspace re-uploaded)`, async () => {
