@@ -3,6 +3,7 @@ import {
   addSealedCopy,
   getEnvironment,
   listReseals,
+  readObservation,
   resealKey,
   viberDocName,
   workspaceDocName,
@@ -42,8 +43,8 @@ describe('secret re-seal [X5]', async () => {
     );
     const refused = await waitFor(
       () => {
-        const o = newcomerDoc.getMap('observed').get(binding.id) as { get(k: string): unknown } | undefined;
-        return o?.get('state') === 'error' ? String(o.get('lastError')) : null;
+        const o = readObservation(newcomerDoc, binding.id);
+        return o?.state === 'error' ? o.lastError : null;
       },
       { what: 'the newcomer to report the missing secret' },
     );
@@ -60,13 +61,10 @@ describe('secret re-seal [X5]', async () => {
     expect(Object.keys(getEnvironment(ws, envId)!.secrets.API_TOKEN.sealed)).toContain(
       newcomer.config.viberId,
     );
-    await waitFor(
-      () => {
-        const o = newcomerDoc.getMap('observed').get(binding.id) as { get(k: string): unknown } | undefined;
-        return o?.get('state') === 'ready';
-      },
-      { what: 'the newcomer ready', timeoutMs: 30_000 },
-    );
+    await waitFor(() => readObservation(newcomerDoc, binding.id)?.state === 'ready', {
+      what: 'the newcomer ready',
+      timeoutMs: 30_000,
+    });
     // Once copied, the holder withdraws its re-seal.
     await waitFor(() => !listReseals(holderDoc).some((r) => r.targetViberId === newcomer.config.viberId), {
       what: 're-seal withdrawn',
