@@ -93,6 +93,43 @@ describe('[X7] wrapped and truncated forms', () => {
   });
 });
 
+describe('Redactor streaming', () => {
+  it('[X7] gives the same result in any chunking, with wrapped, CRLF and truncated forms about', () => {
+    const secrets = [
+      { name: 'A', value: 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4Y5z6' },
+      { name: 'B', value: 'line-one-secret\nline-two-secret' },
+      { name: 'C', value: 'short-sec' },
+    ];
+    const wrapAt = (s: string, w: number, eol: string) => s.match(new RegExp(`.{1,${w}}`, 'g'))!.join(eol);
+    const pieces = [
+      wrapAt(b64('x' + secrets[0].value), 16, '\n'),
+      wrapAt(Buffer.from(secrets[0].value).toString('hex'), 20, '\r\n'),
+      wrapAt(b64(secrets[1].value), 17, '\n'),
+      secrets[1].value,
+      'short-sec',
+      secrets[0].value.slice(0, 14) + '...',
+      secrets[0].value.slice(0, 14) + '..',
+      'QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n',
+      'plain log line\n',
+      '\r\n',
+      '\n',
+      '.',
+    ];
+    for (let seed = 1; seed < 150; seed++) {
+      let text = '';
+      for (let k = 0, x = seed; k < 10; k++, x = (x * 1103515245 + 12345) % 2 ** 31)
+        text += pieces[x % pieces.length];
+      const whole = new Redactor(secrets).redact(text);
+      for (const step of [1, 2, 3, 7, 19]) {
+        const chunks: string[] = [];
+        for (let i = 0; i < text.length; i += step) chunks.push(text.slice(i, i + step));
+        expect(streamThrough(new Redactor(secrets), chunks), `seed ${seed} step ${step}`).toBe(whole);
+      }
+      expect(whole).not.toContain(secrets[0].value);
+    }
+  });
+});
+
 describe('Redactor matching', () => {
   // The reference semantics: one regular expression alternating every variant, longest first.
   const reference = (secrets: { name: string; value: string }[], text: string) => {
