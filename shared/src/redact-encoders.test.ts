@@ -246,7 +246,7 @@ describe('[X7] redaction of real encoder output', () => {
         );
         const whole = new Redactor(SECRETS).redact(output);
         expect(leaks(whole, refs), `${secret.name} in ${JSON.stringify(whole)}`).toEqual([]);
-        for (const seed of [1, 2, 3, 4]) {
+        for (const seed of [1, 2]) {
           const redactor = new Redactor(SECRETS);
           const streamed =
             chunks(output, seed)
