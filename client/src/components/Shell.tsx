@@ -1,17 +1,19 @@
 // The app frame: sidebar and main view side by side; on a phone, the sidebar is the home screen and views open over it.
 import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
-import { EnvironmentEditor } from './EnvironmentEditor.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { EnvironmentSheet } from './EnvironmentSheet.tsx';
 import { UndoToast } from './UndoToast.tsx';
 import { HomeView } from './HomeView.tsx';
+import { lazyView } from './LazyView.tsx';
 import { MappingsView } from './MappingsView.tsx';
 import { NewTaskView } from './NewTaskView.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
 import { TaskView } from './TaskView.tsx';
 import { VibersView } from './VibersView.tsx';
+
+const EnvironmentEditor = lazyView(() => import('./EnvironmentEditor.tsx').then((m) => m.EnvironmentEditor));
 
 export function Shell() {
   const app = useApp();

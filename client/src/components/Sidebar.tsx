@@ -37,7 +37,7 @@ export function Sidebar() {
         {!setUp && (
           <div class="phone-only" style="padding:4px 4px 8px">
             <div class="group-label" style="padding-left:4px">
-              Get set up
+              First steps
             </div>
             <SetupChecklist compact />
           </div>
