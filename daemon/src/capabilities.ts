@@ -46,11 +46,13 @@ async function probeHidesKeys(): Promise<boolean> {
       ...hideHomeArgs(home, root, root),
       'sh',
       '-c',
-      'test ! -e "$1" && test -d "$2" && test ! -e "/proc/$3"',
+      // Hidden, usable, and it stays hidden when the task tries to unmount what hides it.
+      'test ! -e "$1" && test -d "$2" && test ! -e "/proc/$3" && cd / && ! umount -l "$2" "$4" 2>/dev/null && test ! -e "$1"',
       'probe',
       config,
       root,
       String(process.pid),
+      home,
     ]);
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -43,8 +43,10 @@ describe('execution policy', () => {
     const cmd = wrapForPolicy(bashScript('x'), { network: false, containerImage: '' }, all, '/w', [], 'n');
     expect(cmd.command).toBe('unshare');
     const args = cmd.args.join(' ');
-    expect(args).toContain('-rn -- bwrap --dev-bind / / --tmpfs /h --bind /h/workspaces /h/workspaces');
-    expect(args).toContain('--unshare-pid --proc /proc --die-with-parent --chdir /w -- bash');
+    expect(args).toContain(
+      '-rn -- bwrap --bind / / --dev /dev --tmpfs /h --bind /h/workspaces /h/workspaces',
+    );
+    expect(args).toContain('--unshare-pid --proc /proc --cap-drop ALL --die-with-parent --chdir /w -- bash');
     // The daemon's own tools (no policy) are hidden from the keys as well.
     expect(wrapForPolicy({ command: 'git', args: ['status'] }, undefined, all, '/w', [], 'n').command).toBe(
       'bwrap',

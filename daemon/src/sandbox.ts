@@ -92,17 +92,21 @@ export function wrapForPolicy(
 }
 
 /**
- * bubblewrap arguments (up to the `--` before the command): the host as it is, an empty tmpfs over
- * $VIBER_HOME with the workspace root bound back, and a fresh pid namespace with its own /proc so
- * /proc/<daemon>/root and /environ cannot reach around the mount. The sandbox dies with its parent.
+ * bubblewrap arguments (up to the `--` before the command): the host's files as they are but without
+ * device nodes (a raw read of the disk would reach around the mount) and a fresh minimal /dev, an
+ * empty tmpfs over $VIBER_HOME with the workspace root bound back, a pid namespace with its own /proc
+ * (so /proc/<daemon>/root and /environ cannot reach around it either), no capabilities (a root Viber's
+ * task could otherwise simply unmount the tmpfs), and death with its parent.
  */
 export function hideHomeArgs(home: string, root: string, cwd: string): string[] {
   // prettier-ignore
   return [
-    '--dev-bind', '/', '/',
+    '--bind', '/', '/',
+    '--dev', '/dev',
     '--tmpfs', home,
     '--bind', root, root,
     '--unshare-pid', '--proc', '/proc',
+    '--cap-drop', 'ALL',
     '--die-with-parent',
     '--chdir', cwd,
     '--',
