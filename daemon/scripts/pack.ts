@@ -8,7 +8,17 @@
 //
 // Usage: node daemon/scripts/pack.ts [out.tgz]   (default daemon/dist/viber.tgz; `npm run build` runs it)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +51,14 @@ const MANIFEST = {
   license: 'UNLICENSED',
 };
 
-/** Bundles the CLI and packs it; returns the tarball's path. */
+/** The build id file beside the tarball: the server sends it as `x-viber-build` with /viber.tgz. */
+export const buildIdPath = (tarball: string) => `${tarball}.build`;
+
+/**
+ * Bundles the CLI and packs it; returns the tarball's path. The bundle's hash is its build id, kept
+ * in the package's package.json (`viberBuild`) and beside the tarball, so a running packaged daemon
+ * can tell that the server now serves another build (npx would keep running the one it cached).
+ */
 export async function packDaemon(outFile = DEFAULT_PACKAGE_PATH): Promise<string> {
   const staging = mkdtempSync(join(tmpdir(), 'viber-pack-'));
   try {
@@ -58,7 +75,11 @@ export async function packDaemon(outFile = DEFAULT_PACKAGE_PATH): Promise<string
     // git-executor.ts finds it at ../bin/git-askpass.sh from the bundle, as from src/.
     copyFileSync(join(DAEMON_DIR, 'bin', 'git-askpass.sh'), join(staging, 'bin', 'git-askpass.sh'));
     chmodSync(join(staging, 'bin', 'git-askpass.sh'), 0o755);
-    writeFileSync(join(staging, 'package.json'), JSON.stringify(MANIFEST, null, 2) + '\n');
+    const viberBuild = createHash('sha256')
+      .update(readFileSync(join(staging, 'dist', 'viber.js')))
+      .digest('hex')
+      .slice(0, 16);
+    writeFileSync(join(staging, 'package.json'), JSON.stringify({ ...MANIFEST, viberBuild }, null, 2) + '\n');
     writeFileSync(
       join(staging, 'README.md'),
       'The OpenViber daemon. Run `viber onboard --server <url> --token <token> --name <name>`, then `viber start`.\n',
@@ -72,6 +93,8 @@ export async function packDaemon(outFile = DEFAULT_PACKAGE_PATH): Promise<string
     mkdirSync(dirname(outFile), { recursive: true });
     // Rename into place so a server never serves a half-written tarball.
     const tmp = `${outFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, viberBuild + '\n');
+    renameSync(tmp, buildIdPath(outFile));
     copyFileSync(join(staging, filename), tmp);
     renameSync(tmp, outFile);
     return outFile;

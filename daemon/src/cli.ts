@@ -87,7 +87,7 @@ export async function main(argv: string[], options: CliOptions = {}): Promise<nu
       out(report.text);
       return report.healthy ? 0 : 1;
     }
-    return await runStart(home);
+    return await runStart(home, options.packaged ? startCommand : undefined);
   } catch (error) {
     process.stderr.write(
       `viber ${name}: ${error instanceof ViberError ? error.message : messageOf(error)}\n`,
@@ -129,7 +129,8 @@ async function runOnboard(
   return 0;
 }
 
-async function runStart(home: string): Promise<number> {
+/** `packagedStart`: set when run from the served package, to check for a newer build. */
+async function runStart(home: string, packagedStart?: (server: string) => string): Promise<number> {
   const [{ readConfig }, { keyFingerprint }, { startDaemon }, { claimPidFile }] = await Promise.all([
     import('./config.ts'),
     import('@openviber/shared/crypto'),
@@ -157,6 +158,12 @@ async function runStart(home: string): Promise<number> {
   const releasePidFile = claimPidFile(home);
   try {
     stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
+    if (packagedStart) {
+      // In the background: a slow or absent server must not delay the start.
+      void import('./package-build.ts')
+        .then(({ packageUpdateNotice }) => packageUpdateNotice(config.server, packagedStart(config.server)))
+        .then((notice) => notice && stamp(notice));
+    }
     const timeout = Number(process.env.VIBER_TASK_TIMEOUT_MS) || undefined;
     const starting = startDaemon({ home, log: stamp, taskTimeoutMs: timeout });
     // A signal while still connecting ends at once: nothing has run yet.

@@ -4,13 +4,21 @@
 // sh) and bash (setup scripts and task messages run in it). The npm registry points at a closed port:
 // the package must need nothing from it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFingerprint } from '@openviber/shared/crypto';
 import { spawnServer, type SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
-import { PACKAGE_NODE_RANGE, packDaemon } from '../scripts/pack.ts';
+import { PACKAGE_NODE_RANGE, buildIdPath, packDaemon } from '../scripts/pack.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -46,10 +54,11 @@ describe('the daemon package served at /viber.tgz', () => {
   let user: { token: string; userId: string };
   let cleanEnv: Record<string, string>;
   let nodeVersion: string;
+  let tarball: string;
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
-    const tarball = await packDaemon(join(tempDir('viber-pack-out-'), 'viber.tgz'));
+    tarball = await packDaemon(join(tempDir('viber-pack-out-'), 'viber.tgz'));
     server = await spawnServer({ env: { VIBER_PACKAGE: tarball } });
     user = await signupUser(server.url);
 
@@ -198,6 +207,22 @@ describe('the daemon package served at /viber.tgz', () => {
     expect(daemon.run.stdout).toContain('stopped');
     expect(existsSync(join(cleanEnv.HOME, '.openviber', 'daemon.pid'))).toBe(false);
     await waitFor(async () => !(await online()), { what: 'offline after Ctrl-C' });
+    expect(daemon.run.stdout).not.toContain('another Viber package');
     console.log(`packaged Viber ran on node ${nodeVersion}`);
+
+    // The server is upgraded (another build beside a rebuilt tarball); npx still runs the cached
+    // package for that URL, which notices and says how to update.
+    const served = (await fetch(`${server.url}/viber.tgz`, { method: 'HEAD' })).headers.get('x-viber-build');
+    expect(served).toMatch(/^[0-9a-f]{16}$/);
+    writeFileSync(buildIdPath(tarball), 'feedfacefeedface\n');
+    utimesSync(tarball, new Date(), new Date(Date.now() + 5_000));
+    const outdated = sh(startCommand);
+    await waitFor(() => outdated.run.stdout.includes('another Viber package'), { what: 'update notice' });
+    expect(outdated.run.stdout).toContain(
+      `(build feedfacefeedface; this is ${served}): to update, stop this Viber, run rm -rf ${join(cleanEnv.HOME, '.npm', '_npx')}/`,
+    );
+    expect(outdated.run.stdout).toContain(`then ${startCommand}`);
+    process.kill(-outdated.child.pid!, 'SIGINT');
+    await outdated.exited;
   });
 });

@@ -37,6 +37,9 @@ describe('GET /viber.tgz (the daemon package)', () => {
     const etag = first.headers.get('etag')!;
     expect((await fetch(`${url}/viber.tgz`, { headers: { 'if-none-match': etag } })).status).toBe(304);
 
+    expect(first.headers.get('x-viber-build')).toBeNull();
+    // A rebuild writes its build id beside the tarball; a hostile one is not echoed into a header.
+    writeFileSync(`${file}.build`, 'abc123\n');
     writeFileSync(file, Buffer.from([0x1f, 0x8b, 9, 9, 9, 9]));
     // Same size and mtime would be missed: make sure the mtime moves like a real rebuild's.
     utimesSync(file, new Date(), new Date(Date.now() + 5_000));
@@ -44,6 +47,10 @@ describe('GET /viber.tgz (the daemon package)', () => {
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.headers.get('etag')).not.toBe(etag);
     expect(Buffer.from(await rebuilt.arrayBuffer())).toEqual(Buffer.from([0x1f, 0x8b, 9, 9, 9, 9]));
+    expect(rebuilt.headers.get('x-viber-build')).toBe('abc123');
+    writeFileSync(`${file}.build`, 'abc\r\nset-cookie: x');
+    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    expect((await fetch(`${url}/viber.tgz`)).headers.get('x-viber-build')).toBeNull();
   });
 
   it('answers HEAD without a body and refuses other methods', async () => {

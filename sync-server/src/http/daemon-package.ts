@@ -13,6 +13,17 @@ interface Loaded {
   size: number;
   bytes: Buffer;
   etag: string;
+  /** From `<file>.build` (daemon/scripts/pack.ts): a packaged daemon compares it with its own. */
+  build: string;
+}
+
+function readBuild(file: string): string {
+  try {
+    const build = readFileSync(`${file}.build`, 'utf8').trim();
+    return /^[0-9a-f]{1,64}$/.test(build) ? build : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Serves the tarball at `file`, re-read when it changes on disk; 404 with a hint while it is not built. */
@@ -28,7 +39,7 @@ export function daemonPackage(file: string) {
     if (loaded && loaded.mtimeMs === stat.mtimeMs && loaded.size === stat.size) return loaded;
     const bytes = readFileSync(file);
     const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
-    loaded = { mtimeMs: stat.mtimeMs, size: stat.size, bytes, etag };
+    loaded = { mtimeMs: stat.mtimeMs, size: stat.size, bytes, etag, build: readBuild(file) };
     return loaded;
   };
 
@@ -46,7 +57,11 @@ export function daemonPackage(file: string) {
       );
       return;
     }
-    const headers = { etag: pkg.etag, 'cache-control': 'no-cache' };
+    const headers = {
+      etag: pkg.etag,
+      'cache-control': 'no-cache',
+      ...(pkg.build ? { 'x-viber-build': pkg.build } : {}),
+    };
     if (req.headers['if-none-match'] === pkg.etag) {
       res.writeHead(304, headers);
       res.end();
