@@ -322,6 +322,17 @@ describe('the first ten minutes', () => {
         await go(p, '#/vibers', '[data-testid=viber-card]');
         await checkScreen(p, 'vibers', opts);
       }
+
+    // Rename and remove a Viber in the app.
+    await go(page, '#/vibers', '[data-testid=viber-card]');
+    await page.getByRole('button', { name: 'Rename workstation' }).click();
+    await page.getByLabel('Viber name').fill('build box');
+    await page.getByLabel('Viber name').press('Enter');
+    await page.getByTestId('viber-card').getByRole('heading', { name: 'build box' }).waitFor();
+    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor();
+    await page.getByRole('button', { name: 'Remove build box' }).click();
+    await page.getByRole('dialog', { name: 'Remove build box?' }).getByTestId('confirm-ok').click();
+    await page.getByTestId('viber-card').waitFor({ state: 'detached', timeout: 20_000 });
   }, 400_000);
 });
 
