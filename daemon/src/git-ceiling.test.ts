@@ -4,6 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  createBinding,
+  createEnvironment,
+  environmentCreateSchema,
+  getBinding,
+  getEnvironment,
+  readPrepareLog,
+} from '@openviber/shared';
+import { generateKeyPair } from '@openviber/shared/crypto';
+import { prepareBinding } from './prepare.ts';
 import { gitEnv, runGit } from './git-executor.ts';
 import { isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -33,18 +44,25 @@ afterEach(() => {
 });
 
 describe('git never uses a repository above $VIBER_HOME', () => {
-  it('a manual checkout inside a dotfiles repository is not a git work tree, and gets no worktree there', async () => {
-    const { dotfiles, home, root, checkout } = dotfilesHome();
-    process.env.VIBER_HOME = home;
-    const runner = testRunner({ home, root });
+  // Without bubblewrap (hidesKeys false) git runs on the host; in the sandbox the tmpfs over
+  // $VIBER_HOME is a filesystem boundary git stops at anyway. Both must hold.
+  it.each([false, true])(
+    'hidesKeys=%s: a manual checkout inside a dotfiles repository is not a git work tree, and gets no worktree there',
+    async (hidesKeys) => {
+      const { dotfiles, home, root, checkout } = dotfilesHome();
+      process.env.VIBER_HOME = home;
+      const runner = testRunner({ home, root, capabilities: { hidesKeys } });
 
-    await expect(runGit(isWorkTreeTask(), { runner, cwd: checkout })).rejects.toThrow(/not a git repository/);
-    await expect(
-      runGit(worktreeAddTask(join(root, '.worktrees', 'task_1')), { runner, cwd: checkout }),
-    ).rejects.toThrow(/not a git repository/);
-    expect(git(dotfiles, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
-    expect(gitEnv().GIT_CEILING_DIRECTORIES?.split(':')).toContain(home);
-  });
+      await expect(runGit(isWorkTreeTask(), { runner, cwd: checkout })).rejects.toThrow(
+        /not a git repository/,
+      );
+      await expect(
+        runGit(worktreeAddTask(join(root, '.worktrees', 'task_1')), { runner, cwd: checkout }),
+      ).rejects.toThrow(/not a git repository/);
+      expect(git(dotfiles, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+      expect(gitEnv().GIT_CEILING_DIRECTORIES?.split(':')).toContain(home);
+    },
+  );
 
   it('a repository of its own below $VIBER_HOME still works', async () => {
     const { home, root, checkout } = dotfilesHome();
@@ -52,4 +70,40 @@ describe('git never uses a repository above $VIBER_HOME', () => {
     git(checkout, 'init', '-q');
     expect(await runGit(isWorkTreeTask(), { runner: testRunner({ home, root }), cwd: checkout })).toBe(true);
   });
+
+  it.each([false, true])(
+    'hidesKeys=%s: a manual environment prepares without taking the dotfiles revision',
+    async (hidesKeys) => {
+      const { dotfiles, home, root } = dotfilesHome();
+      process.env.VIBER_HOME = home;
+      const workspace = new Y.Doc();
+      const envId = createEnvironment(
+        workspace,
+        environmentCreateSchema.parse({
+          name: 'm',
+          type: 'manual',
+          setupMode: 'manual',
+          setupScript: 'true',
+        }),
+      );
+      const bindingId = createBinding(workspace, envId, { viberId: 'vbr_dot', strategy: 'clone' });
+      const logDoc = new Y.Doc();
+      const deps = {
+        viberId: 'vbr_dot',
+        keys: await generateKeyPair(),
+        ownSecrets: [],
+        root,
+        stateDir: join(home, 'state'),
+        runner: testRunner({ home, root, capabilities: { networkIsolation: false, hidesKeys } }),
+        viberDoc: new Y.Doc(),
+        logDoc,
+      };
+      expect(
+        await prepareBinding(deps, getBinding(workspace, bindingId)!, getEnvironment(workspace, envId)!),
+      ).toBe('ready');
+      const dotfilesHead = git(dotfiles, 'rev-parse', 'HEAD').trim();
+      expect(readPrepareLog(logDoc).lines.join('\n')).not.toContain(dotfilesHead);
+      expect(git(dotfiles, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+    },
+  );
 });
