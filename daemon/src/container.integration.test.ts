@@ -1,5 +1,5 @@
 // The runner's container path against a real engine (podman with runc, as on this project's CI).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
@@ -7,6 +7,7 @@ import { killOrphanRuns, readRunRecords } from './run-records.ts';
 import { bashScript } from './sandbox.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
+import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 import { useServer } from '../test/test-server.ts';
 import { containersNamed, tinyImage } from '../test/tiny-image.ts';
@@ -51,6 +52,27 @@ describe('containers through a real engine', () => {
     expect(output()).toContain('init');
     expect(readFileSync(join(runner.root, 'made.txt'), 'utf8')).toBe('made\n');
     expect(containersNamed('viber-test-plain')).toEqual([]);
+  });
+
+  it('[R3] a working directory that holds $VIBER_HOME: the container sees the home empty but the workspace root', async () => {
+    const parent = tempDir('viber-parent-');
+    const home = join(parent, 'home');
+    mkdirSync(join(home, 'workspaces'), { recursive: true });
+    writeFileSync(join(home, 'config.json'), SECRET.split('').reverse().join(''));
+    const wide = testRunner({ home, capabilities: { container: 'podman' } });
+    let output = '';
+    const result = await wide.run({
+      label: 'wide',
+      command: bashScript(`cat home/config.json || true; ls home; echo w > home/workspaces/seen`),
+      policy: { network: false, containerImage: image },
+      cwd: parent,
+      env: process.env,
+      onOutput: (t) => (output += t),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(output).not.toContain(SECRET.split('').reverse().join(''));
+    expect(output).toMatch(/^workspaces$/m);
+    expect(readFileSync(join(home, 'workspaces', 'seen'), 'utf8')).toBe('w\n');
   });
 
   it('a cancel stops the run and removes its container before the run returns', async () => {

@@ -34,6 +34,12 @@ describe('execution policy', () => {
     // Explicit limits: engine defaults above the host's hard limits fail under runc (PITFALLS).
     expect(cmd.args.join(' ')).toContain('--ulimit nofile=20000:20000 --ulimit nproc=4096:4096');
     expect(cmd.cleanup).toEqual({ command: 'podman', args: ['rm', '-f', 'viber-run-1'] });
+    expect(cmd.args).not.toContain('--tmpfs');
+    // A working directory that holds $VIBER_HOME gets it covered, the workspace root bound back.
+    const parent = wrapForPolicy(bashScript('x'), { network: true, containerImage: 'i' }, all, '/', [], 'n');
+    expect(parent.args.join(' ')).toContain(
+      '-v /:/ -w / --tmpfs /h:notmpcopyup -v /h/workspaces:/h/workspaces',
+    );
     expect(() =>
       wrapForPolicy(bashScript('x'), { network: true, containerImage: 'node:24' }, none, '/w', [], 'n'),
     ).toThrow(/no working docker or podman/);

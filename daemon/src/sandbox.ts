@@ -1,6 +1,7 @@
 // Wraps a command for the execution policy: the environment's container image through docker/podman,
 // an empty network namespace when networkAccess is false, and — whenever this Viber can — a mount and
 // pid namespace where $VIBER_HOME (config.json with the key pair and token, local state) is hidden.
+import { basename, isAbsolute, relative } from 'node:path';
 import type { Capabilities } from './capabilities.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -52,7 +53,8 @@ export function wrapForPolicy(
         `the environment asks for container image '${policy.containerImage}' but this Viber has no working docker or podman`,
       );
     }
-    // The container sees its image and the working directory only, so $VIBER_HOME is never in it.
+    // The container sees its image and the working directory only; when that directory holds
+    // $VIBER_HOME (an existing-path binding of the user's home, say), an empty tmpfs covers it.
     const args = [
       'run',
       '--rm',
@@ -66,6 +68,11 @@ export function wrapForPolicy(
       '-w',
       cwd,
     ];
+    if (contains(cwd, where.home)) {
+      // podman copies what the path holds into a new tmpfs unless told not to; docker never does.
+      const empty = basename(caps.container) === 'podman' ? `${where.home}:notmpcopyup` : where.home;
+      args.push('--tmpfs', empty, '-v', `${where.root}:${where.root}`);
+    }
     if (!policy.network) args.push('--network', 'none');
     // `-e KEY` without a value passes the value from our environment, so secrets stay off the command line.
     for (const key of envKeys) args.push('-e', key);
@@ -111,6 +118,12 @@ export function hideHomeArgs(home: string, root: string, cwd: string): string[] 
     '--chdir', cwd,
     '--',
   ];
+}
+
+/** `inner` is `outer` or below it (both real, absolute paths). */
+function contains(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** A bash script run with fail-fast semantics (like CI runners). */
