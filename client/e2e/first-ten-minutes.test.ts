@@ -292,6 +292,11 @@ describe('the first ten minutes', () => {
       .getByText(/This device is offline/)
       .waitFor();
     expect(await page.getByTestId('offline-note').innerText()).not.toMatch(/workstation is offline/);
+    // Nor does it claim the Viber is online: from an offline device that is not known.
+    await waitFor(
+      async () => !/online/.test(await page.locator('.page-head .badge').first().innerText()),
+      'no stale "online" badge',
+    );
     await checkScreen(page, 'task-offline', { phone: false });
     await context.setOffline(false);
     await page.getByTestId('offline-note').waitFor({ state: 'detached' });

@@ -38,7 +38,7 @@ describe('two devices of one user', () => {
     await b.page.getByTestId('task-row').getByText('echo from A').waitFor();
 
     // Pinning on one device pins on the other; the search filters the task list.
-    await a.page.getByTestId('env-row').getByRole('button', { name: '☆' }).click();
+    await a.page.getByTestId('env-row').getByRole('button', { name: 'Pin renamed-on-b' }).click();
     await b.page.getByTestId('env-row').locator('.star.on').waitFor();
     await b.page.getByLabel('Search tasks').fill('no such task');
     await b.page.getByText('No task matches').waitFor();

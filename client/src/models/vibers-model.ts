@@ -99,7 +99,8 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
       void o.version.value;
       out.set(record.id, {
         record,
-        online: o.online.value,
+        // With this device offline, awareness is stale: a Viber is not known to be online.
+        online: o.online.value && store.browserOnline.value,
         health: readHealth(o.handle.doc),
         observations: listObservations(o.handle.doc),
         reseals: listReseals(o.handle.doc),
