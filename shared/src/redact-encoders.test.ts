@@ -30,7 +30,7 @@ const SECRETS: Secret[] = [
     name: 'PEM_KEY',
     value: `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString('base64')}\n${randomBytes(48).toString('base64')}\n${randomBytes(30).toString('base64')}\n-----END PRIVATE KEY-----`,
   },
-  { name: 'CONTROL', value: 'tab\there\\back\\slash \x1b[31mred\x07bell\x7fdel\rcr ñ' },
+  { name: 'CONTROL', value: 'c1\u0085tab\there\\back\\slash \x1b[31mred\x07bell\x7fdel\rcr ñ' },
   { name: 'NUL', value: 'nul\x00inside-the-secret-value-x' },
 ];
 

@@ -38,7 +38,8 @@ const hexOf = (value: string) => Array.from(utf8.encode(value), hex2).join('');
 const mapChars = (value: string, escape: (ch: string, code: number) => string | undefined) =>
   Array.from(value, (ch) => escape(ch, ch.codePointAt(0)!) ?? ch).join('');
 
-const isControl = (code: number) => code < 0x20 || code === 0x7f;
+/** C0, DEL and C1: what bash, Node and Python escape rather than print. */
+const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
 
 const JSON_NAMED: Record<string, string> = {
   '\b': '\\b',
