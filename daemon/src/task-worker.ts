@@ -115,12 +115,16 @@ export class TaskWorker {
     const run = getRun(runDoc, messageId);
     let outcome = record.outcome;
     if (!outcome) {
-      outcome = {
-        state: RunState.interrupted,
-        exitCode: null,
-        endedAt: Date.now(),
-        error: 'the Viber stopped while this ran; send it again to rerun',
-      };
+      // The run document (on our disk, written before the journal's end) may know how it ended.
+      outcome =
+        run && isFinalRunState(run.state)
+          ? { state: run.state, exitCode: run.exitCode, endedAt: run.endedAt, error: run.error }
+          : {
+              state: RunState.interrupted,
+              exitCode: null,
+              endedAt: Date.now(),
+              error: 'the Viber stopped while this ran; send it again to rerun',
+            };
       journal.ended(this.taskId, messageId, outcome);
     }
     if (run?.state !== outcome.state) this.#publish(messageId, run, outcome, record.startedAt);
