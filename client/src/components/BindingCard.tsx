@@ -2,6 +2,7 @@
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { viberLabel } from '../lib/viber-label.ts';
 import type { BindingView } from '../models/environment-status.ts';
 import { PrepareLog } from './PrepareLog.tsx';
 import { StatusPill } from './StatusPill.tsx';
@@ -18,7 +19,7 @@ export function BindingCard({ view }: { view: BindingView }) {
   const app = useApp();
   const { binding, observation: o, viber, status } = view;
   const showLog = useSignal(status === 'preparing' || status === 'error');
-  const name = viber?.record.name ?? 'Removed Viber';
+  const name = viber ? viberLabel(viber.record, app.workspace.vibers.value) : 'Removed Viber';
   return (
     <section class="card" data-testid="binding-card">
       <div class="row" style="margin-bottom:8px">

@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import { relativeTime } from '../lib/format.ts';
+import { viberLabel } from '../lib/viber-label.ts';
 import type { ViberView } from '../models/vibers-model.ts';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
 import { StatusPill } from './StatusPill.tsx';
@@ -89,7 +90,13 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
       </p>
       <p class="hint" style="margin:4px 0 0">
         Key fingerprint <KeyFingerprint publicKey={record.publicKey} />
-        {namesake && ' · another Viber has this name: tell them apart by this fingerprint'}
+        {namesake && (
+          <>
+            {' '}
+            · another Viber has this name: this one is shown as{' '}
+            <strong>{viberLabel(record, app.workspace.vibers.value)}</strong>
+          </>
+        )}
       </p>
       <div class="row wrap" style="margin-top:10px">
         {!renaming.value && (
