@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,19 +8,26 @@ import { startTimeOf } from './process-identity.ts';
 
 const PID_FILE_MODULE = fileURLToPath(new URL('./pid-file.ts', import.meta.url));
 
-/** A process that claims `home` at wall-clock time `at` (all contenders at once), says won/lost, and
- *  holds its claim for `holdMs` so the losers see a live owner. */
-function contender(home: string, at: number, holdMs: number): Promise<string> {
+/** A process that claims `home` at wall-clock time `at` (all contenders at once) and says won/lost;
+ *  it keeps running (a winner holds its claim) until killed. Resolves with its first line. */
+function contender(home: string, at: number, running: ChildProcess[]): Promise<string> {
   const script = `
     const { claimPidFile } = await import(${JSON.stringify(PID_FILE_MODULE)});
     while (Date.now() < ${at});
-    try { claimPidFile(${JSON.stringify(home)}); console.log('won'); setTimeout(() => {}, ${holdMs}); }
-    catch (e) { console.log('lost: ' + e.message); }`;
+    try { claimPidFile(${JSON.stringify(home)}); console.log('won'); }
+    catch (e) { console.log('lost: ' + e.message); }
+    // Held until killed, or until the test process (our stdin) goes away.
+    process.stdin.on('end', () => process.exit()).resume();`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    running.push(child);
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('close', () => resolve(out.trim()));
   });
 }
@@ -31,7 +38,9 @@ describe('daemon.pid', () => {
       const home = tempDir('viber-pid-');
       // Far enough ahead that every contender has loaded the module and spins on the clock.
       const at = Date.now() + 4_000;
-      const results = await Promise.all(Array.from({ length: 8 }, () => contender(home, at, 2_000)));
+      const running: ChildProcess[] = [];
+      const results = await Promise.all(Array.from({ length: 8 }, () => contender(home, at, running)));
+      for (const child of running) child.kill('SIGKILL');
       expect(
         results.filter((r) => r === 'won'),
         results.join('\n'),
