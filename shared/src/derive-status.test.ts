@@ -24,7 +24,7 @@ describe('derived status (design §4)', () => {
     expect(deriveBindingStatus({ generation: 1 }, obs({}), 'h1')).toBe('ready');
     expect(deriveBindingStatus({ generation: 1 }, obs({ state: 'error' }), 'h1')).toBe('error');
   });
-  it('the pill is the worst binding: Unmapped, Error, Preparing, Stale (needs a re-prepare), Ready', () => {
+  it('[D8] the pill is the worst binding: Unmapped, Error, Preparing, Stale (needs a re-prepare), Ready', () => {
     expect(deriveEnvironmentPill([])).toBe('Unmapped');
     expect(deriveEnvironmentPill(['ready', 'error', 'preparing'])).toBe('Error');
     expect(deriveEnvironmentPill(['ready', 'pending'])).toBe('Preparing');
