@@ -167,11 +167,23 @@ describe('the first ten minutes', () => {
     const command = await page.getByTestId('onboarding-command').innerText();
     expect(command).toMatch(/onboard --server http\S+ --token \S+/);
     await page.getByTestId('onboarding-wait').getByText('Waiting for your machine…').waitFor();
+    // The command is shown in full (it wraps), at both widths.
+    await checkScreen(page, 'add-viber', { phone: false });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box = await page.getByTestId('onboarding-command').boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(
+      await page.getByTestId('onboarding-command').evaluate((el) => el.scrollWidth <= el.clientWidth),
+    ).toBe(true);
+    await page.screenshot({ path: join(artifactsDir(), 'phone-light-add-viber.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await useRealViber(server, user, 'workstation');
     await page
       .getByTestId('onboarding-wait')
       .getByText(/workstation is connected/)
       .waitFor({ timeout: 30_000 });
+    await page.getByTestId('onboarding-map').waitFor({ state: 'detached' }); // no environment yet
+    await checkScreen(page, 'add-viber-connected', { phone: false });
 
     // An environment with a long name, mapped and prepared.
     await page.getByTestId('create-env').first().click();

@@ -52,10 +52,7 @@ export function OnboardingCard({
         >
           {!joined ? (
             <>
-              <span class="pill" data-tone="busy">
-                Waiting
-              </span>{' '}
-              Waiting for your machine…
+              <span class="dot waiting" aria-hidden /> Waiting for your machine…
             </>
           ) : !view?.online ? (
             <>
