@@ -19,6 +19,7 @@ export * from './task-doc.ts';
 export * from './viber-doc.ts';
 export * from './log-docs.ts';
 export * from './spec-hash.ts';
+export * from './signed-intent.ts';
 export * from './derive-status.ts';
 export * from './events.ts';
 export * from './protocol.ts';

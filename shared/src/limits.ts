@@ -19,6 +19,8 @@ export const MAX_TITLE_LENGTH = 200;
 export const MAX_PREPARE_LOG_LINES = 2_000;
 /** Run summaries a Viber keeps in its document (the latest tasks'); older ones are dropped ([V4]). */
 export const MAX_TASK_RUN_SUMMARIES = 200;
+/** Refusals a pinned Viber keeps published in its document ([T5]); the oldest are dropped. */
+export const MAX_REFUSALS = 500;
 /** Run output: characters kept per message run; older output is dropped and counted. */
 export const MAX_RUN_OUTPUT_CHARS = 256 * 1024;
 /** Deleted-entity entries the workspace keeps ([D7]); the server drops the oldest beyond this. */

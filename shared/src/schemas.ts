@@ -63,6 +63,11 @@ export const sealedBoxSchema = z
     message: 'is too short to be a sealed box; plaintext secret values are never accepted',
   });
 
+/** An Ed25519 signature, base64 ORIGINAL: 64 bytes ([T3]). */
+export const signatureSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{86}==$/, 'must be a base64 Ed25519 signature (64 bytes)');
+
 /** An X25519 public key, base64: 32 bytes. */
 export const publicKeySchema = z
   .string()
@@ -78,6 +83,8 @@ export const sealedSecretInputSchema = z
     z.strictObject({
       sealed: z.record(idSchema, sealedBoxSchema),
       scope: z.enum(enumValues(SecretScope)).default(SecretScope.runtime),
+      /** Optional: per Viber, a device's signature over that ciphertext (a sealed-copy intent, [T6]). */
+      signatures: z.record(idSchema, signatureSchema).optional(),
     }),
   );
 export type SealedSecretInput = z.infer<typeof sealedSecretInputSchema>;

@@ -2,7 +2,7 @@
 import * as Y from 'yjs';
 import { isId, newId, type MessageId } from './ids.ts';
 import { MAX_MESSAGE_LENGTH } from './limits.ts';
-import { numberOr, stringOr } from './y-fields.ts';
+import { numberOr, signatureOr, stringOr } from './y-fields.ts';
 
 export interface Message {
   id: MessageId;
@@ -10,10 +10,12 @@ export interface Message {
   createdAt: number;
   /** Who sent it: a user id, or 'api'. */
   author: string;
+  /** A device's signature over the message intent ([T4]); '' when unsigned (e.g. sent through the API). */
+  signature?: string;
 }
 
 export const messagesArray = (doc: Y.Doc) => doc.getArray<unknown>('messages');
-/** messageId → when a cancel was requested. */
+/** messageId → when a cancel was requested: a number (unsigned), or a Y.Map `{ at, signature }` ([T4]). */
 export const cancelsMap = (doc: Y.Doc) => doc.getMap<unknown>('cancels');
 
 /** The messages in order; entries a peer stored with the wrong shape are skipped. */
@@ -31,13 +33,21 @@ export function listMessages(doc: Y.Doc): Message[] {
       text,
       createdAt: numberOr(item.get('createdAt'), 0),
       author: stringOr(item.get('author'), ''),
+      signature: signatureOr(item.get('signature')),
     });
   }
   return out;
 }
 
-export function appendMessage(doc: Y.Doc, text: string, author: string, now = Date.now()): MessageId {
-  const id = newId<MessageId>('msg');
+/** Appends a message; `signed` carries the id a device signed with and its signature ([T4]). */
+export function appendMessage(
+  doc: Y.Doc,
+  text: string,
+  author: string,
+  now = Date.now(),
+  signed?: { messageId: string; signature: string },
+): MessageId {
+  const id = (signed?.messageId ?? newId<MessageId>('msg')) as MessageId;
   const map = new Y.Map<unknown>();
   doc.transact(() => {
     messagesArray(doc).push([map]);
@@ -45,8 +55,21 @@ export function appendMessage(doc: Y.Doc, text: string, author: string, now = Da
     map.set('text', text);
     map.set('createdAt', now);
     map.set('author', author);
+    if (signed && signatureOr(signed.signature)) map.set('signature', signed.signature);
   });
   return id;
+}
+
+/** Records a device's signature over an existing message (the app's Approve) ([T4]). */
+export function signMessage(doc: Y.Doc, messageId: string, signature: string): boolean {
+  if (!signatureOr(signature)) return false;
+  for (const item of messagesArray(doc).toArray()) {
+    if (item instanceof Y.Map && item.get('id') === messageId) {
+      if (item.get('signature') !== signature) item.set('signature', signature);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Requests cancellation of the given messages (a Viber stops a running one and skips a queued one). */
@@ -58,4 +81,30 @@ export function requestCancel(doc: Y.Doc, messageIds: string[], now = Date.now()
 
 export function isCancelRequested(doc: Y.Doc, messageId: string): boolean {
   return cancelsMap(doc).has(messageId);
+}
+
+/** A cancel request as stored: when, and a device's signature over the cancel intent ('' if unsigned). */
+export function readCancel(doc: Y.Doc, messageId: string): { at: number; signature: string } | undefined {
+  const value = cancelsMap(doc).get(messageId);
+  if (value === undefined) return undefined;
+  if (value instanceof Y.Map)
+    return { at: numberOr(value.get('at'), 0), signature: signatureOr(value.get('signature')) };
+  return { at: numberOr(value, 0), signature: '' };
+}
+
+/** A signed cancel request (the app's Cancel on a pinned Viber); replaces an unsigned one ([T4]). */
+export function requestSignedCancel(
+  doc: Y.Doc,
+  messageId: string,
+  signature: string,
+  now = Date.now(),
+): boolean {
+  if (!signatureOr(signature)) return false;
+  doc.transact(() => {
+    const entry = new Y.Map<unknown>();
+    cancelsMap(doc).set(messageId, entry);
+    entry.set('at', now);
+    entry.set('signature', signature);
+  });
+  return true;
 }

@@ -12,5 +12,10 @@ export const viberConfigSchema = z.strictObject({
   /** X25519 private key, base64 (same shape as a public key); never leaves this file ([X1]). */
   privateKey: publicKeySchema,
   createdAt: z.number(),
+  /**
+   * The user's Ed25519 signing public key, pinned by `viber onboard --trust <fingerprint>` ([T3]):
+   * when set, the Viber acts only on content signed with it. Absent: the Viber trusts the server.
+   */
+  trustedSigningKey: publicKeySchema.optional(),
 });
 export type ViberConfig = z.infer<typeof viberConfigSchema>;

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { FINAL_RUN_STATES, ObservedState, RunState } from './enums.ts';
 import { isId } from './ids.ts';
 import { sealedBoxSchema } from './schemas.ts';
-import { MAX_TASK_RUN_SUMMARIES } from './limits.ts';
+import { MAX_REFUSALS, MAX_TASK_RUN_SUMMARIES } from './limits.ts';
 import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 export interface ViberHealth {
@@ -19,7 +19,15 @@ export interface ViberHealth {
     /** What runs on the Viber cannot read its key pair, token or local state (issue 9 item 5). */
     hidesKeys: boolean;
   };
+  /** 'pinned': acts only on content signed with the pinned key ([T3]); 'server' (also when absent): trusts the server. */
+  trust?: TrustMode;
+  /** The pinned signing key's fingerprint ('' when trusting the server). */
+  trustedKeyFingerprint?: string;
 }
+
+/** Whom a Viber trusts for what it runs (design §5b). */
+export const TrustMode = { server: 'server', pinned: 'pinned' } as const;
+export type TrustMode = (typeof TrustMode)[keyof typeof TrustMode];
 
 /** What a Viber observed of one binding (design §4). */
 export interface Observation {
@@ -65,6 +73,8 @@ export function readHealth(doc: Y.Doc): ViberHealth | null {
       container: stringOr(capMap?.get('container'), ''),
       hidesKeys: capMap?.get('hidesKeys') === true,
     },
+    trust: h.get('trust') === TrustMode.pinned ? TrustMode.pinned : TrustMode.server,
+    trustedKeyFingerprint: stringOr(h.get('trustedKeyFingerprint'), ''),
   };
 }
 
@@ -240,3 +250,93 @@ export function removeTaskRunSummaries(doc: Y.Doc, taskIds: string[]): void {
 }
 
 export const isFinalRunState = (state: RunState) => FINAL_RUN_STATES.has(state);
+
+// ---- refusals ([T5]): what a pinned Viber would not act on, and why, for the app to show
+
+/** Why a pinned Viber did not act on something. */
+export const RefusalReason = {
+  /** No signature (e.g. written through the REST API): waits until a device signs it. */
+  unsigned: 'unsigned',
+  /** A signature that is not the pinned key's over exactly this content. */
+  badSignature: 'bad signature',
+  /** A signed execution spec older than one this Viber already accepted. */
+  rolledBack: 'rolled back',
+} as const;
+export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
+
+/** What a refusal is about; the refusal's key is `<kind>:<id>` (refusalKey). */
+export const RefusedKind = {
+  environment: 'environment',
+  binding: 'binding',
+  message: 'message',
+  cancel: 'cancel',
+  secret: 'secret',
+} as const;
+export type RefusedKind = (typeof RefusedKind)[keyof typeof RefusedKind];
+
+export interface Refusal {
+  kind: RefusedKind;
+  /** environment id, binding id, `<taskId>/<messageId>` or `<envId>/<secretKey>`. */
+  id: string;
+  reason: RefusalReason;
+  /** One human line: what exactly was refused. */
+  detail: string;
+  at: number;
+}
+
+export const refusalsMap = (doc: Y.Doc) => doc.getMap<unknown>('refusals');
+export const refusalKey = (kind: RefusedKind, id: string) => `${kind}:${id}`;
+
+const REFUSAL_REASONS = new Set<string>(Object.values(RefusalReason));
+const REFUSED_KINDS = new Set<string>(Object.values(RefusedKind));
+
+/** The refusals this Viber published, newest first; malformed entries are skipped ([S6]). */
+export function listRefusals(doc: Y.Doc): Refusal[] {
+  const out: Refusal[] = [];
+  refusalsMap(doc).forEach((value, key) => {
+    if (!isRecord(value)) return;
+    const sep = key.indexOf(':');
+    const kind = key.slice(0, sep);
+    const reason = value.reason;
+    if (sep < 0 || !REFUSED_KINDS.has(kind) || typeof reason !== 'string' || !REFUSAL_REASONS.has(reason))
+      return;
+    out.push({
+      kind: kind as RefusedKind,
+      id: key.slice(sep + 1),
+      reason: reason as RefusalReason,
+      detail: stringOr(value.detail, ''),
+      at: numberOr(value.at, 0),
+    });
+  });
+  return out.sort((a, b) => b.at - a.at);
+}
+
+export function readRefusal(doc: Y.Doc, kind: RefusedKind, id: string): Refusal | undefined {
+  return listRefusals(doc).find((r) => r.kind === kind && r.id === id);
+}
+
+/**
+ * Publishes a refusal (written only when its reason or detail changed, so a retry loop adds no
+ * tombstones); keeps at most MAX_REFUSALS, dropping the oldest.
+ */
+export function writeRefusal(doc: Y.Doc, refusal: Refusal): void {
+  const map = refusalsMap(doc);
+  const key = refusalKey(refusal.kind, refusal.id);
+  const current = map.get(key);
+  if (isRecord(current) && current.reason === refusal.reason && current.detail === refusal.detail) return;
+  doc.transact(() => {
+    map.set(key, { reason: refusal.reason, detail: refusal.detail, at: refusal.at });
+    if (map.size > MAX_REFUSALS) {
+      const oldest = [...map.entries()]
+        .sort(([, a], [, b]) => numberOr(isRecord(a) ? a.at : 0, 0) - numberOr(isRecord(b) ? b.at : 0, 0))
+        .slice(0, map.size - MAX_REFUSALS);
+      for (const [k] of oldest) map.delete(k);
+    }
+  });
+}
+
+/** Clears a refusal once the entity verifies (or is gone). */
+export function clearRefusal(doc: Y.Doc, kind: RefusedKind, id: string): void {
+  const key = refusalKey(kind, id);
+  if (refusalsMap(doc).has(key)) refusalsMap(doc).delete(key);
+}

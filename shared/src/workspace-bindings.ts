@@ -4,7 +4,7 @@ import { BindingStrategy } from './enums.ts';
 import { isId, newId, type BindingId, type EnvironmentId, type ViberId } from './ids.ts';
 import type { BindingCreate } from './schemas.ts';
 import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
-import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
+import { entityMaps, numberOr, setFields, signatureOr, stringOr, type YEntity } from './y-fields.ts';
 
 export interface Binding {
   id: BindingId;
@@ -15,6 +15,8 @@ export interface Binding {
   /** Bumped by "Prepare" and "Sync"; the Viber prepares while its observed generation is below it. */
   generation: number;
   createdAt: number;
+  /** A device's signature over the binding at this generation (a binding intent, [T4]); '' when unsigned. */
+  signature: string;
 }
 
 export const bindingsMap = (doc: Y.Doc) => doc.getMap<unknown>('bindings');
@@ -33,6 +35,7 @@ export function readBinding(id: string, map: YEntity): Binding | null {
     existingPath: stringOr(map.get('existingPath'), ''),
     generation: Math.max(0, Math.floor(numberOr(map.get('generation'), 0))),
     createdAt: numberOr(map.get('createdAt'), 0),
+    signature: signatureOr(map.get('signature')),
   };
 }
 
@@ -86,8 +89,20 @@ export function bumpGeneration(doc: Y.Doc, id: string): number | null {
   const map = bindingsMap(doc).get(id);
   if (!binding || !(map instanceof Y.Map)) return null;
   const next = binding.generation + 1;
-  map.set('generation', next);
+  doc.transact(() => {
+    map.set('generation', next);
+    // The signature was over the old generation: unsigned until a device signs again ([T4]).
+    if (map.has('signature')) map.delete('signature');
+  });
   return next;
+}
+
+/** Records a device's signature over the binding at `generation` (setting that generation) ([T4]). */
+export function signBinding(doc: Y.Doc, id: string, generation: number, signature: string): boolean {
+  const map = bindingsMap(doc).get(id);
+  if (!(map instanceof Y.Map) || !signatureOr(signature) || !Number.isSafeInteger(generation)) return false;
+  doc.transact(() => setFields(map as YEntity, { generation, signature }));
+  return true;
 }
 
 /** Deletes a binding; its prepare log is then removed from the store ([D7]). */

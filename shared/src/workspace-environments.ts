@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SecretScope } from './enums.ts';
 import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
 import { newId, type EnvironmentId, type ViberId } from './ids.ts';
+import { environmentSpecIntent } from './signed-intent.ts';
 import type { FieldIssue } from './result.ts';
 import {
   ENVIRONMENT_DEFAULTS,
@@ -14,13 +15,24 @@ import {
   type EnvironmentPatch,
   type SealedSecretInput,
 } from './schemas.ts';
-import { childMap, entityMaps, numberOr, readField, setFields, type YEntity } from './y-fields.ts';
+import {
+  childMap,
+  entityMaps,
+  numberOr,
+  readField,
+  safeIntegerOr,
+  setFields,
+  signatureOr,
+  type YEntity,
+} from './y-fields.ts';
 
 /** A secret as stored: ciphertext per Viber; never a plaintext value. */
 export interface StoredSecret {
   scope: SecretScope;
   updatedAt: number;
   sealed: Record<ViberId, string>;
+  /** Per Viber: a signature over its ciphertext (a sealed-copy intent, [T6]); '' entries are absent. */
+  signatures: Record<ViberId, string>;
 }
 
 export type EnvironmentFields = {
@@ -41,6 +53,9 @@ export interface Environment extends EnvironmentFields {
   updatedAt: number;
   vars: Record<string, string>;
   secrets: Record<string, StoredSecret>;
+  /** The execution spec's version (only grows) and a device's signature over it ([T4]); 0 and '' when unsigned. */
+  specVersion: number;
+  specSignature: string;
   /** Fields a peer stored with the wrong shape; they read as their defaults. */
   problems: FieldIssue[];
 }
@@ -85,6 +100,8 @@ export function readEnvironment(id: string, map: YEntity): Environment {
     updatedAt: numberOr(map.get('updatedAt'), numberOr(map.get('createdAt'), 0)),
     vars,
     secrets,
+    specVersion: safeIntegerOr(map.get('specVersion'), 0),
+    specSignature: signatureOr(map.get('specSignature')),
     problems,
   };
 }
@@ -98,7 +115,20 @@ function readSecret(map: YEntity): StoredSecret {
       if (sealedBoxSchema.safeParse(value).success) sealed[viberId] = value as string;
     });
   }
-  return { scope, updatedAt: numberOr(map.get('updatedAt'), 0), sealed: sealed as Record<ViberId, string> };
+  const signatures: Record<string, string> = {};
+  const signaturesMap = map.get('signatures');
+  if (signaturesMap instanceof Y.Map) {
+    signaturesMap.forEach((value, viberId) => {
+      const signature = signatureOr(value);
+      if (signature) signatures[viberId] = signature;
+    });
+  }
+  return {
+    scope,
+    updatedAt: numberOr(map.get('updatedAt'), 0),
+    sealed: sealed as Record<ViberId, string>,
+    signatures: signatures as Record<ViberId, string>,
+  };
 }
 
 export function getEnvironment(doc: Y.Doc, id: string): Environment | undefined {
@@ -139,10 +169,42 @@ export function patchEnvironment(doc: Y.Doc, id: string, patch: EnvironmentPatch
   if (!(map instanceof Y.Map)) return false;
   doc.transact(() => {
     const { vars, secrets, ...fields } = patch;
+    const before = specFieldsKey(readEnvironment(id, map as YEntity));
     setFields(map as YEntity, { ...fields, updatedAt: now });
     if (vars) applyVars(map as YEntity, vars);
     if (secrets) applySecrets(map as YEntity, secrets, now);
+    // A changed execution spec is unsigned until a device signs it again ([T4]): awaiting approval.
+    if (specFieldsKey(readEnvironment(id, map as YEntity)) !== before)
+      (map as YEntity).delete('specSignature');
   });
+  return true;
+}
+
+/** What the execution spec holds, for noticing a change (not the signed bytes: those are intentBytes). */
+const specFieldsKey = (env: Environment) => JSON.stringify(environmentSpecIntent(env, 0));
+
+/** Records a device's signature over the environment's execution spec at `specVersion` ([T4]). */
+export function signEnvironmentSpec(doc: Y.Doc, id: string, specVersion: number, signature: string): boolean {
+  const map = environmentsMap(doc).get(id);
+  if (!(map instanceof Y.Map) || !signatureOr(signature) || !Number.isSafeInteger(specVersion)) return false;
+  doc.transact(() => setFields(map as YEntity, { specVersion, specSignature: signature }));
+  return true;
+}
+
+/** Records a device's signature over the ciphertext of `key` sealed for `viberId` (a sealed-copy intent, [T6]). */
+export function signSealedCopy(
+  doc: Y.Doc,
+  envId: string,
+  key: string,
+  viberId: string,
+  signature: string,
+): boolean {
+  const env = environmentsMap(doc).get(envId);
+  const secrets = env instanceof Y.Map ? (env as YEntity).get('secrets') : undefined;
+  const entry = secrets instanceof Y.Map ? (secrets as YEntity).get(key) : undefined;
+  if (!(entry instanceof Y.Map) || !signatureOr(signature)) return false;
+  const signatures = childMap<string>(entry as YEntity, 'signatures');
+  if (signatures.get(viberId) !== signature) signatures.set(viberId, signature);
   return true;
 }
 
@@ -169,6 +231,10 @@ function applySecrets(map: YEntity, secrets: Record<string, SealedSecretInput | 
     const sealed = new Y.Map<string>();
     entry.set('sealed', sealed);
     for (const [viberId, box] of Object.entries(secret.sealed)) sealed.set(viberId, box);
+    const signatures = new Y.Map<string>();
+    entry.set('signatures', signatures);
+    for (const [viberId, signature] of Object.entries(secret.signatures ?? {}))
+      if (secret.sealed[viberId]) signatures.set(viberId, signature);
   }
 }
 
@@ -179,7 +245,12 @@ export function addSealedCopy(doc: Y.Doc, envId: string, key: string, viberId: s
   const entry = secret instanceof Y.Map ? (secret as YEntity).get(key) : undefined;
   if (!(entry instanceof Y.Map) || !sealedBoxSchema.safeParse(box).success) return false;
   const sealed = childMap<string>(entry as YEntity, 'sealed');
-  if (sealed.get(viberId) !== box) sealed.set(viberId, box);
+  if (sealed.get(viberId) !== box) {
+    sealed.set(viberId, box);
+    // A signature over another ciphertext must not be left to vouch for this one ([T6]).
+    const signatures = (entry as YEntity).get('signatures');
+    if (signatures instanceof Y.Map) signatures.delete(viberId);
+  }
   return true;
 }
 
@@ -191,6 +262,8 @@ export function removeSealedCopies(doc: Y.Doc, viberId: string): void {
     for (const [, entry] of entityMaps(secrets)) {
       const sealed = entry.get('sealed');
       if (sealed instanceof Y.Map && sealed.has(viberId)) sealed.delete(viberId);
+      const signatures = entry.get('signatures');
+      if (signatures instanceof Y.Map && signatures.has(viberId)) signatures.delete(viberId);
     }
   }
 }

@@ -62,3 +62,10 @@ export function stringRecord(map: Y.Map<unknown> | undefined): Record<string, st
 export const numberOr = (value: unknown, fallback: number) =>
   typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 export const stringOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
+
+/** An Ed25519 signature as stored (base64 ORIGINAL, 64 bytes); anything else reads as '' (unsigned). */
+export const SIGNATURE_PATTERN = /^[A-Za-z0-9+/]{86}==$/;
+export const signatureOr = (value: unknown): string =>
+  typeof value === 'string' && SIGNATURE_PATTERN.test(value) ? value : '';
+export const safeIntegerOr = (value: unknown, fallback: number) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;

@@ -1,0 +1,213 @@
+// Signed intent (design §5b, [T1]–[T8]): the ONE canonical encoding of what a user's device signs
+// and a pinned Viber verifies. No libsodium here (sign/verify live in crypto.ts), so the app can
+// build the bytes to show or sign without loading it. Node, the browser and scripts share this.
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Binding } from './workspace-bindings.ts';
+import type { Environment } from './workspace-environments.ts';
+
+/** What kind of statement a signature is over; the kind is part of the signed bytes ([T2]). */
+export const IntentKind = {
+  environmentSpec: 'environment-spec',
+  binding: 'binding',
+  message: 'message',
+  cancel: 'cancel',
+  sealedCopy: 'sealed-copy',
+  keyRotation: 'key-rotation',
+} as const;
+export type IntentKind = (typeof IntentKind)[keyof typeof IntentKind];
+
+/** The encoding's own version: bumped only if the bytes for the same intent ever change. */
+export const INTENT_ENCODING = 'openviber-intent/1';
+
+/** An environment's execution spec: everything that decides what a prepare or a task runs. */
+export interface EnvironmentSpecIntent {
+  kind: typeof IntentKind.environmentSpec;
+  environmentId: string;
+  /** Only grows: a pinned Viber refuses a lower one than it accepted ([T5]). */
+  specVersion: number;
+  type: string;
+  repoUrl: string;
+  repoBranch: string;
+  localPath: string;
+  containerImage: string;
+  workingDir: string;
+  setupMode: string;
+  setupScript: string;
+  maintenanceScript: string;
+  agentCommand: string;
+  networkAccess: boolean;
+  persistVolume: boolean;
+  vars: Record<string, string>;
+  /** Which secrets exist and which value (updatedAt) each holds; each ciphertext is a sealed-copy intent. */
+  secrets: Record<string, { scope: string; updatedAt: number }>;
+}
+
+/** A binding (desired state): which Viber prepares which environment, how, at which generation. */
+export interface BindingIntent {
+  kind: typeof IntentKind.binding;
+  bindingId: string;
+  environmentId: string;
+  viberId: string;
+  /** The Viber's X25519 key the device saw: a Viber re-seals secrets only to this key ([T7]). */
+  viberPublicKey: string;
+  strategy: string;
+  existingPath: string;
+  generation: number;
+}
+
+/** One task message: what the task's Viber executes. */
+export interface MessageIntent {
+  kind: typeof IntentKind.message;
+  taskId: string;
+  environmentId: string;
+  viberId: string;
+  messageId: string;
+  text: string;
+}
+
+/** A cancel request for one message of a task. */
+export interface CancelIntent {
+  kind: typeof IntentKind.cancel;
+  taskId: string;
+  messageId: string;
+}
+
+/** One ciphertext of a secret sealed for one Viber (first sealing or a re-seal copy). */
+export interface SealedCopyIntent {
+  kind: typeof IntentKind.sealedCopy;
+  environmentId: string;
+  key: string;
+  viberId: string;
+  /** The secret's updatedAt: an older value's ciphertext does not verify for the current one. */
+  updatedAt: number;
+  sealed: string;
+}
+
+/** A new signing key, signed by the current one (the only way to replace a set key, [T8]). */
+export interface KeyRotationIntent {
+  kind: typeof IntentKind.keyRotation;
+  oldPublicKey: string;
+  newPublicKey: string;
+}
+
+export type SignedIntent =
+  EnvironmentSpecIntent | BindingIntent | MessageIntent | CancelIntent | SealedCopyIntent | KeyRotationIntent;
+
+type Canonical = string | number | boolean | null | Canonical[] | { [key: string]: Canonical };
+
+/**
+ * Deterministic JSON ([T1]): object keys sorted by UTF-16 code units, no whitespace, and only
+ * safe integers as numbers (no float formatting to disagree on). Anything else throws: an
+ * intent that cannot be encoded must never be signed or accepted.
+ */
+export function canonicalJson(value: unknown, path = ''): string {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`${path || 'value'} must be a safe integer`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    const record = value as Record<string, unknown>;
+    const fields = keys
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k], path ? `${path}.${k}` : k)}`);
+    return `{${fields.join(',')}}`;
+  }
+  throw new TypeError(`${path || 'value'} cannot be encoded (${typeof value})`);
+}
+
+/** The exact bytes signed for an intent: `openviber-intent/1\n<kind>\n<canonical JSON>` ([T1], [T2]). */
+export function intentBytes(intent: SignedIntent): Uint8Array {
+  return utf8ToBytes(`${INTENT_ENCODING}\n${intent.kind}\n${canonicalJson(intent as unknown as Canonical)}`);
+}
+
+// ---- building intents from the documents' entities (what the app signs, what a Viber checks)
+
+const sorted = <T>(record: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** The execution spec of an environment at `specVersion` (its stored one unless given). */
+export function environmentSpecIntent(
+  env: Environment,
+  specVersion = env.specVersion,
+): EnvironmentSpecIntent {
+  return {
+    kind: IntentKind.environmentSpec,
+    environmentId: env.id,
+    specVersion,
+    type: env.type,
+    repoUrl: env.repoUrl,
+    repoBranch: env.repoBranch,
+    localPath: env.localPath,
+    containerImage: env.containerImage,
+    workingDir: env.workingDir,
+    setupMode: env.setupMode,
+    setupScript: env.setupScript,
+    maintenanceScript: env.maintenanceScript,
+    agentCommand: env.agentCommand,
+    networkAccess: env.networkAccess,
+    persistVolume: env.persistVolume,
+    vars: sorted(env.vars),
+    secrets: Object.fromEntries(
+      Object.entries(sorted(env.secrets)).map(([key, s]) => [
+        key,
+        { scope: s.scope, updatedAt: s.updatedAt },
+      ]),
+    ),
+  };
+}
+
+/** A binding at its stored generation, for the Viber whose public key is `viberPublicKey`. */
+export function bindingIntent(binding: Binding, viberPublicKey: string): BindingIntent {
+  return {
+    kind: IntentKind.binding,
+    bindingId: binding.id,
+    environmentId: binding.environmentId,
+    viberId: binding.viberId,
+    viberPublicKey,
+    strategy: binding.strategy,
+    existingPath: binding.existingPath,
+    generation: binding.generation,
+  };
+}
+
+export function messageIntent(input: Omit<MessageIntent, 'kind'>): MessageIntent {
+  return {
+    kind: IntentKind.message,
+    ...pick(input, ['taskId', 'environmentId', 'viberId', 'messageId', 'text']),
+  };
+}
+
+export function cancelIntent(input: Omit<CancelIntent, 'kind'>): CancelIntent {
+  return { kind: IntentKind.cancel, ...pick(input, ['taskId', 'messageId']) };
+}
+
+/** The sealed copy of `env`'s secret `key` for `viberId`, as stored (undefined when there is none). */
+export function sealedCopyIntent(
+  env: Environment,
+  key: string,
+  viberId: string,
+): SealedCopyIntent | undefined {
+  const secret = env.secrets[key];
+  const sealed = (secret?.sealed as Record<string, string> | undefined)?.[viberId];
+  if (!secret || !sealed) return undefined;
+  return {
+    kind: IntentKind.sealedCopy,
+    environmentId: env.id,
+    key,
+    viberId,
+    updatedAt: secret.updatedAt,
+    sealed,
+  };
+}
+
+export function keyRotationIntent(oldPublicKey: string, newPublicKey: string): KeyRotationIntent {
+  return { kind: IntentKind.keyRotation, oldPublicKey, newPublicKey };
+}
+
+/** Only the named fields: an extra property on the input must never change the signed bytes. */
+function pick<T extends object, K extends keyof T>(input: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, input[k]])) as Pick<T, K>;
+}
