@@ -1,5 +1,6 @@
 // The storage acceptance suite on a real PostgreSQL (started by the test, one fresh schema per
 // test), plus what only a database shared by several processes needs.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
 import { PostgresStorage } from './postgres-storage.ts';
@@ -26,6 +27,15 @@ async function harness() {
     },
     async dispose() {
       for (const s of opened) await s.close();
+    },
+    async exec(sql: { sqlite: string; postgres: string }) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(sql.postgres);
+      } finally {
+        await client.end();
+      }
     },
   };
 }

@@ -10,7 +10,7 @@ import pg from 'pg';
 import * as Y from 'yjs';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
-import { MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
+import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 
 // Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; rows.ts converts).
 const SCHEMA = `
@@ -24,6 +24,17 @@ CREATE INDEX IF NOT EXISTS vibers_user_id ON vibers (user_id);
 `;
 /** Serialises schema creation between processes starting at once (CREATE … IF NOT EXISTS races). */
 const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
+
+/** The database a URL names, without its password: host, port, database and search_path schema. */
+function describeDatabase(url: string): string {
+  try {
+    const u = new URL(url);
+    const schema = /search_path(?:=|%3D)([\w-]+)/i.exec(decodeURIComponent(u.search))?.[1];
+    return `${u.hostname}:${u.port || 5432}${u.pathname}${schema ? ` (schema ${schema})` : ''}`;
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -65,12 +76,14 @@ export class PostgresStorage implements Storage {
     try {
       await inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        await client.query(SCHEMA);
         await client.query(MIGRATIONS_TABLE_SQL);
         const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
-        const applied = new Set(rows.map((r) => Number(r.id)));
-        for (const m of migrations) {
-          if (applied.has(m.id)) continue;
+        const pending = pendingMigrations(
+          rows.map((r) => Number(r.id)),
+          `the PostgreSQL database ${describeDatabase(url)}`,
+        );
+        await client.query(SCHEMA);
+        for (const m of pending) {
           await client.query(m.postgres);
           await client.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [
             m.id,

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber } from './rows.ts';
-import { MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
+import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
@@ -28,21 +28,27 @@ export class SqliteStorage implements Storage {
     chmodSync(file, 0o600);
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-    this.#db.exec(SCHEMA);
-    this.#migrate();
+    try {
+      this.#migrate(file);
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
   }
 
-  /** Applies the migrations not yet recorded, each in its own transaction with its record. */
-  #migrate() {
+  /**
+   * Refuses a database migrated by newer code (before touching it), then creates the base schema and
+   * applies the migrations not yet recorded, each in its own transaction with its record.
+   */
+  #migrate(file: string) {
     this.#db.exec(MIGRATIONS_TABLE_SQL);
-    const applied = new Set(
-      this.#db
-        .prepare('SELECT id FROM schema_migrations')
-        .all()
-        .map((r) => Number(r.id)),
-    );
-    for (const m of migrations) {
-      if (applied.has(m.id)) continue;
+    const applied = this.#db
+      .prepare('SELECT id FROM schema_migrations')
+      .all()
+      .map((r) => Number(r.id));
+    const pending = pendingMigrations(applied, `the SQLite database ${file}`);
+    this.#db.exec(SCHEMA);
+    for (const m of pending) {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
         this.#db.exec(m.sqlite);

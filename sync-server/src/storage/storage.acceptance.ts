@@ -4,12 +4,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Storage, ViberCredential } from './storage.ts';
+import { DatabaseNewerThanCodeError, migrations } from './migrations.ts';
 
 export interface StorageHarness {
   /** Opens a Storage on this harness's (initially empty) database; again = a reopen / another process. */
   open(): Promise<Storage>;
   /** Closes what `open` returned and removes the database. */
   dispose(): Promise<void>;
+  /** Runs raw SQL on the harness's database outside any Storage (to build an older release's database). */
+  exec(sql: { sqlite: string; postgres: string }): Promise<void>;
 }
 
 export interface AcceptanceOptions {
@@ -52,6 +55,39 @@ const viber = (n: number, userId = 'usr_a'): ViberCredential => ({
   createdAt: T0 + n,
   lastSeenAt: 0,
 });
+
+/** The tables as the previous release (commit 2c858b5) created them, with a user, session and document. */
+const PREVIOUS_RELEASE = {
+  sqlite: `
+CREATE TABLE documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER);`,
+  postgres: `
+CREATE TABLE documents (name TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE TABLE vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT);
+CREATE INDEX vibers_user_id ON vibers (user_id);`,
+};
+const FAR_FUTURE = 4_102_444_800_000; // 2100-01-01
+/** A Yjs state as hex, for a literal in either SQL dialect. */
+const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const withRows = (documentHex: string) => {
+  const rows = [
+    `INSERT INTO users (id, username, password_hash, created_at) VALUES ('usr_old', 'Alice', 'scrypt$old', ${T0});`,
+    `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ('old-session', 'usr_old', ${FAR_FUTURE});`,
+    `INSERT INTO vibers (id, user_id, name, public_key, token_hash, created_at, last_seen_at) VALUES ('vbr_old', 'usr_old', 'laptop', '${'k'.repeat(43)}=', 'old-viber-token', ${T0}, ${T0 + 1});`,
+  ].join('\n');
+  return {
+    sqlite: `${PREVIOUS_RELEASE.sqlite}\n${rows}\nINSERT INTO documents (name, state, updated_at) VALUES ('u/usr_old/workspace', X'${documentHex}', ${T0});`,
+    postgres: `${PREVIOUS_RELEASE.postgres}\n${rows}\nINSERT INTO documents (name, state, updated_at) VALUES ('u/usr_old/workspace', '\\x${documentHex}'::bytea, ${T0});`,
+  };
+};
 
 export function storageAcceptance(
   name: string,
@@ -267,6 +303,55 @@ export function storageAcceptance(
         expect((await s.findViberByToken('tok-1'))?.lastSeenAt).toBe(T0 + 5000);
         expect((await s.listVibers('usr_a'))[0]?.lastSeenAt).toBe(T0 + 5000);
         await s.touchViber('vbr_unknown', T0); // no such Viber: nothing happens
+      });
+    });
+
+    describe('[M1] migrations', () => {
+      it('starts on a database of the previous release (2c858b5) with its data intact, and migrates it', async () => {
+        harness = await makeHarness();
+        const workspace = stateOf(docWith({ env: 'kept', n: 7 }));
+        await harness.exec(withRows(hexOf(workspace)));
+        const s = await harness.open();
+        expect(await s.findUserByUsername('alice')).toMatchObject({ id: 'usr_old', username: 'Alice' });
+        expect(await s.findSession('old-session', Date.now())).toEqual({ userId: 'usr_old' });
+        expect(await s.findViberByToken('old-viber-token')).toMatchObject({
+          viberId: 'vbr_old',
+          lastSeenAt: T0 + 1,
+        });
+        expect(contents(await s.fetchDocument('u/usr_old/workspace'))).toEqual({ env: 'kept', n: 7 });
+        // Migration 1 ran: the folded name is taken now.
+        expect(
+          await s.createUser({ id: 'usr_new', username: 'ALICE', passwordHash: 'h', createdAt: T0 }),
+        ).toBe(false);
+        // And a second start on the migrated database applies nothing twice.
+        const again = await harness.open();
+        expect(await again.findUserById('usr_old')).toMatchObject({ username: 'Alice' });
+      });
+
+      it('refuses to start on a database migrated by newer code, naming the database and the unknown ids', async () => {
+        harness = await makeHarness();
+        const s = await harness.open();
+        await s.storeDocument('u/usr_a/workspace', stateOf(docWith({ a: 1 })));
+        await s.close();
+        const known = Math.max(...migrations.map((m) => m.id));
+        await harness.exec({
+          sqlite: `INSERT INTO schema_migrations (id, applied_at) VALUES (${known + 1}, ${T0}), (${known + 7}, ${T0});`,
+          postgres: `INSERT INTO schema_migrations (id, applied_at) VALUES (${known + 1}, ${T0}), (${known + 7}, ${T0});`,
+        });
+        const refused = await harness.open().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(refused).toBeInstanceOf(DatabaseNewerThanCodeError);
+        const message = (refused as Error).message;
+        expect(message).toMatch(new RegExp(`migrations ${known + 1}, ${known + 7} are unknown`));
+        expect(message).toMatch(/(SQLite|PostgreSQL) database \S+/);
+        // Nothing was touched: once the newer ids are gone, the data is there.
+        await harness.exec({
+          sqlite: `DELETE FROM schema_migrations WHERE id > ${known};`,
+          postgres: `DELETE FROM schema_migrations WHERE id > ${known};`,
+        });
+        expect(contents(await (await harness.open()).fetchDocument('u/usr_a/workspace'))).toEqual({ a: 1 });
       });
     });
   });
