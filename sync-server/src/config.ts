@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
 import {
+  LOGIN_FAILURES_PER_ADDRESS,
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
@@ -23,6 +24,8 @@ export interface ServerConfig {
   logLevel: 'info' | 'warn' | 'silent';
   /** Sign-ups per client address per hour (SIGNUPS_PER_HOUR; benchmarks raise it). */
   signupsPerHour: number;
+  /** Failed logins per address per 15 min (LOGIN_FAILURES_PER_ADDRESS; a large NAT may raise it). */
+  loginFailuresPerAddress: number;
   /** Quotas (limits.ts), each overridable by the environment variable of the same name. */
   documentsPerConnection: number;
   documentsPerUser: number;
@@ -73,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     daemonPackage: env.VIBER_PACKAGE ? resolve(env.VIBER_PACKAGE) : daemonPackage,
     logLevel,
     signupsPerHour: positive('SIGNUPS_PER_HOUR', SIGNUPS_PER_ADDRESS),
+    loginFailuresPerAddress: positive('LOGIN_FAILURES_PER_ADDRESS', LOGIN_FAILURES_PER_ADDRESS),
     documentsPerConnection: positive('MAX_DOCS_PER_CONNECTION', MAX_DOCS_PER_CONNECTION),
     documentsPerUser: positive('MAX_DOCS_PER_USER', MAX_DOCS_PER_USER),
     bytesPerUser: positive('MAX_BYTES_PER_USER', MAX_BYTES_PER_USER),

@@ -17,7 +17,11 @@ async function main() {
   const shared = config.redisUrl
     ? (await import('./scale/redis-limiters.ts')).redisLimiters(config.redisUrl)
     : undefined;
-  const throttle = new LoginThrottle(shared?.limiters, config.signupsPerHour);
+  const throttle = new LoginThrottle({
+    limiters: shared?.limiters,
+    signupsPerHour: config.signupsPerHour,
+    failuresPerAddress: config.loginFailuresPerAddress,
+  });
   const app = createApp({ config, storage, throttle, extensions: await createExtensions(config) });
   const port = await app.listen();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

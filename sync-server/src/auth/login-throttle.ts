@@ -44,21 +44,29 @@ async function spend(limiter: RateLimiterAbstract, key: string, what: string): P
   }
 }
 
+export interface ThrottleOptions {
+  /** Where the counters live (default: this process's memory). */
+  limiters?: LimiterFactory;
+  signupsPerHour?: number;
+  failuresPerAddress?: number;
+}
+
 export class LoginThrottle {
   readonly #perUser: RateLimiterAbstract;
   readonly #perAddress: RateLimiterAbstract;
   readonly #unknownPerAddress: RateLimiterAbstract;
   readonly #signups: RateLimiterAbstract;
 
-  constructor(limiters: LimiterFactory = memoryLimiters, signupsPerAddress = SIGNUPS_PER_ADDRESS) {
+  constructor(options: ThrottleOptions = {}) {
+    const limiters = options.limiters ?? memoryLimiters;
     const login = (keyPrefix: string, points: number) =>
       limiters({ keyPrefix, points, duration: LOGIN_WINDOW_SECONDS });
     this.#perUser = login('login-user', LOGIN_FAILURES_PER_USER);
-    this.#perAddress = login('login-addr', LOGIN_FAILURES_PER_ADDRESS);
+    this.#perAddress = login('login-addr', options.failuresPerAddress ?? LOGIN_FAILURES_PER_ADDRESS);
     this.#unknownPerAddress = login('login-unknown', LOGIN_UNKNOWN_NAMES_PER_ADDRESS);
     this.#signups = limiters({
       keyPrefix: 'signup-addr',
-      points: signupsPerAddress,
+      points: options.signupsPerHour ?? SIGNUPS_PER_ADDRESS,
       duration: SIGNUP_WINDOW_SECONDS,
     });
   }
