@@ -10,11 +10,7 @@ import {
   type RunningRedis,
 } from '../../testing/pg-redis.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
-import {
-  LOGIN_FAILURES_PER_ADDRESS,
-  LOGIN_FAILURES_PER_USER,
-  LOGIN_UNKNOWN_NAMES_PER_ADDRESS,
-} from '../limits.ts';
+import { LOGIN_FAILURES_PER_USER, LOGIN_UNKNOWN_NAMES_PER_ADDRESS } from '../limits.ts';
 
 const PASSWORD = 'correct horse battery';
 const servers: SpawnedServer[] = [];
