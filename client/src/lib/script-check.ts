@@ -40,8 +40,14 @@ let browserParse: Promise<ShParse> | null = null;
 function loadBrowserParse(): Promise<ShParse> {
   // Go's WebAssembly runtime (defines globalThis.Go) first: the package marks it side-effect free by
   // mistake, so it is imported on its own and evaluated before the processor runs.
+  // Bundled, the runtime sees the bundler's require shim and copies it to window.require: removed
+  // again afterwards, so no other code mistakes the page for Node.
+  const hadRequire = 'require' in globalThis;
   browserParse ??= import('sh-syntax/vendors/wasm_exec.cjs')
-    .then(() => Promise.all([import('sh-syntax'), import('sh-syntax/main.wasm?url')]))
+    .then(() => {
+      if (!hadRequire) delete (globalThis as { require?: unknown }).require;
+      return Promise.all([import('sh-syntax'), import('sh-syntax/main.wasm?url')]);
+    })
     .then(([sh, wasm]) => {
       const processor = sh.getProcessor(() => fetch(wasm.default));
       return (text: string, options?: { variant?: number }) => processor(text, options);
