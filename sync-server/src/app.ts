@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Extension } from '@hocuspocus/server';
+import { accountRoutes } from './api/account-routes.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { bindingRoutes } from './api/binding-routes.ts';
 import { environmentRoutes } from './api/environment-routes.ts';
@@ -67,7 +68,7 @@ export function createApp({
     closeConnections: sync.closeConnections,
     publicUrl,
   };
-  for (const routes of [authRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes])
+  for (const routes of [authRoutes, accountRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes])
     routes(router, services);
   handle = createRequestHandler(router, serveStatic, log);
 

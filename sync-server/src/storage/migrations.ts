@@ -18,6 +18,12 @@ export const migrations: Migration[] = [
     sqlite: 'CREATE UNIQUE INDEX users_username_folded ON users (lower(username));',
     postgres: 'CREATE UNIQUE INDEX users_username_folded ON users (lower(username));',
   },
+  {
+    id: 2,
+    description: "the user's Ed25519 signing public key (signed intent, [T7]); null until a device sets it",
+    sqlite: 'ALTER TABLE users ADD COLUMN signing_key TEXT;',
+    postgres: 'ALTER TABLE users ADD COLUMN signing_key TEXT;',
+  },
 ];
 
 export const MIGRATIONS_TABLE_SQL =

@@ -168,6 +168,19 @@ export class PostgresStorage implements Storage {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async getSigningKey(userId: string) {
+    const { rows } = await this.#pool.query<Row>('SELECT signing_key FROM users WHERE id = $1', [userId]);
+    return typeof rows[0]?.signing_key === 'string' ? rows[0].signing_key : null;
+  }
+
+  async setSigningKey(userId: string, publicKey: string, expected: string | null) {
+    const r = await this.#pool.query(
+      'UPDATE users SET signing_key = $2 WHERE id = $1 AND signing_key IS NOT DISTINCT FROM $3',
+      [userId, publicKey, expected],
+    );
+    return r.rowCount === 1;
+  }
+
   async findUserById(id: string) {
     const { rows } = await this.#pool.query<Row>('SELECT * FROM users WHERE id = $1', [id]);
     return rows[0] ? toUser(rows[0]) : null;

@@ -122,6 +122,18 @@ export class SqliteStorage implements Storage {
     return row ? toUser(row) : null;
   }
 
+  async getSigningKey(userId: string) {
+    const row = this.#db.prepare('SELECT signing_key FROM users WHERE id = ?').get(userId);
+    return typeof row?.signing_key === 'string' ? row.signing_key : null;
+  }
+
+  async setSigningKey(userId: string, publicKey: string, expected: string | null) {
+    const r = this.#db
+      .prepare('UPDATE users SET signing_key = ? WHERE id = ? AND signing_key IS ?')
+      .run(publicKey, userId, expected);
+    return r.changes === 1;
+  }
+
   async findUserById(id: string) {
     const row = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id);
     return row ? toUser(row) : null;

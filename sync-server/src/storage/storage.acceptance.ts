@@ -234,6 +234,21 @@ export function storageAcceptance(
         expect(await s.findUserByUsername('alice')).toEqual(alice);
         expect(await s.findUserByUsername('ALICE')).toEqual(alice);
       });
+
+      it('[T7] sets the signing key only over the expected one: of concurrent first sets one wins', async () => {
+        const s = await open();
+        await s.createUser(user);
+        expect(await s.getSigningKey('usr_a')).toBeNull();
+        const keys = Array.from({ length: 6 }, (_, i) => `${String(i).repeat(43)}=`);
+        const results = await Promise.all(keys.map((k) => s.setSigningKey('usr_a', k, null)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = keys[results.indexOf(true)]!;
+        expect(await s.getSigningKey('usr_a')).toBe(winner);
+        expect(await s.setSigningKey('usr_a', keys[0]!, 'stale')).toBe(false);
+        expect(await s.setSigningKey('usr_a', 'B'.repeat(43) + '=', winner)).toBe(true);
+        expect(await s.findUserById('usr_a')).toEqual(user);
+        expect(await s.getSigningKey('usr_nobody')).toBeNull();
+      });
     });
 
     describe('sessions', () => {

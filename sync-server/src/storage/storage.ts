@@ -37,6 +37,10 @@ export interface Storage {
   createUser(user: UserRow): Promise<boolean>;
   findUserByUsername(username: string): Promise<UserRow | null>;
   findUserById(id: string): Promise<UserRow | null>;
+  /** The user's signing public key ([T7]), or null while none is set (or no such user). */
+  getSigningKey(userId: string): Promise<string | null>;
+  /** Sets the signing key only if the stored one is still `expected` (compare-and-set); false otherwise. */
+  setSigningKey(userId: string, publicKey: string, expected: string | null): Promise<boolean>;
 
   createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
   /** The session's user, if the token is known and not expired at `now`. */

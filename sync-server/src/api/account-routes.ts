@@ -1,0 +1,62 @@
+// /api/account/signing-key ([T7]): the user's Ed25519 signing PUBLIC key, which a Viber onboarded
+// with `--trust <fingerprint>` pins. The private key never reaches the server (design §5b).
+import { z } from 'zod';
+import { keyRotationIntent, publicKeySchema, signatureSchema } from '@openviber/shared';
+import { signingKeyFingerprint, verifyIntent } from '@openviber/shared/crypto';
+import { HttpError } from '../http/http-error.ts';
+import type { Router } from '../http/router.ts';
+import { requirePrincipal, requireUser, type Services } from './api-context.ts';
+import { parseBody } from './parse-body.ts';
+
+const signingKeyPutSchema = z.strictObject({
+  /** Ed25519 public key, base64 (32 bytes: the same shape as an X25519 one). */
+  publicKey: publicKeySchema,
+  /** Replacing a set key: the current key's signature over keyRotationIntent(current, publicKey). */
+  rotation: z.strictObject({ signature: signatureSchema }).optional(),
+});
+
+export function accountRoutes(router: Router, s: Services): void {
+  // The user, or one of the user's Vibers (which onboards with only its token's owner known).
+  router.on('GET', '/api/account/signing-key', async ({ req }) => {
+    const principal = await requirePrincipal(s, req);
+    const publicKey = await s.storage.getSigningKey(principal.userId);
+    if (!publicKey)
+      throw new HttpError('notFound', 'no signing key is set for this account yet; open the app once');
+    return { publicKey, fingerprint: await signingKeyFingerprint(publicKey) };
+  });
+
+  router.on('PUT', '/api/account/signing-key', async ({ req }) => {
+    const user = await requireUser(s, req);
+    const input = await parseBody(signingKeyPutSchema, req);
+    const current = await s.storage.getSigningKey(user.userId);
+    if (current === input.publicKey)
+      return { publicKey: current, fingerprint: await signingKeyFingerprint(current) };
+    if (current) {
+      // A set key is replaced only by a statement its own holder signed: a stolen session cannot.
+      if (!input.rotation)
+        throw new HttpError(
+          'conflict',
+          'a signing key is already set; replacing it needs rotation.signature by the current key',
+          { field: 'rotation' },
+        );
+      const valid = await verifyIntent(
+        keyRotationIntent(current, input.publicKey),
+        input.rotation.signature,
+        current,
+      );
+      if (!valid)
+        throw new HttpError(
+          'forbidden',
+          'rotation.signature is not the current key’s signature over this rotation',
+          {
+            field: 'rotation.signature',
+          },
+        );
+    }
+    if (!(await s.storage.setSigningKey(user.userId, input.publicKey, current)))
+      throw new HttpError('conflict', 'the signing key changed meanwhile; read it again', {
+        field: 'publicKey',
+      });
+    return { publicKey: input.publicKey, fingerprint: await signingKeyFingerprint(input.publicKey) };
+  });
+}
