@@ -126,12 +126,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     viberId,
     localDir,
     journal,
-    makeWorker: (taskId, taskDoc, runDoc) =>
+    makeWorker: (taskId, taskDoc, runDoc, changesDoc) =>
       new TaskWorker(taskId, {
         ...common,
         workspace: workspace.doc,
         taskDoc,
         runDoc,
+        changesDoc,
         journal,
         timeoutMs: options.taskTimeoutMs ?? 60 * 60_000,
         prepareSettled: (bindingId) => reconciler.settled(bindingId),

@@ -9,6 +9,10 @@ export interface GitTask<T> {
   parse: (stdout: string) => T;
   /** What the task does, for logs and errors. */
   describe: string;
+  /** Extra environment (GIT_INDEX_FILE for a scratch index, say). */
+  env?: Record<string, string>;
+  /** Written to git's stdin. */
+  input?: string;
 }
 
 const trimmed = (s: string) => s.trim();

@@ -1,13 +1,17 @@
 // Runs one task message in its environment and records it in the run document ([D4]): state,
 // exit code, times, and live output that is redacted, batched and bounded.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type * as Y from 'yjs';
 import {
   BindingStrategy,
   RunState,
   appendRunOutput,
   getRun,
+  readBaseRevision,
+  writeBaseRevision,
+  writeChanges,
+  type Redactor,
   writeRun,
   writeTaskRunSummary,
   type Binding,
@@ -18,7 +22,10 @@ import {
 import { batchedWriter } from './batched-writer.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
-import { worktreeAddTask } from './git-tasks.ts';
+import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
+import { computeChanges } from './changes.ts';
+import { excludeOurFiles, OPENVIBER_DIR, writeTranscript } from './transcript.ts';
+import { seedWorktree } from './worktree-seed.ts';
 import { describeEnd } from './runner.ts';
 import { messageCommand } from './task-command.ts';
 import type { ViberContext } from './viber-context.ts';
@@ -27,6 +34,10 @@ import { resolveWorkingDir, worktreeDir } from './working-dir.ts';
 
 export interface TaskRunDeps extends ViberContext {
   runDoc: Y.Doc;
+  /** The task's messages: the transcript an agent reads is made from them. */
+  taskDoc?: Y.Doc;
+  /** The task's changes document (`…/changes/<taskId>`); none: changes are not published. */
+  changesDoc?: Y.Doc;
   timeoutMs: number;
   graceMs?: number;
 }
@@ -65,8 +76,10 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     }
   });
   try {
-    const cwd = await taskDir(deps, job);
-    const env = phaseEnv(job.env, secrets.opened, 'task');
+    const { cwd, git } = await taskDir(deps, job);
+    if (git) await excludeOurFiles(deps.runner, cwd);
+    const agentEnv = writeTranscript(cwd, taskId, message.id, deps.taskDoc, deps.runDoc);
+    const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
       command: messageCommand(message.text, job.env.agentCommand),
@@ -82,6 +95,15 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       signal: job.signal,
     });
     output.flush();
+    if (git && job.signal.reason !== 'shutdown') {
+      await publishChanges(deps, taskId, cwd, redactor).catch((error: unknown) =>
+        appendRunOutput(
+          deps.runDoc,
+          message.id,
+          redactor.redact(`\n[viber] changes not updated: ${messageOf(error)}\n`),
+        ),
+      );
+    }
     const ended = { exitCode: result.exitCode, endedAt: Date.now() };
     if (result.cancelled && job.signal.reason === 'shutdown') {
       record({ ...ended, state: RunState.interrupted, error: 'the Viber shut down while this ran' });
@@ -105,22 +127,69 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   return getRun(deps.runDoc, message.id)?.state ?? RunState.error;
 }
 
-/** The binding's working dir, or (no persisted volume) the task's own git worktree of it. */
-async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<string> {
+/**
+ * The binding's working dir, or (no persisted volume) the task's own git worktree of it, seeded with
+ * what setup produced. The revision the task starts from is recorded for its changes.
+ */
+async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: string; git: boolean }> {
   const base = job.observation.resolvedWorkingDir;
   if (!base || !existsSync(base))
     throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
-  if (job.env.persistVolume) return base;
-  const tree = worktreeDir(deps.root, job.taskId);
-  if (!existsSync(tree)) {
-    mkdirSync(dirname(tree), { recursive: true });
-    await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base }).catch((cause: unknown) => {
-      throw new ViberError(
-        'worktree_failed',
-        `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`,
-        { cause },
+  if (job.env.persistVolume) {
+    const git = await runGit(isWorkTreeTask(), { runner: deps.runner, cwd: base }).catch(() => false);
+    if (git && deps.changesDoc && !readBaseRevision(deps.changesDoc))
+      writeBaseRevision(
+        deps.changesDoc,
+        await runGit(headRevisionTask(), { runner: deps.runner, cwd: base }),
       );
-    });
+    return { cwd: base, git };
   }
-  return resolveWorkingDir(deps.root, tree, job.env.workingDir, BindingStrategy.clone);
+  const tree = worktreeDir(deps.root, job.taskId);
+  const seeded = join(tree, OPENVIBER_DIR, 'seeded');
+  try {
+    if (!existsSync(tree)) {
+      mkdirSync(dirname(tree), { recursive: true });
+      await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base });
+    }
+    if (deps.changesDoc && !readBaseRevision(deps.changesDoc))
+      writeBaseRevision(
+        deps.changesDoc,
+        await runGit(headRevisionTask(), { runner: deps.runner, cwd: tree }),
+      );
+    // A crash between the worktree and its seed leaves no marker: the next message seeds again.
+    if (!existsSync(seeded)) {
+      await seedWorktree({ runner: deps.runner, checkout: base, worktree: tree, signal: job.signal });
+      mkdirSync(dirname(seeded), { recursive: true });
+      writeFileSync(seeded, new Date().toISOString() + '\n');
+    }
+  } catch (cause) {
+    throw new ViberError(
+      'worktree_failed',
+      `cannot give the task its own worktree (the environment does not persist its volume): ${messageOf(cause)}`,
+      { cause },
+    );
+  }
+  const cwd = resolveWorkingDir(deps.root, tree, job.env.workingDir, BindingStrategy.clone);
+  return { cwd, git: true };
+}
+
+/** Computes the task's changes against its base revision and publishes them. */
+async function publishChanges(
+  deps: TaskRunDeps,
+  taskId: string,
+  cwd: string,
+  redactor: Redactor,
+): Promise<void> {
+  if (!deps.changesDoc) return;
+  const baseRevision = readBaseRevision(deps.changesDoc);
+  if (!baseRevision) return;
+  const changes = await computeChanges({
+    runner: deps.runner,
+    cwd,
+    root: deps.root,
+    taskId,
+    baseRevision,
+    redactor,
+  });
+  writeChanges(deps.changesDoc, changes);
 }

@@ -4,7 +4,7 @@
 // crash cut off. At most MAX_OPEN_TASKS are open; idle ones are closed after IDLE_TASK_CLOSE_MS, or
 // at once when a waiting task needs the slot.
 import type * as Y from 'yjs';
-import { TaskStatus, runOutputDocName, taskDocName, type Task } from '@openviber/shared';
+import { TaskStatus, changesDocName, runOutputDocName, taskDocName, type Task } from '@openviber/shared';
 import type { Connection } from './connection.ts';
 import { IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS } from './limits.ts';
 import type { RunJournal } from './run-journal.ts';
@@ -18,7 +18,7 @@ export interface TaskSlotsDeps {
   localDir: string;
   journal: RunJournal;
   /** Builds the worker of a task once its documents synced; `onIdle` must reach `TaskSlots.idle`. */
-  makeWorker(taskId: string, taskDoc: Y.Doc, runDoc: Y.Doc): TaskWorker;
+  makeWorker(taskId: string, taskDoc: Y.Doc, runDoc: Y.Doc, changesDoc: Y.Doc): TaskWorker;
   /** A task's documents were closed (what is left of a deleted task can go now). */
   onReleased(taskId: string): void;
 }
@@ -94,6 +94,7 @@ export class TaskSlots {
       const { conn, userId, viberId } = this.#deps;
       conn.close(taskDocName(userId, taskId));
       conn.close(runOutputDocName(userId, viberId, taskId));
+      conn.close(changesDocName(userId, viberId, taskId));
       this.#closing.delete(taskId);
       if (!this.#stopped) this.#deps.onReleased(taskId);
     }
@@ -125,10 +126,11 @@ export class TaskSlots {
     this.#slots.set(taskId, slot);
     const taskDoc = conn.open(taskDocName(userId, taskId));
     const runDoc = conn.open(runOutputDocName(userId, viberId, taskId), { localDir });
-    Promise.all([taskDoc.synced, runDoc.synced]).then(
+    const changesDoc = conn.open(changesDocName(userId, viberId, taskId), { localDir });
+    Promise.all([taskDoc.synced, runDoc.synced, changesDoc.synced]).then(
       () => {
         if (this.#slots.get(taskId) !== slot) return; // released while it synced
-        slot.worker = this.#deps.makeWorker(taskId, taskDoc.doc, runDoc.doc);
+        slot.worker = this.#deps.makeWorker(taskId, taskDoc.doc, runDoc.doc, changesDoc.doc);
         slot.worker.poke();
       },
       () => {}, // closed before it synced: released, nothing to do

@@ -23,6 +23,7 @@ import {
   type Message,
 } from '@openviber/shared';
 import type { RunJournal, RunOutcome } from './run-journal.ts';
+import { handlePushRequest } from './push.ts';
 import { runMessage, type TaskRunDeps } from './task-runner.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -95,6 +96,7 @@ export class TaskWorker {
           if (this.#stopped) return;
           await this.#handle(message);
         }
+        if (!this.#stopped) await handlePushRequest(this.#deps, this.taskId);
       } while (this.#again && !this.#stopped);
       if (!this.#stopped) this.#deps.onIdle(idleAt);
     } catch (error) {

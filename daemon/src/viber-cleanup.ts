@@ -19,6 +19,7 @@ import {
   removeObservations,
   removeTaskRunSummaries,
   runOutputDocName,
+  changesDocName,
 } from '@openviber/shared';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
@@ -62,14 +63,17 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
 
   const heldBindings = new Set([...listObservations(viberDoc).keys(), ...entries(join(root, 'checkouts'))]);
   const localRuns = new Map<string, string>();
+  const localChanges = new Map<string, string>();
   for (const name of listLocalDocs(deps.localDir)) {
     const ref = parseDocName(name);
     if (ref?.kind === 'run-output' && ref.viberId === viberId) localRuns.set(ref.taskId, name);
+    if (ref?.kind === 'changes' && ref.viberId === viberId) localChanges.set(ref.taskId, name);
   }
   const heldTasks = new Set([
     ...listTaskRunSummaryIds(viberDoc),
     ...entries(join(root, 'worktrees')),
     ...localRuns.keys(),
+    ...localChanges.keys(),
   ]);
 
   const result: CleanupResult = { bindings: [], tasks: [], pending: false };
@@ -93,6 +97,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     const tree = worktreeDir(root, id);
     if (existsSync(tree)) rmSync(tree, { recursive: true, force: true });
     removeLocalDoc(deps.localDir, localRuns.get(id) ?? runOutputDocName(deps.userId, viberId, id));
+    removeLocalDoc(deps.localDir, localChanges.get(id) ?? changesDocName(deps.userId, viberId, id));
     result.tasks.push(id);
   }
   for (const id of deps.journal.taskIds())

@@ -23,6 +23,7 @@ export function accessFor(principal: Principal, documentName: string): Access {
     case 'viber':
     case 'prepare-log':
     case 'run-output':
+    case 'changes':
       if (principal.kind === 'user') return Access.readOnly;
       return doc.viberId === principal.viberId ? Access.readWrite : Access.refused;
   }

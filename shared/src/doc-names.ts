@@ -6,7 +6,8 @@ export type DocRef =
   | { kind: 'task'; userId: UserId; taskId: TaskId }
   | { kind: 'viber'; userId: UserId; viberId: ViberId }
   | { kind: 'prepare-log'; userId: UserId; viberId: ViberId; bindingId: BindingId }
-  | { kind: 'run-output'; userId: UserId; viberId: ViberId; taskId: TaskId };
+  | { kind: 'run-output'; userId: UserId; viberId: ViberId; taskId: TaskId }
+  | { kind: 'changes'; userId: UserId; viberId: ViberId; taskId: TaskId };
 
 /** Every document of a user starts with this (storage quotas count them by it). */
 export const userDocPrefix = (userId: UserId | string) => `u/${userId}/`;
@@ -26,6 +27,10 @@ export const runOutputDocName = (
   viberId: ViberId | string,
   taskId: TaskId | string,
 ) => `u/${userId}/viber/${viberId}/run/${taskId}`;
+
+/** A task's changes against the revision it started from, and its push result, written by its Viber. */
+export const changesDocName = (userId: UserId | string, viberId: ViberId | string, taskId: TaskId | string) =>
+  `u/${userId}/viber/${viberId}/changes/${taskId}`;
 
 /** Parses a document name; null for anything that is not exactly one of the shapes above. */
 export function parseDocName(name: string): DocRef | null {
@@ -49,6 +54,7 @@ export function parseDocName(name: string): DocRef | null {
   if (parts.length === 6 && ID_PATTERN.test(b)) {
     if (sub === 'prepare') return { kind: 'prepare-log', userId, viberId, bindingId: b as BindingId };
     if (sub === 'run') return { kind: 'run-output', userId, viberId, taskId: b as TaskId };
+    if (sub === 'changes') return { kind: 'changes', userId, viberId, taskId: b as TaskId };
   }
   return null;
 }

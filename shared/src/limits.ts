@@ -25,3 +25,11 @@ export const MAX_REFUSALS = 500;
 export const MAX_RUN_OUTPUT_CHARS = 256 * 1024;
 /** Deleted-entity entries the workspace keeps ([D7]); the server drops the oldest beyond this. */
 export const MAX_DELETIONS = 1_000;
+/** A task's published patch: characters kept in all; larger patches are cut and flagged `truncated`. */
+export const MAX_CHANGES_PATCH_CHARS = 1024 * 1024;
+/** One file's part of the patch: a larger file (generated, say) is listed with its counts, not stored whole. */
+export const MAX_CHANGES_FILE_PATCH_CHARS = 256 * 1024;
+/** Files listed in a task's changes; more are counted in `truncated`. */
+export const MAX_CHANGES_FILES = 2_000;
+/** A push's commit message. */
+export const MAX_COMMIT_MESSAGE_LENGTH = 8 * 1024;

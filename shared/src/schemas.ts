@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BindingStrategy, EnvironmentType, SecretScope, SetupMode, TaskStatus, enumValues } from './enums.ts';
 import { ID_PATTERN } from './ids.ts';
 import * as L from './limits.ts';
+import { checkPushBranch } from './push-branch.ts';
 import {
   checkAbsolutePath,
   checkBranch,
@@ -214,6 +215,15 @@ export const taskPatchSchema = z.strictObject({
 });
 export const messageCreateSchema = z.strictObject({
   text: z.string().min(1, 'is required').max(L.MAX_MESSAGE_LENGTH),
+});
+
+/** POST /api/tasks/:id/push: the branch is checked as `git check-ref-format --branch` would. */
+export const pushCreateSchema = z.strictObject({
+  branch: z.string().superRefine((value, ctx) => {
+    const check = checkPushBranch(value);
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+  }),
+  commitMessage: z.string().max(L.MAX_COMMIT_MESSAGE_LENGTH).optional(),
 });
 
 export const credentialsSchema = z.strictObject({

@@ -108,3 +108,55 @@ export function requestSignedCancel(
   });
   return true;
 }
+
+/**
+ * A request to push the task's changes to a branch (intent, written by the user's side). Shaped like
+ * a message (id, fields, time) so it can be signed like one.
+ */
+export interface PushRequest {
+  id: string;
+  branch: string;
+  commitMessage: string;
+  requestedAt: number;
+}
+
+export const pushRequestsArray = (doc: Y.Doc) => doc.getArray<unknown>('pushRequests');
+
+/** Appends a push request; returns it. */
+export function requestPush(
+  doc: Y.Doc,
+  input: { branch: string; commitMessage?: string },
+  now = Date.now(),
+): PushRequest {
+  const request = {
+    id: newId('push'),
+    branch: input.branch,
+    commitMessage: input.commitMessage ?? '',
+    requestedAt: now,
+  };
+  const map = new Y.Map<unknown>();
+  doc.transact(() => {
+    pushRequestsArray(doc).push([map]);
+    for (const [k, v] of Object.entries(request)) map.set(k, v);
+  });
+  return request;
+}
+
+/** The newest well-formed push request, or null ([S6]: entries of the wrong shape are skipped). */
+export function latestPushRequest(doc: Y.Doc): PushRequest | null {
+  const items = pushRequestsArray(doc).toArray();
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (!(item instanceof Y.Map)) continue;
+    const id = item.get('id');
+    const branch = item.get('branch');
+    if (!isId(id) || typeof branch !== 'string') continue;
+    return {
+      id,
+      branch,
+      commitMessage: stringOr(item.get('commitMessage'), ''),
+      requestedAt: numberOr(item.get('requestedAt'), 0),
+    };
+  }
+  return null;
+}

@@ -71,7 +71,7 @@ export class DeletionSet {
   }
 
   /**
-   * True when the document belongs only to a deleted entity: a task's document and its run outputs,
+   * True when the document belongs only to a deleted entity: a task's document, its run outputs and changes,
    * a binding's prepare log, a Viber's own document and all its sub-documents.
    */
   ownsDocument(documentName: string): boolean {
@@ -85,6 +85,7 @@ export class DeletionSet {
       case 'viber':
         return this.has('viber', ref.viberId);
       case 'run-output':
+      case 'changes':
         return this.has('viber', ref.viberId) || this.has('task', ref.taskId);
       case 'prepare-log':
         return this.has('viber', ref.viberId) || this.has('binding', ref.bindingId);

@@ -1,18 +1,24 @@
 // /api/tasks: task metadata in the workspace, messages and cancels in the task's own document.
 import {
   appendMessage,
+  changesDocName,
   createTask,
   deleteTask,
   getEnvironment,
   getTask,
   isFinalRunState,
+  latestPushRequest,
   listBindings,
   listMessages,
   listRuns,
   listTasks,
   messageCreateSchema,
   patchTask,
+  pushCreateSchema,
+  readChanges,
+  readPushResult,
   requestCancel,
+  requestPush,
   runOutputDocName,
   taskCreateSchema,
   taskDocName,
@@ -31,6 +37,18 @@ export function taskRoutes(router: Router, s: Services): void {
     const task = await s.docs.read(workspaceDocName(userId), (doc) => getTask(doc, id));
     if (!task) throw notFound(`task '${id}'`);
     return task;
+  };
+  /** The latest push: the Viber's result for the newest request, or `pushing` while it has none. */
+  const pushOf = async (userId: string, task: Task) => {
+    const requested = await s.docs.read(taskDocName(userId, task.id), latestPushRequest);
+    if (!requested) return null;
+    const result = task.viberId
+      ? await s.docs.read(changesDocName(userId, task.viberId, task.id), readPushResult)
+      : null;
+    if (result?.requestId !== requested.id)
+      return { branch: requested.branch, state: 'pushing', commit: '', error: '', requestId: requested.id };
+    const { branch, state, commit, error, requestId, updatedAt } = result;
+    return { branch, state, commit, error, requestId, updatedAt };
   };
   const runsOf = async (userId: string, task: Task) =>
     task.viberId ? await s.docs.read(runOutputDocName(userId, task.viberId, task.id), listRuns) : new Map();
@@ -70,7 +88,56 @@ export function taskRoutes(router: Router, s: Services): void {
     const task = await findTask(user.userId, params.id);
     const messages = await s.docs.read(taskDocName(user.userId, task.id), listMessages);
     const runs = await runsOf(user.userId, task);
-    return { task, messages, runs: messages.flatMap((m) => (runs.has(m.id) ? [runs.get(m.id)] : [])) };
+    const push = await pushOf(user.userId, task);
+    return {
+      task,
+      messages,
+      runs: messages.flatMap((m) => (runs.has(m.id) ? [runs.get(m.id)] : [])),
+      push,
+    };
+  });
+
+  // The task's changes as its Viber last published them (after each message's run).
+  router.on('GET', '/api/tasks/:id/changes', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const task = await findTask(user.userId, params.id);
+    const changes = task.viberId
+      ? await s.docs.read(changesDocName(user.userId, task.viberId, task.id), readChanges)
+      : null;
+    if (!changes) throw notFound(`changes of task '${task.id}'`);
+    const { baseRevision, files, patch, truncated, updatedAt } = changes;
+    return {
+      baseRevision,
+      files: files.map(
+        ({ path, status, additions, deletions, binary, truncated: cut, patchBytes, oldPath }) => ({
+          path,
+          ...(oldPath ? { oldPath } : {}),
+          status,
+          additions,
+          deletions,
+          binary,
+          patchBytes,
+          truncated: cut,
+        }),
+      ),
+      patch,
+      truncated,
+      updatedAt,
+    };
+  });
+
+  // Intent only: the request goes into the task document; its Viber commits, pushes and publishes the result.
+  router.on('POST', '/api/tasks/:id/push', async ({ req, params }) => {
+    const user = await requireUser(s, req);
+    const input = await parseBody(pushCreateSchema, req);
+    const task = await findTask(user.userId, params.id);
+    const request = await s.docs.write(taskDocName(user.userId, task.id), (doc) => requestPush(doc, input));
+    // [V3] the Viber opens a task only when its updatedAt moved.
+    await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
+    return withStatus(202, {
+      request,
+      push: { branch: request.branch, state: 'pushing', commit: '', error: '' },
+    });
   });
 
   router.on('PUT', '/api/tasks/:id', async ({ req, params }) => {

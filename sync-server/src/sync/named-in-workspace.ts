@@ -1,5 +1,5 @@
 // [S10] A Viber writes only documents of things that exist in its owner's workspace: the run output
-// of a task, the prepare log of a binding. (A user's own new task documents are let through before
+// and changes of a task, the prepare log of a binding. (A user's own new task documents are let through before
 // their task reaches the server — a device that created a task offline sends both, in either order —
 // and the per-user document quota bounds them; deleted entities are refused by the DeletionCollector.)
 import { bindingsMap, parseDocName, tasksMap, workspaceDocName } from '@openviber/shared';
@@ -18,7 +18,8 @@ export async function namedInWorkspace(
   if (principal.kind !== 'viber') return true;
   const ref = parseDocName(documentName);
   const workspace = workspaceDocName(principal.userId);
-  if (ref?.kind === 'run-output') return read(workspace, (doc) => tasksMap(doc).has(ref.taskId));
+  if (ref?.kind === 'run-output' || ref?.kind === 'changes')
+    return read(workspace, (doc) => tasksMap(doc).has(ref.taskId));
   if (ref?.kind === 'prepare-log') return read(workspace, (doc) => bindingsMap(doc).has(ref.bindingId));
   return true;
 }

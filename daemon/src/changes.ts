@@ -1,0 +1,124 @@
+// A task's changes against the revision it started from (committed, uncommitted and untracked,
+// .gitignore respected): per file status and line counts, and a redacted, bounded unified patch.
+// Everything runs as git tasks through the runner; the scratch index lives under the workspace root.
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ChangeStatus,
+  MAX_CHANGES_FILE_PATCH_CHARS,
+  MAX_CHANGES_FILES,
+  MAX_CHANGES_PATCH_CHARS,
+  type ChangedFile,
+  type Redactor,
+  type TaskChanges,
+} from '@openviber/shared';
+import {
+  blobSizesTask,
+  diffNumstatTask,
+  diffPatchTask,
+  diffRawTask,
+  gitPathTask,
+  stageAllTask,
+  type RawEntry,
+} from './git-change-tasks.ts';
+import { runGit } from './git-executor.ts';
+import type { Runner } from './runner.ts';
+
+export interface ChangesInput {
+  runner: Runner;
+  /** A directory inside the task's working copy. */
+  cwd: string;
+  /** The workspace root (the scratch index is kept below it, where the sandbox lets git write). */
+  root: string;
+  taskId: string;
+  baseRevision: string;
+  redactor: Redactor;
+  now?: number;
+}
+
+const NULL_BLOB = /^0+$/;
+const STATUS: Record<string, ChangeStatus> = {
+  A: ChangeStatus.added,
+  D: ChangeStatus.deleted,
+  R: ChangeStatus.renamed,
+  C: ChangeStatus.added,
+};
+
+/** Computes the task's changes; throws (a ViberError from git) when the checkout cannot be read. */
+export async function computeChanges(input: ChangesInput): Promise<TaskChanges> {
+  const { runner, cwd, redactor, baseRevision: base } = input;
+  const git = { runner, cwd, redactor };
+  const scratchDir = join(input.root, '.changes');
+  mkdirSync(scratchDir, { recursive: true });
+  const index = join(scratchDir, `${input.taskId}.index`);
+  try {
+    // Starting from the task's own index keeps git's stat cache: only changed files are hashed again.
+    const own = resolve(cwd, await runGit(gitPathTask('index'), git));
+    if (existsSync(own)) copyFileSync(own, index);
+    await runGit(stageAllTask(index), git);
+    const raw = await runGit(diffRawTask(index, base), git);
+    const counts = await runGit(diffNumstatTask(index, base), git);
+    const blobs = raw.flatMap((e) => [e.oldBlob, e.newBlob]).filter((b) => b && !NULL_BLOB.test(b));
+    const sizes = blobs.length ? await runGit(blobSizesTask([...new Set(blobs)]), git) : new Map();
+    const sizeOf = (e: RawEntry) => Math.max(sizes.get(e.oldBlob) ?? 0, sizes.get(e.newBlob) ?? 0);
+
+    const listed = raw.slice(0, MAX_CHANGES_FILES);
+    // A file whose blobs alone exceed the per-file budget is never put through `git diff --patch`.
+    const tooLarge = listed.filter((e) => sizeOf(e) > MAX_CHANGES_FILE_PATCH_CHARS);
+    const excluded = tooLarge.flatMap((e) => (e.oldPath ? [e.path, e.oldPath] : [e.path]));
+    const patchText = await runGit(diffPatchTask(index, base, excluded), git);
+    const chunks = splitPatch(patchText);
+
+    const files: ChangedFile[] = [];
+    const parts: string[] = [];
+    let used = 0;
+    let truncated = raw.length > listed.length;
+    let next = 0;
+    for (const entry of listed) {
+      const count = counts.get(entry.path);
+      const binary = count === null;
+      const large = tooLarge.includes(entry);
+      const chunk = large ? '' : (chunks[next++] ?? '');
+      let kept =
+        chunk.length > MAX_CHANGES_FILE_PATCH_CHARS ? cut(chunk, MAX_CHANGES_FILE_PATCH_CHARS) : chunk;
+      if (used + kept.length > MAX_CHANGES_PATCH_CHARS) kept = '';
+      const fileTruncated = large || kept.length < chunk.length;
+      if (large)
+        kept = `diff --git a/${entry.path} b/${entry.path}\n# ${entry.path}: ${sizeOf(entry)} bytes, too large to show\n`;
+      used += kept.length;
+      parts.push(kept);
+      truncated ||= fileTruncated;
+      files.push({
+        path: entry.path,
+        ...(entry.oldPath ? { oldPath: entry.oldPath } : {}),
+        status: STATUS[entry.status] ?? ChangeStatus.modified,
+        additions: count?.additions ?? 0,
+        deletions: count?.deletions ?? 0,
+        binary,
+        patchBytes: large ? sizeOf(entry) : chunk.length,
+        truncated: fileTruncated,
+      });
+    }
+    return {
+      baseRevision: base,
+      files,
+      patch: parts.join(''),
+      truncated,
+      updatedAt: input.now ?? Date.now(),
+    };
+  } finally {
+    rmSync(index, { force: true });
+  }
+}
+
+/** The patch per file, in git's order (the order of `--raw`). */
+export function splitPatch(patch: string): string[] {
+  if (!patch) return [];
+  return patch.split(/^(?=diff --git )/m).filter((c) => c.startsWith('diff --git '));
+}
+
+/** A file's part of the patch cut at a line end, with a marker saying so. */
+function cut(chunk: string, max: number): string {
+  const end = chunk.lastIndexOf('\n', max);
+  return `${chunk.slice(0, end > 0 ? end + 1 : max)}\\ [truncated: ${chunk.length} characters in all]\n`;
+}

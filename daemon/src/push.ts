@@ -1,0 +1,82 @@
+// A task's push (POST /api/tasks/:id/push writes the request into the task document): the Viber
+// commits what is uncommitted in the task's working copy and pushes HEAD to the requested branch on
+// the checkout's origin (the environment's remote), with GIT_TOKEN through askpass as for clones.
+// The result goes to the task's changes document: pushing, then pushed (with the commit) or failed.
+import { existsSync } from 'node:fs';
+import type * as Y from 'yjs';
+import {
+  MAX_COMMIT_MESSAGE_LENGTH,
+  PushState,
+  getEnvironment,
+  getTask,
+  latestPushRequest,
+  listBindings,
+  readObservation,
+  readPushResult,
+  writePushResult,
+  type PushRequest,
+} from '@openviber/shared';
+import { openEnvironmentSecrets } from './env-secrets.ts';
+import { commitTask, hasChangesTask, pushTask, stageForCommitTask } from './git-change-tasks.ts';
+import { runGit } from './git-executor.ts';
+import { headRevisionTask } from './git-tasks.ts';
+import type { ViberContext } from './viber-context.ts';
+import { messageOf } from './viber-error.ts';
+import { worktreeDir } from './working-dir.ts';
+
+export interface PushDeps extends ViberContext {
+  workspace: Y.Doc;
+  taskDoc: Y.Doc;
+  changesDoc?: Y.Doc;
+}
+
+/** Handles the task's newest push request unless it was answered already (at most once per request id). */
+export async function handlePushRequest(deps: PushDeps, taskId: string): Promise<void> {
+  const request = latestPushRequest(deps.taskDoc);
+  const doc = deps.changesDoc;
+  if (!request || !doc) return;
+  const known = readPushResult(doc);
+  // A request a crash left `pushing` is tried again: a push of the same commit to the same branch is idempotent.
+  if (known?.requestId === request.id && known.state !== PushState.pushing) return;
+  const publish = (state: PushState, commit = '', error = '') =>
+    writePushResult(doc, {
+      requestId: request.id,
+      branch: request.branch,
+      state,
+      commit,
+      error,
+      updatedAt: Date.now(),
+    });
+  publish(PushState.pushing);
+  let redact = (s: string) => s;
+  try {
+    const task = getTask(deps.workspace, taskId);
+    const env = task && getEnvironment(deps.workspace, task.environmentId);
+    const binding =
+      task && listBindings(deps.workspace, { environmentId: task.environmentId, viberId: deps.viberId })[0];
+    if (!task || !env || !binding) throw new Error('the task’s environment is not bound to this Viber');
+    const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys, deps.ownSecrets);
+    const redactor = secrets.redactor();
+    redact = (s) => redactor.redact(s);
+    const cwd = env.persistVolume
+      ? (readObservation(deps.viberDoc, binding.id)?.resolvedWorkingDir ?? '')
+      : worktreeDir(deps.root, taskId);
+    if (!cwd || !existsSync(cwd))
+      throw new Error('the task has no working copy on this Viber yet (send a message first)');
+    const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
+    const git = { runner: deps.runner, cwd, redactor };
+    if (await runGit(hasChangesTask(), git)) {
+      await runGit(stageForCommitTask(), git);
+      await runGit(commitTask(commitMessage(request, task.title)), git);
+    }
+    await runGit(pushTask(request.branch), { ...git, token });
+    publish(PushState.pushed, await runGit(headRevisionTask(), git));
+  } catch (error) {
+    publish(PushState.failed, '', redact(messageOf(error)));
+  }
+}
+
+function commitMessage(request: PushRequest, title: string): string {
+  const text = request.commitMessage.trim() || title.trim() || 'Changes from OpenViber';
+  return text.slice(0, MAX_COMMIT_MESSAGE_LENGTH) + '\n';
+}
