@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { Access, accessFor } from './access.ts';
+import { readChanges, readPushResult, writeChanges } from './changes-doc.ts';
+import { changesDocName, parseDocName } from './doc-names.ts';
+import type { UserId, ViberId } from './ids.ts';
+import { checkPushBranch } from './push-branch.ts';
+import { latestPushRequest, pushRequestsArray, requestPush } from './task-doc.ts';
+import { DeletionSet } from './workspace-deletions.ts';
+
+const user = { kind: 'user', userId: 'alice' as UserId } as const;
+const viber = (id: string) => ({ kind: 'viber', userId: 'alice' as UserId, viberId: id as ViberId }) as const;
+
+describe('a task changes document', () => {
+  it('[S1] u/<uid>/viber/<vid>/changes/<taskId> is a document name; [S2] its Viber writes it, the user reads it', () => {
+    const name = changesDocName('alice', 'v1', 't1');
+    expect(parseDocName(name)).toEqual({ kind: 'changes', userId: 'alice', viberId: 'v1', taskId: 't1' });
+    expect(parseDocName('u/alice/viber/v1/changes/t1/x')).toBeNull();
+    expect(parseDocName('u/alice/viber/v1/changes/../t1')).toBeNull();
+    expect(accessFor(user, name)).toBe(Access.readOnly);
+    expect(accessFor(viber('v1'), name)).toBe(Access.readWrite);
+    expect(accessFor(viber('v2'), name)).toBe(Access.refused);
+    expect(accessFor({ kind: 'user', userId: 'bob' as UserId }, name)).toBe(Access.refused);
+  });
+
+  it('[D7] it belongs to its task and to its Viber: deleting either collects it', () => {
+    const name = changesDocName('alice', 'v1', 't1');
+    expect(new DeletionSet([{ kind: 'task', id: 't1' }]).ownsDocument(name)).toBe(true);
+    expect(new DeletionSet([{ kind: 'viber', id: 'v1' }]).ownsDocument(name)).toBe(true);
+    expect(new DeletionSet([{ kind: 'task', id: 't2' }]).ownsDocument(name)).toBe(false);
+  });
+
+  it('[S6] readers never throw on what a peer stored', () => {
+    const doc = new Y.Doc();
+    expect(readChanges(doc)).toBeNull();
+    doc.getMap('changes').set('current', '{not json');
+    doc.getMap('changes').set('push', JSON.stringify({ state: 'exploded' }));
+    expect(readChanges(doc)).toBeNull();
+    expect(readPushResult(doc)).toBeNull();
+    doc
+      .getMap('changes')
+      .set('current', JSON.stringify({ files: [{ path: 1 }, { path: 'a', status: 'added' }] }));
+    expect(readChanges(doc)?.files).toEqual([
+      {
+        path: 'a',
+        status: 'added',
+        additions: 0,
+        deletions: 0,
+        binary: false,
+        patchBytes: 0,
+        truncated: false,
+      },
+    ]);
+    const changes = { baseRevision: 'abc', files: [], patch: 'p', truncated: false, updatedAt: 5 };
+    writeChanges(doc, changes);
+    expect(readChanges(doc)).toEqual(changes);
+  });
+
+  it('push requests are shaped like messages; the newest well-formed one wins', () => {
+    const doc = new Y.Doc();
+    expect(latestPushRequest(doc)).toBeNull();
+    const first = requestPush(doc, { branch: 'ov/a' }, 1);
+    expect(latestPushRequest(doc)).toEqual({
+      id: first.id,
+      branch: 'ov/a',
+      commitMessage: '',
+      requestedAt: 1,
+    });
+    const second = requestPush(doc, { branch: 'ov/b', commitMessage: 'm' }, 2);
+    pushRequestsArray(doc).push(['garbage']);
+    expect(latestPushRequest(doc)).toMatchObject({ id: second.id, branch: 'ov/b', commitMessage: 'm' });
+  });
+});
+
+describe('a push branch name', () => {
+  const gitAccepts = (name: string) => {
+    try {
+      execFileSync('git', ['check-ref-format', '--branch', name], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const names = [
+    'ov/test',
+    'main',
+    'feature/x-1',
+    'a.b',
+    'v1.2.3',
+    'u_s',
+    '',
+    '-f',
+    '--force',
+    '-',
+    'a..b',
+    'x.lock',
+    'a/x.lock/b',
+    'a/.b',
+    '.a',
+    'a/',
+    '/a',
+    'a//b',
+    'end.',
+    'HEAD',
+    '@',
+    'a@{1}',
+    'a b',
+    'a~1',
+    'a^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[b',
+    'a\\b',
+    'a\tb',
+    'a\nb',
+    '--upload-pack=x',
+    'refs/heads/../x',
+    'ü',
+    'x'.repeat(201),
+  ];
+  it.each(names)(
+    '%j: accepted only if git check-ref-format --branch accepts it, and never with a leading -',
+    (name) => {
+      const ours = checkPushBranch(name).ok;
+      if (ours) {
+        expect(gitAccepts(name)).toBe(true);
+        expect(name.startsWith('-')).toBe(false);
+      }
+      if (!gitAccepts(name)) expect(ours).toBe(false);
+    },
+  );
+  it('the usual names are accepted', () => {
+    for (const name of ['ov/test', 'main', 'feature/x-1', 'v1.2.3'])
+      expect(checkPushBranch(name)).toEqual({ ok: true });
+    expect(checkPushBranch(undefined)).toEqual({ ok: false, message: 'is required' });
+  });
+});
