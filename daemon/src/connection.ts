@@ -7,7 +7,7 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { SYNC_PATH } from '@openviber/shared';
+import { SYNC_PATH, stampDocument } from '@openviber/shared';
 import { persistDoc, type PersistedDoc } from './local-doc-store.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -49,6 +49,11 @@ export interface ConnectionEvents {
   onStatus?: (status: string) => void;
   /** The server refused the token (revoked Viber, say). */
   onAuthFailed?: (documentName: string, reason: string) => void;
+  /**
+   * Documents this Viber writes (its own document `own` and those below it) get its schema stamp
+   * after each sync ([S12]): never before, so an empty copy cannot race a newer peer's stamp.
+   */
+  stamp?: { own: string; writer: string };
 }
 
 /** http(s)://host:port → ws(s)://host:port/sync */
@@ -143,6 +148,9 @@ export class Connection {
         if (!state) return;
         this.#healthy = true;
         this.#failures = 0;
+        const stamp = this.#events.stamp;
+        if (stamp && (name === stamp.own || name.startsWith(`${stamp.own}/`)))
+          stampDocument(entry.doc, stamp.writer);
         entry.settle.resolve();
       },
       onAuthenticationFailed: ({ reason }) => this.#events.onAuthFailed?.(name, reason),

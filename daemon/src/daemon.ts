@@ -25,6 +25,7 @@ import { killOrphanRuns } from './run-records.ts';
 import { createRunner } from './runner.ts';
 import { TaskSlots } from './task-slots.ts';
 import { TaskWorker } from './task-worker.ts';
+import { SchemaGuard } from './schema-guard.ts';
 import { removeWhatIsGone } from './viber-cleanup.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -75,6 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       );
       endDaemon(2);
     },
+    stamp: { own: viberDocName(config.userId, config.viberId), writer: `viber ${VERSION}` },
   });
   const { userId, viberId } = config;
   const keys = { publicKey: config.publicKey, privateKey: config.privateKey };
@@ -107,7 +109,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     capabilities,
     ownSecrets,
   });
-  const common = { viberId, keys, ownSecrets, root, stateDir: state, runner, viberDoc: viber.doc };
+  const schemaGuard = new SchemaGuard(viber.doc, log);
+  schemaGuard.start();
+  const common = {
+    viberId,
+    keys,
+    ownSecrets,
+    root,
+    stateDir: state,
+    runner,
+    viberDoc: viber.doc,
+    schemaGuard,
+  };
   const reconciler = new PrepareReconciler({
     ...common,
     workspace: workspace.doc,

@@ -43,6 +43,8 @@ export class PrepareReconciler {
   /** Starts a prepare for every binding of this Viber that needs one. */
   reconcile(): void {
     if (this.#abort.signal.aborted) return;
+    // A workspace from a newer app is read, not acted on ([S12]): its spec may hold what we cannot read.
+    if (this.#deps.schemaGuard?.mayAct(this.#deps.workspace, 'the workspace') === false) return;
     for (const binding of listBindings(this.#deps.workspace, { viberId: this.#deps.viberId })) {
       if (this.#running.has(binding.id)) continue;
       // The rest wait: each finished prepare reconciles again.

@@ -82,6 +82,8 @@ export class TaskWorker {
 
   async #pump(): Promise<void> {
     let idleAt: number;
+    // Waiting for a Viber update ([S12]): not idle, so the updated daemon opens this task again.
+    let waitsForUpdate = false;
     try {
       do {
         this.#again = false;
@@ -92,16 +94,30 @@ export class TaskWorker {
         for (const message of messages) this.#settleJournalled(message.id);
         // A paused or archived task keeps its queue; it runs when the task is active again.
         if (task && task.status !== TaskStatus.active) continue;
+        if (!this.#understands()) {
+          waitsForUpdate = true;
+          continue;
+        }
         for (const message of messages) {
           if (this.#stopped) return;
           await this.#handle(message);
         }
         if (!this.#stopped) await handlePushRequest(this.#deps, this.taskId);
       } while (this.#again && !this.#stopped);
-      if (!this.#stopped) this.#deps.onIdle(idleAt);
+      if (!this.#stopped && !waitsForUpdate) this.#deps.onIdle(idleAt);
     } catch (error) {
       this.#deps.log(`task ${this.taskId}: ${messageOf(error)}`);
     }
+  }
+
+  /** False when the workspace or this task was written with a newer schema than this Viber reads ([S12]). */
+  #understands(): boolean {
+    const guard = this.#deps.schemaGuard;
+    if (!guard) return true;
+    return (
+      guard.mayAct(this.#deps.workspace, 'the workspace') &&
+      guard.mayAct(this.#deps.taskDoc, `task ${this.taskId}`)
+    );
   }
 
   /**

@@ -4,6 +4,7 @@ import type * as Y from 'yjs';
 import type { NamedSecret } from '@openviber/shared';
 import type { KeyPair } from '@openviber/shared/crypto';
 import type { Runner } from './runner.ts';
+import type { SchemaGuard } from './schema-guard.ts';
 
 export interface ViberContext {
   viberId: string;
@@ -16,4 +17,6 @@ export interface ViberContext {
   /** The one runner everything executes through (it knows what this Viber can enforce). */
   runner: Runner;
   viberDoc: Y.Doc;
+  /** Whether documents from a newer app may be acted on ([S12]); absent in unit tests: always. */
+  schemaGuard?: SchemaGuard;
 }

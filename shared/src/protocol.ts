@@ -19,6 +19,8 @@ export const ApiError = {
   forbidden: { code: 'forbidden', status: 403 },
   /** 404: no such route, or no such thing owned by the caller. */
   notFound: { code: 'not_found', status: 404 },
+  /** The path exists but not with this method; the response's `Allow` lists the ones it has. */
+  methodNotAllowed: { code: 'method_not_allowed', status: 405 },
   /** 409: the request conflicts with what exists (username taken, token already used). */
   conflict: { code: 'conflict', status: 409 },
   /** 413: the body is larger than MAX_BODY_BYTES. */

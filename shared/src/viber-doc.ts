@@ -23,6 +23,11 @@ export interface ViberHealth {
   trust?: TrustMode;
   /** The pinned signing key's fingerprint ('' when trusting the server). */
   trustedKeyFingerprint?: string;
+  /**
+   * The newest document schema this Viber met that is newer than it understands ([S12]); 0 (or
+   * absent) when none. Above 0 the app says "this Viber runs an older version: update it".
+   */
+  needsUpdate?: number;
 }
 
 /** Whom a Viber trusts for what it runs (design §5b). */
@@ -75,7 +80,13 @@ export function readHealth(doc: Y.Doc): ViberHealth | null {
     },
     trust: h.get('trust') === TrustMode.pinned ? TrustMode.pinned : TrustMode.server,
     trustedKeyFingerprint: stringOr(h.get('trustedKeyFingerprint'), ''),
+    needsUpdate: numberOr(h.get('needsUpdate'), 0),
   };
+}
+
+/** Publishes the newest document schema the Viber met and does not understand (0: none) ([S12]). */
+export function writeNeedsUpdate(doc: Y.Doc, schemaVersion: number): void {
+  if (healthMap(doc).get('needsUpdate') !== schemaVersion) healthMap(doc).set('needsUpdate', schemaVersion);
 }
 
 export function writeHealth(doc: Y.Doc, health: ViberHealth): void {
@@ -104,6 +115,8 @@ const CURRENT = 'current';
 interface StoredState {
   observed: Record<string, Record<string, unknown>>;
   taskRuns: Record<string, Record<string, unknown>>;
+  /** Keys a newer Viber wrote that this code does not know: written back untouched ([S12]). */
+  unknown: Record<string, unknown>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -114,17 +127,20 @@ const parsedCache = new WeakMap<Y.Doc, { json: string; state: StoredState }>();
 /** The stored state as plain records (shapes checked by the readers below); never throws ([S6]). */
 function storedState(doc: Y.Doc): StoredState {
   const json = viberStateMap(doc).get(CURRENT);
-  if (typeof json !== 'string') return { observed: {}, taskRuns: {} };
+  if (typeof json !== 'string') return { observed: {}, taskRuns: {}, unknown: {} };
   const cached = parsedCache.get(doc);
   if (cached?.json === json) return cached.state;
-  let state: StoredState = { observed: {}, taskRuns: {} };
+  let state: StoredState = { observed: {}, taskRuns: {}, unknown: {} };
   try {
     const raw: unknown = JSON.parse(json);
-    if (isRecord(raw))
+    if (isRecord(raw)) {
+      const { observed, taskRuns, ...unknown } = raw;
       state = {
-        observed: isRecord(raw.observed) ? (raw.observed as StoredState['observed']) : {},
-        taskRuns: isRecord(raw.taskRuns) ? (raw.taskRuns as StoredState['taskRuns']) : {},
+        observed: isRecord(observed) ? (observed as StoredState['observed']) : {},
+        taskRuns: isRecord(taskRuns) ? (taskRuns as StoredState['taskRuns']) : {},
+        unknown,
       };
+    }
   } catch {
     // a peer's garbage reads as empty
   }
@@ -165,7 +181,11 @@ function summaryOf(raw: Record<string, unknown> | undefined): TaskRunSummary | u
 /** Rewrites the single value (moving a pre-[V4] document's entries over) and keeps the latest summaries. */
 function updateState(doc: Y.Doc, change: (state: StoredState) => void): void {
   const current = storedState(doc);
-  const state: StoredState = { observed: { ...current.observed }, taskRuns: { ...current.taskRuns } };
+  const state: StoredState = {
+    observed: { ...current.observed },
+    taskRuns: { ...current.taskRuns },
+    unknown: current.unknown,
+  };
   const legacy = [observedMap(doc), taskRunsMap(doc)] as const;
   for (const [id, map] of entityMaps(legacy[0]))
     state.observed[id] ??= map.toJSON() as Record<string, unknown>;
@@ -177,7 +197,7 @@ function updateState(doc: Y.Doc, change: (state: StoredState) => void): void {
     runs.sort(([, a], [, b]) => numberOr(b.updatedAt, 0) - numberOr(a.updatedAt, 0));
     state.taskRuns = Object.fromEntries(runs.slice(0, MAX_TASK_RUN_SUMMARIES));
   }
-  const json = JSON.stringify(state);
+  const json = JSON.stringify({ ...state.unknown, observed: state.observed, taskRuns: state.taskRuns });
   if (json === viberStateMap(doc).get(CURRENT) && !legacy.some((m) => m.size)) return;
   doc.transact(() => {
     for (const map of legacy) if (map.size) map.clear();
@@ -241,7 +261,8 @@ export function listTaskRunSummaryIds(doc: Y.Doc): string[] {
 
 /** Records the latest run state of a task; only the latest MAX_TASK_RUN_SUMMARIES tasks keep one. */
 export function writeTaskRunSummary(doc: Y.Doc, taskId: string, summary: TaskRunSummary): void {
-  updateState(doc, (s) => (s.taskRuns[taskId] = { ...summary }));
+  // Merged, not replaced: fields a newer Viber added to the summary survive ([S12]).
+  updateState(doc, (s) => (s.taskRuns[taskId] = { ...s.taskRuns[taskId], ...summary }));
 }
 
 /** Removes the run summaries of tasks this Viber no longer holds ([V5]). */

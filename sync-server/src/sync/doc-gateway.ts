@@ -8,6 +8,7 @@
 // lets it go only after `GATEWAY_IDLE_MS` without a call and without a websocket peer on it.
 import type { Document, Hocuspocus } from '@hocuspocus/server';
 import type * as Y from 'yjs';
+import { VERSION, stampDocument } from '@openviber/shared';
 
 export const SERVER_CONTEXT = { server: true } as const;
 
@@ -56,6 +57,8 @@ export class DocGateway {
       let result!: T;
       await handle.conn.transact((doc) => {
         result = fn(doc);
+        // The API writes with this server's schema ([S12]); a newer app's stamp is never lowered.
+        stampDocument(doc, `server ${VERSION}`);
       });
       await this.#storeNow(handle);
       return result;
