@@ -1,7 +1,7 @@
 // Dispatches one HTTP request: /api/* to the router (JSON, errors as { error: { code, message } }),
 // everything else to the static app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, VERSION } from '@openviber/shared';
+import { ApiError, SCHEMA_VERSION, VERSION } from '@openviber/shared';
 import { isStoreUnavailable } from '../storage/store-unavailable.ts';
 import { HttpError, storeUnavailable } from './http-error.ts';
 import { setSecurityHeaders } from './security-headers.ts';
@@ -15,6 +15,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     ...headers,
   });
   res.end(text);
+}
+
+/** 405 with `Allow`: the path exists, the method does not (RFC 9110 §15.5.6). */
+function methodNotAllowed(method: string | undefined, pathname: string, allow: string[]): never {
+  throw new HttpError(
+    'methodNotAllowed',
+    `${method} is not supported on ${pathname}; use ${allow.join(' or ')}`,
+    {
+      field: 'method',
+      headers: { allow: allow.join(', ') },
+    },
+  );
 }
 
 export function createRequestHandler(
@@ -34,12 +46,13 @@ export function createRequestHandler(
       return;
     }
     try {
-      if (url.pathname === '/api/health' && req.method === 'GET')
-        return sendJson(res, 200, { ok: true, version: VERSION });
+      if (url.pathname === '/api/health')
+        return req.method === 'GET'
+          ? sendJson(res, 200, { ok: true, version: VERSION, schemaVersion: SCHEMA_VERSION })
+          : methodNotAllowed(req.method, url.pathname, ['GET']);
       const match = router.match(req.method ?? 'GET', url.pathname);
       if (match === null) throw new HttpError('notFound', `no route ${req.method} ${url.pathname}`);
-      if (match === 'method')
-        throw new HttpError('notFound', `${req.method} is not supported on ${url.pathname}`);
+      if ('allow' in match) methodNotAllowed(req.method, url.pathname, match.allow);
       const result = await match.handler({ req, res, params: match.params, query: url.searchParams });
       if (result && typeof result === 'object' && STATUS in result) {
         const { [STATUS]: status, body } = result as { [STATUS]: number; body: unknown };

@@ -25,13 +25,16 @@ export class Router {
     return this;
   }
 
-  /** The handler and params for a request, `'method'` when only the method is wrong, or null. */
+  /**
+   * The handler and params for a request; `{ allow }` (the methods the path has) when only the
+   * method is wrong (405); null when no route has the path (404).
+   */
   match(
     method: string,
     pathname: string,
-  ): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  ): { handler: Handler; params: Record<string, string> } | { allow: string[] } | null {
     const parts = pathname.split('/').filter(Boolean);
-    let wrongMethod = false;
+    const allow = new Set<string>();
     for (const route of this.#routes) {
       if (route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -44,9 +47,9 @@ export class Router {
       });
       if (!fits) continue;
       if (route.method === method) return { handler: route.handler, params };
-      wrongMethod = true;
+      allow.add(route.method);
     }
-    return wrongMethod ? 'method' : null;
+    return allow.size ? { allow: [...allow].sort() } : null;
   }
 }
 
