@@ -33,7 +33,7 @@ describe('deletion on the Viber', async () => {
     expect(existsSync(checkout)).toBe(true);
     expect(existsSync(worktree)).toBe(true);
     expect(existsSync(join(home, 'state', `${bindingId}.json`))).toBe(true);
-    expect(localRunDoc()).toHaveLength(1);
+    expect(localRunDoc()).toHaveLength(2); // its run output and its changes
     await waitFor(() => readTaskRunSummary(viberDoc, taskId), { what: 'the run summary' });
 
     await s.api('DELETE', `/api/environments/${envId}`);

@@ -12,6 +12,7 @@ import {
   prepareLogDocName,
   removeEnvironmentCascade,
   runOutputDocName,
+  changesDocName,
   taskDocName,
   viberDocName,
   workspaceDocName,
@@ -79,11 +80,14 @@ async function world() {
   const names = {
     task: taskDocName(user.userId, task.body.id),
     run: runOutputDocName(user.userId, viber.viberId, task.body.id),
+    changes: changesDocName(user.userId, viber.viberId, task.body.id),
     prepare: prepareLogDocName(user.userId, viber.viberId, binding.body.id),
     viber: viberDocName(user.userId, viber.viberId),
   };
   // The Viber writes its own documents, as its daemon would.
-  const viberPeers = [names.run, names.prepare, names.viber].map((n) => connect(n, viber.authToken));
+  const viberPeers = [names.run, names.changes, names.prepare, names.viber].map((n) =>
+    connect(n, viber.authToken),
+  );
   await Promise.all(viberPeers.map((p) => p.synced));
   for (const p of viberPeers) p.doc.getMap('test').set('written', 'by the Viber');
   await waitFor(() => viberPeers.every((p) => !p.provider.hasUnsyncedChanges), 'Viber edits applied');
@@ -104,7 +108,7 @@ describe('[D7] deletion removes documents from the store', () => {
 
     await waitFor(() => {
       const left = storedNames(`u/${w.user.userId}/`);
-      return ![w.names.task, w.names.run, w.names.prepare].some((n) => left.includes(n));
+      return ![w.names.task, w.names.run, w.names.changes, w.names.prepare].some((n) => left.includes(n));
     }, 'the deleted environment’s documents removed from the store');
     expect(storedNames(`u/${w.user.userId}/`)).toEqual(
       [workspaceDocName(w.user.userId), w.names.viber].sort(),
