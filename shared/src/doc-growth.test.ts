@@ -22,7 +22,7 @@ export function simulatePrepare(viberDoc: Y.Doc, logDoc: Y.Doc, bindingId: strin
     state: 'preparing',
     step: 'secrets',
   });
-  for (const step of ['source', 'setup', 'health']) {
+  for (const step of ['source', 'setup', 'health'] as const) {
     appendPrepareLines(logDoc, [], step);
     writeObservation(viberDoc, bindingId, { step });
     appendPrepareLines(logDoc, [`${step} output of prepare ${generation}`, 'another line']);
