@@ -14,6 +14,7 @@ import { redaction, SECRETS } from './redaction.ts';
 import { kb, markdownTable, mbps, ms, textTable, unavailable, type Row } from './report.ts';
 import { startBare, startOurs, type BenchServer } from './servers.ts';
 import { taskViewSection } from './task-view.ts';
+import { benchTaskStart } from './task-start.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const WORKERS = 2;
@@ -334,6 +335,7 @@ async function main() {
   await benchLarge();
   await benchPrepare();
   await benchRedaction();
+  await section('task start', ['task start, prepared project'], '< 2 s', () => benchTaskStart(rows, methods));
   benchInitialJs();
   await taskViewSection(QUICK).then((r) => (rows.push(...r.rows), methods.push(r.method)));
   [docSizesSection(QUICK)].forEach((r) => (rows.push(...r.rows), methods.push(r.method)));
