@@ -4,6 +4,7 @@
 import type * as Y from 'yjs';
 import {
   ObservedState,
+  PrepareStep,
   getBinding,
   getEnvironment,
   listBindings,
@@ -94,11 +95,16 @@ export class PrepareReconciler {
     await Promise.allSettled([...this.#running.values()]);
   }
 
+  /** Due, and (on a pinned Viber) signed: unsigned work waits and is shown refused ([T5]). */
   #needsPrepare(binding: Binding, env: Environment): boolean {
+    return this.#wantsPrepare(binding, env) && (this.#deps.intents?.mayPrepare(binding, env) ?? true);
+  }
+
+  #wantsPrepare(binding: Binding, env: Environment): boolean {
     const observed = readObservation(this.#deps.viberDoc, binding.id);
     if (!observed || observed.observedGeneration < binding.generation) return true;
     if (observed.state === ObservedState.preparing) return true; // cut off by a restart
-    if (observed.state === ObservedState.error && observed.step === 'secrets') {
+    if (observed.state === ObservedState.error && observed.step === PrepareStep.secrets) {
       const signature = sealedSignature(env, this.#deps.viberId);
       return this.#triedWithSecrets.get(binding.id) !== signature;
     }

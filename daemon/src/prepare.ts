@@ -1,9 +1,11 @@
-// EnvironmentManager.prepare (design §4, [D1]-[D3]): one binding from desired to observed state.
+// One prepare (design §4, [D1]-[D3]): one binding from desired to observed state, step by step.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import type * as Y from 'yjs';
 import {
   BindingStrategy,
   ObservedState,
+  PREPARE_FIELDS,
+  PrepareStep,
   Redactor,
   SetupMode,
   environmentSpecHash,
@@ -18,7 +20,8 @@ import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
 import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
 import { readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
 import { describeEnd } from './runner.ts';
-import { bashScript } from './sandbox.ts';
+import { checkContainerImage } from './container-check.ts';
+import { bashScript, cacheVolumeName } from './sandbox.ts';
 import { detectInstallSteps } from './setup-detect.ts';
 import { syncSource } from './source-sync.ts';
 import type { ViberContext } from './viber-context.ts';
@@ -31,22 +34,12 @@ export interface PrepareDeps extends ViberContext {
   signal?: AbortSignal;
 }
 
-/** Fields a prepare depends on; a peer's bad value in one of them stops the prepare (it read as a default). */
-const PREPARE_FIELDS = new Set([
-  'type',
-  'repoUrl',
-  'repoBranch',
-  'localPath',
-  'containerImage',
-  'workingDir',
-  'setupMode',
-  'setupScript',
-  'maintenanceScript',
-]);
+/** A peer's bad value in a field a prepare depends on stops the prepare (it read as a default). */
+const PREPARE_FIELD_SET = new Set<string>(PREPARE_FIELDS);
 
 class StepError extends ViberError {
-  readonly step: string;
-  constructor(step: string, message: string) {
+  readonly step: PrepareStep;
+  constructor(step: PrepareStep, message: string) {
     super('prepare_failed', message);
     this.step = step;
   }
@@ -65,18 +58,18 @@ export async function prepareBinding(
   observe({
     observedGeneration: binding.generation,
     state: ObservedState.preparing,
-    step: 'secrets',
+    step: PrepareStep.secrets,
     specHash,
     lastError: '',
   });
   let redactor = new Redactor([]);
   const log = prepareLogWriter(deps.logDoc, () => redactor);
-  let step = 'validate';
+  let step: PrepareStep = PrepareStep.validate;
   try {
-    const bad = env.problems.filter((p) => PREPARE_FIELDS.has(p.field));
+    const bad = env.problems.filter((p) => PREPARE_FIELD_SET.has(p.field));
     if (bad.length) throw new StepError(step, bad.map((p) => `${p.field} ${p.message}`).join('; '));
 
-    step = 'secrets';
+    step = PrepareStep.secrets;
     const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys, deps.ownSecrets);
     redactor = secrets.redactor();
     if (secrets.missing.length) {
@@ -86,7 +79,7 @@ export async function prepareBinding(
       );
     }
 
-    step = 'source';
+    step = PrepareStep.source;
     log.step(step);
     observe({ step });
     const checkout = checkoutDir(deps.root, binding, env);
@@ -122,15 +115,20 @@ export async function prepareBinding(
       revision = await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
     if (revision) log.note(`at revision ${revision}`);
     observe({ resolvedWorkingDir: cwd });
+    // The engine may have changed since the daemon started, and an image without bash fails obscurely.
+    if (env.containerImage) await checkContainerImage(deps.runner, env.containerImage, cwd, deps.signal);
 
-    step = 'vars';
+    step = PrepareStep.vars;
     const setupEnv = phaseEnv(env, secrets.opened, 'setup');
     const detected = env.setupMode === SetupMode.auto ? detectInstallSteps(cwd) : [];
     if (detected.length) log.note(`auto setup: ${detected.join(' && ')} (from the lockfiles)`);
     const script = [...detected, env.setupScript].filter((s) => s.trim()).join('\n');
     const key = setupKey({ script, revision, env: setupEnv });
     const state = readPrepareState(deps.stateDir, binding.id);
-    const runScript = async (name: string, body: string) => {
+    const runScript = async (
+      name: typeof PrepareStep.setup | typeof PrepareStep.maintenance,
+      body: string,
+    ) => {
       step = name;
       log.step(name);
       observe({ step: name });
@@ -138,7 +136,7 @@ export async function prepareBinding(
       const result = await deps.runner.run({
         label: `${name} binding ${binding.id}`,
         command: bashScript(body),
-        policy: { network: true, containerImage: env.containerImage },
+        policy: { network: true, containerImage: env.containerImage, cacheVolume: cacheVolumeName(env.id) },
         containerName: `viber-prepare-${binding.id}`,
         cwd,
         env: { ...process.env, ...setupEnv },
@@ -152,23 +150,28 @@ export async function prepareBinding(
         throw new StepError(name, `${name} script ${describeEnd(result)}\n${lastLines(result.tail, 20)}`);
     };
     if (state?.setupKey !== key) {
-      if (script) await runScript('setup', script);
+      if (script) await runScript(PrepareStep.setup, script);
       else log.note('no setup script');
       writePrepareState(deps.stateDir, binding.id, { setupKey: key, revision });
     } else if (env.maintenanceScript.trim()) {
       log.note('setup already ran for this script, revision, variables and secrets; running maintenance');
-      await runScript('maintenance', env.maintenanceScript);
+      await runScript(PrepareStep.maintenance, env.maintenanceScript);
     } else {
       log.note('setup already ran for this script, revision, variables and secrets; nothing to do');
     }
 
-    step = 'health';
+    step = PrepareStep.health;
     log.step(step);
     if (!existsSync(cwd)) throw new StepError(step, `the working directory ${cwd} is gone`);
     if (isGit) await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
     log.note('ready');
     log.flush();
-    observe({ state: ObservedState.ready, step: 'ready', lastPrepareAt: Date.now(), lastError: '' });
+    observe({
+      state: ObservedState.ready,
+      step: PrepareStep.ready,
+      lastPrepareAt: Date.now(),
+      lastError: '',
+    });
     return ObservedState.ready;
   } catch (error) {
     if (deps.signal?.aborted) {
@@ -186,7 +189,7 @@ function fail(
   bindingId: string,
   log: PrepareLogWriter,
   redactor: Redactor,
-  step: string,
+  step: PrepareStep,
   error: unknown,
 ): ObservedState {
   const message = redactor.redact(`${step} failed: ${messageOf(error)}`);

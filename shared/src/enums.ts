@@ -16,6 +16,21 @@ export type BindingStrategy = (typeof BindingStrategy)[keyof typeof BindingStrat
 export const ObservedState = { preparing: 'preparing', ready: 'ready', error: 'error' } as const;
 export type ObservedState = (typeof ObservedState)[keyof typeof ObservedState];
 
+/** The steps of a prepare, in order; the observation names the one running or failed ([D2]). */
+export const PrepareStep = {
+  /** The environment's prepare fields as a peer stored them (PREPARE_FIELDS). */
+  validate: 'validate',
+  secrets: 'secrets',
+  /** Clone or fetch the repo, or check the existing path. */
+  source: 'source',
+  vars: 'vars',
+  setup: 'setup',
+  maintenance: 'maintenance',
+  health: 'health',
+  ready: 'ready',
+} as const;
+export type PrepareStep = (typeof PrepareStep)[keyof typeof PrepareStep];
+
 /** A binding's status as shown to the user (design §4). */
 export const BindingStatus = {
   pending: 'pending',

@@ -4,6 +4,25 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Binding } from './workspace-bindings.ts';
 import type { Environment } from './workspace-environments.ts';
 
+/**
+ * The environment's scalar fields a prepare depends on, in hash order (vars and secrets are hashed
+ * after them). The one list every process uses: the hash here, the daemon's refusal to prepare from
+ * a field a peer stored with the wrong shape. Append new fields at the end: reordering changes every
+ * hash, and every prepared binding would show stale.
+ */
+export const PREPARE_FIELDS = [
+  'type',
+  'repoUrl',
+  'repoBranch',
+  'localPath',
+  'containerImage',
+  'workingDir',
+  'setupMode',
+  'setupScript',
+  'maintenanceScript',
+] as const satisfies readonly (keyof Environment)[];
+export type PrepareField = (typeof PREPARE_FIELDS)[number];
+
 const sortedEntries = <T>(record: Record<string, T>) =>
   Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -16,15 +35,7 @@ export function environmentSpecHash(
   binding?: Pick<Binding, 'strategy' | 'existingPath'>,
 ): string {
   const spec = [
-    env.type,
-    env.repoUrl,
-    env.repoBranch,
-    env.localPath,
-    env.containerImage,
-    env.workingDir,
-    env.setupMode,
-    env.setupScript,
-    env.maintenanceScript,
+    ...PREPARE_FIELDS.map((field) => env[field]),
     sortedEntries(env.vars),
     sortedEntries(env.secrets).map(([key, s]) => [key, s.scope, s.updatedAt]),
     binding ? [binding.strategy, binding.existingPath] : null,

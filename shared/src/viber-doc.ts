@@ -38,7 +38,7 @@ export type TrustMode = (typeof TrustMode)[keyof typeof TrustMode];
 export interface Observation {
   observedGeneration: number;
   state: ObservedState;
-  /** The prepare step running or failed: clone, vars, setup, maintenance, health. */
+  /** The prepare step running or failed (a PrepareStep; '' when none). */
   step: string;
   resolvedWorkingDir: string;
   lastPrepareAt: number;
