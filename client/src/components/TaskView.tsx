@@ -12,6 +12,10 @@ import { EnvErrorWarning } from './EnvErrorWarning.tsx';
 import { MessageItem } from './MessageItem.tsx';
 import { StatusPill } from './StatusPill.tsx';
 import { TaskTitle } from './TaskTitle.tsx';
+import { lazyView } from './LazyView.tsx';
+
+// The changes card (and its diff library) is not needed for the first paint.
+const TaskChanges = lazyView(() => import('./TaskChanges.tsx').then((m) => m.TaskChanges));
 
 /** How many of the latest messages render at first; "Show earlier" adds this many more. */
 export const MESSAGE_WINDOW = 50;
@@ -150,6 +154,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       {messages.slice(start).map((m) => (
         <MessageItem key={m.message.id} view={m} onCancel={model.cancel} />
       ))}
+      {task.viberId && <TaskChanges taskId={task.id} title={task.title} viberId={task.viberId} />}
       <Composer
         disabled={archived}
         onSend={send}

@@ -1,0 +1,271 @@
+// A task's artifacts under its timeline: "N files changed, +a −d", the file list, the diff (drawn by
+// a lazily loaded chunk), Download patch, and Push branch with its live state. Everything is read
+// from the synced documents, so it shows offline; a push asked offline waits in the task document.
+import { useSignal } from '@preact/signals';
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import {
+  MAX_CHANGES_PATCH_CHARS,
+  checkPushBranch,
+  type ChangedFile,
+  type TaskChanges as Changes,
+} from '@openviber/shared';
+import { useApp, useModel } from '../app-context.ts';
+import { branchForTask } from '../lib/branch-name.ts';
+import { changeTotals, createChangesModel, type PushView } from '../models/changes-model.ts';
+import type { DiffLayout } from './DiffView.tsx';
+import { lazyView } from './LazyView.tsx';
+import './task-changes.css';
+
+const DiffView = lazyView(() => import('./DiffView.tsx').then((m) => m.DiffView));
+
+/** Patches larger than this are drawn only on request: diff2html's DOM for 1 MB is heavy on a phone. */
+export const DIFF_AUTO_SHOW_CHARS = 200 * 1024;
+
+const PHONE = '(max-width: 760px)';
+
+function usePhone(): boolean {
+  const phone = useSignal(matchMedia(PHONE).matches);
+  useEffect(() => {
+    const query = matchMedia(PHONE);
+    const onChange = () => (phone.value = query.matches);
+    query.addEventListener('change', onChange);
+    return () => query.removeEventListener('change', onChange);
+  }, []);
+  return phone.value;
+}
+
+const STATUS_LETTER: Record<ChangedFile['status'], string> = {
+  added: 'A',
+  modified: 'M',
+  deleted: 'D',
+  renamed: 'R',
+};
+
+function size(chars: number): string {
+  return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(chars / 1024)} KB`;
+}
+
+function downloadPatch(patch: string, name: string) {
+  const url = URL.createObjectURL(new Blob([patch], { type: 'text/x-diff' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  // The click starts the download synchronously from the URL; revoke once it has been read.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export function TaskChanges({ taskId, title, viberId }: { taskId: string; title: string; viberId: string }) {
+  const app = useApp();
+  const model = useModel(() => createChangesModel(app.store, app.userId, taskId, viberId), [taskId, viberId]);
+  const changes = model.changes.value;
+  if (!changes) return null;
+  return <ChangesCard changes={changes} model={model} taskId={taskId} title={title} viberId={viberId} />;
+}
+
+function ChangesCard({
+  changes,
+  model,
+  taskId,
+  title,
+  viberId,
+}: {
+  changes: Changes;
+  model: ReturnType<typeof createChangesModel>;
+  taskId: string;
+  title: string;
+  viberId: string;
+}) {
+  const app = useApp();
+  const phone = usePhone();
+  const layout = useSignal<DiffLayout>('unified');
+  const showDiff = useSignal(changes.patch.length <= DIFF_AUTO_SHOW_CHARS);
+  const totals = changeTotals(changes);
+  const shownLayout: DiffLayout = phone ? 'unified' : layout.value;
+  if (!totals.files)
+    return (
+      <p class="hint changes-none" data-testid="changes-summary">
+        No files changed.
+      </p>
+    );
+  return (
+    <section class="card changes" data-testid="task-changes" aria-label="Changes">
+      <div class="changes-head">
+        <h2 data-testid="changes-summary">
+          {totals.files} file{totals.files === 1 ? '' : 's'} changed,{' '}
+          <span class="adds">+{totals.additions}</span> <span class="dels">−{totals.deletions}</span>
+        </h2>
+        <div class="row wrap changes-actions">
+          {!phone && showDiff.value && (
+            <div class="seg" role="group" aria-label="Diff layout">
+              {(['unified', 'split'] as const).map((l) => (
+                <button
+                  key={l}
+                  type="button"
+                  aria-pressed={layout.value === l}
+                  onClick={() => (layout.value = l)}
+                >
+                  {l === 'unified' ? 'Unified' : 'Split'}
+                </button>
+              ))}
+            </div>
+          )}
+          <button
+            class="btn"
+            type="button"
+            data-testid="download-patch"
+            onClick={() => downloadPatch(changes.patch, `${branchForTask(title, taskId).slice(3)}.patch`)}
+          >
+            Download patch
+          </button>
+        </div>
+      </div>
+      {changes.truncated && (
+        <div class="callout warn" role="note" data-testid="changes-truncated">
+          The patch is larger than {size(MAX_CHANGES_PATCH_CHARS)}: it is cut, and files marked “diff not
+          kept” are listed with their counts only. Push the branch to see them whole.
+        </div>
+      )}
+      <ul class="changed-files" data-testid="changed-files">
+        {changes.files.map((f) => (
+          <li key={f.path} data-testid="changed-file" data-status={f.status}>
+            <span class="file-status" data-status={f.status} title={f.status}>
+              {STATUS_LETTER[f.status]}
+            </span>
+            <span class="file-path mono" title={f.oldPath ? `${f.oldPath} → ${f.path}` : f.path}>
+              {f.oldPath ? `${f.oldPath} → ${f.path}` : f.path}
+            </span>
+            <span class="file-counts">
+              {f.binary ? (
+                <span class="hint">binary</span>
+              ) : (
+                <>
+                  <span class="adds">+{f.additions}</span> <span class="dels">−{f.deletions}</span>
+                </>
+              )}
+              {f.truncated && <span class="hint"> · diff not kept ({size(f.patchBytes)})</span>}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {showDiff.value ? (
+        changes.patch && <DiffView patch={changes.patch} layout={shownLayout} theme={app.ui.theme.value} />
+      ) : (
+        <button
+          class="btn block"
+          type="button"
+          data-testid="show-diff"
+          onClick={() => (showDiff.value = true)}
+        >
+          Show the diff ({size(changes.patch.length)})
+        </button>
+      )}
+      <PushBranch model={model} taskId={taskId} title={title} viberId={viberId} />
+    </section>
+  );
+}
+
+function PushBranch({
+  model,
+  taskId,
+  title,
+  viberId,
+}: {
+  model: ReturnType<typeof createChangesModel>;
+  taskId: string;
+  title: string;
+  viberId: string;
+}) {
+  const app = useApp();
+  const push = model.push.value;
+  const branch = useSignal(push.state === 'none' ? branchForTask(title, taskId) : branchOf(push));
+  const error = useSignal('');
+  const busy = push.state === 'requested' || push.state === 'pushing';
+
+  function submit(ev: Event) {
+    ev.preventDefault();
+    const name = branch.value.trim();
+    const check = checkPushBranch(name);
+    if (!check.ok) {
+      error.value = `Branch ${check.message}.`;
+      return;
+    }
+    error.value = '';
+    model.requestPush(name);
+    // [V3] the Viber opens a task's document when the task's updatedAt moves.
+    app.workspace.patchTask(taskId, {});
+  }
+
+  return (
+    <form class="push-branch" onSubmit={submit} data-testid="push-form">
+      <label for="push-branch-name">Push to branch</label>
+      <div class="row push-row">
+        <input
+          id="push-branch-name"
+          class="mono grow"
+          value={branch.value}
+          onInput={(ev) => {
+            branch.value = ev.currentTarget.value;
+            error.value = '';
+          }}
+          autoComplete="off"
+          spellcheck={false}
+          aria-invalid={error.value ? true : undefined}
+          aria-describedby="push-state"
+        />
+        <button class="btn primary" type="submit" disabled={busy} data-testid="push-branch">
+          Push branch
+        </button>
+      </div>
+      {error.value && (
+        <p class="field-error" role="alert" data-testid="push-error">
+          {error.value}
+        </p>
+      )}
+      <PushState push={push} viberId={viberId} />
+    </form>
+  );
+}
+
+function branchOf(push: Exclude<PushView, { state: 'none' }>): string {
+  return push.state === 'requested' ? push.request.branch : push.result.branch;
+}
+
+function PushState({ push, viberId }: { push: PushView; viberId: string }) {
+  const app = useApp();
+  if (push.state === 'none') return <p id="push-state" class="hint" />;
+  const branch = branchOf(push);
+  const viber = app.vibers.views.value.get(viberId);
+  let text: ComponentChildren;
+  let state: string = push.state;
+  if (push.state === 'requested' || push.state === 'pushing') {
+    if (app.store.state.value === 'offline') {
+      state = 'queued';
+      text = `Queued: this device is offline. The push to ${branch} is sent when it reconnects.`;
+    } else if (viber && !viber.online) {
+      state = 'queued';
+      text = `Queued: ${viber.record.name} is offline and pushes to ${branch} when it is back.`;
+    } else text = `Pushing to ${branch}…`;
+  } else if (push.state === 'pushed') {
+    text = (
+      <>
+        Pushed to <span class="mono">{branch}</span> as{' '}
+        <span class="mono" data-testid="push-commit" title={push.result.commit}>
+          {push.result.commit.slice(0, 12)}
+        </span>
+      </>
+    );
+  } else text = `Push to ${branch} failed: ${push.result.error || 'no reason given'}`;
+  return (
+    <p
+      id="push-state"
+      class={`push-state ${state}`}
+      role="status"
+      data-testid="push-state"
+      data-state={state}
+    >
+      {text}
+    </p>
+  );
+}

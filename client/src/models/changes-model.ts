@@ -1,0 +1,73 @@
+// A task's artifacts: the changes its Viber published (the Viber's `…/changes/<taskId>` document,
+// read-only) and pushing them to a branch (a request in the task document, answered in the changes doc).
+import { computed } from '@preact/signals';
+import {
+  changesDocName,
+  latestPushRequest,
+  readChanges,
+  readPushResult,
+  requestPush,
+  taskDocName,
+  type PushRequest,
+  type PushResult,
+  type TaskChanges,
+} from '@openviber/shared';
+import type { DocStore } from '../sync/doc-store.ts';
+import { docVersion } from './doc-version.ts';
+
+/** What the push control shows: nothing asked yet, a request the Viber has not answered, or its answer. */
+export type PushView =
+  | { state: 'none' }
+  | { state: 'requested'; request: PushRequest }
+  | { state: PushResult['state']; request: PushRequest | null; result: PushResult };
+
+/** The newest request and the Viber's answer to it (an answer to an older request is not this one's). */
+export function pushView(request: PushRequest | null, result: PushResult | null): PushView {
+  if (request && (!result || result.requestId !== request.id)) return { state: 'requested', request };
+  if (result) return { state: result.state, request, result };
+  return { state: 'none' };
+}
+
+/** Sums of the per-file counts, shown as "N files changed, +a −d". */
+export function changeTotals(changes: TaskChanges) {
+  let additions = 0;
+  let deletions = 0;
+  for (const f of changes.files) {
+    additions += f.additions;
+    deletions += f.deletions;
+  }
+  return { files: changes.files.length, additions, deletions };
+}
+
+export function createChangesModel(store: DocStore, userId: string, taskId: string, viberId: string) {
+  const task = store.open(taskDocName(userId, taskId));
+  const [taskVersion, stopTask] = docVersion(task.doc);
+  const published = viberId ? store.open(changesDocName(userId, viberId, taskId)) : null;
+  const [changesVersion, stopChanges] = published ? docVersion(published.doc) : [null, () => undefined];
+
+  const changes = computed<TaskChanges | null>(() => {
+    void changesVersion?.value;
+    return published ? readChanges(published.doc) : null;
+  });
+  const push = computed<PushView>(() => {
+    void taskVersion.value;
+    void changesVersion?.value;
+    return pushView(latestPushRequest(task.doc), published ? readPushResult(published.doc) : null);
+  });
+
+  return {
+    changes,
+    push,
+    /** Writes the request into the task document (offline too: it syncs, then the Viber pushes). */
+    requestPush: (branch: string, commitMessage?: string) =>
+      requestPush(task.doc, commitMessage ? { branch, commitMessage } : { branch }),
+    dispose() {
+      stopTask();
+      stopChanges();
+      task.release();
+      published?.release();
+    },
+  };
+}
+
+export type ChangesModel = ReturnType<typeof createChangesModel>;
