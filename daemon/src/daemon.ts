@@ -11,6 +11,7 @@ import {
   prepareLogDocName,
   viberDocName,
   workspaceDocName,
+  viberPresenceState,
   writeHealth,
 } from '@openviber/shared';
 import { probeCapabilities } from './capabilities.ts';
@@ -85,7 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // Our own document comes from our disk first: what we wrote survives a server that lost it.
   const viber = conn.open(viberDocName(userId, viberId), {
     localDir,
-    awareness: { viber: { online: true, version: VERSION, viberId } },
+    awareness: viberPresenceState({ version: VERSION, viberId }),
   });
   log(`connecting to ${config.server} as Viber ${config.name} (${viberId})`);
   const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);

@@ -19,6 +19,7 @@ export * from './workspace.ts';
 export * from './task-doc.ts';
 export * from './viber-doc.ts';
 export * from './document-version.ts';
+export * from './viber-presence.ts';
 export * from './log-docs.ts';
 export * from './changes-doc.ts';
 export * from './spec-hash.ts';

@@ -5,7 +5,7 @@
 // - the `viber` field (presence, [S7]) is kept only from a Viber's own connection on its own document.
 // Awareness that arrives from another process through Redis was already filtered there.
 import type { beforeHandleAwarenessPayload } from '@hocuspocus/server';
-import { viberDocName } from '@openviber/shared';
+import { VIBER_PRESENCE_FIELD, viberDocName } from '@openviber/shared';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 
 export function guardAwareness({
@@ -22,5 +22,6 @@ export function guardAwareness({
   const p = context?.principal;
   const ownViberDoc = p?.kind === 'viber' && documentName === viberDocName(p.userId, p.viberId);
   if (ownViberDoc) return;
-  for (const state of states.values()) if (state && 'viber' in state) delete state.viber;
+  for (const state of states.values())
+    if (state && VIBER_PRESENCE_FIELD in state) delete state[VIBER_PRESENCE_FIELD];
 }

@@ -8,7 +8,7 @@
 // lets it go only after `GATEWAY_IDLE_MS` without a call and without a websocket peer on it.
 import type { Document, Hocuspocus } from '@hocuspocus/server';
 import type * as Y from 'yjs';
-import { VERSION, stampDocument } from '@openviber/shared';
+import { VERSION, isViberOnlineIn, stampDocument } from '@openviber/shared';
 
 export const SERVER_CONTEXT = { server: true } as const;
 
@@ -71,10 +71,7 @@ export class DocGateway {
   isViberConnected(viberDocName: string): boolean {
     const doc = this.#hocuspocus.documents.get(viberDocName);
     if (!doc) return false;
-    for (const state of doc.awareness.getStates().values()) {
-      if ((state as { viber?: { online?: boolean } }).viber?.online === true) return true;
-    }
-    return false;
+    return isViberOnlineIn(doc.awareness.getStates().values());
   }
 
   /** True once `close` was called (the server is stopping). */
