@@ -67,6 +67,7 @@ export function BindingCard({ view }: { view: BindingView }) {
           class="btn primary small"
           onClick={() => {
             app.workspace.prepare(binding.id);
+            void app.signing.signBinding(binding.id);
             showLog.value = true;
           }}
           data-testid="prepare"

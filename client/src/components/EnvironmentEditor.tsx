@@ -12,7 +12,10 @@ import { VarsSection } from './VarsSection.tsx';
 export function EnvironmentEditor({ envId }: { envId: string | null }) {
   const app = useApp();
   const env = envId ? app.workspace.environments.value.find((e) => e.id === envId) : undefined;
-  const form = useModel(() => createEnvironmentForm(app.workspace, env, app.drafts), [envId, Boolean(env)]);
+  const form = useModel(
+    () => createEnvironmentForm(app.workspace, env, app.drafts, app.signing.signEnvironment),
+    [envId, Boolean(env)],
+  );
   // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.
   // (Keyed on the content, not on updatedAt: concurrent edits may leave updatedAt unchanged here.)
   const content = env ? JSON.stringify({ ...env, updatedAt: 0, problems: [] }) : '';

@@ -50,7 +50,7 @@ export function MappingsView({ envId }: { envId: string }) {
       return;
     }
     errors.value = {};
-    app.workspace.createBinding(env!.id, parsed.value);
+    void app.signing.signBinding(app.workspace.createBinding(env!.id, parsed.value));
     existingPath.value = '';
   }
 

@@ -19,6 +19,10 @@ export function OnboardingCard({
   const view = joined ? app.vibers.views.value.get(joined.id) : undefined;
   const env = app.ui.currentEnv.value;
   const expires = new Date(onboarding.expiresAt);
+  // The Viber pins the key this device holds (computed here, not taken from the server) [T3].
+  const signing = app.signing;
+  const trusted = signing.state.value === 'ready' ? signing.fingerprint.value : '';
+  const command = trusted ? `${onboarding.command} --trust ${trusted}` : onboarding.command;
   return (
     <section class="card" data-testid="onboarding" aria-labelledby="onboarding-title">
       <h2 id="onboarding-title">Add a Viber</h2>
@@ -27,12 +31,12 @@ export function OnboardingCard({
           <strong>Run this on the machine</strong> (it needs Node 20 or later and git). The token works once
           {Number.isNaN(expires.getTime()) ? '' : ` and expires at ${expires.toLocaleTimeString()}`}.
           <div class="cmd">
-            <code data-testid="onboarding-command">{onboarding.command}</code>
+            <code data-testid="onboarding-command">{command}</code>
             <button
               class="btn small cmd-copy"
               onClick={() => {
                 void navigator.clipboard
-                  ?.writeText(onboarding.command)
+                  ?.writeText(command)
                   .then(() => (copied.value = true))
                   .catch(() => undefined);
               }}
@@ -40,6 +44,21 @@ export function OnboardingCard({
               {copied.value ? 'Copied' : 'Copy'}
             </button>
           </div>
+          {trusted ? (
+            <span class="hint" data-testid="onboarding-trust">
+              <code>--trust</code> makes this Viber run only what you sign with your key{' '}
+              <code class="fp">{trusted}</code>.{' '}
+            </span>
+          ) : (
+            <div class="callout warn" data-testid="onboarding-no-trust">
+              {signing.state.value === 'loading'
+                ? 'Loading your signing key… '
+                : 'This device does not hold your signing key, so this Viber would trust the server. '}
+              <button class="btn small" onClick={() => app.router.go({ view: 'trust' })}>
+                Signing key
+              </button>
+            </div>
+          )}
           <span class="hint">
             It prints the Viber’s key fingerprint and the command that starts it: run that too, and leave it
             running.

@@ -18,7 +18,12 @@ export function RepreparePrompt({ env }: { env: Environment }) {
       <button
         type="button"
         class="btn small primary"
-        onClick={() => stale.forEach((v) => app.workspace.prepare(v.binding.id))}
+        onClick={() =>
+          stale.forEach((v) => {
+            app.workspace.prepare(v.binding.id);
+            void app.signing.signBinding(v.binding.id);
+          })
+        }
       >
         Prepare now
       </button>

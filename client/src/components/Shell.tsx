@@ -12,6 +12,9 @@ import { Sidebar } from './Sidebar.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
 import { TaskView } from './TaskView.tsx';
 import { VibersView } from './VibersView.tsx';
+import { TrustBanner } from './TrustBanner.tsx';
+
+const TrustView = lazyView(() => import('./TrustView.tsx').then((m) => m.TrustView));
 
 const EnvironmentEditor = lazyView(() => import('./EnvironmentEditor.tsx').then((m) => m.EnvironmentEditor));
 
@@ -54,6 +57,9 @@ export function Shell() {
     case 'vibers':
       view = <VibersView />;
       break;
+    case 'trust':
+      view = <TrustView />;
+      break;
     default:
       view = <HomeView />;
   }
@@ -85,6 +91,7 @@ export function Shell() {
             </div>
           </div>
         )}
+        {route.view !== 'trust' && <TrustBanner />}
         {view}
       </main>
       {app.ui.sheetOpen.value && <EnvironmentSheet />}

@@ -81,6 +81,21 @@ export function SidebarFooter() {
             >
               Vibers
             </button>
+            <button
+              role="menuitem"
+              onClick={() => {
+                menu.value = false;
+                app.router.go({ view: 'trust' });
+              }}
+              data-testid="menu-trust"
+            >
+              Signing key and approvals
+            </button>
+            {app.signing.fingerprint.value && (
+              <div class="hint wrap-anywhere" style="padding:2px 8px 6px;font-size:11.5px">
+                Key <code class="fp">{app.signing.fingerprint.value}</code>
+              </div>
+            )}
             <button role="menuitem" onClick={() => void app.sessionModel.logout()}>
               Sign out
             </button>

@@ -24,8 +24,12 @@ export function TaskView({ taskId }: { taskId: string }) {
   const app = useApp();
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
   const model = useModel(
-    () => createTaskModel(app.store, app.userId, taskId, task?.viberId ?? ''),
-    [taskId, task?.viberId ?? ''],
+    () =>
+      createTaskModel(app.store, app.userId, taskId, task?.viberId ?? '', {
+        signing: app.signing,
+        environmentId: task?.environmentId ?? '',
+      }),
+    [taskId, task?.viberId ?? '', task?.environmentId ?? ''],
   );
   const shown = useSignal(MESSAGE_WINDOW);
   const page = useRef<HTMLDivElement>(null);
@@ -55,7 +59,7 @@ export function TaskView({ taskId }: { taskId: string }) {
   const start = Math.max(0, messages.length - shown.value);
 
   function send(text: string) {
-    model.send(text);
+    void model.send(text);
     const title = task!.title === 'New task' ? text.split('\n')[0].slice(0, 80) : undefined;
     app.workspace.patchTask(task!.id, title ? { title } : {});
   }

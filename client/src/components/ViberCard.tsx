@@ -88,6 +88,26 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           ? ' · cannot isolate network (tasks without network are refused)'
           : ''}
       </p>
+      {health && (
+        <p class="hint wrap-anywhere" style="margin:4px 0 0" data-testid="viber-trust">
+          {health.trust === 'pinned' ? (
+            health.trustedKeyFingerprint === app.signing.fingerprint.value ? (
+              <>Runs only what you sign</>
+            ) : (
+              <span class="field-error">
+                Pinned to another signing key ({health.trustedKeyFingerprint}): it will not run what you sign.
+                Onboard it again with --trust.
+              </span>
+            )
+          ) : (
+            <strong>Trusts the server</strong>
+          )}
+          {health.trust === 'pinned'
+            ? ''
+            : ': it runs what the server sends. Onboard it again with --trust to pin your key.'}
+          {health.capabilities.hidesKeys === false ? ' · cannot hide its keys from tasks' : ''}
+        </p>
+      )}
       <p class="hint" style="margin:4px 0 0">
         Key fingerprint <KeyFingerprint publicKey={record.publicKey} />
         {namesake && (

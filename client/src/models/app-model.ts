@@ -13,6 +13,9 @@ import { persistLocally } from '../sync/local-persistence.ts';
 import { createDraftStore, draftsDocName } from './draft-store.ts';
 import { createConfirmModel } from './confirm-model.ts';
 import type { Router } from './router.ts';
+import { createSigningModel } from './signing-model.ts';
+import { createDeviceApproval } from './device-approval.ts';
+import { docVersion } from './doc-version.ts';
 
 export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SYNC_PATH}`;
@@ -28,7 +31,6 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const userId = session.user.id;
   const workspace = createWorkspaceModel(store, userId);
   const vibers = createVibersModel(store, userId, workspace.vibers);
-  const stopReseal = startResealCopier(workspace, vibers.views);
   const ui = createUiModel(userId, workspace.environments);
   // Drafts live in a local-only document: IndexedDB, never given to the sync socket.
   const draftsDoc = new Y.Doc();
@@ -37,6 +39,11 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const draftsReady = signal(false);
   void draftsLocal.loaded.then(() => (draftsReady.value = true));
   const confirm = createConfirmModel();
+  // The user's signing key on this device ([T2]); libsodium loads when it starts, after first paint.
+  const signing = createSigningModel({ userId, token: session.token, workspace: workspace.doc });
+  const stopReseal = startResealCopier(workspace, vibers.views, signing.signCopy);
+  const [workspaceVersion, stopWorkspaceVersion] = docVersion(workspace.doc);
+  const devices = createDeviceApproval(workspace.doc, signing, workspaceVersion);
   return {
     session,
     sessionModel,
@@ -49,7 +56,11 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     drafts,
     draftsReady,
     confirm,
+    signing,
+    devices,
     dispose() {
+      devices.dispose();
+      stopWorkspaceVersion();
       void draftsLocal.destroy();
       draftsDoc.destroy();
       stopReseal();

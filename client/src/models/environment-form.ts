@@ -72,6 +72,8 @@ export function createEnvironmentForm(
   workspace: FormWorkspace,
   env: Environment | undefined,
   drafts?: DraftStore,
+  /** Signs the saved execution spec and the ciphertexts this save sealed ([T4]); unsigned without it. */
+  sign?: (envId: string, ownCopies: Record<string, Record<string, string>>) => Promise<void>,
 ) {
   let draftId = environmentDraftId(env?.id);
   const stored = drafts?.get<EnvironmentDraft>(draftId);
@@ -238,6 +240,9 @@ export function createEnvironmentForm(
         workspace.patchEnvironment(env.id, patch);
         id = env.id;
       }
+      const ownCopies: Record<string, Record<string, string>> = {};
+      for (const [k, v] of Object.entries(sealedSecrets)) if (v) ownCopies[k] = v.sealed;
+      await sign?.(id, ownCopies);
       baseline.value = { ...fields.value };
       baseVars = Object.fromEntries(vars.value.map((r) => [r.key, r.value]));
       vars.value = vars.value.map((r) => ({ ...r, originalKey: r.key }));

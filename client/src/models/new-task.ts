@@ -1,6 +1,6 @@
 // "New Task": a draft in the current environment; the task exists once its first message is sent,
 // so an abandoned draft leaves no empty task behind.
-import { appendMessage, taskDocName, type Environment } from '@openviber/shared';
+import { taskDocName, type Environment } from '@openviber/shared';
 import type { AppModel } from './app-model.ts';
 import { bindingViews } from './environment-status.ts';
 
@@ -23,11 +23,14 @@ export function pickViber(app: AppModel, env: Environment): string {
 /** Creates the task with its first message (title from the message's first line) and opens it. */
 export function createTaskWithMessage(app: AppModel, env: Environment, text: string): string {
   const title = text.split('\n')[0].trim().slice(0, 80) || 'New task';
-  const taskId = app.workspace.createTask({ environmentId: env.id, title, viberId: pickViber(app, env) });
+  const viberId = pickViber(app, env);
+  const taskId = app.workspace.createTask({ environmentId: env.id, title, viberId });
   const handle = app.store.open(taskDocName(app.userId, taskId));
-  appendMessage(handle.doc, text, app.userId);
-  // The store keeps the document open until the server has the message (or reopens it next start).
-  handle.release();
+  // Signed before it is written ([T4]); the store keeps the document open until the server has the
+  // message (or reopens it next start).
+  void app.signing
+    .sendMessage(handle.doc, { taskId, environmentId: env.id, viberId, text })
+    .finally(() => handle.release());
   app.router.go({ view: 'task', taskId });
   return taskId;
 }

@@ -5,7 +5,12 @@ import type { ViberView } from './vibers-model.ts';
 import type { WorkspaceModel } from './workspace-model.ts';
 
 /** Runs while signed in: whenever a Viber publishes a re-seal that the workspace lacks, copies it. */
-export function startResealCopier(workspace: WorkspaceModel, vibers: ReadonlySignal<Map<string, ViberView>>) {
+export function startResealCopier(
+  workspace: WorkspaceModel,
+  vibers: ReadonlySignal<Map<string, ViberView>>,
+  /** Signs each copy written ([T6]); a pinned target Viber uses only a signed copy. */
+  signCopy?: (envId: string, key: string, viberId: string, box: string) => Promise<void>,
+) {
   return effect(() => {
     const envs = new Map<string, Environment>(workspace.environments.value.map((e) => [e.id, e]));
     const registered = new Set<string>(workspace.vibers.value.map((v: ViberRecord) => v.id));
@@ -27,5 +32,8 @@ export function startResealCopier(workspace: WorkspaceModel, vibers: ReadonlySig
           addSealedCopy(workspace.doc, envId, key, viberId, box);
       }),
     );
+    queueMicrotask(() => {
+      for (const [envId, key, viberId, box] of copies) void signCopy?.(envId, key, viberId, box);
+    });
   });
 }

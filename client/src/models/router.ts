@@ -8,7 +8,8 @@ export type Route =
   | { view: 'env-new' }
   | { view: 'env-edit'; envId: string }
   | { view: 'mappings'; envId: string }
-  | { view: 'vibers' };
+  | { view: 'vibers' }
+  | { view: 'trust' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
     return { view: 'mappings', envId: parts[1] };
   if (parts[0] === 'environments' && parts[1]) return { view: 'env-edit', envId: parts[1] };
   if (parts[0] === 'vibers') return { view: 'vibers' };
+  if (parts[0] === 'trust') return { view: 'trust' };
   return { view: 'home' };
 }
 
@@ -38,6 +40,8 @@ export function routeHash(route: Route): string {
       return `#/environments/${route.envId}/mappings`;
     case 'vibers':
       return '#/vibers';
+    case 'trust':
+      return '#/trust';
   }
 }
 

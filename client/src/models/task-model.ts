@@ -13,6 +13,7 @@ import {
 } from '@openviber/shared';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
+import type { SigningModel } from './signing-model.ts';
 
 export interface MessageView {
   message: Message;
@@ -43,7 +44,14 @@ export function sameView(a: MessageView, b: MessageView): boolean {
   );
 }
 
-export function createTaskModel(store: DocStore, userId: string, taskId: string, viberId: string) {
+export function createTaskModel(
+  store: DocStore,
+  userId: string,
+  taskId: string,
+  viberId: string,
+  /** Signs messages and cancels ([T4]); without it they are written unsigned (awaiting approval). */
+  signer?: { signing: SigningModel; environmentId: string },
+) {
   const task = store.open(taskDocName(userId, taskId));
   const [taskVersion, stopTask] = docVersion(task.doc);
   const runs = viberId ? store.open(runOutputDocName(userId, viberId, taskId)) : null;
@@ -76,8 +84,14 @@ export function createTaskModel(store: DocStore, userId: string, taskId: string,
   return {
     messages,
     loaded: task.loaded,
-    send: (text: string) => appendMessage(task.doc, text, userId),
-    cancel: (messageIds: string[]) => requestCancel(task.doc, messageIds),
+    send: (text: string) =>
+      signer
+        ? signer.signing.sendMessage(task.doc, { taskId, environmentId: signer.environmentId, viberId, text })
+        : appendMessage(task.doc, text, userId),
+    cancel: (messageIds: string[]) =>
+      signer
+        ? signer.signing.cancel(task.doc, taskId, messageIds, (ids) => requestCancel(task.doc, ids))
+        : requestCancel(task.doc, messageIds),
     dispose() {
       stopTask();
       stopRuns();

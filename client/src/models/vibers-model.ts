@@ -2,11 +2,13 @@
 import { computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import {
   listObservations,
+  listRefusals,
   listReseals,
   readHealth,
   readTaskRunSummary,
   viberDocName,
   type Observation,
+  type Refusal,
   type Reseal,
   type TaskRunSummary,
   type ViberHealth,
@@ -22,6 +24,8 @@ export interface ViberView {
   health: ViberHealth | null;
   observations: Map<string, Observation>;
   reseals: Reseal[];
+  /** What this Viber would not act on and why ([T5]): unsigned (awaiting approval), bad signature, rolled back. */
+  refusals: Refusal[];
   doc: OpenDoc['doc'];
 }
 
@@ -104,6 +108,7 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
         health: readHealth(o.handle.doc),
         observations: listObservations(o.handle.doc),
         reseals: listReseals(o.handle.doc),
+        refusals: listRefusals(o.handle.doc),
         doc: o.handle.doc,
       });
     }

@@ -1,0 +1,36 @@
+// One line above every view when something about signing needs the user: a recovery code to save,
+// a device without the key, another device asking for it, or content a pinned Viber waits to run.
+import { useApp } from '../app-context.ts';
+import { listApprovals } from '../models/approvals.ts';
+
+export function TrustBanner() {
+  const app = useApp();
+  const s = app.signing;
+  const waiting = listApprovals(app.vibers.views.value);
+  const unsigned = waiting.filter((a) => a.refusal.reason === 'unsigned').length;
+  const refused = waiting.length - unsigned;
+  const asking = s.state.value === 'ready' ? app.devices.pending.value.length : 0;
+  let text = '';
+  if (s.recoveryCode.value) text = 'Your signing key was created on this device. Save its recovery code now.';
+  else if (s.state.value === 'needs-device')
+    text = 'This device does not hold your signing key yet: what you do here waits for approval.';
+  else if (asking) text = `A device is asking for your signing key.`;
+  else if (unsigned || refused)
+    text = [
+      unsigned ? `${unsigned} awaiting approval` : '',
+      refused ? `${refused} refused by your Vibers` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  if (!text) return null;
+  return (
+    <div class="page" style="padding-bottom:0">
+      <div class={`callout ${refused && !unsigned ? 'err' : 'warn'} row`} data-testid="trust-banner">
+        <span class="grow">{text}</span>
+        <button class="btn small" onClick={() => app.router.go({ view: 'trust' })}>
+          Review
+        </button>
+      </div>
+    </div>
+  );
+}
