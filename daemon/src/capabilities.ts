@@ -34,6 +34,15 @@ export async function probeCapabilities(): Promise<Capabilities> {
   return { git, networkIsolation, container: docker ? 'docker' : podman ? 'podman' : '', hidesKeys };
 }
 
+/** 'docker' or 'podman' when its daemon answers now, else '' (probed again at each prepare that needs one). */
+export async function probeContainerEngine(): Promise<string> {
+  const [docker, podman] = await Promise.all([
+    probeSucceeds('docker', ['info', '--format', '{{.ServerVersion}}']),
+    probeSucceeds('podman', ['info', '--format', '{{.Version.Version}}']),
+  ]);
+  return docker ? 'docker' : podman ? 'podman' : '';
+}
+
 /** Runs the very sandbox tasks get over a stand-in home: the config must be gone, the workspace there. */
 async function probeHidesKeys(): Promise<boolean> {
   const home = mkdtempSync(join(tmpdir(), 'viber-probe-'));

@@ -16,7 +16,25 @@ export interface Policy {
   /** false: no network (tasks only; setup keeps network to install dependencies). */
   network: boolean;
   containerImage: string;
+  /**
+   * A named engine volume kept across runs (`viber-cache-<envId>`), mounted at CONTAINER_CACHE_DIR
+   * with the package managers' cache variables pointing into it: npm's cache survives the container.
+   */
+  cacheVolume?: string;
 }
+
+/** Where a container sees its environment's cache volume. */
+export const CONTAINER_CACHE_DIR = '/var/cache/openviber';
+/** Package-manager cache locations inside the cache volume (fixed values, so passed on the command line). */
+const CACHE_ENV = [
+  `npm_config_cache=${CONTAINER_CACHE_DIR}/npm`,
+  `YARN_CACHE_FOLDER=${CONTAINER_CACHE_DIR}/yarn`,
+  `PIP_CACHE_DIR=${CONTAINER_CACHE_DIR}/pip`,
+  `XDG_CACHE_HOME=${CONTAINER_CACHE_DIR}/xdg`,
+];
+
+/** The cache volume of an environment (ids are [A-Za-z0-9_-], valid in a volume name). */
+export const cacheVolumeName = (environmentId: string) => `viber-cache-${environmentId}`;
 
 /** What the wrapper needs to know about this Viber. */
 export interface Confinement {
@@ -74,6 +92,10 @@ export function wrapForPolicy(
       args.push('--tmpfs', empty, '-v', `${where.root}:${where.root}`);
     }
     if (!policy.network) args.push('--network', 'none');
+    if (policy.cacheVolume) {
+      args.push('-v', `${policy.cacheVolume}:${CONTAINER_CACHE_DIR}`);
+      for (const pair of CACHE_ENV) args.push('-e', pair);
+    }
     // `-e KEY` without a value passes the value from our environment, so secrets stay off the command line.
     for (const key of envKeys) args.push('-e', key);
     args.push('--', policy.containerImage, cmd.command, ...cmd.args);

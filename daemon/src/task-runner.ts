@@ -27,6 +27,7 @@ import { computeChanges } from './changes.ts';
 import { excludeOurFiles, OPENVIBER_DIR, writeTranscript } from './transcript.ts';
 import { seedWorktree } from './worktree-seed.ts';
 import { describeEnd } from './runner.ts';
+import { cacheVolumeName } from './sandbox.ts';
 import { messageCommand } from './task-command.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
@@ -83,7 +84,11 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
       command: messageCommand(message.text, job.env.agentCommand),
-      policy: { network: job.env.networkAccess, containerImage: job.env.containerImage },
+      policy: {
+        network: job.env.networkAccess,
+        containerImage: job.env.containerImage,
+        cacheVolume: cacheVolumeName(job.env.id),
+      },
       containerName: `viber-run-${message.id}`,
       cwd,
       env: { ...process.env, ...env },

@@ -10,17 +10,20 @@ import { tempDir } from './temp-dir.ts';
 const BUSYBOX = '/bin/busybox';
 const BASH_STATIC = '/bin/bash-static';
 
-/** Builds the image with `engine` and returns its name. */
-export function tinyImage(engine = 'podman'): string {
-  const name = `localhost/openviber-test-tiny:${process.pid}`;
+/** Builds the image with `engine` and returns its name; `bash: false` leaves bash out (busybox sh only). */
+export function tinyImage(engine = 'podman', options: { bash?: boolean } = {}): string {
+  const withBash = options.bash ?? true;
+  const name = `localhost/openviber-test-tiny${withBash ? '' : '-nobash'}:${process.pid}`;
   const rootfs = tempDir('rootfs-');
   const bin = join(rootfs, 'bin');
   mkdirSync(bin);
   for (const dir of ['tmp', 'proc', 'dev', 'sys', 'etc']) mkdirSync(join(rootfs, dir));
   copyFileSync(BUSYBOX, join(bin, 'busybox'));
-  copyFileSync(BASH_STATIC, join(bin, 'bash'));
   chmodSync(join(bin, 'busybox'), 0o755);
-  chmodSync(join(bin, 'bash'), 0o755);
+  if (withBash) {
+    copyFileSync(BASH_STATIC, join(bin, 'bash'));
+    chmodSync(join(bin, 'bash'), 0o755);
+  }
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const applet of applets)
     if (applet !== 'bash' && applet !== 'busybox') symlinkSync('busybox', join(bin, applet));

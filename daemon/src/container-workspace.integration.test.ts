@@ -1,0 +1,92 @@
+// Task workspaces in containers on a real engine (podman with runc): the seeded worktree is what the
+// container sees, package-manager caches live in a per-environment volume, and an image without
+// bash is refused at prepare with the shell named.
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkContainerImage } from './container-check.ts';
+import { bashScript, cacheVolumeName } from './sandbox.ts';
+import { makeRepo } from '../test/git-repo.ts';
+import { scenario } from '../test/scenario.ts';
+import { testRunner } from '../test/test-runner.ts';
+import { useServer } from '../test/test-server.ts';
+import { tinyImage } from '../test/tiny-image.ts';
+
+const image = tinyImage();
+const noBash = tinyImage('podman', { bash: false });
+const volumes: string[] = [];
+afterAll(() => {
+  for (const v of volumes) execFileSync('podman', ['volume', 'rm', '-f', v], { stdio: 'ignore' });
+});
+
+describe('container checks and caches', () => {
+  const runner = testRunner({ capabilities: { container: 'podman' } });
+
+  it('an image without bash is refused with the missing shell named (not catatonit’s "failed to exec pid1")', async () => {
+    await expect(checkContainerImage(runner, noBash, runner.root)).rejects.toThrow(/has no bash/);
+    await expect(checkContainerImage(runner, image, runner.root)).resolves.toBeUndefined();
+  });
+
+  it('the engine is probed again at each check: a runner that lost it finds it again', async () => {
+    const stale = testRunner({ capabilities: { container: '' } });
+    await checkContainerImage(stale, image, stale.root);
+    expect(stale.capabilities.container).toBe('podman');
+  });
+
+  it('the package-manager cache survives the container in the environment’s volume', async () => {
+    const volume = cacheVolumeName(`test${process.pid}`);
+    volumes.push(volume);
+    const run = async (script: string) => {
+      let output = '';
+      const result = await runner.run({
+        label: 'cache',
+        command: bashScript(script),
+        policy: { network: false, containerImage: image, cacheVolume: volume },
+        cwd: runner.root,
+        env: process.env,
+        onOutput: (t) => (output += t),
+      });
+      expect(result.exitCode).toBe(0);
+      return output;
+    };
+    await run('mkdir -p "$npm_config_cache" && echo cached > "$npm_config_cache/entry"');
+    expect(await run('cat "$npm_config_cache/entry"; echo "$npm_config_cache"')).toBe(
+      'cached\n/var/cache/openviber/npm\n',
+    );
+  });
+});
+
+describe('a container environment without a persistent volume, through a real daemon', async () => {
+  const server = await useServer();
+  const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '60000' });
+
+  it('setup output (ignored by git) and the npm cache reach a task’s container in its fresh worktree', async () => {
+    const repo = makeRepo({ '.gitignore': 'node_modules/\n', 'README.md': 'x\n' });
+    const { envId, bindingId } = await s.environment({
+      repoUrl: repo.url,
+      containerImage: image,
+      persistVolume: false,
+      setupScript:
+        'mkdir -p node_modules/dep "$npm_config_cache" && echo "module.exports = 42;" > node_modules/dep/index.js && echo warm > "$npm_config_cache/warm"',
+    });
+    volumes.push(cacheVolumeName(envId));
+    expect((await s.prepared(bindingId)).state).toBe('ready');
+    const taskId = await s.task(envId);
+    const msg = await s.send(
+      taskId,
+      'cat node_modules/dep/index.js; cat "$npm_config_cache/warm"; echo "$OPENVIBER_TASK_ID"',
+    );
+    const run = await s.runState(taskId, msg, ['completed', 'error']);
+    expect(run.output).toContain('module.exports = 42;');
+    expect(run.output).toContain('warm');
+    expect(run.output).toContain(taskId);
+    expect(run.state).toBe('completed');
+  });
+
+  it('an environment whose image has no bash fails its prepare naming the missing shell', async () => {
+    const repo = makeRepo({ 'README.md': 'x\n' });
+    const { bindingId } = await s.environment({ repoUrl: repo.url, containerImage: noBash });
+    const observation = await s.prepared(bindingId);
+    expect(observation.state).toBe('error');
+    expect(observation.lastError).toContain(`the container image '${noBash}' has no bash`);
+  });
+});
