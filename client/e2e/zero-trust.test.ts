@@ -1,0 +1,210 @@
+// Zero trust (issue 9, design §5b) from the user's side, end to end: real Chromium, real server, a
+// real `viber` onboarded with the command the app shows (it carries --trust), so the Viber runs only
+// what a device holding the user's key signed. Screens of the new views at both widths, light and dark.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkScreen } from './layout-checks.ts';
+import {
+  createEnvironmentInUi,
+  newPage,
+  signInInUi,
+  signUpInUi,
+  useBrowser,
+  useServer,
+  waitFor,
+  type TestUser,
+} from './harness.ts';
+
+const VIBER_BIN = resolve(fileURLToPath(import.meta.url), '../../../daemon/bin/viber.js');
+
+/** Runs the onboarding command exactly as the app shows it (its flags, through the repo's CLI), then `viber start`. */
+async function startViberFromCommand(command: string) {
+  // Through a shell, as the user runs it (the name is `"$(hostname)"`); only `npx <server>/viber.tgz`
+  // is swapped for the repo's CLI, which the server's tarball is built from.
+  const shellCommand = command.replace(/^npx --yes \S+ /, `'${process.execPath}' '${VIBER_BIN}' `);
+  expect(shellCommand).not.toBe(command);
+  const home = mkdtempSync(join(tmpdir(), 'openviber-e2e-zt-'));
+  const env = { ...process.env, VIBER_HOME: home };
+  let out = '';
+  const code = await new Promise<number>((done) => {
+    const child = spawn('bash', ['-c', shellCommand], { env });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (c) => done(c ?? -1));
+  });
+  if (code !== 0) throw new Error(`viber onboard failed: ${out}`);
+  const daemon: ChildProcess = spawn(process.execPath, [VIBER_BIN, 'start'], { env });
+  let log = '';
+  daemon.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  daemon.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  afterAll(async () => {
+    if (daemon.exitCode === null && daemon.signalCode === null)
+      await new Promise<void>((done) => {
+        daemon.once('exit', () => done());
+        daemon.kill('SIGTERM');
+      });
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { onboardOutput: out, log: () => log };
+}
+
+async function sendInTask(page: Page, text: string) {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
+async function screens(page: Page, name: string) {
+  for (const dark of [false, true]) {
+    await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await checkScreen(page, name, { phone: false, dark });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await checkScreen(page, name, { phone: true, dark });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+describe('zero trust in the app (real Viber pinned with --trust)', () => {
+  it('[T3][T4][T5] signed by this device runs; API content awaits approval; an approved second device signs, an unapproved one cannot', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page } = await newPage(browser);
+    const user: TestUser = await signUpInUi(page, server);
+
+    // 1. The first device makes the key: the server gets the public half, the app shows the fingerprint once ready.
+    await page
+      .getByTestId('trust-banner')
+      .getByText(/recovery code/)
+      .waitFor({ timeout: 30_000 });
+    await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
+    const fingerprint = (await page.getByTestId('signing-fingerprint').innerText()).trim();
+    expect(fingerprint).toMatch(/^([0-9a-f]{4}:){7}[0-9a-f]{4}$/);
+    const onServer = (await (
+      await fetch(`${server.url}/api/account/signing-key`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      })
+    ).json()) as { fingerprint: string };
+    expect(onServer.fingerprint).toBe(fingerprint);
+    const recoveryCode = (await page.getByTestId('recovery-code').innerText()).trim();
+    expect(recoveryCode).toMatch(/^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
+    await screens(page, 'signing-key-created');
+    await page.getByTestId('recovery-saved').click();
+
+    // 2. The onboarding command carries --trust <fingerprint>; a real Viber onboarded with it pins the key.
+    await page.getByTestId('viber-health').click();
+    await page.getByTestId('add-viber').click();
+    const command = page.getByTestId('onboarding-command');
+    await command.getByText(/ --trust /).waitFor();
+    const text = (await command.innerText()).replace(/\s+/g, ' ').trim();
+    expect(text).toContain(` --trust ${fingerprint}`);
+    await screens(page, 'add-viber-trust');
+    const viber = await startViberFromCommand(text);
+    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
+    await page.getByTestId('viber-health').click();
+    await page.getByTestId('viber-trust').getByText('Runs only what you sign').waitFor({ timeout: 20_000 });
+
+    // 3. An environment and a task made in the app are signed: they prepare and run.
+    await createEnvironmentInUi(page, 'signed-env');
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    await page.locator('#env-setupScript').fill('echo prepared-by-signed-spec');
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('saved-note').waitFor();
+    await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    await page.getByTestId('map-prepare').click();
+    await page
+      .getByTestId('binding-card')
+      .locator('[data-status=ready]')
+      .waitFor({ timeout: 60_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nviber log:\n${viber.log()}`);
+      });
+    await page.getByTestId('new-task').click();
+    await sendInTask(page, 'echo signed-run-ok');
+    const first = page.getByTestId('message').first();
+    await waitFor(
+      async () => (await first.getByTestId('run-output').innerText()).includes('signed-run-ok'),
+      'the signed message to run',
+    );
+    const taskId = /#\/task\/([^/]+)/.exec(page.url())![1];
+
+    // 4. A message written through the REST API is unsigned: it waits as "Awaiting approval"; Approve runs it.
+    const res = await fetch(`${server.url}/api/tasks/${taskId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'echo from-the-api-approved' }),
+    });
+    expect(res.status).toBeLessThan(300);
+    await page
+      .getByTestId('trust-banner')
+      .getByText(/1 awaiting approval/)
+      .waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('message').nth(1).getByTestId('run-output').count()).toBe(0);
+    await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
+    const approval = page.getByTestId('approval').filter({ hasText: 'from-the-api-approved' });
+    await approval.getByTestId('approval-text').getByText('echo from-the-api-approved').waitFor();
+    await screens(page, 'awaiting-approval');
+    await approval.getByTestId('approve').click();
+    await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });
+    await page.goto(`${server.url}/#/task/${taskId}`);
+    await waitFor(
+      async () =>
+        (await page.getByTestId('message').nth(1).getByTestId('run-output').innerText()).includes(
+          'from-the-api-approved',
+        ),
+      'the approved API message to run',
+    );
+
+    // 5. A second device gets the key by approval (code checked on the first), then signs: its message runs.
+    const second = (await newPage(browser)).page;
+    await signInInUi(second, server, user);
+    await second
+      .getByTestId('trust-banner')
+      .getByText(/does not hold your signing key/)
+      .waitFor();
+    await second.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
+    await second.getByTestId('request-key').click();
+    const code = (await second.getByTestId('device-code').innerText()).trim();
+    await screens(second, 'new-device-code');
+    await page.goto(`${server.url}/#/trust`);
+    const request = page.getByTestId('device-request-row').first();
+    await request.getByTestId('device-code-input').fill('0000-0000-0000');
+    await request.getByTestId('approve-device').click();
+    await request.getByText('The code does not match').waitFor();
+    await request.getByTestId('device-code-input').fill(code.toLowerCase());
+    await screens(page, 'approve-device');
+    await request.getByTestId('approve-device').click();
+    await second.getByText('This device holds the key').waitFor({ timeout: 30_000 });
+    expect((await second.getByTestId('signing-fingerprint').innerText()).trim()).toBe(fingerprint);
+    await second.goto(`${server.url}/#/task/${taskId}`);
+    await sendInTask(second, 'echo second-device-signed');
+    await waitFor(
+      async () =>
+        (await second.getByTestId('message').nth(2).getByTestId('run-output').innerText()).includes(
+          'second-device-signed',
+        ),
+      'the approved device’s message to run',
+    );
+
+    // 6. A device never approved cannot sign: its message waits as awaiting approval and does not run.
+    const third = (await newPage(browser)).page;
+    await signInInUi(third, server, user);
+    await third
+      .getByTestId('trust-banner')
+      .getByText(/does not hold your signing key/)
+      .waitFor();
+    await third.getByTestId('new-task').click();
+    await sendInTask(third, 'echo unapproved-device');
+    await page.goto(`${server.url}/#/trust`);
+    const waiting = page.getByTestId('approval').filter({ hasText: 'unapproved-device' });
+    await waiting.waitFor({ timeout: 30_000 });
+    expect(await waiting.getAttribute('data-reason')).toBe('unsigned');
+    expect(await third.getByTestId('message').first().getByTestId('run-output').count()).toBe(0);
+    await screens(third, 'unapproved-device');
+  });
+});
