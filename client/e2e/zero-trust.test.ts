@@ -105,7 +105,13 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     expect(text).toContain(` --trust ${fingerprint}`);
     await screens(page, 'add-viber-trust');
     const viber = await startViberFromCommand(text);
-    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('viber-health')
+      .getByText('1 of 1 Viber online')
+      .waitFor({ timeout: 30_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nviber log:\n${viber.log()}`);
+      });
     await page.getByTestId('viber-health').click();
     await page.getByTestId('viber-trust').getByText('Runs only what you sign').waitFor({ timeout: 20_000 });
 
@@ -206,5 +212,18 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     expect(await waiting.getAttribute('data-reason')).toBe('unsigned');
     expect(await third.getByTestId('message').first().getByTestId('run-output').count()).toBe(0);
     await screens(third, 'unapproved-device');
+
+    // 7. The recovery code the first device showed once gives the key to any device; a wrong one is named.
+    await third.goto(`${server.url}/#/trust`);
+    await third.getByTestId('recovery-input').fill(recoveryCode.slice(0, -1));
+    await third.getByRole('button', { name: 'Use the recovery code' }).click();
+    await third.getByText(/A recovery code has 52/).waitFor();
+    const wrong = recoveryCode.startsWith('A') ? `B${recoveryCode.slice(1)}` : `A${recoveryCode.slice(1)}`;
+    await third.getByTestId('recovery-input').fill(wrong);
+    await third.getByRole('button', { name: 'Use the recovery code' }).click();
+    await third.getByText('This recovery code is not for your account’s signing key.').waitFor();
+    await third.getByTestId('recovery-input').fill(recoveryCode.toLowerCase());
+    await third.getByRole('button', { name: 'Use the recovery code' }).click();
+    await third.getByText('This device holds the key').waitFor({ timeout: 30_000 });
   });
 });

@@ -106,8 +106,12 @@ function KeySection() {
               value={code.value}
               autocomplete="off"
               spellcheck={false}
-              onInput={(e) => (code.value = e.currentTarget.value)}
+              onInput={(e) => {
+                code.value = e.currentTarget.value;
+                error.value = '';
+              }}
               aria-describedby="recovery-error"
+              data-testid="recovery-input"
             />
             {error.value && (
               <p class="field-error" id="recovery-error" role="alert">
@@ -191,7 +195,10 @@ function DeviceRequestRow({ id, label, at }: { id: string; label: string; at: nu
           value={code.value}
           autocomplete="off"
           spellcheck={false}
-          onInput={(e) => (code.value = e.currentTarget.value)}
+          onInput={(e) => {
+            code.value = e.currentTarget.value;
+            error.value = '';
+          }}
           data-testid="device-code-input"
         />
         {error.value && (
