@@ -19,7 +19,7 @@ import {
   type Message,
   type Observation,
 } from '@openviber/shared';
-import { batchedWriter } from './batched-writer.ts';
+import { batchedWriter, RUN_OUTPUT_BATCH } from './batched-writer.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
@@ -75,7 +75,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       progressed = true;
       record({ state: RunState.progress });
     }
-  });
+  }, RUN_OUTPUT_BATCH);
   try {
     const { cwd, git } = await taskDir(deps, job);
     if (git) await excludeOurFiles(deps.runner, cwd);

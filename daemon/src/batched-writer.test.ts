@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { batchedWriter, RUN_OUTPUT_BATCH } from './batched-writer.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Busy-waits: a sink with a fixed price (a Yjs update and an fsync). */
+const spin = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+describe('batchedWriter', () => {
+  it('[D4] light run output reaches the sink within the short interval, in order and complete', async () => {
+    const got: { text: string; at: number }[] = [];
+    const out = batchedWriter((text) => got.push({ text, at: performance.now() }), RUN_OUTPUT_BATCH);
+    const delays: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      const before = got.length;
+      out.write(`line ${i}\n`);
+      while (got.length === before) await sleep(1);
+      delays.push(got[got.length - 1].at - t0);
+    }
+    expect(got.map((g) => g.text).join('')).toBe(
+      Array.from({ length: 10 }, (_, i) => `line ${i}\n`).join(''),
+    );
+    // 15 ms plus timer slack; the fixed 50 ms batch this replaced made every line wait ~50 ms.
+    expect(Math.min(...delays)).toBeLessThan(40);
+  });
+
+  it('[D4] an expensive run-output sink under a flood of output is called less often, never past the cap', async () => {
+    const calls: number[] = [];
+    const out = batchedWriter(() => {
+      calls.push(performance.now());
+      spin(20);
+    }, RUN_OUTPUT_BATCH);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 700) {
+      out.write('x'.repeat(1000));
+      await sleep(2);
+    }
+    out.flush();
+    const gaps = calls.slice(1).map((t, i) => t - calls[i]);
+    // A 20 ms sink at a 20% share: about 100 ms apart (the old fixed 50 ms interval: ~70 ms with the sink).
+    expect(gaps.slice(1, -1).every((g) => g >= 95 && g < 250 + 100)).toBe(true);
+  });
+
+  it('flush writes what is pending at once; nothing pending, no call', () => {
+    const got: string[] = [];
+    const out = batchedWriter((t) => got.push(t), 50);
+    out.flush();
+    out.write('a');
+    out.write('b');
+    out.flush();
+    expect(got).toEqual(['ab']);
+  });
+});
