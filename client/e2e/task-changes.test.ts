@@ -1,0 +1,206 @@
+// A task's changes in the app, end to end: a real server, a real Viber (the `viber` CLI), a bare repo
+// served as file://, an environment without a persistent volume. A message edits a tracked file, adds
+// one and deletes one; the app shows the counts and the diff at both sizes (light and dark) without
+// horizontal page overflow, Download patch gives the API's patch, and Push branch makes the branch.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkScreen, horizontalOverflow } from './layout-checks.ts';
+import { newPage, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ).trim();
+
+/** A bare repo on main holding `files`; removed after the file's tests. */
+function bareRepo(files: Record<string, string>) {
+  const root = mkdtempSync(join(tmpdir(), 'openviber-e2e-repo-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const bare = join(root, 'origin.git');
+  const work = join(root, 'work');
+  git(root, 'init', '--bare', bare);
+  git(root, 'init', work);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(work, name, '..'), { recursive: true });
+    writeFileSync(join(work, name), content);
+  }
+  git(work, 'add', '-A');
+  git(work, 'commit', '-m', 'initial');
+  git(work, 'push', bare, 'HEAD:main');
+  return { bare, url: `file://${bare}` };
+}
+
+async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Line numbers drawn outside the diff's box (they stayed behind when the page scrolled). */
+function strayLineNumbers(page: import('playwright-core').Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const box = document.querySelector('[data-testid=diff-view]')!.getBoundingClientRect();
+    return [...document.querySelectorAll('.d2h-code-linenumber, .d2h-code-side-linenumber')]
+      .map((el) => el.getBoundingClientRect())
+      .filter((r) => r.height > 0 && (r.top < box.top - 1 || r.bottom > box.bottom + 1))
+      .map(
+        (r) =>
+          `line number at ${Math.round(r.top)}-${Math.round(r.bottom)}, diff at ${Math.round(box.top)}-${Math.round(box.bottom)}`,
+      );
+  });
+}
+
+// A long line in the edited file: the diff may scroll inside its own box, never the page.
+const LONG = `const banner = "${'wide '.repeat(60)}";`;
+
+describe('task changes in the app', () => {
+  it('3 files changed with counts; diff at both sizes, light and dark; Download patch = API patch; Push branch → pushed with the commit in the bare repo', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page } = await newPage(browser);
+    const user = await signUpInUi(page, server);
+    const call = <T = any>(method: string, path: string, body?: unknown) =>
+      api<T>(server.url, user.token, method, path, body);
+
+    const repo = bareRepo({
+      'src/app.js': 'const a = 1;\nconst b = 2;\nconsole.log(a + b);\n',
+      'old.txt': 'obsolete\nfile\n',
+      'README.md': '# demo\n',
+    });
+    await useRealViber(server, user, 'workstation');
+    const viberId = await waitFor(
+      async () => (await call<{ id: string }[]>('GET', '/api/vibers')).body[0]?.id,
+      'viber registered',
+    );
+    const env = await call('POST', '/api/environments', {
+      name: 'demo',
+      type: 'github',
+      repoUrl: repo.url,
+      setupMode: 'manual',
+      persistVolume: false,
+    });
+    expect(env.status).toBe(201);
+    const binding = await call('POST', `/api/environments/${env.body.id}/bindings`, {
+      viberId,
+      strategy: 'clone',
+    });
+    expect(binding.status).toBe(201);
+    await waitFor(
+      async () =>
+        (
+          await call<{ id: string; status: string }[]>('GET', `/api/environments/${env.body.id}/bindings`)
+        ).body.some((b) => b.status === 'ready'),
+      'binding ready',
+      60_000,
+    );
+
+    const task = await call('POST', '/api/tasks', {
+      environmentId: env.body.id,
+      title: 'Tidy the demo app',
+      viberId,
+    });
+    expect(task.status).toBe(201);
+    const taskId: string = task.body.id;
+    await call('POST', `/api/tasks/${taskId}/messages`, {
+      text: `sed -i 's/const b = 2;/const b = 3;/' src/app.js && echo '${LONG}' >> src/app.js && printf 'new\\nfile\\n' > added.txt && rm old.txt`,
+    });
+    const changes = await waitFor(
+      async () => {
+        const res = await call('GET', `/api/tasks/${taskId}/changes`);
+        return res.status === 200 && res.body.files.length ? res.body : null;
+      },
+      'changes published',
+      60_000,
+    );
+
+    await page.goto(`${server.url}/#/task/${taskId}`);
+    const card = page.getByTestId('task-changes');
+    await card
+      .getByTestId('changes-summary')
+      .getByText('3 files changed, +4 −3')
+      .waitFor({ timeout: 30_000 });
+    const rows = card.getByTestId('changed-file');
+    expect(await rows.count()).toBe(3);
+    const byPath = Object.fromEntries(
+      await Promise.all(
+        (await rows.all()).map(async (r) => [
+          (await r.locator('.file-path').innerText()).trim(),
+          [await r.getAttribute('data-status'), (await r.locator('.file-counts').innerText()).trim()],
+        ]),
+      ),
+    );
+    expect(byPath).toEqual({
+      'src/app.js': ['modified', '+2 −1'],
+      'added.txt': ['added', '+2 −0'],
+      'old.txt': ['deleted', '+0 −2'],
+    });
+    const diff = card.getByTestId('diff-view');
+    await diff.getByText('const b = 3;').first().waitFor();
+    expect(await diff.locator('.d2h-file-wrapper').count()).toBe(3);
+
+    // Split at desktop width; the page never scrolls sideways.
+    await card.getByRole('button', { name: 'Split' }).click();
+    await diff.locator('.d2h-file-side-diff').first().waitFor();
+    await card.scrollIntoViewIfNeeded();
+    await checkScreen(page, 'task-changes-split', { phone: false });
+    await card.getByRole('button', { name: 'Unified' }).click();
+    await diff.locator('.d2h-file-side-diff').first().waitFor({ state: 'detached' });
+
+    // Download patch: exactly the API's patch.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card.getByTestId('download-patch').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('tidy-the-demo-app.patch');
+    expect(readFileSync(await download.path(), 'utf8')).toBe(changes.patch);
+
+    // Push branch: prefilled from the title, refused when invalid, then pushed with a commit id.
+    const branchInput = card.getByLabel('Push to branch');
+    expect(await branchInput.inputValue()).toBe('ov/tidy-the-demo-app');
+    await branchInput.fill('-bad..name');
+    await card.getByTestId('push-branch').click();
+    await card.getByTestId('push-error').waitFor();
+    await branchInput.fill('ov/tidy-the-demo-app');
+    await card.getByTestId('push-branch').click();
+    await card.locator('[data-testid=push-state][data-state=pushed]').waitFor({ timeout: 60_000 });
+    const shown = (await card.getByTestId('push-commit').getAttribute('title'))!;
+    expect(shown).toMatch(/^[0-9a-f]{40}$/);
+    expect(git(repo.bare, 'rev-parse', 'refs/heads/ov/tidy-the-demo-app')).toBe(shown);
+    expect(git(repo.bare, 'show', `${shown}:added.txt`)).toBe('new\nfile');
+    expect((await call('GET', `/api/tasks/${taskId}`)).body.push).toMatchObject({
+      branch: 'ov/tidy-the-demo-app',
+      state: 'pushed',
+      commit: shown,
+    });
+    await checkScreen(page, 'task-changes-pushed', { phone: false });
+
+    // Both sizes, light and dark, from the same synced copy.
+    for (const phone of [false, true]) {
+      for (const dark of [false, true]) {
+        const viewport = phone ? { width: 390, height: 844 } : { width: 1280, height: 800 };
+        await page.setViewportSize(viewport);
+        await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+        await diff.getByText('const b = 3;').first().waitFor();
+        if (phone) expect(await card.getByRole('button', { name: 'Split' }).count()).toBe(0);
+        await card.scrollIntoViewIfNeeded();
+        expect(await horizontalOverflow(page, viewport.width)).toEqual([]);
+        // Line numbers (absolutely placed by diff2html) stay inside the diff when the page scrolls.
+        expect(await strayLineNumbers(page)).toEqual([]);
+        await checkScreen(page, 'task-changes', { phone, dark });
+      }
+    }
+  });
+});
