@@ -7,17 +7,19 @@ import { ViberError, messageOf } from './viber-error.ts';
 const ONBOARD: CommandSpec = {
   name: 'onboard',
   summary: 'Registers this machine as a Viber with the server, using the one-time token the app shows.',
-  usage: 'viber onboard --server <url> --token <onboarding token> [--name <name>]',
+  usage: 'viber onboard --server <url> --token <onboarding token> [--trust <fingerprint>] [--name <name>]',
   options: {
     server: { type: 'string' },
     token: { type: 'string' },
     name: { type: 'string' },
+    trust: { type: 'string' },
     force: { type: 'boolean' },
   },
   optionHelp: [
     '--server <url>      the server, e.g. http://127.0.0.1:4321',
     '--token <token>     the onboarding token from the app',
     '--name <name>       how the app shows this Viber (default: the host name)',
+    '--trust <fpr>       run only what your devices signed: pin the signing key with this fingerprint',
     '--force             replace an existing onboarding in $VIBER_HOME',
   ],
 };
@@ -119,9 +121,15 @@ async function runOnboard(
     server: flags.server as string,
     token: flags.token as string,
     name: flags.name as string | undefined,
+    trust: typeof flags.trust === 'string' ? flags.trust : undefined,
   });
   out(`Onboarded as Viber '${config.name}' (${config.viberId}) on ${config.server}.`);
   out(`Key fingerprint: ${fingerprint}`);
+  out(
+    config.trustedSigningKey
+      ? `Pinned your signing key (${flags.trust as string}): this Viber runs only what your devices sign.`
+      : 'No --trust given: this Viber trusts the server for what it runs (the app labels it so).',
+  );
   out(
     `Check it against the fingerprint the app shows for this Viber. Then run: ${startCommand(config.server)}`,
   );

@@ -12,6 +12,7 @@ import {
   viberDocName,
   workspaceDocName,
   viberPresenceState,
+  type ViberId,
   writeHealth,
 } from '@openviber/shared';
 import { probeCapabilities } from './capabilities.ts';
@@ -79,7 +80,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
     stamp: { own: viberDocName(config.userId, config.viberId), writer: `viber ${VERSION}` },
   });
-  const { userId, viberId } = config;
+  const { userId } = config;
+  // Validated as an id when the config was read (viberConfigSchema): from here on it is a ViberId.
+  const viberId = config.viberId as ViberId;
   const keys = { publicKey: config.publicKey, privateKey: config.privateKey };
   const ownSecrets = viberRedactionValues(config);
   const workspace = conn.open(workspaceDocName(userId));

@@ -1,5 +1,5 @@
 // Opens an environment's secrets sealed to this Viber and builds what prepare and tasks need from them.
-import { Redactor, SecretScope, type Environment, type NamedSecret } from '@openviber/shared';
+import { Redactor, SecretScope, type Environment, type NamedSecret, type ViberId } from '@openviber/shared';
 import { openSealed, type KeyPair } from '@openviber/shared/crypto';
 import type { ViberConfig } from './config.ts';
 
@@ -34,14 +34,14 @@ export function viberRedactionValues(config: Pick<ViberConfig, 'authToken' | 'pr
 
 export async function openEnvironmentSecrets(
   env: Environment,
-  viberId: string,
+  viberId: ViberId,
   keys: KeyPair,
   ownSecrets: readonly NamedSecret[],
 ): Promise<EnvironmentSecrets> {
   const opened: OpenedSecret[] = [];
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(env.secrets)) {
-    const box = (secret.sealed as Record<string, string>)[viberId];
+    const box = secret.sealed[viberId];
     const result = box ? await openSealed(box, keys) : null;
     if (result?.ok) opened.push({ name, value: result.value, scope: secret.scope });
     else missing.push(name);

@@ -12,6 +12,7 @@ import {
   getBinding,
   getEnvironment,
   readPrepareLog,
+  type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { prepareBinding } from './prepare.ts';
@@ -89,7 +90,7 @@ describe('git never uses a repository above $VIBER_HOME', () => {
       const bindingId = createBinding(workspace, envId, { viberId: 'vbr_dot', strategy: 'clone' });
       const logDoc = new Y.Doc();
       const deps = {
-        viberId: 'vbr_dot',
+        viberId: 'vbr_dot' as ViberId,
         keys: await generateKeyPair(),
         ownSecrets: [],
         root,

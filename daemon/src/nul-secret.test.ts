@@ -12,13 +12,14 @@ import {
   getEnvironment,
   readObservation,
   readPrepareLog,
+  type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair, sealSecret } from '@openviber/shared/crypto';
 import { prepareBinding } from './prepare.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
-const VIBER = 'vbr_nul';
+const VIBER = 'vbr_nul' as ViberId;
 
 describe('[X7] a secret with a NUL', () => {
   it.each([

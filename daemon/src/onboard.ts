@@ -1,15 +1,17 @@
 // `viber onboard`: generate the key pair, register through POST /api/vibers/onboard, save the config.
 import { hostname } from 'node:os';
-import { generateKeyPair, keyFingerprint } from '@openviber/shared/crypto';
+import { generateKeyPair, keyFingerprint, signingKeyFingerprint } from '@openviber/shared/crypto';
 import { writeConfig, type ViberConfig } from './config.ts';
 import { checkServer } from './server-check.ts';
-import { ViberError } from './viber-error.ts';
+import { ViberError, messageOf } from './viber-error.ts';
 
 export interface OnboardInput {
   home: string;
   server: string;
   token: string;
   name?: string;
+  /** The fingerprint of the user's signing key the app showed ([T3]); pins that key when given. */
+  trust?: string;
 }
 
 export interface OnboardResult {
@@ -36,6 +38,7 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
       check.reason === 'unreachable' ? check.message : `${check.message}; check --server and its port`,
     );
   }
+  const trust = input.trust === undefined ? undefined : normalizeFingerprint(input.trust);
   const keys = await generateKeyPair();
   const name = input.name ?? defaultViberName();
   let response: Response;
@@ -75,6 +78,11 @@ export async function onboard(input: OnboardInput): Promise<OnboardResult> {
     );
   }
   const config: ViberConfig = { server, userId, viberId, name, authToken, ...keys, createdAt: Date.now() };
+  if (trust !== undefined) {
+    // Checked before anything is written: a mismatch leaves no config and withdraws the registration.
+    const pinned = await pinnedSigningKey(server, viberId, authToken, trust);
+    config.trustedSigningKey = pinned;
+  }
   writeConfig(input.home, config);
   return { config, fingerprint: await keyFingerprint(keys.publicKey) };
 }
@@ -89,4 +97,69 @@ function normalizeServer(raw: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ViberError('bad_flag', '--server must be an http:// or https:// URL');
   return url.origin;
+}
+
+/** `--trust` as `viber status` and the app print it: 8 groups of 4 lowercase hex digits. */
+function normalizeFingerprint(raw: string): string {
+  const hex = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s:-]/g, '');
+  if (!/^[0-9a-f]{32}$/.test(hex))
+    throw new ViberError(
+      'bad_flag',
+      '--trust must be the signing key fingerprint the app shows (32 hex digits, e.g. 1a2b:3c4d:…)',
+    );
+  return (hex.match(/.{4}/g) ?? []).join(':');
+}
+
+/**
+ * The user's signing public key, fetched with the new Viber's own token and checked against the
+ * fingerprint from the app; on any failure the registration is withdrawn (DELETE itself) and
+ * nothing is written ([T3]).
+ */
+async function pinnedSigningKey(
+  server: string,
+  viberId: string,
+  authToken: string,
+  trust: string,
+): Promise<string> {
+  const headers = { authorization: `Bearer ${authToken}` };
+  let failure: ViberError;
+  try {
+    const response = await fetch(`${server}/api/account/signing-key`, {
+      headers,
+      signal: AbortSignal.timeout(ONBOARD_TIMEOUT_MS),
+    });
+    const body = (await response.json().catch(() => null)) as { publicKey?: unknown } | null;
+    const publicKey = typeof body?.publicKey === 'string' ? body.publicKey : '';
+    if (response.status === 404 || !publicKey) {
+      failure = new ViberError(
+        'no_signing_key',
+        'the account has no signing key yet: open the app on your device first, then copy the command again',
+      );
+    } else {
+      const actual = await signingKeyFingerprint(publicKey);
+      if (actual === trust) return publicKey;
+      failure = new ViberError(
+        'trust_mismatch',
+        `the server's signing key has fingerprint ${actual}, not ${trust} (--trust): nothing was saved. ` +
+          'Copy the command again from the app; if the fingerprints still differ, do not trust this server.',
+      );
+    }
+  } catch (cause) {
+    failure = new ViberError(
+      'server_unreachable',
+      `cannot read the signing key from ${server}: ${messageOf(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+  await fetch(`${server}/api/vibers/${viberId}`, {
+    method: 'DELETE',
+    headers,
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => undefined);
+  throw failure;
 }

@@ -11,6 +11,7 @@ import {
   readObservation,
   type Binding,
   type Environment,
+  type ViberId,
 } from '@openviber/shared';
 import { MAX_CONCURRENT_PREPARES } from './limits.ts';
 import { prepareBinding, type PrepareDeps } from './prepare.ts';
@@ -24,9 +25,9 @@ export interface ReconcilerDeps extends Omit<PrepareDeps, 'logDoc' | 'signal'> {
 }
 
 /** Which secrets are sealed for `viberId`: a change is worth retrying a prepare that missed one. */
-const sealedSignature = (env: Environment, viberId: string) =>
+const sealedSignature = (env: Environment, viberId: ViberId) =>
   Object.entries(env.secrets)
-    .map(([k, s]) => `${k}:${(s.sealed as Record<string, string>)[viberId] ? 1 : 0}`)
+    .map(([k, s]) => `${k}:${s.sealed[viberId] ? 1 : 0}`)
     .sort()
     .join(',');
 

@@ -13,6 +13,7 @@ import {
   bumpGeneration,
   patchEnvironment,
   type EnvironmentCreate,
+  type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair, sealSecret, type KeyPair } from '@openviber/shared/crypto';
 import { prepareBinding } from './prepare.ts';
@@ -21,7 +22,7 @@ import { fixture } from '../test/fixture-files.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
-const VIBER = 'vbr_test';
+const VIBER = 'vbr_test' as ViberId;
 const SECRET = 'sk-live-9f8e7d6c5b4a';
 
 async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>, keys?: KeyPair) {

@@ -3,6 +3,7 @@
 import type * as Y from 'yjs';
 import { getViber, listBindings, listEnvironments, resealKey, resealsMap } from '@openviber/shared';
 import { openSealed, sealSecret, type KeyPair } from '@openviber/shared/crypto';
+import type { IntentGuard } from './intent-guard.ts';
 
 /**
  * Publishes missing re-seals and drops those already copied; returns how many it published.
@@ -14,19 +15,24 @@ export async function publishReseals(
   viberId: string,
   keys: KeyPair,
   published: Map<string, number>,
+  /** On a pinned Viber ([T5]): only a signed copy of ours is passed on, only to a key the user signed. */
+  intents?: IntentGuard,
 ): Promise<number> {
   const wanted = new Map<string, { box: string; targetKey: string; updatedAt: number }>();
   for (const env of listEnvironments(workspace)) {
-    const targets = new Set(
-      listBindings(workspace, { environmentId: env.id }).map((b) => b.viberId as string),
-    );
+    const bindings = listBindings(workspace, { environmentId: env.id });
+    const targets = new Set(bindings.map((b) => b.viberId as string));
     targets.delete(viberId);
     for (const [key, secret] of Object.entries(env.secrets)) {
       const sealed = secret.sealed as Record<string, string>;
-      if (!sealed[viberId]) continue;
+      if (!sealed[viberId] || (intents && !intents.ownCopyVerified(env, key))) continue;
       for (const target of targets) {
         const publicKey = getViber(workspace, target)?.publicKey;
-        if (!sealed[target] && publicKey)
+        const signedKey =
+          !intents ||
+          (!!publicKey &&
+            bindings.some((b) => b.viberId === target && intents.bindingNamesKey(b, publicKey)));
+        if (!sealed[target] && publicKey && signedKey)
           wanted.set(resealKey(env.id, key, target), {
             box: sealed[viberId],
             targetKey: publicKey,

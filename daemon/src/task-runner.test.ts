@@ -10,6 +10,7 @@ import {
   readTaskRunSummary,
   type Message,
   type MessageId,
+  type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { runMessage } from './task-runner.ts';
@@ -29,7 +30,7 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
   const viberDoc = new Y.Doc();
   const message: Message = { id: 'msg_1' as MessageId, text, createdAt: 1, author: 'u' };
   const deps = {
-    viberId: 'vbr_t',
+    viberId: 'vbr_t' as ViberId,
     keys: await generateKeyPair(),
     ownSecrets: [],
     root: cwd,

@@ -20,7 +20,10 @@ import {
   type RunRecord,
   writeRun,
   writeTaskRunSummary,
+  type Binding,
+  type Environment,
   type Message,
+  type Task,
 } from '@openviber/shared';
 import type { RunJournal, RunOutcome } from './run-journal.ts';
 import { handlePushRequest } from './push.ts';
@@ -46,6 +49,8 @@ export class TaskWorker {
   #again = false;
   #current: { messageId: string; controller: AbortController } | null = null;
   #stopped = false;
+  /** A message waits for a device's signature ([T5]): later ones wait behind it, and the task stays open. */
+  #awaitingSignature = false;
   readonly #onChange = () => this.poke();
 
   constructor(taskId: string, deps: TaskWorkerDeps) {
@@ -63,8 +68,7 @@ export class TaskWorker {
   poke(): void {
     if (this.#stopped) return;
     const current = this.#current;
-    if (current && isCancelRequested(this.#deps.taskDoc, current.messageId))
-      current.controller.abort('cancel');
+    if (current && this.#cancelRequested(current.messageId)) current.controller.abort('cancel');
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -87,6 +91,7 @@ export class TaskWorker {
     try {
       do {
         this.#again = false;
+        this.#awaitingSignature = false;
         // Read before the messages: a message added later bumps it, so "idle at" never hides one.
         const task = getTask(this.#deps.workspace, this.taskId);
         idleAt = task?.updatedAt ?? 0;
@@ -101,10 +106,11 @@ export class TaskWorker {
         for (const message of messages) {
           if (this.#stopped) return;
           await this.#handle(message);
+          if (this.#awaitingSignature) break; // in order: nothing runs past an unsigned message
         }
         if (!this.#stopped) await handlePushRequest(this.#deps, this.taskId);
       } while (this.#again && !this.#stopped);
-      if (!this.#stopped && !waitsForUpdate) this.#deps.onIdle(idleAt);
+      if (!this.#stopped && !waitsForUpdate && !this.#awaitingSignature) this.#deps.onIdle(idleAt);
     } catch (error) {
       this.#deps.log(`task ${this.taskId}: ${messageOf(error)}`);
     }
@@ -165,8 +171,25 @@ export class TaskWorker {
     this.#publish(message.id, getRun(this.#deps.runDoc, message.id), outcome, 0);
   }
 
+  /** A cancel counts only when requested and, on a pinned Viber, signed ([T5]). */
+  #cancelRequested(messageId: string): boolean {
+    const { taskDoc, intents } = this.#deps;
+    if (!isCancelRequested(taskDoc, messageId)) return false;
+    return intents ? intents.mayCancel(this.taskId, taskDoc, messageId) : true;
+  }
+
+  /** On a pinned Viber: message, binding and environment all signed, else the message waits ([T5]). */
+  #signed(task: Task, message: Message, binding: Binding, env?: Environment): boolean {
+    const { intents, workspace } = this.#deps;
+    const current = env ?? getEnvironment(workspace, task.environmentId);
+    if (!intents || !current) return true;
+    if (intents.mayRun(task, message, current, binding)) return true;
+    this.#awaitingSignature = true;
+    return false;
+  }
+
   async #handle(message: Message): Promise<void> {
-    const { runDoc, taskDoc, viberDoc, journal } = this.#deps;
+    const { runDoc, viberDoc, journal } = this.#deps;
     if (this.#settleJournalled(message.id)) return;
     const run = getRun(runDoc, message.id);
     if (run && isFinalRunState(run.state)) return;
@@ -177,7 +200,7 @@ export class TaskWorker {
         RunState.interrupted,
         'the Viber restarted while this ran; send it again to rerun',
       );
-    if (isCancelRequested(taskDoc, message.id))
+    if (this.#cancelRequested(message.id))
       return this.#finish(message, RunState.cancelled, 'cancelled before it started');
 
     const task = getTask(this.#deps.workspace, this.taskId);
@@ -189,6 +212,7 @@ export class TaskWorker {
       })[0];
     if (!task || !binding)
       return this.#finish(message, RunState.error, 'the task’s environment is not bound to this Viber');
+    if (!this.#signed(task, message, binding)) return;
     await this.#deps.prepareSettled(binding.id);
     if (this.#stopped) return;
     const env = getEnvironment(this.#deps.workspace, task.environmentId);
@@ -203,8 +227,11 @@ export class TaskWorker {
         `the environment is not ready on this Viber (${observation?.state ?? 'not prepared'}${observation?.lastError ? `: ${observation.lastError}` : ''})`,
       );
     }
-    if (isCancelRequested(taskDoc, message.id))
+    if (this.#cancelRequested(message.id))
       return this.#finish(message, RunState.cancelled, 'cancelled before it started');
+
+    // Checked again on what runs: the environment or binding may have changed while it prepared.
+    if (!this.#signed(task, message, fresh, env)) return;
 
     const controller = new AbortController();
     this.#current = { messageId: message.id, controller };

@@ -54,10 +54,12 @@ export async function onboardViber(
   server: string,
   userToken: string,
   name = 'test-viber',
+  /** More onboard flags, e.g. ['--trust', fingerprint]. */
+  extraArgs: string[] = [],
 ): Promise<TestViber> {
   const home = tempDir('viber-home-');
   const { token } = await ok(server, 'POST', '/api/vibers/onboarding-tokens', userToken);
-  const result = await runCli(home, ['onboard', '--server', server, '--token', token, '--name', name]);
+  const result = await runCli(home, ['onboard', '--server', server, '--token', token, '--name', name, ...extraArgs]);
   if (result.code !== 0) throw new Error(`onboard failed: ${result.stderr}`);
   const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as ViberConfig;
   let child: ChildProcess | null = null;

@@ -95,7 +95,10 @@ export function viberRoutes(router: Router, s: Services): void {
   });
 
   router.on('DELETE', '/api/vibers/:id', async ({ req, params }) => {
-    const user = await requireUser(s, req);
+    // The user, or the Viber itself: `viber onboard --trust` withdraws when the fingerprint differs ([T3]).
+    const user = await requirePrincipal(s, req);
+    if (user.kind === 'viber' && user.viberId !== params.id)
+      throw new HttpError('forbidden', 'a Viber may remove only itself');
     if (!(await s.storage.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
     s.closeConnections((p) => p.kind === 'viber' && p.viberId === params.id);
     await s.docs.write(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));

@@ -1,0 +1,198 @@
+// The one place a pinned Viber decides whether content was signed by its user ([T5], design §5b):
+// before a prepare, before a message runs or a cancel is honoured, and before a re-seal. What does not
+// verify waits, and the reason is published in the Viber's own document for the app to show.
+import type * as Y from 'yjs';
+import {
+  RefusalReason,
+  RefusedKind,
+  bindingIntent,
+  cancelIntent,
+  clearRefusal,
+  environmentSpecIntent,
+  messageIntent,
+  readCancel,
+  sealedCopyIntent,
+  writeRefusal,
+  type Binding,
+  type Environment,
+  type Message,
+  type SignedIntent,
+  type Task,
+} from '@openviber/shared';
+import { intentVerifier } from '@openviber/shared/crypto';
+import { SpecVersions } from './spec-versions.ts';
+
+type Verify = (intent: SignedIntent, signature: string) => boolean;
+type Verdict =
+  { ok: true } | { ok: false; kind: RefusedKind; id: string; reason: RefusalReason; detail: string };
+
+const OK: Verdict = { ok: true };
+
+export interface IntentGuardDeps {
+  viberId: string;
+  /** This Viber's X25519 public key: what a binding to it must name. */
+  viberPublicKey: string;
+  viberDoc: Y.Doc;
+  stateDir: string;
+}
+
+export class IntentGuard {
+  readonly #deps: IntentGuardDeps;
+  readonly #verify: Verify;
+  readonly #versions: SpecVersions;
+
+  private constructor(deps: IntentGuardDeps, verify: Verify) {
+    this.#deps = deps;
+    this.#verify = verify;
+    this.#versions = new SpecVersions(deps.stateDir);
+  }
+
+  /** A guard for the pinned key (libsodium loaded once here; every check after is synchronous). */
+  static async create(pinnedKey: string, deps: IntentGuardDeps): Promise<IntentGuard> {
+    return new IntentGuard(deps, await intentVerifier(pinnedKey));
+  }
+
+  /** May this binding be prepared with this environment? (binding, spec, rollback, ciphertexts) */
+  mayPrepare(binding: Binding, env: Environment): boolean {
+    return this.#settle(
+      [this.#binding(binding), this.#environment(env)],
+      [
+        [RefusedKind.binding, binding.id],
+        [RefusedKind.environment, env.id],
+      ],
+    );
+  }
+
+  /** May this message of `task` run in `env` through `binding`? */
+  mayRun(task: Task, message: Message, env: Environment, binding: Binding): boolean {
+    const id = `${task.id}/${message.id}`;
+    const intent = messageIntent({
+      taskId: task.id,
+      environmentId: task.environmentId,
+      viberId: task.viberId,
+      messageId: message.id,
+      text: message.text,
+    });
+    const verdict = this.#check(intent, message.signature ?? '', RefusedKind.message, id, 'message');
+    return this.#settle(
+      [verdict, this.#binding(binding), this.#environment(env)],
+      [
+        [RefusedKind.message, id],
+        [RefusedKind.binding, binding.id],
+        [RefusedKind.environment, env.id],
+      ],
+    );
+  }
+
+  /** Is the cancel request for this message signed? (an unsigned one is not honoured, and shown) */
+  mayCancel(taskId: string, taskDoc: Y.Doc, messageId: string): boolean {
+    const cancel = readCancel(taskDoc, messageId);
+    if (!cancel) return false;
+    const id = `${taskId}/${messageId}`;
+    const verdict = this.#check(
+      cancelIntent({ taskId, messageId }),
+      cancel.signature,
+      RefusedKind.cancel,
+      id,
+      'cancel',
+    );
+    return this.#settle([verdict], [[RefusedKind.cancel, id]]);
+  }
+
+  /** True when this Viber's own ciphertext of the secret is signed (so re-sealing it passes on the user's value). */
+  ownCopyVerified(env: Environment, key: string): boolean {
+    return this.#sealedCopy(env, key, this.#deps.viberId).ok;
+  }
+
+  /**
+   * Does the binding's valid signature name `publicKey` as its Viber's key? A re-seal goes only to a
+   * key the user signed, never to whatever the registry says (the server writes the registry) ([T5]).
+   */
+  bindingNamesKey(binding: Binding, publicKey: string): boolean {
+    return !!binding.signature && this.#verify(bindingIntent(binding, publicKey), binding.signature);
+  }
+
+  // ---- the checks
+
+  #binding(binding: Binding): Verdict {
+    return this.#check(
+      bindingIntent(binding, this.#deps.viberPublicKey),
+      binding.signature,
+      RefusedKind.binding,
+      binding.id,
+      `binding at generation ${binding.generation}`,
+    );
+  }
+
+  #environment(env: Environment): Verdict {
+    const what = `environment “${env.name}” (spec version ${env.specVersion})`;
+    const spec = this.#check(
+      environmentSpecIntent(env),
+      env.specSignature,
+      RefusedKind.environment,
+      env.id,
+      what,
+    );
+    if (!spec.ok) return spec;
+    const accepted = this.#versions.accepted(env.id);
+    if (env.specVersion < accepted)
+      return {
+        ok: false,
+        kind: RefusedKind.environment,
+        id: env.id,
+        reason: RefusalReason.rolledBack,
+        detail: `${what}: this Viber already accepted spec version ${accepted}`,
+      };
+    for (const key of Object.keys(env.secrets)) {
+      const copy = this.#sealedCopy(env, key, this.#deps.viberId);
+      if (!copy.ok)
+        return { ...copy, kind: RefusedKind.environment, id: env.id, detail: `${what}: ${copy.detail}` };
+    }
+    this.#versions.accept(env.id, env.specVersion);
+    return OK;
+  }
+
+  #sealedCopy(env: Environment, key: string, viberId: string): Verdict {
+    const intent = sealedCopyIntent(env, key, viberId);
+    if (!intent) return OK; // nothing sealed for this Viber: a missing secret is the prepare's to report
+    const signature = (env.secrets[key]?.signatures as Record<string, string> | undefined)?.[viberId] ?? '';
+    return this.#check(
+      intent,
+      signature,
+      RefusedKind.secret,
+      `${env.id}/${key}`,
+      `the ciphertext of secret ${key}`,
+    );
+  }
+
+  #check(intent: SignedIntent, signature: string, kind: RefusedKind, id: string, what: string): Verdict {
+    if (!signature)
+      return {
+        ok: false,
+        kind,
+        id,
+        reason: RefusalReason.unsigned,
+        detail: `${what} is not signed: awaiting approval`,
+      };
+    if (!this.#verify(intent, signature))
+      return {
+        ok: false,
+        kind,
+        id,
+        reason: RefusalReason.badSignature,
+        detail: `${what} does not match its signature (changed after it was signed, or signed by another key)`,
+      };
+    return OK;
+  }
+
+  /** Publishes each refusal and clears the refusals of the entities that verified; true if all did. */
+  #settle(verdicts: Verdict[], entities: [RefusedKind, string][]): boolean {
+    const { viberDoc } = this.#deps;
+    const refused = verdicts.filter((v): v is Exclude<Verdict, { ok: true }> => !v.ok);
+    for (const [kind, id] of entities)
+      if (!refused.some((v) => v.kind === kind && v.id === id)) clearRefusal(viberDoc, kind, id);
+    for (const r of refused)
+      writeRefusal(viberDoc, { kind: r.kind, id: r.id, reason: r.reason, detail: r.detail, at: Date.now() });
+    return refused.length === 0;
+  }
+}
