@@ -5,6 +5,10 @@
 import * as Y from 'yjs';
 import {
   appendPrepareLines,
+  createEnvironment,
+  environmentCreateSchema,
+  removeEnvironmentCascade,
+  trimDeletions,
   resetPrepareLog,
   writeObservation,
   writeTaskRunSummary,
@@ -26,12 +30,29 @@ function prepare(viberDoc: Y.Doc, logDoc: Y.Doc, generation: number) {
     state: 'preparing',
     step: 'secrets',
   });
-  for (const step of ['source', 'setup', 'health']) {
+  for (const step of ['source', 'setup', 'health'] as const) {
     appendPrepareLines(logDoc, [], step);
     writeObservation(viberDoc, 'bnd_1', { step });
     appendPrepareLines(logDoc, [`${step}: output line of prepare ${generation}`, 'another line']);
   }
   writeObservation(viberDoc, 'bnd_1', { state: 'ready', step: 'ready', lastPrepareAt: Date.now() });
+}
+
+const ENVIRONMENT = environmentCreateSchema.parse({
+  name: 'web app',
+  type: 'github',
+  repoUrl: 'https://github.com/example/web-app.git',
+  repoBranch: 'main',
+  setupMode: 'manual',
+  setupScript: 'npm ci',
+  vars: { NODE_ENV: 'development' },
+});
+
+/** One environment created and deleted as the API does; the server trims the deletions log after collecting. */
+function createAndDelete(workspace: Y.Doc) {
+  const id = createEnvironment(workspace, ENVIRONMENT);
+  removeEnvironmentCascade(workspace, id);
+  trimDeletions(workspace);
 }
 
 /** Size of `doc` after the warm-up and after `n` more operations. */
@@ -71,8 +92,13 @@ export function docSizesSection(quick: boolean): { rows: Row[]; method: string }
     `prepare log after ${n} prepares`,
     grow(logDoc, n, (i) => prepare(new Y.Doc(), logDoc, i + 1)),
   );
+  const workspace = new Y.Doc();
+  row(
+    `workspace after ${n} deleted environments`,
+    grow(workspace, n, () => createAndDelete(workspace)),
+  );
   return {
     rows,
-    method: `document sizes: the Viber document's writes per run (run summary at started, progress, end; 10 tasks) and per prepare (observation at each step), and the prepare log's (reset, step markers, lines), each ${n} times through the shared writers the daemon uses; bytes of Y.encodeStateAsUpdate after a ${WARM_UP}-operation warm-up (the reference) and after ${n} more. Target: under 1 byte per operation (flat). Before [V4] these were ~34 B/run, ~48 B/prepare (Viber document) and ~48 B/prepare (prepare log).`,
+    method: `document sizes: the Viber document's writes per run (run summary at started, progress, end; 10 tasks) and per prepare (observation at each step), the prepare log's (reset, step markers, lines), and the workspace's for an environment created and deleted (removeEnvironmentCascade, then trimDeletions as the server's collector does past MAX_DELETIONS), each ${n} times through the shared writers the daemon uses; bytes of Y.encodeStateAsUpdate after a ${WARM_UP}-operation warm-up (the reference) and after ${n} more. Target: under 1 byte per operation (flat). Before [V4] these were ~34 B/run, ~48 B/prepare (Viber document) and ~48 B/prepare (prepare log).`,
   };
 }

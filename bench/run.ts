@@ -14,6 +14,8 @@ import { redaction, SECRETS } from './redaction.ts';
 import { kb, markdownTable, mbps, ms, textTable, unavailable, type Row } from './report.ts';
 import { startBare, startOurs, type BenchServer } from './servers.ts';
 import { taskViewSection } from './task-view.ts';
+import { manyUsersOne, manyUsersTwo, APP_DEVICES, type ManyUsersResult, type Profile } from './many-users.ts';
+import { runOutput } from './run-output.ts';
 import { benchTaskStart } from './task-start.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -29,6 +31,11 @@ const N = QUICK
       redactMb: 2,
       prepareRounds: 1,
       newPeers: 3,
+      manyUsers: 300,
+      manySeconds: 15,
+      twoSeconds: 10,
+      floodMb: 10,
+      ticks: 100,
     }
   : {
       fanout: [100, 1000],
@@ -40,6 +47,11 @@ const N = QUICK
       redactMb: 16,
       prepareRounds: 2,
       newPeers: 5,
+      manyUsers: 3000,
+      manySeconds: 60,
+      twoSeconds: 30,
+      floodMb: 50,
+      ticks: 300,
     };
 
 const rows: Row[] = [];
@@ -310,6 +322,160 @@ function benchInitialJs() {
   );
 }
 
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const cores = (c: number) => `${c.toFixed(2)} cores`;
+
+async function benchManyUsers() {
+  const profile = (seconds: number): Profile => ({
+    users: N.manyUsers,
+    durationMs: seconds * 1000,
+    periodMs: 10_000,
+  });
+  const label = `${fmtN(N.manyUsers)} users × 3 devices`;
+  const delivered = (r: ManyUsersResult) => `${fmtN(r.delivered)} of ${fmtN(r.expected)}`;
+  let one: ManyUsersResult | undefined;
+  await section(
+    'many users',
+    [`many users (${label}): edit → other device p99`],
+    '< 50 ms, ≤ 1.2× bare',
+    async () => {
+      const bare = await manyUsersOne('bare', profile(N.manySeconds), WORKERS);
+      const ours = await manyUsersOne('ours', profile(N.manySeconds), WORKERS);
+      one = ours;
+      const ratio = ours.p99 / bare.p99;
+      rows.push({
+        figure: `many users (${label}): edit → other device p99`,
+        value: ms(ours.p99),
+        reference: ms(bare.p99),
+        ratio,
+        target: '< 50 ms, ≤ 1.2× bare',
+        pass: ours.p99 < 50 && ratio <= 1.2 && ours.delivered === ours.expected,
+      });
+      rows.push({
+        figure: '  edit → other device p50',
+        value: ms(ours.p50),
+        reference: ms(bare.p50),
+        ratio: ours.p50 / bare.p50,
+        target: '—',
+      });
+      rows.push({
+        figure: '  deliveries (edits × other devices)',
+        value: delivered(ours),
+        reference: delivered(bare),
+        target: 'all',
+        pass: ours.delivered === ours.expected,
+      });
+      rows.push({
+        figure: '  server CPU during the edits',
+        value: cores(ours.cpuCores),
+        reference: cores(bare.cpuCores),
+        ratio: ours.cpuCores / bare.cpuCores,
+        target: '—',
+      });
+      rows.push({
+        figure: '  server RSS at the end',
+        value: mb(ours.rssBytes),
+        reference: mb(bare.rssBytes),
+        ratio: ours.rssBytes / bare.rssBytes,
+        target: '—',
+      });
+      rows.push({
+        figure: `  connect all ${fmtN(ours.devices)} devices`,
+        value: ms(ours.connectMs),
+        reference: ms(bare.connectMs),
+        ratio: ours.connectMs / bare.connectMs,
+        target: '—',
+      });
+    },
+  );
+  await section(
+    'many users, 2 processes',
+    ['many users on 2 processes (PostgreSQL + Redis): p99'],
+    '≤ 1.5× one process',
+    async () => {
+      const two = await manyUsersTwo(profile(N.twoSeconds), WORKERS);
+      const ratio = one ? two.p99 / one.p99 : undefined;
+      rows.push({
+        figure: 'many users on 2 processes (PostgreSQL + Redis): p99',
+        value: ms(two.p99),
+        reference: one ? `${ms(one.p99)} one process` : '—',
+        ratio,
+        target: '≤ 1.5× one process',
+        pass: ratio !== undefined && ratio <= 1.5 && two.delivered === two.expected,
+      });
+      rows.push({
+        figure: '  cross-process delivery p99',
+        value: ms(two.crossP99),
+        reference: `${fmtN(two.crossCount)} deliveries`,
+        target: '—',
+      });
+      rows.push({
+        figure: '  deliveries (edits × other devices)',
+        value: delivered(two),
+        reference: '—',
+        target: 'all',
+        pass: two.delivered === two.expected,
+      });
+      rows.push({
+        figure: '  CPU / RSS of both server processes',
+        value: `${cores(two.cpuCores)}, ${mb(two.rssBytes)}`,
+        reference: one ? `${cores(one.cpuCores)}, ${mb(one.rssBytes)} one process` : '—',
+        target: '—',
+      });
+    },
+  );
+  methods.push(
+    `many users: ${fmtN(N.manyUsers)} users, each with ${APP_DEVICES} app devices and a Viber (its own Viber token, read-only on the workspace) on the user's workspace document: ${fmtN(N.manyUsers * (APP_DEVICES + 1))} websockets, each a raw \`ws\` client speaking the Hocuspocus protocol with its own Y.Doc (auth, sync both ways, updates, an awareness state renewed every 15 s), in ${WORKERS} worker threads, 50 connecting at a time per thread. Each user edits once every 10 s (a key of a Y.Map set to the time, from their app devices in turn, at a random phase) for ${N.manySeconds} s; every other device of the user stamps the arrival. Figure: p99 over all deliveries. CPU: utime+stime of the server process(es) over the edit window (/proc/<pid>/stat), in cores; RSS at the end. Ours: accounts (2 sessions and a Viber per user) written into the store through the server's own Storage class before it starts (3,000 signups would be 3,000 Argon2id hashes, ~2 min), every token still checked at each websocket's authentication; reference: the bare server under the same profile. 2 processes: ours twice on one PostgreSQL and one Redis (sync-server/testing/pg-redis.ts), each user's devices split over the two (device k of user i on process (i+k) mod 2), for ${N.twoSeconds} s (to keep the bench under 5 min); "cross-process" are deliveries between devices on different processes (through Redis).`,
+  );
+}
+
+async function benchRunOutput() {
+  const missing = daemonMissing();
+  if (missing) {
+    rows.push(unavailable('streaming output', missing, '≤ 1.5×'));
+    return;
+  }
+  await section(
+    'run output',
+    [`streaming output: ${N.floodMb} MB task`, 'output latency, 1 line / 10 ms: p99'],
+    '≤ 1.5× / < 50 ms',
+    async () => {
+      const server = await startOurs();
+      try {
+        const r = await runOutput(server, N.floodMb, N.ticks);
+        const ratio = r.floodMs / r.devNullMs;
+        rows.push({
+          figure: `streaming output: ${N.floodMb} MB task`,
+          value: ms(r.floodMs),
+          reference: `${ms(r.devNullMs)} to /dev/null`,
+          ratio,
+          target: '≤ 1.5×',
+          pass: ratio <= 1.5,
+        });
+        rows.push({
+          figure: '  app peer has the (bounded) output, after the end',
+          value: ms(r.floodVisibleMs),
+          reference: `${kb(r.floodOutputChars)} kept`,
+          target: '< 200 ms',
+          pass: r.floodVisibleMs < 200,
+        });
+        rows.push({
+          figure: 'output latency, 1 line / 10 ms: p99',
+          value: ms(r.tickP99),
+          reference: `p50 ${ms(r.tickP50)}`,
+          target: '< 50 ms',
+          pass: r.tickP99 < 50 && r.tickLines === N.ticks,
+        });
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+  methods.push(
+    `run output: a real Viber (\`viber onboard\`, \`viber start\`) with a manual environment, one task; an app peer (HocuspocusProvider, user token) on the task's run document. Streaming: the message \`${'seq -f <a 60-byte build line> 1 N'}\` printing ${N.floodMb} MB as fast as seq can; figure: the run's endedAt - startedAt as the Viber records them, against the same command run by the bench with its output to /dev/null (best of 3). "After the end": from the run's endedAt until the app peer saw the final state with the last line in the output (the output is bounded to the newest 256 K characters). Latency: \`printf 'tick %d %s' $i $EPOCHREALTIME; sleep 0.01\` ${N.ticks} times; per line, the app peer's clock when the line first appeared minus the stamp (same machine clock).`,
+  );
+}
+
 function gitState(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -334,6 +500,8 @@ async function main() {
   await benchStorm();
   await benchLarge();
   await benchPrepare();
+  await benchManyUsers();
+  await benchRunOutput();
   await benchRedaction();
   await section('task start', ['task start, prepared project'], '< 2 s', () => benchTaskStart(rows, methods));
   benchInitialJs();

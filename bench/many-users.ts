@@ -1,0 +1,178 @@
+// Many users, as the product is used: each user has a few devices (2 app devices and a Viber) on their
+// own workspace document, and edits now and then. Figure: edit → other device delivery times, and
+// the server processes' CPU and memory while it runs. One process (ours vs bare Hocuspocus), or two
+// processes sharing PostgreSQL + Redis with each user's devices split over them.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPostgres, startRedis } from '../sync-server/testing/pg-redis.ts';
+import { PostgresStorage } from '../sync-server/src/storage/postgres-storage.ts';
+import { PeerPool } from './pool.ts';
+import { percentile } from './report.ts';
+import { fakeUsers, seedSqlite, seedUsers, type SeededUser } from './seed-accounts.ts';
+import { rssOf, startBare, startOurs, type BenchServer } from './servers.ts';
+import type { UserSpec } from './user-peers.ts';
+
+const WORKER = new URL('./user-peers.ts', import.meta.url);
+export const APP_DEVICES = 2;
+
+export interface Profile {
+  users: number;
+  durationMs: number;
+  periodMs: number;
+}
+
+export interface ManyUsersResult {
+  devices: number;
+  held: number;
+  edits: number;
+  delivered: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  /** Deliveries between devices on different server processes (two-process runs only). */
+  crossP99: number;
+  crossCount: number;
+  /** Server CPU over the edit window, in cores (1.0 = one core busy), all server processes together. */
+  cpuCores: number;
+  /** Server resident memory at the end, all server processes together. */
+  rssBytes: number;
+  connectMs: number;
+}
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat; 100 ticks per second on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function specs(users: SeededUser[], docOf: (u: SeededUser) => string, urls: string[]): UserSpec[] {
+  return users.map((u, i) => ({
+    doc: docOf(u),
+    devices: [
+      ...u.appTokens.map((token, d) => ({ token, edits: true, server: (i + d) % urls.length })),
+      { token: u.viberToken, edits: false, server: (i + APP_DEVICES) % urls.length },
+    ].map((d) => ({ ...d, url: urls[d.server] })),
+  }));
+}
+
+async function drive(
+  pids: number[],
+  users: UserSpec[],
+  profile: Profile,
+  workers: number,
+): Promise<ManyUsersResult> {
+  const pool = new PeerPool(WORKER, workers);
+  try {
+    const t0 = performance.now();
+    const opened = await pool.request<{ held: number; failed: number; firstError: string | null }>(
+      (i) => ({ cmd: 'open', users: pool.split(users, i), concurrency: 50, timeoutMs: 30_000 }),
+      300_000,
+    );
+    const connectMs = performance.now() - t0;
+    const failed = opened.reduce((s, r) => s + r.failed, 0);
+    const devices = users.reduce((s, u) => s + u.devices.length, 0);
+    if (failed > devices / 100)
+      throw new Error(
+        `${failed} of ${devices} devices did not sync (${opened.find((r) => r.firstError)?.firstError})`,
+      );
+    const cpu0 = pids.map(cpuSeconds);
+    const w0 = performance.now();
+    const ran = await pool.request<{
+      edits: number;
+      expected: number;
+      sameMs: number[];
+      crossMs: number[];
+      open: number;
+    }>(
+      () => ({ cmd: 'run', durationMs: profile.durationMs, periodMs: profile.periodMs, drainMs: 1_000 }),
+      profile.durationMs + 120_000,
+    );
+    const wallS = (performance.now() - w0) / 1000;
+    const cpuCores = pids.reduce((s, pid, i) => s + cpuSeconds(pid) - cpu0[i], 0) / wallS;
+    const rssBytes = pids.reduce((s, pid) => s + rssOf(pid), 0);
+    const same = ran.flatMap((r) => r.sameMs);
+    const cross = ran.flatMap((r) => r.crossMs);
+    const all = [...same, ...cross];
+    return {
+      devices,
+      held: ran.reduce((s, r) => s + r.open, 0),
+      edits: ran.reduce((s, r) => s + r.edits, 0),
+      delivered: all.length,
+      expected: ran.reduce((s, r) => s + r.expected, 0),
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      crossP99: percentile(cross, 99),
+      crossCount: cross.length,
+      cpuCores,
+      rssBytes,
+      connectMs,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+const workspace = (u: SeededUser) => `u/${u.userId}/workspace`;
+
+/** One process: ours (accounts seeded into its SQLite file) or the bare server. */
+export async function manyUsersOne(
+  kind: 'ours' | 'bare',
+  profile: Profile,
+  workers: number,
+): Promise<ManyUsersResult> {
+  let server: BenchServer;
+  let users: SeededUser[];
+  let dataDir: string | undefined;
+  if (kind === 'bare') {
+    users = fakeUsers(profile.users, APP_DEVICES);
+    server = await startBare();
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'openviber-bench-many-'));
+    users = await seedSqlite(dataDir, profile.users, APP_DEVICES);
+    server = await startOurs({ dataDir });
+  }
+  try {
+    return await drive([server.pid()], specs(users, workspace, [server.wsUrl]), profile, workers);
+  } finally {
+    await server.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Two processes of ours on one PostgreSQL and one Redis; each user's devices split over both. */
+export async function manyUsersTwo(profile: Profile, workers: number): Promise<ManyUsersResult> {
+  const postgres = await startPostgres();
+  const redis = await startRedis().catch(async (e: unknown) => {
+    await postgres.stop();
+    throw e;
+  });
+  const servers: BenchServer[] = [];
+  try {
+    const databaseUrl = await postgres.createDatabase();
+    const storage = await PostgresStorage.connect(databaseUrl);
+    let users: SeededUser[];
+    try {
+      users = await seedUsers(storage, profile.users, APP_DEVICES);
+    } finally {
+      await storage.close();
+    }
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url };
+    servers.push(...(await Promise.all([startOurs({ env }), startOurs({ env })])));
+    return await drive(
+      servers.map((s) => s.pid()),
+      specs(
+        users,
+        workspace,
+        servers.map((s) => s.wsUrl),
+      ),
+      profile,
+      workers,
+    );
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await redis.stop();
+    await postgres.stop();
+  }
+}
