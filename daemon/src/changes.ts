@@ -37,6 +37,8 @@ export interface ChangesInput {
 }
 
 const NULL_BLOB = /^0+$/;
+/** Characters of paths handed to one `git diff` (far below ARG_MAX, whatever the paths). */
+const MAX_PATHSPEC_CHARS = 256 * 1024;
 const STATUS: Record<string, ChangeStatus> = {
   A: ChangeStatus.added,
   D: ChangeStatus.deleted,
@@ -63,11 +65,22 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
     const sizeOf = (e: RawEntry) => Math.max(sizes.get(e.oldBlob) ?? 0, sizes.get(e.newBlob) ?? 0);
 
     const listed = raw.slice(0, MAX_CHANGES_FILES);
-    // A file whose blobs alone exceed the per-file budget is never put through `git diff --patch`.
-    const tooLarge = listed.filter((e) => sizeOf(e) > MAX_CHANGES_FILE_PATCH_CHARS);
-    const excluded = tooLarge.flatMap((e) => (e.oldPath ? [e.path, e.oldPath] : [e.path]));
-    const patchText = await runGit(diffPatchTask(index, base, excluded), git);
-    const chunks = splitPatch(patchText);
+    // Only files that can be published are diffed, so git's output stays near the budget: none whose
+    // blobs alone exceed the per-file budget, none once their sizes add up past twice the total.
+    const shown = new Set<RawEntry>();
+    let estimate = 0;
+    let pathspecChars = 0;
+    for (const entry of listed) {
+      const size = sizeOf(entry);
+      const spec = entry.path.length + (entry.oldPath?.length ?? 0);
+      if (size > MAX_CHANGES_FILE_PATCH_CHARS) continue;
+      if (estimate + size > 2 * MAX_CHANGES_PATCH_CHARS || pathspecChars + spec > MAX_PATHSPEC_CHARS) break;
+      estimate += size;
+      pathspecChars += spec;
+      shown.add(entry);
+    }
+    const paths = [...shown].flatMap((e) => (e.oldPath ? [e.path, e.oldPath] : [e.path]));
+    const chunks = paths.length ? splitPatch(await runGit(diffPatchTask(index, base, paths), git)) : [];
 
     const files: ChangedFile[] = [];
     const parts: string[] = [];
@@ -76,15 +89,14 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
     let next = 0;
     for (const entry of listed) {
       const count = counts.get(entry.path);
-      const binary = count === null;
-      const large = tooLarge.includes(entry);
-      const chunk = large ? '' : (chunks[next++] ?? '');
+      const diffed = shown.has(entry);
+      const chunk = diffed ? (chunks[next++] ?? '') : '';
       let kept =
         chunk.length > MAX_CHANGES_FILE_PATCH_CHARS ? cut(chunk, MAX_CHANGES_FILE_PATCH_CHARS) : chunk;
+      if (!diffed)
+        kept = `diff --git a/${entry.path} b/${entry.path}\n# ${entry.path}: ${sizeOf(entry)} bytes, left out of the patch (too large)\n`;
       if (used + kept.length > MAX_CHANGES_PATCH_CHARS) kept = '';
-      const fileTruncated = large || kept.length < chunk.length;
-      if (large)
-        kept = `diff --git a/${entry.path} b/${entry.path}\n# ${entry.path}: ${sizeOf(entry)} bytes, too large to show\n`;
+      const fileTruncated = !diffed || kept.length < chunk.length;
       used += kept.length;
       parts.push(kept);
       truncated ||= fileTruncated;
@@ -94,8 +106,8 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
         status: STATUS[entry.status] ?? ChangeStatus.modified,
         additions: count?.additions ?? 0,
         deletions: count?.deletions ?? 0,
-        binary,
-        patchBytes: large ? sizeOf(entry) : chunk.length,
+        binary: count === null,
+        patchBytes: diffed ? chunk.length : sizeOf(entry),
         truncated: fileTruncated,
       });
     }

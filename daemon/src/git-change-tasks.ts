@@ -79,16 +79,11 @@ export function diffNumstatTask(
   };
 }
 
-/** The unified patch, leaving out `excluded` paths (too large to publish). */
-export function diffPatchTask(index: string, base: string, excluded: string[]): GitTask<string> {
+/** The unified patch of exactly `paths` (a bounded list: only what will be published is ever diffed). */
+export function diffPatchTask(index: string, base: string, paths: string[]): GitTask<string> {
   assertRevision(base);
   return {
-    args: [
-      ...diffArgs(base, ['--patch', '--full-index']),
-      '--',
-      ':(top)',
-      ...excluded.map((p) => `:(top,literal,exclude)${p}`),
-    ],
+    args: [...diffArgs(base, ['--patch', '--full-index']), '--', ...paths.map((p) => `:(top,literal)${p}`)],
     env: { GIT_INDEX_FILE: index },
     parse: (out) => out,
     describe: 'git diff --patch',
