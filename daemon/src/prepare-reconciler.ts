@@ -3,8 +3,10 @@
 // restart, or when a secret it was missing has since been sealed for this Viber.
 import type * as Y from 'yjs';
 import {
+  ControlEvent,
   ObservedState,
   PrepareStep,
+  controlLogLine,
   getBinding,
   getEnvironment,
   listBindings,
@@ -116,7 +118,11 @@ export class PrepareReconciler {
     this.#triedWithSecrets.set(binding.id, sealedSignature(env, this.#deps.viberId));
     const run = (async () => {
       this.#deps.log(
-        `preparing binding ${binding.id} (environment ${env.id}, generation ${binding.generation})`,
+        controlLogLine(ControlEvent.environmentPrepare, {
+          binding: binding.id,
+          environment: env.id,
+          generation: binding.generation,
+        }),
       );
       const log = await this.#deps.openLogDoc(binding.id);
       try {
@@ -125,7 +131,7 @@ export class PrepareReconciler {
           binding,
           env,
         );
-        this.#deps.log(`binding ${binding.id}: ${state}`);
+        this.#deps.log(controlLogLine(ControlEvent.environmentStatus, { binding: binding.id, state }));
       } finally {
         log.close();
       }

@@ -1,9 +1,14 @@
-// Control-plane event names (design §4): names for state transitions, used in logs and the API.
+// Control-plane event names (design §4): the names of the state transitions, used where a process
+// reports one (the daemon's log lines), so a log reads the same words as the design and the API.
+// They are names, not messages: the transitions themselves are state in the documents.
 
 export const ControlEvent = {
+  /** A binding's generation was raised (Prepare in the app, POST /api/bindings/:id/prepare). */
   environmentPrepare: 'environment:prepare',
   environmentSync: 'environment:sync',
+  /** A new message in a task. */
   taskSubmit: 'task:submit',
+  /** A Viber recorded a binding's observed state. */
   environmentStatus: 'environment:status',
   environmentLog: 'environment:log',
   taskStarted: 'task:started',
@@ -13,53 +18,19 @@ export const ControlEvent = {
 } as const;
 export type ControlEventName = (typeof ControlEvent)[keyof typeof ControlEvent];
 
-interface Base<T extends ControlEventName> {
-  type: T;
-  at: number;
+/**
+ * One log line for a transition: the event name, then `key=value` pairs in the given order
+ * (values with spaces quoted as JSON), e.g. `environment:status binding=bnd_1 state=ready`.
+ */
+export function controlLogLine(
+  event: ControlEventName,
+  fields: Record<string, string | number | boolean | null | undefined>,
+): string {
+  const parts: string[] = [event];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const text = String(value);
+    parts.push(`${key}=${/^[^\s"=]+$/.test(text) ? text : JSON.stringify(text)}`);
+  }
+  return parts.join(' ');
 }
-export type EnvironmentPrepareEvent = Base<'environment:prepare'> & { bindingId: string; generation: number };
-export type EnvironmentSyncEvent = Base<'environment:sync'> & { bindingId: string; generation: number };
-export type TaskSubmitEvent = Base<'task:submit'> & { taskId: string; messageId: string };
-export type EnvironmentStatusEvent = Base<'environment:status'> & {
-  bindingId: string;
-  state: string;
-  step: string;
-};
-export type EnvironmentLogEvent = Base<'environment:log'> & { bindingId: string; lines: string[] };
-export type TaskStartedEvent = Base<'task:started'> & { taskId: string; messageId: string };
-export type TaskProgressEvent = Base<'task:progress'> & { taskId: string; messageId: string; chars: number };
-export type TaskCompletedEvent = Base<'task:completed'> & {
-  taskId: string;
-  messageId: string;
-  exitCode: number;
-};
-export type TaskErrorEvent = Base<'task:error'> & { taskId: string; messageId: string; error: string };
-
-export type ControlEventOf =
-  | EnvironmentPrepareEvent
-  | EnvironmentSyncEvent
-  | TaskSubmitEvent
-  | EnvironmentStatusEvent
-  | EnvironmentLogEvent
-  | TaskStartedEvent
-  | TaskProgressEvent
-  | TaskCompletedEvent
-  | TaskErrorEvent;
-
-const NAMES = new Set<string>(Object.values(ControlEvent));
-const is =
-  <T extends ControlEventOf>(type: T['type']) =>
-  (e: unknown): e is T =>
-    typeof e === 'object' && e !== null && (e as { type?: unknown }).type === type;
-
-export const isControlEvent = (e: unknown): e is ControlEventOf =>
-  typeof e === 'object' && e !== null && NAMES.has((e as { type?: unknown }).type as string);
-export const isEnvironmentPrepare = is<EnvironmentPrepareEvent>('environment:prepare');
-export const isEnvironmentSync = is<EnvironmentSyncEvent>('environment:sync');
-export const isTaskSubmit = is<TaskSubmitEvent>('task:submit');
-export const isEnvironmentStatus = is<EnvironmentStatusEvent>('environment:status');
-export const isEnvironmentLog = is<EnvironmentLogEvent>('environment:log');
-export const isTaskStarted = is<TaskStartedEvent>('task:started');
-export const isTaskProgress = is<TaskProgressEvent>('task:progress');
-export const isTaskCompleted = is<TaskCompletedEvent>('task:completed');
-export const isTaskError = is<TaskErrorEvent>('task:error');
