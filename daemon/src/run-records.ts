@@ -160,6 +160,8 @@ export async function killOrphanRuns(stateDir: string): Promise<string[]> {
         const left = survivors(record);
         if (left.leader === undefined && left.members.length === 0) break;
         for (const pid of left.members) kill(pid);
+        // A poll, not a busy wait we could replace: these are not our children (their daemon died),
+        // so no exit event reaches us, and Node has no pidfd to wait on.
         await new Promise((r) => setTimeout(r, 20));
       }
     }
