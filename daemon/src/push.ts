@@ -50,6 +50,8 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
   publish(PushState.pushing);
   let redact = (s: string) => s;
   try {
+    // Checked before anything is committed: a name a peer wrote past the API never reaches git.
+    const push = pushTask(request.branch);
     const task = getTask(deps.workspace, taskId);
     const env = task && getEnvironment(deps.workspace, task.environmentId);
     const binding =
@@ -69,7 +71,7 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
       await runGit(stageForCommitTask(), git);
       await runGit(commitTask(commitMessage(request, task.title)), git);
     }
-    await runGit(pushTask(request.branch), { ...git, token });
+    await runGit(push, { ...git, token });
     publish(PushState.pushed, await runGit(headRevisionTask(), git));
   } catch (error) {
     publish(PushState.failed, '', redact(messageOf(error)));
