@@ -110,7 +110,7 @@ export function createDeviceApproval(workspace: Y.Doc, signing: SigningModel, ve
   async function approve(requestId: string, typedCode: string): Promise<string | null> {
     const request = listDeviceRequests(workspace).find((r) => r.id === requestId);
     if (!request) return 'That request is gone.';
-    const privateKey = signing.privateKeyForSealing();
+    const privateKey = await signing.privateKeyForSealing();
     if (!privateKey) return 'This device does not hold the signing key.';
     if (normalize(typedCode) !== normalize(await deviceCode(request.publicKey)))
       return 'The code does not match. Deny this request unless it is the code your other device shows.';

@@ -1,0 +1,260 @@
+// What the app does with the user's signing key (design §5b, [T1]-[T7]), loaded after first paint
+// by signing-model.ts (which holds the signals the views read).
+// Every intent is built with the shared builders and encoded by shared `intentBytes` (inside
+// signIntent): the app never has an encoding of its own. libsodium is loaded on first use, after
+// first paint, through the lazily loaded `@openviber/shared/crypto` entry.
+import {
+  appendMessage,
+  bindingIntent,
+  cancelIntent,
+  environmentSpecIntent,
+  canonicalJson,
+  getBinding,
+  listEnvironments,
+  listMessages,
+  listVibers,
+  messageIntent,
+  newId,
+  requestSignedCancel,
+  sealedCopyIntent,
+  signBinding,
+  signEnvironmentSpec,
+  signMessage,
+  signSealedCopy,
+  type Environment,
+  type SignedIntent,
+} from '@openviber/shared';
+import type { SigningKeyPair } from '@openviber/shared/crypto';
+import type * as Y from 'yjs';
+import type { SigningOptions, SigningSignals } from './signing-model.ts';
+import { api, ApiRequestError } from '../api/http.ts';
+import { encodeRecoveryCode, decodeRecoveryCode } from '../lib/recovery-code.ts';
+import { deleteSigningKey, loadSigningKey, saveSigningKey } from '../lib/signing-key-store.ts';
+
+const crypto = () => import('@openviber/shared/crypto');
+
+interface ServerKey {
+  publicKey: string;
+  fingerprint: string;
+}
+
+export function createSigningActions(opts: SigningOptions, signals: SigningSignals) {
+  const { userId, token, workspace } = opts;
+  const { state, publicKey, fingerprint, recoveryCode, error } = signals;
+  let key: SigningKeyPair | null = null;
+  let readyWaiters: (() => void)[] = [];
+
+  async function becomeReady(pair: SigningKeyPair) {
+    const { signingKeyFingerprint } = await crypto();
+    key = pair;
+    publicKey.value = pair.publicKey;
+    fingerprint.value = await signingKeyFingerprint(pair.publicKey);
+    state.value = 'ready';
+    for (const w of readyWaiters) w();
+    readyWaiters = [];
+  }
+
+  /** Learns the user's key from the server; creates it on the first device; publishes a local one the server lacks. */
+  async function start() {
+    state.value = 'loading';
+    error.value = '';
+    try {
+      const local = await loadSigningKey(userId);
+      let server: ServerKey | null = null;
+      try {
+        server = await api<ServerKey>('/account/signing-key', { token });
+      } catch (e) {
+        if (!(e instanceof ApiRequestError) || e.status !== 404) throw e;
+      }
+      if (server && local?.publicKey === server.publicKey) return await becomeReady(local);
+      if (server) {
+        publicKey.value = server.publicKey;
+        fingerprint.value = server.fingerprint;
+        state.value = 'needs-device';
+        return;
+      }
+      // No key on the server: this is the first device (or it made the key while offline).
+      const { generateSigningKeyPair, sodiumReady } = await crypto();
+      const pair = local ?? (await generateSigningKeyPair());
+      if (!local) await saveSigningKey(userId, pair);
+      try {
+        await api('/account/signing-key', { method: 'PUT', token, body: { publicKey: pair.publicKey } });
+      } catch (e) {
+        // Another device made the user's key first: this one's is dropped, and it asks for that one.
+        if (e instanceof ApiRequestError && e.status === 409) {
+          await deleteSigningKey(userId);
+          return await start();
+        }
+        throw e;
+      }
+      if (!local) {
+        const sodium = await sodiumReady();
+        const seed = sodium.from_base64(pair.privateKey, sodium.base64_variants.ORIGINAL).slice(0, 32);
+        recoveryCode.value = encodeRecoveryCode(seed);
+      }
+      await becomeReady(pair);
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+      state.value = 'error';
+    }
+  }
+
+  /** Stores a key another device sealed for this one, or one re-derived from a recovery code, if it is the user's. */
+  async function adopt(pair: SigningKeyPair): Promise<string | null> {
+    if (!publicKey.value || pair.publicKey !== publicKey.value)
+      return 'This key is not your account’s signing key.';
+    await saveSigningKey(userId, pair);
+    await becomeReady(pair);
+    return null;
+  }
+
+  async function recover(code: string): Promise<string | null> {
+    const decoded = decodeRecoveryCode(code);
+    if (!decoded.ok) return decoded.error;
+    const { sodiumReady } = await crypto();
+    const sodium = await sodiumReady();
+    const kp = sodium.crypto_sign_seed_keypair(decoded.seed);
+    const b64 = sodium.base64_variants.ORIGINAL;
+    const pair = {
+      publicKey: sodium.to_base64(kp.publicKey, b64),
+      privateKey: sodium.to_base64(kp.privateKey, b64),
+    };
+    return (await adopt(pair)) && 'This recovery code is not for your account’s signing key.';
+  }
+
+  /** A signature by this device, or null when it holds no key (the content then waits for approval). */
+  async function sign(intent: SignedIntent): Promise<string | null> {
+    if (!key) return null;
+    const { signIntent } = await crypto();
+    return signIntent(intent, key.privateKey);
+  }
+
+  async function verifier() {
+    const { intentVerifier } = await crypto();
+    return intentVerifier(publicKey.value);
+  }
+
+  // ---- what the app signs
+
+  /**
+   * Signs an environment's execution spec when its signature is missing or not ours (a save that
+   * changed it dropped it), at the next specVersion, which only grows ([T5]). `ownCopies` are the
+   * ciphertexts this device sealed in the same save: only those sealed copies are signed here (a
+   * ciphertext the app did not make is signed only through Approve).
+   */
+  async function signEnvironment(envId: string, ownCopies: Record<string, Record<string, string>> = {}) {
+    if (!key) return;
+    const verify = await verifier();
+    const env = listEnvironments(workspace).find((e) => e.id === envId);
+    if (!env) return;
+    if (!env.specSignature || !verify(environmentSpecIntent(env), env.specSignature)) {
+      const next = env.specVersion + 1;
+      const signature = await sign(environmentSpecIntent(env, next));
+      if (signature) signEnvironmentSpec(workspace, envId, next, signature);
+    }
+    for (const [secretKey, boxes] of Object.entries(ownCopies))
+      for (const [viberId, box] of Object.entries(boxes)) await signCopy(envId, secretKey, viberId, box);
+  }
+
+  /** Signs the sealed copy of `secretKey` for `viberId` if it is still exactly `box`. */
+  async function signCopy(envId: string, secretKey: string, viberId: string, box: string) {
+    const env = listEnvironments(workspace).find((e) => e.id === envId);
+    const intent = env && sealedCopyIntent(env, secretKey, viberId);
+    if (!intent || intent.sealed !== box) return;
+    const signature = await sign(intent);
+    if (signature) signSealedCopy(workspace, envId, secretKey, viberId, signature);
+  }
+
+  /** Signs a binding at its current generation, for the Viber key the registry holds. */
+  async function signBindingNow(bindingId: string) {
+    const binding = getBinding(workspace, bindingId);
+    const viber = binding && listVibers(workspace).find((v) => v.id === binding.viberId);
+    if (!binding || !viber) return;
+    const signature = await sign(bindingIntent(binding, viber.publicKey));
+    // Only if nothing moved meanwhile: writing an older generation back would undo a newer Prepare.
+    const now = getBinding(workspace, bindingId);
+    if (
+      signature &&
+      now &&
+      canonicalJson(bindingIntent(now, viber.publicKey)) ===
+        canonicalJson(bindingIntent(binding, viber.publicKey))
+    )
+      signBinding(workspace, bindingId, binding.generation, signature);
+  }
+
+  /** Appends a message signed before it is written (so it never reads as unsigned); unsigned without a key. */
+  async function sendMessage(
+    doc: Y.Doc,
+    input: { taskId: string; environmentId: string; viberId: string; text: string },
+  ) {
+    const messageId = newId<string>('msg');
+    // A message is never lost to a signing failure: it is written unsigned and waits for approval.
+    const signature = await sign(messageIntent({ ...input, messageId })).catch(() => null);
+    return appendMessage(
+      doc,
+      input.text,
+      userId,
+      Date.now(),
+      signature ? { messageId, signature } : undefined,
+    );
+  }
+
+  /** Approve: signs an existing message (e.g. one written through the REST API). */
+  async function approveMessage(
+    doc: Y.Doc,
+    input: { taskId: string; environmentId: string; viberId: string; messageId: string },
+  ) {
+    const message = listMessages(doc).find((m) => m.id === input.messageId);
+    if (!message) return;
+    const signature = await sign(messageIntent({ ...input, text: message.text }));
+    if (signature) signMessage(doc, input.messageId, signature);
+  }
+
+  async function cancel(doc: Y.Doc, taskId: string, messageIds: string[], fallback: (ids: string[]) => void) {
+    if (!key) return fallback(messageIds);
+    for (const messageId of messageIds) {
+      const signature = await sign(cancelIntent({ taskId, messageId }));
+      if (signature) requestSignedCancel(doc, messageId, signature);
+    }
+  }
+
+  /** Approve for a sealed copy: the app cannot read it, so this trusts that it is the user's value. */
+  async function approveSealedCopy(envId: string, secretKey: string, viberId: string) {
+    const env = listEnvironments(workspace).find((e) => e.id === envId);
+    const intent = env && sealedCopyIntent(env, secretKey, viberId);
+    if (intent) await signCopy(envId, secretKey, viberId, intent.sealed);
+  }
+
+  /**
+   * Approve for an environment: signs the execution spec the user was shown (`shown`), at the next
+   * specVersion, only if the stored spec is still exactly that one (else nothing: the view re-renders).
+   */
+  async function approveEnvironment(shown: Environment): Promise<boolean> {
+    const env = listEnvironments(workspace).find((e) => e.id === shown.id);
+    const same = (e: Environment) => canonicalJson(environmentSpecIntent(e, 0));
+    if (!env || same(env) !== same(shown)) return false;
+    const next = Math.max(env.specVersion, shown.specVersion) + 1;
+    const signature = await sign(environmentSpecIntent(env, next));
+    return Boolean(signature && signEnvironmentSpec(workspace, env.id, next, signature));
+  }
+
+  const ready = () => (key ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)));
+
+  return {
+    start,
+    ready,
+    recover,
+    adopt,
+    privateKeyForSealing: () => key?.privateKey ?? '',
+    signEnvironment,
+    signCopy,
+    signBinding: signBindingNow,
+    sendMessage,
+    approveMessage,
+    approveSealedCopy,
+    approveEnvironment,
+    cancel,
+  };
+}
+
+export type SigningActions = ReturnType<typeof createSigningActions>;
