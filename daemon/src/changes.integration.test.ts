@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MAX_CHANGES_PATCH_CHARS } from '@openviber/shared';
+import { MAX_CHANGES_PATCH_CHARS, MAX_COMMIT_MESSAGE_LENGTH } from '@openviber/shared';
 import { fixture } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
@@ -91,6 +91,18 @@ describe('task workspaces and artifacts through the real server and a real Viber
         (await call(server.url, 'POST', `/api/tasks/${taskId}/push`, s.user.token, { branch })).status,
       ).toBe(400);
 
+    expect((await call(server.url, 'GET', `/api/tasks/${taskId}`, s.user.token)).body.push).toBeNull();
+    const long = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, s.user.token, {
+      branch: 'ov/test',
+      commitMessage: 'x'.repeat(MAX_COMMIT_MESSAGE_LENGTH + 1),
+    });
+    expect(long.status).toBe(400);
+    expect(JSON.stringify(long.body)).toContain('commitMessage');
+    expect(
+      (await call(server.url, 'POST', '/api/tasks/tsk_nope/push', s.user.token, { branch: 'ov/x' })).status,
+    ).toBe(404);
+    expect((await call(server.url, 'GET', '/api/tasks/tsk_nope/changes', s.user.token)).status).toBe(404);
+    expect((await call(server.url, 'GET', `/api/tasks/${taskId}/changes`)).status).toBe(401);
     const accepted = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, s.user.token, {
       branch: 'ov/test',
       commitMessage: 'Edits from a task',
