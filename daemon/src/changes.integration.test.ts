@@ -40,7 +40,7 @@ describe('task workspaces and artifacts through the real server and a real Viber
       { what: `changes of ${taskId} after ${since}`, timeoutMs: 30_000 },
     );
 
-  it('a task in its own fresh worktree starts from the prepared state (ignored node_modules included)', async () => {
+  it('[A1] a task in its own fresh worktree starts from the prepared state (ignored node_modules included)', async () => {
     const taskId = await s.task(envId);
     const msg = await s.send(
       taskId,
@@ -53,7 +53,7 @@ describe('task workspaces and artifacts through the real server and a real Viber
     expect((await changesOf(taskId)).files).toEqual([]);
   });
 
-  it('changes after each run: status, counts, redacted patch; a second message updates them; push makes a branch', async () => {
+  it('[A2][A3][A4] changes after each run: status, counts, redacted patch; a second message updates them (the agent variables and transcript are there); push makes a branch', async () => {
     const taskId = await s.task(envId);
     expect((await call(server.url, 'GET', `/api/tasks/${taskId}/changes`, s.user.token)).status).toBe(404);
     const first = await s.send(taskId, './edit-repo.sh');
@@ -125,7 +125,7 @@ describe('task workspaces and artifacts through the real server and a real Viber
     expect(files.some((f) => f === '.openviber' || f === 'node_modules')).toBe(false);
   });
 
-  it('a 5 MB generated file is listed and truncated, not stored whole', async () => {
+  it('[A2] a 5 MB generated file is listed and truncated, not stored whole', async () => {
     const taskId = await s.task(envId);
     const msg = await s.send(
       taskId,

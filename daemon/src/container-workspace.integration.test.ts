@@ -21,18 +21,18 @@ afterAll(() => {
 describe('container checks and caches', () => {
   const runner = testRunner({ capabilities: { container: 'podman' } });
 
-  it('an image without bash is refused with the missing shell named (not catatonit’s "failed to exec pid1")', async () => {
+  it('[A1] an image without bash is refused with the missing shell named (not catatonit’s "failed to exec pid1")', async () => {
     await expect(checkContainerImage(runner, noBash, runner.root)).rejects.toThrow(/has no bash/);
     await expect(checkContainerImage(runner, image, runner.root)).resolves.toBeUndefined();
   });
 
-  it('the engine is probed again at each check: a runner that lost it finds it again', async () => {
+  it('[A1] the engine is probed again at each check: a runner that lost it finds it again', async () => {
     const stale = testRunner({ capabilities: { container: '' } });
     await checkContainerImage(stale, image, stale.root);
     expect(stale.capabilities.container).toBe('podman');
   });
 
-  it('the package-manager cache survives the container in the environment’s volume', async () => {
+  it('[A1] the package-manager cache survives the container in the environment’s volume', async () => {
     const volume = cacheVolumeName(`test${process.pid}`);
     volumes.push(volume);
     const run = async (script: string) => {
@@ -59,7 +59,7 @@ describe('a container environment without a persistent volume, through a real da
   const server = await useServer();
   const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '60000' });
 
-  it('setup output (ignored by git) and the npm cache reach a task’s container in its fresh worktree', async () => {
+  it('[A1] setup output (ignored by git) and the npm cache reach a task’s container in its fresh worktree', async () => {
     const repo = makeRepo({ '.gitignore': 'node_modules/\n', 'README.md': 'x\n' });
     const { envId, bindingId } = await s.environment({
       repoUrl: repo.url,
@@ -82,7 +82,7 @@ describe('a container environment without a persistent volume, through a real da
     expect(run.state).toBe('completed');
   });
 
-  it('an environment whose image has no bash fails its prepare naming the missing shell', async () => {
+  it('[A1] an environment whose image has no bash fails its prepare naming the missing shell', async () => {
     const repo = makeRepo({ 'README.md': 'x\n' });
     const { bindingId } = await s.environment({ repoUrl: repo.url, containerImage: noBash });
     const observation = await s.prepared(bindingId);
