@@ -7,6 +7,7 @@ import { LoginThrottle } from './auth/login-throttle.ts';
 import { ConfigError, readConfig } from './config.ts';
 import { createExtensions } from './scale/create-extensions.ts';
 import { createStorage } from './storage/create-storage.ts';
+import { DatabaseNewerThanCodeError } from './storage/migrations.ts';
 
 const APP_DIR = resolve(fileURLToPath(import.meta.url), '../../../client/dist');
 const DAEMON_PACKAGE = resolve(fileURLToPath(import.meta.url), '../../../daemon/dist/viber.tgz');
@@ -54,6 +55,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  // Errors an operator fixes (configuration, a database newer than this server: [M1]) without a stack.
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if (error instanceof DatabaseNewerThanCodeError) console.error(`cannot start: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 });
