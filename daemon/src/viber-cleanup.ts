@@ -96,6 +96,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     }
     const tree = worktreeDir(root, id);
     if (existsSync(tree)) rmSync(tree, { recursive: true, force: true });
+    rmSync(join(root, '.changes', `${id}.index`), { force: true }); // a scratch index a crash left
     removeLocalDoc(deps.localDir, localRuns.get(id) ?? runOutputDocName(deps.userId, viberId, id));
     removeLocalDoc(deps.localDir, localChanges.get(id) ?? changesDocName(deps.userId, viberId, id));
     result.tasks.push(id);
