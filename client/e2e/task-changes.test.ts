@@ -70,7 +70,7 @@ describe('task changes in the app', () => {
   it('3 files changed with counts; diff at both sizes, light and dark; Download patch = API patch; Push branch → pushed with the commit in the bare repo', async () => {
     const server = await useServer();
     const browser = await useBrowser();
-    const { page } = await newPage(browser);
+    const { context, page } = await newPage(browser);
     const user = await signUpInUi(page, server);
     const call = <T = any>(method: string, path: string, body?: unknown) =>
       api<T>(server.url, user.token, method, path, body);
@@ -202,5 +202,60 @@ describe('task changes in the app', () => {
         await checkScreen(page, 'task-changes', { phone, dark });
       }
     }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Offline: a reload shows the changes and the diff from the synced copy; a push asked now is
+    // queued (and says so) and reaches the Viber once the device is back online.
+    await waitFor(
+      () => page.evaluate(() => navigator.serviceWorker.controller !== null),
+      'service worker in control',
+      60_000,
+    );
+    await context.setOffline(true);
+    await page.reload();
+    await card.getByTestId('changes-summary').getByText('3 files changed, +4 −3').waitFor();
+    await diff.getByText('const b = 3;').first().waitFor();
+    await branchInput.fill('ov/asked-offline');
+    await card.getByTestId('push-branch').click();
+    const queued = card.locator('[data-testid=push-state][data-state=queued]');
+    await queued.getByText(/this device is offline/).waitFor();
+    await checkScreen(page, 'task-changes-push-queued', { phone: false });
+    expect(() => git(repo.bare, 'rev-parse', '--verify', 'refs/heads/ov/asked-offline')).toThrow();
+    await context.setOffline(false);
+    await card.locator('[data-testid=push-state][data-state=pushed]').waitFor({ timeout: 60_000 });
+    expect(git(repo.bare, 'rev-parse', 'refs/heads/ov/asked-offline')).toBe(
+      await card.getByTestId('push-commit').getAttribute('title'),
+    );
+
+    // A 5 MB generated file is listed with its counts but its diff is cut; a binary file without content.
+    await call('POST', `/api/tasks/${taskId}/messages`, {
+      text: "head -c 5000000 /dev/zero | tr '\\0' x | fold -w 100 > generated.txt && printf '\\000\\001\\002' > blob.bin",
+    });
+    await card
+      .getByTestId('changes-summary')
+      .getByText(/^5 files changed/)
+      .waitFor({ timeout: 60_000 });
+    await card.getByTestId('changes-truncated').waitFor();
+    const generated = card.locator('[data-testid=changed-file]', { hasText: 'generated.txt' });
+    expect(await generated.locator('.file-counts').innerText()).toMatch(
+      /^\+50000 −0 · diff not kept \(4\.\d MB\)$/,
+    );
+    const blob = card.locator('[data-testid=changed-file]', { hasText: 'blob.bin' });
+    expect((await blob.locator('.file-counts').innerText()).trim()).toBe('binary');
+    const after = (await call('GET', `/api/tasks/${taskId}/changes`)).body;
+    expect(after.truncated).toBe(true);
+    // The generated file is left out of the patch, not stored whole: the patch stays small.
+    expect(after.patch.length).toBeLessThan(64 * 1024);
+    expect(after.patch).not.toContain('x'.repeat(100));
+    await diff.getByText('const b = 3;').first().waitFor();
+    expect(await horizontalOverflow(page, 1280)).toEqual([]);
+    const [again] = await Promise.all([
+      page.waitForEvent('download'),
+      card.getByTestId('download-patch').click(),
+    ]);
+    expect(readFileSync(await again.path(), 'utf8')).toBe(after.patch);
+    await card.getByTestId('changes-truncated').scrollIntoViewIfNeeded();
+    await checkScreen(page, 'task-changes-truncated', { phone: false });
   });
 });

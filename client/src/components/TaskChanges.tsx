@@ -5,6 +5,7 @@ import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import {
+  MAX_CHANGES_FILE_PATCH_CHARS,
   MAX_CHANGES_PATCH_CHARS,
   checkPushBranch,
   type ChangedFile,
@@ -123,8 +124,9 @@ function ChangesCard({
       </div>
       {changes.truncated && (
         <div class="callout warn" role="note" data-testid="changes-truncated">
-          The patch is larger than {size(MAX_CHANGES_PATCH_CHARS)}: it is cut, and files marked “diff not
-          kept” are listed with their counts only. Push the branch to see them whole.
+          Part of the patch is not kept: a file’s diff over {size(MAX_CHANGES_FILE_PATCH_CHARS)}, or past{' '}
+          {size(MAX_CHANGES_PATCH_CHARS)} in all, is cut, and those files are marked “diff not kept”. Their
+          counts are exact; push the branch to see them whole.
         </div>
       )}
       <ul class="changed-files" data-testid="changed-files">
