@@ -10,6 +10,7 @@ import {
   writeObservation,
   writeRun,
   type Binding,
+  SCHEMA_VERSION,
 } from '@openviber/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
@@ -58,10 +59,11 @@ const errorOf = (res: { status: number; body: any }) => [
 ];
 
 describe('auth', () => {
-  it('health needs no token', async () => {
+  it('[S12] health needs no token and says the document schema version the server writes', async () => {
     expect((await call('GET', '/api/health', undefined, null)).body).toEqual({
       ok: true,
       version: expect.any(String),
+      schemaVersion: SCHEMA_VERSION,
     });
   });
   it('signup validates and refuses a taken name; login and logout work', async () => {
