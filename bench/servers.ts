@@ -53,8 +53,13 @@ export const BENCH_SERVER_ENV = {
 export async function startOurs(
   options: { env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<BenchServer> {
+  // BENCH_SERVER_PROFILE=<dir>: each of our server processes writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_SERVER_PROFILE;
+  const profileEnv: Record<string, string> = profile
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` }
+    : {};
   const server = await spawnServer({
-    env: { ...BENCH_SERVER_ENV, ...options.env },
+    env: { ...BENCH_SERVER_ENV, ...profileEnv, ...options.env },
     dataDir: options.dataDir,
   });
   let pid = findPid(server.dataDir);
