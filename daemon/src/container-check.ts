@@ -2,6 +2,8 @@
 // started or stopped since the daemon started) and the image must have bash, which setup scripts
 // and tasks run with. Without it an engine says only "failed to exec pid1: No such file or
 // directory" (catatonit); we name the missing shell instead.
+import type * as Y from 'yjs';
+import { readHealth, writeHealth } from '@openviber/shared';
 import { ViberError } from './viber-error.ts';
 import { probeContainerEngine } from './capabilities.ts';
 import { lastLines } from './git-executor.ts';
@@ -15,10 +17,15 @@ export async function checkContainerImage(
   image: string,
   cwd: string,
   signal?: AbortSignal,
+  viberDoc?: Y.Doc,
 ): Promise<void> {
   const engine = await probeContainerEngine();
-  // The runner reads its capabilities at each run: what the probe found now is what runs next.
+  // The runner reads its capabilities at each run: what the probe found now is what runs next, and
+  // the health the app shows says so too.
   (runner.capabilities as { container: string }).container = engine;
+  const health = viberDoc && readHealth(viberDoc);
+  if (health && health.capabilities.container !== engine)
+    writeHealth(viberDoc, { ...health, capabilities: { ...health.capabilities, container: engine } });
   if (!engine) {
     throw new ViberError(
       'no_container_runtime',

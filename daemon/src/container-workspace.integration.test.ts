@@ -3,6 +3,8 @@
 // bash is refused at prepare with the shell named.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readHealth, writeHealth } from '@openviber/shared';
 import { checkContainerImage } from './container-check.ts';
 import { bashScript, cacheVolumeName } from './sandbox.ts';
 import { makeRepo } from '../test/git-repo.ts';
@@ -26,10 +28,20 @@ describe('container checks and caches', () => {
     await expect(checkContainerImage(runner, image, runner.root)).resolves.toBeUndefined();
   });
 
-  it('[A1] the engine is probed again at each check: a runner that lost it finds it again', async () => {
+  it('[A1] the engine is probed again at each check: a runner that lost it finds it again, and its health says so', async () => {
     const stale = testRunner({ capabilities: { container: '' } });
-    await checkContainerImage(stale, image, stale.root);
+    const viberDoc = new Y.Doc();
+    writeHealth(viberDoc, {
+      version: '1',
+      hostname: 'h',
+      platform: 'p',
+      startedAt: 1,
+      workspaceRoot: stale.root,
+      capabilities: { ...stale.capabilities },
+    });
+    await checkContainerImage(stale, image, stale.root, undefined, viberDoc);
     expect(stale.capabilities.container).toBe('podman');
+    expect(readHealth(viberDoc)?.capabilities.container).toBe('podman');
   });
 
   it('[A1] the package-manager cache survives the container in the environment’s volume', async () => {

@@ -116,7 +116,8 @@ export async function prepareBinding(
     if (revision) log.note(`at revision ${revision}`);
     observe({ resolvedWorkingDir: cwd });
     // The engine may have changed since the daemon started, and an image without bash fails obscurely.
-    if (env.containerImage) await checkContainerImage(deps.runner, env.containerImage, cwd, deps.signal);
+    if (env.containerImage)
+      await checkContainerImage(deps.runner, env.containerImage, cwd, deps.signal, deps.viberDoc);
 
     step = PrepareStep.vars;
     const setupEnv = phaseEnv(env, secrets.opened, 'setup');
