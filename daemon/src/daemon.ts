@@ -14,11 +14,14 @@ import {
   viberPresenceState,
   type ViberId,
   writeHealth,
+  TrustMode,
 } from '@openviber/shared';
+import { signingKeyFingerprint } from '@openviber/shared/crypto';
 import { probeCapabilities } from './capabilities.ts';
 import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
 import { viberRedactionValues } from './env-secrets.ts';
+import { IntentGuard } from './intent-guard.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
@@ -93,6 +96,24 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
   log(`connecting to ${config.server} as Viber ${config.name} (${viberId})`);
   const [capabilities] = await Promise.all([probing, workspace.synced, viber.synced]);
+  // Pinned ([T5]): acts only on what the user's devices signed. Otherwise it trusts the server, as before.
+  const pinned = config.trustedSigningKey;
+  const intents =
+    pinned &&
+    (await IntentGuard.create(pinned, {
+      viberId,
+      viberPublicKey: keys.publicKey,
+      viberDoc: viber.doc,
+      stateDir: state,
+    }));
+  const trust = pinned
+    ? { trust: TrustMode.pinned, trustedKeyFingerprint: await signingKeyFingerprint(pinned) }
+    : { trust: TrustMode.server, trustedKeyFingerprint: '' };
+  log(
+    pinned
+      ? `trust: pinned signing key ${trust.trustedKeyFingerprint}`
+      : 'trust: the server (no pinned signing key)',
+  );
   log('synced with the server');
   log(
     `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
@@ -104,6 +125,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     startedAt: Date.now(),
     workspaceRoot: root,
     capabilities,
+    ...trust,
   });
 
   const runner = createRunner({
@@ -124,6 +146,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     runner,
     viberDoc: viber.doc,
     schemaGuard,
+    ...(intents ? { intents } : {}),
   };
   const reconciler = new PrepareReconciler({
     ...common,
@@ -203,8 +226,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         log(`cleanup failed: ${messageOf(error)}`);
       }
     }
-    publishReseals(workspace.doc, viber.doc, viberId, keys, published).catch((e: unknown) =>
-      log(`re-seal failed: ${messageOf(e)}`),
+    publishReseals(workspace.doc, viber.doc, viberId, keys, published, intents || undefined).catch(
+      (e: unknown) => log(`re-seal failed: ${messageOf(e)}`),
     );
   };
   const schedule = () => {
