@@ -3,7 +3,7 @@
 // one and deletes one; the app shows the counts and the diff at both sizes (light and dark) without
 // horizontal page overflow, Download patch gives the API's patch, and Push branch makes the branch.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ function strayLineNumbers(page: import('playwright-core').Page): Promise<string[
 const LONG = `const banner = "${'wide '.repeat(60)}";`;
 
 describe('task changes in the app', () => {
-  it('3 files changed with counts; diff at both sizes, light and dark; Download patch = API patch; Push branch → pushed with the commit in the bare repo', async () => {
+  it('3 files changed with counts; diff at both sizes, light and dark; Download patch = API patch; Push branch → pushed with the commit in the bare repo; offline and Viber-offline pushes queued; a refused push failed; 5 MB and binary files listed without content', async () => {
     const server = await useServer();
     const browser = await useBrowser();
     const { context, page } = await newPage(browser);
@@ -80,7 +80,7 @@ describe('task changes in the app', () => {
       'old.txt': 'obsolete\nfile\n',
       'README.md': '# demo\n',
     });
-    await useRealViber(server, user, 'workstation');
+    const viber = await useRealViber(server, user, 'workstation');
     const viberId = await waitFor(
       async () => (await call<{ id: string }[]>('GET', '/api/vibers')).body[0]?.id,
       'viber registered',
@@ -227,6 +227,32 @@ describe('task changes in the app', () => {
     expect(git(repo.bare, 'rev-parse', 'refs/heads/ov/asked-offline')).toBe(
       await card.getByTestId('push-commit').getAttribute('title'),
     );
+
+    // A push the remote refuses ends failed with the reason, and Push branch works again.
+    const hook = join(repo.bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "policy: no pushes today" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    await branchInput.fill('ov/refused');
+    await card.getByTestId('push-branch').click();
+    const failed = card.locator('[data-testid=push-state][data-state=failed]');
+    await failed.waitFor({ timeout: 60_000 });
+    expect(await failed.innerText()).toMatch(/^Push to ov\/refused failed: .*(pre-receive|policy)/s);
+    expect(await card.getByTestId('push-branch').isEnabled()).toBe(true);
+    await checkScreen(page, 'task-changes-push-failed', { phone: false });
+    rmSync(hook);
+
+    // With its Viber offline, a push is queued under the Viber's name and lands when it is back.
+    await viber.stop();
+    await page.getByText('workstation offline').first().waitFor({ timeout: 60_000 });
+    await branchInput.fill('ov/while-away');
+    await card.getByTestId('push-branch').click();
+    await card
+      .locator('[data-testid=push-state][data-state=queued]')
+      .getByText('Queued: workstation is offline and pushes to ov/while-away when it is back.')
+      .waitFor();
+    viber.start();
+    await card.locator('[data-testid=push-state][data-state=pushed]').waitFor({ timeout: 60_000 });
+    expect(git(repo.bare, 'rev-parse', 'refs/heads/ov/while-away')).toMatch(/^[0-9a-f]{40}$/);
 
     // A 5 MB generated file is listed with its counts but its diff is cut; a binary file without content.
     await call('POST', `/api/tasks/${taskId}/messages`, {
