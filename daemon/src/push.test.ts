@@ -104,4 +104,17 @@ describe('[A3] push', () => {
       error: expect.stringContaining('git push'),
     });
   });
+
+  it('a Viber pinned to its user’s key does not push on an unsigned request', async () => {
+    const { deps, taskId, tree, bare } = await world();
+    writeFileSync(join(tree, 'b.txt'), 'b\n');
+    requestPush(deps.taskDoc, { branch: 'ov/test' });
+    await handlePushRequest({ ...deps, intents: {} as never }, taskId);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('signed'),
+    });
+    expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+    expect(git(tree, 'status', '--porcelain')).toContain('b.txt'); // nothing committed either
+  });
 });

@@ -47,6 +47,16 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
       error,
       updatedAt: Date.now(),
     });
+  // A Viber pinned to its user's key acts only on signed intent ([T5]); push requests carry no
+  // signature yet (they are shaped like a message so that they can), so it does not push on them.
+  if (deps.intents) {
+    publish(
+      PushState.failed,
+      '',
+      'this Viber is pinned to its user’s signing key and pushes only on a signed request; push requests are not signed yet',
+    );
+    return;
+  }
   publish(PushState.pushing);
   let redact = (s: string) => s;
   try {
