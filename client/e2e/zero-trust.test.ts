@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { checkScreen } from './layout-checks.ts';
 import {
   createEnvironmentInUi,
@@ -73,6 +73,7 @@ async function screens(page: Page, name: string) {
 describe('zero trust in the app (real Viber pinned with --trust)', () => {
   it('[T3][T4][T5] signed by this device runs; API content awaits approval; an approved second device signs, an unapproved one cannot', async () => {
     const server = await useServer();
+    onTestFailed(() => console.log(`server output (tail):\n${server.output().slice(-6000)}`));
     const browser = await useBrowser();
     const { page } = await newPage(browser);
     const user: TestUser = await signUpInUi(page, server);
@@ -150,7 +151,14 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       .getByTestId('trust-banner')
       .getByText(/1 awaiting approval/)
       .waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('message')
+      .nth(1)
+      .getByTestId('message-refusal')
+      .getByText('Awaiting approval')
+      .waitFor();
     expect(await page.getByTestId('message').nth(1).getByTestId('run-output').count()).toBe(0);
+    await screens(page, 'task-awaiting-approval');
     await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
     const approval = page.getByTestId('approval').filter({ hasText: 'from-the-api-approved' });
     await approval.getByTestId('approval-text').getByText('echo from-the-api-approved').waitFor();

@@ -1,13 +1,13 @@
 // One message with its run: state, exit code, duration, live (already redacted) output, and cancel.
 // Memoised: a message re-renders only when its own view object changes (see task-model's sameView).
 import { Component } from 'preact';
-import { isFinalRunState } from '@openviber/shared';
+import { isFinalRunState, type Refusal } from '@openviber/shared';
 import { duration, relativeTime } from '../lib/format.ts';
 import { fromLineStart, useFollowEnd } from '../lib/follow-end.ts';
 import type { MessageView } from '../models/task-model.ts';
 import { StatusPill } from './StatusPill.tsx';
 
-function MessageItemView({ view, onCancel }: Props) {
+function MessageItemView({ view, onCancel, refusal }: Props) {
   const { message, run, cancelRequested } = view;
   const running = run ? !isFinalRunState(run.state) : false;
   const end = run?.endedAt || (running ? Date.now() : 0);
@@ -21,7 +21,16 @@ function MessageItemView({ view, onCancel }: Props) {
         {run ? (
           <StatusPill status={run.state} run />
         ) : (
-          <StatusPill status="queued" label={cancelRequested ? 'Cancelled before start' : 'Queued'} />
+          <StatusPill
+            status="queued"
+            label={
+              cancelRequested
+                ? 'Cancelled before start'
+                : refusal?.reason === 'unsigned'
+                  ? 'Awaiting approval'
+                  : 'Queued'
+            }
+          />
         )}
         {(running || !run) && !cancelRequested && (
           <button class="btn ghost small danger" onClick={() => onCancel([message.id])} data-testid="cancel">
@@ -31,6 +40,17 @@ function MessageItemView({ view, onCancel }: Props) {
         {cancelRequested && running && <span class="hint">Cancelling…</span>}
       </div>
       <div class="msg-text">{message.text}</div>
+      {refusal && !run && (
+        <p
+          class={`msg-note ${refusal.reason === 'unsigned' ? 'hint' : 'field-error'}`}
+          data-testid="message-refusal"
+        >
+          {refusal.reason === 'unsigned'
+            ? 'Awaiting approval: your Viber runs only what you sign.'
+            : `Refused by your Viber: ${refusal.reason}.`}{' '}
+          <a href="#/trust">Review</a>
+        </p>
+      )}
       {run && (
         <>
           <div class="msg-run">
@@ -50,12 +70,16 @@ function MessageItemView({ view, onCancel }: Props) {
   );
 }
 
-type Props = { view: MessageView; onCancel: (ids: string[]) => void };
+type Props = { view: MessageView; onCancel: (ids: string[]) => void; refusal?: Refusal };
 
 /** Re-renders only when its message's view object changes (preact/compat's memo, without compat's weight). */
 export class MessageItem extends Component<Props> {
   override shouldComponentUpdate(next: Props): boolean {
-    return next.view !== this.props.view || next.onCancel !== this.props.onCancel;
+    return (
+      next.view !== this.props.view ||
+      next.onCancel !== this.props.onCancel ||
+      next.refusal?.reason !== this.props.refusal?.reason
+    );
   }
   override render() {
     return <MessageItemView {...this.props} />;

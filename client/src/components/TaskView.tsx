@@ -156,7 +156,12 @@ export function TaskView({ taskId }: { taskId: string }) {
         </button>
       )}
       {messages.slice(start).map((m) => (
-        <MessageItem key={m.message.id} view={m} onCancel={model.cancel} />
+        <MessageItem
+          key={m.message.id}
+          view={m}
+          onCancel={model.cancel}
+          refusal={viber?.refusals.find((r) => r.kind === 'message' && r.id === `${task.id}/${m.message.id}`)}
+        />
       ))}
       {task.viberId && <TaskChanges taskId={task.id} title={task.title} viberId={task.viberId} />}
       <Composer
