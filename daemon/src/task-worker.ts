@@ -5,9 +5,11 @@
 // lost is published again.
 import type * as Y from 'yjs';
 import {
+  ControlEvent,
   ObservedState,
   RunState,
   TaskStatus,
+  controlLogLine,
   getBinding,
   getEnvironment,
   getRun,
@@ -237,6 +239,7 @@ export class TaskWorker {
     this.#current = { messageId: message.id, controller };
     // Durable before anything is spawned for the message: from here on it never starts again.
     journal.started(this.taskId, message.id);
+    this.#deps.log(controlLogLine(ControlEvent.taskStarted, { task: this.taskId, message: message.id }));
     try {
       const state = await runMessage(
         { ...this.#deps },
@@ -249,7 +252,14 @@ export class TaskWorker {
         endedAt: ended?.endedAt || Date.now(),
         error: ended?.error ?? '',
       });
-      this.#deps.log(`task ${this.taskId} message ${message.id}: ${state}`);
+      this.#deps.log(
+        controlLogLine(state === RunState.completed ? ControlEvent.taskCompleted : ControlEvent.taskError, {
+          task: this.taskId,
+          message: message.id,
+          state,
+          exitCode: ended?.exitCode ?? null,
+        }),
+      );
     } finally {
       this.#current = null;
     }
