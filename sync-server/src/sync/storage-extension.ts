@@ -24,6 +24,25 @@ export interface StorageExtensionOptions {
   isStopping?: () => boolean;
 }
 
+/**
+ * Applies the stored state with the document's 'update' listeners detached. Hocuspocus's Document
+ * queues every update for broadcast, so loading through them encoded the whole state once more and
+ * sent it to the first peers as an update on top of their sync step 2: twice the bytes of a large
+ * workspace, and twice the work for the server and the peer. Nothing else listens during a load (our
+ * own change mark and Hocuspocus's onUpdate are attached after it). If lib0 ever renames
+ * `_observers`, this falls back to a plain apply (cold-load.integration.test.ts notices).
+ */
+function applyWithoutBroadcast(document: Y.Doc, state: Uint8Array): void {
+  const observers = (document as unknown as { _observers?: unknown })._observers;
+  const listeners = observers instanceof Map ? observers.get('update') : undefined;
+  if (listeners) (observers as Map<string, unknown>).delete('update');
+  try {
+    Y.applyUpdate(document, state);
+  } finally {
+    if (listeners) (observers as Map<string, unknown>).set('update', listeners);
+  }
+}
+
 export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): Extension {
   const dirty = new WeakSet<Y.Doc>();
   const retrying = new WeakSet<Y.Doc>();
@@ -44,7 +63,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
     extensionName: 'openviber-storage',
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
       const state = await storage.fetchDocument(documentName);
-      if (state) Y.applyUpdate(document, state);
+      if (state) applyWithoutBroadcast(document, state);
       // Every later change, from a peer, the API or another process through Redis, marks it.
       document.on('update', () => dirty.add(document));
     },
