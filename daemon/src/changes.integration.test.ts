@@ -74,14 +74,15 @@ describe('task workspaces and artifacts through the real server and a real Viber
 
     const second = await s.send(
       taskId,
-      'echo "more" >> added.txt; echo "$OPENVIBER_MESSAGE_INDEX"; cat "$OPENVIBER_TRANSCRIPT"',
+      'echo "more" >> added.txt; echo "$OPENVIBER_MESSAGE_INDEX"; echo "$OPENVIBER_TRANSCRIPT"; cat "$OPENVIBER_TRANSCRIPT"',
     );
     const run2 = await s.runState(taskId, second, ['completed', 'error']);
     expect(run2.output).toContain('1\n');
     expect(run2.output).toContain('./edit-repo.sh'); // the transcript holds the earlier message
     const updated = await changesOf(taskId, changes.updatedAt);
     expect(updated.files.find((f: any) => f.path === 'added.txt')).toMatchObject({ additions: 2 });
-    expect(updated.files.map((f: any) => f.path)).not.toContain('.openviber/transcript.json');
+    expect(updated.files.filter((f: any) => f.path.startsWith('.openviber'))).toEqual([]);
+    expect(run2.output).toContain(`.openviber/transcript-${taskId}.json`);
 
     const bad = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, s.user.token, { branch: '-f' });
     expect(bad.status).toBe(400);

@@ -51,7 +51,8 @@ export function writeTranscript(
       output: (run?.output ?? '').slice(-TRANSCRIPT_OUTPUT_CHARS),
     };
   });
-  const path = join(cwd, OPENVIBER_DIR, 'transcript.json');
+  // One file per task: tasks of an environment that persists its volume share the working directory.
+  const path = join(cwd, OPENVIBER_DIR, `transcript-${taskId}.json`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify({ taskId, messageIndex: index, messages: earlier }, null, 2) + '\n');
   return {
