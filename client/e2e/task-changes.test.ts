@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkScreen, horizontalOverflow } from './layout-checks.ts';
-import { newPage, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+import {
+  newPage,
+  signUpInUi,
+  useBrowser,
+  useRealViber,
+  useServer,
+  waitFor,
+  waitForValue,
+} from './harness.ts';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync(
@@ -170,6 +178,9 @@ describe('task changes in the app', () => {
     // Push branch: prefilled from the title, refused when invalid, then pushed with a commit id.
     const branchInput = card.getByLabel('Push to branch');
     expect(await branchInput.inputValue()).toBe('ov/tidy-the-demo-app');
+    // The prefill follows a renamed task (another device, here the API) until the user types.
+    expect((await call('PUT', `/api/tasks/${taskId}`, { title: 'Tidy the demo, again' })).status).toBe(200);
+    await waitForValue(page, '#push-branch-name', 'ov/tidy-the-demo-again');
     await branchInput.fill('-bad..name');
     await card.getByTestId('push-branch').click();
     await card.getByTestId('push-error').waitFor();

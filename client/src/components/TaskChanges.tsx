@@ -181,13 +181,15 @@ function PushBranch({
 }) {
   const app = useApp();
   const push = model.push.value;
-  const branch = useSignal(push.state === 'none' ? branchForTask(title, taskId) : branchOf(push));
+  // Follows the title (and then the last push) until the user types a name of their own.
+  const typed = useSignal<string | null>(null);
+  const branch = typed.value ?? (push.state === 'none' ? branchForTask(title, taskId) : branchOf(push));
   const error = useSignal('');
   const busy = push.state === 'requested' || push.state === 'pushing';
 
   function submit(ev: Event) {
     ev.preventDefault();
-    const name = branch.value.trim();
+    const name = branch.trim();
     const check = checkPushBranch(name);
     if (!check.ok) {
       error.value = `Branch ${check.message}.`;
@@ -206,9 +208,9 @@ function PushBranch({
         <input
           id="push-branch-name"
           class="mono grow"
-          value={branch.value}
+          value={branch}
           onInput={(ev) => {
-            branch.value = ev.currentTarget.value;
+            typed.value = ev.currentTarget.value;
             error.value = '';
           }}
           autoComplete="off"
