@@ -1,11 +1,16 @@
 // Large workspace: 1,000 environments and 10,000 tasks built with the shared accessors; its encoded
 // size, how long the server takes to load it from storage, and how long a new peer takes to sync it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as Y from 'yjs';
 import { createEnvironment, createTask, environmentCreateSchema } from '@openviber/shared';
 import { connectPeer, waitFor } from '../sync-server/testing/peers.ts';
 import { median, now } from './report.ts';
 import { accounts, type BenchServer } from './servers.ts';
 
+const COLD_APPLY = new URL('./cold-apply.ts', import.meta.url).pathname;
 export const ENVIRONMENTS = 1_000;
 export const TASKS = 10_000;
 
@@ -41,8 +46,10 @@ export function buildWorkspace(environments = ENVIRONMENTS, tasks = TASKS): Y.Do
 export interface LargeResult {
   encodedBytes: number;
   jsonBytes: number;
-  /** In-process Y.applyUpdate of the encoded state: the floor of any load. */
+  /** In-process Y.applyUpdate of the encoded state (this process's JIT is warm from building it). */
   applyMs: number;
+  /** Y.applyUpdate of the same bytes in a fresh Node process: the floor of a restarted server's load. */
+  coldApplyMs: number;
   /** First peer after a restart: server loads from storage, then syncs (ours only). */
   coldSyncMs?: number;
   /** A new peer while the document is loaded: median of several. */
@@ -65,6 +72,21 @@ async function timeSync(
   return { ms: now() - t0, peer };
 }
 
+/** Median of 3 fresh processes each applying `state` once. */
+function coldApply(state: Uint8Array): number {
+  const dir = mkdtempSync(join(tmpdir(), 'openviber-bench-apply-'));
+  try {
+    const file = join(dir, 'state.bin');
+    writeFileSync(file, state);
+    const runs = Array.from({ length: 3 }, () =>
+      Number(execFileSync(process.execPath, [COLD_APPLY, file], { encoding: 'utf8' }).trim()),
+    );
+    return median(runs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function largeWorkspace(
   server: BenchServer,
   built: Y.Doc,
@@ -74,6 +96,7 @@ export async function largeWorkspace(
   const t0 = now();
   Y.applyUpdate(new Y.Doc(), state);
   const applyMs = now() - t0;
+  const coldApplyMs = coldApply(state);
   const [account] = await accounts(server, 1);
   const name = `u/${account.userId}/workspace`;
   const writerDoc = new Y.Doc();
@@ -107,6 +130,7 @@ export async function largeWorkspace(
       encodedBytes: state.length,
       jsonBytes: JSON.stringify(built.toJSON()).length,
       applyMs,
+      coldApplyMs,
       coldSyncMs,
       warmSyncMs: median(warm),
     };
