@@ -11,6 +11,8 @@ import {
   getRun,
   listRefusals,
   messagesArray,
+  messageIntent,
+  newId,
   readHealth,
   readObservation,
   runOutputDocName,
@@ -19,6 +21,7 @@ import {
   workspaceDocName,
   type Refusal,
 } from '@openviber/shared';
+import { signIntent } from '@openviber/shared/crypto';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { signingDevice } from '../test/signing-device.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -132,6 +135,32 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
     expect(existsSync(runMarker)).toBe(true);
     await noRefusal('message', `${task.id}/${messageId}`);
     signed = { envId, bindingId, taskId: task.id };
+  });
+
+  it('[T4] a script holding the exported key signs its own API message: it runs with no device involved', async () => {
+    const { taskId, envId } = signed;
+    const runMarker = marker();
+    const messageId = newId('msg');
+    const text = `touch ${runMarker}`;
+    const intent = messageIntent({ taskId, environmentId: envId, viberId, messageId, text });
+    const signature = await signIntent(intent, device.keys.privateKey);
+    const sent = await api('POST', `/api/tasks/${taskId}/messages`, { text, messageId, signature });
+    expect(sent).toMatchObject({ id: messageId, signature });
+    await waitFor(async () => (await runOf(taskId, messageId))?.state === 'completed', {
+      what: 'the script run',
+    });
+    expect(existsSync(runMarker)).toBe(true);
+    const again = await call(server.url, 'POST', `/api/tasks/${taskId}/messages`, user.token, {
+      text,
+      messageId,
+      signature,
+    });
+    expect([again.status, again.body.error.field]).toEqual([409, 'messageId']);
+    const noId = await call(server.url, 'POST', `/api/tasks/${taskId}/messages`, user.token, {
+      text,
+      signature,
+    });
+    expect([noId.status, noId.body.error.field]).toEqual([400, 'messageId']);
   });
 
   it('[T5] an unsigned cancel is not honoured (and shown); a signed one stops the run', async () => {

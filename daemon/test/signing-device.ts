@@ -57,7 +57,7 @@ export async function signingDevice(
   const workspace = () => peer.doc(workspaceDocName(user.userId));
   const taskDoc = (taskId: string) => peer.doc(taskDocName(user.userId, taskId));
   const sign = (intent: Parameters<typeof signIntent>[0]) => signIntent(intent, keys.privateKey);
-  return {
+  const device: SigningDevice = {
     keys,
     fingerprint: await signingKeyFingerprint(keys.publicKey),
     async signEnvironment(envId, specVersion) {
@@ -90,13 +90,13 @@ export async function signingDevice(
       const doc = await workspace();
       await waitFor(() => getEnvironment(doc, envId), { what: `environment ${envId} in the peer` });
       patchEnvironment(doc, envId, patch);
-      return this.signEnvironment(envId);
+      return device.signEnvironment(envId);
     },
     async prepare(bindingId) {
       const doc = await workspace();
       await waitFor(() => getBinding(doc, bindingId), { what: `binding ${bindingId} in the peer` });
       bumpGeneration(doc, bindingId);
-      await this.signBinding(bindingId);
+      await device.signBinding(bindingId);
     },
     async signMessage(taskId, messageId) {
       const ws = await workspace();
@@ -118,4 +118,5 @@ export async function signingDevice(
       requestSignedCancel(await taskDoc(taskId), messageId, await sign(cancelIntent({ taskId, messageId })));
     },
   };
+  return device;
 }

@@ -213,9 +213,17 @@ export const taskPatchSchema = z.strictObject({
   title: displayNameSchema(L.MAX_TITLE_LENGTH).optional(),
   status: z.enum(enumValues(TaskStatus)).optional(),
 });
-export const messageCreateSchema = z.strictObject({
-  text: z.string().min(1, 'is required').max(L.MAX_MESSAGE_LENGTH),
-});
+export const messageCreateSchema = z
+  .strictObject({
+    text: z.string().min(1, 'is required').max(L.MAX_MESSAGE_LENGTH),
+    /** For a script that signs ([T4]): the id it signed with, and its signature over the message intent. */
+    messageId: idSchema.optional(),
+    signature: signatureSchema.optional(),
+  })
+  .refine((m) => !m.signature || m.messageId, {
+    message: 'is required with a signature (the id the signature covers)',
+    path: ['messageId'],
+  });
 
 /** POST /api/tasks/:id/push: the branch is checked as `git check-ref-format --branch` would. */
 export const pushCreateSchema = z.strictObject({

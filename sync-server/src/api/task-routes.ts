@@ -27,7 +27,7 @@ import {
   workspaceDocName,
   type Task,
 } from '@openviber/shared';
-import { notFound, validationError } from '../http/http-error.ts';
+import { HttpError, notFound, validationError } from '../http/http-error.ts';
 import { withStatus, type Router } from '../http/router.ts';
 import { requireUser, type Services } from './api-context.ts';
 import { parseBody } from './parse-body.ts';
@@ -160,12 +160,24 @@ export function taskRoutes(router: Router, s: Services): void {
 
   router.on('POST', '/api/tasks/:id/messages', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const { text } = await parseBody(messageCreateSchema, req);
+    const { text, messageId, signature } = await parseBody(messageCreateSchema, req);
     const task = await findTask(user.userId, params.id);
     const messages = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
-      appendMessage(doc, text, user.userId);
+      // A caller-chosen id (a script that signed the message, [T4]) must be new in this task.
+      if (messageId && listMessages(doc).some((m) => m.id === messageId)) return null;
+      appendMessage(
+        doc,
+        text,
+        user.userId,
+        Date.now(),
+        messageId ? { messageId, signature: signature ?? '' } : undefined,
+      );
       return listMessages(doc);
     });
+    if (!messages)
+      throw new HttpError('conflict', `message '${messageId}' already exists in this task`, {
+        field: 'messageId',
+      });
     await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
     return withStatus(201, messages[messages.length - 1]);
   });
