@@ -174,6 +174,55 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       'the approved API message to run',
     );
 
+    // 4b. An environment, its mapping, a task and a message made through the API all wait; approving each
+    // (the spec shown in full) lets the Viber prepare it and run the message.
+    const apiCall = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const r = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(r.status, `${method} ${path}`).toBeLessThan(300);
+      return (await r.json()) as T;
+    };
+    const vibers = await apiCall<{ id: string }[] | { vibers: { id: string }[] }>('GET', '/api/vibers');
+    const viberId = (Array.isArray(vibers) ? vibers : vibers.vibers)[0].id;
+    const apiEnv = await apiCall<{ id: string }>('POST', '/api/environments', {
+      name: 'api-env',
+      type: 'manual',
+      setupScript: 'echo prepared-from-api-spec',
+    });
+    await apiCall('POST', `/api/environments/${apiEnv.id}/bindings`, { viberId, strategy: 'clone' });
+    await page.goto(`${server.url}/#/trust`);
+    const envApproval = page.getByTestId('approval').filter({ hasText: 'prepared-from-api-spec' });
+    await envApproval.waitFor({ timeout: 30_000 });
+    expect(await envApproval.getAttribute('data-kind')).toBe('environment');
+    await screens(page, 'approve-environment');
+    await envApproval.getByTestId('approve').click();
+    // Then the mapping (refused next, or already listed): approve whatever the API made until nothing waits.
+    await waitFor(async () => {
+      const next = page.getByTestId('approval').getByTestId('approve').first();
+      if (await next.count()) await next.click().catch(() => undefined);
+      const bindings = await apiCall<{ status: string }[] | { bindings: { status: string }[] }>(
+        'GET',
+        `/api/environments/${apiEnv.id}/bindings`,
+      );
+      return (Array.isArray(bindings) ? bindings : bindings.bindings)[0]?.status === 'ready';
+    }, 'the approved API environment to prepare');
+    const apiTask = await apiCall<{ id: string }>('POST', '/api/tasks', {
+      environmentId: apiEnv.id,
+      title: 'api task',
+      viberId,
+    });
+    await apiCall('POST', `/api/tasks/${apiTask.id}/messages`, { text: 'echo api-task-approved' });
+    const msgApproval = page.getByTestId('approval').filter({ hasText: 'api-task-approved' });
+    await msgApproval.waitFor({ timeout: 30_000 });
+    await msgApproval.getByTestId('approve').click();
+    await waitFor(async () => {
+      const t = await apiCall<{ runs: { output?: string }[] }>('GET', `/api/tasks/${apiTask.id}`);
+      return t.runs.some((r) => (r.output ?? '').includes('api-task-approved'));
+    }, 'the approved API task to run');
+
     // 5. A second device gets the key by approval (code checked on the first), then signs: its message runs.
     const second = (await newPage(browser)).page;
     await signInInUi(second, server, user);
@@ -233,5 +282,5 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await third.getByTestId('recovery-input').fill(recoveryCode.toLowerCase());
     await third.getByRole('button', { name: 'Use the recovery code' }).click();
     await third.getByText('This device holds the key').waitFor({ timeout: 30_000 });
-  });
+  }, 300_000);
 });
