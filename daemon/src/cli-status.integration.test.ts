@@ -37,6 +37,7 @@ describe('viber status: the daemon and the server, each said and reflected in th
     const status = await runCli(viber.home, ['status']);
     expect(status.stdout).toMatch(/Daemon:\s+not running; run: viber start/);
     expect(status.stdout).toMatch(/Server:\s+\S+: reachable \(OpenViber /);
+    expect(status.stdout).toMatch(/Trust:\s+the server \(onboarded without --trust\)/);
     expect(status.stdout).toContain(await keyFingerprint(viber.config.publicKey));
     expect(status.code).toBe(1);
   });

@@ -30,6 +30,11 @@ export async function statusReport(home: string, startCommand = 'viber start'): 
   const lines = [
     `${label('Viber')}${config.name} (${config.viberId})`,
     `${label('Fingerprint')}${await keyFingerprint(config.publicKey)} (the app shows the same for this Viber)`,
+    `${label('Trust')}${
+      config.trustedSigningKey
+        ? `pinned signing key ${await keyFingerprint(config.trustedSigningKey)}: runs only what your devices sign`
+        : 'the server (onboarded without --trust)'
+    }`,
     `${label('Daemon')}${daemonLine}`,
     `${label('Server')}${config.server}: ${server.text}`,
     `${label('Home')}${home}`,

@@ -100,6 +100,8 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
     expect(viber.config.trustedSigningKey).toBe(device.keys.publicKey);
     const health = await waitFor(() => readHealth(viberDoc));
     expect(health).toMatchObject({ trust: 'pinned', trustedKeyFingerprint: device.fingerprint });
+    const status = await runCli(viber.home, ['status']);
+    expect(status.stdout).toMatch(new RegExp(`Trust:\\s+pinned signing key ${device.fingerprint}`));
   });
 
   let signed: { envId: string; bindingId: string; taskId: string };
