@@ -44,6 +44,24 @@ describe('batchedWriter', () => {
     expect(gaps.slice(1, -1).every((g) => g >= 95 && g < 250 + 100)).toBe(true);
   });
 
+  it('[D4] a line a second reaches the sink after the short interval even when the sink is slow', async () => {
+    const got: number[] = [];
+    const out = batchedWriter(() => {
+      got.push(performance.now());
+      spin(20); // a slow disk: 20 ms per fsync
+    }, RUN_OUTPUT_BATCH);
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      out.write(`line ${i}\n`);
+      while (got.length === i) await sleep(1);
+      delays.push(got[i] - t0);
+      await sleep(30);
+    }
+    // Stretching the wait to 20 / 0.2 = 100 ms is for floods only.
+    expect(Math.max(...delays.slice(1))).toBeLessThan(60);
+  });
+
   it('flush writes what is pending at once; nothing pending, no call', () => {
     const got: string[] = [];
     const out = batchedWriter((t) => got.push(t), 50);

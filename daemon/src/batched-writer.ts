@@ -10,12 +10,15 @@ export interface BatchOptions {
   /** Wait after the first pending write before the sink runs (the latency of light output). */
   intervalMs?: number;
   /**
-   * Each sink call may cost a fixed price (a Yjs transaction, an fsync'd local append): when one took
-   * `d` ms, the next waits at least `d / sinkShare` ms, up to `maxIntervalMs`, so heavy output spends
-   * at most about `sinkShare` of the time in the sink while light output keeps `intervalMs`.
+   * Each sink call may cost a fixed price (a Yjs transaction, an fsync'd local append): while output
+   * arrives faster than `floodCharsPerMs`, a flush that took `d` ms makes the next wait at least
+   * `d / sinkShare` ms, up to `maxIntervalMs`, so a flood spends at most about `sinkShare` of the time
+   * in the sink. Slower output keeps `intervalMs` whatever the sink costs (a slow disk must not delay
+   * a line a second).
    */
   sinkShare?: number;
   maxIntervalMs?: number;
+  floodCharsPerMs?: number;
 }
 
 /**
@@ -23,7 +26,13 @@ export interface BatchOptions {
  * flush is a Yjs update and an fsync'd local append, [V1]) is flushed less often, so it spends at
  * most ~20% of the time there (bench: 50 MB task, and 1 line / 10 ms).
  */
-export const RUN_OUTPUT_BATCH: BatchOptions = { intervalMs: 15, sinkShare: 0.2, maxIntervalMs: 250 };
+export const RUN_OUTPUT_BATCH: BatchOptions = {
+  intervalMs: 15,
+  sinkShare: 0.2,
+  maxIntervalMs: 250,
+  // 100 KB/s: far above a person reading along, far below a build printing as fast as it can.
+  floodCharsPerMs: 100,
+};
 
 /** Calls `sink` with the text collected over each interval (50 ms by default keeps output live but cheap). */
 export function batchedWriter(
@@ -34,10 +43,12 @@ export function batchedWriter(
     intervalMs = 50,
     sinkShare = 1,
     maxIntervalMs = intervalMs,
+    floodCharsPerMs = 0,
   } = typeof options === 'number' ? { intervalMs: options } : options;
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
   let wait = intervalMs;
+  let since = 0;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -46,13 +57,18 @@ export function batchedWriter(
     pending = '';
     const t0 = performance.now();
     sink(text);
-    wait = Math.min(maxIntervalMs, Math.max(intervalMs, (performance.now() - t0) / sinkShare));
+    const flood = text.length / Math.max(1, t0 - since) >= floodCharsPerMs;
+    wait = flood
+      ? Math.min(maxIntervalMs, Math.max(intervalMs, (performance.now() - t0) / sinkShare))
+      : intervalMs;
   };
   return {
     write(text) {
       if (!text) return;
       pending += text;
-      timer ??= setTimeout(flush, wait);
+      if (timer) return;
+      since = performance.now();
+      timer = setTimeout(flush, wait);
     },
     flush,
   };
