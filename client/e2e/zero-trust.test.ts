@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sealSecret } from '@openviber/shared/crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { checkScreen } from './layout-checks.ts';
@@ -185,12 +186,20 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       expect(r.status, `${method} ${path}`).toBeLessThan(300);
       return (await r.json()) as T;
     };
-    const vibers = await apiCall<{ id: string }[] | { vibers: { id: string }[] }>('GET', '/api/vibers');
-    const viberId = (Array.isArray(vibers) ? vibers : vibers.vibers)[0].id;
+    type ViberRow = { id: string; publicKey: string };
+    const vibers = await apiCall<ViberRow[] | { vibers: ViberRow[] }>('GET', '/api/vibers');
+    const { id: viberId, publicKey: viberKey } = (Array.isArray(vibers) ? vibers : vibers.vibers)[0];
+    // A script seals its secret to the Viber itself; the app cannot read it, so Approve accepts it blind.
     const apiEnv = await apiCall<{ id: string }>('POST', '/api/environments', {
       name: 'api-env',
       type: 'manual',
       setupScript: 'echo prepared-from-api-spec',
+      secrets: {
+        API_SECRET: {
+          sealed: { [viberId]: await sealSecret('a-long-api-secret-value', viberKey) },
+          scope: 'runtime',
+        },
+      },
     });
     await apiCall('POST', `/api/environments/${apiEnv.id}/bindings`, { viberId, strategy: 'clone' });
     await page.goto(`${server.url}/#/trust`);
@@ -198,6 +207,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await envApproval.waitFor({ timeout: 30_000 });
     expect(await envApproval.getAttribute('data-kind')).toBe('environment');
     await screens(page, 'approve-environment');
+    await envApproval.getByText(/cannot read sealed secrets.*API_SECRET/).waitFor();
     await envApproval.getByTestId('approve').click();
     // Then the mapping (refused next, or already listed): approve whatever the API made until nothing waits.
     await waitFor(async () => {
@@ -214,13 +224,15 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       title: 'api task',
       viberId,
     });
-    await apiCall('POST', `/api/tasks/${apiTask.id}/messages`, { text: 'echo api-task-approved' });
-    const msgApproval = page.getByTestId('approval').filter({ hasText: 'api-task-approved' });
+    await apiCall('POST', `/api/tasks/${apiTask.id}/messages`, {
+      text: 'test "$API_SECRET" = a-long-api-secret-value && echo api-task-approved-with-secret',
+    });
+    const msgApproval = page.getByTestId('approval').filter({ hasText: 'api-task-approved-with-secret' });
     await msgApproval.waitFor({ timeout: 30_000 });
     await msgApproval.getByTestId('approve').click();
     await waitFor(async () => {
       const t = await apiCall<{ runs: { output?: string }[] }>('GET', `/api/tasks/${apiTask.id}`);
-      return t.runs.some((r) => (r.output ?? '').includes('api-task-approved'));
+      return t.runs.some((r) => /^api-task-approved-with-secret/m.test(r.output ?? ''));
     }, 'the approved API task to run');
 
     // 5. A second device gets the key by approval (code checked on the first), then signs: its message runs.

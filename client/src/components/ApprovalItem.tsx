@@ -27,6 +27,7 @@ export function ApprovalItem({ approval }: { approval: Approval }) {
           {refusal.kind} · seen by {approval.viberName}
         </span>
       </div>
+      {unsigned && refusal.detail && <p class="hint wrap-anywhere">{refusal.detail}</p>}
       {!unsigned && (
         <p class="hint wrap-anywhere">
           {refusal.reason === 'rolled back'
@@ -178,6 +179,13 @@ function EnvironmentDetails({ approval }: { approval: Approval }) {
         Environment <strong>{env.name}</strong>
       </p>
       <SpecList env={env} />
+      {Object.keys(env.secrets).length > 0 && approval.refusal.reason === 'unsigned' && (
+        <p class="hint">
+          The app cannot read sealed secrets: approving also accepts the values stored for{' '}
+          {Object.keys(env.secrets).join(', ')}. If you did not set them, enter them again in the environment
+          instead.
+        </p>
+      )}
       {approval.refusal.reason === 'unsigned' && (
         <ApproveButton
           label="Approve this environment"

@@ -42,6 +42,8 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
   const { userId, token, workspace } = opts;
   const { state, publicKey, fingerprint, recoveryCode, error } = signals;
   let key: SigningKeyPair | null = null;
+  /** The running (or last) start: signing waits for it, so a message sent right after a reload is signed. */
+  let starting: Promise<void> = Promise.resolve();
   let readyWaiters: (() => void)[] = [];
 
   async function becomeReady(pair: SigningKeyPair) {
@@ -64,6 +66,9 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
       try {
         server = await api<ServerKey>('/account/signing-key', { token });
       } catch (e) {
+        // Offline with the key on this device: sign with it (the server is asked again at the next start).
+        if (local && e instanceof ApiRequestError && e.status !== 404 && e.status !== 401)
+          return await becomeReady(local);
         if (!(e instanceof ApiRequestError) || e.status !== 404) throw e;
       }
       if (server && local?.publicKey === server.publicKey) return await becomeReady(local);
@@ -124,6 +129,7 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
 
   /** A signature by this device, or null when it holds no key (the content then waits for approval). */
   async function sign(intent: SignedIntent): Promise<string | null> {
+    await starting;
     if (!key) return null;
     const { signIntent } = await crypto();
     return signIntent(intent, key.privateKey);
@@ -233,15 +239,28 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     const env = listEnvironments(workspace).find((e) => e.id === shown.id);
     const same = (e: Environment) => canonicalJson(environmentSpecIntent(e, 0));
     if (!env || same(env) !== same(shown)) return false;
-    const next = Math.max(env.specVersion, shown.specVersion) + 1;
-    const signature = await sign(environmentSpecIntent(env, next));
-    return Boolean(signature && signEnvironmentSpec(workspace, env.id, next, signature));
+    const verify = await verifier();
+    // The spec only if it is not signed yet (a signed one keeps its version: no needless bump).
+    if (!env.specSignature || !verify(environmentSpecIntent(env), env.specSignature)) {
+      const next = Math.max(env.specVersion, shown.specVersion) + 1;
+      const signature = await sign(environmentSpecIntent(env, next));
+      if (!signature || !signEnvironmentSpec(workspace, env.id, next, signature)) return false;
+    }
+    // The ciphertexts it holds (e.g. sealed by a script through the API): the user was told the app
+    // cannot read them and that approving accepts the stored values.
+    for (const [secretKey, secret] of Object.entries(env.secrets))
+      for (const viberId of Object.keys(secret.sealed)) {
+        const intent = sealedCopyIntent(env, secretKey, viberId);
+        const signature = (secret.signatures as Record<string, string>)[viberId] ?? '';
+        if (intent && !verify(intent, signature)) await signCopy(env.id, secretKey, viberId, intent.sealed);
+      }
+    return true;
   }
 
   const ready = () => (key ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)));
 
   return {
-    start,
+    start: () => (starting = start()),
     ready,
     recover,
     adopt,
