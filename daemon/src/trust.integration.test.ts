@@ -11,6 +11,7 @@ import {
   getRun,
   listRefusals,
   messagesArray,
+  keyRotationIntent,
   messageIntent,
   newId,
   readHealth,
@@ -21,7 +22,7 @@ import {
   workspaceDocName,
   type Refusal,
 } from '@openviber/shared';
-import { signIntent } from '@openviber/shared/crypto';
+import { generateSigningKeyPair, signIntent } from '@openviber/shared/crypto';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { signingDevice } from '../test/signing-device.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -38,7 +39,7 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
   const api = <T = any>(method: string, path: string, body?: unknown) =>
     ok<T>(server.url, method, path, user.token, body);
 
-  it('[T3] --trust with another fingerprint refuses to onboard: nothing written, the registration withdrawn', async () => {
+  it('[T3] [T9] --trust with another fingerprint refuses to onboard: nothing written, the registration withdrawn', async () => {
     const home = tempDir('viber-home-');
     const { token } = await api('POST', '/api/vibers/onboarding-tokens');
     const wrong = '0000:1111:2222:3333:4444:5555:6666:7777';
@@ -266,5 +267,33 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
       publicKey: device.keys.publicKey,
       fingerprint: device.fingerprint,
     });
+  });
+
+  it('[T8] a key rotated on the server does not carry over to a pinned Viber: content signed by the new key waits', async () => {
+    const next = await generateSigningKeyPair();
+    const rotation = await signIntent(
+      keyRotationIntent(device.keys.publicKey, next.publicKey),
+      device.keys.privateKey,
+    );
+    await api('PUT', '/api/account/signing-key', {
+      publicKey: next.publicKey,
+      rotation: { signature: rotation },
+    });
+    // A fresh environment the old (pinned) key signed; the earlier ones hold refused content.
+    const { envId, bindingId } = await environment('true');
+    await device.signEnvironment(envId);
+    await device.signBinding(bindingId);
+    await prepared(bindingId);
+    const { id: taskId } = await api('POST', '/api/tasks', { environmentId: envId, title: 'r', viberId });
+    const messageId = newId('msg');
+    const text = 'echo rotated';
+    const intent = messageIntent({ taskId, environmentId: envId, viberId, messageId, text });
+    await api('POST', `/api/tasks/${taskId}/messages`, {
+      text,
+      messageId,
+      signature: await signIntent(intent, next.privateKey),
+    });
+    expect(await refusal('message', `${taskId}/${messageId}`)).toMatchObject({ reason: 'bad signature' });
+    expect(await runOf(taskId, messageId)).toBeNull();
   });
 });
