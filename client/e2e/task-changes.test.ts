@@ -280,6 +280,8 @@ describe('task changes in the app', () => {
     );
     const blob = card.locator('[data-testid=changed-file]', { hasText: 'blob.bin' });
     expect((await blob.locator('.file-counts').innerText()).trim()).toBe('binary');
+    // In the diff it is named as not kept (diff2html alone would say "File without changes").
+    await diff.getByTestId('diff-not-kept').filter({ hasText: 'generated.txt' }).waitFor();
     const after = (await call('GET', `/api/tasks/${taskId}/changes`)).body;
     expect(after.truncated).toBe(true);
     // The generated file is left out of the patch, not stored whole: the patch stays small.
@@ -294,5 +296,33 @@ describe('task changes in the app', () => {
     expect(readFileSync(await again.path(), 'utf8')).toBe(after.patch);
     await card.getByTestId('changes-truncated').scrollIntoViewIfNeeded();
     await checkScreen(page, 'task-changes-truncated', { phone: false });
-  });
+
+    // A patch near its 1 MB budget (twelve 300 KB files: three cut at 256 KB, the rest left out): the
+    // files past the drawing budget are listed with Draw, so the page stays quick; Draw draws one.
+    await call('POST', `/api/tasks/${taskId}/messages`, {
+      text: 'for i in $(seq 1 12); do seq 1 12000 | sed "s/^/mid file $i line /" > mid$i.txt; done',
+    });
+    await card
+      .getByTestId('changes-summary')
+      .getByText(/^17 files changed/)
+      .waitFor({ timeout: 60_000 });
+    const full = (await call('GET', `/api/tasks/${taskId}/changes`)).body;
+    expect(full.patch.length).toBeGreaterThan(600 * 1024);
+    const skipped = diff.getByTestId('diff-skipped');
+    await skipped.first().waitFor();
+    expect(await skipped.count()).toBe(3);
+    expect(await skipped.first().innerText()).toMatch(/mid\d+\.txt\s+[\d,]+ lines not drawn\s+Draw/);
+    // Files before the budget ran out are drawn (the Viber's 1 MB left src/app.js out of this patch).
+    await diff.locator('.d2h-file-name', { hasText: 'added.txt' }).waitFor();
+    expect(await diff.getByTestId('diff-not-kept').filter({ hasText: 'src/app.js' }).count()).toBe(1);
+    const started = Date.now();
+    await skipped.first().getByRole('button', { name: 'Draw' }).click();
+    await waitFor(async () => (await skipped.count()) === 2, 'one file drawn on request', 60_000);
+    console.log(
+      `one ${(full.patch.length / 3 / 1024).toFixed(0)} KB file drawn on request in ${Date.now() - started} ms`,
+    );
+    expect(await horizontalOverflow(page, 1280)).toEqual([]);
+    await skipped.first().scrollIntoViewIfNeeded();
+    await checkScreen(page, 'task-changes-not-drawn', { phone: false });
+  }, 240_000);
 });

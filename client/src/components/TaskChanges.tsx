@@ -3,7 +3,7 @@
 // from the synced documents, so it shows offline; a push asked offline waits in the task document.
 import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import {
   MAX_CHANGES_FILE_PATCH_CHARS,
   MAX_CHANGES_PATCH_CHARS,
@@ -19,9 +19,6 @@ import { lazyView } from './LazyView.tsx';
 import './task-changes.css';
 
 const DiffView = lazyView(() => import('./DiffView.tsx').then((m) => m.DiffView));
-
-/** Patches larger than this are drawn only on request: diff2html's DOM for 1 MB is heavy on a phone. */
-export const DIFF_AUTO_SHOW_CHARS = 200 * 1024;
 
 const PHONE = '(max-width: 760px)';
 
@@ -81,8 +78,11 @@ function ChangesCard({
   const app = useApp();
   const phone = usePhone();
   const layout = useSignal<DiffLayout>('unified');
-  const showDiff = useSignal(changes.patch.length <= DIFF_AUTO_SHOW_CHARS);
   const totals = changeTotals(changes);
+  const notKept = useMemo(
+    () => new Set(changes.files.filter((f) => f.truncated).map((f) => f.path)),
+    [changes.files],
+  );
   const shownLayout: DiffLayout = phone ? 'unified' : layout.value;
   if (!totals.files)
     return (
@@ -98,7 +98,7 @@ function ChangesCard({
           <span class="adds">+{totals.additions}</span> <span class="dels">−{totals.deletions}</span>
         </h2>
         <div class="row wrap changes-actions">
-          {!phone && showDiff.value && (
+          {!phone && (
             <div class="seg" role="group" aria-label="Diff layout">
               {(['unified', 'split'] as const).map((l) => (
                 <button
@@ -151,17 +151,8 @@ function ChangesCard({
           </li>
         ))}
       </ul>
-      {showDiff.value ? (
-        changes.patch && <DiffView patch={changes.patch} layout={shownLayout} theme={app.ui.theme.value} />
-      ) : (
-        <button
-          class="btn block"
-          type="button"
-          data-testid="show-diff"
-          onClick={() => (showDiff.value = true)}
-        >
-          Show the diff ({size(changes.patch.length)})
-        </button>
+      {changes.patch && (
+        <DiffView patch={changes.patch} layout={shownLayout} theme={app.ui.theme.value} notKept={notKept} />
       )}
       <PushBranch model={model} taskId={taskId} title={title} viberId={viberId} />
     </section>
