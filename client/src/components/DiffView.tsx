@@ -55,7 +55,7 @@ export function DiffView({
   patch: string;
   layout: DiffLayout;
   theme: string;
-  /** Files whose diff the Viber did not keep (too large): diff2html would call them "without changes". */
+  /** Files whose diff the Viber did not keep (too large, or past its budget): diff2html would call them "without changes". */
   notKept: ReadonlySet<string>;
 }) {
   const systemDark = useSystemDark();
@@ -95,7 +95,7 @@ export function DiffView({
         ) : part.kind === 'not-kept' ? (
           <div key={`${i}:${part.name}`} class="diff-file diff-skipped" data-testid="diff-not-kept">
             <span class="mono grow">{part.name}</span>
-            <span class="hint">diff not kept (too large)</span>
+            <span class="hint">diff not kept</span>
           </div>
         ) : (
           <div key={`${i}:${part.name}`} class="diff-file diff-skipped" data-testid="diff-skipped">
