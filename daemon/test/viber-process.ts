@@ -59,7 +59,16 @@ export async function onboardViber(
 ): Promise<TestViber> {
   const home = tempDir('viber-home-');
   const { token } = await ok(server, 'POST', '/api/vibers/onboarding-tokens', userToken);
-  const result = await runCli(home, ['onboard', '--server', server, '--token', token, '--name', name, ...extraArgs]);
+  const result = await runCli(home, [
+    'onboard',
+    '--server',
+    server,
+    '--token',
+    token,
+    '--name',
+    name,
+    ...extraArgs,
+  ]);
   if (result.code !== 0) throw new Error(`onboard failed: ${result.stderr}`);
   const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as ViberConfig;
   let child: ChildProcess | null = null;
