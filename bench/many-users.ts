@@ -86,7 +86,7 @@ async function drive(
       crossMs: number[];
       open: number;
     }>(
-      () => ({ cmd: 'run', durationMs: profile.durationMs, periodMs: profile.periodMs, drainMs: 1_000 }),
+      () => ({ cmd: 'run', durationMs: profile.durationMs, periodMs: profile.periodMs, drainMs: 30_000 }),
       profile.durationMs + 120_000,
     );
     const wallS = (performance.now() - w0) / 1000;

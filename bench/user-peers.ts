@@ -188,8 +188,12 @@ async function run(durationMs: number, periodMs: number, drainMs: number) {
     };
     timers.push(setTimeout(edit, Math.random() * periodMs));
   }
-  await new Promise((r) => setTimeout(r, durationMs + drainMs));
+  await new Promise((r) => setTimeout(r, durationMs));
   timers.forEach(clearTimeout);
+  // Late deliveries are slow, not lost: wait for them up to `drainMs`.
+  const drainEnd = now() + drainMs;
+  while (sameMs.length + crossMs.length < expected && now() < drainEnd)
+    await new Promise((r) => setTimeout(r, 50));
   recording = false;
   const open = devices.filter((d) => d.ws.readyState === WebSocket.OPEN).length;
   return { edits, expected, sameMs, crossMs, open };
