@@ -10,6 +10,7 @@ import {
   readTaskRunSummary,
   type Message,
   type MessageId,
+  PrepareStep,
   type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
@@ -44,7 +45,7 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
   const observation = {
     observedGeneration: 1,
     state: 'ready' as const,
-    step: 'ready',
+    step: PrepareStep.ready,
     resolvedWorkingDir: cwd,
     lastPrepareAt: 1,
     lastError: '',

@@ -1,6 +1,6 @@
 // A Viber's own document: its health, what it observed of each binding, re-sealed secrets, run summaries.
 import * as Y from 'yjs';
-import { FINAL_RUN_STATES, ObservedState, RunState } from './enums.ts';
+import { FINAL_RUN_STATES, ObservedState, PrepareStep, RunState } from './enums.ts';
 import { isId } from './ids.ts';
 import { sealedBoxSchema } from './schemas.ts';
 import { MAX_REFUSALS, MAX_TASK_RUN_SUMMARIES } from './limits.ts';
@@ -38,8 +38,8 @@ export type TrustMode = (typeof TrustMode)[keyof typeof TrustMode];
 export interface Observation {
   observedGeneration: number;
   state: ObservedState;
-  /** The prepare step running or failed (a PrepareStep; '' when none). */
-  step: string;
+  /** The prepare step running or failed ('' when none, or a step this code does not know). */
+  step: PrepareStep | '';
   resolvedWorkingDir: string;
   lastPrepareAt: number;
   lastError: string;
@@ -107,6 +107,9 @@ export function writeHealth(doc: Y.Doc, health: ViberHealth): void {
 
 const OBSERVED_STATES = new Set<string>(Object.values(ObservedState));
 const RUN_STATES = new Set<string>(Object.values(RunState));
+const PREPARE_STEPS = new Set<string>(Object.values(PrepareStep));
+const stepOf = (value: unknown): PrepareStep | '' =>
+  typeof value === 'string' && PREPARE_STEPS.has(value) ? (value as PrepareStep) : '';
 
 /** Where the single JSON value lives. */
 export const viberStateMap = (doc: Y.Doc) => doc.getMap<unknown>('state');
@@ -160,7 +163,7 @@ function observationOf(raw: Record<string, unknown> | undefined): Observation | 
   return {
     observedGeneration: numberOr(raw.observedGeneration, 0),
     state: state as ObservedState,
-    step: stringOr(raw.step, ''),
+    step: stepOf(raw.step),
     resolvedWorkingDir: stringOr(raw.resolvedWorkingDir, ''),
     lastPrepareAt: numberOr(raw.lastPrepareAt, 0),
     lastError: stringOr(raw.lastError, ''),

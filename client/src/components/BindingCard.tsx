@@ -1,5 +1,6 @@
 // One mapping: its Viber, derived status, what the Viber observed, Prepare/Sync, and the live setup log.
 import { useSignal } from '@preact/signals';
+import type { BindingStatus } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
 import { viberLabel } from '../lib/viber-label.ts';
@@ -7,7 +8,7 @@ import type { BindingView } from '../models/environment-status.ts';
 import { PrepareLog } from './PrepareLog.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
-const STATUS_TEXT: Record<string, string> = {
+const STATUS_TEXT: Record<BindingStatus, string> = {
   pending: 'Waiting for the Viber to start preparing',
   stale: 'The environment changed since it was prepared: prepare again to apply the changes',
   preparing: 'Preparing',

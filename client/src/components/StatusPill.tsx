@@ -1,5 +1,5 @@
 // The one status badge: environment pills, binding status, run state, Viber and sync state.
-import { statusLook } from '../lib/status-label.ts';
+import { statusLook, type ShownStatus } from '../lib/status-label.ts';
 
 export function StatusPill({
   status,
@@ -7,7 +7,7 @@ export function StatusPill({
   title,
   run,
 }: {
-  status: string;
+  status: ShownStatus;
   label?: string;
   title?: string;
   run?: boolean;

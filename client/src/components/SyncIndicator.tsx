@@ -6,6 +6,20 @@ export function SyncIndicator() {
   const state = store.state.value;
   const unsynced = store.unsynced.value;
   const local = store.pendingLocal.value;
+  // [S12] A newer app wrote some of these documents: this one shows what it reads, and says so.
+  if (store.newerSchema.value > 0)
+    return (
+      <span
+        class="pill sync-pill"
+        data-tone="warn"
+        data-testid="sync-indicator"
+        data-state="needs-update"
+        title="A newer version of OpenViber saved some of your documents. Reload to update the app; until then it shows what it understands."
+        role="status"
+      >
+        <span class="pill-text">Update the app</span>
+      </span>
+    );
   const label =
     state === 'offline'
       ? unsynced > 0

@@ -1,5 +1,5 @@
 // Validation: the setup scripts checked here and now (offline), and the repository as seen by a bound Viber.
-import type { Environment } from '@openviber/shared';
+import { PrepareStep, type Environment } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
 import type { EnvironmentForm } from '../models/environment-form.ts';
@@ -35,7 +35,7 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
               const o = v.observation;
               const cloneFailed =
                 o?.state === 'error' &&
-                (o.step === 'clone' || /clone|fetch|repository|git/i.test(o.lastError));
+                (o.step === PrepareStep.source || /clone|fetch|repository|git/i.test(o.lastError));
               return (
                 <div
                   key={v.binding.id}

@@ -88,6 +88,13 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           ? ' · cannot isolate network (tasks without network are refused)'
           : ''}
       </p>
+      {health?.needsUpdate ? (
+        // [S12] It met documents newer than it reads: it prepares and runs nothing from them.
+        <p class="field-error" role="status" data-testid="viber-needs-update">
+          This Viber runs an older version: it reads your environments but prepares and runs nothing until it
+          is updated. Stop it and start it again with the command from Add a Viber.
+        </p>
+      ) : null}
       {health && (
         <p class="hint wrap-anywhere" style="margin:4px 0 0" data-testid="viber-trust">
           {health.trust === 'pinned' ? (

@@ -1,11 +1,11 @@
 // Every state the shared model can produce has words a user reads and a tone; none falls through.
 import { describe, expect, it } from 'vitest';
 import { BindingStatus, EnvironmentPill, RunState } from '@openviber/shared';
-import { statusLook } from './status-label.ts';
+import { statusLook, type ShownStatus } from './status-label.ts';
 
 describe('status words', () => {
   it('names every binding status, environment pill and run state', () => {
-    const states = [
+    const states: ShownStatus[] = [
       ...Object.values(BindingStatus),
       ...Object.values(EnvironmentPill),
       ...Object.values(RunState),

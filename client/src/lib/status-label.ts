@@ -1,4 +1,10 @@
 // Every state the app shows, in the words a user reads and with the tone of its colour: the one table.
+import type { BindingStatus, EnvironmentPill, RunState } from '@openviber/shared';
+
+/** Every state a pill shows: the shared model's statuses (typed, so a new one needs words here) and the app's own. */
+export type ShownStatus = BindingStatus | EnvironmentPill | RunState | 'queued' | 'online' | 'offline';
+type StatusKey = Lowercase<ShownStatus>;
+
 export type StatusTone = 'ok' | 'busy' | 'warn' | 'err' | 'neutral';
 
 interface StatusLook {
@@ -6,7 +12,7 @@ interface StatusLook {
   tone: StatusTone;
 }
 
-const LOOKS: Record<string, StatusLook> = {
+const LOOKS: Record<StatusKey, StatusLook> = {
   // Environment pills (shared deriveEnvironmentPill).
   unmapped: { label: 'Unmapped', tone: 'neutral' },
   // Binding statuses (shared deriveBindingStatus); environment pills share the words.
@@ -28,11 +34,12 @@ const LOOKS: Record<string, StatusLook> = {
 };
 
 /** A run that ended in `error` failed; an environment in `error` is in Error. */
-const RUN_OVERRIDES: Record<string, StatusLook> = { error: { label: 'Failed', tone: 'err' } };
+const RUN_OVERRIDES: Partial<Record<StatusKey, StatusLook>> = { error: { label: 'Failed', tone: 'err' } };
 
 /** The label and tone of `status` (any casing); unknown states are shown as they are, neutral. */
-export function statusLook(status: string, kind: 'run' | 'other' = 'other'): StatusLook {
-  const key = status.toLowerCase();
+export function statusLook(status: ShownStatus, kind: 'run' | 'other' = 'other'): StatusLook {
+  // A newer Viber may still write a state this app does not know: it falls through to the fallback.
+  const key = status.toLowerCase() as StatusKey;
   return (
     (kind === 'run' ? RUN_OVERRIDES[key] : undefined) ??
     LOOKS[key] ?? { label: status.charAt(0).toUpperCase() + status.slice(1), tone: 'neutral' }

@@ -5,6 +5,7 @@ import {
   listRefusals,
   listReseals,
   readHealth,
+  readViberPresence,
   readTaskRunSummary,
   viberDocName,
   type Observation,
@@ -19,7 +20,7 @@ import { docVersion } from './doc-version.ts';
 
 export interface ViberView {
   record: ViberRecord;
-  /** Its daemon holds a connection right now ([S7]: awareness `{ viber: { online: true } }`). */
+  /** Its daemon holds a connection right now ([S7]: awareness as shared's viberPresenceState writes it). */
   online: boolean;
   health: ViberHealth | null;
   observations: Map<string, Observation>;
@@ -49,8 +50,7 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
       if (!awareness) return;
       let on = false;
       awareness.getStates().forEach((state, clientId) => {
-        const v = (state as { viber?: { online?: unknown } }).viber;
-        if (clientId !== awareness.clientID && v?.online === true) on = true;
+        if (clientId !== awareness.clientID && readViberPresence(state)?.online === true) on = true;
       });
       online.value = on;
     };

@@ -2,6 +2,7 @@
 import { computed, signal } from '@preact/signals';
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import * as Y from 'yjs';
+import { checkDocumentSchema } from './document-schema.ts';
 import { persistLocally, type LocalPersistence } from './local-persistence.ts';
 
 export interface OpenDoc {
@@ -66,6 +67,8 @@ export function createDocStore(options: {
   const browserOnline = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
   /** Bumped when any provider's synced flag or unsynced count changes, or a local write lands. */
   const tick = signal(0);
+  /** The newest document schema met that this app does not fully read ([S12]); 0 when none. */
+  const newerSchema = signal(0);
   const bump = () => {
     tick.value++;
   };
@@ -95,6 +98,10 @@ export function createDocStore(options: {
       });
       const created: Entry = { doc, provider, local, refs: 0 };
       const settle = () => {
+        if (provider.isSynced) {
+          const newer = checkDocumentSchema(name, doc);
+          if (newer > newerSchema.peek()) newerSchema.value = newer;
+        }
         if (provider.isSynced && provider.unsyncedChanges === 0) pending.remove(name);
         bump();
       };
@@ -184,6 +191,7 @@ export function createDocStore(options: {
     browserOnline,
     unsynced,
     pendingLocal,
+    newerSchema,
     destroy() {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOnline);
