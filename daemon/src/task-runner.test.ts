@@ -39,7 +39,8 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
     runner: testRunner({ root: cwd, capabilities: caps }),
     viberDoc,
     runDoc,
-    timeoutMs: 300,
+    // Long enough for the sandbox to start and the first line to print on a loaded machine.
+    timeoutMs: 2_000,
     graceMs: 200,
   };
   const observation = {
