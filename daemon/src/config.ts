@@ -1,9 +1,10 @@
 // The Viber's config file, $VIBER_HOME/config.json (mode 0600): server, credentials and key pair.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '@openviber/shared';
 import { viberConfigSchema, type ViberConfig } from '@openviber/shared/viber-config';
+import { replaceFile } from './durable-file.ts';
 import { ViberError } from './viber-error.ts';
 
 export type { ViberConfig };
@@ -40,9 +41,5 @@ export function readConfig(home: string): ViberConfig {
 /** Writes the config atomically with mode 0600 (it holds the private key). */
 export function writeConfig(home: string, config: ViberConfig): void {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const path = configPath(home);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  replaceFile(configPath(home), JSON.stringify(config, null, 2) + '\n');
 }

@@ -9,12 +9,12 @@ import {
   openSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as Y from 'yjs';
+import { replaceFile } from './durable-file.ts';
 
 /** Updates appended before a file is rewritten as one snapshot. */
 export const COMPACT_AFTER_UPDATES = 500;
@@ -80,32 +80,22 @@ export function removeLocalDoc(dir: string, name: string): void {
   rmSync(fileOf(dir, name), { force: true });
 }
 
-function writeFrame(fd: number, update: Uint8Array): void {
+/** One length-prefixed update, as the file holds it. */
+function frameOf(update: Uint8Array): Buffer {
   const frame = Buffer.alloc(4 + update.length);
   frame.writeUInt32LE(update.length, 0);
   frame.set(update, 4);
-  writeSync(fd, frame);
+  return frame;
+}
+
+function writeFrame(fd: number, update: Uint8Array): void {
+  writeSync(fd, frameOf(update));
   fsyncSync(fd);
 }
 
 /** Replaces the file atomically with one frame holding the whole state. */
 function writeSnapshot(file: string, state: Uint8Array): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  writeFrame(fd, state);
-  closeSync(fd);
-  renameSync(tmp, file);
-  syncDir(dirname(file));
-}
-
-/** Makes a rename durable: the directory entry is on disk too. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  replaceFile(file, frameOf(state));
 }
 
 function readFrames(buf: Buffer): Uint8Array[] {

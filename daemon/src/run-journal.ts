@@ -4,10 +4,10 @@
 // starts again. The outcome is recorded when the run ends; a record without one is `interrupted`.
 // It also remembers which tasks were idle at which `updatedAt`, so a restart opens only tasks with
 // work pending ([V3]).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunState } from '@openviber/shared';
-import { syncDir } from './local-doc-store.ts';
+import { replaceFile } from './durable-file.ts';
 
 export interface RunOutcome {
   state: RunState;
@@ -137,14 +137,9 @@ export class RunJournal {
       }
       if (task.idleAt !== undefined) lines.push(JSON.stringify({ k: 'idle', t, u: task.idleAt }));
     }
-    const tmp = `${this.#file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    writeSync(fd, lines.map((l) => l + '\n').join(''));
-    fsyncSync(fd);
-    closeSync(fd);
+    // Replaced before the old descriptor is let go: if the write fails, appends still reach the old file.
+    replaceFile(this.#file, lines.map((l) => l + '\n').join(''));
     closeSync(this.#fd);
-    renameSync(tmp, this.#file);
-    syncDir(join(this.#file, '..'));
     this.#fd = openSync(this.#file, 'a', 0o600);
     this.#lines = lines.length;
     // Half the file is live at most right after a compaction, so its cost stays linear overall.

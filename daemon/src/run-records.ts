@@ -2,19 +2,10 @@
 // killed hard (kill -9, power loss of the daemon only) stops what it left behind on its next start —
 // and never anything else: a recorded pid is killed only while its start time and boot still match.
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redactor } from '@openviber/shared';
+import { replaceFile } from './durable-file.ts';
 import { bootId, processesWithEnv, startTimeOf } from './process-identity.ts';
 import { runProcess } from './process-runner.ts';
 
@@ -45,23 +36,7 @@ const dirOf = (stateDir: string) => join(stateDir, 'running');
 function writeRecord(stateDir: string, record: RunRecord, sync: boolean): void {
   const dir = dirOf(stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${record.runId}.json`);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(record));
-    if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  if (!sync) return;
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  replaceFile(join(dir, `${record.runId}.json`), JSON.stringify(record), { durable: sync });
 }
 
 /** Records a run before it spawns; `started` adds its process group once it has. */

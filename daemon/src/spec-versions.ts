@@ -1,7 +1,8 @@
 // The highest environment spec version this Viber accepted, per environment ([T5]): kept on disk so a
 // restart cannot be used to roll a pinned Viber back to an older signed spec.
-import { readFileSync, renameSync, writeFileSync, mkdirSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from './durable-file.ts';
 
 const FILE = 'spec-versions.json';
 
@@ -31,14 +32,6 @@ export class SpecVersions {
   accept(environmentId: string, version: number): void {
     if (version <= this.accepted(environmentId)) return;
     this.#versions[environmentId] = version;
-    const tmp = `${this.#path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.#versions), { mode: 0o600 });
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.#path);
+    replaceFile(this.#path, JSON.stringify(this.#versions));
   }
 }
