@@ -202,7 +202,10 @@ describe('the first ten minutes', () => {
 
     // A task with a long title and long output: Running is readable and the output follows the end.
     await page.getByTestId('new-task').click();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Message');
+    // The draft view may still be loading its chunk: wait for the focus rather than read it once.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Message');
     await page
       .getByLabel('Message')
       .fill(
