@@ -19,6 +19,10 @@ import { runOutput } from './run-output.ts';
 import { benchTaskStart } from './task-start.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+// BENCH_ONLY=storm,many: run only the groups whose name contains one of these words (a partial run
+// prints its table and leaves bench/RESULTS.md as it was).
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const wanted = (name: string) => !ONLY.length || ONLY.some((word) => name.includes(word));
 const WORKERS = 2;
 const N = QUICK
   ? {
@@ -506,18 +510,28 @@ async function main() {
     .map((l) => l.toFixed(1))
     .join(', ');
   log(`${QUICK ? 'quick' : 'full'} run, load average ${load}`);
-  await benchFanout();
-  await benchConnections();
-  await benchStorm();
-  await benchLarge();
-  await benchPrepare();
-  await benchManyUsers();
-  await benchRunOutput();
-  await benchRedaction();
-  await section('task start', ['task start, prepared project'], '< 2 s', () => benchTaskStart(rows, methods));
-  benchInitialJs();
-  await taskViewSection(QUICK).then((r) => (rows.push(...r.rows), methods.push(r.method)));
-  [docSizesSection(QUICK)].forEach((r) => (rows.push(...r.rows), methods.push(r.method)));
+  const groups: [string, () => unknown][] = [
+    ['fan-out', benchFanout],
+    ['connections', benchConnections],
+    ['storm', benchStorm],
+    ['large', benchLarge],
+    ['prepare', benchPrepare],
+    ['many', benchManyUsers],
+    ['output', benchRunOutput],
+    ['redaction', benchRedaction],
+    [
+      'task start',
+      () =>
+        section('task start', ['task start, prepared project'], '< 2 s', () => benchTaskStart(rows, methods)),
+    ],
+    ['initial js', benchInitialJs],
+    ['task view', () => taskViewSection(QUICK).then((r) => (rows.push(...r.rows), methods.push(r.method)))],
+    [
+      'doc sizes',
+      () => [docSizesSection(QUICK)].forEach((r) => (rows.push(...r.rows), methods.push(r.method))),
+    ],
+  ];
+  for (const [name, run] of groups) if (wanted(name)) await run();
 
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log('\n' + textTable(rows) + '\n');
@@ -543,6 +557,7 @@ async function main() {
     '',
     analysis,
   ].join('\n');
+  if (ONLY.length) return log(`partial run (BENCH_ONLY): bench/RESULTS.md left as it was (${minutes} min)`);
   writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
   log(`wrote bench/RESULTS.md (${minutes} min)`);
 }
