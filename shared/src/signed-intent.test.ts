@@ -19,6 +19,8 @@ import {
   intentBytes,
   messageIntent,
   sealedCopyIntent,
+  SIGNED_ENVIRONMENT_FIELDS,
+  UNSIGNED_ENVIRONMENT_FIELDS,
   type SignedIntent,
 } from './signed-intent.ts';
 import { appendMessage, listMessages, readCancel, requestCancel, requestSignedCancel } from './task-doc.ts';
@@ -29,8 +31,10 @@ import {
   patchEnvironment,
   signEnvironmentSpec,
   signSealedCopy,
+  type Environment,
 } from './workspace-environments.ts';
 import { environmentCreateSchema } from './schemas.ts';
+import { PREPARE_FIELDS } from './spec-hash.ts';
 
 const decoder = new TextDecoder();
 
@@ -84,6 +88,46 @@ describe('signed intent encoding', () => {
     expect(environmentSpecIntent(getEnvironment(doc, envId)!)).toEqual(before);
     expect(Object.keys(before.vars)).toEqual(['A', 'B']);
     expect(before.secrets).toEqual({ TOKEN: { scope: 'runtime', updatedAt: 1_000 } });
+  });
+});
+
+describe('what an environment spec signature covers', () => {
+  const env = {
+    ...environmentCreateSchema.parse({ name: 'e', type: 'github', repoUrl: 'https://github.com/o/r.git' }),
+    id: 'env_1',
+    vars: { B: '2', A: '1' },
+    secrets: { TOKEN: { scope: 'setup', updatedAt: 5, sealed: {}, signatures: {} } },
+  } as unknown as Environment;
+  const bytes = (e: Environment) => decoder.decode(intentBytes(environmentSpecIntent(e, 2)));
+
+  it('[T1] every field of the environment schema is signed, or listed as unsigned with the reason', () => {
+    const signed = new Set(Object.keys(environmentSpecIntent(env)));
+    for (const field of Object.keys(environmentCreateSchema.shape)) {
+      const unsigned = Object.hasOwn(UNSIGNED_ENVIRONMENT_FIELDS, field);
+      expect(signed.has(field) !== unsigned, `${field}: signed or (exclusive) unsigned with a reason`).toBe(
+        true,
+      );
+    }
+    // What a prepare depends on is signed: one list, no copy to forget.
+    for (const field of PREPARE_FIELDS) expect(SIGNED_ENVIRONMENT_FIELDS).toContain(field);
+  });
+
+  it('[T1] changing a signed field changes the signed bytes; changing an unsigned one does not', () => {
+    const changed = (value: unknown) => (typeof value === 'boolean' ? !value : `${String(value)}x`);
+    for (const field of SIGNED_ENVIRONMENT_FIELDS)
+      expect(bytes({ ...env, [field]: changed(env[field]) }), field).not.toBe(bytes(env));
+    for (const field of Object.keys(UNSIGNED_ENVIRONMENT_FIELDS) as (keyof Environment)[])
+      expect(bytes({ ...env, [field]: changed(env[field]) }), field).toBe(bytes(env));
+  });
+
+  it('[T1] keeps its pinned bytes (a change would break every spec signature already made)', () => {
+    expect(bytes(env)).toBe(
+      'openviber-intent/1\nenvironment-spec\n{"agentCommand":"","containerImage":"","environmentId":"env_1",' +
+        '"kind":"environment-spec","localPath":"","maintenanceScript":"","networkAccess":true,' +
+        '"persistVolume":true,"repoBranch":"","repoUrl":"https://github.com/o/r.git",' +
+        '"secrets":{"TOKEN":{"scope":"setup","updatedAt":5}},"setupMode":"auto","setupScript":"",' +
+        '"specVersion":2,"type":"github","vars":{"A":"1","B":"2"},"workingDir":""}',
+    );
   });
 });
 

@@ -2,6 +2,8 @@
 // and a pinned Viber verifies. No libsodium here (sign/verify live in crypto.ts), so the app can
 // build the bytes to show or sign without loading it. Node, the browser and scripts share this.
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { environmentFieldSchemas } from './schemas.ts';
+import { PREPARE_FIELDS } from './spec-hash.ts';
 import type { Binding } from './workspace-bindings.ts';
 import type { Environment } from './workspace-environments.ts';
 
@@ -19,24 +21,35 @@ export type IntentKind = (typeof IntentKind)[keyof typeof IntentKind];
 /** The encoding's own version: bumped only if the bytes for the same intent ever change. */
 export const INTENT_ENCODING = 'openviber-intent/1';
 
+/**
+ * The environment fields a spec signature covers: what a prepare depends on (PREPARE_FIELDS, the
+ * one list) and what a task's run depends on. A field appended to PREPARE_FIELDS is signed with no
+ * other change; vars and secret metadata are signed beside these.
+ */
+export const SIGNED_ENVIRONMENT_FIELDS = [
+  ...PREPARE_FIELDS,
+  'agentCommand',
+  'networkAccess',
+  'persistVolume',
+] as const satisfies readonly (keyof Environment)[];
+export type SignedEnvironmentField = (typeof SIGNED_ENVIRONMENT_FIELDS)[number];
+
+/**
+ * The environment's fields no signature covers, each with the reason: none decides what a Viber
+ * prepares or runs. Exhaustive: a field added to the schema that is in neither list is a type error.
+ */
+export const UNSIGNED_ENVIRONMENT_FIELDS = {
+  name: 'a label the app shows; renaming changes nothing a Viber runs',
+  description: 'a note the app shows; it changes nothing a Viber runs',
+  pinned: 'where the app lists the environment; it changes nothing a Viber runs',
+} as const satisfies Record<Exclude<keyof typeof environmentFieldSchemas, SignedEnvironmentField>, string>;
+
 /** An environment's execution spec: everything that decides what a prepare or a task runs. */
-export interface EnvironmentSpecIntent {
+export interface EnvironmentSpecIntent extends Pick<Environment, SignedEnvironmentField> {
   kind: typeof IntentKind.environmentSpec;
   environmentId: string;
   /** Only grows: a pinned Viber refuses a lower one than it accepted ([T5]). */
   specVersion: number;
-  type: string;
-  repoUrl: string;
-  repoBranch: string;
-  localPath: string;
-  containerImage: string;
-  workingDir: string;
-  setupMode: string;
-  setupScript: string;
-  maintenanceScript: string;
-  agentCommand: string;
-  networkAccess: boolean;
-  persistVolume: boolean;
   vars: Record<string, string>;
   /** Which secrets exist and which value (updatedAt) each holds; each ciphertext is a sealed-copy intent. */
   secrets: Record<string, { scope: string; updatedAt: number }>;
@@ -137,18 +150,7 @@ export function environmentSpecIntent(
     kind: IntentKind.environmentSpec,
     environmentId: env.id,
     specVersion,
-    type: env.type,
-    repoUrl: env.repoUrl,
-    repoBranch: env.repoBranch,
-    localPath: env.localPath,
-    containerImage: env.containerImage,
-    workingDir: env.workingDir,
-    setupMode: env.setupMode,
-    setupScript: env.setupScript,
-    maintenanceScript: env.maintenanceScript,
-    agentCommand: env.agentCommand,
-    networkAccess: env.networkAccess,
-    persistVolume: env.persistVolume,
+    ...pick(env, SIGNED_ENVIRONMENT_FIELDS),
     vars: sorted(env.vars),
     secrets: Object.fromEntries(
       Object.entries(sorted(env.secrets)).map(([key, s]) => [
@@ -208,6 +210,6 @@ export function keyRotationIntent(oldPublicKey: string, newPublicKey: string): K
 }
 
 /** Only the named fields: an extra property on the input must never change the signed bytes. */
-function pick<T extends object, K extends keyof T>(input: T, keys: K[]): Pick<T, K> {
+function pick<T extends object, K extends keyof T>(input: T, keys: readonly K[]): Pick<T, K> {
   return Object.fromEntries(keys.map((k) => [k, input[k]])) as Pick<T, K>;
 }
