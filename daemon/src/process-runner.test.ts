@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
+import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
 import { runProcess } from './process-runner.ts';
 import { fixturePath } from '../test/fixture-files.ts';
 import { alive } from '../test/process-alive.ts';
@@ -12,6 +14,36 @@ const SECRET = 'hunter2-correct-horse';
 const MULTI = 'first-line-secret\nsecond-line-secret';
 
 describe('process runner', () => {
+  it('[X7] a flood with bounded output: the kept end is redacted, the rest dropped unscanned and counted', async () => {
+    const keepChars = 64 * 1024;
+    const batches: { text: string; dropped: number }[] = [];
+    const result = await runProcess({
+      command: fixturePath('floods-with-secret.sh'),
+      args: [],
+      cwd: tempDir(),
+      env: { ...process.env, API_TOKEN: SECRET },
+      redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }]),
+      onOutput: (text, dropped) => batches.push({ text, dropped }),
+      bounded: { keepChars, batch: RUN_OUTPUT_BATCH },
+    });
+    expect(result.exitCode).toBe(0);
+    const all = batches.map((b) => b.text).join('');
+    expect(all).not.toContain(SECRET);
+    expect(all).not.toContain(Buffer.from(SECRET).toString('base64'));
+    expect(all).toMatch(/last secret: \[REDACTED:API_TOKEN\]\nflood done\n$/);
+    // ~6.3 MB printed: what was handed over plus what was dropped accounts for all of it (markers
+    // are shorter than the secret), and a batch never carries more than what is kept.
+    const printed = execFileSync(fixturePath('floods-with-secret.sh'), {
+      env: { ...process.env, API_TOKEN: SECRET },
+      maxBuffer: 64 * 1024 * 1024,
+    }).length;
+    const dropped = batches.reduce((n, b) => n + b.dropped, 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(all.length + dropped).toBeGreaterThan(printed * 0.98);
+    expect(all.length + dropped).toBeLessThanOrEqual(printed);
+    for (const b of batches) expect(b.text.length).toBeLessThanOrEqual(keepChars + 100);
+  });
+
   it('[X7] streams output redacted: plain, base64, split across writes, multi-line', async () => {
     const chunks: string[] = [];
     const result = await runProcess({

@@ -3,9 +3,20 @@
 // cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
 import type { Redactor } from '@openviber/shared';
+import { batchedWriter, type BatchOptions } from './batched-writer.ts';
 
-/** What the runner needs of a redactor (shared's `Redactor`, or several chained). */
-export type StreamRedactor = Pick<Redactor, 'push' | 'end' | 'redact'>;
+/** What the runner needs of a redactor. */
+export type StreamRedactor = Pick<Redactor, 'push' | 'end' | 'redact' | 'drop'>;
+
+/**
+ * Output of which the caller keeps only the newest `keepChars` (a task's run output): it is handed
+ * over in batches, and of a batch longer than that only the part that will be kept is redacted —
+ * the rest is dropped unscanned (Redactor.drop), so a flood costs the pipe, not the redactor.
+ */
+export interface BoundedOutput {
+  keepChars: number;
+  batch: BatchOptions;
+}
 
 export interface ProcessSpec {
   command: string;
@@ -20,8 +31,12 @@ export interface ProcessSpec {
   signal?: AbortSignal;
   /** Every string that leaves the runner passes through it. */
   redactor: StreamRedactor;
-  /** Redacted output (stdout and stderr merged), as it arrives. */
-  onOutput?: (text: string) => void;
+  /**
+   * Redacted output (stdout and stderr merged), as it arrives, or in batches with `bounded`;
+   * `dropped` counts characters before `text` that were dropped unsent.
+   */
+  onOutput?: (text: string, dropped: number) => void;
+  bounded?: BoundedOutput;
   /** Text written to the process's stdin, then closed. */
   input?: string;
   /** Called with the pid (= process group id) once the process started. */
@@ -56,11 +71,20 @@ const STRAGGLER_CHECK_MS = 250;
 export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   return new Promise((resolveRun) => {
     let tail = '';
-    const emit = (text: string) => {
-      if (!text) return;
+    const emit = (text: string, dropped = 0) => {
+      if (!text && !dropped) return;
       tail = (tail + text).slice(-TAIL_CHARS);
-      spec.onOutput?.(text);
+      spec.onOutput?.(text, dropped);
     };
+    const { redactor, bounded } = spec;
+    // Raw (decoded) text in: redacted text out, at once or in bounded batches.
+    const output = bounded
+      ? batchedWriter((raw) => {
+          const cut = raw.length - bounded.keepChars;
+          const dropped = cut > 0 ? redactor.drop(raw, cut) : 0;
+          emit(redactor.push(cut > 0 ? raw.slice(cut) : raw), dropped);
+        }, bounded.batch)
+      : { write: (raw: string) => emit(redactor.push(raw)), flush: () => {} };
     const decoder = new TextDecoder();
     const result: ProcessResult = {
       exitCode: null,
@@ -81,7 +105,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     });
     if (spec.input !== undefined) child.stdin?.end(spec.input);
     if (child.pid) spec.onSpawn?.(child.pid);
-    const onData = (chunk: Buffer) => emit(spec.redactor.push(decoder.decode(chunk, { stream: true })));
+    const onData = (chunk: Buffer) => output.write(decoder.decode(chunk, { stream: true }));
     child.stdout?.on('data', onData);
     if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', onData);
@@ -113,13 +137,14 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       clearTimeout(killTimer);
       clearInterval(stragglers);
       spec.signal?.removeEventListener('abort', onAbort);
-      emit(spec.redactor.push(decoder.decode()));
-      emit(spec.redactor.end());
+      output.write(decoder.decode());
+      output.flush();
+      emit(redactor.end());
       resolveRun({
         ...result,
-        spawnError: spec.redactor.redact(result.spawnError),
+        spawnError: redactor.redact(result.spawnError),
         tail,
-        stdout: spec.redactor.redact(stdout),
+        stdout: redactor.redact(stdout),
       });
     };
     child.on('error', (error) => {

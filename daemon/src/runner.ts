@@ -1,13 +1,13 @@
 // The one runner: everything the daemon executes (setup, maintenance, health checks, task messages,
 // containers, git) goes through `Runner.run`. It applies the policy (sandbox.ts), records the process
 // group with its start time before anything can outlive us (run-records.ts), streams output through
-// the request's redactor and then the Viber's own (token, private key), kills the tree on cancel or
+// the request's redactor, which always holds the Viber's own (token, private key) too, kills the tree on cancel or
 // timeout (process-runner.ts), and cleans up containers. Nothing else spawns.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
-import { describeEnd, runProcess, type ProcessResult, type StreamRedactor } from './process-runner.ts';
+import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
 import { killRunId, recordRun, RUN_ID_ENV } from './run-records.ts';
 import { wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
@@ -29,7 +29,10 @@ export interface RunRequest {
   /** Keys of `env` a container must receive (passed by name, never on the command line). */
   containerEnvKeys?: string[];
   redactor?: Redactor;
-  onOutput?: (text: string) => void;
+  /** Redacted output as it arrives; `dropped`: characters before it dropped unsent (`bounded`). */
+  onOutput?: (text: string, dropped: number) => void;
+  /** The caller keeps only the newest output: batch it, and redact only what is kept. */
+  bounded?: BoundedOutput;
   timeoutMs?: number;
   graceMs?: number;
   signal?: AbortSignal;
@@ -84,7 +87,9 @@ export function createRunner(options: RunnerOptions): Runner {
       );
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
       try {
-        const redactor = chain(request.redactor ?? new Redactor([]), new Redactor(options.ownSecrets));
+        // One pass: the request's secrets and the Viber's own (env-secrets already holds both).
+        // A redactor holds stream state: each run gets its own (or the request's, used by one run at a time).
+        const redactor = request.redactor?.including(options.ownSecrets) ?? new Redactor(options.ownSecrets);
         const result = await runProcess({
           command: cmd.command,
           args: cmd.args,
@@ -92,6 +97,7 @@ export function createRunner(options: RunnerOptions): Runner {
           env: { ...request.env, [RUN_ID_ENV]: record.runId },
           redactor,
           onOutput: request.onOutput,
+          bounded: request.bounded,
           onSpawn: record.started,
           // Without a pid namespace, a process that left the group can hold the output open for ever.
           onStragglers: () => killRunId(record.runId),
@@ -115,15 +121,6 @@ export function createRunner(options: RunnerOptions): Runner {
         record.forget();
       }
     },
-  };
-}
-
-/** Two streaming redactors in a row: what the first lets through, the second redacts too. */
-function chain(first: StreamRedactor, second: StreamRedactor): StreamRedactor {
-  return {
-    push: (chunk) => second.push(first.push(chunk)),
-    end: () => second.push(first.end()) + second.end(),
-    redact: (text) => second.redact(first.redact(text)),
   };
 }
 

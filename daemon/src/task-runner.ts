@@ -7,6 +7,7 @@ import {
   BindingStrategy,
   RunState,
   appendRunOutput,
+  MAX_RUN_OUTPUT_CHARS,
   getRun,
   readBaseRevision,
   writeBaseRevision,
@@ -19,7 +20,7 @@ import {
   type Message,
   type Observation,
 } from '@openviber/shared';
-import { batchedWriter, RUN_OUTPUT_BATCH } from './batched-writer.ts';
+import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
@@ -69,13 +70,13 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys, deps.ownSecrets);
   const redactor = secrets.redactor();
   let progressed = false;
-  const output = batchedWriter((text) => {
-    appendRunOutput(deps.runDoc, message.id, text);
+  const onOutput = (text: string, dropped: number) => {
+    appendRunOutput(deps.runDoc, message.id, text, MAX_RUN_OUTPUT_CHARS, dropped);
     if (!progressed) {
       progressed = true;
       record({ state: RunState.progress });
     }
-  }, RUN_OUTPUT_BATCH);
+  };
   try {
     const { cwd, git } = await taskDir(deps, job);
     if (git) await excludeOurFiles(deps.runner, cwd);
@@ -94,12 +95,12 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       env: { ...process.env, ...env },
       containerEnvKeys: Object.keys(env),
       redactor,
-      onOutput: output.write,
+      onOutput,
+      bounded: { keepChars: MAX_RUN_OUTPUT_CHARS, batch: RUN_OUTPUT_BATCH },
       timeoutMs: deps.timeoutMs,
       graceMs: deps.graceMs,
       signal: job.signal,
     });
-    output.flush();
     if (git && job.signal.reason !== 'shutdown') {
       await publishChanges(deps, taskId, cwd, redactor).catch((error: unknown) =>
         appendRunOutput(
@@ -126,7 +127,6 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       record({ ...ended, state: RunState.error, error: `the command ${describeEnd(result)}` });
     }
   } catch (error) {
-    output.flush();
     record({ state: RunState.error, endedAt: Date.now(), error: redactor.redact(messageOf(error)) });
   }
   return getRun(deps.runDoc, message.id)?.state ?? RunState.error;

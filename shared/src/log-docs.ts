@@ -169,14 +169,18 @@ export function writeRun(
 
 const outputLengths = new WeakMap<Y.Array<string>, number>();
 
-/** Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS. */
+/**
+ * Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS.
+ * `skippedChars`: output before `text` that the writer never sent because it would be dropped anyway.
+ */
 export function appendRunOutput(
   doc: Y.Doc,
   messageId: string,
   text: string,
   maxChars = MAX_RUN_OUTPUT_CHARS,
+  skippedChars = 0,
 ): void {
-  if (!text) return;
+  if (!text && !skippedChars) return;
   doc.transact(() => {
     const map = childMap(runsMap(doc), messageId);
     let output = map.get('output');
@@ -186,12 +190,12 @@ export function appendRunOutput(
     }
     const chunks = output as Y.Array<string>;
     const clipped = text.length > maxChars ? text.slice(text.length - maxChars) : text;
-    let dropped = text.length - clipped.length;
+    let dropped = text.length - clipped.length + skippedChars;
     // The writer (one Viber) keeps the running length, so an append costs O(1), not a pass over the output.
     let total =
       outputLengths.get(chunks) ??
       chunks.toArray().reduce((n, c) => n + (typeof c === 'string' ? c.length : 0), 0);
-    chunks.push([clipped]);
+    if (clipped) chunks.push([clipped]);
     total += clipped.length;
     if (total > maxChars) {
       const all = chunks.toArray();

@@ -130,6 +130,65 @@ describe('Redactor streaming', () => {
   });
 });
 
+describe('Redactor.drop: output nobody keeps is not scanned', () => {
+  const secrets = [
+    { name: 'A', value: 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4Y5z6' },
+    { name: 'B', value: 'line-one-secret\nline-two-secret' },
+    { name: 'C', value: 'short-sec' },
+  ];
+  const wrapAt = (s: string, w: number, eol: string) => s.match(new RegExp(`.{1,${w}}`, 'g'))!.join(eol);
+  const pieces = [
+    wrapAt(b64(secrets[0].value), 16, '\n'),
+    wrapAt(Buffer.from(secrets[0].value).toString('hex'), 60, '\n'),
+    secrets[0].value,
+    secrets[1].value,
+    JSON.stringify(secrets[1].value),
+    'short-sec',
+    'plain log line with words\n',
+    'x'.repeat(50),
+    '\n',
+  ];
+
+  it('[X7] what follows a drop is redacted as in one pass, also a secret that starts in the dropped text', () => {
+    for (let seed = 1; seed < 120; seed++) {
+      let text = '';
+      for (let k = 0, x = seed; k < 14; k++, x = (x * 1103515245 + 12345) % 2 ** 31)
+        text += pieces[x % pieces.length];
+      const whole = new Redactor(secrets).redact(text);
+      for (const [p, d] of [
+        [0, Math.floor(text.length / 3)],
+        [7, Math.floor(text.length / 2)],
+        [Math.floor(text.length / 4), Math.floor(text.length / 4) + 3],
+        [0, text.length - 5],
+      ]) {
+        for (let dd = d; dd < d + 60 && dd < text.length; dd += 3) {
+          const r = new Redactor(secrets);
+          const before = r.push(text.slice(0, p));
+          const lost = r.drop(text, dd);
+          const after = r.push(text.slice(dd)) + r.end();
+          const where = `seed ${seed}, kept ${p}, dropped up to ${dd}`;
+          expect(whole.startsWith(before), where).toBe(true);
+          expect(whole.endsWith(after), where).toBe(true);
+          expect(lost, where).toBeGreaterThanOrEqual(dd - p);
+          for (const { value } of secrets)
+            for (const line of value.split('\n')) expect(after).not.toContain(line);
+        }
+      }
+    }
+  });
+
+  it('drops a huge single line without walking it, and keeps redacting after it', () => {
+    const r = new Redactor(secrets);
+    const flood = 'Q'.repeat(20_000_000) + secrets[0].value.slice(0, 30);
+    const t0 = performance.now();
+    r.drop(flood);
+    expect(performance.now() - t0).toBeLessThan(1_000); // O(context), not O(flood): ~0 ms
+    expect(r.push(secrets[0].value.slice(30) + ' then ' + secrets[2].value + '\n') + r.end()).toBe(
+      '[REDACTED:A] then [REDACTED:C]\n',
+    );
+  });
+});
+
 describe('Redactor matching', () => {
   // The reference semantics: one regular expression alternating every variant, longest first.
   const reference = (secrets: { name: string; value: string }[], text: string) => {

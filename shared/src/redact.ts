@@ -123,10 +123,14 @@ export class Redactor {
   /** The most text one match can span. */
   readonly #maxSpan: number;
   #held = '';
+  /** How much of `#held` is dropped text kept only as context: scanned, never emitted. */
+  #hidden = 0;
   /** Alphabet characters since the last LF in what was already emitted; -1 if that line has others. */
   #lineCarry = 0;
+  readonly #secrets: readonly NamedSecret[];
 
   constructor(secrets: readonly NamedSecret[]) {
+    this.#secrets = secrets;
     const variants: string[] = [];
     for (const { name, value } of secrets) {
       if (!value) continue;
@@ -165,31 +169,69 @@ export class Redactor {
     return this.#replace(text, text.length, 0).out;
   }
 
+  /** This redactor when it already redacts `more`, else a new one that redacts both (no stream state). */
+  including(more: readonly NamedSecret[]): Redactor {
+    const known = new Set(this.#secrets.map((s) => `${s.name}\0${s.value}`));
+    return more.every((s) => !s.value || known.has(`${s.name}\0${s.value}`))
+      ? this
+      : new Redactor([...this.#secrets, ...more]);
+  }
+
   /** Feeds a chunk; returns the redacted text that can no longer be part of a secret. */
   push(chunk: string): string {
     if (this.#maxSpan === 0) return chunk;
     const buffer = this.#held + chunk;
     const carry = this.#lineCarry;
-    const { out, end } = this.#replace(buffer, buffer.length - this.#heldTailLength(buffer, carry), carry);
+    const cut = buffer.length - this.#heldTailLength(buffer, carry);
+    const { out, end } = this.#replace(buffer, cut, carry, this.#hidden);
     this.#held = buffer.slice(end);
+    this.#hidden = Math.max(0, this.#hidden - end);
     this.#lineCarry = lineCarryAfter(buffer, end, carry);
     return out;
   }
 
+  /**
+   * Drops the first `end` characters of `text`: output that comes next in the stream but that nobody
+   * will keep (a flood past what a run keeps). Only their last `maxSpan` characters stay, as context
+   * that is scanned and never emitted, so a secret that starts in the dropped text and runs into what
+   * is pushed next is still replaced by its marker; the rest is never scanned. Returns how many
+   * characters will never be emitted (`end`, and what was held back before).
+   */
+  drop(text: string, end = text.length): number {
+    const held = this.#held;
+    const lost = held.length - this.#hidden + end;
+    if (this.#maxSpan === 0 || end === 0) return this.#maxSpan === 0 ? end : lost;
+    const keep = this.#maxSpan;
+    if (end >= keep) {
+      const carryAtText = lineCarryAfter(held, held.length, this.#lineCarry);
+      this.#lineCarry = lineCarryAfter(text, end - keep, carryAtText);
+      this.#held = text.slice(end - keep, end);
+    } else {
+      const buffer = held + text.slice(0, end);
+      const from = Math.max(0, buffer.length - keep);
+      this.#lineCarry = lineCarryAfter(buffer, from, this.#lineCarry);
+      this.#held = buffer.slice(from);
+    }
+    this.#hidden = this.#held.length;
+    return lost;
+  }
+
   /** Ends the stream: redacts and returns whatever was held back. */
   end(): string {
-    const rest = this.#replace(this.#held, this.#held.length, this.#lineCarry).out;
+    const rest = this.#replace(this.#held, this.#held.length, this.#lineCarry, this.#hidden).out;
     this.#held = '';
+    this.#hidden = 0;
     this.#lineCarry = 0;
     return rest;
   }
 
   /**
    * Replaces the matches that start before `cut`; returns the text up to `cut`, or up to the end of a
-   * match that runs past it, and where that is.
+   * match that runs past it, and where that is. Text before `hidden` is context: scanned, not
+   * returned (a match that runs out of it is returned as its marker).
    */
-  #replace(text: string, cut: number, carry: number): { out: string; end: number } {
-    if (this.#maxSpan === 0) return { out: text.slice(0, cut), end: cut };
+  #replace(text: string, cut: number, carry: number, hidden = 0): { out: string; end: number } {
+    if (this.#maxSpan === 0) return { out: text.slice(hidden, Math.max(hidden, cut)), end: cut };
     const grams = this.#blockGrams;
     const firsts = this.#firstPairs;
     const stride = this.#stride;
@@ -210,13 +252,14 @@ export class Redactor {
         if (firsts[pairAt(text, i)] === 0) continue;
         const match = this.#longestAt(text, i, carry);
         if (match.longest === 0) continue;
-        out += text.slice(last, i) + `[REDACTED:${match.name}]`;
+        if (i + match.longest > hidden)
+          out += text.slice(Math.max(last, hidden), Math.max(i, hidden)) + `[REDACTED:${match.name}]`;
         last = i + match.longest;
         if (last > end) end = last;
         i = last - 1;
       }
     }
-    return { out: out + text.slice(last, end), end };
+    return { out: out + text.slice(Math.max(last, hidden), Math.max(end, hidden)), end };
   }
 
   /** The longest variant at `start`, wrapped or as written. */
@@ -294,9 +337,10 @@ const isAlphabet = (code: number) => code < 128 && WRAPPED_ALPHABET[code] === 1;
 
 /** The line carry once `text` up to `end` is emitted, `carry` being the one before `text`. */
 function lineCarryAfter(text: string, end: number, carry: number): number {
-  const lf = text.lastIndexOf('\n', end - 1);
+  const lf = end === 0 ? -1 : text.lastIndexOf('\n', end - 1);
   let width = lf === -1 ? carry : 0;
-  if (width < 0) return -1;
+  // Longer than any wrapped line: no need to walk it (a flood's dropped text can be one huge line).
+  if (width < 0 || end - (lf + 1) > MAX_WRAP_WIDTH) return -1;
   for (let k = end - 1; k > lf; k--) if (!isAlphabet(text.charCodeAt(k))) return -1;
   width += end - (lf + 1);
   return width > MAX_WRAP_WIDTH ? -1 : width;
