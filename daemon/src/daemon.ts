@@ -17,6 +17,7 @@ import {
   TrustMode,
 } from '@openviber/shared';
 import { signingKeyFingerprint } from '@openviber/shared/crypto';
+import { AbsenceClock } from './absence-clock.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
@@ -24,7 +25,7 @@ import { viberRedactionValues } from './env-secrets.ts';
 import { IntentGuard } from './intent-guard.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
-import { STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
+import { ABSENT_GRACE_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
 import { RunJournal } from './run-journal.ts';
 import { killOrphanRuns } from './run-records.ts';
 import { createRunner } from './runner.ts';
@@ -188,8 +189,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
   });
 
-  // What a deleted binding or task left on this Viber goes once nothing uses it ([V5]).
+  // What a deleted binding or task left on this Viber goes once nothing uses it ([V5]); one merely
+  // absent from the workspace only after ABSENT_GRACE_MS connected and synced (a crashed server may
+  // have lost it until a device re-sends it).
   let cleanupDue = true;
+  const absence = new AbsenceClock(ABSENT_GRACE_MS);
   const cleanup = () => {
     cleanupDue = false;
     const removed = removeWhatIsGone({
@@ -201,6 +205,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       stateDir: state,
       localDir,
       journal,
+      absence,
+      synced: workspace.provider?.synced === true,
       inUse: (kind, id) => (kind === 'task' ? slots.isOpen(id) : reconciler.isRunning(id)),
     });
     cleanupDue = removed.pending;

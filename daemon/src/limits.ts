@@ -10,3 +10,8 @@ export const IDLE_TASK_CLOSE_MS = 30_000;
 export const STOP_WORK_GRACE_MS = 3_000;
 /** On SIGTERM: how long the server gets to acknowledge the last writes (they are on disk already). */
 export const STOP_FLUSH_MS = 1_000;
+/**
+ * How long a task or binding must stay absent from the workspace, counted only while the workspace
+ * is connected and synced, before the Viber treats it as deleted without a deletion entry ([V5]).
+ */
+export const ABSENT_GRACE_MS = 10 * 60_000;

@@ -1,9 +1,18 @@
 // Deletion on the Viber ([V5]): what this Viber holds for a binding or task the workspace no longer
 // has — its checkout or worktree, its state file, its local run document, its observation and run
-// summary in our own document — is removed once nothing uses it any more. "No longer has" covers
-// both an entry in the deletions log ([D7]) and an entity that is simply gone (the log is trimmed, so
-// a Viber offline for long may never see the entry). The run journal forgets a task only for an
-// explicit deletion: a deleted task never comes back, while one a crashed server lost might.
+// summary in our own document — is removed once nothing uses it any more.
+//
+// "No longer has" is two different facts. An entry in the deletions log ([D7]) is proof: acted on at
+// once. An entity merely absent is not: the log may have been trimmed past MAX_DELETIONS while we
+// were offline, but a server killed with -9 may also have lost a task a device had just created
+// (acknowledged from memory, never stored), and after our own restart we would see it absent until
+// that device re-sends it; deleting its worktree would delete the only copy of its output. So an
+// absent entity goes only after it stayed absent for ABSENT_GRACE_MS of time connected and synced
+// (absence-clock.ts). Time rather than "two syncs around a reconnect": reconnects can follow each
+// other within a second (a server restarted twice, a flaky network), which would leave the device no
+// time; ten minutes with the server give it the time to come back, and cost only disk kept longer.
+// The run journal forgets a task only for an explicit deletion: a deleted task never comes back,
+// while one a crashed server lost might.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Y from 'yjs';
@@ -21,6 +30,7 @@ import {
   runOutputDocName,
   changesDocName,
 } from '@openviber/shared';
+import type { AbsenceClock } from './absence-clock.ts';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
 import type { RunJournal } from './run-journal.ts';
@@ -35,6 +45,10 @@ export interface CleanupDeps {
   stateDir: string;
   localDir: string;
   journal: RunJournal;
+  /** How long absent entities have been absent (kept between passes). */
+  absence: AbsenceClock;
+  /** The workspace is connected and synced now (only then does absence count). */
+  synced: boolean;
   /** Still in use (an open task, a running prepare): left for a later pass. */
   inUse(kind: 'task' | 'binding', id: string): boolean;
 }
@@ -42,7 +56,7 @@ export interface CleanupDeps {
 export interface CleanupResult {
   bindings: string[];
   tasks: string[];
-  /** Something gone was still in use: call again later. */
+  /** Something gone was still in use, or is absent and waits out its grace period: call again later. */
   pending: boolean;
 }
 
@@ -77,8 +91,15 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   ]);
 
   const result: CleanupResult = { bindings: [], tasks: [], pending: false };
+  deps.absence.tick(deps.synced);
+  /** Gone for good: deleted by an entry, or absent for the grace period. */
+  const gone = (kind: DeletedKind, id: string) => {
+    if (deleted.has(kind, id) || deps.absence.expired(`${kind}:${id}`)) return true;
+    result.pending = true;
+    return false;
+  };
   for (const id of heldBindings) {
-    if (liveBindings.has(id)) continue;
+    if (liveBindings.has(id) || !gone(DeletedKind.binding, id)) continue;
     if (deps.inUse('binding', id)) {
       result.pending = true;
       continue;
@@ -89,7 +110,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     result.bindings.push(id);
   }
   for (const id of heldTasks) {
-    if (liveTasks.has(id)) continue;
+    if (liveTasks.has(id) || !gone(DeletedKind.task, id)) continue;
     if (deps.inUse('task', id)) {
       result.pending = true;
       continue;
