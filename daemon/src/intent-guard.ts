@@ -12,6 +12,7 @@ import {
   messageIntent,
   readCancel,
   sealedCopyIntent,
+  storedSealedCopy,
   writeRefusal,
   type Binding,
   type Environment,
@@ -155,7 +156,7 @@ export class IntentGuard {
   #sealedCopy(env: Environment, key: string, viberId: string): Verdict {
     const intent = sealedCopyIntent(env, key, viberId);
     if (!intent) return OK; // nothing sealed for this Viber: a missing secret is the prepare's to report
-    const signature = (env.secrets[key]?.signatures as Record<string, string> | undefined)?.[viberId] ?? '';
+    const { signature } = storedSealedCopy(env, key, viberId);
     return this.#check(
       intent,
       signature,

@@ -2,6 +2,7 @@
 // and a pinned Viber verifies. No libsodium here (sign/verify live in crypto.ts), so the app can
 // build the bytes to show or sign without loading it. Node, the browser and scripts share this.
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { ViberId } from './ids.ts';
 import type { environmentFieldSchemas } from './schemas.ts';
 import { PREPARE_FIELDS } from './spec-hash.ts';
 import type { Binding } from './workspace-bindings.ts';
@@ -186,6 +187,20 @@ export function cancelIntent(input: Omit<CancelIntent, 'kind'>): CancelIntent {
   return { kind: IntentKind.cancel, ...pick(input, ['taskId', 'messageId']) };
 }
 
+/**
+ * The ciphertext of `env`'s secret `key` sealed for `viberId` and the signature stored beside it
+ * ('' each when there is none), for an id as `Object.keys` or a config gives it.
+ */
+export function storedSealedCopy(
+  env: Environment,
+  key: string,
+  viberId: string,
+): { sealed: string; signature: string } {
+  const secret = env.secrets[key];
+  const id = viberId as ViberId; // only a lookup: an unknown id finds nothing
+  return { sealed: secret?.sealed[id] ?? '', signature: secret?.signatures[id] ?? '' };
+}
+
 /** The sealed copy of `env`'s secret `key` for `viberId`, as stored (undefined when there is none). */
 export function sealedCopyIntent(
   env: Environment,
@@ -193,7 +208,7 @@ export function sealedCopyIntent(
   viberId: string,
 ): SealedCopyIntent | undefined {
   const secret = env.secrets[key];
-  const sealed = (secret?.sealed as Record<string, string> | undefined)?.[viberId];
+  const { sealed } = storedSealedCopy(env, key, viberId);
   if (!secret || !sealed) return undefined;
   return {
     kind: IntentKind.sealedCopy,

@@ -17,6 +17,7 @@ import {
   newId,
   requestSignedCancel,
   sealedCopyIntent,
+  storedSealedCopy,
   signBinding,
   signEnvironmentSpec,
   signMessage,
@@ -251,7 +252,7 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     for (const [secretKey, secret] of Object.entries(env.secrets))
       for (const viberId of Object.keys(secret.sealed)) {
         const intent = sealedCopyIntent(env, secretKey, viberId);
-        const signature = (secret.signatures as Record<string, string>)[viberId] ?? '';
+        const { signature } = storedSealedCopy(env, secretKey, viberId);
         if (intent && !verify(intent, signature)) await signCopy(env.id, secretKey, viberId, intent.sealed);
       }
     return true;
