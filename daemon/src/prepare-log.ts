@@ -1,6 +1,6 @@
 // The live prepare log of one binding: redacted lines, batched into the log document (bounded by shared).
 import type * as Y from 'yjs';
-import { appendPrepareLines, type Redactor } from '@openviber/shared';
+import { appendPrepareLines, type PrepareStep, type Redactor } from '@openviber/shared';
 import { batchedWriter, lineSplitter } from './batched-writer.ts';
 
 export interface PrepareLogWriter {
@@ -8,13 +8,13 @@ export interface PrepareLogWriter {
   output(text: string): void;
   /** A line of the daemon's own (redacted here). */
   note(text: string): void;
-  step(step: string): void;
+  step(step: PrepareStep): void;
   flush(): void;
 }
 
 export function prepareLogWriter(doc: Y.Doc, redactor: () => Redactor): PrepareLogWriter {
   let pending: string[] = [];
-  let pendingStep: string | undefined;
+  let pendingStep: PrepareStep | undefined;
   const batch = batchedWriter(() => {
     const lines = pending;
     const step = pendingStep;

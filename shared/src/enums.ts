@@ -30,6 +30,9 @@ export const PrepareStep = {
   ready: 'ready',
 } as const;
 export type PrepareStep = (typeof PrepareStep)[keyof typeof PrepareStep];
+const PREPARE_STEPS = new Set<unknown>(Object.values(PrepareStep));
+/** True for a step name this code knows (a newer Viber's step reads as none, [S6]). */
+export const isPrepareStep = (value: unknown): value is PrepareStep => PREPARE_STEPS.has(value);
 
 /** A binding's status as shown to the user (design §4). */
 export const BindingStatus = {

@@ -8,6 +8,7 @@ import {
   resetPrepareLog,
   writeRun,
 } from './log-docs.ts';
+import type { PrepareStep } from './enums.ts';
 import { MAX_PREPARE_LOG_LINES } from './limits.ts';
 
 describe('[D3] [D4] bounded logs', () => {
@@ -53,5 +54,14 @@ describe('[D3] [D4] bounded logs', () => {
     expect(log).toMatchObject({ dropped: 10, step: 'setup', generation: 1 });
     resetPrepareLog(doc, 2);
     expect(readPrepareLog(doc)).toMatchObject({ lines: [], dropped: 0, generation: 2 });
+  });
+
+  it('[S6] a prepare log step this code does not know reads as none', () => {
+    const doc = new Y.Doc();
+    resetPrepareLog(doc, 1);
+    appendPrepareLines(doc, ['x'], 'setup');
+    expect(readPrepareLog(doc).step).toBe('setup');
+    appendPrepareLines(doc, [], 'warp-drive' as PrepareStep); // a newer Viber's step
+    expect(readPrepareLog(doc)).toMatchObject({ step: '', lines: ['x'] });
   });
 });

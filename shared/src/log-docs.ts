@@ -1,6 +1,6 @@
 // The Viber's sub-documents: a binding's prepare log and a task's run records with output, both bounded.
 import * as Y from 'yjs';
-import { RunState } from './enums.ts';
+import { RunState, isPrepareStep, type PrepareStep } from './enums.ts';
 import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
 import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
@@ -19,7 +19,8 @@ export const prepareMetaMap = (doc: Y.Doc) => doc.getMap<unknown>('meta');
 
 export interface PrepareLog {
   generation: number;
-  step: string;
+  /** The step running or last run; '' before the first (or one this code does not know). */
+  step: PrepareStep | '';
   /** Lines dropped from the front to keep the log bounded. */
   dropped: number;
   lines: string[];
@@ -48,7 +49,7 @@ export function resetPrepareLog(doc: Y.Doc, generation: number): void {
 }
 
 /** Appends lines, dropping the oldest past MAX_PREPARE_LOG_LINES. */
-export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: string): void {
+export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: PrepareStep): void {
   if (!newLines.length && step === undefined) return;
   doc.transact(() => {
     const entries = prepareLinesArray(doc);
@@ -72,6 +73,8 @@ export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: string
   });
 }
 
+const stepOf = (value: unknown): PrepareStep | '' => (isPrepareStep(value) ? value : '');
+
 export function readPrepareLog(doc: Y.Doc): PrepareLog {
   const entries = prepareLinesArray(doc).toArray();
   const head = entries[0];
@@ -84,7 +87,7 @@ export function readPrepareLog(doc: Y.Doc): PrepareLog {
     };
     for (const entry of entries.slice(1)) {
       if (typeof entry !== 'string') continue;
-      if (entry.startsWith(STEP)) log.step = entry.slice(STEP.length);
+      if (entry.startsWith(STEP)) log.step = stepOf(entry.slice(STEP.length));
       else if (entry.startsWith(DROPPED)) log.dropped = Number(entry.slice(DROPPED.length)) || 0;
       else if (!entry.startsWith(MARK)) log.lines.push(entry);
     }
@@ -93,7 +96,7 @@ export function readPrepareLog(doc: Y.Doc): PrepareLog {
   const meta = prepareMetaMap(doc);
   return {
     generation: numberOr(meta.get('generation'), 0),
-    step: stringOr(meta.get('step'), ''),
+    step: stepOf(meta.get('step')),
     dropped: numberOr(meta.get('dropped'), 0),
     lines: entries.filter((l) => typeof l === 'string'),
   };
