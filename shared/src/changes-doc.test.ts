@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Access, accessFor } from './access.ts';
-import { readChanges, readPushResult, writeChanges } from './changes-doc.ts';
+import { pushView, readChanges, readPushResult, writeChanges, type PushResult } from './changes-doc.ts';
 import { changesDocName, parseDocName } from './doc-names.ts';
 import type { UserId, ViberId } from './ids.ts';
 import { checkPushBranch } from './push-branch.ts';
-import { latestPushRequest, pushRequestsArray, requestPush } from './task-doc.ts';
+import { latestPushRequest, pushRequestsArray, requestPush, type PushRequest } from './task-doc.ts';
 import { DeletionSet } from './workspace-deletions.ts';
 
 const user = { kind: 'user', userId: 'alice' as UserId } as const;
@@ -135,5 +135,34 @@ describe('a push branch name', () => {
     for (const name of ['ov/test', 'main', 'feature/x-1', 'v1.2.3'])
       expect(checkPushBranch(name)).toEqual({ ok: true });
     expect(checkPushBranch(undefined)).toEqual({ ok: false, message: 'is required' });
+  });
+});
+
+describe('pushView: where a push stands, for the API and the app alike', () => {
+  const request = (id: string): PushRequest => ({ id, branch: 'ov/x', commitMessage: '', requestedAt: 1 });
+  const result = (requestId: string, state: PushResult['state']): PushResult => ({
+    requestId,
+    branch: 'ov/x',
+    state,
+    commit: state === 'pushed' ? 'abc123' : '',
+    error: '',
+    updatedAt: 2,
+  });
+
+  it('is none before any request', () => {
+    expect(pushView(null, null)).toEqual({ state: 'none' });
+  });
+
+  it('waits for the Viber while the newest request has no answer of its own', () => {
+    expect(pushView(request('push_2'), null).state).toBe('requested');
+    // The answer to an earlier push is not this push's answer.
+    expect(pushView(request('push_2'), result('push_1', 'pushed')).state).toBe('requested');
+  });
+
+  it("shows the Viber's answer to the newest request", () => {
+    const view = pushView(request('push_1'), result('push_1', 'pushed'));
+    expect(view.state).toBe('pushed');
+    expect(view.state === 'pushed' && view.result.commit).toBe('abc123');
+    expect(pushView(request('push_1'), result('push_1', 'failed')).state).toBe('failed');
   });
 });

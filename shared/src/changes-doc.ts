@@ -1,6 +1,7 @@
 // A task's changes and push state, in the Viber's own document `…/changes/<taskId>` (one writer).
 // Each is ONE JSON value under its key ([V4]): consecutive overwrites leave one small tombstone.
 import * as Y from 'yjs';
+import type { PushRequest } from './task-doc.ts';
 
 export const ChangeStatus = {
   added: 'added',
@@ -121,4 +122,21 @@ export function readPushResult(doc: Y.Doc): PushResult | null {
 
 export function writePushResult(doc: Y.Doc, result: PushResult): void {
   changesMap(doc).set('push', JSON.stringify(result));
+}
+
+/**
+ * Where a task's push stands: nothing asked yet, the newest request not answered yet (the Viber is
+ * on it, or offline), or the Viber's answer to that request. The one reading of the task's
+ * requests and the changes document that the API and the app both show.
+ */
+export type PushView =
+  | { state: 'none' }
+  | { state: 'requested'; request: PushRequest }
+  | { state: PushState; request: PushRequest | null; result: PushResult };
+
+/** The newest request and the Viber's answer to it (an answer to an older request is not this one's). */
+export function pushView(request: PushRequest | null, result: PushResult | null): PushView {
+  if (request && (!result || result.requestId !== request.id)) return { state: 'requested', request };
+  if (result) return { state: result.state, request, result };
+  return { state: 'none' };
 }

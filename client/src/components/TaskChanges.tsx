@@ -9,11 +9,12 @@ import {
   MAX_CHANGES_PATCH_CHARS,
   checkPushBranch,
   type ChangedFile,
+  type PushView,
   type TaskChanges as Changes,
 } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { branchForTask } from '../lib/branch-name.ts';
-import { changeTotals, createChangesModel, type PushView } from '../models/changes-model.ts';
+import { changeTotals, createChangesModel } from '../models/changes-model.ts';
 import type { DiffLayout } from './DiffView.tsx';
 import { lazyView } from './LazyView.tsx';
 import './task-changes.css';

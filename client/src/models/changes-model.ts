@@ -4,29 +4,16 @@ import { computed } from '@preact/signals';
 import {
   changesDocName,
   latestPushRequest,
+  pushView,
   readChanges,
   readPushResult,
   requestPush,
   taskDocName,
-  type PushRequest,
-  type PushResult,
+  type PushView,
   type TaskChanges,
 } from '@openviber/shared';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
-
-/** What the push control shows: nothing asked yet, a request the Viber has not answered, or its answer. */
-export type PushView =
-  | { state: 'none' }
-  | { state: 'requested'; request: PushRequest }
-  | { state: PushResult['state']; request: PushRequest | null; result: PushResult };
-
-/** The newest request and the Viber's answer to it (an answer to an older request is not this one's). */
-export function pushView(request: PushRequest | null, result: PushResult | null): PushView {
-  if (request && (!result || result.requestId !== request.id)) return { state: 'requested', request };
-  if (result) return { state: result.state, request, result };
-  return { state: 'none' };
-}
 
 /** Sums of the per-file counts, shown as "N files changed, +a −d". */
 export function changeTotals(changes: TaskChanges) {

@@ -14,7 +14,9 @@ import {
   listTasks,
   messageCreateSchema,
   patchTask,
+  PushState,
   pushCreateSchema,
+  pushView,
   readChanges,
   readPushResult,
   requestCancel,
@@ -25,6 +27,7 @@ import {
   taskPatchSchema,
   touchTask,
   workspaceDocName,
+  type PushRequest,
   type Task,
 } from '@openviber/shared';
 import { HttpError, notFound, validationError } from '../http/http-error.ts';
@@ -32,22 +35,32 @@ import { withStatus, type Router } from '../http/router.ts';
 import { requireUser, type Services } from './api-context.ts';
 import { parseBody } from './parse-body.ts';
 
+/** How the API shows a push request its Viber has not answered yet. */
+const pushingNow = (request: PushRequest) => ({
+  branch: request.branch,
+  state: PushState.pushing,
+  commit: '',
+  error: '',
+  requestId: request.id,
+});
+
 export function taskRoutes(router: Router, s: Services): void {
   const findTask = async (userId: string, id: string): Promise<Task> => {
     const task = await s.docs.read(workspaceDocName(userId), (doc) => getTask(doc, id));
     if (!task) throw notFound(`task '${id}'`);
     return task;
   };
-  /** The latest push: the Viber's result for the newest request, or `pushing` while it has none. */
+  /** The latest push as `pushView` reads it; an unanswered newest request is shown `pushing`. */
   const pushOf = async (userId: string, task: Task) => {
     const requested = await s.docs.read(taskDocName(userId, task.id), latestPushRequest);
-    if (!requested) return null;
-    const result = task.viberId
-      ? await s.docs.read(changesDocName(userId, task.viberId, task.id), readPushResult)
-      : null;
-    if (result?.requestId !== requested.id)
-      return { branch: requested.branch, state: 'pushing', commit: '', error: '', requestId: requested.id };
-    const { branch, state, commit, error, requestId, updatedAt } = result;
+    const result =
+      requested && task.viberId
+        ? await s.docs.read(changesDocName(userId, task.viberId, task.id), readPushResult)
+        : null;
+    const view = pushView(requested, result);
+    if (view.state === 'none' || !view.request) return null;
+    if (view.state === 'requested') return pushingNow(view.request);
+    const { branch, state, commit, error, requestId, updatedAt } = view.result;
     return { branch, state, commit, error, requestId, updatedAt };
   };
   const runsOf = async (userId: string, task: Task) =>
@@ -136,7 +149,7 @@ export function taskRoutes(router: Router, s: Services): void {
     await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
     return withStatus(202, {
       request,
-      push: { branch: request.branch, state: 'pushing', commit: '', error: '' },
+      push: pushingNow(request),
     });
   });
 
