@@ -167,15 +167,19 @@ describe('the first ten minutes', () => {
     const command = await page.getByTestId('onboarding-command').innerText();
     expect(command).toMatch(/onboard --server http\S+ --token \S+/);
     await page.getByTestId('onboarding-wait').getByText('Waiting for your machine…').waitFor();
-    // The command is shown in full (it wraps), at both widths.
+    // The command is shown in full at both widths, wrapping between arguments only.
     await checkScreen(page, 'add-viber', { phone: false });
+    expect(await brokenArguments(page)).toEqual([]);
+    expect(await wrappedArguments(page)).toEqual([]); // on a desktop not even a long one breaks
     await page.setViewportSize({ width: 390, height: 844 });
+    await checkScreen(page, 'add-viber', { phone: true });
     const box = await page.getByTestId('onboarding-command').boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
-    expect(
-      await page.getByTestId('onboarding-command').evaluate((el) => el.scrollWidth <= el.clientWidth),
-    ).toBe(true);
-    await page.screenshot({ path: join(artifactsDir(), 'phone-light-add-viber.png'), fullPage: true });
+    expect(await brokenArguments(page)).toEqual([]);
+    // `.main` scrolls, so a full-page shot stops at 844 px: the card itself, whole.
+    await page
+      .getByTestId('onboarding')
+      .screenshot({ path: join(artifactsDir(), 'phone-light-add-viber-card.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     await useRealViber(server, user, 'workstation');
     await page
@@ -183,6 +187,9 @@ describe('the first ten minutes', () => {
       .getByText(/workstation is connected/)
       .waitFor({ timeout: 30_000 });
     await page.getByTestId('onboarding-map').waitFor({ state: 'detached' }); // no environment yet
+    // The next Viber is another machine: its name starts empty.
+    await page.getByRole('heading', { name: 'Add another Viber' }).waitFor();
+    expect(await page.locator('#viber-name').inputValue()).toBe('');
     await checkScreen(page, 'add-viber-connected', { phone: false });
 
     // An environment with a long name, mapped and prepared.
@@ -355,6 +362,46 @@ describe('the first ten minutes', () => {
     await page.getByTestId('viber-card').waitFor({ state: 'detached', timeout: 20_000 });
   }, 400_000);
 });
+
+/** The command's pieces broken across lines although the piece or its whole argument fits on one line. */
+async function brokenArguments(page: Page): Promise<string[]> {
+  return page.getByTestId('onboarding-command').evaluate((code) => {
+    const lineWidth = code.clientWidth;
+    const lines = (node: Node) => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+      return {
+        count: new Set(rects.map((r) => Math.round(r.top))).size,
+        width: rects.reduce((sum, r) => sum + r.width, 0),
+      };
+    };
+    const bad: string[] = [];
+    for (const arg of code.querySelectorAll('.arg')) {
+      const whole = lines(arg);
+      // An argument may take two lines only when it is wider than a whole line (a last resort)...
+      if (whole.count > 1 && whole.width <= lineWidth) bad.push(`argument ${arg.textContent}`);
+      // ...and then it breaks between its pieces (URL parts, fingerprint groups) where they fit.
+      for (const piece of arg.childNodes) {
+        if (piece.nodeType !== Node.TEXT_NODE) continue;
+        const part = lines(piece);
+        if (part.count > 1 && part.width <= lineWidth) bad.push(`inside ${piece.textContent}`);
+      }
+    }
+    return bad;
+  });
+}
+
+/** Every argument of the command that takes more than one line. */
+async function wrappedArguments(page: Page): Promise<string[]> {
+  return page
+    .getByTestId('onboarding-command')
+    .evaluate((code) =>
+      [...code.querySelectorAll('.arg')]
+        .filter((arg) => arg.getClientRects().length !== 1 || arg.getBoundingClientRect().height > 24)
+        .map((arg) => arg.textContent ?? ''),
+    );
+}
 
 async function waitForInput(page: Page, selector: string, value: string) {
   await waitFor(async () => (await page.locator(selector).inputValue()) === value, `${selector} = ${value}`);

@@ -4,6 +4,7 @@ import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
 import { startNewTask } from '../models/new-task.ts';
+import { CommandText } from './CommandText.tsx';
 
 export function OnboardingCard({
   onboarding,
@@ -31,7 +32,7 @@ export function OnboardingCard({
           <strong>Run this on the machine</strong> (it needs Node 20 or later and git). The token works once
           {Number.isNaN(expires.getTime()) ? '' : ` and expires at ${expires.toLocaleTimeString()}`}.
           <div class="cmd">
-            <code data-testid="onboarding-command">{command}</code>
+            <CommandText command={command} testId="onboarding-command" />
             <button
               class="btn small cmd-copy"
               onClick={() => {

@@ -1,5 +1,6 @@
 // Your Vibers with their health, and "Add a Viber": one command with a fresh onboarding token, then live steps.
 import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
@@ -15,6 +16,12 @@ export function VibersView() {
   const error = useSignal('');
   const busy = useSignal(false);
   const vibers = [...app.vibers.views.value.values()];
+  const known = onboarding.value?.knownIds;
+  // The machine the shown command onboarded: its name is used, so the next Viber starts with an empty one.
+  const joinedId = known ? (app.workspace.vibers.value.find((v) => !known.has(v.id))?.id ?? '') : '';
+  useEffect(() => {
+    if (joinedId) name.value = '';
+  }, [joinedId]);
 
   async function addViber(e: Event) {
     e.preventDefault();
@@ -72,7 +79,11 @@ export function VibersView() {
             />
           </div>
           <button class="btn primary" type="submit" disabled={busy.value} data-testid="add-viber">
-            {busy.value ? 'Creating a token…' : onboarding.value ? 'New command' : 'Get the command'}
+            {busy.value
+              ? 'Creating a token…'
+              : onboarding.value && !joinedId
+                ? 'New command'
+                : 'Get the command'}
           </button>
         </div>
         {error.value && (
