@@ -202,10 +202,16 @@ describe('the first ten minutes', () => {
     await page.waitForURL(/#\/environments\/env_/);
     const envId = /#\/environments\/([^/]+)/.exec(page.url())![1];
     await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    // A Manual environment has nothing to clone: it is set up in a new folder (or an existing one).
+    const strategies = page.getByRole('group', { name: 'Strategy' });
+    expect(await strategies.innerText()).not.toMatch(/clone/i);
+    await strategies.getByRole('button', { name: 'Set up a new folder' }).waitFor();
     await page.getByTestId('map-prepare').click();
     const card = page.getByTestId('binding-card');
     await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
     await card.getByRole('button', { name: 'Prepare again' }).waitFor();
+    expect(await card.innerText()).toMatch(/sets up a new folder/);
+    expect(await card.innerText()).not.toMatch(/clone/i);
 
     // A task with a long title and long output: Running is readable and the output follows the end.
     await page.getByTestId('new-task').click();
@@ -288,6 +294,17 @@ describe('the first ten minutes', () => {
     await page.getByRole('button', { name: 'Map to Viber →' }).click();
     await page.getByTestId('map-prepare').click();
     await page.getByTestId('binding-card').locator('[data-status=error]').waitFor({ timeout: 60_000 });
+    // The failed step in plain words, on the card and over its setup log.
+    await page
+      .getByTestId('binding-card')
+      .getByText('Preparing failed while running the setup script')
+      .waitFor();
+    const showLog = page.getByTestId('binding-card').getByRole('button', { name: 'Show setup log' });
+    if (await showLog.count()) await showLog.click();
+    await page.getByTestId('prepare-log').getByText('failing on purpose').waitFor();
+    expect(await page.getByTestId('prepare-log-head').innerText()).toBe(
+      'Setup log of the latest prepare · failed while running the setup script',
+    );
     await page.getByTestId('new-task').click();
     await page.getByTestId('env-error-warning').waitFor();
 

@@ -1,8 +1,10 @@
 // One mapping: its Viber, derived status, what the Viber observed, Prepare/Sync, and the live setup log.
 import { useSignal } from '@preact/signals';
-import type { BindingStatus } from '@openviber/shared';
+import type { BindingStatus, EnvironmentType } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { prepareStepPhrase, prepareStepWords } from '../lib/prepare-step-words.ts';
+import { strategyWords } from '../lib/strategy-words.ts';
 import { viberLabel } from '../lib/viber-label.ts';
 import type { BindingView } from '../models/environment-status.ts';
 import { PrepareLog } from './PrepareLog.tsx';
@@ -16,11 +18,13 @@ const STATUS_TEXT: Record<BindingStatus, string> = {
   error: 'Preparing failed',
 };
 
-export function BindingCard({ view }: { view: BindingView }) {
+export function BindingCard({ view, envType }: { view: BindingView; envType: EnvironmentType }) {
   const app = useApp();
   const { binding, observation: o, viber, status } = view;
   const showLog = useSignal(status === 'preparing' || status === 'error');
   const name = viber ? viberLabel(viber.record, app.workspace.vibers.value) : 'Removed Viber';
+  // The step the Viber is on (or failed at), if this app knows its words.
+  const step = o?.step && prepareStepWords(o.step) ? o.step : '';
   return (
     <section class="card" data-testid="binding-card">
       <div class="row" style="margin-bottom:8px">
@@ -34,7 +38,7 @@ export function BindingCard({ view }: { view: BindingView }) {
         {viber?.online
           ? 'Online'
           : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`}{' '}
-        · {binding.strategy === 'clone' ? 'clones and sets up' : 'uses an existing folder'}
+        · {strategyWords(binding.strategy, envType).summary}
         {o && o.observedGeneration < binding.generation ? ' · a new prepare is requested' : ''}
       </p>
       {binding.strategy === 'existing' && binding.existingPath && (
@@ -45,8 +49,11 @@ export function BindingCard({ view }: { view: BindingView }) {
       <div
         class={`callout ${status === 'error' ? 'err' : status === 'ready' ? 'ok' : status === 'stale' || status === 'pending' ? 'warn' : ''}`}
       >
-        {STATUS_TEXT[status]}
-        {status === 'preparing' && o?.step ? ` · ${o.step}` : ''}
+        {status === 'preparing' && step
+          ? `Preparing: ${prepareStepPhrase(step)}…`
+          : status === 'error' && step
+            ? `Preparing failed while ${prepareStepPhrase(step)}`
+            : STATUS_TEXT[status]}
         {status === 'pending' && !viber?.online ? ' (it is offline; it will prepare when it comes back)' : ''}
         {o?.lastError && status === 'error' ? (
           <div class="mono wrap-anywhere" style="margin-top:4px">
@@ -94,7 +101,7 @@ export function BindingCard({ view }: { view: BindingView }) {
           Remove mapping
         </button>
       </div>
-      {showLog.value && <PrepareLog viberId={binding.viberId} bindingId={binding.id} />}
+      {showLog.value && <PrepareLog viberId={binding.viberId} bindingId={binding.id} status={status} />}
     </section>
   );
 }

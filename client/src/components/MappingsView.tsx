@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { bindingCreateSchema, validate } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { bindingViews, environmentPill } from '../models/environment-status.ts';
+import { strategyWords } from '../lib/strategy-words.ts';
 import { viberLabel } from '../lib/viber-label.ts';
 import { BindingCard } from './BindingCard.tsx';
 import { Field } from './Field.tsx';
@@ -76,7 +77,7 @@ export function MappingsView({ envId }: { envId: string }) {
 
       <RepreparePrompt env={env} />
       {bindings.map((b) => (
-        <BindingCard key={b.binding.id} view={b} />
+        <BindingCard key={b.binding.id} view={b} envType={env.type} />
       ))}
 
       <form class="card" onSubmit={map} noValidate>
@@ -116,21 +117,17 @@ export function MappingsView({ envId }: { envId: string }) {
                   aria-pressed={strategy.value === 'clone'}
                   onClick={() => (strategy.value = 'clone')}
                 >
-                  Clone and set up
+                  {strategyWords('clone', env.type).option}
                 </button>
                 <button
                   type="button"
                   aria-pressed={strategy.value === 'existing'}
                   onClick={() => (strategy.value = 'existing')}
                 >
-                  Use an existing folder
+                  {strategyWords('existing', env.type).option}
                 </button>
               </div>
-              <span class="hint">
-                {strategy.value === 'clone'
-                  ? 'The Viber clones the repository into its workspace and runs the setup script.'
-                  : 'The Viber uses a folder that already exists on it, and runs the setup script there.'}
-              </span>
+              <span class="hint">{strategyWords(strategy.value, env.type).hint}</span>
             </div>
             {strategy.value === 'existing' && (
               <Field

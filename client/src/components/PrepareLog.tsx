@@ -1,15 +1,28 @@
 // The setup log of the latest prepare, streamed live from the Viber's sub-document.
 import { useEffect, useRef } from 'preact/hooks';
+import type { BindingStatus } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
+import { prepareStepPhrase, prepareStepWords } from '../lib/prepare-step-words.ts';
 import { createPrepareLogModel } from '../models/prepare-log-model.ts';
 
-export function PrepareLog({ viberId, bindingId }: { viberId: string; bindingId: string }) {
+export function PrepareLog({
+  viberId,
+  bindingId,
+  status,
+}: {
+  viberId: string;
+  bindingId: string;
+  /** The mapping's status: the step is named while it prepares or after it failed. */
+  status: BindingStatus;
+}) {
   const app = useApp();
   const model = useModel(
     () => createPrepareLogModel(app.store, app.userId, viberId, bindingId),
     [viberId, bindingId],
   );
   const log = model.log.value;
+  // Which step ran last matters only while preparing or after a failure (a finished log ends at health).
+  const step = prepareStepWords(log.step) ? log.step : '';
   const ref = useRef<HTMLPreElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -17,10 +30,11 @@ export function PrepareLog({ viberId, bindingId }: { viberId: string; bindingId:
   }, [log.lines.length]);
   return (
     <div style="margin-top:10px">
-      <div class="hint" style="margin-bottom:4px">
+      <div class="hint" style="margin-bottom:4px" data-testid="prepare-log-head">
         Setup log of the latest prepare
-        {log.step ? ` · step: ${log.step}` : ''}
-        {log.dropped ? ` · ${log.dropped} earlier lines dropped` : ''}
+        {status === 'preparing' && step ? ` · now ${prepareStepPhrase(step)}` : ''}
+        {status === 'error' && step ? ` · failed while ${prepareStepPhrase(step)}` : ''}
+        {log.dropped ? ` · ${log.dropped} earlier lines not kept` : ''}
       </div>
       <pre class="log" ref={ref} data-testid="prepare-log">
         {log.lines.length ? log.lines.join('\n') : 'No output yet.'}
