@@ -39,33 +39,50 @@ export function batchedWriter(
   sink: (text: string) => void,
   options: number | BatchOptions = 50,
 ): BatchedWriter {
+  return batcher<string>(
+    (texts) => sink(texts.join('')),
+    (text) => text.length,
+    options,
+  );
+}
+
+/** Like batchedWriter, over any pieces (raw output buffers, say): `sink` gets each interval's pieces. */
+export function batcher<T>(
+  sink: (pieces: T[]) => void,
+  sizeOf: (piece: T) => number,
+  options: number | BatchOptions = 50,
+): { write(piece: T): void; flush(): void } {
   const {
     intervalMs = 50,
     sinkShare = 1,
     maxIntervalMs = intervalMs,
     floodCharsPerMs = 0,
   } = typeof options === 'number' ? { intervalMs: options } : options;
-  let pending = '';
+  let pending: T[] = [];
+  let size = 0;
   let timer: NodeJS.Timeout | undefined;
   let wait = intervalMs;
   let since = 0;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (!pending) return;
-    const text = pending;
-    pending = '';
+    if (!size) return;
+    const pieces = pending;
+    const flood = size / Math.max(1, performance.now() - since) >= floodCharsPerMs;
+    pending = [];
+    size = 0;
     const t0 = performance.now();
-    sink(text);
-    const flood = text.length / Math.max(1, t0 - since) >= floodCharsPerMs;
+    sink(pieces);
     wait = flood
       ? Math.min(maxIntervalMs, Math.max(intervalMs, (performance.now() - t0) / sinkShare))
       : intervalMs;
   };
   return {
-    write(text) {
-      if (!text) return;
-      pending += text;
+    write(piece) {
+      const n = sizeOf(piece);
+      if (!n) return;
+      pending.push(piece);
+      size += n;
       if (timer) return;
       since = performance.now();
       timer = setTimeout(flush, wait);

@@ -2,21 +2,9 @@
 // capability probes): its own process group, merged output streamed through a redactor, timeouts,
 // cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
-import type { Redactor } from '@openviber/shared';
-import { batchedWriter, type BatchOptions } from './batched-writer.ts';
+import { boundedOutput, streamingOutput, type BoundedOutput, type StreamRedactor } from './output-stream.ts';
 
-/** What the runner needs of a redactor. */
-export type StreamRedactor = Pick<Redactor, 'push' | 'end' | 'redact' | 'drop'>;
-
-/**
- * Output of which the caller keeps only the newest `keepChars` (a task's run output): it is handed
- * over in batches, and of a batch longer than that only the part that will be kept is redacted —
- * the rest is dropped unscanned (Redactor.drop), so a flood costs the pipe, not the redactor.
- */
-export interface BoundedOutput {
-  keepChars: number;
-  batch: BatchOptions;
-}
+export type { BoundedOutput, StreamRedactor };
 
 export interface ProcessSpec {
   command: string;
@@ -77,15 +65,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       spec.onOutput?.(text, dropped);
     };
     const { redactor, bounded } = spec;
-    // Raw (decoded) text in: redacted text out, at once or in bounded batches.
-    const output = bounded
-      ? batchedWriter((raw) => {
-          const cut = raw.length - bounded.keepChars;
-          const dropped = cut > 0 ? redactor.drop(raw, cut) : 0;
-          emit(redactor.push(cut > 0 ? raw.slice(cut) : raw), dropped);
-        }, bounded.batch)
-      : { write: (raw: string) => emit(redactor.push(raw)), flush: () => {} };
-    const decoder = new TextDecoder();
+    const output = bounded ? boundedOutput(redactor, bounded, emit) : streamingOutput(redactor, emit);
     const result: ProcessResult = {
       exitCode: null,
       signal: null,
@@ -105,7 +85,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     });
     if (spec.input !== undefined) child.stdin?.end(spec.input);
     if (child.pid) spec.onSpawn?.(child.pid);
-    const onData = (chunk: Buffer) => output.write(decoder.decode(chunk, { stream: true }));
+    const onData = (chunk: Buffer) => output.write(chunk);
     child.stdout?.on('data', onData);
     if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', onData);
@@ -137,9 +117,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       clearTimeout(killTimer);
       clearInterval(stragglers);
       spec.signal?.removeEventListener('abort', onAbort);
-      output.write(decoder.decode());
-      output.flush();
-      emit(redactor.end());
+      output.end();
       resolveRun({
         ...result,
         spawnError: redactor.redact(result.spawnError),

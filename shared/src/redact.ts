@@ -169,6 +169,11 @@ export class Redactor {
     return this.#replace(text, text.length, 0).out;
   }
 
+  /** The most text one match can span: a stream that drops output keeps this much of it as context. */
+  get maxSpan(): number {
+    return this.#maxSpan;
+  }
+
   /** This redactor when it already redacts `more`, else a new one that redacts both (no stream state). */
   including(more: readonly NamedSecret[]): Redactor {
     const known = new Set(this.#secrets.map((s) => `${s.name}\0${s.value}`));
