@@ -1,6 +1,6 @@
 // A Viber's own document: its health, what it observed of each binding, re-sealed secrets, run summaries.
 import * as Y from 'yjs';
-import { FINAL_RUN_STATES, ObservedState, PrepareStep, RunState } from './enums.ts';
+import { FINAL_RUN_STATES, ObservedState, RunState, isPrepareStep, type PrepareStep } from './enums.ts';
 import { isId } from './ids.ts';
 import { sealedBoxSchema } from './schemas.ts';
 import { MAX_REFUSALS, MAX_TASK_RUN_SUMMARIES } from './limits.ts';
@@ -107,9 +107,7 @@ export function writeHealth(doc: Y.Doc, health: ViberHealth): void {
 
 const OBSERVED_STATES = new Set<string>(Object.values(ObservedState));
 const RUN_STATES = new Set<string>(Object.values(RunState));
-const PREPARE_STEPS = new Set<string>(Object.values(PrepareStep));
-const stepOf = (value: unknown): PrepareStep | '' =>
-  typeof value === 'string' && PREPARE_STEPS.has(value) ? (value as PrepareStep) : '';
+const stepOf = (value: unknown): PrepareStep | '' => (isPrepareStep(value) ? value : '');
 
 /** Where the single JSON value lives. */
 export const viberStateMap = (doc: Y.Doc) => doc.getMap<unknown>('state');
@@ -333,10 +331,6 @@ export function listRefusals(doc: Y.Doc): Refusal[] {
     });
   });
   return out.sort((a, b) => b.at - a.at);
-}
-
-export function readRefusal(doc: Y.Doc, kind: RefusedKind, id: string): Refusal | undefined {
-  return listRefusals(doc).find((r) => r.kind === kind && r.id === id);
 }
 
 /**

@@ -50,15 +50,6 @@ export function readField<T>(
   return fallback;
 }
 
-/** A string-valued child map as a plain record, skipping values of another type. */
-export function stringRecord(map: Y.Map<unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  map?.forEach((value, key) => {
-    if (typeof value === 'string') out[key] = value;
-  });
-  return out;
-}
-
 export const numberOr = (value: unknown, fallback: number) =>
   typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 export const stringOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
