@@ -1,21 +1,31 @@
 // Task workspaces in containers on a real engine (podman with runc): the seeded worktree is what the
-// container sees, package-manager caches live in a per-environment volume, and an image without
-// bash is refused at prepare with the shell named.
+// container sees, package-manager caches live in a per-environment volume (removed with the
+// environment), and an image without bash is refused at prepare with the shell named.
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readHealth, writeHealth } from '@openviber/shared';
+import { removeCacheVolumes } from './cache-volumes.ts';
 import { checkContainerImage } from './container-check.ts';
 import { bashScript, cacheVolumeName } from './sandbox.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
 import { testRunner } from '../test/test-runner.ts';
 import { useServer } from '../test/test-server.ts';
+import { waitFor } from '../test/wait-for.ts';
 import { tinyImage } from '../test/tiny-image.ts';
 
 const image = tinyImage();
 const noBash = tinyImage('podman', { bash: false });
 const volumes: string[] = [];
+const volumeExists = (name: string) => {
+  try {
+    execFileSync('podman', ['volume', 'exists', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 afterAll(() => {
   for (const v of volumes) execFileSync('podman', ['volume', 'rm', '-f', v], { stdio: 'ignore' });
 });
@@ -67,6 +77,22 @@ describe('container checks and caches', () => {
   });
 });
 
+describe('cache volumes of deleted environments', () => {
+  it('[V5] are removed through the runner (outside the key sandbox) by the probed engine; others stay, a missing one is no error', async () => {
+    const runner = testRunner({ capabilities: { container: 'podman' } });
+    expect(runner.capabilities.hidesKeys).toBe(true); // podman cannot run inside bubblewrap
+    const [gone, kept] = [`gone${process.pid}`, `kept${process.pid}`];
+    volumes.push(cacheVolumeName(gone), cacheVolumeName(kept));
+    for (const id of [gone, kept])
+      execFileSync('podman', ['volume', 'create', cacheVolumeName(id)], { stdio: 'ignore' });
+    const removed = await removeCacheVolumes(runner, runner.root, new Set([gone, `never${process.pid}`]));
+    expect(removed).toEqual([cacheVolumeName(gone)]);
+    expect(volumeExists(cacheVolumeName(gone))).toBe(false);
+    expect(volumeExists(cacheVolumeName(kept))).toBe(true);
+    await expect(removeCacheVolumes(runner, runner.root, new Set([gone]))).resolves.toEqual([]);
+  });
+});
+
 describe('a container environment without a persistent volume, through a real daemon', async () => {
   const server = await useServer();
   const s = await scenario(server, { VIBER_TASK_TIMEOUT_MS: '60000' });
@@ -92,6 +118,27 @@ describe('a container environment without a persistent volume, through a real da
     expect(run.output).toContain('warm');
     expect(run.output).toContain(taskId);
     expect(run.state).toBe('completed');
+  });
+
+  it('[V5] deleting an environment removes its cache volume from the engine; another environment’s stays', async () => {
+    const repo = makeRepo({ 'README.md': 'x\n' });
+    const fields = {
+      repoUrl: repo.url,
+      containerImage: image,
+      setupScript: 'mkdir -p "$npm_config_cache" && echo warm > "$npm_config_cache/warm"',
+    };
+    const deleted = await s.environment(fields);
+    const kept = await s.environment(fields);
+    volumes.push(cacheVolumeName(deleted.envId), cacheVolumeName(kept.envId));
+    expect((await s.prepared(deleted.bindingId)).state).toBe('ready');
+    expect((await s.prepared(kept.bindingId)).state).toBe('ready');
+    expect(volumeExists(cacheVolumeName(deleted.envId))).toBe(true);
+
+    await s.api('DELETE', `/api/environments/${deleted.envId}`);
+    await waitFor(() => !volumeExists(cacheVolumeName(deleted.envId)), {
+      what: `the volume ${cacheVolumeName(deleted.envId)} to be removed`,
+    });
+    expect(volumeExists(cacheVolumeName(kept.envId))).toBe(true);
   });
 
   it('[A1] an environment whose image has no bash fails its prepare naming the missing shell', async () => {

@@ -5,7 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeletedKind,
   VERSION,
+  listDeletions,
   listTasks,
   observeDeletions,
   prepareLogDocName,
@@ -18,6 +20,7 @@ import {
 } from '@openviber/shared';
 import { signingKeyFingerprint } from '@openviber/shared/crypto';
 import { AbsenceClock } from './absence-clock.ts';
+import { removeCacheVolumes } from './cache-volumes.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
@@ -104,6 +107,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     (await IntentGuard.create(pinned, {
       viberId,
       viberPublicKey: keys.publicKey,
+      viberPrivateKey: keys.privateKey,
+      workspace: workspace.doc,
       viberDoc: viber.doc,
       stateDir: state,
     }));
@@ -212,9 +217,39 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     cleanupDue = removed.pending;
     for (const id of removed.bindings) log(`binding ${id} is gone: removed its checkout and observation`);
     if (removed.tasks.length) log(`removed what ${removed.tasks.length} deleted task(s) left on this Viber`);
+    // A deleted environment's cache volume, once no run or prepare of it may still use it (the
+    // engine's forced removal would take a running container with it).
+    if (volumesDue && !removed.busy && !removingVolumes) removeVolumes();
   };
-  const stopObservingDeletions = observeDeletions(workspace.doc, () => {
+  // At start (deletions made while we were stopped) and at each new environment deletion.
+  let volumesDue = true;
+  let removingVolumes = false;
+  const removeVolumes = () => {
+    volumesDue = false;
+    removingVolumes = true;
+    const deletedEnvironments = new Set(
+      listDeletions(workspace.doc)
+        .filter((d) => d.kind === DeletedKind.environment)
+        .map((d) => d.id),
+    );
+    removeCacheVolumes(runner, root, deletedEnvironments)
+      .then(
+        (names) => {
+          if (names.length) log(`removed the cache volume(s) of deleted environments: ${names.join(', ')}`);
+        },
+        // Tried again at the next environment deletion or start, not in a loop against a dead engine.
+        (error: unknown) => log(`removing cache volumes failed: ${messageOf(error)}`),
+      )
+      .finally(() => {
+        removingVolumes = false;
+        if (!volumesDue) return;
+        cleanupDue = true; // an environment deleted meanwhile
+        schedule();
+      });
+  };
+  const stopObservingDeletions = observeDeletions(workspace.doc, (added) => {
     cleanupDue = true;
+    if (added.some((d) => d.kind === DeletedKind.environment)) volumesDue = true;
   });
 
   const published = new Map<string, number>();

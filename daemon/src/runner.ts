@@ -9,7 +9,7 @@ import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
 import { killRunId, recordRun, RUN_ID_ENV } from './run-records.ts';
-import { wrapForPolicy, type Command, type Policy } from './sandbox.ts';
+import { engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
 import { isInside } from './working-dir.ts';
 
@@ -23,6 +23,8 @@ export interface RunRequest {
   policy?: Policy;
   /** Names the container, when the policy runs one. */
   containerName?: string;
+  /** The command is the container engine on its own objects (a volume), not a container: see engineCommand. */
+  engine?: boolean;
   cwd: string;
   /** The process's full environment. */
   env: NodeJS.ProcessEnv;
@@ -77,14 +79,16 @@ export function createRunner(options: RunnerOptions): Runner {
         home: realpathSync(options.home),
         root: realpathSync(options.root),
       };
-      const cmd = wrapForPolicy(
-        request.command,
-        request.policy,
-        where,
-        realpathSync(cwd),
-        request.containerEnvKeys ?? [],
-        request.containerName ?? `viber-${randomUUID()}`,
-      );
+      const cmd = request.engine
+        ? engineCommand(request.command, options.capabilities)
+        : wrapForPolicy(
+            request.command,
+            request.policy,
+            where,
+            realpathSync(cwd),
+            request.containerEnvKeys ?? [],
+            request.containerName ?? `viber-${randomUUID()}`,
+          );
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
       try {
         // One pass: the request's secrets and the Viber's own (env-secrets already holds both).

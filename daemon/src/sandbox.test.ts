@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_CAPABILITIES } from './capabilities.ts';
-import { bashScript, wrapForPolicy, type Confinement } from './sandbox.ts';
+import { bashScript, engineCommand, wrapForPolicy, type Confinement } from './sandbox.ts';
 
 const at = (capabilities: Partial<Confinement['capabilities']>): Confinement => ({
   capabilities: { ...NO_CAPABILITIES, git: true, ...capabilities },
@@ -11,6 +11,15 @@ const none = at({});
 const all = at({ networkIsolation: true, container: 'podman', hidesKeys: true });
 
 describe('execution policy', () => {
+  it('an engine command (volume rm) runs unwrapped, but only the probed engine', () => {
+    const rm = { command: 'podman', args: ['volume', 'rm', '--force', 'viber-cache-e'] };
+    expect(engineCommand(rm, all.capabilities)).toEqual(rm);
+    expect(() => engineCommand({ command: 'bash', args: ['-c', 'x'] }, all.capabilities)).toThrow(
+      /not this Viber/,
+    );
+    expect(() => engineCommand(rm, none.capabilities)).toThrow(/not this Viber/);
+  });
+
   it('no network runs under an empty network namespace, or is refused when the Viber cannot', () => {
     expect(
       wrapForPolicy(bashScript('x'), { network: false, containerImage: '' }, all, '/w', [], 'n').command,

@@ -33,8 +33,10 @@ const CACHE_ENV = [
   `XDG_CACHE_HOME=${CONTAINER_CACHE_DIR}/xdg`,
 ];
 
+/** What every environment's cache volume is named with. */
+export const CACHE_VOLUME_PREFIX = 'viber-cache-';
 /** The cache volume of an environment (ids are [A-Za-z0-9_-], valid in a volume name). */
-export const cacheVolumeName = (environmentId: string) => `viber-cache-${environmentId}`;
+export const cacheVolumeName = (environmentId: string) => `${CACHE_VOLUME_PREFIX}${environmentId}`;
 
 /** What the wrapper needs to know about this Viber. */
 export interface Confinement {
@@ -118,6 +120,21 @@ export function wrapForPolicy(
     wrapped = { command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
   }
   return wrapped;
+}
+
+/**
+ * A command of the probed container engine on its own objects (`volume ls`, `volume rm`), which runs
+ * no user code: it runs as the engine client of a container run does, outside bubblewrap, whose
+ * dropped capabilities and fresh pid namespace the engine cannot work in. Anything else is refused.
+ */
+export function engineCommand(cmd: Command, caps: Capabilities): Command {
+  if (!caps.container || cmd.command !== caps.container) {
+    throw new ViberError(
+      'not_the_engine',
+      `'${cmd.command}' is not this Viber's container engine (${caps.container || 'none'})`,
+    );
+  }
+  return { command: cmd.command, args: cmd.args };
 }
 
 /**

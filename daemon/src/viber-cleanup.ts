@@ -58,6 +58,8 @@ export interface CleanupResult {
   tasks: string[];
   /** Something gone was still in use, or is absent and waits out its grace period: call again later. */
   pending: boolean;
+  /** Something gone was still in use (a run or prepare that may still hold its environment's volume). */
+  busy: boolean;
 }
 
 const entries = (dir: string) => {
@@ -90,7 +92,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     ...localChanges.keys(),
   ]);
 
-  const result: CleanupResult = { bindings: [], tasks: [], pending: false };
+  const result: CleanupResult = { bindings: [], tasks: [], pending: false, busy: false };
   deps.absence.tick(deps.synced);
   /** Gone for good: deleted by an entry, or absent for the grace period. */
   const gone = (kind: DeletedKind, id: string) => {
@@ -101,7 +103,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   for (const id of heldBindings) {
     if (liveBindings.has(id) || !gone(DeletedKind.binding, id)) continue;
     if (deps.inUse('binding', id)) {
-      result.pending = true;
+      result.pending = result.busy = true;
       continue;
     }
     // Only the clone under our root is ours to delete; an `existing` path is the user's folder.
@@ -112,7 +114,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   for (const id of heldTasks) {
     if (liveTasks.has(id) || !gone(DeletedKind.task, id)) continue;
     if (deps.inUse('task', id)) {
-      result.pending = true;
+      result.pending = result.busy = true;
       continue;
     }
     const tree = worktreeDir(root, id);
