@@ -331,10 +331,17 @@ describe('the first ten minutes', () => {
       .getByText(/This device is offline/)
       .waitFor();
     expect(await page.getByTestId('offline-note').innerText()).not.toMatch(/workstation is offline/);
-    // Nor does it claim the Viber is online: from an offline device that is not known.
+    // Nor does it claim the Viber is online, or offline: from an offline device that is not known.
     await waitFor(
-      async () => !/online/.test(await page.locator('.page-head .badge').first().innerText()),
-      'no stale "online" badge',
+      async () =>
+        (await page.getByTestId('viber-badge').innerText()) ===
+        'workstation: status unknown while you are offline',
+      'the badge: status unknown',
+    );
+    const footer = await page.getByTestId('viber-health').innerText();
+    expect(footer).toMatch(/^1 Viber\s+status unknown while you are offline$/);
+    expect(await page.getByTestId('task-row').first().locator('.badge').getAttribute('title')).toBe(
+      'workstation: status unknown while you are offline',
     );
     await checkScreen(page, 'task-offline', { phone: false });
     await context.setOffline(false);

@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import type { BindingStatus, EnvironmentType } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { presenceDot } from '../lib/presence-words.ts';
 import { prepareStepPhrase, prepareStepWords } from '../lib/prepare-step-words.ts';
 import { strategyWords } from '../lib/strategy-words.ts';
 import { viberLabel } from '../lib/viber-label.ts';
@@ -28,16 +29,18 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
   return (
     <section class="card" data-testid="binding-card">
       <div class="row" style="margin-bottom:8px">
-        <span class={`dot${viber?.online ? ' on' : ''}`} />
+        <span class={presenceDot(viber?.presence)} />
         <h2 class="grow truncate" title={name}>
           {name}
         </h2>
         <StatusPill status={status} />
       </div>
       <p class="hint" style="margin:0 0 10px">
-        {viber?.online
+        {viber?.presence === 'online'
           ? 'Online'
-          : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`}{' '}
+          : viber?.presence === 'unknown'
+            ? 'Status unknown while you are offline'
+            : `Offline${viber?.record.lastSeenAt ? `, last seen ${relativeTime(viber.record.lastSeenAt)}` : ''}`}{' '}
         · {strategyWords(binding.strategy, envType).summary}
         {o && o.observedGeneration < binding.generation ? ' · a new prepare is requested' : ''}
       </p>
@@ -54,7 +57,9 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
           : status === 'error' && step
             ? `Preparing failed while ${prepareStepPhrase(step)}`
             : STATUS_TEXT[status]}
-        {status === 'pending' && !viber?.online ? ' (it is offline; it will prepare when it comes back)' : ''}
+        {status === 'pending' && viber?.presence !== 'online' && viber?.presence !== 'unknown'
+          ? ' (it is offline; it will prepare when it comes back)'
+          : ''}
         {o?.lastError && status === 'error' ? (
           <div class="mono wrap-anywhere" style="margin-top:4px">
             {o.lastError}

@@ -104,7 +104,12 @@ export function MappingsView({ envId }: { envId: string }) {
               >
                 {unbound.map((v) => (
                   <option key={v.id} value={v.id}>
-                    {viberLabel(v, vibers)} {views.get(v.id)?.online ? '· online' : '· offline'}
+                    {viberLabel(v, vibers)} ·{' '}
+                    {views.get(v.id)?.presence === 'unknown'
+                      ? 'status unknown'
+                      : views.get(v.id)?.online
+                        ? 'online'
+                        : 'offline'}
                   </option>
                 ))}
               </select>

@@ -11,7 +11,9 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
   const boundViberIds = new Set(
     app.workspace.bindings.value.filter((b) => b.environmentId === env?.id).map((b) => b.viberId),
   );
-  const anyHolderOnline = (row: SecretRow) => row.sealedFor.some((id) => views.get(id)?.online);
+  // While this device is offline a holder may well be online: do not ask for the value again then.
+  const anyHolderOnline = (row: SecretRow) =>
+    row.sealedFor.some((id) => views.get(id)?.presence !== 'offline' && views.has(id));
   return (
     <div>
       <h3 style="margin-bottom:8px">Secrets</h3>

@@ -2,6 +2,7 @@
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { presenceDot, UNKNOWN_WHILE_OFFLINE } from '../lib/presence-words.ts';
 import { useDismiss } from '../lib/use-dismiss.ts';
 import type { Theme } from '../models/ui-model.ts';
 
@@ -12,9 +13,14 @@ export function SidebarFooter() {
   const vibers = [...app.vibers.views.value.values()];
   const online = vibers.filter((v) => v.online).length;
   const lastSeen = Math.max(0, ...vibers.filter((v) => !v.online).map((v) => v.record.lastSeenAt));
+  // From an offline device no Viber is known to be online or offline.
+  const unknown = !app.store.browserOnline.value;
+  const plural = vibers.length === 1 ? '' : 's';
   const summary = !vibers.length
     ? 'No Vibers yet'
-    : `${online} of ${vibers.length} Viber${vibers.length === 1 ? '' : 's'} online`;
+    : unknown
+      ? `${vibers.length} Viber${plural}`
+      : `${online} of ${vibers.length} Viber${plural} online`;
   return (
     <div class="sidebar-footer">
       <button
@@ -23,15 +29,17 @@ export function SidebarFooter() {
         onClick={() => app.router.go({ view: 'vibers' })}
         data-testid="viber-health"
       >
-        <span class={`dot${online ? ' on' : ''}`} />
+        <span class={presenceDot(unknown && vibers.length ? 'unknown' : online ? 'online' : 'offline')} />
         <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0">
           <span>{summary}</span>
           <span class="hint" style="font-size:11.5px">
             {!vibers.length
               ? 'Add one to run tasks'
-              : online < vibers.length && lastSeen
-                ? `offline one last seen ${relativeTime(lastSeen)}`
-                : 'Manage Vibers'}
+              : unknown
+                ? UNKNOWN_WHILE_OFFLINE
+                : online < vibers.length && lastSeen
+                  ? `offline one last seen ${relativeTime(lastSeen)}`
+                  : 'Manage Vibers'}
           </span>
         </span>
       </button>

@@ -2,6 +2,7 @@
 import type { Task } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
+import { presenceDot, presenceWords } from '../lib/presence-words.ts';
 import { routeHash } from '../models/router.ts';
 import { StatusPill } from './StatusPill.tsx';
 
@@ -21,8 +22,8 @@ export function TaskRow({ task }: { task: Task }) {
       <span class="meta">
         <span>{relativeTime(task.updatedAt)}</span>
         {viber ? (
-          <span class="badge" title={viber.online ? 'Online' : 'Offline'}>
-            <span class={`dot${viber.online ? ' on' : ''}`} />
+          <span class="badge" title={`${viber.record.name}: ${presenceWords(viber.presence)}`}>
+            <span class={presenceDot(viber.presence)} />
             {viber.record.name}
           </span>
         ) : (

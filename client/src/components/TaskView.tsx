@@ -5,6 +5,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import { tasksMap } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { useFollowEnd } from '../lib/follow-end.ts';
+import { presenceDot, presenceWords } from '../lib/presence-words.ts';
 import { createTaskModel } from '../models/task-model.ts';
 import { bindingViews, environmentPill } from '../models/environment-status.ts';
 import { Composer } from './Composer.tsx';
@@ -82,9 +83,10 @@ export function TaskView({ taskId }: { taskId: string }) {
             </span>
             {env && <StatusPillFor env={env} />}
             {viber ? (
-              <span class="badge">
-                <span class={`dot${viber.online ? ' on' : ''}`} /> {viber.record.name}{' '}
-                {viber.online ? 'online' : 'offline'}
+              <span class="badge" data-testid="viber-badge">
+                <span class={presenceDot(viber.presence)} /> {viber.record.name}
+                {viber.presence === 'unknown' ? ': ' : ' '}
+                {presenceWords(viber.presence)}
               </span>
             ) : (
               <span class="badge">no Viber</span>

@@ -50,7 +50,9 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
                         ? 'checking now (preparing)…'
                         : v.viber?.online
                           ? 'will check when it prepares. Use Prepare on the mapping.'
-                          : 'offline, so not checked yet. It checks when it comes back online.'}
+                          : v.viber?.presence === 'unknown'
+                            ? 'not checked yet (its status is unknown while you are offline).'
+                            : 'offline, so not checked yet. It checks when it comes back online.'}
                 </div>
               );
             })

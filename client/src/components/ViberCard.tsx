@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import { relativeTime } from '../lib/format.ts';
+import { presenceDot } from '../lib/presence-words.ts';
 import { viberLabel } from '../lib/viber-label.ts';
 import type { ViberView } from '../models/vibers-model.ts';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
@@ -14,7 +15,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
   const app = useApp();
   const renaming = useSignal(false);
   const error = useSignal('');
-  const { record, online, health } = viber;
+  const { record, online, presence, health } = viber;
 
   async function remove() {
     const ok = await app.confirm.ask({
@@ -39,7 +40,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
   return (
     <section class="card" data-testid="viber-card">
       <div class="row">
-        <span class={`dot${online ? ' on' : ''}`} />
+        <span class={presenceDot(presence)} />
         {renaming.value ? (
           <form
             class="row grow"
@@ -74,7 +75,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
             {record.name}
           </h2>
         )}
-        <StatusPill status={online ? 'online' : 'offline'} />
+        <StatusPill status={presence} />
       </div>
       {error.value && (
         <p class="field-error" role="alert" id={`viber-${record.id}-error`}>
@@ -82,7 +83,11 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
         </p>
       )}
       <p class="hint wrap-anywhere" style="margin:6px 0 0">
-        {online ? 'Connected now' : `Last seen ${relativeTime(record.lastSeenAt)}`}
+        {online
+          ? 'Connected now'
+          : presence === 'unknown'
+            ? `Status unknown while you are offline · last seen ${relativeTime(record.lastSeenAt)}`
+            : `Last seen ${relativeTime(record.lastSeenAt)}`}
         {health ? ` · ${health.hostname} · ${health.platform} · viber ${health.version}` : ''}
         {health && !health.capabilities.networkIsolation
           ? ' · cannot isolate network (tasks without network are refused)'

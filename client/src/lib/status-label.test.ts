@@ -11,12 +11,15 @@ describe('status words', () => {
       ...Object.values(RunState),
       'online',
       'offline',
+      'unknown',
       'queued',
     ];
     for (const s of states) {
       const look = statusLook(s, (Object.values(RunState) as string[]).includes(s) ? 'run' : 'other');
-      // A known state, not the capitalised fallback (neutral); only these two are neutral on purpose.
-      expect(look.tone !== 'neutral' || ['unmapped', 'offline'].includes(s.toLowerCase()), s).toBe(true);
+      // A known state, not the capitalised fallback (neutral); only these are neutral on purpose.
+      expect(look.tone !== 'neutral' || ['unmapped', 'offline', 'unknown'].includes(s.toLowerCase()), s).toBe(
+        true,
+      );
       expect(look.label.length).toBeGreaterThan(2);
     }
   });

@@ -1,8 +1,9 @@
 // Every state the app shows, in the words a user reads and with the tone of its colour: the one table.
 import type { BindingStatus, EnvironmentPill, RunState } from '@openviber/shared';
+import type { ViberPresence } from '../models/vibers-model.ts';
 
 /** Every state a pill shows: the shared model's statuses (typed, so a new one needs words here) and the app's own. */
-export type ShownStatus = BindingStatus | EnvironmentPill | RunState | 'queued' | 'online' | 'offline';
+export type ShownStatus = BindingStatus | EnvironmentPill | RunState | 'queued' | ViberPresence;
 type StatusKey = Lowercase<ShownStatus>;
 
 export type StatusTone = 'ok' | 'busy' | 'warn' | 'err' | 'neutral';
@@ -31,6 +32,8 @@ const LOOKS: Record<StatusKey, StatusLook> = {
   // Vibers.
   online: { label: 'Online', tone: 'ok' },
   offline: { label: 'Offline', tone: 'neutral' },
+  // This device is offline: what the Viber is doing is not known here.
+  unknown: { label: 'Status unknown', tone: 'neutral' },
 };
 
 /** A run that ended in `error` failed; an environment in `error` is in Error. */

@@ -18,10 +18,15 @@ import {
 import type { DocStore, OpenDoc } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
 
+/** What this device knows of a Viber's connection: nothing while this device is itself offline. */
+export type ViberPresence = 'online' | 'offline' | 'unknown';
+
 export interface ViberView {
   record: ViberRecord;
   /** Its daemon holds a connection right now ([S7]: awareness as shared's viberPresenceState writes it). */
   online: boolean;
+  /** `online`, `offline`, or `unknown` while this device is offline (its awareness is stale then). */
+  presence: ViberPresence;
   health: ViberHealth | null;
   observations: Map<string, Observation>;
   reseals: Reseal[];
@@ -101,10 +106,16 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
       const o = opened.value.get(record.id);
       if (!o) continue;
       void o.version.value;
+      // With this device offline, awareness is stale: a Viber is neither known online nor offline.
+      const presence: ViberPresence = !store.browserOnline.value
+        ? 'unknown'
+        : o.online.value
+          ? 'online'
+          : 'offline';
       out.set(record.id, {
         record,
-        // With this device offline, awareness is stale: a Viber is not known to be online.
-        online: o.online.value && store.browserOnline.value,
+        online: presence === 'online',
+        presence,
         health: readHealth(o.handle.doc),
         observations: listObservations(o.handle.doc),
         reseals: listReseals(o.handle.doc),
