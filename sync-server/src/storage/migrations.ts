@@ -1,5 +1,6 @@
-// Versioned schema changes after the base schema, for both backends. Each runs once, in id order,
-// and is recorded in `schema_migrations`; add new ones at the end and never edit an applied one.
+// The storage schema of both backends as one numbered list: a fresh database and an old one go
+// through the same path. Each migration runs once, in id order, in the transaction that records it in
+// `schema_migrations`; add new ones at the end and never edit an applied one.
 
 export interface Migration {
   id: number;
@@ -9,7 +10,36 @@ export interface Migration {
   postgres: string;
 }
 
+/**
+ * The tables every later migration builds on. Id 0 because 1 and 2 were recorded in databases before
+ * the base schema joined the list. `IF NOT EXISTS` only for databases of the releases before
+ * migrations (2c858b5), which hold these tables without a record: there it creates nothing.
+ * Timestamps are epoch milliseconds: INTEGER in SQLite (64-bit), BIGINT in PostgreSQL (pg returns
+ * them as strings; rows.ts converts); only PostgreSQL serves several processes that list a user's
+ * Vibers often enough to want the index.
+ */
+const BASE_SCHEMA: Migration = {
+  id: 0,
+  description: 'the base tables: documents, users, sessions, onboarding tokens, Vibers',
+  sqlite: `
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER);`,
+  postgres: `
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT);
+CREATE INDEX IF NOT EXISTS vibers_user_id ON vibers (user_id);`,
+};
+
 export const migrations: Migration[] = [
+  BASE_SCHEMA,
   {
     id: 1,
     // Fails (and the server does not start) if two names differing only in case already exist:

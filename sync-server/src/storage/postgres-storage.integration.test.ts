@@ -37,6 +37,16 @@ async function harness() {
         await client.end();
       }
     },
+    async appliedMigrations() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id');
+        return rows.map((r) => Number(r.id));
+      } finally {
+        await client.end();
+      }
+    },
   };
 }
 

@@ -12,17 +12,7 @@ import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 
-// Timestamps are epoch milliseconds in BIGINT columns (pg returns them as strings; rows.ts converts).
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BYTEA NOT NULL, updated_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
-CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
-  token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT);
-CREATE INDEX IF NOT EXISTS vibers_user_id ON vibers (user_id);
-`;
-/** Serialises schema creation between processes starting at once (CREATE … IF NOT EXISTS races). */
+/** Serialises migrations between processes starting at once (two would both apply a pending one). */
 const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
 
 /** The database a URL names, without its password: host, port, database and search_path schema. */
@@ -82,7 +72,6 @@ export class PostgresStorage implements Storage {
           rows.map((r) => Number(r.id)),
           `the PostgreSQL database ${describeDatabase(url)}`,
         );
-        await client.query(SCHEMA);
         for (const m of pending) {
           await client.query(m.postgres);
           await client.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [

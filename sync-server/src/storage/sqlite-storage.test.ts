@@ -23,6 +23,17 @@ storageAcceptance(
         for (const s of opened) await s.close();
         rmSync(dir, { recursive: true, force: true });
       },
+      async appliedMigrations() {
+        const db = new DatabaseSync(file);
+        try {
+          return db
+            .prepare('SELECT id FROM schema_migrations ORDER BY id')
+            .all()
+            .map((r) => Number(r.id));
+        } finally {
+          db.close();
+        }
+      },
       async exec(sql) {
         mkdirSync(dirname(file), { recursive: true });
         const db = new DatabaseSync(file);

@@ -7,15 +7,6 @@ import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage
 import { toUser, toViber } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, state BLOB NOT NULL, updated_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS onboarding_tokens (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
-CREATE TABLE IF NOT EXISTS vibers (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL,
-  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER);
-`;
-
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   readonly #db: DatabaseSync;
@@ -37,8 +28,8 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Refuses a database migrated by newer code (before touching it), then creates the base schema and
-   * applies the migrations not yet recorded, each in its own transaction with its record.
+   * Refuses a database migrated by newer code (before touching it), then applies the migrations not
+   * yet recorded (the base schema first), each in its own transaction with its record.
    */
   #migrate(file: string) {
     this.#db.exec(MIGRATIONS_TABLE_SQL);
@@ -47,7 +38,6 @@ export class SqliteStorage implements Storage {
       .all()
       .map((r) => Number(r.id));
     const pending = pendingMigrations(applied, `the SQLite database ${file}`);
-    this.#db.exec(SCHEMA);
     for (const m of pending) {
       this.#db.exec('BEGIN IMMEDIATE');
       try {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Storage, ViberCredential } from './storage.ts';
-import { DatabaseNewerThanCodeError, migrations } from './migrations.ts';
+import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
 
 export interface StorageHarness {
   /** Opens a Storage on this harness's (initially empty) database; again = a reopen / another process. */
@@ -13,6 +13,8 @@ export interface StorageHarness {
   dispose(): Promise<void>;
   /** Runs raw SQL on the harness's database outside any Storage (to build an older release's database). */
   exec(sql: { sqlite: string; postgres: string }): Promise<void>;
+  /** The ids recorded in the database's `schema_migrations`, in order. */
+  appliedMigrations(): Promise<number[]>;
 }
 
 export interface AcceptanceOptions {
@@ -341,6 +343,38 @@ export function storageAcceptance(
         // And a second start on the migrated database applies nothing twice.
         const again = await harness.open();
         expect(await again.findUserById('usr_old')).toMatchObject({ username: 'Alice' });
+      });
+
+      it('a fresh database and one of the previous release go through the same list, base schema first', async () => {
+        const all = migrations.map((m) => m.id).sort((a, b) => a - b);
+        expect(all[0], 'the base schema is the first migration').toBe(0);
+        harness = await makeHarness();
+        await harness.open();
+        expect(await harness.appliedMigrations()).toEqual(all);
+        await harness.dispose();
+        harness = await makeHarness();
+        await harness.exec(withRows(hexOf(stateOf(docWith({ a: 1 })))));
+        await harness.open();
+        expect(await harness.appliedMigrations()).toEqual(all);
+      });
+
+      it('starts on a database migrated before the base schema joined the list (1 and 2 recorded), data intact', async () => {
+        harness = await makeHarness();
+        const migrated = migrations.filter((m) => m.id === 1 || m.id === 2);
+        expect(migrated.map((m) => m.id)).toEqual([1, 2]);
+        const sql = withRows(hexOf(stateOf(docWith({ env: 'kept' }))));
+        const record = `INSERT INTO schema_migrations (id, applied_at) VALUES (1, ${T0}), (2, ${T0});`;
+        await harness.exec({
+          sqlite: [sql.sqlite, MIGRATIONS_TABLE_SQL, ...migrated.map((m) => m.sqlite), record].join('\n'),
+          postgres: [sql.postgres, MIGRATIONS_TABLE_SQL, ...migrated.map((m) => m.postgres), record].join(
+            '\n',
+          ),
+        });
+        const s = await harness.open();
+        expect(await harness.appliedMigrations()).toEqual(migrations.map((m) => m.id).sort((a, b) => a - b));
+        expect(await s.findUserByUsername('alice')).toMatchObject({ id: 'usr_old', username: 'Alice' });
+        expect(await s.findViberByToken('old-viber-token')).toMatchObject({ viberId: 'vbr_old' });
+        expect(contents(await s.fetchDocument('u/usr_old/workspace'))).toEqual({ env: 'kept' });
       });
 
       it('refuses to start on a database migrated by newer code, naming the database and the unknown ids', async () => {
