@@ -36,7 +36,7 @@ describe('at most once across a server crash', async () => {
     expect(await s.runState(taskId, probe, ['completed', 'error'])).toMatchObject({ state: 'completed' });
   };
 
-  it('[V2] m1 completes, the server is killed 0.5 s later and the Viber stopped while it is down: m1 is not run again', async () => {
+  it("[V1] [V2] m1 completes, the server is killed 0.5 s later (before storing it) and the Viber stopped while it is down: m1 is not run again, and its record comes back from the Viber's copy", async () => {
     const marker = join(tempDir(), 'm1');
     const taskId = await openTask();
     const m1 = await s.send(taskId, marked(marker));

@@ -66,7 +66,7 @@ async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>
 }
 
 describe('prepare [D1]-[D3]', () => {
-  it('clones, runs setup with vars and secrets once, then maintenance when nothing changed', async () => {
+  it('[X6] clones, runs setup with vars and a setup-scoped secret once, then maintenance when nothing changed', async () => {
     const keys = await generateKeyPair();
     const repo = makeRepo({
       'setup.sh': fixture('setup-marker.sh'),

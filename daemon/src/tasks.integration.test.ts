@@ -36,13 +36,13 @@ describe('task execution through the real server', async () => {
   );
   await s.prepared(bindingId);
 
-  it('[D4] a message runs in the environment with vars and runtime secrets, and its output arrives live in a peer', async () => {
+  it('[D4] [X6] a message runs in the environment with vars and runtime secrets (a setup-scoped one does not reach it), and its output arrives live in a peer', async () => {
     const taskId = await s.task(envId);
     const first = await s.send(taskId, 'echo "var=$GREETING"; echo "setup-only=${SETUP_ONLY:-absent}"; pwd');
     const done = await s.runState(taskId, first, ['completed', 'error']);
     expect(done).toMatchObject({ state: 'completed', exitCode: 0 });
     expect(done.output).toContain('var=hi-var');
-    expect(done.output).toContain('setup-only=absent'); // [X6]
+    expect(done.output).toContain('setup-only=absent');
     expect(done.output).toContain(join(s.viber.home, 'workspaces'));
 
     const slow = await s.send(taskId, './slow-count.sh');

@@ -192,7 +192,7 @@ describe('environments', () => {
     expect((await call('GET', '/api/environments')).body).toEqual(before);
   });
 
-  it('stores sealed secrets, lists them without ciphertext, and refuses ones sealed to strangers', async () => {
+  it('[X3] stores sealed secrets, lists them as { scope, updatedAt, sealedFor } without the ciphertext, and refuses ones sealed to strangers', async () => {
     const box = await sealSecret('s3cret-token-value', viber.publicKey);
     const stranger = await call('POST', '/api/environments', {
       name: 'x',
