@@ -1,6 +1,13 @@
 // Opens an environment's secrets sealed to this Viber and builds what prepare and tasks need from them.
-import { Redactor, SecretScope, type Environment, type NamedSecret, type ViberId } from '@openviber/shared';
-import { openSealed, type KeyPair } from '@openviber/shared/crypto';
+import {
+  Redactor,
+  SecretScope,
+  type Environment,
+  type NamedSecret,
+  type Result,
+  type ViberId,
+} from '@openviber/shared';
+import { isResealCopy, openResealCopy, openSealed, type KeyPair } from '@openviber/shared/crypto';
 import type { ViberConfig } from './config.ts';
 
 export interface OpenedSecret {
@@ -41,12 +48,35 @@ export async function openEnvironmentSecrets(
   const opened: OpenedSecret[] = [];
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(env.secrets)) {
-    const box = secret.sealed[viberId];
-    const result = box ? await openSealed(box, keys) : null;
+    const result = await openSecretCopy(env, name, viberId, keys);
     if (result?.ok) opened.push({ name, value: result.value, scope: secret.scope });
     else missing.push(name);
   }
   return { opened, missing, redactor: () => new Redactor([...ownSecrets, ...opened]) };
+}
+
+/**
+ * Opens the ciphertext of `env`'s secret `name` sealed for `viberId` (null when there is none): a
+ * device's sealed box, or a re-seal copy another Viber sent ([X5]), which opens only with its
+ * sender's key and only for this secret's current value. Whether a pinned Viber may use it at all
+ * is the IntentGuard's to say ([T6]).
+ */
+export async function openSecretCopy(
+  env: Environment,
+  name: string,
+  viberId: ViberId,
+  keys: KeyPair,
+): Promise<Result<string> | null> {
+  const secret = env.secrets[name];
+  const box = secret?.sealed[viberId];
+  if (!secret || !box) return null;
+  if (!isResealCopy(box)) return openSealed(box, keys);
+  return openResealCopy(box, keys, {
+    environmentId: env.id,
+    key: name,
+    viberId,
+    updatedAt: secret.updatedAt,
+  });
 }
 
 /** The process environment for a phase: variables, then the secrets whose scope reaches it ([X6]). */

@@ -1,6 +1,8 @@
 // The one place a pinned Viber decides whether content was signed by its user ([T5], design §5b):
 // before a prepare, before a message runs or a cancel is honoured, and before a re-seal. What does not
-// verify waits, and the reason is published in the Viber's own document for the app to show.
+// verify waits, and the reason is published in the Viber's own document for the app to show. A re-seal
+// copy another Viber sent is not signed by a device: it counts when its sender's key authenticates it
+// and a binding the user signed to the same environment names that key ([T6]).
 import type * as Y from 'yjs';
 import {
   RefusalReason,
@@ -9,6 +11,7 @@ import {
   cancelIntent,
   clearRefusal,
   environmentSpecIntent,
+  listBindings,
   messageIntent,
   readCancel,
   sealedCopyIntent,
@@ -20,10 +23,11 @@ import {
   type SignedIntent,
   type Task,
 } from '@openviber/shared';
-import { intentVerifier } from '@openviber/shared/crypto';
+import { intentVerifier, isResealCopy, resealCopyReader } from '@openviber/shared/crypto';
 import { SpecVersions } from './spec-versions.ts';
 
 type Verify = (intent: SignedIntent, signature: string) => boolean;
+type ResealReader = Awaited<ReturnType<typeof resealCopyReader>>;
 type Verdict =
   { ok: true } | { ok: false; kind: RefusedKind; id: string; reason: RefusalReason; detail: string };
 
@@ -33,6 +37,10 @@ export interface IntentGuardDeps {
   viberId: string;
   /** This Viber's X25519 public key: what a binding to it must name. */
   viberPublicKey: string;
+  /** This Viber's X25519 private key: a re-seal copy sent to it is authenticated by opening it. */
+  viberPrivateKey: string;
+  /** The workspace: which bindings the user signed name a re-seal copy's sender. */
+  workspace: Y.Doc;
   viberDoc: Y.Doc;
   stateDir: string;
 }
@@ -40,17 +48,19 @@ export interface IntentGuardDeps {
 export class IntentGuard {
   readonly #deps: IntentGuardDeps;
   readonly #verify: Verify;
+  readonly #reseal: ResealReader;
   readonly #versions: SpecVersions;
 
-  private constructor(deps: IntentGuardDeps, verify: Verify) {
+  private constructor(deps: IntentGuardDeps, verify: Verify, reseal: ResealReader) {
     this.#deps = deps;
     this.#verify = verify;
+    this.#reseal = reseal;
     this.#versions = new SpecVersions(deps.stateDir);
   }
 
   /** A guard for the pinned key (libsodium loaded once here; every check after is synchronous). */
   static async create(pinnedKey: string, deps: IntentGuardDeps): Promise<IntentGuard> {
-    return new IntentGuard(deps, await intentVerifier(pinnedKey));
+    return new IntentGuard(deps, await intentVerifier(pinnedKey), await resealCopyReader());
   }
 
   /** May this binding be prepared with this environment? (binding, spec, rollback, ciphertexts) */
@@ -100,7 +110,10 @@ export class IntentGuard {
     return this.#settle([verdict], [[RefusedKind.cancel, id]]);
   }
 
-  /** True when this Viber's own ciphertext of the secret is signed (so re-sealing it passes on the user's value). */
+  /**
+   * True when this Viber may use its own ciphertext of the secret (signed, or a re-seal copy from a
+   * Viber the user signed a binding for), so re-sealing it passes on the user's value.
+   */
   ownCopyVerified(env: Environment, key: string): boolean {
     return this.#sealedCopy(env, key, this.#deps.viberId).ok;
   }
@@ -156,6 +169,7 @@ export class IntentGuard {
   #sealedCopy(env: Environment, key: string, viberId: string): Verdict {
     const intent = sealedCopyIntent(env, key, viberId);
     if (!intent) return OK; // nothing sealed for this Viber: a missing secret is the prepare's to report
+    if (isResealCopy(intent.sealed)) return this.#resealCopy(env, key, intent.sealed);
     const { signature } = storedSealedCopy(env, key, viberId);
     return this.#check(
       intent,
@@ -164,6 +178,53 @@ export class IntentGuard {
       `${env.id}/${key}`,
       `the ciphertext of secret ${key}`,
     );
+  }
+
+  /**
+   * A re-seal copy ([X5]) counts only when a binding of this environment to its sender, signed by the
+   * user, names the key the copy was sealed with, and that key authenticates it for this secret's
+   * current value ([T6]). No device signature can stand in: the app cannot read what it would sign.
+   */
+  #resealCopy(env: Environment, key: string, copy: string): Verdict {
+    const refuse = (reason: RefusalReason, why: string): Verdict => ({
+      ok: false,
+      kind: RefusedKind.secret,
+      id: `${env.id}/${key}`,
+      reason,
+      detail: `the re-seal copy of secret ${key} ${why}`,
+    });
+    const sender = this.#reseal.sender(copy);
+    if (!sender) return refuse(RefusalReason.badSignature, 'is malformed');
+    const bindings = listBindings(this.#deps.workspace, {
+      environmentId: env.id,
+      viberId: sender.viberId,
+    });
+    if (!bindings.some((b) => this.bindingNamesKey(b, sender.publicKey)))
+      return bindings.some((b) => !b.signature)
+        ? refuse(
+            RefusalReason.unsigned,
+            `comes from Viber ${sender.viberId}, whose mapping to this environment is not signed yet: awaiting approval`,
+          )
+        : refuse(
+            RefusalReason.badSignature,
+            `claims to come from Viber ${sender.viberId}, but no mapping you signed to this environment names its key`,
+          );
+    const opened = this.#reseal.open(
+      copy,
+      { privateKey: this.#deps.viberPrivateKey },
+      {
+        environmentId: env.id,
+        key,
+        viberId: this.#deps.viberId,
+        updatedAt: env.secrets[key]?.updatedAt ?? 0,
+      },
+    );
+    return opened.ok
+      ? OK
+      : refuse(
+          RefusalReason.badSignature,
+          `does not open as sent by Viber ${sender.viberId} for this secret’s current value (${opened.error.code})`,
+        );
   }
 
   #check(intent: SignedIntent, signature: string, kind: RefusedKind, id: string, what: string): Verdict {

@@ -1,16 +1,22 @@
-// [T5] [X5] re-seal on a pinned Viber: only a signed copy of ours, only to the key a signed binding names.
+// [T5] [T6] [X5] re-seal on pinned Vibers: the holder passes on only a copy it may use, only to the key a
+// signed binding names; the receiver uses the copy, which no device signed, only when a binding the user
+// signed names its sender's key and that key authenticates it.
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  addSealedCopy,
   bindingIntent,
   createBinding,
   createEnvironment,
   environmentCreateSchema,
   getBinding,
   getEnvironment,
+  listRefusals,
   listReseals,
   sealedCopyIntent,
   signBinding,
+  signEnvironmentSpec,
+  environmentSpecIntent,
   signSealedCopy,
   upsertViber,
   type ViberId,
@@ -18,10 +24,11 @@ import {
 import {
   generateKeyPair,
   generateSigningKeyPair,
-  openSealed,
+  sealResealCopy,
   sealSecret,
   signIntent,
 } from '@openviber/shared/crypto';
+import { openEnvironmentSecrets } from './env-secrets.ts';
 import { IntentGuard } from './intent-guard.ts';
 import { publishReseals } from './reseal.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -35,21 +42,13 @@ async function setup() {
   const holder = await generateKeyPair();
   const target = await generateKeyPair();
   const workspace = new Y.Doc();
-  const viberDoc = new Y.Doc();
-  upsertViber(workspace, {
-    id: HOLDER,
-    name: 'h',
-    publicKey: holder.publicKey,
-    createdAt: 1,
-    lastSeenAt: 0,
-  });
-  upsertViber(workspace, {
-    id: TARGET,
-    name: 't',
-    publicKey: target.publicKey,
-    createdAt: 1,
-    lastSeenAt: 0,
-  });
+  const holderDoc = new Y.Doc();
+  const targetDoc = new Y.Doc();
+  for (const [id, keys] of [
+    [HOLDER, holder],
+    [TARGET, target],
+  ] as const)
+    upsertViber(workspace, { id, name: id, publicKey: keys.publicKey, createdAt: 1, lastSeenAt: 0 });
   const envId = createEnvironment(
     workspace,
     environmentCreateSchema.parse({
@@ -58,60 +57,96 @@ async function setup() {
       secrets: { TOKEN: { sealed: { vbr_holder: await sealSecret(SECRET, holder.publicKey) } } },
     }),
   );
-  createBinding(workspace, envId, { viberId: 'vbr_holder', strategy: 'clone' });
+  const holderBinding = createBinding(workspace, envId, { viberId: 'vbr_holder', strategy: 'clone' });
   const targetBinding = createBinding(workspace, envId, { viberId: 'vbr_target', strategy: 'clone' });
-  const guard = await IntentGuard.create(user.publicKey, {
-    viberId: 'vbr_holder',
-    viberPublicKey: holder.publicKey,
-    viberDoc,
-    stateDir: tempDir(),
-  });
+  const guard = (viberId: ViberId, keys: typeof holder, viberDoc: Y.Doc) =>
+    IntentGuard.create(user.publicKey, {
+      viberId,
+      viberPublicKey: keys.publicKey,
+      viberPrivateKey: keys.privateKey,
+      workspace,
+      viberDoc,
+      stateDir: tempDir(),
+    });
+  const holderGuard = await guard(HOLDER, holder, holderDoc);
+  const targetGuard = await guard(TARGET, target, targetDoc);
+  const env = () => getEnvironment(workspace, envId)!;
+  const sign = (intent: Parameters<typeof signIntent>[0]) => signIntent(intent, user.privateKey);
   const signCopy = async () =>
     signSealedCopy(
       workspace,
       envId,
       'TOKEN',
       'vbr_holder',
-      await signIntent(
-        sealedCopyIntent(getEnvironment(workspace, envId)!, 'TOKEN', 'vbr_holder')!,
-        user.privateKey,
-      ),
+      await sign(sealedCopyIntent(env(), 'TOKEN', HOLDER)!),
     );
-  const signTargetBinding = async (publicKey: string) => {
-    const b = getBinding(workspace, targetBinding)!;
-    signBinding(
-      workspace,
-      b.id,
-      b.generation,
-      await signIntent(bindingIntent(b, publicKey), user.privateKey),
-    );
+  const signSpec = async () =>
+    signEnvironmentSpec(workspace, envId, 1, await sign(environmentSpecIntent(env(), 1)));
+  const signBindingOf = async (bindingId: string, publicKey: string) => {
+    const b = getBinding(workspace, bindingId)!;
+    signBinding(workspace, b.id, b.generation, await sign(bindingIntent(b, publicKey)));
   };
-  const reseal = () => publishReseals(workspace, viberDoc, 'vbr_holder', holder, new Map(), guard);
-  return { workspace, viberDoc, target, signCopy, signTargetBinding, reseal };
+  const reseal = () => publishReseals(workspace, holderDoc, HOLDER, holder, new Map(), holderGuard);
+  /** What the app does with a re-seal it finds in a Viber's document: copy it, unsigned. */
+  const copyAsTheApp = () => {
+    for (const r of listReseals(holderDoc))
+      addSealedCopy(workspace, r.environmentId, r.secretKey, r.targetViberId, r.sealed);
+  };
+  const targetMayPrepare = () => targetGuard.mayPrepare(getBinding(workspace, targetBinding)!, env());
+  const targetOpens = async () =>
+    (await openEnvironmentSecrets(env(), TARGET, target, [])).opened.map((s) => [s.name, s.value]);
+  return {
+    workspace,
+    holder,
+    holderDoc,
+    holderBinding,
+    target,
+    targetDoc,
+    targetBinding,
+    envId,
+    env,
+    signCopy,
+    signSpec,
+    signBindingOf,
+    reseal,
+    copyAsTheApp,
+    targetMayPrepare,
+    targetOpens,
+  };
 }
 
-describe('[T5] [X5] re-seal on a pinned Viber', () => {
-  it('re-seals a signed copy to the key the signed binding names', async () => {
-    const t = await setup();
-    await t.signCopy();
-    await t.signTargetBinding(t.target.publicKey);
+/** Everything signed as the app signs it when the user maps both Vibers and saves the secret. */
+async function signed() {
+  const t = await setup();
+  await t.signSpec();
+  await t.signCopy();
+  await t.signBindingOf(t.holderBinding, t.holder.publicKey);
+  await t.signBindingOf(t.targetBinding, t.target.publicKey);
+  return t;
+}
+
+describe('[T5] [X5] re-seal on a pinned holder', () => {
+  it('re-seals a signed copy to the key the signed binding names, authenticated by its own key', async () => {
+    const t = await signed();
     expect(await t.reseal()).toBe(1);
-    const [published] = listReseals(t.viberDoc);
-    expect(await openSealed(published!.sealed, t.target)).toEqual({ ok: true, value: SECRET });
+    const [published] = listReseals(t.holderDoc);
+    expect(published!.sealed.startsWith('b3BlbnZpYmVyLXJlc2VhbC8x')).toBe(true); // "openviber-reseal/1"
+    t.copyAsTheApp();
+    expect(await t.targetOpens()).toEqual([['TOKEN', SECRET]]);
   });
 
   it('passes nothing on from an unsigned (possibly planted) copy of its own', async () => {
     const t = await setup();
-    await t.signTargetBinding(t.target.publicKey);
+    await t.signBindingOf(t.targetBinding, t.target.publicKey);
     expect(await t.reseal()).toBe(0);
-    expect(listReseals(t.viberDoc)).toEqual([]);
+    expect(listReseals(t.holderDoc)).toEqual([]);
   });
 
   it('re-seals nothing to a registry key the server substituted, nor to a Viber whose binding is unsigned', async () => {
     const t = await setup();
     await t.signCopy();
     expect(await t.reseal()).toBe(0); // target binding unsigned
-    await t.signTargetBinding(t.target.publicKey);
+    await t.signBindingOf(t.targetBinding, t.target.publicKey);
     const attacker = await generateKeyPair();
     upsertViber(t.workspace, {
       id: TARGET,
@@ -121,6 +156,94 @@ describe('[T5] [X5] re-seal on a pinned Viber', () => {
       lastSeenAt: 0,
     });
     expect(await t.reseal()).toBe(0);
-    expect(listReseals(t.viberDoc)).toEqual([]);
+    expect(listReseals(t.holderDoc)).toEqual([]);
+  });
+});
+
+describe('[T6] [X5] a pinned receiver and a re-seal copy no device signed', () => {
+  it('uses the holder’s copy: a binding the user signed names the holder’s key, and that key authenticates it', async () => {
+    const t = await signed();
+    expect(t.targetMayPrepare()).toBe(true); // nothing sealed for it yet: the prepare reports the missing secret
+    expect(await t.reseal()).toBe(1);
+    t.copyAsTheApp();
+    expect(t.env().secrets.TOKEN!.signatures).toEqual({ vbr_holder: expect.any(String) }); // none for the copy
+    expect(t.targetMayPrepare()).toBe(true);
+    expect(listRefusals(t.targetDoc)).toEqual([]);
+    expect(await t.targetOpens()).toEqual([['TOKEN', SECRET]]);
+  });
+
+  it('refuses a copy from a Viber whose mapping is not signed, until it is', async () => {
+    const t = await setup();
+    await t.signSpec();
+    await t.signBindingOf(t.targetBinding, t.target.publicKey);
+    const copy = await sealResealCopy(
+      SECRET,
+      { environmentId: t.envId, key: 'TOKEN', viberId: TARGET, updatedAt: t.env().secrets.TOKEN!.updatedAt },
+      { viberId: HOLDER, ...t.holder },
+      t.target.publicKey,
+    );
+    addSealedCopy(t.workspace, t.envId, 'TOKEN', TARGET, copy);
+    expect(t.targetMayPrepare()).toBe(false);
+    expect(listRefusals(t.targetDoc)).toEqual([
+      expect.objectContaining({
+        kind: 'environment',
+        reason: 'unsigned',
+        detail: expect.stringContaining('vbr_holder'),
+      }),
+    ]);
+    await t.signBindingOf(t.holderBinding, t.holder.publicKey);
+    expect(t.targetMayPrepare()).toBe(true);
+  });
+
+  it('refuses what the server could plant: a sealed box of its choosing, a copy under the holder’s name from another key, or one moved from another value', async () => {
+    const t = await signed();
+    const attacker = await generateKeyPair();
+    const target = (updatedAt = t.env().secrets.TOKEN!.updatedAt) => ({
+      environmentId: t.envId,
+      key: 'TOKEN',
+      viberId: TARGET,
+      updatedAt,
+    });
+    const planted = {
+      // crypto_box_seal needs no key of its sender: anyone can make one; no device signed it.
+      'a sealed box': [await sealSecret('attacker-value-123', t.target.publicKey), 'unsigned'],
+      // The attacker's own key pair, under the holder's id: no signed binding names that key.
+      'another key': [
+        await sealResealCopy(
+          'attacker-value-123',
+          target(),
+          { viberId: HOLDER, ...attacker },
+          t.target.publicKey,
+        ),
+        'bad signature',
+      ],
+      // The holder's public key, but the attacker's private key: it does not authenticate.
+      'a forged box': [
+        await sealResealCopy(
+          'attacker-value-123',
+          target(),
+          { viberId: HOLDER, publicKey: t.holder.publicKey, privateKey: attacker.privateKey },
+          t.target.publicKey,
+        ),
+        'bad signature',
+      ],
+      // A genuine copy of an older value (replayed after the user replaced it).
+      'an older value': [
+        await sealResealCopy(
+          'the-old-value-123',
+          target(0),
+          { viberId: HOLDER, ...t.holder },
+          t.target.publicKey,
+        ),
+        'bad signature',
+      ],
+    } as const;
+    for (const [what, [box, reason]] of Object.entries(planted)) {
+      addSealedCopy(t.workspace, t.envId, 'TOKEN', TARGET, box);
+      expect(t.targetMayPrepare(), what).toBe(false);
+      expect(listRefusals(t.targetDoc), what).toEqual([
+        expect.objectContaining({ kind: 'environment', id: t.envId, reason }),
+      ]);
+    }
   });
 });

@@ -1,8 +1,19 @@
 // Secret re-seal ([X5]): for a bound Viber that lacks a ciphertext this Viber holds, publish the
 // secret sealed to its public key in our own document; a user's device copies it into the workspace.
+// The copy is authenticated with our own key (crypto_box_easy), never signed by a device: the app
+// cannot read it, so a pinned receiver checks that a binding its user signed names our key ([T6]).
 import type * as Y from 'yjs';
-import { getViber, listBindings, listEnvironments, resealKey, resealsMap } from '@openviber/shared';
-import { openSealed, sealSecret, type KeyPair } from '@openviber/shared/crypto';
+import {
+  getViber,
+  listBindings,
+  listEnvironments,
+  resealKey,
+  resealsMap,
+  type Environment,
+  type ViberId,
+} from '@openviber/shared';
+import { sealResealCopy, type KeyPair } from '@openviber/shared/crypto';
+import { openSecretCopy } from './env-secrets.ts';
 import type { IntentGuard } from './intent-guard.ts';
 
 /**
@@ -12,13 +23,16 @@ import type { IntentGuard } from './intent-guard.ts';
 export async function publishReseals(
   workspace: Y.Doc,
   viberDoc: Y.Doc,
-  viberId: string,
+  viberId: ViberId,
   keys: KeyPair,
   published: Map<string, number>,
-  /** On a pinned Viber ([T5]): only a signed copy of ours is passed on, only to a key the user signed. */
+  /** On a pinned Viber ([T5]): only a copy of ours it may use is passed on, only to a key the user signed. */
   intents?: IntentGuard,
 ): Promise<number> {
-  const wanted = new Map<string, { box: string; targetKey: string; updatedAt: number }>();
+  const wanted = new Map<
+    string,
+    { env: Environment; key: string; target: string; targetKey: string; updatedAt: number }
+  >();
   for (const env of listEnvironments(workspace)) {
     const bindings = listBindings(workspace, { environmentId: env.id });
     const targets = new Set(bindings.map((b) => b.viberId as string));
@@ -34,7 +48,9 @@ export async function publishReseals(
             bindings.some((b) => b.viberId === target && intents.bindingNamesKey(b, publicKey)));
         if (!sealed[target] && publicKey && signedKey)
           wanted.set(resealKey(env.id, key, target), {
-            box: sealed[viberId],
+            env,
+            key,
+            target,
             targetKey: publicKey,
             updatedAt: secret.updatedAt,
           });
@@ -44,12 +60,18 @@ export async function publishReseals(
   const reseals = resealsMap(viberDoc);
   const stale = [...reseals.keys()].filter((k) => !wanted.has(k));
   const fresh: [string, string][] = [];
-  for (const [key, { box, targetKey, updatedAt }] of wanted) {
-    if (reseals.has(key) && published.get(key) === updatedAt) continue;
-    const opened = await openSealed(box, keys);
-    if (!opened.ok) continue;
-    fresh.push([key, await sealSecret(opened.value, targetKey)]);
-    published.set(key, updatedAt);
+  for (const [id, { env, key, target, targetKey, updatedAt }] of wanted) {
+    if (reseals.has(id) && published.get(id) === updatedAt) continue;
+    const opened = await openSecretCopy(env, key, viberId, keys);
+    if (!opened?.ok) continue;
+    const copy = await sealResealCopy(
+      opened.value,
+      { environmentId: env.id, key, viberId: target, updatedAt },
+      { viberId, ...keys },
+      targetKey,
+    );
+    fresh.push([id, copy]);
+    published.set(id, updatedAt);
   }
   for (const key of stale) published.delete(key);
   if (stale.length || fresh.length) {

@@ -6,23 +6,27 @@ import { DatabaseSync } from 'node:sqlite';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
+  addSealedCopy,
   environmentsMap,
   bindingsMap,
   getRun,
   listRefusals,
+  listReseals,
   messagesArray,
   keyRotationIntent,
   messageIntent,
   newId,
   readHealth,
   readObservation,
+  resealKey,
+  resealsMap,
   runOutputDocName,
   taskDocName,
   viberDocName,
   workspaceDocName,
   type Refusal,
 } from '@openviber/shared';
-import { generateSigningKeyPair, signIntent } from '@openviber/shared/crypto';
+import { generateSigningKeyPair, sealSecret, signIntent } from '@openviber/shared/crypto';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { signingDevice } from '../test/signing-device.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -196,18 +200,45 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
     await device.prepare(b.bindingId);
     await prepared(b.bindingId, 2);
     const taskB = await api('POST', '/api/tasks', { environmentId: b.envId, title: 'b', viberId });
+    // Environment C's secret is sealed (and signed) for another Viber, the holder, only: mapped too,
+    // this Viber lacks it and waits for a re-seal.
+    const holder = await onboardViber(server.url, user.token, 'holder', ['--trust', device.fingerprint]);
+    const used = join(tempDir('viber-marker-'), 'token');
+    const c = await api('POST', '/api/environments', {
+      name: 'c',
+      type: 'manual',
+      setupMode: 'manual',
+      setupScript: `printf %s "$TOKEN" > ${used}`,
+      secrets: {
+        TOKEN: {
+          sealed: {
+            [holder.config.viberId]: await sealSecret('the-users-own-value-1', holder.config.publicKey),
+          },
+        },
+      },
+    });
+    const cBinding = await api('POST', `/api/environments/${c.id}/bindings`, { viberId, strategy: 'clone' });
+    await device.signEnvironment(c.id);
+    await device.signBinding(cBinding.id);
+    expect((await prepared(cBinding.id)).lastError).toContain('TOKEN is not sealed for this Viber');
 
     // The server's operator edits the stored documents with the server stopped.
+    const plantedBox = await sealSecret('the-operators-value-1', viber.config.publicKey);
     const planted = marker();
     const setupPlanted = marker();
     await server.stop();
     const db = new DatabaseSync(join(server.dataDir, 'openviber.sqlite'));
     const edit = (name: string, change: (doc: Y.Doc) => void) => {
-      const row = db.prepare('SELECT state FROM documents WHERE name = ?').get(name) as { state: Uint8Array };
+      const row = db.prepare('SELECT state FROM documents WHERE name = ?').get(name) as
+        { state: Uint8Array } | undefined;
       const doc = new Y.Doc();
-      Y.applyUpdate(doc, row.state);
+      if (row) Y.applyUpdate(doc, row.state);
       change(doc);
-      db.prepare('UPDATE documents SET state = ? WHERE name = ?').run(Y.encodeStateAsUpdate(doc), name);
+      db.prepare('INSERT OR REPLACE INTO documents (name, state, updated_at) VALUES (?, ?, ?)').run(
+        name,
+        Y.encodeStateAsUpdate(doc),
+        Date.now(),
+      );
     };
     const plantedId = 'msg_planted000000000000';
     edit(taskDocName(user.userId, signed.taskId), (doc) => {
@@ -229,6 +260,10 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
       envB.set('specVersion', v1);
       envB.set('specSignature', v1Signature);
     });
+    // A re-seal of a value of the operator's choosing, in the holder's document (it never connected).
+    edit(viberDocName(user.userId, holder.config.viberId), (doc) => {
+      resealsMap(doc).set(resealKey(c.id, 'TOKEN', viberId), plantedBox);
+    });
     db.close();
     await server.restart();
 
@@ -245,6 +280,21 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
     expect(existsSync(planted)).toBe(false);
     expect(existsSync(setupPlanted)).toBe(false);
     expect(readObservation(viberDoc, signed.bindingId)?.observedGeneration).toBe(1);
+
+    // The app copies a re-seal it finds in any Viber's document into the workspace, and never signs it
+    // (it cannot read it): the planted value is refused, and never reaches the setup script.
+    const holderDoc = await peer.doc(viberDocName(user.userId, holder.config.viberId));
+    const [reseal] = listReseals(holderDoc);
+    expect(reseal).toMatchObject({ environmentId: c.id, secretKey: 'TOKEN', targetViberId: viberId });
+    addSealedCopy(workspace, c.id, 'TOKEN', viberId, reseal!.sealed);
+    expect(await refusal('environment', c.id)).toMatchObject({
+      reason: 'unsigned',
+      detail: expect.stringContaining('secret TOKEN'),
+    });
+    await device.prepare(cBinding.id);
+    expect(await refusal('environment', c.id)).toMatchObject({ reason: 'unsigned' });
+    expect(readObservation(viberDoc, cBinding.id)?.observedGeneration).toBe(1);
+    expect(existsSync(used)).toBe(false);
   });
 
   it('[T5] a Viber without --trust behaves as before: it runs unsigned API content, and says it trusts the server', async () => {

@@ -123,3 +123,6 @@ export async function intentVerifier(
 
 /** The fingerprint of a signing public key (same format as keyFingerprint; what `--trust` takes). */
 export const signingKeyFingerprint = (publicKey: string) => keyFingerprint(publicKey);
+
+// ---- re-seal copies ([X5], [T6]): authenticated by the sending Viber's key, not signed by a device
+export * from './reseal-copy.ts';

@@ -41,7 +41,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const confirm = createConfirmModel();
   // The user's signing key on this device ([T2]); libsodium loads when it starts, after first paint.
   const signing = createSigningModel({ userId, token: session.token, workspace: workspace.doc });
-  const stopReseal = startResealCopier(workspace, vibers.views, signing.signCopy);
+  const stopReseal = startResealCopier(workspace, vibers.views);
   const [workspaceVersion, stopWorkspaceVersion] = docVersion(workspace.doc);
   const devices = createDeviceApproval(workspace.doc, signing, workspaceVersion);
   return {

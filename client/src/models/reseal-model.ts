@@ -1,15 +1,16 @@
 // [X5] Copies ciphertexts a Viber re-sealed for another Viber into the workspace (the app cannot read them).
+// It never signs one: a signature over a ciphertext the app cannot read would vouch for whatever the
+// server wrote into a Viber's document. The sending Viber's key authenticates a re-seal copy, and a
+// pinned receiver checks that key against the bindings the user signed ([T6]).
 import { effect, type ReadonlySignal } from '@preact/signals';
 import { addSealedCopy, type Environment, type ViberRecord } from '@openviber/shared';
 import type { ViberView } from './vibers-model.ts';
 import type { WorkspaceModel } from './workspace-model.ts';
 
-/** Runs while signed in: whenever a Viber publishes a re-seal that the workspace lacks, copies it. */
+/** Runs while signed in: whenever a Viber publishes a re-seal that the workspace lacks, copies it (unsigned). */
 export function startResealCopier(
-  workspace: WorkspaceModel,
+  workspace: Pick<WorkspaceModel, 'doc' | 'environments' | 'vibers'>,
   vibers: ReadonlySignal<Map<string, ViberView>>,
-  /** Signs each copy written ([T6]); a pinned target Viber uses only a signed copy. */
-  signCopy?: (envId: string, key: string, viberId: string, box: string) => Promise<void>,
 ) {
   return effect(() => {
     const envs = new Map<string, Environment>(workspace.environments.value.map((e) => [e.id, e]));
@@ -32,8 +33,5 @@ export function startResealCopier(
           addSealedCopy(workspace.doc, envId, key, viberId, box);
       }),
     );
-    queueMicrotask(() => {
-      for (const [envId, key, viberId, box] of copies) void signCopy?.(envId, key, viberId, box);
-    });
   });
 }
