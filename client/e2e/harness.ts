@@ -142,7 +142,13 @@ export function artifactsDir(): string {
 const VIBER_BIN = resolve(fileURLToPath(import.meta.url), '../../../daemon/bin/viber.js');
 
 /** A real Viber: `viber onboard` then `viber start` through the public CLI, in its own VIBER_HOME; killed after the file. */
-export async function useRealViber(server: SpawnedServer, user: TestUser, name = 'workstation') {
+export async function useRealViber(
+  server: SpawnedServer,
+  user: TestUser,
+  name = 'workstation',
+  /** More environment for the daemon (and so for what it runs), e.g. an offline npm cache. */
+  env: Record<string, string> = {},
+) {
   const home = mkdtempSync(join(tmpdir(), 'openviber-e2e-viber-'));
   const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
   const run = (args: string[]) =>
@@ -161,7 +167,7 @@ export async function useRealViber(server: SpawnedServer, user: TestUser, name =
   let daemon: ChildProcess | null = null;
   const start = () => {
     const child = spawn(process.execPath, [VIBER_BIN, 'start'], {
-      env: { ...process.env, VIBER_HOME: home },
+      env: { ...process.env, ...env, VIBER_HOME: home },
     });
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
