@@ -254,6 +254,23 @@ describe('the first ten minutes', () => {
     await page.getByTestId('undo-toast').getByRole('button', { name: 'Undo' }).click();
     await page.getByTestId('archive').getByText('Archive').waitFor();
 
+    // Unsent text stays in each composer (the task's and New Task's) while the user looks elsewhere.
+    const taskUrl = page.url();
+    await page.getByLabel('Message').fill('npm test -- --only-changed');
+    await page.getByTestId('new-task').click();
+    await page.getByText('What should run?').waitFor();
+    await waitForInput(page, '[aria-label=Message]', '');
+    await page.getByLabel('Message').fill('echo a new task, not sent yet');
+    await page.getByTestId('task-row').first().click();
+    await page.waitForURL(taskUrl);
+    await waitForInput(page, '[aria-label=Message]', 'npm test -- --only-changed');
+    await page.getByTestId('new-task').click();
+    await waitForInput(page, '[aria-label=Message]', 'echo a new task, not sent yet');
+    await page.getByLabel('Message').fill('');
+    await page.goBack();
+    await page.waitForURL(taskUrl);
+    await page.getByLabel('Message').fill('');
+
     // The user menu closes on Escape and on a click outside.
     const menuButton = page.getByRole('button', { name: 'Account and settings' });
     await menuButton.click();

@@ -1,20 +1,27 @@
-// The message box at the bottom of a task: Enter sends, Shift+Enter adds a line.
-import { useSignal } from '@preact/signals';
+// The message box at the bottom of a task: Enter sends, Shift+Enter adds a line. Its unsent text is a
+// local draft (per task, and one for New Task), so leaving the view or reloading does not lose it.
 import { useEffect, useRef } from 'preact/hooks';
 import { MAX_MESSAGE_LENGTH } from '@openviber/shared';
+import { useApp, useModel } from '../app-context.ts';
+import { createComposerDraft } from '../models/composer-draft.ts';
 
 export function Composer({
   onSend,
+  draftId,
   disabled,
   placeholder,
   autoFocus,
 }: {
   onSend: (text: string) => void;
+  /** Where the unsent text is kept (composerDraftId). */
+  draftId: string;
   disabled: boolean;
   placeholder: string;
   autoFocus?: boolean;
 }) {
-  const text = useSignal('');
+  const app = useApp();
+  const draft = useModel(() => createComposerDraft(app.drafts, draftId), [draftId]);
+  const text = draft.text;
   const input = useRef<HTMLTextAreaElement>(null);
   // autoFocus as an attribute only works on page load: focus it when the view opens.
   useEffect(() => {
@@ -25,7 +32,7 @@ export function Composer({
     const value = text.value.trim();
     if (!value || disabled) return;
     onSend(value);
-    text.value = '';
+    draft.clear();
   };
   return (
     <div class="composer">

@@ -1,5 +1,6 @@
 // The draft of a new task in the current environment: the first message creates it.
 import { useApp } from '../app-context.ts';
+import { composerDraftId } from '../models/composer-draft.ts';
 import { createTaskWithMessage, pickViber } from '../models/new-task.ts';
 import { Composer } from './Composer.tsx';
 import { EnvErrorWarning } from './EnvErrorWarning.tsx';
@@ -45,6 +46,7 @@ export function NewTaskView() {
         <p>The first line becomes the task’s title.</p>
       </div>
       <Composer
+        draftId={composerDraftId('new')}
         disabled={false}
         autoFocus
         onSend={(text) => createTaskWithMessage(app, env, text)}

@@ -6,6 +6,7 @@ import { tasksMap } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { useFollowEnd } from '../lib/follow-end.ts';
 import { presenceDot, presenceWords } from '../lib/presence-words.ts';
+import { composerDraftId } from '../models/composer-draft.ts';
 import { createTaskModel } from '../models/task-model.ts';
 import { bindingViews, environmentPill } from '../models/environment-status.ts';
 import { Composer } from './Composer.tsx';
@@ -167,6 +168,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       ))}
       {task.viberId && <TaskChanges taskId={task.id} title={task.title} viberId={task.viberId} />}
       <Composer
+        draftId={composerDraftId(task.id)}
         disabled={archived}
         onSend={send}
         autoFocus={matchMedia('(pointer: fine)').matches}
