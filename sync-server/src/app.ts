@@ -1,5 +1,5 @@
 // Wires one server process: storage, auth, Hocuspocus at /sync, the HTTP API and the static app.
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Extension } from '@hocuspocus/server';
 import { accountRoutes } from './api/account-routes.ts';
@@ -16,7 +16,11 @@ import { createRequestHandler } from './http/handle-request.ts';
 import { Router } from './http/router.ts';
 import { staticFiles } from './http/static-files.ts';
 import type { Storage } from './storage/storage.ts';
-import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from './limits.ts';
+import {
+  HTTP_HEADERS_TIMEOUT_MS,
+  HTTP_REQUEST_TIMEOUT_MS,
+  HTTP_TIMEOUT_CHECK_INTERVAL_MS,
+} from './limits.ts';
 import { createSyncServer } from './sync/create-sync.ts';
 
 export interface AppOptions {
@@ -26,6 +30,23 @@ export interface AppOptions {
   /** Login and signup throttle (default: in memory, this process only). */
   throttle?: LoginThrottle;
   log?: (msg: string) => void;
+}
+
+/**
+ * Hocuspocus creates its HTTP server without options; this one takes over its request and upgrade
+ * listeners with our timeouts, checked every second (Node's default interval, 30 s, let a client
+ * trickling headers hold its socket up to 30 s past HTTP_HEADERS_TIMEOUT_MS).
+ */
+function withTimeouts(hocuspocusServer: { httpServer: ReturnType<typeof createServer> }): void {
+  const server = createServer({
+    headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_INTERVAL_MS,
+  });
+  for (const event of ['request', 'upgrade'] as const)
+    for (const listener of hocuspocusServer.httpServer.listeners(event))
+      server.on(event, listener as (...args: unknown[]) => void);
+  hocuspocusServer.httpServer = server;
 }
 
 export function createApp({
@@ -79,8 +100,7 @@ export function createApp({
       // Set directly: listen(0) would fall back to Hocuspocus's default port 80.
       sync.server.configuration.port = config.port;
       // Slow clients must not hold sockets open: headers within 10 s, the whole request within 30 s.
-      sync.server.httpServer.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
-      sync.server.httpServer.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+      withTimeouts(sync.server);
       await sync.server.listen();
       return (sync.server.httpServer.address() as AddressInfo).port;
     },

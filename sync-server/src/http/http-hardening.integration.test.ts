@@ -1,13 +1,13 @@
 // HTTP details found open in issue 14, tried against a real server process: malformed escapes,
 // prototype keys, names that lie about their text, non-JSON bodies from other sites, missing
-// security headers, slow bodies, and data files readable by other users.
+// security headers, slow headers and bodies, and data files readable by other users.
 import { readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, signup, waitFor } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
-import { BODY_READ_TIMEOUT_MS } from '../limits.ts';
+import { BODY_READ_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, HTTP_TIMEOUT_CHECK_INTERVAL_MS } from '../limits.ts';
 
 let server: SpawnedServer;
 let user: { token: string; userId: string };
@@ -115,6 +115,49 @@ describe.concurrent('HTTP hardening', () => {
     expect(response).toMatch(/^HTTP\/1.1 408/);
     expect(closedAt - sentAt).toBeLessThan(BODY_READ_TIMEOUT_MS + 3_000);
   }, 20_000);
+
+  it(`[S13] headers that do not finish within ${HTTP_HEADERS_TIMEOUT_MS / 1000} s close the socket within a second or so of it`, async () => {
+    // A fresh server: Node checks these timeouts on an interval started at listen, which was 30 s.
+    const own = await spawnServer();
+    try {
+      const open = () => {
+        const socket = connect(own.port, '127.0.0.1');
+        const s = {
+          socket,
+          openedAt: Date.now(),
+          response: '',
+          closed: new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now()))),
+        };
+        socket.on('error', () => {});
+        // Read, or the server's end of the connection is never seen.
+        socket.on('data', (d) => (s.response += d.toString()));
+        return s;
+      };
+      // One trickles a header line every 500 ms forever; one stops in the middle of its request line.
+      const trickle = open();
+      trickle.socket.write('GET /api/health HTTP/1.1\r\nHost: x\r\n');
+      let n = 0;
+      const timer = setInterval(() => trickle.socket.write(`X-Slow-${n++}: y\r\n`), 500);
+      const stalled = open();
+      stalled.socket.write('GET /api/hea');
+      try {
+        for (const s of [trickle, stalled]) {
+          const closedAt = await s.closed;
+          expect(s.response).toMatch(/^HTTP\/1.1 408/);
+          expect(closedAt - s.openedAt).toBeGreaterThanOrEqual(HTTP_HEADERS_TIMEOUT_MS - 100);
+          expect(closedAt - s.openedAt).toBeLessThan(
+            HTTP_HEADERS_TIMEOUT_MS + HTTP_TIMEOUT_CHECK_INTERVAL_MS + 1_500,
+          );
+        }
+      } finally {
+        clearInterval(timer);
+        trickle.socket.destroy();
+        stalled.socket.destroy();
+      }
+    } finally {
+      await own.dispose();
+    }
+  }, 45_000);
 
   it('the data directory is 0700 and the SQLite files (db, -wal, -shm) are 0600', async () => {
     await call('POST', '/api/environments', env({ name: 'makes the wal grow' }));
