@@ -139,7 +139,7 @@ describe('a push branch name', () => {
 });
 
 describe('pushView: where a push stands, for the API and the app alike', () => {
-  const request = (id: string): PushRequest => ({ id, branch: 'ov/x', commitMessage: '', requestedAt: 1 });
+  const request = (id: string): PushRequest => ({ ...requestPush(new Y.Doc(), { branch: 'ov/x' }, 1), id });
   const result = (requestId: string, state: PushResult['state']): PushResult => ({
     requestId,
     branch: 'ov/x',
