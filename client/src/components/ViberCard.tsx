@@ -93,11 +93,13 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           ? ' · cannot isolate network (tasks without network are refused)'
           : ''}
       </p>
-      {health?.needsUpdate ? (
-        // [S12] It met documents newer than it reads: it prepares and runs nothing from them.
+      {health?.needsUpdate || viber.olderVersion ? (
+        // [S12] Its presence names an older document schema (or none), or it met documents newer than it
+        // reads: then it prepares and runs nothing from them.
         <p class="field-error" role="status" data-testid="viber-needs-update">
-          This Viber runs an older version: it reads your environments but prepares and runs nothing until it
-          is updated. Stop it and start it again with the command from Add a Viber.
+          This Viber runs an older version — update it: stop it and start it again with the command from Add a
+          Viber.
+          {health?.needsUpdate ? ' Until then it reads your environments but prepares and runs nothing.' : ''}
         </p>
       ) : null}
       {health && (

@@ -8,6 +8,7 @@ import {
   readViberPresence,
   readTaskRunSummary,
   viberDocName,
+  viberRunsOlderSchema,
   type Observation,
   type Refusal,
   type Reseal,
@@ -27,6 +28,8 @@ export interface ViberView {
   online: boolean;
   /** `online`, `offline`, or `unknown` while this device is offline (its awareness is stale then). */
   presence: ViberPresence;
+  /** Online, and its presence names an older document schema than this app's or none ([S12]): update it. */
+  olderVersion: boolean;
   health: ViberHealth | null;
   observations: Map<string, Observation>;
   reseals: Reseal[];
@@ -39,6 +42,8 @@ interface Opened {
   handle: OpenDoc;
   version: ReadonlySignal<number>;
   online: Signal<boolean>;
+  /** Its presence (while online) names an older document schema, or none. */
+  older: Signal<boolean>;
   stop: () => void;
 }
 
@@ -50,19 +55,25 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
     const handle = store.open(viberDocName(userId, id));
     const [version, stopVersion] = docVersion(handle.doc);
     const online = signal(false);
+    const older = signal(false);
     const awareness = handle.provider.awareness;
     const readOnline = () => {
       if (!awareness) return;
       let on = false;
+      let old = false;
       awareness.getStates().forEach((state, clientId) => {
-        if (clientId !== awareness.clientID && readViberPresence(state)?.online === true) on = true;
+        const p = clientId === awareness.clientID ? null : readViberPresence(state);
+        if (!p?.online) return;
+        on = true;
+        old = viberRunsOlderSchema(p);
       });
       online.value = on;
+      older.value = old;
     };
     awareness?.on('change', readOnline);
     // Awareness of a disconnected socket is stale: the Viber is not known to be online.
     const onStatus = ({ status }: { status: string }) => {
-      if (status !== 'connected') online.value = false;
+      if (status !== 'connected') online.value = older.value = false;
       else readOnline();
     };
     handle.provider.on('status', onStatus);
@@ -70,6 +81,7 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
       handle,
       version,
       online,
+      older,
       stop: () => {
         awareness?.off('change', readOnline);
         handle.provider.off('status', onStatus);
@@ -116,6 +128,7 @@ export function createVibersModel(store: DocStore, userId: string, registry: Rea
         record,
         online: presence === 'online',
         presence,
+        olderVersion: presence === 'online' && o.older.value,
         health: readHealth(o.handle.doc),
         observations: listObservations(o.handle.doc),
         reseals: listReseals(o.handle.doc),
