@@ -377,10 +377,23 @@ describe('the first ten minutes', () => {
           await p.locator('.sheet-backdrop').click({ position: { x: 200, y: 50 } });
         } else {
           await checkScreen(p, 'home', opts);
+          // Every first step is done: the ticked checklist is gone from home.
+          expect(await p.getByTestId('setup-checklist').count()).toBe(0);
         }
         await go(p, taskHash, '[data-testid=message]');
         await p.getByRole('heading', { level: 1 }).waitFor();
         await checkScreen(p, 'task', opts);
+        expect(await taskHeadProblems(p, phone)).toEqual([]);
+        if (dark) {
+          // The output box stands apart from its card: an edge unlike both surfaces.
+          const colors = await p.getByTestId('run-output').evaluate((el) => ({
+            edge: getComputedStyle(el).borderTopColor,
+            inside: getComputedStyle(el).backgroundColor,
+            card: getComputedStyle(el.closest('.msg')!).backgroundColor,
+          }));
+          expect(colors.edge).not.toBe(colors.inside);
+          expect(colors.edge).not.toBe(colors.card);
+        }
         await go(p, '#/task/new', '[aria-label=Message]');
         await checkScreen(p, 'new-task', opts);
         await go(p, `#/environments/${envId}`, '#env-name');
@@ -431,6 +444,30 @@ async function brokenArguments(page: Page): Promise<string[]> {
     }
     return bad;
   });
+}
+
+/**
+ * The task page's head: on a phone the title has the page's whole width (its actions sit below it)
+ * and takes at most two lines; Rename and Archive are the same height on one line.
+ */
+async function taskHeadProblems(page: Page, phone: boolean): Promise<string[]> {
+  return page.evaluate((phone) => {
+    const bad: string[] = [];
+    const title = document.querySelector<HTMLElement>('h1.task-title')!;
+    const t = title.getBoundingClientRect();
+    const head = title.closest('.page-head')!.getBoundingClientRect();
+    if (phone && t.width < head.width - 1)
+      bad.push(`title ${Math.round(t.width)} of ${Math.round(head.width)} px`);
+    const lineHeight = parseFloat(getComputedStyle(title).lineHeight);
+    if (t.height > 2 * lineHeight + 1) bad.push(`title ${Math.round(t.height)} px tall`);
+    const [rename, archive] = [...document.querySelectorAll('.task-actions button')].map((b) =>
+      b.getBoundingClientRect(),
+    );
+    if (!rename || !archive) bad.push('Rename and Archive are not side by side');
+    else if (Math.abs(rename.top - archive.top) > 0.5 || Math.abs(rename.height - archive.height) > 0.5)
+      bad.push(`Rename ${rename.top}+${rename.height}, Archive ${archive.top}+${archive.height}`);
+    return bad;
+  }, phone);
 }
 
 /** Every argument of the command that takes more than one line. */

@@ -56,13 +56,20 @@ export async function unreadableStatuses(page: Page, width: number): Promise<str
   }, width);
 }
 
-/** Buttons smaller than 44 px on a phone. */
+/**
+ * Buttons, selects, links and chips smaller than 44 px on a phone. A link inside a sentence is exempt
+ * (WCAG 2.5.8's inline exception); a link on its own, or styled as a box (a chip, a row), is not.
+ */
 export async function smallTapTargets(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const bad: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('button, select, a.task-row')) {
+    const inSentence = (el: HTMLElement) =>
+      getComputedStyle(el).display === 'inline' &&
+      (el.parentElement?.innerText.trim() ?? '') !== el.innerText.trim();
+    for (const el of document.querySelectorAll<HTMLElement>('button, select, a[href]')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (el.tagName === 'A' && inSentence(el)) continue;
       if (r.height < 44 - 0.5 || r.width < 44 - 0.5)
         bad.push(
           `${el.innerText.trim().slice(0, 30) || el.getAttribute('aria-label')} ${Math.round(r.width)}×${Math.round(r.height)}`,

@@ -1,15 +1,15 @@
-// The task's title as the page heading, with a Rename button that turns it into a field.
-import { useSignal } from '@preact/signals';
+// The task's title as the page heading (up to two lines, then an ellipsis; the full title on hover),
+// or, while `editing`, a field to rename it. The Rename button sits with the task's other actions.
+import type { Signal } from '@preact/signals';
 import type { Task } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 
-export function TaskTitle({ task }: { task: Task }) {
+export function TaskTitle({ task, editing }: { task: Task; editing: Signal<boolean> }) {
   const app = useApp();
-  const editing = useSignal(false);
   if (editing.value)
     return (
       <form
-        class="row"
+        class="row task-title"
         onSubmit={(e) => {
           e.preventDefault();
           const input = e.currentTarget.elements.namedItem('title') as HTMLInputElement;
@@ -25,19 +25,17 @@ export function TaskTitle({ task }: { task: Task }) {
           autoFocus
           onKeyDown={(e) => e.key === 'Escape' && (editing.value = false)}
         />
-        <button class="btn primary small" type="submit">
+        <button class="btn primary" type="submit">
           Save
+        </button>
+        <button class="btn ghost" type="button" onClick={() => (editing.value = false)}>
+          Cancel
         </button>
       </form>
     );
   return (
-    <div class="row task-title">
-      <h1 class="grow truncate" title={task.title}>
-        {task.title}
-      </h1>
-      <button class="btn ghost small" onClick={() => (editing.value = true)} aria-label="Rename task">
-        Rename
-      </button>
-    </div>
+    <h1 class="task-title clamp-2" title={task.title}>
+      {task.title}
+    </h1>
   );
 }

@@ -34,6 +34,7 @@ export function TaskView({ taskId }: { taskId: string }) {
     [taskId, task?.viberId ?? '', task?.environmentId ?? ''],
   );
   const shown = useSignal(MESSAGE_WINDOW);
+  const renaming = useSignal(false);
   const page = useRef<HTMLDivElement>(null);
   const main = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
@@ -75,9 +76,9 @@ export function TaskView({ taskId }: { taskId: string }) {
 
   return (
     <div class="page task-page" style="padding-bottom:0" ref={page}>
-      <div class="page-head">
+      <div class="page-head task-head">
         <div class="grow">
-          <TaskTitle task={task} />
+          <TaskTitle task={task} editing={renaming} />
           <p class="row wrap" style="gap:6px">
             <span class="truncate" style="max-width:100%">
               {env?.name ?? 'Deleted environment'}
@@ -95,9 +96,17 @@ export function TaskView({ taskId }: { taskId: string }) {
             {archived && <span class="badge">archived</span>}
           </p>
         </div>
-        <button class="btn" onClick={toggleArchive} data-testid="archive">
-          {archived ? 'Unarchive' : 'Archive'}
-        </button>
+        {/* Beside the title on a desktop, below it on a phone, so the title keeps the full width. */}
+        <div class="task-actions">
+          {!renaming.value && (
+            <button class="btn ghost" onClick={() => (renaming.value = true)} aria-label="Rename task">
+              Rename
+            </button>
+          )}
+          <button class="btn" onClick={toggleArchive} data-testid="archive">
+            {archived ? 'Unarchive' : 'Archive'}
+          </button>
+        </div>
       </div>
       {env && <EnvErrorWarning env={env} />}
       {!task.viberId && (
