@@ -2,7 +2,7 @@
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
-import { presenceDot, UNKNOWN_WHILE_OFFLINE } from '../lib/presence-words.ts';
+import { presenceDot } from '../lib/presence-words.ts';
 import { useDismiss } from '../lib/use-dismiss.ts';
 import type { Theme } from '../models/ui-model.ts';
 
@@ -19,7 +19,7 @@ export function SidebarFooter() {
   const summary = !vibers.length
     ? 'No Vibers yet'
     : unknown
-      ? `${vibers.length} Viber${plural}`
+      ? `Viber${plural} status unknown`
       : `${online} of ${vibers.length} Viber${plural} online`;
   return (
     <div class="sidebar-footer">
@@ -30,13 +30,15 @@ export function SidebarFooter() {
         data-testid="viber-health"
       >
         <span class={presenceDot(unknown && vibers.length ? 'unknown' : online ? 'online' : 'offline')} />
-        <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0">
-          <span>{summary}</span>
-          <span class="hint" style="font-size:11.5px">
+        <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0;max-width:100%">
+          <span class="truncate" style="max-width:100%">
+            {summary}
+          </span>
+          <span class="hint truncate" style="font-size:11.5px;max-width:100%">
             {!vibers.length
               ? 'Add one to run tasks'
               : unknown
-                ? UNKNOWN_WHILE_OFFLINE
+                ? 'while you are offline'
                 : online < vibers.length && lastSeen
                   ? `offline one last seen ${relativeTime(lastSeen)}`
                   : 'Manage Vibers'}
