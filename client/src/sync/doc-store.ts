@@ -1,6 +1,11 @@
 // Every document the app opens: one multiplexed websocket, a provider per document, IndexedDB per document.
 import { computed, signal } from '@preact/signals';
-import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
+import {
+  HocuspocusProvider,
+  HocuspocusProviderWebsocket,
+  WebSocketStatus,
+  type HocuspocusProviderConfiguration,
+} from '@hocuspocus/provider';
 import * as Y from 'yjs';
 import { checkDocumentSchema } from './document-schema.ts';
 import { persistLocally, type LocalPersistence } from './local-persistence.ts';
@@ -24,21 +29,49 @@ interface Entry {
 
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'saved';
 
+/** What the store takes from the browser; a unit test gives its own (real Y.Docs, no browser). */
+export interface DocStoreEnv {
+  /** Where the names of unconfirmed documents outlive the page (localStorage). */
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  /** The device's network flag, and a subscription to its changes (returns the unsubscribe). */
+  online(): boolean;
+  onOnlineChange(listener: () => void): () => void;
+  socket(url: string): HocuspocusProviderWebsocket;
+  provider(config: HocuspocusProviderConfiguration): HocuspocusProvider;
+  persist(name: string, doc: Y.Doc): LocalPersistence;
+}
+
+const browserEnv = (): DocStoreEnv => ({
+  storage: localStorage,
+  online: () => (typeof navigator === 'undefined' ? true : navigator.onLine),
+  onOnlineChange(listener) {
+    window.addEventListener('online', listener);
+    window.addEventListener('offline', listener);
+    return () => {
+      window.removeEventListener('online', listener);
+      window.removeEventListener('offline', listener);
+    };
+  },
+  socket: (url) => new HocuspocusProviderWebsocket({ url, maxDelay: 10_000 }),
+  provider: (config) => new HocuspocusProvider(config),
+  persist: persistLocally,
+});
+
 /**
  * Names of documents with local edits the server has not confirmed, kept in localStorage: at the next
  * start they are opened even if no view needs them, so an edit made offline always reaches the server.
  */
-function pendingNames(key: string) {
+function pendingNames(storage: DocStoreEnv['storage'], key: string) {
   const read = (): string[] => {
     try {
-      const v = JSON.parse(localStorage.getItem(key) ?? '[]') as unknown;
+      const v = JSON.parse(storage.getItem(key) ?? '[]') as unknown;
       return Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : [];
     } catch {
       return [];
     }
   };
   const write = (names: string[]) =>
-    names.length ? localStorage.setItem(key, JSON.stringify(names)) : localStorage.removeItem(key);
+    names.length ? storage.setItem(key, JSON.stringify(names)) : storage.removeItem(key);
   return {
     list: read,
     add: (name: string) => {
@@ -53,18 +86,21 @@ function pendingNames(key: string) {
 }
 
 /** Opens documents over one `HocuspocusProviderWebsocket`; every provider on it calls `attach()`. */
-export function createDocStore(options: {
-  url: string;
-  token: string;
-  userId: string;
-  /** A document was refused: for the workspace (always allowed to its owner) that means the token is no longer valid. */
-  onAuthFailed: (docName: string, reason: string) => void;
-}) {
-  const pending = pendingNames(`openviber.unsynced.${options.userId}`);
-  const socket = new HocuspocusProviderWebsocket({ url: options.url, maxDelay: 10_000 });
+export function createDocStore(
+  options: {
+    url: string;
+    token: string;
+    userId: string;
+    /** A document was refused: for the workspace (always allowed to its owner) that means the token is no longer valid. */
+    onAuthFailed: (docName: string, reason: string) => void;
+  },
+  env: DocStoreEnv = browserEnv(),
+) {
+  const pending = pendingNames(env.storage, `openviber.unsynced.${options.userId}`);
+  const socket = env.socket(options.url);
   const entries = new Map<string, Entry>();
   const socketStatus = signal<WebSocketStatus>(socket.status);
-  const browserOnline = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
+  const browserOnline = signal(env.online());
   /** Bumped when any provider's synced flag or unsynced count changes, or a local write lands. */
   const tick = signal(0);
   /** The newest document schema met that this app does not fully read ([S12]); 0 when none. */
@@ -76,20 +112,18 @@ export function createDocStore(options: {
   socket.on('status', ({ status }: { status: WebSocketStatus }) => {
     socketStatus.value = status;
   });
-  const onOnline = () => {
-    browserOnline.value = navigator.onLine;
-    if (navigator.onLine) void socket.connect();
-  };
-  window.addEventListener('online', onOnline);
-  window.addEventListener('offline', onOnline);
+  const stopOnline = env.onOnlineChange(() => {
+    browserOnline.value = env.online();
+    if (browserOnline.value) void socket.connect();
+  });
 
   function open(name: string): OpenDoc {
     let entry = entries.get(name);
     if (!entry) {
       const doc = new Y.Doc();
-      const local = persistLocally(name, doc);
+      const local = env.persist(name, doc);
       local.onPendingChange(bump);
-      const provider = new HocuspocusProvider({
+      const provider = env.provider({
         name,
         document: doc,
         token: options.token,
@@ -193,8 +227,7 @@ export function createDocStore(options: {
     pendingLocal,
     newerSchema,
     destroy() {
-      window.removeEventListener('online', onOnline);
-      window.removeEventListener('offline', onOnline);
+      stopOnline();
       for (const e of entries.values()) {
         e.provider.destroy();
         void e.local.destroy();

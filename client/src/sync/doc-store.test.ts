@@ -1,0 +1,311 @@
+// The doc store's own state logic, without a browser: real Y.Docs, and in place of the websocket,
+// the provider and IndexedDB, stand-ins that do what those do to a document (the provider counts
+// local updates as unsynced until the server confirms them; IndexedDB replays its copy with its own
+// origin). What is checked: a local edit is remembered until the server confirms it and such
+// documents are reopened at the next start until they are; the provider attaches only after the
+// local copy loaded; a released document closes later and never with unsent changes; the sync state.
+import type { HocuspocusProvider, HocuspocusProviderConfiguration } from '@hocuspocus/provider';
+import { WebSocketStatus } from '@hocuspocus/provider';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import {
+  SCHEMA_VERSION,
+  stampDocument,
+  taskDocName,
+  viberDocName,
+  workspaceDocName,
+} from '@openviber/shared';
+import { createDocStore, type DocStoreEnv } from './doc-store.ts';
+
+type Listener = (payload?: unknown) => void;
+
+class Emitter {
+  #listeners = new Map<string, Set<Listener>>();
+  on(event: string, f: Listener) {
+    if (!this.#listeners.has(event)) this.#listeners.set(event, new Set());
+    this.#listeners.get(event)!.add(f);
+  }
+  off(event: string, f: Listener) {
+    this.#listeners.get(event)?.delete(f);
+  }
+  emit(event: string, payload?: unknown) {
+    for (const f of [...(this.#listeners.get(event) ?? [])]) f(payload);
+  }
+}
+
+class FakeSocket extends Emitter {
+  status = WebSocketStatus.Connected;
+  connects = 0;
+  connect() {
+    this.connects++;
+    return Promise.resolve();
+  }
+  destroy() {}
+  setStatus(status: WebSocketStatus) {
+    this.status = status;
+    this.emit('status', { status });
+  }
+}
+
+/** A provider as the store sees one: synced flag, unsynced count, attach, destroy, events. */
+class FakeProvider extends Emitter {
+  isSynced = false;
+  isAttached = false;
+  unsyncedChanges = 0;
+  destroyed = false;
+  readonly doc: Y.Doc;
+  constructor(readonly config: HocuspocusProviderConfiguration) {
+    super();
+    this.doc = config.document!;
+    // Like the real provider: every update it did not apply itself is a change to send.
+    this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
+      if (origin === this) return;
+      this.unsyncedChanges++;
+      this.emit('unsyncedChanges', { number: this.unsyncedChanges });
+    });
+  }
+  get hasUnsyncedChanges() {
+    return this.unsyncedChanges > 0;
+  }
+  attach() {
+    this.isAttached = true;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+  /** The server's state arrives (applied with the provider as origin) and the document is synced. */
+  serverSync(state?: Y.Doc) {
+    if (state) Y.applyUpdate(this.doc, Y.encodeStateAsUpdate(state), this);
+    this.isSynced = true;
+    this.emit('synced', { state: true });
+  }
+  /** The server acknowledged every change sent. */
+  serverAck() {
+    this.unsyncedChanges = 0;
+    this.emit('unsyncedChanges', { number: 0 });
+  }
+  disconnect() {
+    this.isSynced = false;
+  }
+}
+
+function setup(stored: Record<string, string> = {}) {
+  const storage = new Map(Object.entries(stored));
+  const socket = new FakeSocket();
+  const providers = new Map<string, FakeProvider>();
+  const loads = new Map<string, () => void>();
+  const idbOrigin = Symbol('indexeddb');
+  const onlineListeners = new Set<() => void>();
+  let online = true;
+  const env: DocStoreEnv = {
+    storage: {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => void storage.set(k, v),
+      removeItem: (k) => void storage.delete(k),
+    },
+    online: () => online,
+    onOnlineChange: (f) => {
+      onlineListeners.add(f);
+      return () => onlineListeners.delete(f);
+    },
+    socket: () => socket as never,
+    provider: (config) => {
+      const p = new FakeProvider(config);
+      providers.set(config.name, p);
+      return p as unknown as HocuspocusProvider;
+    },
+    persist: (name) => {
+      let resolve!: () => void;
+      const loaded = new Promise<void>((r) => (resolve = r));
+      loads.set(name, resolve);
+      return {
+        origin: idbOrigin,
+        loaded,
+        pending: () => 0,
+        onPendingChange: () => undefined,
+        destroy: () => Promise.resolve(),
+      };
+    },
+  };
+  const store = createDocStore(
+    { url: 'ws://test', token: 't', userId: 'usr_1', onAuthFailed: () => undefined },
+    env,
+  );
+  const key = 'openviber.unsynced.usr_1';
+  return {
+    store,
+    socket,
+    provider: (name: string) => providers.get(name)!,
+    /** IndexedDB's copy finished loading. */
+    load: async (name: string) => {
+      loads.get(name)!();
+      await Promise.resolve();
+      await Promise.resolve();
+    },
+    replayFromIndexedDb: (name: string, state: Y.Doc) =>
+      Y.applyUpdate(providers.get(name)!.doc, Y.encodeStateAsUpdate(state), idbOrigin),
+    pendingNames: (): string[] => JSON.parse(storage.get(key) ?? '[]') as string[],
+    key,
+    setOnline(value: boolean) {
+      online = value;
+      onlineListeners.forEach((f) => f());
+    },
+  };
+}
+
+const WS = workspaceDocName('usr_1');
+const TASK = taskDocName('usr_1', 'tsk_1');
+const VIBER = viberDocName('usr_1', 'vbr_1');
+const withKey = (key: string) => {
+  const doc = new Y.Doc();
+  doc.getMap('m').set(key, 1);
+  return doc;
+};
+
+describe('doc store', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('attaches a provider only once the local copy is loaded (the server merges into what IndexedDB had)', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    expect(t.provider(TASK).isAttached).toBe(false);
+    await t.load(TASK);
+    expect(t.provider(TASK).isAttached).toBe(true);
+    handle.release();
+  });
+
+  it('remembers a document with a local edit until the server confirms it', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    t.provider(TASK).serverSync();
+    // Stamping the synced task with the app's schema ([S12]) is a local write like any other.
+    expect(t.pendingNames()).toEqual([TASK]);
+    t.provider(TASK).serverAck();
+    expect(t.pendingNames()).toEqual([]);
+
+    handle.doc.getMap('m').set('title', 'offline edit');
+    expect(t.pendingNames()).toEqual([TASK]);
+    // Synced again (a reconnect) with the edit still unacknowledged: still pending.
+    t.provider(TASK).serverSync();
+    expect(t.pendingNames()).toEqual([TASK]);
+    t.provider(TASK).serverAck();
+    expect(t.pendingNames()).toEqual([]);
+    handle.release();
+  });
+
+  it("does not count the server's updates or IndexedDB's replay as local edits", async () => {
+    const t = setup();
+    // A Viber's document: the app never writes it, so nothing stamps it either.
+    const handle = t.store.open(VIBER);
+    t.replayFromIndexedDb(VIBER, withKey('from-disk'));
+    await t.load(VIBER);
+    t.provider(VIBER).serverSync(withKey('from-server'));
+    expect(handle.doc.getMap('m').toJSON()).toEqual({ 'from-disk': 1, 'from-server': 1 });
+    expect(t.pendingNames()).toEqual([]);
+    handle.release();
+  });
+
+  it('reopens at start the documents an earlier session left unconfirmed, and holds them until confirmed', async () => {
+    const t = setup({ 'openviber.unsynced.usr_1': JSON.stringify([TASK, 42]) });
+    // Opened with no view asking for it; a stored entry that is not a name is ignored.
+    const p = t.provider(TASK);
+    expect(p).toBeDefined();
+    await t.load(TASK);
+    expect(p.isAttached).toBe(true);
+    // IndexedDB's copy held the edit: the provider has it to send.
+    Y.applyUpdate(p.doc, Y.encodeStateAsUpdate(withKey('offline')));
+    p.serverSync();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(p.destroyed, 'held while the edit is unconfirmed').toBe(false);
+
+    p.serverAck();
+    expect(t.pendingNames()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(p.destroyed, 'released once confirmed').toBe(true);
+  });
+
+  it('closes a released document after a moment, unless reopened or holding unsent changes', async () => {
+    const t = setup();
+    const first = t.store.open(TASK);
+    await t.load(TASK);
+    t.provider(TASK).serverSync();
+    first.release();
+    first.release(); // a second release of the same handle changes nothing
+    const again = t.store.open(TASK);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.provider(TASK).destroyed, 'reopened within the moment').toBe(false);
+
+    again.doc.getMap('m').set('k', 'unsent');
+    again.release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.provider(TASK).destroyed, 'never closed with unsent changes').toBe(false);
+
+    const last = t.store.open(TASK);
+    t.provider(TASK).serverAck();
+    last.release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.provider(TASK).destroyed).toBe(true);
+    // The next open is a new document and provider.
+    const reopened = t.store.open(TASK);
+    expect(t.provider(TASK).destroyed).toBe(false);
+    reopened.release();
+  });
+
+  it('derives the sync state: offline, connecting, syncing until every attached document is synced and confirmed, saved', async () => {
+    const t = setup();
+    expect(t.store.state.value).toBe('saved');
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    expect(t.store.state.value).toBe('syncing');
+    t.provider(TASK).serverSync();
+    expect(t.store.state.value, 'its schema stamp is not confirmed yet').toBe('syncing');
+    t.provider(TASK).serverAck();
+    expect(t.store.state.value).toBe('saved');
+
+    handle.doc.getMap('m').set('k', 'v');
+    expect(t.store.unsynced.value).toBe(1);
+    expect(t.store.state.value).toBe('syncing');
+    t.provider(TASK).serverAck();
+    expect(t.store.state.value).toBe('saved');
+
+    t.socket.setStatus(WebSocketStatus.Connecting);
+    expect(t.store.state.value).toBe('connecting');
+    t.socket.setStatus(WebSocketStatus.Disconnected);
+    expect(t.store.state.value).toBe('offline');
+    t.socket.setStatus(WebSocketStatus.Connected);
+    expect(t.store.state.value).toBe('saved');
+
+    t.setOnline(false);
+    expect(t.store.browserOnline.value).toBe(false);
+    expect(t.store.state.value).toBe('offline');
+    const connects = t.socket.connects;
+    t.setOnline(true);
+    expect(t.socket.connects, 'back online: reconnect at once').toBe(connects + 1);
+    expect(t.store.state.value).toBe('saved');
+    handle.release();
+  });
+
+  it('[S12] reports a synced document a newer app wrote, and stamps the workspace it writes with its own schema', async () => {
+    const t = setup();
+    const ws = t.store.open(WS);
+    await t.load(WS);
+    t.provider(WS).serverSync();
+    expect(t.store.newerSchema.value).toBe(0);
+    expect(ws.doc.getMap('schema').get('version')).toBe(SCHEMA_VERSION);
+
+    const task = t.store.open(TASK);
+    await t.load(TASK);
+    const newer = new Y.Doc();
+    stampDocument(newer, 'app 99.0.0', SCHEMA_VERSION + 1);
+    t.provider(TASK).serverSync(newer);
+    expect(t.store.newerSchema.value).toBe(SCHEMA_VERSION + 1);
+    ws.release();
+    task.release();
+  });
+});
