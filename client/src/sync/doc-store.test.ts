@@ -54,7 +54,7 @@ class FakeProvider extends Emitter {
   unsyncedChanges = 0;
   destroyed = false;
   readonly doc: Y.Doc;
-  constructor(readonly config: HocuspocusProviderConfiguration) {
+  constructor(config: HocuspocusProviderConfiguration) {
     super();
     this.doc = config.document!;
     // Like the real provider: every update it did not apply itself is a change to send.
