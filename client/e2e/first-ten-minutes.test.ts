@@ -292,7 +292,20 @@ describe('the first ten minutes', () => {
     await page.getByTestId('reprepare').waitFor();
     const switcherPill = page.locator('.env-switcher [data-status]');
     await waitFor(async () => (await switcherPill.innerText()) === 'Needs prepare', 'stale badge');
-    await page.getByTestId('reprepare').getByRole('button', { name: 'Prepare now' }).click();
+    // Beside Save, where the user is looking (the banner at the top is scrolled out of view).
+    const savedNote = page.getByTestId('saved-note');
+    await waitFor(
+      async () =>
+        (await savedNote.innerText()).replace(/\s+/g, ' ') ===
+        'Saved · needs a prepare on 1 Viber — Prepare now',
+      'the prompt beside Save',
+    );
+    const prepareNow = savedNote.getByRole('button', { name: 'Prepare now' });
+    const inView = await prepareNow.boundingBox();
+    expect(inView!.y + inView!.height).toBeLessThanOrEqual(800);
+    expect(inView!.y).toBeGreaterThanOrEqual(0);
+    await prepareNow.click();
+    await waitFor(async () => !/needs a prepare/.test(await savedNote.innerText()), 'the prompt goes');
     await waitFor(
       async () => (await switcherPill.getAttribute('data-status')) === 'ready',
       'ready again',

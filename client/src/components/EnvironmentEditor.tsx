@@ -2,6 +2,7 @@
 import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm } from '../models/environment-form.ts';
+import { bindingViews } from '../models/environment-status.ts';
 import { BasicSection } from './BasicSection.tsx';
 import { ExecutionSection } from './ExecutionSection.tsx';
 import { RepreparePrompt } from './RepreparePrompt.tsx';
@@ -44,6 +45,9 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   }
 
   const errorCount = Object.values(e).filter(Boolean).length;
+  const mappings = env ? bindingViews(env, app.workspace.bindings.value, app.vibers.views.value) : [];
+  const staleCount = mappings.filter((v) => v.status === 'stale').length;
+  const preparing = mappings.filter((v) => v.status === 'preparing' || v.status === 'pending').length;
   const held = form.secrets.value
     .filter((r) => (r.action === 'new' || r.action === 'replace') && r.key)
     .map((r) => r.key);
@@ -151,8 +155,17 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
             {held.join(', ')}: secrets wait for a Viber. Add one, then save again.
           </span>
         ) : form.savedAt.value && !form.dirty.value ? (
-          <span class="hint" data-testid="saved-note">
-            Saved.
+          // Saved, and what it means for the mappings, where the user is looking (the top banner is
+          // out of view after scrolling to Save).
+          <span class="saved-status" data-testid="saved-note">
+            <span class="hint">
+              {staleCount
+                ? 'Saved ·'
+                : preparing
+                  ? `Saved · preparing on ${preparing} Viber${preparing === 1 ? '' : 's'}…`
+                  : 'Saved.'}
+            </span>
+            {env && <RepreparePrompt env={env} inline />}
           </span>
         ) : form.dirty.value ? (
           <span class="hint">Unsaved changes</span>
