@@ -369,7 +369,7 @@ describe('the first ten minutes', () => {
       'the badge: status unknown',
     );
     const footer = await page.getByTestId('viber-health').innerText();
-    expect(footer).toMatch(/^Viber status unknown\s+while you are offline$/);
+    expect(footer).toMatch(/^Status unknown\s+while you are offline$/);
     expect(
       await page
         .getByTestId('viber-health')

@@ -19,7 +19,7 @@ export function SidebarFooter() {
   const summary = !vibers.length
     ? 'No Vibers yet'
     : unknown
-      ? `Viber${plural} status unknown`
+      ? 'Status unknown'
       : `${online} of ${vibers.length} Viber${plural} online`;
   return (
     <div class="sidebar-footer">
