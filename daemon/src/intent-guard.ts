@@ -29,7 +29,16 @@ import { SpecVersions } from './spec-versions.ts';
 type Verify = (intent: SignedIntent, signature: string) => boolean;
 type ResealReader = Awaited<ReturnType<typeof resealCopyReader>>;
 type Verdict =
-  { ok: true } | { ok: false; kind: RefusedKind; id: string; reason: RefusalReason; detail: string };
+  | { ok: true }
+  | {
+      ok: false;
+      kind: RefusedKind;
+      id: string;
+      reason: RefusalReason;
+      detail: string;
+      /** rolled back: published so a device re-signs above it ([T5]). */
+      acceptedVersion?: number;
+    };
 
 const OK: Verdict = { ok: true };
 
@@ -156,6 +165,7 @@ export class IntentGuard {
         id: env.id,
         reason: RefusalReason.rolledBack,
         detail: `${what}: this Viber already accepted spec version ${accepted}`,
+        acceptedVersion: accepted,
       };
     for (const key of Object.keys(env.secrets)) {
       const copy = this.#sealedCopy(env, key, this.#deps.viberId);
@@ -254,7 +264,14 @@ export class IntentGuard {
     for (const [kind, id] of entities)
       if (!refused.some((v) => v.kind === kind && v.id === id)) clearRefusal(viberDoc, kind, id);
     for (const r of refused)
-      writeRefusal(viberDoc, { kind: r.kind, id: r.id, reason: r.reason, detail: r.detail, at: Date.now() });
+      writeRefusal(viberDoc, {
+        kind: r.kind,
+        id: r.id,
+        reason: r.reason,
+        detail: r.detail,
+        at: Date.now(),
+        ...(r.acceptedVersion === undefined ? {} : { acceptedVersion: r.acceptedVersion }),
+      });
     return refused.length === 0;
   }
 }

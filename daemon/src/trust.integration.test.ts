@@ -274,7 +274,11 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
     // A signed message on the rolled-back environment B waits: B's spec is older than one accepted.
     const { id: onB } = await api('POST', `/api/tasks/${taskB.id}/messages`, { text: 'echo hi' });
     await device.signMessage(taskB.id, onB);
-    expect(await refusal('environment', b.envId)).toMatchObject({ reason: 'rolled back' });
+    // It names the version it accepted, so a device's Approve re-signs above it.
+    expect(await refusal('environment', b.envId)).toMatchObject({
+      reason: 'rolled back',
+      acceptedVersion: v1 + 1,
+    });
     expect(await runOf(taskB.id, onB)).toBeNull();
     expect(await runOf(signed.taskId, plantedId)).toBeNull();
     expect(existsSync(planted)).toBe(false);

@@ -304,6 +304,11 @@ export interface Refusal {
   /** One human line: what exactly was refused. */
   detail: string;
   at: number;
+  /**
+   * `rolled back` only: the highest spec version this Viber accepted for the environment, so a
+   * device that approves the content re-signs it above that version (else it is refused again).
+   */
+  acceptedVersion?: number;
 }
 
 export const refusalsMap = (doc: Y.Doc) => doc.getMap<unknown>('refusals');
@@ -322,12 +327,16 @@ export function listRefusals(doc: Y.Doc): Refusal[] {
     const reason = value.reason;
     if (sep < 0 || !REFUSED_KINDS.has(kind) || typeof reason !== 'string' || !REFUSAL_REASONS.has(reason))
       return;
+    const accepted = value.acceptedVersion;
     out.push({
       kind: kind as RefusedKind,
       id: key.slice(sep + 1),
       reason: reason as RefusalReason,
       detail: stringOr(value.detail, ''),
       at: numberOr(value.at, 0),
+      ...(Number.isSafeInteger(accepted) && (accepted as number) >= 0
+        ? { acceptedVersion: accepted as number }
+        : {}),
     });
   });
   return out.sort((a, b) => b.at - a.at);
@@ -341,9 +350,16 @@ export function writeRefusal(doc: Y.Doc, refusal: Refusal): void {
   const map = refusalsMap(doc);
   const key = refusalKey(refusal.kind, refusal.id);
   const current = map.get(key);
-  if (isRecord(current) && current.reason === refusal.reason && current.detail === refusal.detail) return;
+  if (
+    isRecord(current) &&
+    current.reason === refusal.reason &&
+    current.detail === refusal.detail &&
+    current.acceptedVersion === refusal.acceptedVersion
+  )
+    return;
   doc.transact(() => {
-    map.set(key, { reason: refusal.reason, detail: refusal.detail, at: refusal.at });
+    const { reason, detail, at, acceptedVersion } = refusal;
+    map.set(key, { reason, detail, at, ...(acceptedVersion === undefined ? {} : { acceptedVersion }) });
     if (map.size > MAX_REFUSALS) {
       const oldest = [...map.entries()]
         .sort(([, a], [, b]) => numberOr(isRecord(a) ? a.at : 0, 0) - numberOr(isRecord(b) ? b.at : 0, 0))
