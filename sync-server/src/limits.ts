@@ -30,12 +30,13 @@ export const MAX_DOCS_PER_USER = 50_000;
 /** Bytes stored per user, all documents together. */
 export const MAX_BYTES_PER_USER = 512 * 1024 * 1024;
 
-/** Failed logins per (case-folded) user name per window; past it even the right password waits. */
+/**
+ * Failed logins per (case-folded) user name per window, whether or not the name exists (its answers
+ * never tell); past it even the right password waits.
+ */
 export const LOGIN_FAILURES_PER_USER = 5;
-/** Failed logins to existing accounts per client address per window (many users behind one NAT). */
+/** Failed logins at any name per client address per window (many users behind one NAT). */
 export const LOGIN_FAILURES_PER_ADDRESS = 50;
-/** Logins to names that do not exist per client address per window (counted apart: no lock-out of real users). */
-export const LOGIN_UNKNOWN_NAMES_PER_ADDRESS = 10;
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 /** Sign-ups per client address per window. */
 export const SIGNUPS_PER_ADDRESS = 20;

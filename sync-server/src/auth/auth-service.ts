@@ -35,9 +35,10 @@ export class AuthService {
   }
 
   async login(username: string, password: string, clientAddress: string) {
-    // The lookup is cheap; the attempt is admitted (and counted) before the slow password check.
+    // The attempt is admitted (and counted) before the slow password check, and the same way whether
+    // or not the name exists; a missing name is checked against a dummy hash ([S14]).
+    const attempt = await this.#throttle.begin(username, clientAddress);
     const user = await this.#storage.findUserByUsername(username);
-    const attempt = await this.#throttle.begin(user?.username ?? null, clientAddress);
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !valid) throw new HttpError('unauthorized', 'the username or password is wrong');
     await attempt.succeeded();

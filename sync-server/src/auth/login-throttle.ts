@@ -1,14 +1,16 @@
 // Login and signup throttles on rate-limiter-flexible: in memory for one process, in Redis (shared by
 // every process) when REDIS_URL is set. A login attempt spends its points BEFORE the slow password
 // check, so concurrent guesses cannot all slip past a check that records failures afterwards; a
-// success gives back only the points that attempt spent, never anyone else's. Guesses at names that
-// do not exist spend a separate per-address budget, so they cannot lock real users out.
+// success gives back only the points that attempt spent, never anyone else's. Whether the name
+// exists plays no part ([S14]): every name has its own budget and the address's budget counts
+// failures at any name, so no answer tells a name that exists from one that does not. Guesses at
+// names that do not exist spend only their own names' budgets and the address's, never a real
+// user's.
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HttpError } from '../http/http-error.ts';
 import {
   LOGIN_FAILURES_PER_ADDRESS,
   LOGIN_FAILURES_PER_USER,
-  LOGIN_UNKNOWN_NAMES_PER_ADDRESS,
   LOGIN_WINDOW_SECONDS,
   SIGNUPS_PER_ADDRESS,
   SIGNUP_WINDOW_SECONDS,
@@ -54,7 +56,6 @@ export interface ThrottleOptions {
 export class LoginThrottle {
   readonly #perUser: RateLimiterAbstract;
   readonly #perAddress: RateLimiterAbstract;
-  readonly #unknownPerAddress: RateLimiterAbstract;
   readonly #signups: RateLimiterAbstract;
 
   constructor(options: ThrottleOptions = {}) {
@@ -63,7 +64,6 @@ export class LoginThrottle {
       limiters({ keyPrefix, points, duration: LOGIN_WINDOW_SECONDS });
     this.#perUser = login('login-user', LOGIN_FAILURES_PER_USER);
     this.#perAddress = login('login-addr', options.failuresPerAddress ?? LOGIN_FAILURES_PER_ADDRESS);
-    this.#unknownPerAddress = login('login-unknown', LOGIN_UNKNOWN_NAMES_PER_ADDRESS);
     this.#signups = limiters({
       keyPrefix: 'signup-addr',
       points: options.signupsPerHour ?? SIGNUPS_PER_ADDRESS,
@@ -72,16 +72,12 @@ export class LoginThrottle {
   }
 
   /**
-   * Admits one login attempt (429 when a budget is spent) and returns what to call if it succeeds.
-   * `username` is null when no such user exists.
+   * Admits one login attempt at `username` from `address` (429 when a budget is spent) and returns
+   * what to call if it succeeds. Called the same way whether or not the name exists.
    */
-  async begin(username: string | null, address: string): Promise<{ succeeded(): Promise<void> }> {
-    if (username === null) {
-      await spend(this.#unknownPerAddress, address, 'logins to unknown names from this address');
-      return { succeeded: async () => {} };
-    }
+  async begin(username: string, address: string): Promise<{ succeeded(): Promise<void> }> {
     const userKey = foldUsername(username);
-    await spend(this.#perUser, userKey, 'failed logins for this user');
+    await spend(this.#perUser, userKey, 'failed logins for this user name');
     try {
       await spend(this.#perAddress, address, 'failed logins from this address');
     } catch (error) {
