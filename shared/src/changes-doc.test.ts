@@ -6,7 +6,14 @@ import { pushView, readChanges, readPushResult, writeChanges, type PushResult } 
 import { changesDocName, parseDocName } from './doc-names.ts';
 import type { UserId, ViberId } from './ids.ts';
 import { checkPushBranch } from './push-branch.ts';
-import { latestPushRequest, pushRequestsArray, requestPush, type PushRequest } from './task-doc.ts';
+import {
+  findPushRequest,
+  latestPushRequest,
+  pushRequestsArray,
+  requestPush,
+  signPushRequest,
+  type PushRequest,
+} from './task-doc.ts';
 import { DeletionSet } from './workspace-deletions.ts';
 
 const user = { kind: 'user', userId: 'alice' as UserId } as const;
@@ -66,10 +73,26 @@ describe('a task changes document', () => {
       branch: 'ov/a',
       commitMessage: '',
       requestedAt: 1,
+      signature: '',
     });
     const second = requestPush(doc, { branch: 'ov/b', commitMessage: 'm' }, 2);
     pushRequestsArray(doc).push(['garbage']);
     expect(latestPushRequest(doc)).toMatchObject({ id: second.id, branch: 'ov/b', commitMessage: 'm' });
+  });
+
+  it('[T4] a push request carries the id a device signed and its signature; Approve adds one; a malformed one reads unsigned', () => {
+    const doc = new Y.Doc();
+    const signature = `${'A'.repeat(86)}==`;
+    requestPush(doc, { branch: 'ov/a' }, 1, { requestId: 'push_signed', signature });
+    expect(latestPushRequest(doc)).toMatchObject({ id: 'push_signed', signature });
+    const api = requestPush(doc, { branch: 'ov/b' }, 2);
+    expect(findPushRequest(doc, api.id)).toMatchObject({ signature: '' });
+    expect(signPushRequest(doc, api.id, 'short')).toBe(false);
+    expect(signPushRequest(doc, api.id, signature)).toBe(true);
+    expect(latestPushRequest(doc)).toMatchObject({ id: api.id, signature });
+    expect(findPushRequest(doc, 'push_signed')).toMatchObject({ branch: 'ov/a' });
+    (pushRequestsArray(doc).get(1) as Y.Map<unknown>).set('signature', 42);
+    expect(latestPushRequest(doc)).toMatchObject({ id: api.id, signature: '' });
   });
 });
 

@@ -226,13 +226,21 @@ export const messageCreateSchema = z
   });
 
 /** POST /api/tasks/:id/push: the branch is checked as `git check-ref-format --branch` would. */
-export const pushCreateSchema = z.strictObject({
-  branch: z.string().superRefine((value, ctx) => {
-    const check = checkPushBranch(value);
-    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
-  }),
-  commitMessage: z.string().max(L.MAX_COMMIT_MESSAGE_LENGTH).optional(),
-});
+export const pushCreateSchema = z
+  .strictObject({
+    branch: z.string().superRefine((value, ctx) => {
+      const check = checkPushBranch(value);
+      if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+    }),
+    commitMessage: z.string().max(L.MAX_COMMIT_MESSAGE_LENGTH).optional(),
+    /** For a script that signs ([T4]): the id it signed with, and its signature over the push intent. */
+    requestId: idSchema.optional(),
+    signature: signatureSchema.optional(),
+  })
+  .refine((p) => !p.signature || p.requestId, {
+    message: 'is required with a signature (the id the signature covers)',
+    path: ['requestId'],
+  });
 
 export const credentialsSchema = z.strictObject({
   username: z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, _ . or -'),

@@ -18,6 +18,7 @@ import {
   environmentSpecIntent,
   intentBytes,
   messageIntent,
+  pushIntent,
   sealedCopyIntent,
   SIGNED_ENVIRONMENT_FIELDS,
   UNSIGNED_ENVIRONMENT_FIELDS,
@@ -141,6 +142,14 @@ describe('signatures', () => {
       bindingIntent(getBinding(doc, bindingId)!, viber.publicKey),
       messageIntent({ taskId: 't', environmentId: envId, viberId: 'vbr_1', messageId: 'm', text: 'ls' }),
       cancelIntent({ taskId: 't', messageId: 'm' }),
+      pushIntent({
+        taskId: 't',
+        environmentId: envId,
+        viberId: 'vbr_1',
+        requestId: 'push_1',
+        branch: 'ov/fix',
+        commitMessage: 'Fix it',
+      }),
       sealedCopyIntent(env, 'TOKEN', 'vbr_1')!,
     ];
     for (const intent of intents) {

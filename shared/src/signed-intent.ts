@@ -14,6 +14,7 @@ export const IntentKind = {
   binding: 'binding',
   message: 'message',
   cancel: 'cancel',
+  push: 'push',
   sealedCopy: 'sealed-copy',
   keyRotation: 'key-rotation',
 } as const;
@@ -86,7 +87,19 @@ export interface CancelIntent {
   messageId: string;
 }
 
-/** One ciphertext of a secret sealed for one Viber (first sealing or a re-seal copy). */
+/** A request to commit a task's working copy and push it to a branch: what the task's Viber runs on it. */
+export interface PushIntent {
+  kind: typeof IntentKind.push;
+  taskId: string;
+  environmentId: string;
+  viberId: string;
+  requestId: string;
+  branch: string;
+  /** As requested ('' when none: the Viber then uses the task's title). */
+  commitMessage: string;
+}
+
+/** One ciphertext of a secret sealed for one Viber by a device (a re-seal copy is never signed, [T6]). */
 export interface SealedCopyIntent {
   kind: typeof IntentKind.sealedCopy;
   environmentId: string;
@@ -105,7 +118,13 @@ export interface KeyRotationIntent {
 }
 
 export type SignedIntent =
-  EnvironmentSpecIntent | BindingIntent | MessageIntent | CancelIntent | SealedCopyIntent | KeyRotationIntent;
+  | EnvironmentSpecIntent
+  | BindingIntent
+  | MessageIntent
+  | CancelIntent
+  | PushIntent
+  | SealedCopyIntent
+  | KeyRotationIntent;
 
 type Canonical = string | number | boolean | null | Canonical[] | { [key: string]: Canonical };
 
@@ -185,6 +204,13 @@ export function messageIntent(input: Omit<MessageIntent, 'kind'>): MessageIntent
 
 export function cancelIntent(input: Omit<CancelIntent, 'kind'>): CancelIntent {
   return { kind: IntentKind.cancel, ...pick(input, ['taskId', 'messageId']) };
+}
+
+export function pushIntent(input: Omit<PushIntent, 'kind'>): PushIntent {
+  return {
+    kind: IntentKind.push,
+    ...pick(input, ['taskId', 'environmentId', 'viberId', 'requestId', 'branch', 'commitMessage']),
+  };
 }
 
 /**

@@ -110,53 +110,83 @@ export function requestSignedCancel(
 }
 
 /**
- * A request to push the task's changes to a branch (intent, written by the user's side). Shaped like
- * a message (id, fields, time) so it can be signed like one.
+ * A request to push the task's changes to a branch (intent, written by the user's side), signed like
+ * a message: a device's signature over the push intent ([T4]), '' when unsigned (e.g. through the API).
  */
 export interface PushRequest {
   id: string;
   branch: string;
   commitMessage: string;
   requestedAt: number;
+  signature: string;
 }
 
 export const pushRequestsArray = (doc: Y.Doc) => doc.getArray<unknown>('pushRequests');
 
-/** Appends a push request; returns it. */
+/** Appends a push request; `signed` carries the id a device signed with and its signature ([T4]). */
 export function requestPush(
   doc: Y.Doc,
   input: { branch: string; commitMessage?: string },
   now = Date.now(),
+  signed?: { requestId: string; signature: string },
 ): PushRequest {
-  const request = {
-    id: newId('push'),
+  const signature = signatureOr(signed?.signature);
+  const request: PushRequest = {
+    id: signed?.requestId ?? newId('push'),
     branch: input.branch,
     commitMessage: input.commitMessage ?? '',
     requestedAt: now,
+    signature,
   };
   const map = new Y.Map<unknown>();
   doc.transact(() => {
     pushRequestsArray(doc).push([map]);
-    for (const [k, v] of Object.entries(request)) map.set(k, v);
+    for (const [k, v] of Object.entries(request)) if (k !== 'signature' || v) map.set(k, v);
   });
   return request;
+}
+
+/** Records a device's signature over an existing push request (the app's Approve) ([T4]). */
+export function signPushRequest(doc: Y.Doc, requestId: string, signature: string): boolean {
+  if (!signatureOr(signature)) return false;
+  for (const item of pushRequestsArray(doc).toArray()) {
+    if (item instanceof Y.Map && item.get('id') === requestId) {
+      if (item.get('signature') !== signature) item.set('signature', signature);
+      return true;
+    }
+  }
+  return false;
+}
+
+function readPushRequest(item: unknown): PushRequest | null {
+  if (!(item instanceof Y.Map)) return null;
+  const id = item.get('id');
+  const branch = item.get('branch');
+  if (!isId(id) || typeof branch !== 'string') return null;
+  return {
+    id,
+    branch,
+    commitMessage: stringOr(item.get('commitMessage'), ''),
+    requestedAt: numberOr(item.get('requestedAt'), 0),
+    signature: signatureOr(item.get('signature')),
+  };
 }
 
 /** The newest well-formed push request, or null ([S6]: entries of the wrong shape are skipped). */
 export function latestPushRequest(doc: Y.Doc): PushRequest | null {
   const items = pushRequestsArray(doc).toArray();
   for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i];
-    if (!(item instanceof Y.Map)) continue;
-    const id = item.get('id');
-    const branch = item.get('branch');
-    if (!isId(id) || typeof branch !== 'string') continue;
-    return {
-      id,
-      branch,
-      commitMessage: stringOr(item.get('commitMessage'), ''),
-      requestedAt: numberOr(item.get('requestedAt'), 0),
-    };
+    const request = readPushRequest(items[i]);
+    if (request) return request;
+  }
+  return null;
+}
+
+/** The well-formed push request with this id, or null. */
+export function findPushRequest(doc: Y.Doc, requestId: string): PushRequest | null {
+  for (const item of pushRequestsArray(doc).toArray()) {
+    const request = readPushRequest(item);
+    if (request?.id === requestId) return request;
   }
   return null;
 }

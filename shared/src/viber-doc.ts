@@ -292,13 +292,14 @@ export const RefusedKind = {
   binding: 'binding',
   message: 'message',
   cancel: 'cancel',
+  push: 'push',
   secret: 'secret',
 } as const;
 export type RefusedKind = (typeof RefusedKind)[keyof typeof RefusedKind];
 
 export interface Refusal {
   kind: RefusedKind;
-  /** environment id, binding id, `<taskId>/<messageId>` or `<envId>/<secretKey>`. */
+  /** environment id, binding id, `<taskId>/<messageId>`, `<taskId>/<pushRequestId>` or `<envId>/<secretKey>`. */
   id: string;
   reason: RefusalReason;
   /** One human line: what exactly was refused. */
