@@ -4,6 +4,7 @@ import {
   changesDocName,
   createTask,
   deleteTask,
+  findPushRequest,
   getEnvironment,
   getTask,
   isFinalRunState,
@@ -142,9 +143,22 @@ export function taskRoutes(router: Router, s: Services): void {
   // Intent only: the request goes into the task document; its Viber commits, pushes and publishes the result.
   router.on('POST', '/api/tasks/:id/push', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const input = await parseBody(pushCreateSchema, req);
+    const { branch, commitMessage, requestId, signature } = await parseBody(pushCreateSchema, req);
     const task = await findTask(user.userId, params.id);
-    const request = await s.docs.write(taskDocName(user.userId, task.id), (doc) => requestPush(doc, input));
+    const request = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+      // A caller-chosen id (a script that signed the push, [T4]) must be new in this task.
+      if (requestId && findPushRequest(doc, requestId)) return null;
+      return requestPush(
+        doc,
+        commitMessage === undefined ? { branch } : { branch, commitMessage },
+        Date.now(),
+        requestId ? { requestId, signature: signature ?? '' } : undefined,
+      );
+    });
+    if (!request)
+      throw new HttpError('conflict', `push request '${requestId}' already exists in this task`, {
+        field: 'requestId',
+      });
     // [V3] the Viber opens a task only when its updatedAt moved.
     await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
     return withStatus(202, {
