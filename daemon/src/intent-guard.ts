@@ -1,8 +1,8 @@
 // The one place a pinned Viber decides whether content was signed by its user ([T5], design §5b):
-// before a prepare, before a message runs or a cancel is honoured, and before a re-seal. What does not
-// verify waits, and the reason is published in the Viber's own document for the app to show. A re-seal
-// copy another Viber sent is not signed by a device: it counts when its sender's key authenticates it
-// and a binding the user signed to the same environment names that key ([T6]).
+// before a prepare, before a message runs, a cancel is honoured or a push is made, and before a
+// re-seal. What does not verify waits, and the reason is published in the Viber's own document for the
+// app to show. A re-seal copy another Viber sent is not signed by a device: it counts when its sender's
+// key authenticates it and a binding the user signed to the same environment names that key ([T6]).
 import type * as Y from 'yjs';
 import {
   RefusalReason,
@@ -13,6 +13,7 @@ import {
   environmentSpecIntent,
   listBindings,
   messageIntent,
+  pushIntent,
   readCancel,
   sealedCopyIntent,
   storedSealedCopy,
@@ -20,6 +21,7 @@ import {
   type Binding,
   type Environment,
   type Message,
+  type PushRequest,
   type SignedIntent,
   type Task,
 } from '@openviber/shared';
@@ -98,6 +100,29 @@ export class IntentGuard {
       [verdict, this.#binding(binding), this.#environment(env)],
       [
         [RefusedKind.message, id],
+        [RefusedKind.binding, binding.id],
+        [RefusedKind.environment, env.id],
+      ],
+    );
+  }
+
+  /** May the task's push `request` commit and push its working copy of `env` through `binding`? */
+  mayPush(task: Task, request: PushRequest, env: Environment, binding: Binding): boolean {
+    const id = `${task.id}/${request.id}`;
+    const intent = pushIntent({
+      taskId: task.id,
+      environmentId: task.environmentId,
+      viberId: task.viberId,
+      requestId: request.id,
+      branch: request.branch,
+      commitMessage: request.commitMessage,
+    });
+    const what = `push to ${request.branch}`;
+    const verdict = this.#check(intent, request.signature, RefusedKind.push, id, what);
+    return this.#settle(
+      [verdict, this.#binding(binding), this.#environment(env)],
+      [
+        [RefusedKind.push, id],
         [RefusedKind.binding, binding.id],
         [RefusedKind.environment, env.id],
       ],

@@ -5,16 +5,28 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
+  bindingIntent,
   createBinding,
   createEnvironment,
   createTask,
   environmentCreateSchema,
+  environmentSpecIntent,
+  findPushRequest,
+  getBinding,
+  getEnvironment,
+  getTask,
+  listRefusals,
+  pushIntent,
   pushRequestsArray,
   readPushResult,
   requestPush,
+  signBinding,
+  signEnvironmentSpec,
+  signPushRequest,
   type ViberId,
 } from '@openviber/shared';
-import { generateKeyPair } from '@openviber/shared/crypto';
+import { generateKeyPair, generateSigningKeyPair, signIntent } from '@openviber/shared/crypto';
+import { IntentGuard } from './intent-guard.ts';
 import { handlePushRequest } from './push.ts';
 import { worktreeDir } from './working-dir.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -44,7 +56,7 @@ async function world() {
     ws,
     environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
   );
-  createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
+  const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
   const taskId = createTask(ws, { environmentId: envId, title: 'Fix the thing', viberId: 'vbr_t' });
   const tree = worktreeDir(runner.root, taskId);
   git(checkout, 'worktree', 'add', '-q', '--detach', tree, 'HEAD');
@@ -60,7 +72,59 @@ async function world() {
     taskDoc: new Y.Doc(),
     changesDoc: new Y.Doc(),
   };
-  return { deps, taskId, tree, bare };
+  return { deps, taskId, tree, bare, envId, bindingId };
+}
+
+/** The same task on a Viber pinned to the user's key, with the environment and binding signed. */
+async function pinnedWorld() {
+  const w = await world();
+  const user = await generateSigningKeyPair();
+  const sign = (intent: Parameters<typeof signIntent>[0]) => signIntent(intent, user.privateKey);
+  const ws = w.deps.workspace;
+  signEnvironmentSpec(ws, w.envId, 1, await sign(environmentSpecIntent(getEnvironment(ws, w.envId)!, 1)));
+  const binding = getBinding(ws, w.bindingId)!;
+  signBinding(ws, binding.id, 1, await sign(bindingIntent(binding, w.deps.keys.publicKey)));
+  const intents = await IntentGuard.create(user.publicKey, {
+    viberId: 'vbr_t',
+    viberPublicKey: w.deps.keys.publicKey,
+    viberPrivateKey: w.deps.keys.privateKey,
+    workspace: ws,
+    viberDoc: w.deps.viberDoc,
+    stateDir: w.deps.stateDir,
+  });
+  // Through file://, as a remote on another disk would be reached.
+  git(w.tree, 'remote', 'set-url', 'origin', `file://${w.bare}`);
+  /** What the app writes when the user pushes: the request signed over the push intent. */
+  const signedPush = async (branch: string, commitMessage = '') => {
+    const task = getTask(ws, w.taskId)!;
+    const requestId = `push_${branch.replace(/\W/g, '')}`;
+    const signature = await sign(
+      pushIntent({
+        taskId: w.taskId,
+        environmentId: task.environmentId,
+        viberId: task.viberId,
+        requestId,
+        branch,
+        commitMessage,
+      }),
+    );
+    return requestPush(w.deps.taskDoc, { branch, commitMessage }, Date.now(), { requestId, signature });
+  };
+  /** The app's Approve: signs the request as stored. */
+  const approve = async (requestId: string) => {
+    const task = getTask(ws, w.taskId)!;
+    const request = findPushRequest(w.deps.taskDoc, requestId)!;
+    const intent = pushIntent({
+      taskId: w.taskId,
+      environmentId: task.environmentId,
+      viberId: task.viberId,
+      requestId,
+      branch: request.branch,
+      commitMessage: request.commitMessage,
+    });
+    signPushRequest(w.deps.taskDoc, requestId, await sign(intent));
+  };
+  return { ...w, deps: { ...w.deps, intents }, signedPush, approve };
 }
 
 describe('[A3] push', () => {
@@ -104,17 +168,54 @@ describe('[A3] push', () => {
       error: expect.stringContaining('git push'),
     });
   });
+});
 
-  it('a Viber pinned to its user’s key does not push on an unsigned request', async () => {
-    const { deps, taskId, tree, bare } = await world();
+describe('[A3] [T5] push on a Viber pinned to its user’s key', () => {
+  it('a signed request commits and pushes: the commit lands in the bare repository', async () => {
+    const { deps, taskId, tree, bare, signedPush } = await pinnedWorld();
     writeFileSync(join(tree, 'b.txt'), 'b\n');
-    requestPush(deps.taskDoc, { branch: 'ov/test' });
-    await handlePushRequest({ ...deps, intents: {} as never }, taskId);
-    expect(readPushResult(deps.changesDoc)).toMatchObject({
-      state: 'failed',
-      error: expect.stringContaining('signed'),
-    });
+    const request = await signedPush('ov/signed', 'Signed change');
+    expect(await handlePushRequest(deps, taskId)).toBe(true);
+    const result = readPushResult(deps.changesDoc)!;
+    expect(result).toMatchObject({ requestId: request.id, state: 'pushed', error: '' });
+    expect(git(bare, 'rev-parse', 'ov/signed')).toBe(result.commit);
+    expect(git(bare, 'log', '-1', '--format=%s', 'ov/signed')).toBe('Signed change');
+    expect(git(bare, 'show', 'ov/signed:b.txt')).toBe('b');
+    expect(listRefusals(deps.viberDoc)).toEqual([]);
+  });
+
+  it('an unsigned request waits for approval: nothing committed or pushed, the refusal published; once signed it pushes', async () => {
+    const { deps, taskId, tree, bare, approve } = await pinnedWorld();
+    writeFileSync(join(tree, 'b.txt'), 'b\n');
+    const request = requestPush(deps.taskDoc, { branch: 'ov/api' });
+    expect(await handlePushRequest(deps, taskId)).toBe(false);
+    expect(readPushResult(deps.changesDoc)).toBeNull();
+    expect(listRefusals(deps.viberDoc)).toEqual([
+      expect.objectContaining({ kind: 'push', id: `${taskId}/${request.id}`, reason: 'unsigned' }),
+    ]);
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
-    expect(git(tree, 'status', '--porcelain')).toContain('b.txt'); // nothing committed either
+    expect(git(tree, 'status', '--porcelain')).toContain('b.txt');
+
+    await approve(request.id);
+    expect(await handlePushRequest(deps, taskId)).toBe(true);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({ requestId: request.id, state: 'pushed' });
+    expect(git(bare, 'show', 'ov/api:b.txt')).toBe('b');
+    expect(listRefusals(deps.viberDoc)).toEqual([]);
+  });
+
+  it('a request changed after it was signed (another branch) is refused as a bad signature and not pushed', async () => {
+    const { deps, taskId, tree, bare, signedPush } = await pinnedWorld();
+    writeFileSync(join(tree, 'b.txt'), 'b\n');
+    const request = await signedPush('ov/reviewed');
+    const stored = pushRequestsArray(deps.taskDoc).get(0) as Y.Map<unknown>;
+    stored.set('branch', 'main');
+    expect(await handlePushRequest(deps, taskId)).toBe(false);
+    expect(listRefusals(deps.viberDoc)).toEqual([
+      expect.objectContaining({ kind: 'push', id: `${taskId}/${request.id}`, reason: 'bad signature' }),
+    ]);
+    expect(readPushResult(deps.changesDoc)).toBeNull();
+    expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+    expect(git(bare, 'rev-list', '--count', 'main')).toBe('1');
+    expect(git(tree, 'status', '--porcelain')).toContain('b.txt');
   });
 });

@@ -2,6 +2,8 @@
 // commits what is uncommitted in the task's working copy and pushes HEAD to the requested branch on
 // the checkout's origin (the environment's remote), with GIT_TOKEN through askpass as for clones.
 // The result goes to the task's changes document: pushing, then pushed (with the commit) or failed.
+// A Viber pinned to its user's signing key pushes only on a request a device signed ([T5], [A3]): an
+// unsigned one waits for approval, published as a refusal like a message's.
 import { existsSync } from 'node:fs';
 import type * as Y from 'yjs';
 import {
@@ -30,14 +32,17 @@ export interface PushDeps extends ViberContext {
   changesDoc?: Y.Doc;
 }
 
-/** Handles the task's newest push request unless it was answered already (at most once per request id). */
-export async function handlePushRequest(deps: PushDeps, taskId: string): Promise<void> {
+/**
+ * Handles the task's newest push request unless it was answered already (at most once per request id).
+ * False while the request waits for a device's signature (a pinned Viber): the task stays open for it.
+ */
+export async function handlePushRequest(deps: PushDeps, taskId: string): Promise<boolean> {
   const request = latestPushRequest(deps.taskDoc);
   const doc = deps.changesDoc;
-  if (!request || !doc) return;
+  if (!request || !doc) return true;
   const known = readPushResult(doc);
   // A request a crash left `pushing` is tried again: a push of the same commit to the same branch is idempotent.
-  if (known?.requestId === request.id && known.state !== PushState.pushing) return;
+  if (known?.requestId === request.id && known.state !== PushState.pushing) return true;
   const publish = (state: PushState, commit = '', error = '') =>
     writePushResult(doc, {
       requestId: request.id,
@@ -47,25 +52,18 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
       error,
       updatedAt: Date.now(),
     });
-  // A Viber pinned to its user's key acts only on signed intent ([T5]); push requests carry no
-  // signature yet (they are shaped like a message so that they can), so it does not push on them.
-  if (deps.intents) {
-    publish(
-      PushState.failed,
-      '',
-      'this Viber is pinned to its user’s signing key and pushes only on a signed request; push requests are not signed yet',
-    );
-    return;
-  }
+  const task = getTask(deps.workspace, taskId);
+  const env = task && getEnvironment(deps.workspace, task.environmentId);
+  const binding =
+    task && listBindings(deps.workspace, { environmentId: task.environmentId, viberId: deps.viberId })[0];
+  // Pinned ([T5]): the request, the binding and the environment signed, else it waits (refusal published).
+  if (deps.intents && task && env && binding && !deps.intents.mayPush(task, request, env, binding))
+    return false;
   publish(PushState.pushing);
   let redact = (s: string) => s;
   try {
     // Checked before anything is committed: a name a peer wrote past the API never reaches git.
     const push = pushTask(request.branch);
-    const task = getTask(deps.workspace, taskId);
-    const env = task && getEnvironment(deps.workspace, task.environmentId);
-    const binding =
-      task && listBindings(deps.workspace, { environmentId: task.environmentId, viberId: deps.viberId })[0];
     if (!task || !env || !binding) throw new Error('the task’s environment is not bound to this Viber');
     const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys, deps.ownSecrets);
     const redactor = secrets.redactor();
@@ -86,6 +84,7 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
   } catch (error) {
     publish(PushState.failed, '', redact(messageOf(error)));
   }
+  return true;
 }
 
 function commitMessage(request: PushRequest, title: string): string {

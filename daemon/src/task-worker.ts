@@ -110,7 +110,9 @@ export class TaskWorker {
           await this.#handle(message);
           if (this.#awaitingSignature) break; // in order: nothing runs past an unsigned message
         }
-        if (!this.#stopped) await handlePushRequest(this.#deps, this.taskId);
+        // A push waiting for a device's signature keeps the task open, as a message does ([T5]).
+        if (!this.#stopped && !(await handlePushRequest(this.#deps, this.taskId)))
+          this.#awaitingSignature = true;
       } while (this.#again && !this.#stopped);
       if (!this.#stopped && !waitsForUpdate && !this.#awaitingSignature) this.#deps.onIdle(idleAt);
     } catch (error) {

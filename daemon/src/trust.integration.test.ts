@@ -1,5 +1,6 @@
 // Signed intent end to end ([T3], [T5], [T6]): a real server, real `viber` processes, real SQLite,
 // and a test "device" holding the user's signing key. A pinned Viber runs only what the key signed.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -16,6 +17,7 @@ import {
   keyRotationIntent,
   messageIntent,
   newId,
+  pushIntent,
   readHealth,
   readObservation,
   resealKey,
@@ -27,6 +29,7 @@ import {
   type Refusal,
 } from '@openviber/shared';
 import { generateSigningKeyPair, sealSecret, signIntent } from '@openviber/shared/crypto';
+import { makeRepo } from '../test/git-repo.ts';
 import { call, ok, signupUser } from '../test/server-api.ts';
 import { signingDevice } from '../test/signing-device.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -168,6 +171,83 @@ describe('signed intent: a pinned Viber runs only what its user signed', async (
       signature,
     });
     expect([noId.status, noId.body.error.field]).toEqual([400, 'messageId']);
+  });
+
+  it('[A3] [T4] [T5] a push through the API: unsigned it waits (shown), signed by a script it lands in the repository, changed after signing it is refused', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const remote = (ref: string) =>
+      execFileSync('git', ['--git-dir', repo.bare, 'for-each-ref', '--format=%(objectname)', ref], {
+        encoding: 'utf8',
+      }).trim();
+    const main = remote('refs/heads/main');
+    const env = await api('POST', '/api/environments', {
+      name: 'pushes',
+      type: 'github',
+      setupMode: 'manual',
+      repoUrl: repo.url,
+      persistVolume: false,
+    });
+    const binding = await api('POST', `/api/environments/${env.id}/bindings`, { viberId, strategy: 'clone' });
+    await device.signEnvironment(env.id);
+    await device.signBinding(binding.id);
+    expect(await prepared(binding.id)).toMatchObject({ state: 'ready' });
+    const { id: taskId } = await api('POST', '/api/tasks', { environmentId: env.id, title: 'p', viberId });
+    const { id: messageId } = await api('POST', `/api/tasks/${taskId}/messages`, { text: 'echo b > b.txt' });
+    await device.signMessage(taskId, messageId);
+    await waitFor(async () => (await runOf(taskId, messageId))?.state === 'completed', { what: 'the run' });
+    const pushOf = async () => (await api('GET', `/api/tasks/${taskId}`)).push;
+
+    // Unsigned (as before this change: every push on a pinned Viber failed): it waits for approval.
+    const unsigned = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, user.token, {
+      branch: 'ov/unsigned',
+    });
+    expect(unsigned.status).toBe(202);
+    const unsignedId = unsigned.body.request.id as string;
+    expect(await refusal('push', `${taskId}/${unsignedId}`)).toMatchObject({ reason: 'unsigned' });
+    expect(await pushOf()).toMatchObject({ requestId: unsignedId, state: 'pushing' });
+    expect(remote('refs/heads/ov/unsigned')).toBe('');
+
+    // Signed by a script holding the key: the id it signed, and the signature, go with the request.
+    const sign = (requestId: string, branch: string, commitMessage = '') =>
+      signIntent(
+        pushIntent({ taskId, environmentId: env.id, viberId, requestId, branch, commitMessage }),
+        device.keys.privateKey,
+      );
+    const noId = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, user.token, {
+      branch: 'ov/signed',
+      signature: await sign('push_x', 'ov/signed'),
+    });
+    expect([noId.status, noId.body.error.field]).toEqual([400, 'requestId']);
+    const requestId = newId('push');
+    const body = {
+      branch: 'ov/signed',
+      commitMessage: 'From a script',
+      requestId,
+      signature: await sign(requestId, 'ov/signed', 'From a script'),
+    };
+    expect((await call(server.url, 'POST', `/api/tasks/${taskId}/push`, user.token, body)).status).toBe(202);
+    const pushed = await waitFor(
+      async () => {
+        const push = await pushOf();
+        return push?.requestId === requestId && push.state !== 'pushing' ? push : null;
+      },
+      { what: 'the signed push', timeoutMs: 30_000 },
+    );
+    expect(pushed).toMatchObject({ state: 'pushed', branch: 'ov/signed', error: '' });
+    expect(remote('refs/heads/ov/signed')).toBe(pushed.commit);
+    const again = await call(server.url, 'POST', `/api/tasks/${taskId}/push`, user.token, body);
+    expect([again.status, again.body.error.field]).toEqual([409, 'requestId']);
+
+    // Signed for one branch, sent for another: refused, and main is untouched.
+    const tamperedId = newId('push');
+    await call(server.url, 'POST', `/api/tasks/${taskId}/push`, user.token, {
+      branch: 'main',
+      requestId: tamperedId,
+      signature: await sign(tamperedId, 'ov/reviewed'),
+    });
+    expect(await refusal('push', `${taskId}/${tamperedId}`)).toMatchObject({ reason: 'bad signature' });
+    expect(await pushOf()).toMatchObject({ requestId: tamperedId, state: 'pushing' });
+    expect(remote('refs/heads/main')).toBe(main);
   });
 
   it('[T5] an unsigned cancel is not honoured (and shown); a signed one stops the run', async () => {
