@@ -3,7 +3,14 @@
 import { useSignal } from '@preact/signals';
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { listMessages, taskDocName, type Environment, type Message } from '@openviber/shared';
+import {
+  findPushRequest,
+  listMessages,
+  taskDocName,
+  type Environment,
+  type Message,
+  type PushRequest,
+} from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { splitRefusalId, type Approval } from '../models/approvals.ts';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
@@ -51,6 +58,8 @@ function Details({ approval }: { approval: Approval }) {
       return <EnvironmentDetails approval={approval} />;
     case 'binding':
       return <BindingDetails approval={approval} />;
+    case 'push':
+      return <PushDetails approval={approval} />;
     default:
       return <SecretDetails approval={approval} />;
   }
@@ -225,6 +234,63 @@ function BindingDetails({ approval }: { approval: Approval }) {
   );
 }
 
+/** A push request (e.g. from the REST API): the branch and commit message exactly as the Viber would push. */
+function PushDetails({ approval }: { approval: Approval }) {
+  const app = useApp();
+  const [taskId, requestId] = splitRefusalId(approval.refusal.id);
+  const task = app.workspace.tasks.value.find((t) => t.id === taskId);
+  const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
+  const request = useSignal<PushRequest | null>(null);
+  const handle = useSignal<ReturnType<typeof app.store.open> | null>(null);
+  useEffect(() => {
+    const opened = app.store.open(taskDocName(app.userId, taskId));
+    handle.value = opened;
+    const read = () => (request.value = findPushRequest(opened.doc, requestId));
+    read();
+    opened.doc.on('update', read);
+    return () => {
+      opened.doc.off('update', read);
+      opened.release();
+    };
+  }, [taskId, requestId]);
+  const r = request.value;
+  return (
+    <>
+      <dl class="approval-spec">
+        <dt>Task</dt>
+        <dd>{task?.title ?? taskId}</dd>
+        <dt>Environment</dt>
+        <dd>{env?.name ?? task?.environmentId ?? '—'}</dd>
+        <dt>Commits and pushes on</dt>
+        <dd>{approval.viberName}</dd>
+        <dt>To branch</dt>
+        <dd>
+          <pre class="approval-text" data-testid="approval-text">
+            {r?.branch ?? 'Loading…'}
+          </pre>
+        </dd>
+        <dt>Commit message</dt>
+        <dd>
+          <pre class="approval-text">{r ? r.commitMessage || `(the task’s title)` : '…'}</pre>
+        </dd>
+      </dl>
+      {approval.refusal.reason === 'unsigned' && task && r && handle.value && (
+        <ApproveButton
+          label="Approve and push"
+          onApprove={() =>
+            app.signing.approvePush(handle.value!.doc, {
+              taskId,
+              environmentId: task.environmentId,
+              viberId: task.viberId,
+              requestId,
+            })
+          }
+        />
+      )}
+    </>
+  );
+}
+
 function SecretDetails({ approval }: { approval: Approval }) {
   const app = useApp();
   const [envId, key] = splitRefusalId(approval.refusal.id);
@@ -233,8 +299,8 @@ function SecretDetails({ approval }: { approval: Approval }) {
     <>
       <p class="wrap-anywhere">
         Secret <code>{key}</code> of <strong>{env?.name ?? envId}</strong>, sealed for {approval.viberName}.
-        The app cannot read a sealed value: approve only if you (or your Viber, copying it) just set it.
-        Otherwise enter the value again in the environment.
+        The app cannot read a sealed value: approve only if you just set it (a copy one of your Vibers
+        re-sealed needs no approval). Otherwise enter the value again in the environment.
       </p>
       {approval.refusal.reason === 'unsigned' && env && (
         <ApproveButton

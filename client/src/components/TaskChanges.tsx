@@ -9,6 +9,7 @@ import {
   MAX_CHANGES_PATCH_CHARS,
   checkPushBranch,
   type ChangedFile,
+  type Refusal,
   type PushView,
   type TaskChanges as Changes,
 } from '@openviber/shared';
@@ -177,7 +178,17 @@ function PushBranch({
   const typed = useSignal<string | null>(null);
   const branch = typed.value ?? (push.state === 'none' ? branchForTask(title, taskId) : branchOf(push));
   const error = useSignal('');
-  const busy = push.state === 'requested' || push.state === 'pushing';
+  // While this device signs the request (a moment; it is written only once signed, or unsigned without a key).
+  const signing = useSignal(false);
+  // A pinned Viber that will not push on this request says why ([T5]): unsigned, or changed after signing.
+  const refusal =
+    push.state === 'requested'
+      ? app.vibers.views.value
+          .get(viberId)
+          ?.refusals.find((r) => r.kind === 'push' && r.id === `${taskId}/${push.request.id}`)
+      : undefined;
+  // A refused request never ends by itself: Push branch asks again (signed, from this device).
+  const busy = signing.value || (!refusal && (push.state === 'requested' || push.state === 'pushing'));
 
   function submit(ev: Event) {
     ev.preventDefault();
@@ -187,10 +198,15 @@ function PushBranch({
       error.value = `Branch ${check.message}.`;
       return;
     }
+    const task = app.workspace.tasks.value.find((t) => t.id === taskId);
+    if (!task) return;
     error.value = '';
-    model.requestPush(name);
-    // [V3] the Viber opens a task's document when the task's updatedAt moves.
-    app.workspace.patchTask(taskId, {});
+    signing.value = true;
+    void model
+      .requestPush(app.signing, { environmentId: task.environmentId, branch: name })
+      // [V3] the Viber opens a task's document when the task's updatedAt moves.
+      .then(() => app.workspace.patchTask(taskId, {}))
+      .finally(() => (signing.value = false));
   }
 
   return (
@@ -219,7 +235,7 @@ function PushBranch({
           {error.value}
         </p>
       )}
-      <PushState push={push} viberId={viberId} />
+      <PushState push={push} refusal={refusal} viberId={viberId} />
     </form>
   );
 }
@@ -228,14 +244,24 @@ function branchOf(push: Exclude<PushView, { state: 'none' }>): string {
   return push.state === 'requested' ? push.request.branch : push.result.branch;
 }
 
-function PushState({ push, viberId }: { push: PushView; viberId: string }) {
+function PushState({ push, refusal, viberId }: { push: PushView; refusal?: Refusal; viberId: string }) {
   const app = useApp();
   if (push.state === 'none') return <p id="push-state" class="hint" />;
   const branch = branchOf(push);
   const viber = app.vibers.views.value.get(viberId);
   let text: ComponentChildren;
   let state: string = push.state;
-  if (push.state === 'requested' || push.state === 'pushing') {
+  if (refusal) {
+    state = refusal.reason === 'unsigned' ? 'awaiting' : 'refused';
+    text = (
+      <>
+        {refusal.reason === 'unsigned'
+          ? `Awaiting approval: ${viber?.record.name ?? 'your Viber'} pushes to ${branch} only once you sign it.`
+          : `Refused by ${viber?.record.name ?? 'your Viber'}: ${refusal.reason}. Nothing was pushed.`}{' '}
+        <a href="#/trust">Review</a>
+      </>
+    );
+  } else if (push.state === 'requested' || push.state === 'pushing') {
     if (app.store.state.value === 'offline') {
       state = 'queued';
       text = `Queued: this device is offline. The push to ${branch} is sent when it reconnects.`;

@@ -7,13 +7,13 @@ import {
   pushView,
   readChanges,
   readPushResult,
-  requestPush,
   taskDocName,
   type PushView,
   type TaskChanges,
 } from '@openviber/shared';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
+import type { SigningModel } from './signing-model.ts';
 
 /** Sums of the per-file counts, shown as "N files changed, +a −d". */
 export function changeTotals(changes: TaskChanges) {
@@ -45,9 +45,14 @@ export function createChangesModel(store: DocStore, userId: string, taskId: stri
   return {
     changes,
     push,
-    /** Writes the request into the task document (offline too: it syncs, then the Viber pushes). */
-    requestPush: (branch: string, commitMessage?: string) =>
-      requestPush(task.doc, commitMessage ? { branch, commitMessage } : { branch }),
+    /**
+     * Writes the request into the task document (offline too: it syncs, then the Viber pushes), signed
+     * by this device's key when it holds it ([A3]: a pinned Viber pushes only on a signed request).
+     */
+    requestPush: (
+      signing: Pick<SigningModel, 'requestPush'>,
+      input: { environmentId: string; branch: string; commitMessage?: string },
+    ) => signing.requestPush(task.doc, { taskId, viberId, ...input }),
     dispose() {
       stopTask();
       stopChanges();

@@ -10,17 +10,21 @@ import {
   environmentSpecIntent,
   canonicalJson,
   getBinding,
+  findPushRequest,
   listEnvironments,
   listMessages,
   listVibers,
   messageIntent,
   newId,
+  pushIntent,
+  requestPush as writePushRequest,
   requestSignedCancel,
   sealedCopyIntent,
   storedSealedCopy,
   signBinding,
   signEnvironmentSpec,
   signMessage,
+  signPushRequest,
   signSealedCopy,
   type Environment,
   type SignedIntent,
@@ -217,6 +221,36 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     if (signature) signMessage(doc, input.messageId, signature);
   }
 
+  /** Writes a push request signed before it is written ([A3], [T4]); unsigned (awaiting approval) without a key. */
+  async function requestPush(
+    doc: Y.Doc,
+    input: { taskId: string; environmentId: string; viberId: string; branch: string; commitMessage?: string },
+  ) {
+    const requestId = newId<string>('push');
+    const commitMessage = input.commitMessage ?? '';
+    // A push is never lost to a signing failure: it is written unsigned and waits for approval.
+    const signature = await sign(pushIntent({ ...input, commitMessage, requestId })).catch(() => null);
+    return writePushRequest(
+      doc,
+      { branch: input.branch, commitMessage },
+      Date.now(),
+      signature ? { requestId, signature } : undefined,
+    );
+  }
+
+  /** Approve: signs an existing push request (e.g. one written through the REST API) as it is stored. */
+  async function approvePush(
+    doc: Y.Doc,
+    input: { taskId: string; environmentId: string; viberId: string; requestId: string },
+  ) {
+    const request = findPushRequest(doc, input.requestId);
+    if (!request) return;
+    const signature = await sign(
+      pushIntent({ ...input, branch: request.branch, commitMessage: request.commitMessage }),
+    );
+    if (signature) signPushRequest(doc, input.requestId, signature);
+  }
+
   async function cancel(doc: Y.Doc, taskId: string, messageIds: string[], fallback: (ids: string[]) => void) {
     if (!key) return fallback(messageIds);
     for (const messageId of messageIds) {
@@ -271,6 +305,8 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     signBinding: signBindingNow,
     sendMessage,
     approveMessage,
+    requestPush,
+    approvePush,
     approveSealedCopy,
     approveEnvironment,
     cancel,

@@ -2,7 +2,7 @@
 // bundle; what reads IndexedDB, asks the server and signs (signing-actions.ts, with libsodium behind
 // it) loads after first paint, so the first screen does not wait for it.
 import { computed, signal, type Signal } from '@preact/signals';
-import { appendMessage } from '@openviber/shared';
+import { appendMessage, requestPush } from '@openviber/shared';
 import type * as Y from 'yjs';
 import type { SigningActions } from './signing-actions.ts';
 
@@ -78,6 +78,22 @@ export function createSigningModel(opts: SigningOptions) {
       return a ? a.sendMessage(doc, input) : appendMessage(doc, input.text, opts.userId);
     },
     approveMessage: call('approveMessage'),
+    /** A push request signed before it is written ([A3]); if signing cannot load at all, written unsigned. */
+    requestPush: async (
+      doc: Y.Doc,
+      input: {
+        taskId: string;
+        environmentId: string;
+        viberId: string;
+        branch: string;
+        commitMessage?: string;
+      },
+    ) => {
+      const a = await Promise.race([actions, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+      if (a) return a.requestPush(doc, input);
+      return requestPush(doc, { branch: input.branch, commitMessage: input.commitMessage ?? '' });
+    },
+    approvePush: call('approvePush'),
     approveSealedCopy: call('approveSealedCopy'),
     approveEnvironment: call('approveEnvironment'),
     cancel: call('cancel'),
