@@ -2,10 +2,13 @@
 // real `viber` onboarded with the command the app shows (it carries --trust), so the Viber runs only
 // what a device holding the user's key signed. Screens of the new views at both widths, light and dark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import * as Y from 'yjs';
+import { environmentsMap, workspaceDocName } from '@openviber/shared';
 import { sealSecret } from '@openviber/shared/crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -18,6 +21,7 @@ import {
   useBrowser,
   useServer,
   waitFor,
+  waitForValue,
   type TestUser,
 } from './harness.ts';
 
@@ -294,5 +298,89 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await third.getByTestId('recovery-input').fill(recoveryCode.toLowerCase());
     await third.getByRole('button', { name: 'Use the recovery code' }).click();
     await third.getByText('This device holds the key').waitFor({ timeout: 30_000 });
+  }, 300_000);
+
+  it('[T10] a setup script the server rewrote in its database is not signed by a Save of another field: the Viber does not run it, the app asks for review, Approve shows it', async () => {
+    const server = await useServer();
+    onTestFailed(() => console.log(`server output (tail):\n${server.output().slice(-6000)}`));
+    const browser = await useBrowser();
+    const { page } = await newPage(browser);
+    const user: TestUser = await signUpInUi(page, server);
+    await page
+      .getByTestId('trust-banner')
+      .getByText(/recovery code/)
+      .waitFor({ timeout: 30_000 });
+    await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
+    await page.getByTestId('recovery-saved').click();
+    await page.getByTestId('viber-health').click();
+    await page.getByTestId('add-viber').click();
+    const command = page.getByTestId('onboarding-command');
+    await command.getByText(/ --trust /).waitFor();
+    const viber = await startViberFromCommand((await command.innerText()).replace(/\s+/g, ' ').trim());
+    onTestFailed(() => console.log(`viber log:\n${viber.log()}`));
+    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
+
+    // An environment the user made and signed, prepared on the pinned Viber.
+    const envId = await createEnvironmentInUi(page, 'reviewed-env');
+    await page.getByRole('button', { name: 'Setup script' }).click();
+    await page.locator('#env-setupScript').fill('echo the-users-own-setup');
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('saved-note').waitFor();
+    await page.getByRole('button', { name: 'Map to Viber →' }).click();
+    await page.getByTestId('map-prepare').click();
+    await page.getByTestId('binding-card').locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+
+    // Whoever holds the server's database rewrites the setup script, leaving the signature as it was.
+    const marker = join(mkdtempSync(join(tmpdir(), 'openviber-e2e-planted-')), 'ran');
+    const planted = `touch ${marker}`;
+    await server.stop();
+    const db = new DatabaseSync(join(server.dataDir, 'openviber.sqlite'));
+    const name = workspaceDocName(user.userId);
+    const row = db.prepare('SELECT state FROM documents WHERE name = ?').get(name) as { state: Uint8Array };
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, row.state);
+    (environmentsMap(doc).get(envId) as Y.Map<unknown>).set('setupScript', planted);
+    db.prepare('UPDATE documents SET state = ? WHERE name = ?').run(Y.encodeStateAsUpdate(doc), name);
+    db.close();
+    await server.restart();
+
+    // The user, in the editor, changes an unrelated field, saves, and prepares again as the app offers.
+    await page.goto(`${server.url}/#/environments/${envId}`);
+    await waitForValue(page, '#env-setupScript', planted);
+    await page.locator('#env-agentCommand').fill('claude -p');
+    await page.getByTestId('save-env').click();
+    await page.getByTestId('saved-note').waitFor();
+    await page.getByTestId('reprepare').getByRole('button', { name: 'Prepare now' }).click();
+
+    // The Viber does not run the rewritten script: it refuses the environment (or, were it signed, runs it).
+    await page.goto(`${server.url}/#/trust`);
+    const refused = page
+      .locator('[data-testid=approval][data-kind=environment]')
+      .filter({ hasText: /seen by/ });
+    await waitFor(
+      async () => existsSync(marker) || (await refused.count()) > 0,
+      'the Viber to refuse the environment (or run the rewritten script)',
+    );
+    expect(existsSync(marker), 'the Viber ran the rewritten setup script').toBe(false);
+
+    // The app says the environment changed outside it and needs review…
+    await page.goto(`${server.url}/#/environments/${envId}`);
+    const review = page.getByTestId('spec-review');
+    await review.getByText('Changed outside this app — review').waitFor();
+    await screens(page, 'spec-changed-outside');
+    // …and Approve shows the rewritten script, in full and as what changed since the user's version.
+    await review.getByTestId('spec-review-open').click();
+    const approval = page.locator('[data-testid=approval][data-kind=environment]');
+    await approval.getByText(planted).first().waitFor();
+    const changes = approval.getByTestId('spec-changes');
+    await changes.getByText('echo the-users-own-setup').waitFor();
+    await changes.getByText(planted).waitFor();
+    await screens(page, 'approve-changed-environment');
+    expect(existsSync(marker)).toBe(false);
+
+    // Approve is the user's click on exactly that: now the Viber prepares it.
+    await approval.getByTestId('approve').click();
+    await waitFor(() => existsSync(marker), 'the approved setup script to run');
+    await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });
   }, 300_000);
 });

@@ -1,5 +1,7 @@
-// One thing a pinned Viber would not run: what exactly would run, and Approve (signs it) when it is
-// only unsigned; a bad signature or a rollback is shown plainly, never signed over from here.
+// One thing a pinned Viber would not run (or this app found changed outside it): what exactly would run,
+// and Approve, which signs exactly what is shown. A message or cancel with a bad signature is shown
+// plainly, never signed over from here; an environment or a mapping in any state can be approved after
+// review ([T10], [T11]) — that is the one way to sign content the app did not write itself.
 import { useSignal } from '@preact/signals';
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
@@ -12,7 +14,7 @@ import {
   type PushRequest,
 } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
-import { splitRefusalId, type Approval } from '../models/approvals.ts';
+import { acceptedSpecVersion, splitRefusalId, type Approval } from '../models/approvals.ts';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
 
 const REASON_WORDS: Record<string, string> = {
@@ -20,6 +22,18 @@ const REASON_WORDS: Record<string, string> = {
   'bad signature': 'Refused: bad signature',
   'rolled back': 'Refused: rolled back',
 };
+
+/** Why it will not run, and (for what can be approved after review) what Approve does about it. */
+function refusedWords({ refusal }: Approval): string {
+  const reviewable = refusal.kind === 'environment' || refusal.kind === 'binding';
+  if (refusal.reason === 'rolled back')
+    return refusal.acceptedVersion
+      ? `This is an older version than one your Viber already accepted (version ${refusal.acceptedVersion}), so it will not run. Approve signs exactly what is shown below as a newer version: review it first, it may bring back an older script.`
+      : 'This is an older version than one you already signed, so it will not run. Approve signs exactly what is shown below as a newer version: review it first, it may bring back an older script.';
+  return `Its signature is not your key’s over exactly this content: it was changed after you signed it, and will not run.${
+    reviewable ? ' Review it below: Approve signs exactly what is shown.' : ''
+  }`;
+}
 
 export function ApprovalItem({ approval }: { approval: Approval }) {
   const { refusal } = approval;
@@ -31,16 +45,13 @@ export function ApprovalItem({ approval }: { approval: Approval }) {
           {REASON_WORDS[refusal.reason] ?? refusal.reason}
         </strong>
         <span class="hint">
-          {refusal.kind} · seen by {approval.viberName}
+          {refusal.kind} · {approval.viberId ? `seen by ${approval.viberName}` : 'found by this app'}
         </span>
       </div>
       {unsigned && refusal.detail && <p class="hint wrap-anywhere">{refusal.detail}</p>}
       {!unsigned && (
         <p class="hint wrap-anywhere">
-          {refusal.reason === 'rolled back'
-            ? 'This is an older version than one your Viber already accepted, so it will not run. Save the environment again to sign its current content.'
-            : 'Its signature is not your key’s over exactly this content: it was changed after you signed it, and will not run.'}{' '}
-          {refusal.detail}
+          {refusedWords(approval)} {refusal.detail}
         </p>
       )}
       <Details approval={approval} />
@@ -65,7 +76,15 @@ function Details({ approval }: { approval: Approval }) {
   }
 }
 
-function ApproveButton({ label, onApprove }: { label: string; onApprove: () => Promise<unknown> }) {
+function ApproveButton({
+  label,
+  onApprove,
+  testId = 'approve',
+}: {
+  label: string;
+  onApprove: () => Promise<unknown>;
+  testId?: string;
+}) {
   const app = useApp();
   const busy = useSignal(false);
   if (!app.signing.canSign.value)
@@ -74,7 +93,7 @@ function ApproveButton({ label, onApprove }: { label: string; onApprove: () => P
     <button
       class="btn primary small"
       disabled={busy.value}
-      data-testid="approve"
+      data-testid={testId}
       onClick={() => {
         busy.value = true;
         void onApprove().finally(() => (busy.value = false));
@@ -140,6 +159,24 @@ function MessageDetails({ approval }: { approval: Approval }) {
   );
 }
 
+/** The words for an execution-spec field (the intent's field names are not for people). */
+const SPEC_LABELS: Record<string, string> = {
+  type: 'Type',
+  repoUrl: 'Repository',
+  repoBranch: 'Branch',
+  localPath: 'Local path',
+  containerImage: 'Container image',
+  workingDir: 'Working directory',
+  setupMode: 'Setup',
+  setupScript: 'Setup script',
+  maintenanceScript: 'Maintenance script',
+  agentCommand: 'Agent command',
+  networkAccess: 'Network',
+  persistVolume: 'Persistent volume',
+  vars: 'Variables',
+  secrets: 'Secrets',
+};
+
 function SpecList({ env }: { env: Environment }) {
   const rows: [string, string][] = [
     ['Type', env.type],
@@ -182,25 +219,47 @@ function EnvironmentDetails({ approval }: { approval: Approval }) {
   const app = useApp();
   const env = app.workspace.environments.value.find((e) => e.id === approval.refusal.id);
   if (!env) return <p class="hint">This environment is not in your workspace (any more).</p>;
+  const known = app.signing.review.value.changes.get(env.id);
   return (
     <>
       <p>
         Environment <strong>{env.name}</strong>
       </p>
+      {known && known.changes.length > 0 && (
+        <div data-testid="spec-changes">
+          <p class="hint">Changed since version {known.knownVersion}, the newest you signed:</p>
+          <dl class="approval-spec">
+            {known.changes.map((c) => (
+              <Fragment key={c.field}>
+                <dt>{SPEC_LABELS[c.field] ?? c.field}</dt>
+                <dd>
+                  <pre class="approval-text">
+                    <del>{c.was || '(empty)'}</del>
+                  </pre>
+                  <pre class="approval-text">
+                    <ins>{c.now || '(empty)'}</ins>
+                  </pre>
+                </dd>
+              </Fragment>
+            ))}
+          </dl>
+          <p class="hint">In full, as it would run:</p>
+        </div>
+      )}
       <SpecList env={env} />
-      {Object.keys(env.secrets).length > 0 && approval.refusal.reason === 'unsigned' && (
+      {Object.keys(env.secrets).length > 0 && (
         <p class="hint">
           The app cannot read sealed secrets: approving also accepts the values stored for{' '}
           {Object.keys(env.secrets).join(', ')}. If you did not set them, enter them again in the environment
           instead.
         </p>
       )}
-      {approval.refusal.reason === 'unsigned' && (
-        <ApproveButton
-          label="Approve this environment"
-          onApprove={() => app.signing.approveEnvironment(env)}
-        />
-      )}
+      <ApproveButton
+        label="Approve this environment"
+        onApprove={() =>
+          app.signing.approveEnvironment(env, acceptedSpecVersion(app.vibers.views.value, env.id))
+        }
+      />
     </>
   );
 }
@@ -211,6 +270,8 @@ function BindingDetails({ approval }: { approval: Approval }) {
   const env = app.workspace.environments.value.find((e) => e.id === binding?.environmentId);
   const viber = app.workspace.vibers.value.find((v) => v.id === binding?.viberId);
   if (!binding || !viber) return <p class="hint">This mapping is not in your workspace (any more).</p>;
+  const keyChanged = app.signing.review.value.bindings.get(binding.id) === 'key changed';
+  const confirmed = app.signing.review.value.viberKeys[viber.id];
   return (
     <>
       <dl class="approval-spec">
@@ -227,10 +288,42 @@ function BindingDetails({ approval }: { approval: Approval }) {
             : 'a fresh clone'}
         </dd>
       </dl>
-      {approval.refusal.reason === 'unsigned' && (
-        <ApproveButton label="Approve this mapping" onApprove={() => app.signing.signBinding(binding.id)} />
+      {keyChanged ? (
+        <ViberKeyChanged viberId={viber.id} name={viber.name} now={viber.publicKey} confirmed={confirmed} />
+      ) : (
+        <ApproveButton label="Approve this mapping" onApprove={() => app.signing.approveBinding(binding)} />
       )}
     </>
+  );
+}
+
+/** The registry names another key than the one this device confirmed for a Viber ([T11]): nothing is signed for it until the user compared. */
+function ViberKeyChanged(props: { viberId: string; name: string; now: string; confirmed?: string }) {
+  const app = useApp();
+  return (
+    <div class="callout err stack" data-testid="viber-key-changed">
+      <p class="wrap-anywhere">
+        <strong>This Viber’s key changed</strong> — compare the fingerprint on the machine (
+        <code>viber status</code>) before you trust it. It was{' '}
+        {props.confirmed ? <KeyFingerprint publicKey={props.confirmed} /> : 'another key'}; the server now
+        says <KeyFingerprint publicKey={props.now} />. Until you trust the new key, nothing is signed for{' '}
+        {props.name}: a mapping signed for a swapped key would have your other Vibers re-seal your secrets to
+        it.
+      </p>
+      <ApproveButton
+        label="I compared it — trust the new key"
+        testId="trust-viber-key"
+        onApprove={async () => {
+          const ok = await app.confirm.ask({
+            title: `Trust the new key of ${props.name}?`,
+            body: 'Only if `viber status` on the machine prints the same fingerprint as shown here. Otherwise someone else holds this key.',
+            confirmLabel: 'Trust the new key',
+            danger: true,
+          });
+          if (ok) await app.signing.trustNewViberKey(props.viberId, props.now);
+        }}
+      />
+    </div>
   );
 }
 

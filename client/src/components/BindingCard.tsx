@@ -49,6 +49,7 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
           {binding.existingPath}
         </p>
       )}
+      <MappingReview bindingId={binding.id} />
       <div
         class={`callout ${status === 'error' ? 'err' : status === 'ready' ? 'ok' : status === 'stale' || status === 'pending' ? 'warn' : ''}`}
       >
@@ -79,8 +80,7 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
         <button
           class="btn primary small"
           onClick={() => {
-            app.workspace.prepare(binding.id);
-            void app.signing.signBinding(binding.id);
+            app.signing.prepare(binding.id);
             showLog.value = true;
           }}
           data-testid="prepare"
@@ -108,5 +108,32 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
       </div>
       {showLog.value && <PrepareLog viberId={binding.viberId} bindingId={binding.id} status={status} />}
     </section>
+  );
+}
+
+/** The mapping does not stand signed for this device ([T11]): Prepare will not sign it; review it in Approvals. */
+function MappingReview({ bindingId }: { bindingId: string }) {
+  const app = useApp();
+  const standing = app.signing.review.value.bindings.get(bindingId);
+  if (!standing) return null;
+  return (
+    <div class="callout warn row wrap" role="status" data-testid="mapping-review" data-standing={standing}>
+      <span class="grow">
+        {standing === 'key changed' ? (
+          <>
+            <strong>This Viber’s key changed</strong> — compare the fingerprint on the machine (
+            <code>viber status</code>) before you trust it. Nothing is signed for it until you do.
+          </>
+        ) : (
+          <>
+            <strong>Changed outside this app — review.</strong> This mapping is not what you signed, so
+            Prepare does not sign it.
+          </>
+        )}
+      </span>
+      <button type="button" class="btn small" onClick={() => app.router.go({ view: 'trust' })}>
+        Review
+      </button>
+    </div>
   );
 }

@@ -7,6 +7,7 @@ import { BasicSection } from './BasicSection.tsx';
 import { ExecutionSection } from './ExecutionSection.tsx';
 import { RepreparePrompt } from './RepreparePrompt.tsx';
 import { SecretsSection } from './SecretsSection.tsx';
+import { SpecReview } from './SpecReview.tsx';
 import { ValidationSection } from './ValidationSection.tsx';
 import { VarsSection } from './VarsSection.tsx';
 
@@ -14,7 +15,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   const app = useApp();
   const env = envId ? app.workspace.environments.value.find((e) => e.id === envId) : undefined;
   const form = useModel(
-    () => createEnvironmentForm(app.workspace, env, app.drafts, app.signing.signEnvironment),
+    () => createEnvironmentForm(app.workspace, env, app.drafts, app.signing.signEdit),
     [envId, Boolean(env)],
   );
   // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.
@@ -110,6 +111,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         </a>
       </nav>
 
+      {env && <SpecReview envId={env.id} />}
       {env && <RepreparePrompt env={env} />}
       {form.dirty.value && !form.savedAt.value && (form.baseline.value.name || form.fields.value.name) && (
         <div class="callout row wrap" data-testid="draft-note">

@@ -51,7 +51,7 @@ export function MappingsView({ envId }: { envId: string }) {
       return;
     }
     errors.value = {};
-    void app.signing.signBinding(app.workspace.createBinding(env!.id, parsed.value));
+    app.signing.map(env!.id, parsed.value);
     existingPath.value = '';
   }
 

@@ -1,10 +1,12 @@
 // Add a Viber, step by step: the command in full with Copy, then a live "waiting for your machine…",
 // "connected", and "now map <environment> to <viber>".
 import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
 import { startNewTask } from '../models/new-task.ts';
 import { CommandText } from './CommandText.tsx';
+import { KeyFingerprint } from './KeyFingerprint.tsx';
 
 export function OnboardingCard({
   onboarding,
@@ -24,6 +26,11 @@ export function OnboardingCard({
   const signing = app.signing;
   const trusted = signing.state.value === 'ready' ? signing.fingerprint.value : '';
   const command = trusted ? `${onboarding.command} --trust ${trusted}` : onboarding.command;
+  // Trust on first use [T11]: the key of the machine that just joined is the one this device signs
+  // mappings for from now on; a different key later is shown as a change to check, never signed for.
+  useEffect(() => {
+    if (joined) void app.signing.confirmViberKey(joined.id, joined.publicKey);
+  }, [joined?.id, joined?.publicKey]);
   return (
     <section class="card" data-testid="onboarding" aria-labelledby="onboarding-title">
       <h2 id="onboarding-title">Add a Viber</h2>
@@ -83,6 +90,13 @@ export function OnboardingCard({
             <>
               <strong>{joined.name}</strong> is connected.
             </>
+          )}
+          {joined && (
+            <span class="hint" data-testid="onboarding-viber-key">
+              {' '}
+              Its key fingerprint is <KeyFingerprint publicKey={joined.publicKey} />: the same as the command
+              printed?
+            </span>
           )}
         </li>
         <li class={joined ? 'current' : ''}>

@@ -29,12 +29,7 @@ export function RepreparePrompt({ env, inline }: { env: Environment; inline?: bo
       <button
         type="button"
         class="btn small primary"
-        onClick={() =>
-          stale.forEach((v) => {
-            app.workspace.prepare(v.binding.id);
-            void app.signing.signBinding(v.binding.id);
-          })
-        }
+        onClick={() => stale.forEach((v) => app.signing.prepare(v.binding.id))}
       >
         Prepare now
       </button>

@@ -3,7 +3,7 @@
 import { useSignal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
-import { listApprovals } from '../models/approvals.ts';
+import { appApprovals, listApprovals } from '../models/approvals.ts';
 import { ApprovalItem } from './ApprovalItem.tsx';
 
 const LOSS_WARNING =
@@ -11,7 +11,7 @@ const LOSS_WARNING =
 
 export function TrustView() {
   const app = useApp();
-  const approvals = listApprovals(app.vibers.views.value);
+  const approvals = listApprovals(app.vibers.views.value, appApprovals(app.signing.review.value));
   return (
     <div class="page" data-testid="trust-view">
       <div class="page-head">

@@ -60,6 +60,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     devices,
     dispose() {
       devices.dispose();
+      signing.dispose();
       stopWorkspaceVersion();
       void draftsLocal.destroy();
       draftsDoc.destroy();

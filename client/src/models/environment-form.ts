@@ -19,7 +19,22 @@ import type { DraftStore } from './draft-store.ts';
 import type { WorkspaceModel } from './workspace-model.ts';
 
 /** What the form needs of the workspace. */
-export type FormWorkspace = Pick<WorkspaceModel, 'vibers' | 'createEnvironment' | 'patchEnvironment'>;
+export type FormWorkspace = Pick<
+  WorkspaceModel,
+  'vibers' | 'environments' | 'createEnvironment' | 'patchEnvironment'
+>;
+
+/**
+ * Signs a save ([T10]): `before` and `after` are the stored environment just before and just after
+ * the write (no `before`: the user created it). The signer signs `after`'s spec only if `before` stood
+ * signed, so fields the user did not touch are ones the user already signed; and the ciphertexts this
+ * save sealed (`ownCopies`).
+ */
+export type SaveSigner = (
+  before: Environment | undefined,
+  after: Environment,
+  ownCopies: Record<string, Record<string, string>>,
+) => Promise<unknown>;
 
 /** A stored draft: everything but secret values (those stay in memory, see DraftStore). */
 interface EnvironmentDraft {
@@ -72,8 +87,8 @@ export function createEnvironmentForm(
   workspace: FormWorkspace,
   env: Environment | undefined,
   drafts?: DraftStore,
-  /** Signs the saved execution spec and the ciphertexts this save sealed ([T4]); unsigned without it. */
-  sign?: (envId: string, ownCopies: Record<string, Record<string, string>>) => Promise<void>,
+  /** Signs what may be signed of a save ([T10]); unsigned without it. */
+  sign?: SaveSigner,
 ) {
   let draftId = environmentDraftId(env?.id);
   const stored = drafts?.get<EnvironmentDraft>(draftId);
@@ -213,7 +228,11 @@ export function createEnvironmentForm(
       for (const row of vars.value)
         if (baseVars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
 
+      const stored = (envId: string) => workspace.environments.value.find((e) => e.id === envId);
       let id: string;
+      // The stored environment right before the write, read in the same tick as the write (nothing
+      // awaits in between, so no remote edit can come between the two): what the signer builds on.
+      let before: Environment | undefined;
       if (!env) {
         const parsed = validate(environmentCreateSchema, {
           ...fields.value,
@@ -237,12 +256,14 @@ export function createEnvironmentForm(
           if (fields.value[k] !== baseline.value[k]) (patch as Record<string, unknown>)[k] = fields.value[k];
         if (Object.keys(newVars).length) patch.vars = newVars;
         if (Object.keys(sealedSecrets).length) patch.secrets = sealedSecrets;
+        before = stored(env.id);
         workspace.patchEnvironment(env.id, patch);
         id = env.id;
       }
+      const after = stored(id);
       const ownCopies: Record<string, Record<string, string>> = {};
       for (const [k, v] of Object.entries(sealedSecrets)) if (v) ownCopies[k] = v.sealed;
-      await sign?.(id, ownCopies);
+      if (after && (before || !env)) await sign?.(before, after, ownCopies);
       baseline.value = { ...fields.value };
       baseVars = Object.fromEntries(vars.value.map((r) => [r.key, r.value]));
       vars.value = vars.value.map((r) => ({ ...r, originalKey: r.key }));

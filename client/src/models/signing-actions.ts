@@ -5,27 +5,24 @@
 // first paint, through the lazily loaded `@openviber/shared/crypto` entry.
 import {
   appendMessage,
-  bindingIntent,
   cancelIntent,
-  environmentSpecIntent,
   canonicalJson,
-  getBinding,
+  environmentSpecIntent,
+  listBindings,
   findPushRequest,
   listEnvironments,
   listMessages,
-  listVibers,
   messageIntent,
   newId,
   pushIntent,
   requestPush as writePushRequest,
   requestSignedCancel,
   sealedCopyIntent,
-  storedSealedCopy,
-  signBinding,
-  signEnvironmentSpec,
   signMessage,
   signPushRequest,
   signSealedCopy,
+  storedSealedCopy,
+  type Binding,
   type Environment,
   type SignedIntent,
 } from '@openviber/shared';
@@ -35,6 +32,13 @@ import type { SigningOptions, SigningSignals } from './signing-model.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import { encodeRecoveryCode, decodeRecoveryCode } from '../lib/recovery-code.ts';
 import { deleteSigningKey, loadSigningKey, saveSigningKey } from '../lib/signing-key-store.ts';
+import { indexedDbTrustStore, type TrustStore } from '../lib/trust-store.ts';
+import {
+  createIntentTrust,
+  type BindingSignResult,
+  type IntentTrust,
+  type SpecChange,
+} from './intent-trust.ts';
 
 const crypto = () => import('@openviber/shared/crypto');
 
@@ -43,20 +47,33 @@ interface ServerKey {
   fingerprint: string;
 }
 
-export function createSigningActions(opts: SigningOptions, signals: SigningSignals) {
+export function createSigningActions(
+  opts: SigningOptions,
+  signals: SigningSignals,
+  store: TrustStore = indexedDbTrustStore(opts.userId),
+) {
   const { userId, token, workspace } = opts;
-  const { state, publicKey, fingerprint, recoveryCode, error } = signals;
+  const { state, publicKey, fingerprint, recoveryCode, error, review } = signals;
   let key: SigningKeyPair | null = null;
+  /** What this device may sign, checked against what it trusted ([T10], [T11]); set once the key is ready. */
+  let trust: IntentTrust | null = null;
+  let trustFor = '';
   /** The running (or last) start: signing waits for it, so a message sent right after a reload is signed. */
   let starting: Promise<void> = Promise.resolve();
   let readyWaiters: (() => void)[] = [];
 
   async function becomeReady(pair: SigningKeyPair) {
-    const { signingKeyFingerprint } = await crypto();
+    const { signingKeyFingerprint, intentVerifier } = await crypto();
+    if (trustFor !== pair.publicKey) {
+      const verify = await intentVerifier(pair.publicKey);
+      trust = createIntentTrust({ workspace, verify, sign, store, records: await store.load() });
+      trustFor = pair.publicKey;
+    }
     key = pair;
     publicKey.value = pair.publicKey;
     fingerprint.value = await signingKeyFingerprint(pair.publicKey);
     state.value = 'ready';
+    scheduleReview();
     for (const w of readyWaiters) w();
     readyWaiters = [];
   }
@@ -145,26 +162,66 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     return intentVerifier(publicKey.value);
   }
 
+  // ---- what needs review: kept in a signal the views read, refreshed as the workspace changes
+
+  let reviewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Coalesced: a burst of workspace updates (a task touched, a sync) costs one pass of checks. */
+  function scheduleReview() {
+    if (reviewTimer !== undefined || !trust) return;
+    reviewTimer = setTimeout(() => {
+      reviewTimer = undefined;
+      void refreshReview();
+    }, 50);
+  }
+
+  async function refreshReview() {
+    const t = trust;
+    if (!t) return;
+    await t.learn().catch(() => undefined);
+    const { specs, bindings } = t.standings();
+    const changes = new Map<string, { knownVersion: number; changes: SpecChange[] }>();
+    for (const env of listEnvironments(workspace))
+      if (specs.has(env.id)) {
+        const known = t.knownSpec(env.id);
+        if (known) changes.set(env.id, { knownVersion: known.version, changes: t.specChanges(env) });
+      }
+    // The key this device confirmed for each Viber whose mapping needs review (to show beside the registry's).
+    const viberKeys: Record<string, string> = {};
+    for (const b of listBindings(workspace)) {
+      const confirmed = bindings.has(b.id) && t.confirmedKey(b.viberId);
+      if (confirmed) viberKeys[b.viberId] = confirmed;
+    }
+    review.value = { specs, bindings, changes, viberKeys };
+  }
+
+  workspace.on('update', scheduleReview);
+
   // ---- what the app signs
 
+  /** Waits for the key (a save right after a reload is still signed); null on a device without it. */
+  async function trusted(): Promise<IntentTrust | null> {
+    await starting;
+    return key ? trust : null;
+  }
+
   /**
-   * Signs an environment's execution spec when its signature is missing or not ours (a save that
-   * changed it dropped it), at the next specVersion, which only grows ([T5]). `ownCopies` are the
-   * ciphertexts this device sealed in the same save: only those sealed copies are signed here (a
-   * ciphertext the app did not make is signed only through Approve).
+   * Save of the environment editor: `before` and `after` are the stored environment just before and
+   * after the user's edit was written. The spec is signed only as that edit over a spec that stood
+   * signed ([T10]); else it waits for review. `ownCopies` are the ciphertexts this save sealed: only
+   * those sealed copies are signed here (a ciphertext the app did not make is signed only through Approve).
    */
-  async function signEnvironment(envId: string, ownCopies: Record<string, Record<string, string>> = {}) {
-    if (!key) return;
-    const verify = await verifier();
-    const env = listEnvironments(workspace).find((e) => e.id === envId);
-    if (!env) return;
-    if (!env.specSignature || !verify(environmentSpecIntent(env), env.specSignature)) {
-      const next = env.specVersion + 1;
-      const signature = await sign(environmentSpecIntent(env, next));
-      if (signature) signEnvironmentSpec(workspace, envId, next, signature);
-    }
+  async function signEdit(
+    before: Environment | undefined,
+    after: Environment,
+    ownCopies: Record<string, Record<string, string>> = {},
+  ): Promise<'signed' | 'review' | 'no key'> {
+    const t = await trusted();
+    if (!t) return 'no key';
+    const result = await t.signEdit(before, after);
     for (const [secretKey, boxes] of Object.entries(ownCopies))
-      for (const [viberId, box] of Object.entries(boxes)) await signCopy(envId, secretKey, viberId, box);
+      for (const [viberId, box] of Object.entries(boxes)) await signCopy(after.id, secretKey, viberId, box);
+    scheduleReview();
+    return result;
   }
 
   /** Signs the sealed copy of `secretKey` for `viberId` if it is still exactly `box`. */
@@ -176,21 +233,35 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     if (signature) signSealedCopy(workspace, envId, secretKey, viberId, signature);
   }
 
-  /** Signs a binding at its current generation, for the Viber key the registry holds. */
-  async function signBindingNow(bindingId: string) {
-    const binding = getBinding(workspace, bindingId);
-    const viber = binding && listVibers(workspace).find((v) => v.id === binding.viberId);
-    if (!binding || !viber) return;
-    const signature = await sign(bindingIntent(binding, viber.publicKey));
-    // Only if nothing moved meanwhile: writing an older generation back would undo a newer Prepare.
-    const now = getBinding(workspace, bindingId);
-    if (
-      signature &&
-      now &&
-      canonicalJson(bindingIntent(now, viber.publicKey)) ===
-        canonicalJson(bindingIntent(binding, viber.publicKey))
-    )
-      signBinding(workspace, bindingId, binding.generation, signature);
+  /** Prepare / Sync: signs the new generation only over a binding that stood signed ([T11]). */
+  async function signPrepared(before: Binding, after: Binding): Promise<BindingSignResult> {
+    const t = await trusted();
+    const result = t ? await t.signPrepared(before, after) : 'no key';
+    scheduleReview();
+    return result;
+  }
+
+  /** A mapping the user just made (`created`, read right after it was written): signed for the Viber's confirmed key. */
+  async function signMapped(created: Binding): Promise<BindingSignResult> {
+    const t = await trusted();
+    const result = t ? await t.signBindingAs(created) : 'no key';
+    scheduleReview();
+    return result;
+  }
+
+  /** Approve of a mapping: signs the binding the user was shown, for the confirmed key only. */
+  const approveBinding = signMapped;
+
+  /** Onboarding: the key of the Viber that just joined is the one this device trusts from now on (first use only). */
+  async function confirmViberKey(viberId: string, viberPublicKey: string) {
+    await (await trusted())?.confirmViberKey(viberId, viberPublicKey);
+    scheduleReview();
+  }
+
+  /** After the user compared the fingerprint on the machine and confirmed: the new key replaces the old one. */
+  async function trustNewViberKey(viberId: string, viberPublicKey: string) {
+    await (await trusted())?.trustNewViberKey(viberId, viberPublicKey);
+    scheduleReview();
   }
 
   /** Appends a message signed before it is written (so it never reads as unsigned); unsigned without a key. */
@@ -267,28 +338,26 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
   }
 
   /**
-   * Approve for an environment: signs the execution spec the user was shown (`shown`), at the next
-   * specVersion, only if the stored spec is still exactly that one (else nothing: the view re-renders).
+   * Approve for an environment: signs the execution spec the user was shown in full (`shown`) only if
+   * the stored spec is still exactly that one, at a version above the stored one, the newest this
+   * device knows and `floor` — the highest version a Viber said it accepted in its refusal ([T10]).
    */
-  async function approveEnvironment(shown: Environment): Promise<boolean> {
+  async function approveEnvironment(shown: Environment, floor = 0): Promise<boolean> {
+    const t = await trusted();
     const env = listEnvironments(workspace).find((e) => e.id === shown.id);
     const same = (e: Environment) => canonicalJson(environmentSpecIntent(e, 0));
-    if (!env || same(env) !== same(shown)) return false;
-    const verify = await verifier();
-    // The spec only if it is not signed yet (a signed one keeps its version: no needless bump).
-    if (!env.specSignature || !verify(environmentSpecIntent(env), env.specSignature)) {
-      const next = Math.max(env.specVersion, shown.specVersion) + 1;
-      const signature = await sign(environmentSpecIntent(env, next));
-      if (!signature || !signEnvironmentSpec(workspace, env.id, next, signature)) return false;
-    }
+    if (!t || !env || same(env) !== same(shown)) return false;
+    if (!(await t.signSpecAs(env, floor))) return false;
     // The ciphertexts it holds (e.g. sealed by a script through the API): the user was told the app
     // cannot read them and that approving accepts the stored values.
+    const verify = await verifier();
     for (const [secretKey, secret] of Object.entries(env.secrets))
       for (const viberId of Object.keys(secret.sealed)) {
         const intent = sealedCopyIntent(env, secretKey, viberId);
         const { signature } = storedSealedCopy(env, secretKey, viberId);
         if (intent && !verify(intent, signature)) await signCopy(env.id, secretKey, viberId, intent.sealed);
       }
+    scheduleReview();
     return true;
   }
 
@@ -300,9 +369,13 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     recover,
     adopt,
     privateKeyForSealing: () => key?.privateKey ?? '',
-    signEnvironment,
+    signEdit,
     signCopy,
-    signBinding: signBindingNow,
+    signPrepared,
+    signMapped,
+    approveBinding,
+    confirmViberKey,
+    trustNewViberKey,
     sendMessage,
     approveMessage,
     requestPush,
@@ -310,6 +383,10 @@ export function createSigningActions(opts: SigningOptions, signals: SigningSigna
     approveSealedCopy,
     approveEnvironment,
     cancel,
+    dispose() {
+      workspace.off('update', scheduleReview);
+      clearTimeout(reviewTimer);
+    },
   };
 }
 

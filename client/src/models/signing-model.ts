@@ -2,8 +2,16 @@
 // bundle; what reads IndexedDB, asks the server and signs (signing-actions.ts, with libsodium behind
 // it) loads after first paint, so the first screen does not wait for it.
 import { computed, signal, type Signal } from '@preact/signals';
-import { appendMessage, requestPush } from '@openviber/shared';
+import {
+  appendMessage,
+  bumpGeneration,
+  requestPush,
+  createBinding,
+  getBinding,
+  type BindingCreate,
+} from '@openviber/shared';
 import type * as Y from 'yjs';
+import type { BindingStanding, SpecChange, SpecStanding } from './intent-trust.ts';
 import type { SigningActions } from './signing-actions.ts';
 
 /**
@@ -26,7 +34,28 @@ export interface SigningSignals {
   /** Shown once, right after this device created the key; cleared when the user says it is saved. */
   recoveryCode: Signal<string>;
   error: Signal<string>;
+  /** What this device found changed outside the app ([T10], [T11]); empty until the key is ready. */
+  review: Signal<Review>;
 }
+
+/** Environments and mappings whose stored content does not stand signed for this device. */
+export interface Review {
+  /** Only the environments that do not stand signed. */
+  specs: ReadonlyMap<string, SpecStanding>;
+  /** Only the mappings that do not stand signed. */
+  bindings: ReadonlyMap<string, BindingStanding>;
+  /** Per environment under review: what changed since the newest validly signed version this device knows. */
+  changes: ReadonlyMap<string, { knownVersion: number; changes: SpecChange[] }>;
+  /** Per Viber whose mapping is under review: the key this device confirmed. */
+  viberKeys: Readonly<Record<string, string>>;
+}
+
+const NOTHING_TO_REVIEW: Review = {
+  specs: new Map(),
+  bindings: new Map(),
+  changes: new Map(),
+  viberKeys: {},
+};
 
 export function createSigningModel(opts: SigningOptions) {
   const signals: SigningSignals = {
@@ -35,12 +64,17 @@ export function createSigningModel(opts: SigningOptions) {
     fingerprint: signal(''),
     recoveryCode: signal(''),
     error: signal(''),
+    review: signal<Review>(NOTHING_TO_REVIEW),
   };
+  let loaded: SigningActions | null = null;
+  let disposed = false;
   const actions: Promise<SigningActions> = new Promise((resolve) => {
     const load = () =>
       void import('./signing-actions.ts')
         .then((m) => {
           const a = m.createSigningActions(opts, signals);
+          loaded = a;
+          if (disposed) a.dispose(); // signed out before it loaded: it must not watch the workspace
           void a.start();
           resolve(a);
         })
@@ -66,9 +100,29 @@ export function createSigningModel(opts: SigningOptions) {
     adopt: call('adopt'),
     /** The private key, only for sealing it to another device the user approved. */
     privateKeyForSealing: async () => (await actions).privateKeyForSealing(),
-    signEnvironment: call('signEnvironment'),
+    /** Save of the editor: `before`/`after` are the stored environment around the user's write ([T10]). */
+    signEdit: call('signEdit'),
     signCopy: call('signCopy'),
-    signBinding: call('signBinding'),
+    /**
+     * Prepare / Sync: asks the Viber to prepare again, and signs the new generation only if the mapping
+     * stood signed before ([T11]); the snapshots around the bump are taken in one tick.
+     */
+    prepare: (bindingId: string) => {
+      const before = getBinding(opts.workspace, bindingId);
+      bumpGeneration(opts.workspace, bindingId);
+      const after = getBinding(opts.workspace, bindingId);
+      if (before && after) void call('signPrepared')(before, after);
+    },
+    /** Map: creates the mapping the user entered and signs exactly it, for the Viber's confirmed key ([T11]). */
+    map: (environmentId: string, input: BindingCreate) => {
+      const id = createBinding(opts.workspace, environmentId, input);
+      const created = getBinding(opts.workspace, id);
+      if (created) void call('signMapped')(created);
+      return id;
+    },
+    approveBinding: call('approveBinding'),
+    confirmViberKey: call('confirmViberKey'),
+    trustNewViberKey: call('trustNewViberKey'),
     /** Signed before it is written; if signing cannot load at all, the message is still written (unsigned). */
     sendMessage: async (
       doc: Y.Doc,
@@ -97,6 +151,10 @@ export function createSigningModel(opts: SigningOptions) {
     approveSealedCopy: call('approveSealedCopy'),
     approveEnvironment: call('approveEnvironment'),
     cancel: call('cancel'),
+    dispose: () => {
+      disposed = true;
+      loaded?.dispose();
+    },
   };
 }
 

@@ -1,8 +1,6 @@
 // The workspace document as signals: environments, bindings, tasks and the Viber registry, plus the edits the app makes.
 import { computed, signal } from '@preact/signals';
 import {
-  bumpGeneration,
-  createBinding,
   createEnvironment,
   createTask,
   listBindings,
@@ -16,7 +14,6 @@ import {
   vibersMap,
   workspaceDocName,
   deleteBinding,
-  type BindingCreate,
   type EnvironmentCreate,
   type EnvironmentPatch,
   type TaskStatus,
@@ -50,9 +47,6 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
     createEnvironment: (input: EnvironmentCreate) => createEnvironment(doc, input),
     patchEnvironment: (id: string, patch: EnvironmentPatch) => patchEnvironment(doc, id, patch),
     deleteEnvironment: (id: string) => removeEnvironmentCascade(doc, id),
-    createBinding: (environmentId: string, input: BindingCreate) => createBinding(doc, environmentId, input),
-    /** Prepare / Sync: the Viber prepares again when it sees the new generation. */
-    prepare: (bindingId: string) => bumpGeneration(doc, bindingId),
     deleteBinding: (bindingId: string) => deleteBinding(doc, bindingId),
     createTask: (input: { environmentId: string; title: string; viberId: string }) => createTask(doc, input),
     patchTask: (id: string, patch: { title?: string; status?: TaskStatus }) => patchTask(doc, id, patch),
