@@ -48,6 +48,9 @@ function findPid(dataDir: string): number {
 export const BENCH_SERVER_ENV = {
   // Thousands of accounts from one address: above the signup throttle a public server keeps.
   SIGNUPS_PER_HOUR: '1000000',
+  // Hundreds of websockets connecting at once from one address (the reconnect storm: all of them).
+  MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '1000000',
+  MAX_UNAUTHENTICATED_SOCKETS: '1000000',
 };
 
 export async function startOurs(

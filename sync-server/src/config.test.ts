@@ -4,6 +4,8 @@ import {
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
+  MAX_UNAUTHENTICATED_SOCKETS,
+  MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
 } from './limits.ts';
 
@@ -26,6 +28,8 @@ describe('server configuration', () => {
       documentsPerConnection: MAX_DOCS_PER_CONNECTION,
       documentsPerUser: MAX_DOCS_PER_USER,
       bytesPerUser: MAX_BYTES_PER_USER,
+      unauthenticatedSocketsPerAddress: MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
+      unauthenticatedSockets: MAX_UNAUTHENTICATED_SOCKETS,
     });
     expect(readConfig({ MAX_BYTES_PER_USER: '1048576', SIGNUPS_PER_HOUR: '3' }, '/app')).toMatchObject({
       bytesPerUser: 1048576,
@@ -43,6 +47,7 @@ describe('server configuration', () => {
     [{ MAX_DOCS_PER_USER: '1e400' }, 'MAX_DOCS_PER_USER'],
     [{ MAX_DOCS_PER_CONNECTION: '2.5' }, 'MAX_DOCS_PER_CONNECTION'],
     [{ SIGNUPS_PER_HOUR: 'lots' }, 'SIGNUPS_PER_HOUR'],
+    [{ MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '0' }, 'MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);

@@ -7,6 +7,8 @@ import {
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
+  MAX_UNAUTHENTICATED_SOCKETS,
+  MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
 } from './limits.ts';
 
@@ -30,6 +32,9 @@ export interface ServerConfig {
   documentsPerConnection: number;
   documentsPerUser: number;
   bytesPerUser: number;
+  /** Websockets waiting to authenticate, per address (behind one proxy or NAT: raise it) and in all. */
+  unauthenticatedSocketsPerAddress: number;
+  unauthenticatedSockets: number;
 }
 
 export class ConfigError extends Error {
@@ -80,5 +85,10 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     documentsPerConnection: positive('MAX_DOCS_PER_CONNECTION', MAX_DOCS_PER_CONNECTION),
     documentsPerUser: positive('MAX_DOCS_PER_USER', MAX_DOCS_PER_USER),
     bytesPerUser: positive('MAX_BYTES_PER_USER', MAX_BYTES_PER_USER),
+    unauthenticatedSocketsPerAddress: positive(
+      'MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS',
+      MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
+    ),
+    unauthenticatedSockets: positive('MAX_UNAUTHENTICATED_SOCKETS', MAX_UNAUTHENTICATED_SOCKETS),
   };
 }

@@ -13,6 +13,16 @@ export const MAX_WS_PAYLOAD_BYTES_AUTHENTICATED = 8 * 1024 * 1024;
 export const AUTH_DEADLINE_MS = 10_000;
 /** Idle time after which an authenticated socket that sends nothing is closed (Hocuspocus `timeout`). */
 export const IDLE_SOCKET_TIMEOUT_MS = 60_000;
+/**
+ * Bytes Hocuspocus queues per socket for documents still authenticating (its default is 5 MiB);
+ * past it the socket is closed (4205). With a frame of MAX_WS_PAYLOAD_BYTES being received, a socket
+ * holds about 2 MiB before login (2.3 MB of server memory, measured).
+ */
+export const MAX_PREAUTH_QUEUE_BYTES = 1024 * 1024;
+/** Websockets from one client address not yet authenticated, at once; past it the upgrade gets 429 (~75 MB). */
+export const MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS = 32;
+/** Websockets not yet authenticated, all addresses together; past it the upgrade gets 503 (~300 MB). */
+export const MAX_UNAUTHENTICATED_SOCKETS = 128;
 
 /** node:http: the request line and headers must arrive within this time. */
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;

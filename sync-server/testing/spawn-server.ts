@@ -15,6 +15,8 @@ export interface SpawnedServer {
   /** ws://127.0.0.1:PORT/sync */
   wsUrl: string;
   port: number;
+  /** The server process's id (for /proc/<pid>/status in memory checks). */
+  pid: number;
   dataDir: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
@@ -88,6 +90,9 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
     },
     get port() {
       return port;
+    },
+    get pid() {
+      return child.pid!;
     },
     dataDir,
     output: () => log,

@@ -1,23 +1,31 @@
-// What one websocket may spend (design §8, issue 14): frame size, an authentication deadline,
-// documents open per socket, documents and bytes stored per user, and who may say what in awareness.
+// What one websocket may spend (design §8, issue 14): frame size, an authentication deadline, how
+// many may wait unauthenticated and how much each may queue meanwhile, documents open per socket,
+// documents and bytes stored per user, and who may say what in awareness.
 // create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
 // `admit` at the end of a successful onAuthenticate.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Extension } from '@hocuspocus/server';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 import {
   IDLE_SOCKET_TIMEOUT_MS,
+  MAX_PREAUTH_QUEUE_BYTES,
   MAX_WS_PAYLOAD_BYTES,
   MAX_WS_PAYLOAD_BYTES_AUTHENTICATED,
 } from '../limits.ts';
 import type { Storage } from '../storage/storage.ts';
-import { AuthDeadline } from './auth-deadline.ts';
 import { guardAwareness } from './awareness-guard.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
+import { clientAddress, socketIdOf, tagSocket } from './socket-id.ts';
+import { UnauthenticatedSockets, type UpgradeRefusal } from './unauthenticated-sockets.ts';
 import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
 
 export interface ConnectionLimitOptions extends QuotaLimits {
   documentsPerConnection: number;
   authDeadlineMs?: number;
+  /** Unauthenticated websockets per client address and in all (limits.ts; the config may override them). */
+  unauthenticatedSocketsPerAddress?: number;
+  unauthenticatedSockets?: number;
 }
 
 interface Admission {
@@ -41,15 +49,35 @@ function raisePayloadLimit(webSocket: unknown, bytes: number): void {
     receiver._maxPayload = bytes;
 }
 
+/** Answers an upgrade with `refusal` instead of a websocket, then closes the socket. */
+function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, retryAfterSeconds: number): void {
+  const body = `${refusal.message}\n`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Retry-After: ${retryAfterSeconds}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 export function connectionLimits(storage: Storage, options: ConnectionLimitOptions) {
-  const deadline = new AuthDeadline(options.authDeadlineMs);
+  const waiting = new UnauthenticatedSockets({
+    deadlineMs: options.authDeadlineMs,
+    perAddress: options.unauthenticatedSocketsPerAddress,
+    overall: options.unauthenticatedSockets,
+  });
   const openDocs = new ConnectionDocuments(options.documentsPerConnection);
   const quota = new UserQuota(storage, options);
 
   const extension: Extension = {
     extensionName: 'openviber-connection-limits',
     async onUpgrade({ request, socket }) {
-      deadline.start(request, socket);
+      const refusal = waiting.admit(tagSocket(request), clientAddress(request), socket);
+      if (refusal) {
+        refuseUpgrade(socket, refusal, waiting.retryAfterSeconds);
+        // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
+        throw null;
+      }
     },
     async beforeHandleMessage({ connection, context, update }) {
       const principal = (context as { principal?: AuthedPrincipal }).principal;
@@ -68,9 +96,14 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
   };
 
   return {
-    /** Hocuspocus Server options: `ws` closes larger frames with 1009; idle authenticated sockets time out. */
+    /**
+     * Hocuspocus Server options: `ws` closes larger frames with 1009; a socket queueing more than
+     * MAX_PREAUTH_QUEUE_BYTES for documents still authenticating is closed; idle authenticated
+     * sockets time out.
+     */
     serverOptions: {
       websocketOptions: { maxPayload: MAX_WS_PAYLOAD_BYTES },
+      maxUnauthenticatedQueueSize: MAX_PREAUTH_QUEUE_BYTES,
       timeout: IDLE_SOCKET_TIMEOUT_MS,
     },
     extension,
@@ -81,7 +114,8 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
         throw new QuotaError(
           `too many documents open on this connection: at most ${options.documentsPerConnection}`,
         );
-      deadline.authenticated(a.requestHeaders);
+      const socket = socketIdOf(a.requestHeaders);
+      if (socket) waiting.authenticated(socket);
     },
   };
 }
