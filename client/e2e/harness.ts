@@ -148,6 +148,8 @@ export async function useRealViber(
   name = 'workstation',
   /** More environment for the daemon (and so for what it runs), e.g. an offline npm cache. */
   env: Record<string, string> = {},
+  /** More `viber onboard` flags, e.g. ['--trust', fingerprint]. */
+  onboardArgs: string[] = [],
 ) {
   const home = mkdtempSync(join(tmpdir(), 'openviber-e2e-viber-'));
   const { token } = await post<{ token: string }>(server, '/api/vibers/onboarding-tokens', {}, user.token);
@@ -161,7 +163,16 @@ export async function useRealViber(
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       child.on('close', (code) => done({ code: code ?? -1, out }));
     });
-  const onboarded = await run(['onboard', '--server', server.url, '--token', token, '--name', name]);
+  const onboarded = await run([
+    'onboard',
+    '--server',
+    server.url,
+    '--token',
+    token,
+    '--name',
+    name,
+    ...onboardArgs,
+  ]);
   if (onboarded.code !== 0) throw new Error(`viber onboard failed: ${onboarded.out}`);
   let log = '';
   let daemon: ChildProcess | null = null;
