@@ -7,7 +7,9 @@ import { checkScreen, unreadableStatuses } from './layout-checks.ts';
 import { join } from 'node:path';
 import {
   artifactsDir,
+  createEnvironmentInUi,
   newPage,
+  registerViber,
   signInInUi,
   signUpInUi,
   useBrowser,
@@ -142,6 +144,57 @@ describe('the first ten minutes', () => {
     expect(await page.getByLabel('Value of DEPLOY_KEY').inputValue()).toBe('');
     await page.getByTestId('draft-note').getByRole('button', { name: 'Discard changes' }).click();
     await waitForInput(page, '#env-description', '');
+
+    // A secret saved before any Viber waits in this tab; once the first Viber joins, Add a Viber's next
+    // step leads back to it (before mapping), and the editor seals and saves it.
+    const apiId = /#\/environments\/([^/]+)/.exec(page.url())![1];
+    await page.getByTestId('add-secret').click();
+    await page.getByLabel('Secret name').fill('DEPLOY_KEY');
+    await page.getByLabel('Value of DEPLOY_KEY').fill('a-long-deploy-key-value');
+    await page.getByTestId('save-env').click();
+    const held = page.getByTestId('held-secrets');
+    await held.getByText(/Saved, except DEPLOY_KEY/).waitFor();
+    await held.getByRole('link', { name: 'Add a Viber' }).click();
+    await page.locator('#viber-name').fill('laptop');
+    await page.getByTestId('add-viber').click();
+    await page.getByTestId('onboarding-wait').getByText('Waiting for your machine…').waitFor();
+    const laptop = await registerViber(server, user, 'laptop'); // what the command does on the machine
+    const saveHeld = page.getByRole('button', { name: 'Save api — 1 secret waiting for a Viber' });
+    await saveHeld.waitFor();
+    await checkScreen(page, 'add-viber-secret-waiting', { phone: false });
+    await saveHeld.click();
+    await page
+      .getByTestId('sealed-note')
+      .getByText('DEPLOY_KEY is encrypted for laptop and saved.')
+      .waitFor();
+    await checkScreen(page, 'editor-secret-sealed', { phone: false });
+    await page.getByTestId('secret-masked').waitFor();
+    await waitFor(
+      async () => (await sealedFor(server, user, apiId, 'DEPLOY_KEY')).includes(laptop.viberId),
+      'the server has DEPLOY_KEY sealed for laptop',
+    );
+
+    // With the editor still open when the first Viber joins, the secret is sealed there and then.
+    const second = await newPage(browser);
+    const user2 = await signUpInUi(second.page, server);
+    const envId2 = await createEnvironmentInUi(second.page, 'worker');
+    await second.page.getByTestId('add-secret').click();
+    await second.page.getByLabel('Secret name').fill('API_TOKEN');
+    await second.page.getByLabel('Value of API_TOKEN').fill('another-long-token-value');
+    await second.page.getByTestId('save-env').click();
+    await second.page
+      .getByTestId('held-secrets')
+      .getByText(/Saved, except API_TOKEN/)
+      .waitFor();
+    const box = await registerViber(server, user2, 'build-box');
+    await second.page
+      .getByTestId('sealed-note')
+      .getByText('API_TOKEN is encrypted for build-box and saved.')
+      .waitFor();
+    await waitFor(
+      async () => (await sealedFor(server, user2, envId2, 'API_TOKEN')).includes(box.viberId),
+      'the server has API_TOKEN sealed for build-box',
+    );
 
     // The wrong password is announced.
     const other = await context.browser()!.newContext();
@@ -499,6 +552,15 @@ async function wrappedArguments(page: Page): Promise<string[]> {
         .filter((arg) => arg.getClientRects().length !== 1 || arg.getBoundingClientRect().height > 24)
         .map((arg) => arg.textContent ?? ''),
     );
+}
+
+/** The Vibers the server says `secret` of `envId` is sealed for. */
+async function sealedFor(server: SpawnedServer, user: TestUser, envId: string, secret: string) {
+  const res = await fetch(`${server.url}/api/environments/${envId}`, {
+    headers: { authorization: `Bearer ${user.token}` },
+  });
+  const env = (await res.json()) as { secrets?: Record<string, { sealedFor: string[] }> };
+  return env.secrets?.[secret]?.sealedFor ?? [];
 }
 
 async function waitForInput(page: Page, selector: string, value: string) {

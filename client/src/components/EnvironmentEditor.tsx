@@ -1,4 +1,5 @@
 // Create or edit an environment in the design's four sections: Basic, Code execution, Variables, Validation.
+import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm } from '../models/environment-form.ts';
@@ -24,6 +25,18 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   useEffect(() => {
     if (env && !form.isNew && !form.saving.value) form.rebase(env);
   }, [content]);
+  // Secrets saved before any Viber existed are sealed and saved as soon as one does, while the editor
+  // is open (they live in this tab only): the user already asked for them to be saved.
+  const sealed = useSignal<{ keys: string[]; vibers: string[] } | null>(null);
+  const viberCount = app.workspace.vibers.value.length;
+  const waitingCount = form.waiting.value.length;
+  useEffect(() => {
+    if (!viberCount || !waitingCount) return;
+    const vibers = app.workspace.vibers.peek().map((v) => v.name);
+    void form.sealWaiting().then((keys) => {
+      if (keys.length) sealed.value = { keys, vibers };
+    });
+  }, [form, viberCount, waitingCount]);
   if (envId && !env) {
     return (
       <div class="page">
@@ -151,10 +164,22 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           >
             {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑
           </button>
-        ) : held.length && !app.workspace.vibers.value.length ? (
+        ) : held.length && !viberCount ? (
           <span class="hint" data-testid="held-secrets">
             {form.savedAt.value || !form.isNew ? 'Saved, except ' : 'Not saved yet: '}
-            {held.join(', ')}: secrets wait for a Viber. Add one, then save again.
+            {held.join(', ')}: secrets are encrypted for your Vibers, and you have none yet.{' '}
+            <a href="#/vibers">Add a Viber</a> and {held.length === 1 ? 'it is' : 'they are'} saved then
+            (until then only this tab holds {held.length === 1 ? 'it' : 'them'}).
+          </span>
+        ) : sealed.value && !form.dirty.value ? (
+          <span class="hint" role="status" data-testid="sealed-note">
+            {sealed.value.keys.join(', ')} {sealed.value.keys.length === 1 ? 'is' : 'are'} encrypted for{' '}
+            {sealed.value.vibers.join(', ')} and saved.
+          </span>
+        ) : waitingCount ? (
+          <span class="hint" data-testid="held-secrets">
+            {form.waiting.value.map((s) => s.key).join(', ')} can be encrypted for your Viber now: Save to
+            finish.
           </span>
         ) : form.savedAt.value && !form.dirty.value ? (
           // Saved, and what it means for the mappings, where the user is looking (the top banner is

@@ -1,9 +1,11 @@
 // Add a Viber, step by step: the command in full with Copy, then a live "waiting for your machine…",
-// "connected", and "now map <environment> to <viber>".
+// "connected", and "now map <environment> to <viber>" (or first "save <environment>" when secrets typed
+// before any Viber wait for it).
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { useApp } from '../app-context.ts';
 import type { OnboardingTokenResponse } from '../api/types.ts';
+import { draftsWaitingForViber } from '../models/environment-form.ts';
 import { startNewTask } from '../models/new-task.ts';
 import { CommandText } from './CommandText.tsx';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
@@ -21,6 +23,8 @@ export function OnboardingCard({
   const joined = app.workspace.vibers.value.find((v) => !knownIds.has(v.id));
   const view = joined ? app.vibers.views.value.get(joined.id) : undefined;
   const env = app.ui.currentEnv.value;
+  // Secrets typed before this first Viber (held in this tab) come first: saving them is the next step.
+  const waiting = joined ? draftsWaitingForViber(app.drafts, app.workspace.environments.value)[0] : undefined;
   const expires = new Date(onboarding.expiresAt);
   // The Viber pins the key this device holds (computed here, not taken from the server) [T3].
   const signing = app.signing;
@@ -100,7 +104,24 @@ export function OnboardingCard({
           )}
         </li>
         <li class={joined ? 'current' : ''}>
-          {joined && env ? (
+          {joined && waiting ? (
+            <>
+              Next, {waiting.envId ? 'save' : 'create'} <strong>{waiting.name}</strong>: its{' '}
+              {waiting.secrets.join(', ')} can now be encrypted for <strong>{joined.name}</strong>.{' '}
+              <button
+                class="btn primary small"
+                onClick={() =>
+                  app.router.go(
+                    waiting.envId ? { view: 'env-edit', envId: waiting.envId } : { view: 'env-new' },
+                  )
+                }
+                data-testid="onboarding-held"
+              >
+                {waiting.envId ? 'Save' : 'Create'} {waiting.name} — {waiting.secrets.length} secret
+                {waiting.secrets.length === 1 ? '' : 's'} waiting for a Viber
+              </button>
+            </>
+          ) : joined && env ? (
             <>
               Now map <strong>{env.name}</strong> to <strong>{joined.name}</strong>.{' '}
               <button

@@ -20,9 +20,9 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
       {!vibers.length && (
         <div class="callout warn" data-testid="secrets-need-viber">
           Secrets are encrypted to your Vibers’ keys before they leave this browser, and you have no Viber
-          yet. You can type them now: Save keeps everything else, and the secrets stay here, unsaved, until
-          you <a href="#/vibers">add a Viber</a> and save again. (Their values are never written to this
-          device’s storage, so a reload clears them.)
+          yet. You can type them now: Save keeps everything else, and the secrets wait in this tab until you{' '}
+          <a href="#/vibers">add a Viber</a>, then they are encrypted and saved. (Their values are never
+          written to this device’s storage, so a reload clears them.)
         </div>
       )}
       {!form.secrets.value.length && (

@@ -8,6 +8,8 @@ export interface DraftStore {
   get<T>(id: string): T | undefined;
   put(id: string, value: unknown): void;
   discard(id: string): void;
+  /** The ids of every stored draft. */
+  ids(): string[];
   /** A secret value typed into a draft; memory only, gone with the page. */
   secretValue(id: string, rowId: number): string;
   setSecretValue(id: string, rowId: number, value: string): void;
@@ -31,6 +33,7 @@ export function createDraftStore(doc: Y.Doc): DraftStore {
       const raw = JSON.stringify(value);
       if (map.get(id) !== raw) map.set(id, raw);
     },
+    ids: () => [...map.keys()],
     discard(id) {
       if (map.has(id)) map.delete(id);
       for (const key of [...secrets.keys()]) if (key.startsWith(`${id}#`)) secrets.delete(key);

@@ -67,6 +67,8 @@ export interface SecretRow {
   scope: SecretScope;
   /** For existing secrets: the Vibers holding a copy. */
   sealedFor: string[];
+  /** Saved with no Viber to encrypt it to: kept back (its value in memory only) until one exists. */
+  held?: boolean;
 }
 
 const FIELD_KEYS = ['name', ...Object.keys(ENVIRONMENT_DEFAULTS), 'type'] as (keyof FieldValues)[];
@@ -124,13 +126,17 @@ export function createEnvironmentForm(
   /** New secret values kept back at the last save because no Viber exists to encrypt them to. */
   const heldSecrets = signal(0);
 
-  const dirty = computed(
+  /** Secrets the user saved before any Viber existed, whose values this tab still holds. */
+  const waiting = computed(() => secrets.value.filter(isWaiting));
+  /** Unsaved changes besides the waiting secrets. */
+  const otherChanges = computed(
     () =>
       FIELD_KEYS.some((k) => fields.value[k] !== baseline.value[k]) ||
       vars.value.some((v) => v.key !== v.originalKey || v.value !== baseVars[v.originalKey]) ||
       vars.value.length !== Object.keys(baseVars).length ||
-      secrets.value.some((s) => s.action !== 'keep'),
+      secrets.value.some((s) => s.action !== 'keep' && !isWaiting(s)),
   );
+  const dirty = computed(() => otherChanges.value || waiting.value.length > 0);
 
   // Every change is kept in the local draft store until it is saved or discarded.
   const stopDraft = effect(() => {
@@ -271,9 +277,11 @@ export function createEnvironmentForm(
       secrets.value = secrets.value
         .filter((s) => s.action !== 'delete')
         .map((s) =>
-          s.action === 'keep' || held.includes(s)
-            ? s
-            : { ...s, action: 'keep', value: '', sealedFor: vibers.map((v) => v.id) },
+          held.includes(s)
+            ? { ...s, held: true }
+            : s.action === 'keep'
+              ? s
+              : { ...s, action: 'keep', value: '', held: false, sealedFor: vibers.map((v) => v.id) },
         );
       heldSecrets.value = held.length;
       savedAt.value = Date.now();
@@ -281,6 +289,18 @@ export function createEnvironmentForm(
     } finally {
       saving.value = false;
     }
+  }
+
+  /**
+   * Finishes a save that had to keep secrets back: once a Viber exists, seals and saves the waiting
+   * secrets, if they are the only unsaved change (anything else waits for the user's own Save).
+   * Returns the names sealed, or [] when there was nothing to do.
+   */
+  async function sealWaiting(): Promise<string[]> {
+    if (!env || saving.value || !workspace.vibers.value.length) return [];
+    const keys = waiting.value.map((s) => s.key);
+    if (!keys.length || otherChanges.value) return [];
+    return (await save()) ? keys : [];
   }
 
   /** Another device changed the environment: fields this editor has not touched follow it live. */
@@ -336,6 +356,8 @@ export function createEnvironmentForm(
   return {
     isNew: !env,
     rebase,
+    waiting,
+    sealWaiting,
     baseline,
     heldSecrets,
     checkField,
@@ -359,7 +381,11 @@ export function createEnvironmentForm(
         { rowId: nextRow++, key: '', action: 'new', value: '', scope: SecretScope.runtime, sealedFor: [] },
       ]),
     updateSecret: (rowId: number, patch: Partial<SecretRow>) => {
-      secrets.value = secrets.value.map((r) => (r.rowId === rowId ? { ...r, ...patch } : r));
+      // An edited row is an ordinary unsaved change again: only what the user saved is sealed unasked.
+      const edited = 'value' in patch || 'key' in patch;
+      secrets.value = secrets.value.map((r) =>
+        r.rowId === rowId ? { ...r, ...patch, ...(edited ? { held: false } : {}) } : r,
+      );
       const e = { ...errors.value };
       delete e[`secret:${rowId}:value`];
       delete e[`secret:${rowId}:key`];
@@ -384,6 +410,44 @@ const FIELD_LABELS: Record<string, string> = {
 function fieldMessage(field: string, message: string): string {
   if (/^is required/.test(message)) return `${FIELD_LABELS[field] ?? 'This field'} is required.`;
   return `${FIELD_LABELS[field] ?? 'It'} ${message}`.replace(/\.?$/, '.');
+}
+
+/** A held secret this tab can still seal (its value is in memory). */
+function isWaiting(row: SecretRow): boolean {
+  return Boolean(row.held && row.value && (row.action === 'new' || row.action === 'replace'));
+}
+
+/** An editor draft holding secret values that no Viber could be sealed to yet. */
+export interface DraftWaitingForViber {
+  /** The environment, or null for the Create draft. */
+  envId: string | null;
+  name: string;
+  secrets: string[];
+}
+
+/**
+ * Every editor draft in `drafts` whose secret values (typed before any Viber existed, held in this
+ * tab's memory) still need sealing: where Add a Viber leads next, before mapping.
+ */
+export function draftsWaitingForViber(
+  drafts: DraftStore,
+  environments: readonly Environment[],
+): DraftWaitingForViber[] {
+  const out: DraftWaitingForViber[] = [];
+  for (const id of drafts.ids()) {
+    if (!id.startsWith('env:')) continue;
+    const draft = drafts.get<EnvironmentDraft>(id);
+    const envId = id === environmentDraftId(undefined) ? null : id.slice('env:'.length);
+    const secretNames = (draft?.secrets ?? [])
+      .filter((r) => (r.action === 'new' || r.action === 'replace') && drafts.secretValue(id, r.rowId))
+      .map((r) => r.key || 'a secret');
+    if (!draft || !secretNames.length) continue;
+    if (envId && !environments.some((e) => e.id === envId)) continue;
+    const name =
+      environments.find((e) => e.id === envId)?.name ?? (draft.fields.name || 'the new environment');
+    out.push({ envId, name, secrets: secretNames });
+  }
+  return out;
 }
 
 export type EnvironmentForm = ReturnType<typeof createEnvironmentForm>;
