@@ -26,6 +26,7 @@ import {
   type Task,
 } from '@openviber/shared';
 import { intentVerifier, isResealCopy, resealCopyReader } from '@openviber/shared/crypto';
+import { AcceptedCopies } from './accepted-copies.ts';
 import { SpecVersions } from './spec-versions.ts';
 
 type Verify = (intent: SignedIntent, signature: string) => boolean;
@@ -61,12 +62,14 @@ export class IntentGuard {
   readonly #verify: Verify;
   readonly #reseal: ResealReader;
   readonly #versions: SpecVersions;
+  readonly #copies: AcceptedCopies;
 
   private constructor(deps: IntentGuardDeps, verify: Verify, reseal: ResealReader) {
     this.#deps = deps;
     this.#verify = verify;
     this.#reseal = reseal;
     this.#versions = new SpecVersions(deps.stateDir);
+    this.#copies = new AcceptedCopies(deps.stateDir);
   }
 
   /** A guard for the pinned key (libsodium loaded once here; every check after is synchronous). */
@@ -218,7 +221,8 @@ export class IntentGuard {
   /**
    * A re-seal copy ([X5]) counts only when a binding of this environment to its sender, signed by the
    * user, names the key the copy was sealed with, and that key authenticates it for this secret's
-   * current value ([T6]). No device signature can stand in: the app cannot read what it would sign.
+   * current value ([T6]), or it is the very copy this Viber accepted that way before (its sender's
+   * mapping may have gone since). No device signature can stand in: the app cannot read what it would sign.
    */
   #resealCopy(env: Environment, key: string, copy: string): Verdict {
     const refuse = (reason: RefusalReason, why: string): Verdict => ({
@@ -234,7 +238,8 @@ export class IntentGuard {
       environmentId: env.id,
       viberId: sender.viberId,
     });
-    if (!bindings.some((b) => this.bindingNamesKey(b, sender.publicKey)))
+    const accepted = this.#copies.has(env.id, key, copy);
+    if (!accepted && !bindings.some((b) => this.bindingNamesKey(b, sender.publicKey)))
       return bindings.some((b) => !b.signature)
         ? refuse(
             RefusalReason.unsigned,
@@ -254,6 +259,7 @@ export class IntentGuard {
         updatedAt: env.secrets[key]?.updatedAt ?? 0,
       },
     );
+    if (opened.ok) this.#copies.accept(env.id, key, copy);
     return opened.ok
       ? OK
       : refuse(

@@ -8,6 +8,7 @@ import {
   bindingIntent,
   createBinding,
   createEnvironment,
+  deleteBinding,
   environmentCreateSchema,
   getBinding,
   getEnvironment,
@@ -59,17 +60,22 @@ async function setup() {
   );
   const holderBinding = createBinding(workspace, envId, { viberId: 'vbr_holder', strategy: 'clone' });
   const targetBinding = createBinding(workspace, envId, { viberId: 'vbr_target', strategy: 'clone' });
-  const guard = (viberId: ViberId, keys: typeof holder, viberDoc: Y.Doc) =>
+  const guard = (viberId: ViberId, keys: typeof holder, viberDoc: Y.Doc, stateDir = tempDir()) =>
     IntentGuard.create(user.publicKey, {
       viberId,
       viberPublicKey: keys.publicKey,
       viberPrivateKey: keys.privateKey,
       workspace,
       viberDoc,
-      stateDir: tempDir(),
+      stateDir,
     });
   const holderGuard = await guard(HOLDER, holder, holderDoc);
-  const targetGuard = await guard(TARGET, target, targetDoc);
+  const targetState = tempDir();
+  let targetGuard = await guard(TARGET, target, targetDoc, targetState);
+  /** The target Viber restarted: a new guard over the same state directory. */
+  const restartTarget = async () => {
+    targetGuard = await guard(TARGET, target, targetDoc, targetState);
+  };
   const env = () => getEnvironment(workspace, envId)!;
   const sign = (intent: Parameters<typeof signIntent>[0]) => signIntent(intent, user.privateKey);
   const signCopy = async () =>
@@ -112,6 +118,7 @@ async function setup() {
     copyAsTheApp,
     targetMayPrepare,
     targetOpens,
+    restartTarget,
   };
 }
 
@@ -170,6 +177,28 @@ describe('[T6] [X5] a pinned receiver and a re-seal copy no device signed', () =
     expect(t.targetMayPrepare()).toBe(true);
     expect(listRefusals(t.targetDoc)).toEqual([]);
     expect(await t.targetOpens()).toEqual([['TOKEN', SECRET]]);
+  });
+
+  it('keeps using a copy it accepted after the holder’s mapping is removed (also after a restart), and nothing else from it', async () => {
+    const t = await signed();
+    expect(await t.reseal()).toBe(1);
+    t.copyAsTheApp();
+    expect(t.targetMayPrepare()).toBe(true);
+    deleteBinding(t.workspace, t.holderBinding);
+    expect(t.targetMayPrepare()).toBe(true);
+    await t.restartTarget();
+    expect(t.targetMayPrepare()).toBe(true);
+    expect(await t.targetOpens()).toEqual([['TOKEN', SECRET]]);
+    // Another copy under the unmapped holder's name, even a genuine one, is checked afresh: refused.
+    const other = await sealResealCopy(
+      SECRET,
+      { environmentId: t.envId, key: 'TOKEN', viberId: TARGET, updatedAt: t.env().secrets.TOKEN!.updatedAt },
+      { viberId: HOLDER, ...t.holder },
+      t.target.publicKey,
+    );
+    addSealedCopy(t.workspace, t.envId, 'TOKEN', TARGET, other);
+    expect(t.targetMayPrepare()).toBe(false);
+    expect(listRefusals(t.targetDoc)).toEqual([expect.objectContaining({ reason: 'bad signature' })]);
   });
 
   it('refuses a copy from a Viber whose mapping is not signed, until it is', async () => {
