@@ -4,6 +4,7 @@ import {
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
+  MAX_SOCKETS_PER_USER,
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
@@ -30,6 +31,7 @@ describe('server configuration', () => {
       bytesPerUser: MAX_BYTES_PER_USER,
       unauthenticatedSocketsPerAddress: MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
       unauthenticatedSockets: MAX_UNAUTHENTICATED_SOCKETS,
+      socketsPerUser: MAX_SOCKETS_PER_USER,
     });
     expect(readConfig({ MAX_BYTES_PER_USER: '1048576', SIGNUPS_PER_HOUR: '3' }, '/app')).toMatchObject({
       bytesPerUser: 1048576,
@@ -48,6 +50,7 @@ describe('server configuration', () => {
     [{ MAX_DOCS_PER_CONNECTION: '2.5' }, 'MAX_DOCS_PER_CONNECTION'],
     [{ SIGNUPS_PER_HOUR: 'lots' }, 'SIGNUPS_PER_HOUR'],
     [{ MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '0' }, 'MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS'],
+    [{ MAX_SOCKETS_PER_USER: 'many' }, 'MAX_SOCKETS_PER_USER'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);

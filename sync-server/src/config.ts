@@ -7,6 +7,7 @@ import {
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
+  MAX_SOCKETS_PER_USER,
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
@@ -35,6 +36,8 @@ export interface ServerConfig {
   /** Websockets waiting to authenticate, per address (behind one proxy or NAT: raise it) and in all. */
   unauthenticatedSocketsPerAddress: number;
   unauthenticatedSockets: number;
+  /** Websockets per user at once, and as many for the user's Vibers together. */
+  socketsPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +93,6 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
       MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
     ),
     unauthenticatedSockets: positive('MAX_UNAUTHENTICATED_SOCKETS', MAX_UNAUTHENTICATED_SOCKETS),
+    socketsPerUser: positive('MAX_SOCKETS_PER_USER', MAX_SOCKETS_PER_USER),
   };
 }

@@ -33,6 +33,13 @@ export const HTTP_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** An API request body must be read completely within this time, else 408 and the socket closes. */
 export const BODY_READ_TIMEOUT_MS = 10_000;
 
+/**
+ * Websockets authenticated with one user's sessions (devices, tabs) at once; the user's Vibers
+ * together have a budget of the same size of their own, so neither can crowd the other out. Each
+ * socket may hold MAX_DOCS_PER_CONNECTION documents. Past it the document is refused:
+ * `too many connections …`.
+ */
+export const MAX_SOCKETS_PER_USER = 50;
 /** Documents one websocket may hold open at once; more are refused with `too many documents`. */
 export const MAX_DOCS_PER_CONNECTION = 500;
 /** Documents stored per user (workspace, tasks, Viber documents, logs). */

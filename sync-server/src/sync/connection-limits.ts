@@ -1,6 +1,6 @@
 // What one websocket may spend (design §8, issue 14): frame size, an authentication deadline, how
-// many may wait unauthenticated and how much each may queue meanwhile, documents open per socket,
-// documents and bytes stored per user, and who may say what in awareness.
+// many may wait unauthenticated and how much each may queue meanwhile, sockets and documents open
+// per user and per socket, documents and bytes stored per user, and who may say what in awareness.
 // create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
 // `admit` at the end of a successful onAuthenticate.
 import { STATUS_CODES } from 'node:http';
@@ -18,6 +18,7 @@ import { guardAwareness } from './awareness-guard.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddress, socketIdOf, tagSocket } from './socket-id.ts';
 import { UnauthenticatedSockets, type UpgradeRefusal } from './unauthenticated-sockets.ts';
+import { UserSockets } from './user-sockets.ts';
 import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
 
 export interface ConnectionLimitOptions extends QuotaLimits {
@@ -26,6 +27,8 @@ export interface ConnectionLimitOptions extends QuotaLimits {
   /** Unauthenticated websockets per client address and in all (limits.ts; the config may override them). */
   unauthenticatedSocketsPerAddress?: number;
   unauthenticatedSockets?: number;
+  /** Websockets per user at once (and as many for the user's Vibers). */
+  socketsPerUser?: number;
 }
 
 interface Admission {
@@ -66,18 +69,21 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     perAddress: options.unauthenticatedSocketsPerAddress,
     overall: options.unauthenticatedSockets,
   });
+  const userSockets = new UserSockets(options.socketsPerUser);
   const openDocs = new ConnectionDocuments(options.documentsPerConnection);
   const quota = new UserQuota(storage, options);
 
   const extension: Extension = {
     extensionName: 'openviber-connection-limits',
     async onUpgrade({ request, socket }) {
-      const refusal = waiting.admit(tagSocket(request), clientAddress(request), socket);
+      const id = tagSocket(request);
+      const refusal = waiting.admit(id, clientAddress(request), socket);
       if (refusal) {
         refuseUpgrade(socket, refusal, waiting.retryAfterSeconds);
         // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
         throw null;
       }
+      userSockets.track(id, socket);
     },
     async beforeHandleMessage({ connection, context, update }) {
       const principal = (context as { principal?: AuthedPrincipal }).principal;
@@ -110,11 +116,17 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     /** Throws a QuotaError (its reason reaches the client) when the socket or the user is over a limit. */
     async admit(a: Admission): Promise<void> {
       if (!a.readOnly) await quota.admitDocument(a.principal.userId, a.documentName, a.exists);
+      // Counted before the documents: a socket refused a document below stays counted until it closes
+      // (at its auth deadline if nothing on it authenticated).
+      const socket = socketIdOf(a.requestHeaders);
+      if (socket && !userSockets.admit(socket, a.principal)) {
+        const whose = a.principal.kind === 'viber' ? "this user's Vibers" : 'this user';
+        throw new QuotaError(`too many connections for ${whose}: at most ${userSockets.max} at once`);
+      }
       if (!openDocs.open(a.socketId, a.documentName))
         throw new QuotaError(
           `too many documents open on this connection: at most ${options.documentsPerConnection}`,
         );
-      const socket = socketIdOf(a.requestHeaders);
       if (socket) waiting.authenticated(socket);
     },
   };

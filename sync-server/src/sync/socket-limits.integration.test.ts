@@ -1,13 +1,15 @@
-// How many websockets a stranger may hold and what each may cost before login, tried against real
-// server processes the way issue 14 found it open: a flood of sockets from one address, each
-// queueing megabytes before it authenticates anything.
+// How many websockets a stranger or a user may hold and what each may cost before login, tried
+// against real server processes the way issue 14 found it open: a flood of sockets from one address,
+// each queueing megabytes before it authenticates anything, and one account holding any number.
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { workspaceDocName } from '@openviber/shared';
+import { taskDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import { generateKeyPair } from '@openviber/shared/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signup, waitFor } from '../../testing/peers.ts';
+import { QuietWebSocket, api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
 import {
   MAX_PREAUTH_QUEUE_BYTES,
@@ -19,11 +21,13 @@ const MiB = 1024 * 1024;
 let server: SpawnedServer;
 const servers: SpawnedServer[] = [];
 const sockets: WebSocket[] = [];
+const cleanups: (() => void)[] = [];
 beforeAll(async () => {
   server = await spawnServer();
 });
 afterAll(async () => {
   for (const ws of sockets) ws.terminate();
+  for (const c of cleanups) c();
   await Promise.all([server, ...servers].map((s) => s?.dispose()));
 });
 const start = async (env?: Record<string, string>) => {
@@ -167,5 +171,65 @@ describe.concurrent('websockets before login', () => {
     u.ws.send(Buffer.alloc(600_000));
     // Hocuspocus's default queue (5 MiB) kept it open until the 10 s authentication deadline.
     expect(await waitFor(() => u.code, 'the close', 5_000)).toBe(4205);
+  });
+});
+
+describe('websockets per user', () => {
+  const peer = (url: string, name: string, token: string): Peer => {
+    const p = connectPeer(url, name, token);
+    cleanups.push(() => p.destroy());
+    return p;
+  };
+
+  it('[S16] a user holds at most MAX_SOCKETS_PER_USER websockets at once, its Vibers as many of their own; a closed one makes room', async () => {
+    const own = await start({ MAX_SOCKETS_PER_USER: '3' });
+    const user = await signup(own.url);
+    const workspace = workspaceDocName(user.userId);
+    // One socket with two documents counts once.
+    const shared = new HocuspocusProviderWebsocket({ url: own.wsUrl, WebSocketPolyfill: QuietWebSocket });
+    const providers = [workspace, taskDocName(user.userId, 'two-on-one')].map((name) => {
+      const provider = new HocuspocusProvider({ websocketProvider: shared, name, token: user.token });
+      provider.attach();
+      return provider;
+    });
+    cleanups.push(() => {
+      for (const p of providers) p.destroy();
+      shared.destroy();
+    });
+    await waitFor(() => providers.every((p) => p.isSynced), 'two documents on one socket');
+    const more = [peer(own.wsUrl, workspace, user.token), peer(own.wsUrl, workspace, user.token)];
+    await Promise.all(more.map((p) => p.synced));
+
+    const fourth = peer(own.wsUrl, workspace, user.token);
+    expect(await waitFor(() => fourth.authFailure(), 'the refusal')).toBe(
+      'too many connections for this user: at most 3 at once',
+    );
+
+    // The user's Vibers have their own budget: the full devices' one does not keep them out.
+    const t = await api(own.url, 'POST', '/api/vibers/onboarding-tokens', { token: user.token });
+    const { publicKey } = await generateKeyPair();
+    const onboarded = await api(own.url, 'POST', '/api/vibers/onboard', {
+      body: { token: t.body.token, name: 'box', publicKey },
+    });
+    const { viberId, authToken } = onboarded.body as { viberId: string; authToken: string };
+    const vibers = [1, 2, 3].map(() => peer(own.wsUrl, viberDocName(user.userId, viberId), authToken));
+    await Promise.all(vibers.map((p) => p.synced));
+    const fourthViber = peer(own.wsUrl, viberDocName(user.userId, viberId), authToken);
+    expect(await waitFor(() => fourthViber.authFailure(), 'the Viber refusal')).toBe(
+      "too many connections for this user's Vibers: at most 3 at once",
+    );
+    // Another user is not affected.
+    const other = await signup(own.url);
+    await peer(own.wsUrl, workspaceDocName(other.userId), other.token).synced;
+
+    // A device closes: the next one gets in.
+    more[0].destroy();
+    await waitFor(async () => {
+      const again = peer(own.wsUrl, workspace, user.token);
+      await waitFor(() => again.authFailure() || again.provider.isSynced, 'an answer');
+      if (again.provider.isSynced) return true;
+      again.destroy();
+      return false;
+    }, 'room after a close');
   });
 });
