@@ -31,9 +31,8 @@ export function SidebarFooter() {
       >
         <span class={presenceDot(unknown && vibers.length ? 'unknown' : online ? 'online' : 'offline')} />
         <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0;max-width:100%">
-          <span class="truncate" style="max-width:100%">
-            {summary}
-          </span>
+          {/* The summary keeps its width (the account name truncates first); the detail may truncate. */}
+          <span>{summary}</span>
           <span class="hint truncate" style="font-size:11.5px;max-width:100%">
             {!vibers.length
               ? 'Add one to run tasks'
