@@ -30,10 +30,11 @@ export function SidebarFooter() {
         data-testid="viber-health"
       >
         <span class={presenceDot(unknown && vibers.length ? 'unknown' : online ? 'online' : 'offline')} />
-        <span style="display:flex;flex-direction:column;align-items:flex-start;min-width:0;max-width:100%">
-          {/* The summary keeps its width (the account name truncates first); the detail may truncate. */}
+        {/* The summary keeps its width (the account name truncates first); the detail line adds no width
+            of its own (width 0, at least the column's) and truncates within it. */}
+        <span style="display:flex;flex-direction:column;align-items:flex-start;flex:1 1 auto">
           <span>{summary}</span>
-          <span class="hint truncate" style="font-size:11.5px;max-width:100%">
+          <span class="hint truncate" style="font-size:11.5px;width:0;min-width:100%;text-align:left">
             {!vibers.length
               ? 'Add one to run tasks'
               : unknown
