@@ -66,6 +66,7 @@ export function createApp({
     storage,
     extensions,
     limits: config,
+    log,
     async onRequest({ request, response }) {
       await handle(request, response);
       // Tells Hocuspocus the request was answered, so its default handler does not run.

@@ -23,6 +23,13 @@ export const MAX_PREAUTH_QUEUE_BYTES = 1024 * 1024;
 export const MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS = 32;
 /** Websockets not yet authenticated, all addresses together; past it the upgrade gets 503 (~300 MB). */
 export const MAX_UNAUTHENTICATED_SOCKETS = 128;
+/**
+ * A refused or broken websocket (oversized or malformed frame, refused upgrade or authentication) is
+ * logged in one line, at most once per address per window; the rest are counted into one line.
+ */
+export const REFUSAL_LOG_WINDOW_MS = 60_000;
+/** Addresses logged apart per window; refusals from further ones share one line. */
+export const REFUSAL_LOG_MAX_ADDRESSES = 100;
 
 /** node:http: the request line and headers must arrive within this time. */
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;

@@ -19,6 +19,7 @@ import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddress, socketIdOf, tagSocket } from './socket-id.ts';
 import { UnauthenticatedSockets, type UpgradeRefusal } from './unauthenticated-sockets.ts';
 import { UserSockets } from './user-sockets.ts';
+import type { RefusalLog } from './refusal-log.ts';
 import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
 
 export interface ConnectionLimitOptions extends QuotaLimits {
@@ -63,7 +64,7 @@ function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, retryAfterSecond
   );
 }
 
-export function connectionLimits(storage: Storage, options: ConnectionLimitOptions) {
+export function connectionLimits(storage: Storage, options: ConnectionLimitOptions, refusals: RefusalLog) {
   const waiting = new UnauthenticatedSockets({
     deadlineMs: options.authDeadlineMs,
     perAddress: options.unauthenticatedSocketsPerAddress,
@@ -77,9 +78,11 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     extensionName: 'openviber-connection-limits',
     async onUpgrade({ request, socket }) {
       const id = tagSocket(request);
-      const refusal = waiting.admit(id, clientAddress(request), socket);
+      const address = clientAddress(request);
+      const refusal = waiting.admit(id, address, socket);
       if (refusal) {
         refuseUpgrade(socket, refusal, waiting.retryAfterSeconds);
+        refusals.refused(address, refusal.message);
         // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
         throw null;
       }
@@ -98,6 +101,9 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     },
     async onDisconnect({ socketId, documentName }) {
       openDocs.close(socketId, documentName);
+    },
+    async onDestroy() {
+      refusals.close();
     },
   };
 

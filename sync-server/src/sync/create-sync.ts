@@ -1,6 +1,6 @@
 // The Hocuspocus instance: per-document access in onAuthenticate (design §3), Viber presence,
 // persistence through the Storage port, and only `/sync` accepted for websocket upgrades.
-import { Server, type Extension, type Hocuspocus } from '@hocuspocus/server';
+import { Server, type Extension, type Hocuspocus, type onAuthenticatePayload } from '@hocuspocus/server';
 import {
   Access,
   SYNC_PATH,
@@ -16,8 +16,12 @@ import { connectionLimits, type ConnectionLimitOptions } from './connection-limi
 import { DocGateway } from './doc-gateway.ts';
 import { namedInWorkspace } from './named-in-workspace.ts';
 import { Presence } from './presence.ts';
+import { RefusalLog } from './refusal-log.ts';
+import { guardConnections } from './socket-guard.ts';
+import { socketAddressOf } from './socket-id.ts';
 import { storageExtension } from './storage-extension.ts';
 import { DeletionCollector } from './deletion-collector.ts';
+import { QuotaError } from './user-quota.ts';
 import { waitForStore } from './wait-for-store.ts';
 
 /** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
@@ -38,12 +42,23 @@ export interface SyncOptions {
   onRequest: NonNullable<ConstructorParameters<typeof Server>[0]>['onRequest'];
   /** Per-socket and per-user limits (limits.ts; the config may override them). */
   limits: ConnectionLimitOptions;
+  /** Where refused websockets are logged, rate-limited (default: stderr). */
+  log?: (line: string) => void;
 }
 
-/** Error messages thrown here are printed by Hocuspocus even when quiet: they name nothing sensitive. */
+/** A document refused to a peer: its message is the reason the refusal log records. */
+class Refused extends Error {
+  override readonly name = 'Refused';
+}
+
+/**
+ * A peer's refusals go to the refusal log, rate-limited; other errors thrown here are printed by
+ * Hocuspocus even when quiet: they name nothing sensitive.
+ */
 export function createSyncServer(options: SyncOptions) {
   const presence = new Presence();
-  const limits = connectionLimits(options.storage, options.limits);
+  const refusals = new RefusalLog(options.log ?? ((line) => console.error(line)));
+  const limits = connectionLimits(options.storage, options.limits, refusals);
 
   const isOwnViberDoc = (
     p: AuthedPrincipal | undefined,
@@ -55,6 +70,36 @@ export function createSyncServer(options: SyncOptions) {
     const now = Date.now();
     await options.storage.touchViber(p.viberId, now);
     await gateway.write(workspaceDocName(p.userId), (doc) => markViberSeen(doc, p.viberId, now));
+  };
+
+  const authenticate = async ({
+    token,
+    documentName,
+    connectionConfig,
+    socketId,
+    requestHeaders,
+    instance,
+  }: onAuthenticatePayload<SyncContext>) => {
+    const principal = await waitForStore(() => options.auth.principalFor(token));
+    if (!principal) throw new Refused('unauthorized: unknown, expired or revoked token');
+    if (!parseDocName(documentName)) throw new Refused('forbidden: unknown document');
+    const access = accessFor(principal, documentName);
+    if (access === Access.refused) throw new Refused('forbidden: no access to this document');
+    if (await waitForStore(() => deletions.refuses(documentName)))
+      throw new Refused('forbidden: this document belongs to a deleted task, binding or Viber');
+    if (access === Access.readOnly) connectionConfig.readOnly = true;
+    if (!(await namedInWorkspace((n, fn) => gateway.read(n, fn), principal, documentName)))
+      throw new Refused('forbidden: no such task or binding in the workspace');
+    await limits.admit({
+      principal,
+      documentName,
+      socketId,
+      requestHeaders,
+      readOnly: connectionConfig.readOnly,
+      exists: async () =>
+        instance.documents.has(documentName) || (await options.storage.fetchDocument(documentName)) !== null,
+    });
+    return { principal };
   };
 
   const deletions = new DeletionCollector(options.storage);
@@ -81,28 +126,16 @@ export function createSyncServer(options: SyncOptions) {
         throw null;
       }
     },
-    async onAuthenticate({ token, documentName, connectionConfig, socketId, requestHeaders, instance }) {
-      const principal = await waitForStore(() => options.auth.principalFor(token));
-      if (!principal) throw new Error('unauthorized: unknown, expired or revoked token');
-      if (!parseDocName(documentName)) throw new Error('forbidden: unknown document');
-      const access = accessFor(principal, documentName);
-      if (access === Access.refused) throw new Error('forbidden: no access to this document');
-      if (await waitForStore(() => deletions.refuses(documentName)))
-        throw new Error('forbidden: this document belongs to a deleted task, binding or Viber');
-      if (access === Access.readOnly) connectionConfig.readOnly = true;
-      if (!(await namedInWorkspace((n, fn) => gateway.read(n, fn), principal, documentName)))
-        throw new Error('forbidden: no such task or binding in the workspace');
-      await limits.admit({
-        principal,
-        documentName,
-        socketId,
-        requestHeaders,
-        readOnly: connectionConfig.readOnly,
-        exists: async () =>
-          instance.documents.has(documentName) ||
-          (await options.storage.fetchDocument(documentName)) !== null,
-      });
-      return { principal };
+    async onAuthenticate(payload) {
+      try {
+        return await authenticate(payload);
+      } catch (error) {
+        if (!(error instanceof Refused || error instanceof QuotaError)) throw error;
+        // Hocuspocus prints every refusal with a message (one line per attempt, a stranger's to
+        // repeat): the refusal log records it instead, and the client gets the same reason as before.
+        refusals.refused(socketAddressOf(payload.requestHeaders), error.message);
+        throw { reason: error instanceof QuotaError ? error.reason : 'permission-denied' };
+      }
     },
     async connected({ context, documentName, connection, instance }) {
       // [P1] A peer that attached while its document was being unloaded holds a dead copy: its edits
@@ -133,6 +166,7 @@ export function createSyncServer(options: SyncOptions) {
   });
   const gateway = new DocGateway(server.hocuspocus);
   deletions.attach(server.hocuspocus, gateway);
+  guardConnections(server.hocuspocus, refusals);
 
   /** Closes every websocket connection whose principal matches (logout, Viber removed). */
   const closeConnections = (matches: (p: AuthedPrincipal) => boolean) => {

@@ -1,6 +1,7 @@
-// How many websockets a stranger or a user may hold and what each may cost before login, tried
-// against real server processes the way issue 14 found it open: a flood of sockets from one address,
-// each queueing megabytes before it authenticates anything, and one account holding any number.
+// How many websockets a stranger or a user may hold, what each may cost before login and what it
+// may make the server log, tried against real server processes the way issue 14 found it open: a
+// flood of sockets from one address, each queueing megabytes before it authenticates anything, one
+// account holding any number, and hostile frames printing a stack trace each.
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
@@ -231,5 +232,36 @@ describe('websockets per user', () => {
       again.destroy();
       return false;
     }, 'room after a close');
+  });
+});
+
+describe('refusals in the log', () => {
+  it('[S17] oversized, malformed and unauthenticated frames from 60 sockets: one log line for the address, no stack', async () => {
+    const own = await start();
+    const from = (n: number) => Promise.all(Array.from({ length: n }, () => upgrade(own.wsUrl)));
+    const closedWith = async (u: Opened | Refused, send: (ws: WebSocket) => void) => {
+      if (!isOpen(u)) throw new Error(`refused: ${u.status}`);
+      send(u.ws);
+      return u.closed;
+    };
+    const batch = async (send: (ws: WebSocket) => void) =>
+      Promise.all((await from(15)).map((u) => closedWith(u, send)));
+    const codes = [
+      ...(await batch((ws) => ws.send(Buffer.alloc(MAX_WS_PAYLOAD_BYTES + 1)))),
+      ...(await batch((ws) => ws.send(Buffer.from([0xff, 0xff, 0xff])))),
+      // A text frame that is not UTF-8 (written raw: the client library would not send it).
+      ...(await batch((ws) => rawSocket(ws).write(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28])))),
+    ];
+    expect(new Set(codes)).toEqual(new Set([1009, 1002, 1007]));
+    // Tokens nobody issued: refused, and not one line each either.
+    const guesses = (await from(15)).filter(isOpen);
+    for (const [i, u] of guesses.entries()) u.ws.send(authMessage(`u/usr_x/workspace`, `guess-${i}`));
+    await waitFor(() => guesses.every((u) => u.messages.length > 0), 'every guess answered');
+
+    const log = own.output();
+    expect(log).not.toMatch(/^\s+at /m);
+    expect(log).not.toMatch(/WSError|Unexpected end of array|onAuthenticate/);
+    // All 60 in one window: the first is logged, the rest counted for the next line.
+    expect(log.match(/websocket from 127\.0\.0\.1/g)).toHaveLength(1);
   });
 });

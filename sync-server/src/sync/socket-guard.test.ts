@@ -1,0 +1,43 @@
+import * as encoding from 'lib0/encoding';
+import { describe, expect, it } from 'vitest';
+import { wellFormed } from './socket-guard.ts';
+
+const message = (write: (e: encoding.Encoder) => void) => {
+  const e = encoding.createEncoder();
+  write(e);
+  return encoding.toUint8Array(e);
+};
+const auth = (token: string, version?: string) =>
+  message((e) => {
+    encoding.writeVarString(e, 'u/usr_1/workspace');
+    encoding.writeVarUint(e, 2);
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarString(e, token);
+    if (version) encoding.writeVarString(e, version);
+  });
+
+describe('the prefix every Hocuspocus message starts with', () => {
+  it('[S17] accepts what providers send: Auth with and without a version, sync and awareness', () => {
+    expect(wellFormed(auth('tok'))).toBe(true);
+    expect(wellFormed(auth('tok', '4.8.0'))).toBe(true);
+    const sync = message((e) => {
+      encoding.writeVarString(e, 'u/usr_1/task/t1');
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint8Array(e, new Uint8Array([0]));
+    });
+    expect(wellFormed(sync)).toBe(true);
+    expect(wellFormed(new Uint8Array(1_000))).toBe(true); // an empty name and type 0: Hocuspocus reads on
+  });
+
+  it('[S17] refuses what Hocuspocus would print a stack trace for', () => {
+    const full = auth('a-token', '4.8.0');
+    const withoutVersion = auth('a-token').length; // a whole message itself
+    // Cut inside the name, the type, the token or the version string.
+    for (let cut = 0; cut < full.length; cut++)
+      if (cut !== withoutVersion) expect(wellFormed(full.subarray(0, cut)), `cut at ${cut}`).toBe(false);
+    expect(wellFormed(new Uint8Array([0xff, 0xff, 0xff]))).toBe(false);
+    expect(wellFormed(new Uint8Array([0x02, 0xc3, 0x28, 0x00]))).toBe(false); // a name that is not UTF-8
+    expect(wellFormed(new Uint8Array([0x05, 0x61]))).toBe(false); // a name longer than the message
+  });
+});

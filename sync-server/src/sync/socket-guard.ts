@@ -1,0 +1,92 @@
+// What any stranger can send must not print a stack trace each ([S17]): `ws` (through crossws and
+// Hocuspocus's error hook) prints one for every oversized or malformed frame, and Hocuspocus for
+// every message whose name or type it cannot decode. Neither offers a hook, so each new connection
+// is wrapped where Hocuspocus takes it (`handleConnection`, its documented entry point for a
+// websocket): the socket's 'error' events go to the refusal log instead of its listeners — `ws` has
+// already closed the socket (1009, 1002, 1007) — and a message that does not start like a Hocuspocus
+// message closes the socket with 1002 before Hocuspocus reads it.
+import type { Hocuspocus } from '@hocuspocus/server';
+import type { RefusalLog } from './refusal-log.ts';
+import { socketAddressOf } from './socket-id.ts';
+
+/** MessageType.Auth in the Hocuspocus protocol. */
+const AUTH = 2;
+/** Websocket close code for a protocol error. */
+const PROTOCOL_ERROR = 1002;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads what Hocuspocus reads before handing a message on; throws where lib0 would (or reads past the end). */
+class Prefix {
+  readonly data: Uint8Array;
+  #pos = 0;
+  constructor(data: Uint8Array) {
+    this.data = data;
+  }
+  get done(): boolean {
+    return this.#pos >= this.data.length;
+  }
+  varUint(): number {
+    let value = 0;
+    for (let factor = 1; this.#pos < this.data.length; factor *= 128) {
+      const byte = this.data[this.#pos++];
+      value += (byte & 0x7f) * factor;
+      if (byte < 0x80) return value;
+      if (value > Number.MAX_SAFE_INTEGER) throw new RangeError('integer out of range');
+    }
+    throw new RangeError('unexpected end of message');
+  }
+  varString(): void {
+    const length = this.varUint();
+    if (this.#pos + length > this.data.length) throw new RangeError('unexpected end of message');
+    utf8.decode(this.data.subarray(this.#pos, (this.#pos += length)));
+  }
+}
+
+/** True when `data` starts with a document name and a type, and an Auth message carries its token. */
+export function wellFormed(data: Uint8Array): boolean {
+  try {
+    const p = new Prefix(data);
+    p.varString();
+    if (p.varUint() === AUTH) {
+      p.varUint();
+      p.varString();
+      if (!p.done) p.varString(); // the provider's version
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Emitter = { emit(event: string | symbol, ...args: unknown[]): boolean };
+
+/** Sends `websocket`'s 'error' events to `onError` instead of its listeners. */
+function routeErrors(websocket: unknown, onError: (error: unknown) => void): void {
+  const ws = websocket as Partial<Emitter>;
+  const emit = ws.emit;
+  if (typeof emit !== 'function') return;
+  ws.emit = function (this: unknown, event, ...args) {
+    if (event !== 'error') return emit.call(this, event, ...args);
+    onError(args[0]);
+    return true;
+  };
+}
+
+/** Wraps every connection `hocuspocus` takes so that hostile frames end in one refusal-log line. */
+export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): void {
+  const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
+  hocuspocus.handleConnection = (websocket, request, context) => {
+    const address = socketAddressOf(request.headers);
+    routeErrors(websocket, (error) =>
+      refusals.refused(address, error instanceof Error ? error.message : String(error)),
+    );
+    const connection = handleConnection(websocket, request, context);
+    const handleMessage = connection.handleMessage;
+    connection.handleMessage = (data) => {
+      if (wellFormed(data)) return handleMessage(data);
+      refusals.refused(address, 'malformed message');
+      websocket.close(PROTOCOL_ERROR, 'malformed message');
+    };
+    return connection;
+  };
+}
