@@ -1,12 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batchedWriter, RUN_OUTPUT_BATCH } from './batched-writer.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Busy-waits: a sink with a fixed price (a Yjs update and an fsync). */
-const spin = (ms: number) => {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-};
 
 describe('batchedWriter', () => {
   it('[D4] light run output reaches the sink within the short interval, in order and complete', async () => {
@@ -27,39 +22,54 @@ describe('batchedWriter', () => {
     expect(Math.min(...delays)).toBeLessThan(40);
   });
 
-  it('[D4] an expensive run-output sink under a flood of output is called less often, never past the cap', async () => {
-    const calls: number[] = [];
-    const out = batchedWriter(() => {
-      calls.push(performance.now());
-      spin(20);
-    }, RUN_OUTPUT_BATCH);
-    const t0 = performance.now();
-    while (performance.now() - t0 < 700) {
-      out.write('x'.repeat(1000));
-      await sleep(2);
+  it('[D4] an expensive run-output sink under a flood of output is called less often, never past the cap', () => {
+    // A fake clock: a loaded machine's timer delays must not decide what the policy does.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const calls: number[] = [];
+      const out = batchedWriter(() => {
+        calls.push(performance.now());
+        vi.advanceTimersByTime(20); // the sink's fixed price: 20 ms
+      }, RUN_OUTPUT_BATCH);
+      const t0 = performance.now();
+      while (performance.now() - t0 < 700) {
+        out.write('x'.repeat(1000));
+        vi.advanceTimersByTime(2);
+      }
+      out.flush();
+      const gaps = calls.slice(1).map((t, i) => t - calls[i]);
+      // A 20 ms sink at a 20% share: about 100 ms apart (the old fixed 50 ms interval: ~70 ms with the sink).
+      expect(gaps.length).toBeGreaterThan(4);
+      for (const g of gaps.slice(1, -1)) {
+        expect(g).toBeGreaterThanOrEqual(100);
+        expect(g).toBeLessThanOrEqual(250 + 20 + 2);
+      }
+    } finally {
+      vi.useRealTimers();
     }
-    out.flush();
-    const gaps = calls.slice(1).map((t, i) => t - calls[i]);
-    // A 20 ms sink at a 20% share: about 100 ms apart (the old fixed 50 ms interval: ~70 ms with the sink).
-    expect(gaps.slice(1, -1).every((g) => g >= 95 && g < 250 + 100)).toBe(true);
   });
 
-  it('[D4] a line a second reaches the sink after the short interval even when the sink is slow', async () => {
-    const got: number[] = [];
-    const out = batchedWriter(() => {
-      got.push(performance.now());
-      spin(20); // a slow disk: 20 ms per fsync
-    }, RUN_OUTPUT_BATCH);
-    const delays: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const t0 = performance.now();
-      out.write(`line ${i}\n`);
-      while (got.length === i) await sleep(1);
-      delays.push(got[i] - t0);
-      await sleep(30);
+  it('[D4] a line a second reaches the sink after the short interval even when the sink is slow', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const got: number[] = [];
+      const out = batchedWriter(() => {
+        got.push(performance.now());
+        vi.advanceTimersByTime(20); // a slow disk: 20 ms per fsync
+      }, RUN_OUTPUT_BATCH);
+      const delays: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const t0 = performance.now();
+        out.write(`line ${i}\n`);
+        while (got.length === i) vi.advanceTimersByTime(1);
+        delays.push(got[i] - t0);
+        vi.advanceTimersByTime(1000);
+      }
+      // Stretching the wait to 20 / 0.2 = 100 ms is for floods only: each line waits the 15 ms interval.
+      expect(delays).toEqual([15, 15, 15, 15]);
+    } finally {
+      vi.useRealTimers();
     }
-    // Stretching the wait to 20 / 0.2 = 100 ms is for floods only.
-    expect(Math.max(...delays.slice(1))).toBeLessThan(60);
   });
 
   it('flush writes what is pending at once; nothing pending, no call', () => {
