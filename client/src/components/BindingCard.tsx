@@ -15,11 +15,25 @@ const STATUS_TEXT: Record<BindingStatus, string> = {
   pending: 'Waiting for the Viber to start preparing',
   stale: 'The environment changed since it was prepared: prepare again to apply the changes',
   preparing: 'Preparing',
-  ready: 'Ready: tasks run in this checkout',
+  ready: 'Ready',
   error: 'Preparing failed',
 };
 
-export function BindingCard({ view, envType }: { view: BindingView; envType: EnvironmentType }) {
+/** Where tasks run once the mapping is ready: the checkout itself, or a copy of it per task. */
+const readyText = (persistVolume: boolean) =>
+  persistVolume
+    ? 'Ready: tasks run in this checkout'
+    : 'Ready: each task starts in its own copy of this checkout, with what setup installed';
+
+export function BindingCard({
+  view,
+  envType,
+  persistVolume,
+}: {
+  view: BindingView;
+  envType: EnvironmentType;
+  persistVolume: boolean;
+}) {
   const app = useApp();
   const { binding, observation: o, viber, status } = view;
   const showLog = useSignal(status === 'preparing' || status === 'error');
@@ -57,7 +71,9 @@ export function BindingCard({ view, envType }: { view: BindingView; envType: Env
           ? `Preparing: ${prepareStepPhrase(step)}…`
           : status === 'error' && step
             ? `Preparing failed while ${prepareStepPhrase(step)}`
-            : STATUS_TEXT[status]}
+            : status === 'ready'
+              ? readyText(persistVolume)
+              : STATUS_TEXT[status]}
         {status === 'pending' && viber?.presence !== 'online' && viber?.presence !== 'unknown'
           ? ' (it is offline; it will prepare when it comes back)'
           : ''}

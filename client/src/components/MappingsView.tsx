@@ -77,7 +77,7 @@ export function MappingsView({ envId }: { envId: string }) {
 
       <RepreparePrompt env={env} />
       {bindings.map((b) => (
-        <BindingCard key={b.binding.id} view={b} envType={env.type} />
+        <BindingCard key={b.binding.id} view={b} envType={env.type} persistVolume={env.persistVolume} />
       ))}
 
       <form class="card" onSubmit={map} noValidate>
