@@ -9,6 +9,7 @@ import {
   environmentCreateSchema,
   removeEnvironmentCascade,
   trimDeletions,
+  MAX_DELETIONS,
   resetPrepareLog,
   writeObservation,
   writeTaskRunSummary,
@@ -97,6 +98,19 @@ export function docSizesSection(quick: boolean): { rows: Row[]; method: string }
     `workspace after ${n} deleted environments`,
     grow(workspace, n, () => createAndDelete(workspace)),
   );
+  // The same once the deletions log is at its bound: what each further deletion costs for good (SPEC [D9]).
+  for (let i = 0; i < MAX_DELETIONS; i++) createAndDelete(workspace);
+  const full = bytes(workspace);
+  for (let i = 0; i < n; i++) createAndDelete(workspace);
+  const perDeletion = (bytes(workspace) - full) / n;
+  rows.push({
+    figure: `  each further deletion, log at its bound`,
+    value: `${perDeletion.toFixed(1)} B/op`,
+    reference: `${full} B with ${MAX_DELETIONS} logged`,
+    ratio: bytes(workspace) / full,
+    target: '< 1 B/op',
+    pass: perDeletion < 1,
+  });
   return {
     rows,
     method: `document sizes: the Viber document's writes per run (run summary at started, progress, end; 10 tasks) and per prepare (observation at each step), the prepare log's (reset, step markers, lines), and the workspace's for an environment created and deleted (removeEnvironmentCascade, then trimDeletions as the server's collector does past MAX_DELETIONS), each ${n} times through the shared writers the daemon uses; bytes of Y.encodeStateAsUpdate after a ${WARM_UP}-operation warm-up (the reference) and after ${n} more. Target: under 1 byte per operation (flat). Before [V4] these were ~34 B/run, ~48 B/prepare (Viber document) and ~48 B/prepare (prepare log).`,
