@@ -2,7 +2,6 @@
 // with `--trust <fingerprint>` pins. The private key never reaches the server (design §5b).
 import { z } from 'zod';
 import { keyRotationIntent, publicKeySchema, signatureSchema } from '@openviber/shared';
-import { signingKeyFingerprint, verifyIntent } from '@openviber/shared/crypto';
 import { HttpError } from '../http/http-error.ts';
 import type { Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
@@ -14,6 +13,15 @@ const signingKeyPutSchema = z.strictObject({
   /** Replacing a set key: the current key's signature over keyRotationIntent(current, publicKey). */
   rotation: z.strictObject({ signature: signatureSchema }).optional(),
 });
+
+/**
+ * libsodium is loaded by the first request that needs it. Imported with the routes, it compiled its
+ * WebAssembly and set off a major GC just after the server began listening, in the way of the first
+ * peers after a restart (a cold large workspace, a reconnect storm: bench/ANALYSIS.md), and its heap
+ * made every later GC longer, for two routes a user calls once.
+ */
+const crypto = () => import('@openviber/shared/crypto');
+const signingKeyFingerprint = async (publicKey: string) => (await crypto()).signingKeyFingerprint(publicKey);
 
 export function accountRoutes(router: Router, s: Services): void {
   // The user, or one of the user's Vibers (which onboards with only its token's owner known).
@@ -39,6 +47,7 @@ export function accountRoutes(router: Router, s: Services): void {
           'a signing key is already set; replacing it needs rotation.signature by the current key',
           { field: 'rotation' },
         );
+      const { verifyIntent } = await crypto();
       const valid = await verifyIntent(
         keyRotationIntent(current, input.publicKey),
         input.rotation.signature,
