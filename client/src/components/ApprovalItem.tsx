@@ -15,7 +15,9 @@ import {
 } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { acceptedSpecVersion, splitRefusalId, type Approval } from '../models/approvals.ts';
+import { ApproveButton } from './ApproveButton.tsx';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
+import { ViberKeyChanged } from './ViberKeyChanged.tsx';
 
 const REASON_WORDS: Record<string, string> = {
   unsigned: 'Awaiting approval',
@@ -74,34 +76,6 @@ function Details({ approval }: { approval: Approval }) {
     default:
       return <SecretDetails approval={approval} />;
   }
-}
-
-function ApproveButton({
-  label,
-  onApprove,
-  testId = 'approve',
-}: {
-  label: string;
-  onApprove: () => Promise<unknown>;
-  testId?: string;
-}) {
-  const app = useApp();
-  const busy = useSignal(false);
-  if (!app.signing.canSign.value)
-    return <p class="hint">This device does not hold your signing key, so it cannot approve.</p>;
-  return (
-    <button
-      class="btn primary small"
-      disabled={busy.value}
-      data-testid={testId}
-      onClick={() => {
-        busy.value = true;
-        void onApprove().finally(() => (busy.value = false));
-      }}
-    >
-      {label}
-    </button>
-  );
 }
 
 function MessageDetails({ approval }: { approval: Approval }) {
@@ -294,36 +268,6 @@ function BindingDetails({ approval }: { approval: Approval }) {
         <ApproveButton label="Approve this mapping" onApprove={() => app.signing.approveBinding(binding)} />
       )}
     </>
-  );
-}
-
-/** The registry names another key than the one this device confirmed for a Viber ([T11]): nothing is signed for it until the user compared. */
-function ViberKeyChanged(props: { viberId: string; name: string; now: string; confirmed?: string }) {
-  const app = useApp();
-  return (
-    <div class="callout err stack" data-testid="viber-key-changed">
-      <p class="wrap-anywhere">
-        <strong>This Viber’s key changed</strong> — compare the fingerprint on the machine (
-        <code>viber status</code>) before you trust it. It was{' '}
-        {props.confirmed ? <KeyFingerprint publicKey={props.confirmed} /> : 'another key'}; the server now
-        says <KeyFingerprint publicKey={props.now} />. Until you trust the new key, nothing is signed for{' '}
-        {props.name}: a mapping signed for a swapped key would have your other Vibers re-seal your secrets to
-        it.
-      </p>
-      <ApproveButton
-        label="I compared it — trust the new key"
-        testId="trust-viber-key"
-        onApprove={async () => {
-          const ok = await app.confirm.ask({
-            title: `Trust the new key of ${props.name}?`,
-            body: 'Only if `viber status` on the machine prints the same fingerprint as shown here. Otherwise someone else holds this key.',
-            confirmLabel: 'Trust the new key',
-            danger: true,
-          });
-          if (ok) await app.signing.trustNewViberKey(props.viberId, props.now);
-        }}
-      />
-    </div>
   );
 }
 

@@ -16,7 +16,8 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   const app = useApp();
   const env = envId ? app.workspace.environments.value.find((e) => e.id === envId) : undefined;
   const form = useModel(
-    () => createEnvironmentForm(app.workspace, env, app.drafts, app.signing.signEdit),
+    () =>
+      createEnvironmentForm(app.workspace, env, app.drafts, app.signing.signEdit, app.signing.sealTargets),
     [envId, Boolean(env)],
   );
   // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.

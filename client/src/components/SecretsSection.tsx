@@ -1,4 +1,5 @@
-// Secrets: masked, replace or delete only, never shown. New values are sealed to every registered Viber on save.
+// Secrets: masked, replace or delete only, never shown. New values are sealed on save to every
+// registered Viber whose key this device confirmed ([T11]); one whose key changed is named beside the secret.
 import type { Environment } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import type { EnvironmentForm, SecretRow } from '../models/environment-form.ts';
@@ -14,6 +15,8 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
   // While this device is offline a holder may well be online: do not ask for the value again then.
   const anyHolderOnline = (row: SecretRow) =>
     row.sealedFor.some((id) => views.get(id)?.presence !== 'offline' && views.has(id));
+  /** Vibers whose registry key is not the one this device confirmed: a save seals nothing for them. */
+  const keyChanged = app.signing.review.value.keyChanged;
   return (
     <div>
       <h3 style="margin-bottom:8px">Secrets</h3>
@@ -31,9 +34,20 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
         </p>
       )}
       {form.secrets.value.map((row) => {
-        const missing =
-          row.action === 'keep' ? [...boundViberIds].filter((id) => !row.sealedFor.includes(id)) : [];
         const editing = row.action === 'new' || row.action === 'replace';
+        // Named beside the secret: saved without a copy for these (the last save), or about to be.
+        // (Once the user trusted the new key the note goes: re-encrypting is then the holders' part.)
+        const notSealed = new Map(
+          (row.notSealedFor ?? [])
+            .filter((v) => keyChanged[v.id] || !app.signing.canSign.value)
+            .map((v) => [v.id, v.name]),
+        );
+        if (editing)
+          for (const v of vibers) if (keyChanged[v.id] && !notSealed.has(v.id)) notSealed.set(v.id, v.name);
+        const missing =
+          row.action === 'keep'
+            ? [...boundViberIds].filter((id) => !row.sealedFor.includes(id) && !notSealed.has(id))
+            : [];
         return (
           <div key={row.rowId} data-testid="secret-row" style="margin-bottom:10px">
             <div class="kv">
@@ -155,6 +169,16 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                 )}
               </div>
             </div>
+            {notSealed.size > 0 && (
+              <div class="field-error" role="status" data-testid="secret-not-sealed">
+                {[...notSealed.values()].map((name) => (
+                  <div key={name}>
+                    Not sealed for {name}: its key changed — compare fingerprints on the{' '}
+                    <a href="#/vibers">Vibers page</a>.
+                  </div>
+                ))}
+              </div>
+            )}
             {row.action === 'keep' && (
               <div class="hint" style="margin-top:-2px">
                 {row.scope === 'setup' ? 'Setup scripts only' : 'Setup and tasks'} · encrypted for{' '}

@@ -7,6 +7,7 @@ import { presenceDot } from '../lib/presence-words.ts';
 import { viberLabel } from '../lib/viber-label.ts';
 import type { ViberView } from '../models/vibers-model.ts';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
+import { ViberKeyChanged } from './ViberKeyChanged.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
 const NAME = /^[A-Za-z0-9 ._-]{1,64}$/;
@@ -132,6 +133,14 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           </>
         )}
       </p>
+      {app.signing.review.value.keyChanged[record.id] && (
+        <ViberKeyChanged
+          viberId={record.id}
+          name={record.name}
+          now={record.publicKey}
+          confirmed={app.signing.review.value.keyChanged[record.id]}
+        />
+      )}
       <div class="row wrap" style="margin-top:10px">
         {!renaming.value && (
           <button

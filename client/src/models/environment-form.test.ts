@@ -19,6 +19,7 @@ import {
   generateKeyPair,
   generateSigningKeyPair,
   intentVerifier,
+  openSealed,
   signIntent,
 } from '@openviber/shared/crypto';
 import { memoryTrustStore } from '../lib/trust-store.ts';
@@ -59,7 +60,7 @@ async function signerFor(doc: Y.Doc) {
   });
   const sign: SaveSigner = (before, after) => trust.signEdit(before, after);
   const valid = (e: Environment) => !!e.specSignature && verify(environmentSpecIntent(e), e.specSignature);
-  return { sign, valid, trust };
+  return { sign, valid, trust, sealTargets: trust.sealTargets };
 }
 
 describe('environment editor drafts', () => {
@@ -197,5 +198,64 @@ describe('[T10] what Save signs', () => {
     expect(valid(env(id))).toBe(false);
     form.dispose();
     editor.dispose();
+  });
+});
+
+describe('[T11] a new secret is sealed only to Viber keys this device confirmed', () => {
+  it('a Viber whose registry key was swapped gets no ciphertext and the row names it; the confirmed one gets its box', async () => {
+    const { doc, ws, env } = workspace();
+    const { sign, trust, sealTargets } = await signerFor(doc);
+    const laptop = await generateKeyPair();
+    const server = await generateKeyPair();
+    const ci = await generateKeyPair();
+    upsertViber(doc, { id: 'vb_1' as ViberId, name: 'laptop', publicKey: laptop.publicKey, createdAt: 1 });
+    upsertViber(doc, { id: 'vb_2' as ViberId, name: 'ci', publicKey: ci.publicKey, createdAt: 1 });
+    // This device confirmed both at onboarding; then the server swaps the laptop's key in the registry.
+    await trust.confirmViberKey('vb_1', laptop.publicKey);
+    await trust.confirmViberKey('vb_2', ci.publicKey);
+    upsertViber(doc, { id: 'vb_1' as ViberId, name: 'laptop', publicKey: server.publicKey, createdAt: 1 });
+
+    const form = createEnvironmentForm(ws, undefined, undefined, sign, sealTargets);
+    form.set('name', 'api');
+    form.set('type', 'manual');
+    form.addSecret();
+    form.updateSecret(form.secrets.value[0].rowId, { key: 'TOKEN', value: 'a-long-secret-value' });
+    const id = await form.save();
+    expect(id).toBeTruthy();
+    const sealed = env(id!).secrets.TOKEN.sealed;
+    expect(Object.keys(sealed)).toEqual(['vb_2']);
+    expect(await openSealed(sealed['vb_2' as ViberId], ci)).toEqual({
+      ok: true,
+      value: 'a-long-secret-value',
+    });
+    expect(form.secrets.value[0]).toMatchObject({
+      action: 'keep',
+      sealedFor: ['vb_2'],
+      notSealedFor: [{ id: 'vb_1', name: 'laptop' }],
+    });
+    expect(trust.changedViberKeys()).toEqual({ vb_1: laptop.publicKey });
+    form.dispose();
+
+    // Only after the user compared fingerprints and trusted the new key is a new value sealed to it.
+    await trust.trustNewViberKey('vb_1', server.publicKey);
+    const editor = createEnvironmentForm(ws, env(id!), undefined, sign, sealTargets);
+    editor.updateSecret(editor.secrets.value[0].rowId, { action: 'replace', value: 'another-long-value' });
+    await editor.save();
+    expect(Object.keys(env(id!).secrets.TOKEN.sealed).sort()).toEqual(['vb_1', 'vb_2']);
+    editor.dispose();
+  });
+
+  it('a Viber this device never saw is confirmed on first use, and a later swap of its key is caught', async () => {
+    const { doc } = workspace();
+    const { trust } = await signerFor(doc);
+    const first = await generateKeyPair();
+    const swapped = await generateKeyPair();
+    upsertViber(doc, { id: 'vb_1' as ViberId, name: 'laptop', publicKey: first.publicKey, createdAt: 1 });
+    const [laptop] = listVibers(doc);
+    expect(await trust.sealTargets([laptop])).toEqual({ seal: [laptop], keyChanged: [] });
+    expect(trust.confirmedKey('vb_1')).toBe(first.publicKey);
+    upsertViber(doc, { id: 'vb_1' as ViberId, name: 'laptop', publicKey: swapped.publicKey, createdAt: 1 });
+    const [now] = listVibers(doc);
+    expect(await trust.sealTargets([now])).toEqual({ seal: [], keyChanged: [now] });
   });
 });

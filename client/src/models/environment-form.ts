@@ -36,6 +36,17 @@ export type SaveSigner = (
   ownCopies: Record<string, Record<string, string>>,
 ) => Promise<unknown>;
 
+/**
+ * Which of the registered Vibers a new secret value may be sealed to ([T11]): only those whose
+ * registry key is the one this device confirmed (recorded on first use); `keyChanged` get nothing.
+ */
+export type SealTargets = (
+  vibers: ViberRecord[],
+) => Promise<{ seal: ViberRecord[]; keyChanged: ViberRecord[] }>;
+
+/** Without a check (tests of other behaviour only): every registry key. The app always passes one. */
+const everyRegistryKey: SealTargets = (vibers) => Promise.resolve({ seal: vibers, keyChanged: [] });
+
 /** A stored draft: everything but secret values (those stay in memory, see DraftStore). */
 interface EnvironmentDraft {
   baseline: FieldValues;
@@ -69,6 +80,8 @@ export interface SecretRow {
   sealedFor: string[];
   /** Saved with no Viber to encrypt it to: kept back (its value in memory only) until one exists. */
   held?: boolean;
+  /** Vibers the last save did not seal it for because their key changed ([T11]): ids and names. */
+  notSealedFor?: { id: string; name: string }[];
 }
 
 const FIELD_KEYS = ['name', ...Object.keys(ENVIRONMENT_DEFAULTS), 'type'] as (keyof FieldValues)[];
@@ -91,6 +104,8 @@ export function createEnvironmentForm(
   drafts?: DraftStore,
   /** Signs what may be signed of a save ([T10]); unsigned without it. */
   sign?: SaveSigner,
+  /** Which Vibers new secret values are sealed to ([T11]): only keys this device confirmed. */
+  sealTargets: SealTargets = everyRegistryKey,
 ) {
   let draftId = environmentDraftId(env?.id);
   const stored = drafts?.get<EnvironmentDraft>(draftId);
@@ -205,17 +220,21 @@ export function createEnvironmentForm(
   }
 
   /**
-   * Validates, seals new secret values to every registered Viber, and writes; returns the environment
-   * id or null. With no Viber yet, new secret values cannot be sealed: everything else is saved and
-   * they stay in the draft (`heldSecrets`) until a Viber exists and the user saves again.
+   * Validates, seals new secret values to every registered Viber whose key this device confirmed
+   * ([T11]), and writes; returns the environment id or null. A Viber whose registry key changed gets
+   * no ciphertext (the row says so). With no Viber to seal to, new secret values cannot be sealed:
+   * everything else is saved and they stay in the draft (`heldSecrets`) until one exists and the user
+   * saves again.
    */
   async function save(): Promise<string | null> {
-    const vibers: ViberRecord[] = workspace.vibers.value;
     const found = check();
     errors.value = found;
     if (Object.values(found).some(Boolean)) return null;
     saving.value = true;
     try {
+      const targets = await sealTargets(workspace.vibers.value);
+      const vibers: ViberRecord[] = targets.seal;
+      const notSealedFor = targets.keyChanged.map((v) => ({ id: v.id, name: v.name }));
       const sealedSecrets: Record<string, SealedSecretInput | null> = {};
       const held = vibers.length
         ? []
@@ -278,10 +297,17 @@ export function createEnvironmentForm(
         .filter((s) => s.action !== 'delete')
         .map((s) =>
           held.includes(s)
-            ? { ...s, held: true }
+            ? { ...s, held: true, notSealedFor }
             : s.action === 'keep'
               ? s
-              : { ...s, action: 'keep', value: '', held: false, sealedFor: vibers.map((v) => v.id) },
+              : {
+                  ...s,
+                  action: 'keep',
+                  value: '',
+                  held: false,
+                  sealedFor: vibers.map((v) => v.id),
+                  notSealedFor,
+                },
         );
       heldSecrets.value = held.length;
       savedAt.value = Date.now();

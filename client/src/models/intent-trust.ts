@@ -17,6 +17,7 @@ import {
   type Binding,
   type Environment,
   type SignedIntent,
+  type ViberRecord,
 } from '@openviber/shared';
 import type * as Y from 'yjs';
 import type { KnownSpec, TrustRecords, TrustStore } from '../lib/trust-store.ts';
@@ -200,6 +201,33 @@ export function createIntentTrust({ workspace, verify, sign, store, records }: I
     return signBindingAs(after);
   }
 
+  // ---- secrets: sealed only to a Viber key this device confirmed ([T11])
+
+  /**
+   * Of `vibers` (the registry), those a new secret value may be sealed to — each with the key this
+   * device confirmed (recording the registry's on first use, as a mapping does) — and those whose
+   * registry key is not the confirmed one: the server may have swapped it, so they get no ciphertext
+   * until the user compared fingerprints and trusted the new key.
+   */
+  async function sealTargets(vibers: readonly ViberRecord[]) {
+    const seal: ViberRecord[] = [];
+    const keyChanged: ViberRecord[] = [];
+    for (const viber of vibers)
+      if (await confirmViberKey(viber.id, viber.publicKey)) seal.push(viber);
+      else keyChanged.push(viber);
+    return { seal, keyChanged };
+  }
+
+  /** Per registry Viber whose key is not the one this device confirmed: the confirmed key. */
+  function changedViberKeys(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [viberId, confirmed] of Object.entries(records.viberKeys)) {
+      const registry = getViber(workspace, viberId);
+      if (registry && registry.publicKey !== confirmed) out[viberId] = confirmed;
+    }
+    return out;
+  }
+
   // ---- what the views show
 
   /** Learns what other devices validly signed (newer spec versions, a Viber key a signed binding names). */
@@ -243,6 +271,8 @@ export function createIntentTrust({ workspace, verify, sign, store, records }: I
     trustNewViberKey,
     signBindingAs,
     signPrepared,
+    sealTargets,
+    changedViberKeys,
     learn,
     standings,
   };

@@ -25,6 +25,7 @@ import {
   type Binding,
   type Environment,
   type SignedIntent,
+  type ViberRecord,
 } from '@openviber/shared';
 import type { SigningKeyPair } from '@openviber/shared/crypto';
 import type * as Y from 'yjs';
@@ -191,7 +192,7 @@ export function createSigningActions(
       const confirmed = bindings.has(b.id) && t.confirmedKey(b.viberId);
       if (confirmed) viberKeys[b.viberId] = confirmed;
     }
-    review.value = { specs, bindings, changes, viberKeys };
+    review.value = { specs, bindings, changes, viberKeys, keyChanged: t.changedViberKeys() };
   }
 
   workspace.on('update', scheduleReview);
@@ -262,6 +263,27 @@ export function createSigningActions(
   async function trustNewViberKey(viberId: string, viberPublicKey: string) {
     await (await trusted())?.trustNewViberKey(viberId, viberPublicKey);
     scheduleReview();
+  }
+
+  /**
+   * Save of the editor: the Vibers a new secret value may be sealed to — only keys this device
+   * confirmed ([T11]), recorded on first use — and those whose registry key changed. A device without
+   * the signing key checks against the same records (a secret is confidential whether or not it is signed).
+   */
+  async function sealTargets(vibers: ViberRecord[]) {
+    await starting;
+    const t =
+      trust ??
+      createIntentTrust({
+        workspace,
+        verify: () => false,
+        sign: () => Promise.resolve(null),
+        store,
+        records: await store.load(),
+      });
+    const result = await t.sealTargets(vibers);
+    scheduleReview();
+    return result;
   }
 
   /** Appends a message signed before it is written (so it never reads as unsigned); unsigned without a key. */
@@ -376,6 +398,7 @@ export function createSigningActions(
     approveBinding,
     confirmViberKey,
     trustNewViberKey,
+    sealTargets,
     sendMessage,
     approveMessage,
     requestPush,

@@ -48,6 +48,8 @@ export interface Review {
   changes: ReadonlyMap<string, { knownVersion: number; changes: SpecChange[] }>;
   /** Per Viber whose mapping is under review: the key this device confirmed. */
   viberKeys: Readonly<Record<string, string>>;
+  /** Per Viber whose registry key is not the one this device confirmed: the confirmed key. */
+  keyChanged: Readonly<Record<string, string>>;
 }
 
 const NOTHING_TO_REVIEW: Review = {
@@ -55,6 +57,7 @@ const NOTHING_TO_REVIEW: Review = {
   bindings: new Map(),
   changes: new Map(),
   viberKeys: {},
+  keyChanged: {},
 };
 
 export function createSigningModel(opts: SigningOptions) {
@@ -123,6 +126,8 @@ export function createSigningModel(opts: SigningOptions) {
     approveBinding: call('approveBinding'),
     confirmViberKey: call('confirmViberKey'),
     trustNewViberKey: call('trustNewViberKey'),
+    /** Save of the editor: which Vibers a new secret is sealed to (confirmed keys only, [T11]). */
+    sealTargets: call('sealTargets'),
     /** Signed before it is written; if signing cannot load at all, the message is still written (unsigned). */
     sendMessage: async (
       doc: Y.Doc,
