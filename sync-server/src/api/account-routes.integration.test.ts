@@ -87,3 +87,48 @@ describe('[T7] /api/account/signing-key', () => {
     expect([res.status, res.body.error.field]).toEqual([400, 'publicKey']);
   });
 });
+
+describe('[T12] POST /api/account/signing-key/reset: every device and the recovery code lost', () => {
+  const reset = (token: string | undefined, body: unknown) =>
+    api(server.url, 'POST', '/api/account/signing-key/reset', { token, body });
+
+  it('replaces the key only with the account password (401 otherwise), without the old key’s signature', async () => {
+    const dave = await signup(server.url, 'reset-dave');
+    const lost = await generateSigningKeyPair();
+    const fresh = await generateSigningKeyPair();
+    await key(dave.token, 'PUT', { publicKey: lost.publicKey });
+
+    const wrong = await reset(dave.token, { password: 'not-the-password', publicKey: fresh.publicKey });
+    expect([wrong.status, wrong.body.error.field]).toEqual([401, 'password']);
+    expect(
+      (await reset(undefined, { password: 'correct horse battery', publicKey: fresh.publicKey })).status,
+    ).toBe(401);
+    expect((await key(dave.token)).body.publicKey).toBe(lost.publicKey);
+
+    const ok = await reset(dave.token, { password: 'correct horse battery', publicKey: fresh.publicKey });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({
+      publicKey: fresh.publicKey,
+      fingerprint: await signingKeyFingerprint(fresh.publicKey),
+    });
+    expect((await key(dave.token)).body.publicKey).toBe(fresh.publicKey);
+  });
+
+  it('is throttled like a login: the user name’s budget of failures, shared with /api/auth/login', async () => {
+    const erin = await signup(server.url, 'reset-erin');
+    const fresh = await generateSigningKeyPair();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await reset(erin.token, { password: `wrong-guess-${i}`, publicKey: fresh.publicKey })).status,
+      );
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    // The right password waits too, and so does a login at that name: the budget is one.
+    const right = await reset(erin.token, { password: 'correct horse battery', publicKey: fresh.publicKey });
+    expect([right.status, right.headers.get('retry-after')]).toEqual([429, expect.stringMatching(/^\d+$/)]);
+    const login = await api(server.url, 'POST', '/api/auth/login', {
+      body: { username: 'reset-erin', password: 'correct horse battery' },
+    });
+    expect(login.status).toBe(429);
+  });
+});

@@ -1,7 +1,7 @@
-// /api/account/signing-key ([T7]): the user's Ed25519 signing PUBLIC key, which a Viber onboarded
+// /api/account/signing-key ([T7], reset [T12]): the user's Ed25519 signing PUBLIC key, which a Viber onboarded
 // with `--trust <fingerprint>` pins. The private key never reaches the server (design §5b).
 import { z } from 'zod';
-import { keyRotationIntent, publicKeySchema, signatureSchema } from '@openviber/shared';
+import { credentialsSchema, keyRotationIntent, publicKeySchema, signatureSchema } from '@openviber/shared';
 import { HttpError } from '../http/http-error.ts';
 import type { Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
@@ -12,6 +12,12 @@ const signingKeyPutSchema = z.strictObject({
   publicKey: publicKeySchema,
   /** Replacing a set key: the current key's signature over keyRotationIntent(current, publicKey). */
   rotation: z.strictObject({ signature: signatureSchema }).optional(),
+});
+
+const signingKeyResetSchema = z.strictObject({
+  /** The account password again: the old key is lost, so the password is what authorizes the reset. */
+  password: credentialsSchema.shape.password,
+  publicKey: publicKeySchema,
 });
 
 /**
@@ -63,6 +69,24 @@ export function accountRoutes(router: Router, s: Services): void {
         );
     }
     if (!(await s.storage.setSigningKey(user.userId, input.publicKey, current)))
+      throw new HttpError('conflict', 'the signing key changed meanwhile; read it again', {
+        field: 'publicKey',
+      });
+    return { publicKey: input.publicKey, fingerprint: await signingKeyFingerprint(input.publicKey) };
+  });
+
+  // Every device and the recovery code lost ([T12]): the password replaces the key without the old
+  // key's signature. Vibers pinned to the old key keep refusing what the new one signs (they pinned
+  // a key, not the server's word): each is onboarded again with --trust, and the app says so.
+  router.on('POST', '/api/account/signing-key/reset', async ({ req }) => {
+    const user = await requireUser(s, req);
+    const input = await parseBody(signingKeyResetSchema, req);
+    await s.auth.checkPassword(user.userId, input.password, req.socket.remoteAddress ?? '');
+    const current = await s.storage.getSigningKey(user.userId);
+    if (
+      current !== input.publicKey &&
+      !(await s.storage.setSigningKey(user.userId, input.publicKey, current))
+    )
       throw new HttpError('conflict', 'the signing key changed meanwhile; read it again', {
         field: 'publicKey',
       });

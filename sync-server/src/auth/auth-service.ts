@@ -45,6 +45,18 @@ export class AuthService {
     return this.#startSession(user.id, user.username);
   }
 
+  /**
+   * Checks the password of a signed-in user again (a signing-key reset, [T12]): admitted and counted
+   * by the same throttle as a login at that user's name, so a stolen session cannot guess faster.
+   */
+  async checkPassword(userId: string, password: string, clientAddress: string): Promise<void> {
+    const user = await this.#storage.findUserById(userId);
+    const attempt = await this.#throttle.begin(user?.username ?? userId, clientAddress);
+    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !valid) throw new HttpError('unauthorized', 'the password is wrong', { field: 'password' });
+    await attempt.succeeded();
+  }
+
   async logout(tokenHash: string) {
     await this.#storage.deleteSession(tokenHash);
   }
