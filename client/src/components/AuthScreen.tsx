@@ -40,12 +40,12 @@ export function AuthScreen({ session }: { session: SessionModel }) {
   return (
     <div class="center">
       <div class="auth">
-        <div class="brand" style="justify-content:center;margin-bottom:18px;font-size:18px">
+        <div class="brand">
           <img src="/favicon.svg" alt="" width={28} height={28} /> OpenViber
         </div>
         <form class="card" onSubmit={submit} noValidate>
-          <h1 style="margin-bottom:4px">{isSignup ? 'Create your account' : 'Welcome back'}</h1>
-          <p class="hint" style="margin:0 0 18px">
+          <h1>{isSignup ? 'Create your account' : 'Welcome back'}</h1>
+          <p class="hint auth-intro">
             Environments and tasks on your own machines. Secrets are encrypted in your browser.
           </p>
           {session.expired.value && (
@@ -102,7 +102,7 @@ export function AuthScreen({ session }: { session: SessionModel }) {
           <button class="btn primary block" type="submit" disabled={busy.value}>
             {busy.value ? 'Please wait…' : isSignup ? 'Create account' : 'Sign in'}
           </button>
-          <p class="hint" style="text-align:center;margin:14px 0 0">
+          <p class="hint auth-switch">
             {isSignup ? 'Already have an account? ' : 'New here? '}
             <a
               href="#"

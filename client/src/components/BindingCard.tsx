@@ -42,14 +42,14 @@ export function BindingCard({
   const step = o?.step && prepareStepWords(o.step) ? o.step : '';
   return (
     <section class="card" data-testid="binding-card">
-      <div class="row" style="margin-bottom:8px">
+      <div class="row card-head">
         <span class={presenceDot(viber?.presence)} />
         <h2 class="grow truncate" title={name}>
           {name}
         </h2>
         <StatusPill status={status} />
       </div>
-      <p class="hint" style="margin:0 0 10px">
+      <p class="hint card-status">
         {viber?.presence === 'online'
           ? 'Online'
           : viber?.presence === 'unknown'
@@ -59,9 +59,7 @@ export function BindingCard({
         {o && o.observedGeneration < binding.generation ? ' · a new prepare is requested' : ''}
       </p>
       {binding.strategy === 'existing' && binding.existingPath && (
-        <p class="hint mono wrap-anywhere" style="margin:-6px 0 10px">
-          {binding.existingPath}
-        </p>
+        <p class="hint mono wrap-anywhere card-substatus">{binding.existingPath}</p>
       )}
       <MappingReview bindingId={binding.id} />
       <div
@@ -78,20 +76,16 @@ export function BindingCard({
           ? ' (it is offline; it will prepare when it comes back)'
           : ''}
         {o?.lastError && status === 'error' ? (
-          <div class="mono wrap-anywhere" style="margin-top:4px">
-            {o.lastError}
-          </div>
+          <div class="mono wrap-anywhere callout-detail">{o.lastError}</div>
         ) : null}
         {o?.resolvedWorkingDir ? (
-          <div class="hint mono wrap-anywhere" style="margin-top:4px" title="Checkout on the Viber">
+          <div class="hint mono wrap-anywhere callout-detail" title="Checkout on the Viber">
             {o.resolvedWorkingDir}
           </div>
         ) : null}
         {o?.lastPrepareAt ? <div class="hint">Last prepared {relativeTime(o.lastPrepareAt)}</div> : null}
       </div>
-      {status === 'preparing' && (
-        <div class="progress" style="margin-bottom:10px" role="progressbar" aria-label="Preparing" />
-      )}
+      {status === 'preparing' && <div class="progress" role="progressbar" aria-label="Preparing" />}
       <div class="row wrap">
         <button
           class="btn primary small"

@@ -27,7 +27,7 @@ export function ConfirmDialog() {
     >
       <h2 id="confirm-title">{request.title}</h2>
       <p id="confirm-body">{request.body}</p>
-      <div class="row" style="justify-content:flex-end">
+      <div class="row dialog-actions">
         <button class="btn" autoFocus onClick={() => request.resolve(false)}>
           Cancel
         </button>

@@ -35,7 +35,7 @@ export function EnvSwitcher() {
           {env.name}
         </span>
         <StatusPill status={environmentPill(env, bindings, vibers)} />
-        <span aria-hidden style="color:var(--faint)">
+        <span aria-hidden class="faint">
           ▾
         </span>
       </button>
@@ -50,12 +50,10 @@ export function EnvSwitcher() {
                 open.value = false;
               }}
             >
-              <span style="width:14px;color:#eab308" aria-label={e.pinned ? 'Pinned' : undefined}>
+              <span class="menu-star" aria-label={e.pinned ? 'Pinned' : undefined}>
                 {e.pinned ? '★' : ''}
               </span>
-              <span class="grow" style="overflow:hidden;text-overflow:ellipsis;white-space:nowrap">
-                {e.name}
-              </span>
+              <span class="grow truncate">{e.name}</span>
               <StatusPill status={environmentPill(e, bindings, vibers)} />
             </button>
           ))}

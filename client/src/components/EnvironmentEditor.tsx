@@ -159,8 +159,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         {errorCount ? (
           <button
             type="button"
-            class="btn ghost small"
-            style="color:var(--err)"
+            class="btn ghost small error-text"
             onClick={() => document.querySelector('.invalid')?.scrollIntoView({ block: 'center' })}
           >
             {errorCount === 1 ? '1 field needs attention' : `${errorCount} fields need attention`} ↑

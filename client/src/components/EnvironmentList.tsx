@@ -52,8 +52,7 @@ export function EnvironmentList({ onNavigate }: { onNavigate?: () => void }) {
       ))}
       {current && (
         <button
-          class="btn ghost small block"
-          style="margin-top:6px;justify-content:flex-start"
+          class="btn ghost small block list-link"
           onClick={() => go(() => app.router.go({ view: 'mappings', envId: current.id }))}
         >
           <span aria-hidden>⇄</span>

@@ -14,8 +14,7 @@ export function EnvironmentSheet() {
           <EnvironmentList onNavigate={close} />
         </div>
         <button
-          class="btn block"
-          style="margin-top:12px"
+          class="btn block sheet-action"
           onClick={() => {
             close();
             app.router.go({ view: 'vibers' });

@@ -80,7 +80,7 @@ export function ExecutionSection({ form }: { form: EnvironmentForm }) {
         <textarea
           id="env-maintenanceScript"
           name="maintenanceScript"
-          style="min-height:70px"
+          class="short"
           value={f.maintenanceScript}
           onInput={(ev) => form.set('maintenanceScript', ev.currentTarget.value)}
         />

@@ -57,7 +57,7 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
             <span>exit code {run.exitCode ?? '—'}</span>
             {run.startedAt > 0 && <span>duration {duration(end - run.startedAt)}</span>}
             {run.droppedChars > 0 && <span>earlier output was trimmed; showing the latest lines</span>}
-            {run.error && <span style="color:var(--err)">{run.error}</span>}
+            {run.error && <span class="error-text">{run.error}</span>}
           </div>
           {(output || running) && (
             <pre class="output" data-testid="run-output" ref={outputRef} tabIndex={0} aria-label="Output">

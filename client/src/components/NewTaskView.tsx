@@ -21,7 +21,7 @@ export function NewTaskView() {
   const viberId = pickViber(app, env);
   const viber = viberId ? app.vibers.views.value.get(viberId) : undefined;
   return (
-    <div class="page" style="padding-bottom:0">
+    <div class="page task-page">
       <div class="page-head">
         <div>
           <h1 class="wrap-anywhere">New task in {env.name}</h1>
@@ -41,8 +41,8 @@ export function NewTaskView() {
           <a href={`#/environments/${env.id}/mappings`}>Map {env.name} to a Viber</a> to run tasks in it.
         </div>
       )}
-      <div class="hero" style="padding:40px 10px">
-        <h2 style="color:var(--text)">What should run?</h2>
+      <div class="hero task-hero">
+        <h2>What should run?</h2>
         <p>The first line becomes the task’s title.</p>
       </div>
       <Composer

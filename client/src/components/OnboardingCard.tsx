@@ -143,7 +143,7 @@ export function OnboardingCard({
             <span class="hint">Then map an environment to it, and start a task.</span>
           )}
           {joined && env && app.workspace.bindings.value.some((b) => b.viberId === joined.id) && (
-            <button class="btn small" style="margin-left:6px" onClick={() => startNewTask(app)}>
+            <button class="btn small inline-action" onClick={() => startNewTask(app)}>
               Start a task
             </button>
           )}

@@ -29,8 +29,8 @@ export function PrepareLog({
     if (el) el.scrollTop = el.scrollHeight;
   }, [log.lines.length]);
   return (
-    <div style="margin-top:10px">
-      <div class="hint" style="margin-bottom:4px" data-testid="prepare-log-head">
+    <div class="prepare-log">
+      <div class="hint prepare-log-head" data-testid="prepare-log-head">
         Setup log of the latest prepare
         {status === 'preparing' && step ? ` · now ${prepareStepPhrase(step)}` : ''}
         {status === 'error' && step ? ` · failed while ${prepareStepPhrase(step)}` : ''}

@@ -51,7 +51,7 @@ export function SetupChecklist({ compact }: { compact?: boolean }) {
               {s.label}
               {s.done && <span class="sr-only"> (done)</span>}
             </span>
-            <span aria-hidden style="color:var(--faint)">
+            <span aria-hidden class="faint">
               →
             </span>
           </button>

@@ -32,8 +32,8 @@ export function Shell() {
   if (!app.workspace.ready.value || !app.draftsReady.value) {
     return (
       <div class="center">
-        <div style="width:220px;text-align:center" class="hint">
-          <div class="progress" style="margin-bottom:10px" role="progressbar" aria-label="Opening" />
+        <div class="hint opening">
+          <div class="progress" role="progressbar" aria-label="Opening" />
           Opening your workspace…
         </div>
       </div>
@@ -81,7 +81,7 @@ export function Shell() {
           <SyncIndicator />
         </div>
         {app.sessionModel.expired.value && (
-          <div class="page" style="padding-bottom:0">
+          <div class="page page-banner">
             <div class="callout warn row">
               <span class="grow">
                 Your session has ended, so changes stay on this device and do not sync. Sign in again to sync

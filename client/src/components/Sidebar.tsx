@@ -35,10 +35,8 @@ export function Sidebar() {
       </div>
       <div class="sidebar-scroll">
         {!setUp && (
-          <div class="phone-only" style="padding:4px 4px 8px">
-            <div class="group-label" style="padding-left:4px">
-              First steps
-            </div>
+          <div class="phone-only first-steps">
+            <div class="group-label">First steps</div>
             <SetupChecklist compact />
           </div>
         )}
@@ -46,7 +44,7 @@ export function Sidebar() {
         <div class="env-section">
           <EnvironmentList />
         </div>
-        <div class="phone-only" style="padding:12px 4px 0">
+        <div class="phone-only sheet-opener">
           <button class="btn block" onClick={() => (app.ui.sheetOpen.value = true)}>
             Environments & mappings
           </button>

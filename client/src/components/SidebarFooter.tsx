@@ -24,17 +24,16 @@ export function SidebarFooter() {
   return (
     <div class="sidebar-footer">
       <button
-        class="btn ghost grow"
-        style="justify-content:flex-start;height:auto;padding:6px 8px"
+        class="btn ghost grow viber-health"
         onClick={() => app.router.go({ view: 'vibers' })}
         data-testid="viber-health"
       >
         <span class={presenceDot(unknown && vibers.length ? 'unknown' : online ? 'online' : 'offline')} />
         {/* The summary keeps its width (the account name truncates first); the detail line adds no width
             of its own (width 0, at least the column's) and truncates within it. */}
-        <span style="display:flex;flex-direction:column;align-items:flex-start;flex:1 1 auto">
+        <span class="viber-health-text">
           <span>{summary}</span>
-          <span class="hint truncate" style="font-size:11.5px;width:0;min-width:100%;text-align:left">
+          <span class="hint truncate viber-health-detail">
             {!vibers.length
               ? 'Add one to run tasks'
               : unknown
@@ -45,7 +44,7 @@ export function SidebarFooter() {
           </span>
         </span>
       </button>
-      <div style="position:relative;min-width:0;flex:0 1 auto" ref={menuRoot}>
+      <div class="account" ref={menuRoot}>
         <button
           class="btn ghost small"
           onClick={() => (menu.value = !menu.value)}
@@ -53,24 +52,15 @@ export function SidebarFooter() {
           aria-expanded={menu.value}
           title="Account and settings"
           aria-label={`Account and settings (${app.session.user.username})`}
-          style="max-width:140px"
         >
           <span class="truncate">{app.session.user.username}</span> ▾
         </button>
         {menu.value && (
-          <div
-            class="menu"
-            style="top:auto;bottom:calc(100% + 4px);left:auto;right:0;width:220px"
-            role="menu"
-          >
-            <div class="hint truncate" style="padding:6px 8px">
-              Signed in as {app.session.user.username}
-            </div>
+          <div class="menu account-menu" role="menu">
+            <div class="hint truncate signed-in">Signed in as {app.session.user.username}</div>
             <hr />
-            <div class="hint" style="padding:4px 8px">
-              Theme
-            </div>
-            <div class="seg" style="margin:0 8px 6px">
+            <div class="hint menu-label">Theme</div>
+            <div class="seg">
               {(['system', 'light', 'dark'] as Theme[]).map((t) => (
                 <button
                   key={t}
@@ -102,7 +92,7 @@ export function SidebarFooter() {
               Signing key and approvals
             </button>
             {app.signing.fingerprint.value && (
-              <div class="hint wrap-anywhere" style="padding:2px 8px 6px;font-size:11.5px">
+              <div class="hint wrap-anywhere menu-key">
                 Key <code class="fp">{app.signing.fingerprint.value}</code>
               </div>
             )}

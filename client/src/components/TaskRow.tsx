@@ -30,7 +30,7 @@ export function TaskRow({ task }: { task: Task }) {
           <span class="badge">no Viber</span>
         )}
         <span class="grow" />
-        {run ? <StatusPill status={run.state} run /> : <span style="color:var(--faint)">idle</span>}
+        {run ? <StatusPill status={run.state} run /> : <span class="faint">idle</span>}
       </span>
     </a>
   );

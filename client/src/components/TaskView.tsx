@@ -75,14 +75,12 @@ export function TaskView({ taskId }: { taskId: string }) {
   }
 
   return (
-    <div class="page task-page" style="padding-bottom:0" ref={page}>
+    <div class="page task-page" ref={page}>
       <div class="page-head task-head">
         <div class="grow">
           <TaskTitle task={task} editing={renaming} />
-          <p class="row wrap" style="gap:6px">
-            <span class="truncate" style="max-width:100%">
-              {env?.name ?? 'Deleted environment'}
-            </span>
+          <p class="row wrap task-meta">
+            <span class="truncate">{env?.name ?? 'Deleted environment'}</span>
             {env && <StatusPillFor env={env} />}
             {viber ? (
               <span class="badge" data-testid="viber-badge">
@@ -116,8 +114,7 @@ export function TaskView({ taskId }: { taskId: string }) {
             candidates.map((c) => (
               <button
                 key={c.binding.id}
-                class="btn small"
-                style="margin-left:6px"
+                class="btn small inline-action"
                 onClick={() => {
                   const map = tasksMap(app.workspace.doc).get(task.id);
                   if (map && typeof map === 'object' && 'set' in map)
@@ -147,8 +144,8 @@ export function TaskView({ taskId }: { taskId: string }) {
         )
       )}
       {!messages.length && (
-        <div class="hero" style="padding:40px 10px">
-          <h2 style="color:var(--text)">What should run?</h2>
+        <div class="hero task-hero">
+          <h2>What should run?</h2>
           <p>
             {env?.agentCommand
               ? `Each message is handed to \`${env.agentCommand}\`.`
@@ -158,8 +155,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       )}
       {start > 0 && (
         <button
-          class="btn block"
-          style="margin-bottom:14px"
+          class="btn block show-earlier"
           onClick={() => (shown.value += MESSAGE_WINDOW)}
           data-testid="show-earlier"
         >

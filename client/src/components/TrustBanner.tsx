@@ -29,7 +29,7 @@ export function TrustBanner() {
       .join(' · ');
   if (!text) return null;
   return (
-    <div class="page" style="padding-bottom:0">
+    <div class="page page-banner">
       <div class={`callout ${refused && !unsigned ? 'err' : 'warn'} row`} data-testid="trust-banner">
         <span class="grow">{text}</span>
         <button class="btn small" onClick={() => app.router.go({ view: 'trust' })}>

@@ -17,7 +17,7 @@ export function UndoToast() {
       >
         Undo
       </button>
-      <button class="btn ghost" style="color:inherit" aria-label="Dismiss" onClick={confirm.dismissToast}>
+      <button class="btn ghost" aria-label="Dismiss" onClick={confirm.dismissToast}>
         ✕
       </button>
     </div>

@@ -13,7 +13,7 @@ export function UpdatePrompt() {
       <button class="btn primary" onClick={() => void updateServiceWorker(true)}>
         Reload
       </button>
-      <button class="btn ghost" style="color:inherit" onClick={() => setNeedRefresh(false)}>
+      <button class="btn ghost" onClick={() => setNeedRefresh(false)}>
         Later
       </button>
     </div>

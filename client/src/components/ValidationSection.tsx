@@ -22,8 +22,8 @@ export function ValidationSection({ form, env }: { form: EnvironmentForm; env: E
         <ScriptCheck key={label} label={label} script={script} />
       ))}
       {f.type === 'github' && (
-        <div>
-          <h3 style="margin:14px 0 8px">Repository access</h3>
+        <div class="repo-access">
+          <h3 class="subhead">Repository access</h3>
           {!views.length ? (
             <div class="callout">
               Not checked yet: a Viber checks access when it prepares this environment. Map it to a Viber to

@@ -4,13 +4,9 @@ import type { EnvironmentForm } from '../models/environment-form.ts';
 export function VarsSection({ form }: { form: EnvironmentForm }) {
   const e = form.errors.value;
   return (
-    <div style="margin-bottom:18px">
-      <h3 style="margin-bottom:8px">Variables</h3>
-      {!form.vars.value.length && (
-        <p class="hint" style="margin:0 0 8px">
-          No variables.
-        </p>
-      )}
+    <div class="vars">
+      <h3 class="subhead">Variables</h3>
+      {!form.vars.value.length && <p class="hint list-note">No variables.</p>}
       {form.vars.value.map((row) => (
         <div class="kv" key={row.rowId}>
           <div class={e[`var:${row.rowId}`] ? 'invalid' : ''}>

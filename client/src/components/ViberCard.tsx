@@ -83,7 +83,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           {error.value}
         </p>
       )}
-      <p class="hint wrap-anywhere" style="margin:6px 0 0">
+      <p class="hint wrap-anywhere card-facts">
         {online
           ? 'Connected now'
           : presence === 'unknown'
@@ -104,7 +104,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
         </p>
       ) : null}
       {health && (
-        <p class="hint wrap-anywhere" style="margin:4px 0 0" data-testid="viber-trust">
+        <p class="hint wrap-anywhere card-line" data-testid="viber-trust">
           {health.trust === 'pinned' ? (
             health.trustedKeyFingerprint === app.signing.fingerprint.value ? (
               <>Runs only what you sign</>
@@ -123,7 +123,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           {health.capabilities.hidesKeys === false ? ' · cannot hide its keys from tasks' : ''}
         </p>
       )}
-      <p class="hint" style="margin:4px 0 0">
+      <p class="hint card-line">
         Key fingerprint <KeyFingerprint publicKey={record.publicKey} />
         {namesake && (
           <>
@@ -141,7 +141,7 @@ export function ViberCard({ viber, namesake }: { viber: ViberView; namesake: boo
           confirmed={app.signing.review.value.keyChanged[record.id]}
         />
       )}
-      <div class="row wrap" style="margin-top:10px">
+      <div class="row wrap card-actions">
         {!renaming.value && (
           <button
             class="btn small"

@@ -66,8 +66,8 @@ export function VibersView() {
       <form class="card" onSubmit={addViber} noValidate>
         <h2>{vibers.length ? 'Add another Viber' : 'Add your first Viber'}</h2>
         <p class="hint">One command on the machine. Name it here, or leave it empty to use its host name.</p>
-        <div class="row wrap" style="align-items:flex-end">
-          <div class={`field grow${error.value ? ' invalid' : ''}`} style="margin:0;min-width:180px">
+        <div class="row wrap align-end">
+          <div class={`field grow inline-field${error.value ? ' invalid' : ''}`}>
             <label for="viber-name">Name</label>
             <input
               id="viber-name"
@@ -87,7 +87,7 @@ export function VibersView() {
           </button>
         </div>
         {error.value && (
-          <p class="field-error" role="alert" id="viber-name-error" style="margin:6px 0 0">
+          <p class="field-error inline-field-error" role="alert" id="viber-name-error">
             {error.value}
           </p>
         )}
