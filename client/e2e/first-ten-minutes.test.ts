@@ -436,6 +436,8 @@ describe('the first ten minutes', () => {
       for (const dark of [false, true]) {
         const p = await device(browser, server, user, { phone, dark });
         const opts = { phone, dark };
+        // A new device shows its (empty) local copy first: shoot the screens once the workspace synced.
+        await p.getByTestId('task-row').first().waitFor({ state: 'attached' });
         if (phone) {
           await checkScreen(p, 'home', opts);
           await p.getByRole('button', { name: 'Environments & mappings' }).click();
@@ -445,7 +447,7 @@ describe('the first ten minutes', () => {
         } else {
           await checkScreen(p, 'home', opts);
           // Every first step is done: the ticked checklist is gone from home.
-          expect(await p.getByTestId('setup-checklist').count()).toBe(0);
+          await expect.poll(() => p.getByTestId('setup-checklist').count()).toBe(0);
           expect(await footerClipped(p), 'the footer says it in full').toEqual([]);
         }
         await go(p, taskHash, '[data-testid=message]');
