@@ -19,7 +19,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
   const keyChanged = app.signing.review.value.keyChanged;
   return (
     <div>
-      <h3 style="margin-bottom:8px">Secrets</h3>
+      <h3 class="subhead">Secrets</h3>
       {!vibers.length && (
         <div class="callout warn" data-testid="secrets-need-viber">
           Secrets are encrypted to your Vibers’ keys before they leave this browser, and you have no Viber
@@ -28,11 +28,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
           written to this device’s storage, so a reload clears them.)
         </div>
       )}
-      {!form.secrets.value.length && (
-        <p class="hint" style="margin:0 0 8px">
-          No secrets.
-        </p>
-      )}
+      {!form.secrets.value.length && <p class="hint list-note">No secrets.</p>}
       {form.secrets.value.map((row) => {
         const editing = row.action === 'new' || row.action === 'replace';
         // Named beside the secret: saved without a copy for these (the last save), or about to be.
@@ -49,7 +45,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
             ? [...boundViberIds].filter((id) => !row.sealedFor.includes(id) && !notSealed.has(id))
             : [];
         return (
-          <div key={row.rowId} data-testid="secret-row" style="margin-bottom:10px">
+          <div key={row.rowId} data-testid="secret-row" class="secret-row">
             <div class="kv">
               <div class={e[`secret:${row.rowId}:key`] ? 'invalid' : ''}>
                 {row.action === 'new' ? (
@@ -65,12 +61,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                     onInput={(ev) => form.updateSecret(row.rowId, { key: ev.currentTarget.value })}
                   />
                 ) : (
-                  <div
-                    class="mono"
-                    style={`padding:7px 0;font-weight:600;text-decoration:${row.action === 'delete' ? 'line-through' : 'none'}`}
-                  >
-                    {row.key}
-                  </div>
+                  <div class={`mono secret-key${row.action === 'delete' ? ' deleted' : ''}`}>{row.key}</div>
                 )}
                 {e[`secret:${row.rowId}:key`] && (
                   <span class="field-error" role="alert" id={`secret-${row.rowId}-key-error`}>
@@ -93,10 +84,9 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                       value={row.value}
                       onInput={(ev) => form.updateSecret(row.rowId, { value: ev.currentTarget.value })}
                     />
-                    <div class="row" style="margin-top:6px">
+                    <div class="row secret-scope">
                       <span class="hint">Available to</span>
                       <select
-                        style="width:auto;padding:3px 6px"
                         value={row.scope}
                         onChange={(ev) =>
                           form.updateSecret(row.rowId, {
@@ -180,7 +170,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
               </div>
             )}
             {row.action === 'keep' && (
-              <div class="hint" style="margin-top:-2px">
+              <div class="hint secret-facts">
                 {row.scope === 'setup' ? 'Setup scripts only' : 'Setup and tasks'} · encrypted for{' '}
                 {row.sealedFor.length} Viber{row.sealedFor.length === 1 ? '' : 's'}
                 {missing.length > 0 &&
@@ -191,7 +181,7 @@ export function SecretsSection({ form, env }: { form: EnvironmentForm; env: Envi
                       {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')}
                     </span>
                   ) : (
-                    <span style="color:var(--warn)">
+                    <span class="warn-text">
                       {' '}
                       · {missing.map((id) => views.get(id)?.record.name ?? id).join(', ')} cannot read it yet
                       and no Viber holding it is online:{' '}
