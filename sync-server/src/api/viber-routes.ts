@@ -99,7 +99,7 @@ export function viberRoutes(router: Router, s: Services): void {
     const user = await requirePrincipal(s, req);
     if (user.kind === 'viber' && user.viberId !== params.id)
       throw new HttpError('forbidden', 'a Viber may remove only itself');
-    if (!(await s.storage.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
+    if (!(await s.auth.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
     s.closeConnections((p) => p.kind === 'viber' && p.viberId === params.id);
     await s.docs.write(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));
     await s.deletions.collectOrRetry(user.userId);

@@ -8,16 +8,39 @@ import { SESSION_TTL_MS, TokenKind, hashToken, newToken } from './tokens.ts';
 
 export type AuthedPrincipal = Principal & { tokenHash: string };
 
+/**
+ * How long a token's principal is remembered. A reconnect storm authenticates every document of
+ * thousands of sockets with a few tokens; each look-up was a SHA-256 and one or two storage queries.
+ * Revocation stays immediate: logout and revokeViber go through this class and forget the principals
+ * they revoke. An expired session is still accepted for at most this long.
+ */
+export const PRINCIPAL_CACHE_MS = 10_000;
+const PRINCIPAL_CACHE_ENTRIES = 10_000;
+
 // A fixed hash so that an unknown username costs as much as a wrong password (no user enumeration by timing).
 const DUMMY_HASH = 'argon2id$19456$2$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export class AuthService {
   readonly #storage: Storage;
   readonly #throttle: LoginThrottle;
+  readonly #cacheMs: number;
+  readonly #principals = new Map<string, { principal: AuthedPrincipal; until: number }>();
+  /** Bumped by every revocation: a look-up that began before one does not fill the cache. */
+  #revocations = 0;
 
-  constructor(storage: Storage, throttle = new LoginThrottle()) {
+  /**
+   * `cachePrincipalsMs` defaults to PRINCIPAL_CACHE_MS with SQLite, the store of this process alone.
+   * A store shared by several processes (PostgreSQL) may be revoked on another one, whose revocation
+   * this process would not hear of: nothing is cached there.
+   */
+  constructor(
+    storage: Storage,
+    throttle = new LoginThrottle(),
+    cachePrincipalsMs = storage.kind === 'sqlite' ? PRINCIPAL_CACHE_MS : 0,
+  ) {
     this.#storage = storage;
     this.#throttle = throttle;
+    this.#cacheMs = cachePrincipalsMs;
   }
 
   async signup(username: string, password: string, clientAddress: string) {
@@ -58,19 +81,64 @@ export class AuthService {
   }
 
   async logout(tokenHash: string) {
-    await this.#storage.deleteSession(tokenHash);
+    await this.#revoke(
+      (p) => p.tokenHash === tokenHash,
+      () => this.#storage.deleteSession(tokenHash),
+    );
+  }
+
+  /** Revokes a Viber's token; false when the user has no such Viber. */
+  async revokeViber(userId: string, viberId: string): Promise<boolean> {
+    return this.#revoke(
+      (p) => p.kind === 'viber' && p.viberId === viberId,
+      () => this.#storage.revokeViber(userId, viberId),
+    );
   }
 
   /** The user or Viber a bearer token authenticates, or null. */
   async principalFor(token: string | undefined | null): Promise<AuthedPrincipal | null> {
     if (!token || token.length > 200) return null;
     const tokenHash = hashToken(token);
-    const session = await this.#storage.findSession(tokenHash, Date.now());
-    if (session) return { kind: 'user', userId: session.userId as UserId, tokenHash };
+    const cached = this.#principals.get(tokenHash);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const revocations = this.#revocations;
+    const principal = await this.#lookUp(token, tokenHash);
+    if (principal && this.#cacheMs > 0 && revocations === this.#revocations) {
+      if (this.#principals.size >= PRINCIPAL_CACHE_ENTRIES) this.#principals.clear();
+      this.#principals.set(tokenHash, { principal, until: Date.now() + this.#cacheMs });
+    }
+    return principal;
+  }
+
+  /** One query when the token's prefix names its kind (every token issued has one), two without. */
+  async #lookUp(token: string, tokenHash: string): Promise<AuthedPrincipal | null> {
+    if (!token.startsWith(`${TokenKind.viber}_`)) {
+      const session = await this.#storage.findSession(tokenHash, Date.now());
+      if (session) return { kind: 'user', userId: session.userId as UserId, tokenHash };
+      if (token.startsWith(`${TokenKind.session}_`)) return null;
+    }
     const viber = await this.#storage.findViberByToken(tokenHash);
     if (viber)
       return { kind: 'viber', userId: viber.userId as UserId, viberId: viber.viberId as ViberId, tokenHash };
     return null;
+  }
+
+  /**
+   * Stores a revocation, forgetting the cached principals it matches before and after: a look-up
+   * that overlapped it either is not cached (the count moved) or is forgotten.
+   */
+  async #revoke<T>(matches: (p: AuthedPrincipal) => boolean, store: () => Promise<T>): Promise<T> {
+    const forget = () => {
+      this.#revocations++;
+      for (const [hash, { principal }] of this.#principals)
+        if (matches(principal)) this.#principals.delete(hash);
+    };
+    forget();
+    try {
+      return await store();
+    } finally {
+      forget();
+    }
   }
 
   async #startSession(userId: string, username: string) {
