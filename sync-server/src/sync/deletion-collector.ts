@@ -71,14 +71,19 @@ export class DeletionCollector {
     return !!workspace && this.#index(workspace, ref.userId).ownsDocument(documentName);
   }
 
-  /** For onAuthenticate: true when the document belongs to a deleted task, binding or Viber. */
+  /**
+   * For onAuthenticate: true when the document belongs to a deleted task, binding or Viber. A loaded
+   * workspace is read in place: a reconnect storm asks once per socket, and each gateway read re-armed
+   * the workspace's idle timer. Only an unloaded workspace is opened through the gateway.
+   */
   async refuses(documentName: string): Promise<boolean> {
     const ref = parseDocName(documentName);
     if (!ref || ref.kind === 'workspace') return false;
     if (this.#evicted.has(documentName)) return true;
-    return this.#gateway.read(workspaceDocName(ref.userId), (doc) =>
-      this.#index(doc, ref.userId).ownsDocument(documentName),
-    );
+    const name = workspaceDocName(ref.userId);
+    const loaded = this.#hocuspocus.documents.get(name);
+    if (loaded && !loaded.isDestroyed) return this.#index(loaded, ref.userId).ownsDocument(documentName);
+    return this.#gateway.read(name, (doc) => this.#index(doc, ref.userId).ownsDocument(documentName));
   }
 
   /**
