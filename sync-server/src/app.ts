@@ -1,6 +1,6 @@
 // Wires one server process: storage, auth, Hocuspocus at /sync, the HTTP API and the static app.
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, ListenOptions } from 'node:net';
 import type { Extension } from '@hocuspocus/server';
 import { accountRoutes } from './api/account-routes.ts';
 import { authRoutes } from './api/auth-routes.ts';
@@ -33,6 +33,14 @@ export interface AppOptions {
 }
 
 /**
+ * Connections the kernel holds for accept(). Node's default, 511, overflowed in a reconnect storm:
+ * every client of a restarted server connects within milliseconds while the new process is still
+ * warming up, and each connection dropped then waits for its SYN to be sent again (1 s, then 3 s;
+ * bench/ANALYSIS.md). Linux caps it at net.core.somaxconn (4096 by default).
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * Hocuspocus creates its HTTP server without options; this one takes over its request and upgrade
  * listeners with our timeouts, checked every second (Node's default interval, 30 s, let a client
  * trickling headers hold its socket up to 30 s past HTTP_HEADERS_TIMEOUT_MS).
@@ -46,6 +54,10 @@ function withTimeouts(hocuspocusServer: { httpServer: ReturnType<typeof createSe
   for (const event of ['request', 'upgrade'] as const)
     for (const listener of hocuspocusServer.httpServer.listeners(event))
       server.on(event, listener as (...args: unknown[]) => void);
+  // Hocuspocus listens with { port, host } alone: the backlog is added here.
+  const listen = server.listen.bind(server) as (options: ListenOptions, callback?: () => void) => unknown;
+  server.listen = ((options: ListenOptions, callback?: () => void) =>
+    listen({ ...options, backlog: LISTEN_BACKLOG }, callback)) as typeof server.listen;
   hocuspocusServer.httpServer = server;
 }
 
