@@ -5,14 +5,8 @@
 import { useSignal } from '@preact/signals';
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
-import {
-  findPushRequest,
-  listMessages,
-  taskDocName,
-  type Environment,
-  type Message,
-  type PushRequest,
-} from '@openviber/shared';
+import type * as Y from 'yjs';
+import { findPushRequest, listMessages, taskDocName, type Environment } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { acceptedSpecVersion, splitRefusalId, type Approval } from '../models/approvals.ts';
 import { ApproveButton } from './ApproveButton.tsx';
@@ -78,25 +72,33 @@ function Details({ approval }: { approval: Approval }) {
   }
 }
 
+/** Holds the task's document open while shown and reads `read(doc)` from it, live. */
+function useTaskDocValue<T>(taskId: string, itemId: string, read: (doc: Y.Doc) => T) {
+  const app = useApp();
+  const value = useSignal<T | undefined>(undefined);
+  const handle = useSignal<ReturnType<typeof app.store.open> | null>(null);
+  useEffect(() => {
+    const opened = app.store.open(taskDocName(app.userId, taskId));
+    handle.value = opened;
+    const update = () => (value.value = read(opened.doc));
+    update();
+    opened.doc.on('update', update);
+    return () => {
+      opened.doc.off('update', update);
+      opened.release();
+    };
+  }, [taskId, itemId]);
+  return { value: value.value, handle };
+}
+
 function MessageDetails({ approval }: { approval: Approval }) {
   const app = useApp();
   const [taskId, messageId] = splitRefusalId(approval.refusal.id);
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
   const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
-  const message = useSignal<Message | undefined>(undefined);
-  const handle = useSignal<ReturnType<typeof app.store.open> | null>(null);
-  useEffect(() => {
-    const opened = app.store.open(taskDocName(app.userId, taskId));
-    handle.value = opened;
-    const read = () => (message.value = listMessages(opened.doc).find((m) => m.id === messageId));
-    read();
-    opened.doc.on('update', read);
-    return () => {
-      opened.doc.off('update', read);
-      opened.release();
-    };
-  }, [taskId, messageId]);
-  const m = message.value;
+  const { value: m, handle } = useTaskDocValue(taskId, messageId, (doc) =>
+    listMessages(doc).find((x) => x.id === messageId),
+  );
   const isCancel = approval.refusal.kind === 'cancel';
   return (
     <>
@@ -277,20 +279,7 @@ function PushDetails({ approval }: { approval: Approval }) {
   const [taskId, requestId] = splitRefusalId(approval.refusal.id);
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
   const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
-  const request = useSignal<PushRequest | null>(null);
-  const handle = useSignal<ReturnType<typeof app.store.open> | null>(null);
-  useEffect(() => {
-    const opened = app.store.open(taskDocName(app.userId, taskId));
-    handle.value = opened;
-    const read = () => (request.value = findPushRequest(opened.doc, requestId));
-    read();
-    opened.doc.on('update', read);
-    return () => {
-      opened.doc.off('update', read);
-      opened.release();
-    };
-  }, [taskId, requestId]);
-  const r = request.value;
+  const { value: r, handle } = useTaskDocValue(taskId, requestId, (doc) => findPushRequest(doc, requestId));
   return (
     <>
       <dl class="approval-spec">
