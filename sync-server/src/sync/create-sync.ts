@@ -19,6 +19,7 @@ import { Presence } from './presence.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { guardConnections } from './socket-guard.ts';
 import { socketAddressOf } from './socket-id.ts';
+import { spreadPingsExtension } from './spread-pings.ts';
 import { storageExtension } from './storage-extension.ts';
 import { DeletionCollector } from './deletion-collector.ts';
 import { QuotaError } from './user-quota.ts';
@@ -116,6 +117,7 @@ export function createSyncServer(options: SyncOptions) {
       }),
       deletions.extension(),
       limits.extension,
+      spreadPingsExtension(),
       ...(options.extensions ?? []),
     ],
     async onUpgrade({ request, socket }) {
