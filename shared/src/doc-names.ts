@@ -32,9 +32,26 @@ export const runOutputDocName = (
 export const changesDocName = (userId: UserId | string, viberId: ViberId | string, taskId: TaskId | string) =>
   `u/${userId}/viber/${viberId}/changes/${taskId}`;
 
+/**
+ * Names parsed lately (frozen: callers share them). The server parses a name four times per
+ * authentication (access, deletions, the deletion index), and a reconnect storm authenticates a few
+ * hundred names thousands of times.
+ */
+const parsedNames = new Map<string, Readonly<DocRef> | null>();
+const PARSED_NAMES_KEPT = 4_096;
+
 /** Parses a document name; null for anything that is not exactly one of the shapes above. */
 export function parseDocName(name: string): DocRef | null {
   if (typeof name !== 'string' || name.length > 300) return null;
+  const known = parsedNames.get(name);
+  if (known !== undefined) return known;
+  const ref = parse(name);
+  if (parsedNames.size >= PARSED_NAMES_KEPT) parsedNames.clear();
+  parsedNames.set(name, ref && Object.freeze(ref));
+  return ref;
+}
+
+function parse(name: string): DocRef | null {
   const parts = name.split('/');
   if (
     parts[0] !== 'u' ||
