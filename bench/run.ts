@@ -193,7 +193,7 @@ async function benchStorm() {
     });
   });
   methods.push(
-    `reconnect storm: ${fmtN(n)} HocuspocusProviders (awareness on, the web app's reconnect settings: delay 1 s, factor 2, jitter, maxDelay 10 s), one websocket each, 10 per task document over 10 users, synced; the server is stopped (SIGTERM) and started again on the same port and data. "At once": the moment the new process listens, every peer is told to reconnect; time until the last has synced again. "Client backoff": a second restart with peers left to their own backoff, timed from listening (it includes how long the backoff makes them wait, which grows with the time the server was away).`,
+    `reconnect storm: ${fmtN(n)} HocuspocusProviders (awareness on, the web app's reconnect settings: delay 1 s, factor 2, jitter, maxDelay 10 s), one websocket each, 10 per task document over 10 users, synced; the server is stopped (SIGTERM) and started again on the same port and data. "At once": the moment the new process listens, every peer is told to reconnect; time until the last has synced again. Both servers listen with a backlog of 4096: with Node's default (511) the thousand connections overflowed the accept queue of either server in about half the rounds here, and each one dropped waited a second for its SYN to be sent again, so the ratio measured which side lost that draw rather than the servers' work. "Client backoff": a second restart with peers left to their own backoff, timed from listening (it includes how long the backoff makes them wait, which grows with the time the server was away).`,
   );
 }
 
@@ -242,7 +242,7 @@ async function benchLarge() {
     });
   });
   methods.push(
-    `large workspace: ${label} built with the shared accessors (each entity a nested Y.Map; 3 vars per environment). Encoded size: Y.encodeStateAsUpdate vs JSON.stringify(doc.toJSON()). A writer pushes it; ours is then restarted so the document is loaded from SQLite: "first peer after restart" is a new peer's connect-to-synced time including that load, "server load time" that minus a warm sync (reference: Y.applyUpdate of the same bytes in a fresh Node process, median of 3 — the floor of a restarted server's load, whose JIT is cold too; the same in the bench process, whose JIT is warm from building the workspace, is shown below it). "New peer sync": median of ${N.newPeers} new peers (connect, authenticate, sync, apply) while the document is loaded, vs the same on the bare server.`,
+    `large workspace: ${label} built with the shared accessors (each entity a nested Y.Map; 3 vars per environment). Encoded size: Y.encodeStateAsUpdate vs JSON.stringify(doc.toJSON()). A writer pushes it; ours is then restarted 3 times so the document is loaded from SQLite: "first peer after restart" is the median over the restarts of a new peer's connect-to-synced time including that load (one restart moved by 100-300 ms between runs), "server load time" that minus a warm sync (reference: Y.applyUpdate of the same bytes in a fresh Node process, median of 3 — the floor of a restarted server's load, whose JIT is cold too; the same in the bench process, whose JIT is warm from building the workspace, is shown below it). "New peer sync": median of ${N.newPeers} new peers (connect, authenticate, sync, apply) while the document is loaded, vs the same on the bare server.`,
   );
 }
 
