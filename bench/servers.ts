@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnServer } from '../sync-server/testing/spawn-server.ts';
+import { SERVER_NODE_FLAGS, spawnServer } from '../sync-server/testing/spawn-server.ts';
 import { signup } from '../sync-server/testing/peers.ts';
 
 const BARE = resolve(fileURLToPath(import.meta.url), '../bare-server.ts');
@@ -93,7 +93,8 @@ export async function startBare(): Promise<BenchServer> {
   let child!: ChildProcess;
   const start = () =>
     new Promise<void>((done, fail) => {
-      child = spawn(process.execPath, [BARE], {
+      // With ours' V8 flags (its young-generation size): the comparison is of the servers' code.
+      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BARE], {
         env: { ...process.env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

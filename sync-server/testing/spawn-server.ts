@@ -9,6 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = resolve(fileURLToPath(import.meta.url), '../../src/main.ts');
 
+/**
+ * The V8 flags the server runs with (`npm start` and the README's commands pass the same): 8 MB
+ * semi-spaces for the young generation instead of the up to 64 MB Node 24 grows them to here. Each
+ * scavenge stops the event loop for as long as it copies survivors; with 9,000 sockets a scavenge
+ * of a 64 MB semi-space took 20-60 ms every ~1.3 s — on its own a p99 of 30-40 ms for edits — and
+ * of an 8 MB one 3-5 ms, 8 times as often: a quarter more GC time, a smaller heap (bench/ANALYSIS.md,
+ * "Many users").
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
+
 export interface SpawnedServer {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -47,7 +57,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   const start = () =>
     new Promise<void>((resolveStart, reject) => {
       const from = log.length;
-      child = spawn(process.execPath, [MAIN], {
+      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, MAIN], {
         env: {
           ...process.env,
           PORT: String(port),
