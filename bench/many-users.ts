@@ -2,7 +2,7 @@
 // own workspace document, and edits now and then. Figure: edit → other device delivery times, and
 // the server processes' CPU and memory while it runs. One process (ours vs bare Hocuspocus), or two
 // processes sharing PostgreSQL + Redis with each user's devices split over them.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '../sync-server/testing/pg-redis.ts';
@@ -38,6 +38,17 @@ export interface ManyUsersResult {
   /** Server resident memory at the end, all server processes together. */
   rssBytes: number;
   connectMs: number;
+  /**
+   * How starved the run was, over the edit window: the share of it the server processes' main
+   * threads (mean) and the bench's peer threads (mean) spent runnable but waiting for a CPU, the
+   * machine's busy share (every process), and the peer threads' event-loop delay (they stamp the
+   * arrivals, so their own lateness is part of every delivery time).
+   */
+  serverWaitShare: number;
+  peersWaitShare: number;
+  machineBusy: number;
+  peersLoopDelayP99: number;
+  peersLoopDelayMax: number;
 }
 
 /** utime + stime of a process in seconds (/proc/<pid>/stat; 100 ticks per second on Linux). */
@@ -45,6 +56,25 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** ms a thread spent runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat, 2nd field, ns). */
+function waitMs(pid: number | 'self', tid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+}
+
+/** This process's worker threads (the peer threads): Node names them WorkerThread. */
+function workerTids(): number[] {
+  return readdirSync('/proc/self/task')
+    .map(Number)
+    .filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread');
+}
+
+/** [busy, total] jiffies of every CPU of the machine (/proc/stat: idle and iowait count as not busy). */
+function machineJiffies(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return [total - f[3] - f[4], total];
 }
 
 function specs(users: SeededUser[], docOf: (u: SeededUser) => string, urls: string[]): UserSpec[] {
@@ -78,6 +108,10 @@ async function drive(
         `${failed} of ${devices} devices did not sync (${opened.find((r) => r.firstError)?.firstError})`,
       );
     const cpu0 = pids.map(cpuSeconds);
+    const tids = workerTids();
+    const serverWait0 = pids.map((pid) => waitMs(pid, pid));
+    const peersWait0 = tids.map((tid) => waitMs('self', tid));
+    const machine0 = machineJiffies();
     const w0 = performance.now();
     const ran = await pool.request<{
       edits: number;
@@ -85,12 +119,16 @@ async function drive(
       sameMs: number[];
       crossMs: number[];
       open: number;
+      loopDelayP99: number;
+      loopDelayMax: number;
     }>(
       () => ({ cmd: 'run', durationMs: profile.durationMs, periodMs: profile.periodMs, drainMs: 30_000 }),
       profile.durationMs + 120_000,
     );
     const wallS = (performance.now() - w0) / 1000;
     const cpuCores = pids.reduce((s, pid, i) => s + cpuSeconds(pid) - cpu0[i], 0) / wallS;
+    const meanShare = (waits: number[]) => waits.reduce((a, b) => a + b, 0) / waits.length / (wallS * 1000);
+    const machine1 = machineJiffies();
     const rssBytes = pids.reduce((s, pid) => s + rssOf(pid), 0);
     const same = ran.flatMap((r) => r.sameMs);
     const cross = ran.flatMap((r) => r.crossMs);
@@ -108,6 +146,11 @@ async function drive(
       cpuCores,
       rssBytes,
       connectMs,
+      serverWaitShare: meanShare(pids.map((pid, i) => waitMs(pid, pid) - serverWait0[i])),
+      peersWaitShare: meanShare(tids.map((tid, i) => waitMs('self', tid) - peersWait0[i])),
+      machineBusy: (machine1[0] - machine0[0]) / (machine1[1] - machine0[1]),
+      peersLoopDelayP99: Math.max(...ran.map((r) => r.loopDelayP99)),
+      peersLoopDelayMax: Math.max(...ran.map((r) => r.loopDelayMax)),
     };
   } finally {
     await pool.close();

@@ -340,6 +340,32 @@ function benchInitialJs() {
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const cores = (c: number) => `${c.toFixed(2)} cores`;
 
+const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+
+/**
+ * How starved a many-users run was: a server or peer thread that waits for a CPU delays deliveries
+ * by as long, whatever the server's code does, so these say whether a tail is the machine's.
+ */
+function starvedRows(r: ManyUsersResult, ref?: ManyUsersResult): Row[] {
+  const starved = (x: ManyUsersResult) =>
+    `server ${pct(x.serverWaitShare)}, peers ${pct(x.peersWaitShare)} (machine ${pct(x.machineBusy)} busy)`;
+  const loop = (x: ManyUsersResult) => `${ms(x.peersLoopDelayP99)} / ${ms(x.peersLoopDelayMax)}`;
+  return [
+    {
+      figure: '  time runnable but waiting for a CPU',
+      value: starved(r),
+      reference: ref ? starved(ref) : '—',
+      target: '—',
+    },
+    {
+      figure: "  peer threads' event-loop delay p99 / max",
+      value: loop(r),
+      reference: ref ? loop(ref) : '—',
+      target: '—',
+    },
+  ];
+}
+
 async function benchManyUsers() {
   const profile = (seconds: number): Profile => ({
     users: N.manyUsers,
@@ -401,6 +427,7 @@ async function benchManyUsers() {
         ratio: ours.connectMs / bare.connectMs,
         target: '—',
       });
+      rows.push(...starvedRows(ours, bare));
     },
   );
   await section(
@@ -431,6 +458,7 @@ async function benchManyUsers() {
         target: 'all',
         pass: two.delivered === two.expected,
       });
+      rows.push(...starvedRows(two));
       rows.push({
         figure: '  CPU / RSS of both server processes',
         value: `${cores(two.cpuCores)}, ${mb(two.rssBytes)}`,
@@ -440,7 +468,7 @@ async function benchManyUsers() {
     },
   );
   methods.push(
-    `many users: ${fmtN(N.manyUsers)} users, each with ${APP_DEVICES} app devices and a Viber (its own Viber token, read-only on the workspace) on the user's workspace document: ${fmtN(N.manyUsers * (APP_DEVICES + 1))} websockets, each a raw \`ws\` client speaking the Hocuspocus protocol with its own Y.Doc (auth, sync both ways, updates, an awareness state renewed every 15 s), in ${WORKERS} worker threads, 50 connecting at a time per thread. Each user edits once every 10 s (a key of a Y.Map set to the time, from their app devices in turn, at a random phase) for ${N.manySeconds} s; every other device of the user stamps the arrival (after the window, late deliveries are awaited up to 30 s; one still missing then counts as lost). Figure: p99 over all deliveries. CPU: utime+stime of the server process(es) over the edit window (/proc/<pid>/stat), in cores; RSS at the end. Ours: accounts (2 sessions and a Viber per user) written into the store through the server's own Storage class before it starts (3,000 signups would be 3,000 Argon2id hashes, ~2 min), every token still checked at each websocket's authentication; reference: the bare server under the same profile for ${N.refSeconds} s (a shorter window, to keep the bench under 5 min: ${fmtN((N.manyUsers * N.refSeconds) / 5)} deliveries still make a stable p99). 2 processes: ours twice on one PostgreSQL and one Redis (sync-server/testing/pg-redis.ts), each user's devices split over the two (device k of user i on process (i+k) mod 2), for ${N.twoSeconds} s (to keep the bench under 5 min); "cross-process" are deliveries between devices on different processes (through Redis).`,
+    `many users: ${fmtN(N.manyUsers)} users, each with ${APP_DEVICES} app devices and a Viber (its own Viber token, read-only on the workspace) on the user's workspace document: ${fmtN(N.manyUsers * (APP_DEVICES + 1))} websockets, each a raw \`ws\` client speaking the Hocuspocus protocol with its own Y.Doc (auth, sync both ways, updates, an awareness state renewed as y-protocols does: checked every 3 s on the device's own timer, renewed once 15 s old, its age at connect random — phases tied to the bench's 5-7 s connect, renewed by one sweep every 250 ms, had sent them to the server in batches of 150-250 that held its event loop 20-50 ms in that part of every 15 s, which no deployment does), in ${WORKERS} worker threads, 50 connecting at a time per thread. Each user edits once every 10 s (a key of a Y.Map set to the time, from their app devices in turn, at a random phase) for ${N.manySeconds} s; every other device of the user stamps the arrival (after the window, late deliveries are awaited up to 30 s; one still missing then counts as lost). A user's devices all live in one thread, so the edit's stamp and the arrival's are read from the same clock; that thread's own event-loop delay is part of every delivery time and is shown (p99 / max over the window). Figure: p99 over all deliveries. CPU: utime+stime of the server process(es) over the edit window (/proc/<pid>/stat), in cores; RSS at the end. "Runnable but waiting for a CPU": over the window, the share of time the server processes' main threads and the bench's peer threads were ready to run and not running (/proc/…/schedstat) — on 2 shared cores other processes' load shows here first, and a delivery is late by at least as much as either side waited; with the machine's busy share (/proc/stat, every process). Both servers run with the same V8 flags (SERVER_NODE_FLAGS: 8 MB young-generation semi-spaces, as npm start runs ours), so the ratio compares their code. Ours: accounts (2 sessions and a Viber per user) written into the store through the server's own Storage class before it starts (3,000 signups would be 3,000 Argon2id hashes, ~2 min), every token still checked at each websocket's authentication; reference: the bare server under the same profile for ${N.refSeconds} s (a shorter window, to keep the bench under 5 min: ${fmtN((N.manyUsers * N.refSeconds) / 5)} deliveries still make a stable p99). 2 processes: ours twice on one PostgreSQL and one Redis (sync-server/testing/pg-redis.ts), each user's devices split over the two (device k of user i on process (i+k) mod 2), for ${N.twoSeconds} s (to keep the bench under 5 min); "cross-process" are deliveries between devices on different processes (through Redis).`,
   );
 }
 
