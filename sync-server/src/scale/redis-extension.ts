@@ -116,6 +116,9 @@ export interface RedisExtensionOptions {
   log?: (msg: string) => void;
 }
 
+/** When a subscriber that was away is back, resync after these delays (ms). */
+const RESYNC_AFTER_RESUBSCRIBE_MS = [250, 1_500];
+
 export function redisExtension(url: string, options: RedisExtensionOptions = {}): Extension {
   const log = options.log ?? ((m: string) => console.error(m));
   const { host, port, options: connection } = redisConnection(url);
@@ -142,6 +145,12 @@ export function redisExtension(url: string, options: RedisExtensionOptions = {})
     });
     client.on('ready', () => {
       if (down) log(`redis (${role}): connected again`);
+      // A subscriber that was away missed what others published, and another process's resync
+      // (when its publisher came back) may have gone out before we were subscribed again: ask for
+      // what we lack ourselves. Twice, since ioredis re-subscribes just after 'ready'.
+      if (down && role === 'subscribe')
+        for (const delay of RESYNC_AFTER_RESUBSCRIBE_MS)
+          setTimeout(() => extension.resyncAll(), delay).unref();
       down = false;
     });
   }
