@@ -98,14 +98,14 @@ export class IntentGuard {
       messageId: message.id,
       text: message.text,
     });
-    const verdict = this.#check(intent, message.signature ?? '', RefusedKind.message, id, 'message');
-    return this.#settle(
-      [verdict, this.#binding(binding), this.#environment(env)],
-      [
-        [RefusedKind.message, id],
-        [RefusedKind.binding, binding.id],
-        [RefusedKind.environment, env.id],
-      ],
+    return this.#taskIntent(
+      intent,
+      message.signature ?? '',
+      RefusedKind.message,
+      id,
+      'message',
+      env,
+      binding,
     );
   }
 
@@ -120,12 +120,32 @@ export class IntentGuard {
       branch: request.branch,
       commitMessage: request.commitMessage,
     });
-    const what = `push to ${request.branch}`;
-    const verdict = this.#check(intent, request.signature, RefusedKind.push, id, what);
+    return this.#taskIntent(
+      intent,
+      request.signature,
+      RefusedKind.push,
+      id,
+      `push to ${request.branch}`,
+      env,
+      binding,
+    );
+  }
+
+  /** A task's signed intent (a message, a push) counts only with its binding and environment spec. */
+  #taskIntent(
+    intent: SignedIntent,
+    signature: string,
+    kind: RefusedKind,
+    id: string,
+    what: string,
+    env: Environment,
+    binding: Binding,
+  ): boolean {
+    const verdict = this.#check(intent, signature, kind, id, what);
     return this.#settle(
       [verdict, this.#binding(binding), this.#environment(env)],
       [
-        [RefusedKind.push, id],
+        [kind, id],
         [RefusedKind.binding, binding.id],
         [RefusedKind.environment, env.id],
       ],
