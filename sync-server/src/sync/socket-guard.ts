@@ -72,14 +72,34 @@ function routeErrors(websocket: unknown, onError: (error: unknown) => void): voi
   };
 }
 
+/** How long a refused socket has to take its close frame before it is cut. */
+const REFUSED_LINGER_MS = 1_000;
+
+/**
+ * After a frame error `ws` has sent its close frame (1009, 1002, 1007) and then RESUMES the socket to
+ * read and discard whatever the peer still sends until it answers: a stranger's 20 MB frame was read
+ * in full, ten of them grew the server by ~100 MB. Stop reading instead (the rest stays in the
+ * kernel's bounded buffer) and cut the socket once the close frame had time to leave.
+ */
+function stopReading(websocket: unknown): void {
+  const socket = (websocket as { _socket?: import('node:net').Socket })._socket;
+  if (!socket) return;
+  // ws resumes on the next tick; pause after it.
+  setImmediate(() => {
+    socket.pause();
+    setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+  });
+}
+
 /** Wraps every connection `hocuspocus` takes so that hostile frames end in one refusal-log line. */
 export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): void {
   const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
   hocuspocus.handleConnection = (websocket, request, context) => {
     const address = socketAddressOf(request.headers);
-    routeErrors(websocket, (error) =>
-      refusals.refused(address, error instanceof Error ? error.message : String(error)),
-    );
+    routeErrors(websocket, (error) => {
+      refusals.refused(address, error instanceof Error ? error.message : String(error));
+      stopReading(websocket);
+    });
     const connection = handleConnection(websocket, request, context);
     const handleMessage = connection.handleMessage;
     connection.handleMessage = (data) => {
