@@ -130,11 +130,20 @@ export async function killOrphanRuns(stateDir: string): Promise<string[]> {
       // The whole group (children that did not inherit the run id), then stragglers that left it.
       if (found.leader !== undefined) kill(-found.leader);
       for (const pid of found.members) kill(pid);
+      // Waited for by identity too: a process on its way out (a pid namespace's init waiting for the
+      // rest of its namespace) no longer shows its environment, but is not gone yet.
+      const killed = new Map<number, string>();
+      for (const pid of [found.leader, ...found.members])
+        if (pid !== undefined) killed.set(pid, startTimeOf(pid));
+      const stillThere = () => [...killed].some(([pid, start]) => start && startTimeOf(pid) === start);
       const deadline = Date.now() + ORPHAN_EXIT_WAIT_MS;
       while (Date.now() < deadline) {
         const left = survivors(record);
-        if (left.leader === undefined && left.members.length === 0) break;
-        for (const pid of left.members) kill(pid);
+        if (left.leader === undefined && left.members.length === 0 && !stillThere()) break;
+        for (const pid of left.members) {
+          if (!killed.has(pid)) killed.set(pid, startTimeOf(pid));
+          kill(pid);
+        }
         // A poll, not a busy wait we could replace: these are not our children (their daemon died),
         // so no exit event reaches us, and Node has no pidfd to wait on.
         await new Promise((r) => setTimeout(r, 20));
