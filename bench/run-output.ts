@@ -130,9 +130,18 @@ export async function runOutput(
       execFileSync('bash', ['--noprofile', '--norc', '-c', `${flood} > /dev/null`]);
       devNull.push(now() - t0);
     }
-    const { run, finalAt } = await send(flood);
-    if (!run.output.trimEnd().endsWith(lastLine))
-      throw new Error(`the peer's output does not end with the last line '${lastLine}'`);
+    // Best of 3, as the reference: the same statistic on both sides of the ratio.
+    const floods: { ms: number; visibleMs: number; chars: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { run, finalAt } = await send(flood);
+      if (!run.output.trimEnd().endsWith(lastLine))
+        throw new Error(`the peer's output does not end with the last line '${lastLine}'`);
+      floods.push({
+        ms: run.endedAt - run.startedAt,
+        visibleMs: finalAt - run.endedAt,
+        chars: run.output.length,
+      });
+    }
 
     const seen = new Set<number>();
     const tickMs: number[] = [];
@@ -152,10 +161,11 @@ export async function runOutput(
       }
     });
     return {
-      floodMs: run.endedAt - run.startedAt,
+      floodMs: Math.min(...floods.map((f) => f.ms)),
       devNullMs: Math.min(...devNull),
-      floodVisibleMs: finalAt - run.endedAt,
-      floodOutputChars: run.output.length,
+      // The slowest of the 3: the output must reach the app within 200 ms after every one.
+      floodVisibleMs: Math.max(...floods.map((f) => f.visibleMs)),
+      floodOutputChars: floods[0].chars,
       tickP50: percentile(tickMs, 50),
       tickP99: percentile(tickMs, 99),
       tickLines: tickMs.length,

@@ -140,6 +140,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     stateDir: state,
     capabilities,
     ownSecrets,
+    spoolDir: join(state, 'output'),
   });
   const schemaGuard = new SchemaGuard(viber.doc, log);
   schemaGuard.start();

@@ -15,3 +15,8 @@ export const STOP_FLUSH_MS = 1_000;
  * is connected and synced, before the Viber treats it as deleted without a deletion entry ([V5]).
  */
 export const ABSENT_GRACE_MS = 10 * 60_000;
+/**
+ * A run's spooled output (output-spool.ts): what has been read is given back to the disk each time
+ * this much was read since, so the file holds at most this plus what arrived since the last read.
+ */
+export const SPOOL_PUNCH_BYTES = 64 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
-import { boundedOutput } from './output-stream.ts';
+import { boundedOutput, boundedStream } from './output-stream.ts';
 
 const SECRET = 'hunter2-correct-horse-battery';
 
@@ -40,5 +40,23 @@ describe('bounded output [X7]', () => {
     const { text, dropped } = run([Buffer.from(`a ${SECRET} b\n`)], 1000);
     expect(text).toBe('a [REDACTED:TOKEN] b\n');
     expect(dropped).toBe(0);
+  });
+
+  it('after a skip (a spooled flood read from its end), a secret cut by the kept end still becomes its marker', () => {
+    for (let cutInside = 1; cutInside <= SECRET.length; cutInside++) {
+      const got: { text: string; dropped: number }[] = [];
+      const after = 'done\n';
+      const keep = Buffer.byteLength(SECRET.slice(SECRET.length - cutInside) + after);
+      const out = boundedStream(new Redactor([{ name: 'TOKEN', value: SECRET }]), keep, (text, dropped) =>
+        got.push({ text, dropped }),
+      );
+      const window = Buffer.from('x'.repeat(out.windowBytes) + SECRET + after).subarray(-out.windowBytes);
+      out.skip(5_000_000);
+      out.write(window);
+      out.end();
+      const text = got.map((g) => g.text).join('');
+      expect(text, `${cutInside} characters kept`).toBe(`[REDACTED:TOKEN]${after}`);
+      expect(got.reduce((n, g) => n + g.dropped, 0)).toBeGreaterThan(5_000_000);
+    }
   });
 });

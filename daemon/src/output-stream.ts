@@ -36,37 +36,93 @@ export function streamingOutput(redactor: StreamRedactor, emit: Emit): OutputStr
   };
 }
 
-/** Batches raw output; a batch past `keepChars` keeps (decodes, redacts) its last `keepChars` bytes only. */
-export function boundedOutput(redactor: StreamRedactor, options: BoundedOutput, emit: Emit): OutputStream {
+/** Bounded output whose reader decides when to emit (output-spool.ts reads a file at its own pace). */
+export interface BoundedStream extends OutputStream {
+  /** `n` bytes came before the next write and were never read: counted as dropped. */
+  skip(n: number): void;
+  /** Emits what is pending now (its kept end). */
+  flush(): void;
+  /** The most a flush can use: the kept end plus the redactor's context before it. */
+  readonly windowBytes: number;
+}
+
+/**
+ * Raw output of which only the newest `keepChars` survive a flush: a flush past it decodes and redacts
+ * its last `keepChars` bytes only. It holds no more than it can keep (plus the redactor's context and
+ * one chunk): older chunks are let go as newer ones arrive, so a flood costs neither memory nor garbage
+ * collection while it waits.
+ */
+export function boundedStream(redactor: StreamRedactor, keepChars: number, emit: Emit): BoundedStream {
   let decoder = new TextDecoder();
-  const { keepChars } = options;
-  const batch = batcher<Buffer>(
-    (chunks) => {
-      const total = chunks.reduce((n, c) => n + c.length, 0);
-      if (total <= keepChars) {
-        emit(redactor.push(decoder.decode(Buffer.concat(chunks, total), { stream: true })), 0);
-        return;
-      }
-      // UTF-8 takes at most 4 bytes a character: this much before the kept end covers the context.
-      const contextBytes = 4 * redactor.maxSpan;
-      const tail = lastBytes(chunks, total, keepChars + contextBytes);
-      let kept = tail.length - keepChars;
-      while (kept < tail.length && (tail[kept] & 0xc0) === 0x80) kept++; // start at a character
-      // A character cut at the context's start decodes as U+FFFD there: context is never emitted.
-      const context = new TextDecoder().decode(tail.subarray(0, kept));
-      decoder = new TextDecoder();
-      const dropped = redactor.drop(context) + (total - tail.length);
-      emit(redactor.push(decoder.decode(tail.subarray(kept), { stream: true })), dropped);
-    },
-    (chunk) => chunk.length,
-    options.batch,
-  );
+  // UTF-8 takes at most 4 bytes a character: this much before the kept end covers the context.
+  const contextBytes = 4 * redactor.maxSpan;
+  const windowBytes = keepChars + contextBytes;
+  let chunks: Buffer[] = [];
+  let total = 0;
+  let unread = 0; // bytes let go or skipped before `chunks`
+  const flush = () => {
+    const pending = chunks;
+    const size = total;
+    const before = unread;
+    chunks = [];
+    total = 0;
+    unread = 0;
+    if (!size && !before) return;
+    if (!before && size <= keepChars) {
+      emit(redactor.push(decoder.decode(Buffer.concat(pending, size), { stream: true })), 0);
+      return;
+    }
+    // What was let go left at least windowBytes here (see write); skip() is followed by a window's read.
+    const tail = lastBytes(pending, size, windowBytes);
+    let kept = Math.max(0, tail.length - keepChars);
+    while (kept < tail.length && (tail[kept] & 0xc0) === 0x80) kept++; // start at a character
+    // A character cut at the context's start decodes as U+FFFD there: context is never emitted.
+    const context = new TextDecoder().decode(tail.subarray(0, kept));
+    decoder = new TextDecoder();
+    const dropped = redactor.drop(context) + (size - tail.length) + before;
+    emit(redactor.push(decoder.decode(tail.subarray(kept), { stream: true })), dropped);
+  };
   return {
-    write: batch.write,
+    windowBytes,
+    write(chunk) {
+      if (!chunk.length) return;
+      chunks.push(chunk);
+      total += chunk.length;
+      let first = 0;
+      while (first < chunks.length - 1 && total - chunks[first].length >= windowBytes) {
+        total -= chunks[first].length;
+        unread += chunks[first].length;
+        first++;
+      }
+      if (first) chunks = chunks.slice(first);
+    },
+    skip(n) {
+      if (n <= 0) return;
+      unread += total + n;
+      chunks = [];
+      total = 0;
+    },
+    flush,
     end() {
-      batch.flush();
+      flush();
       emit(redactor.push(decoder.decode()), 0);
       emit(redactor.end(), 0);
+    },
+  };
+}
+
+/** A bounded stream fed by a pipe: batched (light output within `intervalMs`, a flood less often). */
+export function boundedOutput(redactor: StreamRedactor, options: BoundedOutput, emit: Emit): OutputStream {
+  const stream = boundedStream(redactor, options.keepChars, emit);
+  const batch = batcher<number>(stream.flush, (n) => n, options.batch);
+  return {
+    write(chunk) {
+      stream.write(chunk);
+      batch.write(chunk.length);
+    },
+    end() {
+      batch.flush();
+      stream.end();
     },
   };
 }

@@ -2,7 +2,15 @@
 // capability probes): its own process group, merged output streamed through a redactor, timeouts,
 // cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
-import { boundedOutput, streamingOutput, type BoundedOutput, type StreamRedactor } from './output-stream.ts';
+import { openSpool, type Spool } from './output-spool.ts';
+import {
+  boundedOutput,
+  boundedStream,
+  streamingOutput,
+  type BoundedOutput,
+  type OutputStream,
+  type StreamRedactor,
+} from './output-stream.ts';
 
 export type { BoundedOutput, StreamRedactor };
 
@@ -25,6 +33,11 @@ export interface ProcessSpec {
    */
   onOutput?: (text: string, dropped: number) => void;
   bounded?: BoundedOutput;
+  /**
+   * With `bounded`: the process writes its output into an unlinked file in this folder, read at the
+   * batch's pace, only its end when it floods (output-spool.ts). Without it, through a pipe.
+   */
+  spoolDir?: string;
   /** Text written to the process's stdin, then closed. */
   input?: string;
   /** Called with the pid (= process group id) once the process started. */
@@ -65,7 +78,10 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       spec.onOutput?.(text, dropped);
     };
     const { redactor, bounded } = spec;
-    const output = bounded ? boundedOutput(redactor, bounded, emit) : streamingOutput(redactor, emit);
+    let spool: Spool | undefined;
+    let output: OutputStream | undefined;
+    if (bounded && spec.spoolDir && !spec.captureStdout) spool = openSpool(spec.spoolDir);
+    else output = bounded ? boundedOutput(redactor, bounded, emit) : streamingOutput(redactor, emit);
     const result: ProcessResult = {
       exitCode: null,
       signal: null,
@@ -81,11 +97,23 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       cwd: spec.cwd,
       env: spec.env,
       detached: true, // its own process group, so the whole tree can be signalled
-      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [
+        spec.input === undefined ? 'ignore' : 'pipe',
+        spool?.writeFd ?? 'pipe',
+        spool?.writeFd ?? 'pipe',
+      ],
     });
+    if (spool && bounded) {
+      const { intervalMs = 50, floodIntervalMs = intervalMs, floodCharsPerMs = Infinity } = bounded.batch;
+      spool.start(boundedStream(redactor, bounded.keepChars, emit), {
+        intervalMs,
+        floodIntervalMs,
+        floodCharsPerMs,
+      });
+    }
     if (spec.input !== undefined) child.stdin?.end(spec.input);
     if (child.pid) spec.onSpawn?.(child.pid);
-    const onData = (chunk: Buffer) => output.write(chunk);
+    const onData = (chunk: Buffer) => output?.write(chunk);
     child.stdout?.on('data', onData);
     if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', onData);
@@ -117,7 +145,8 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       clearTimeout(killTimer);
       clearInterval(stragglers);
       spec.signal?.removeEventListener('abort', onAbort);
-      output.end();
+      if (spool) spool.finish();
+      else output?.end();
       resolveRun({
         ...result,
         spawnError: redactor.redact(result.spawnError),
@@ -135,6 +164,8 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       // Whatever the main process left running in its group goes with it; this also closes the pipes.
       signalGroup(child.pid, 'SIGKILL');
       if (spec.onStragglers) stragglers = setInterval(spec.onStragglers, STRAGGLER_CHECK_MS);
+      // A spool has no end of file to wait for: one that left the group is looked for once, now.
+      if (spool && spec.onStragglers) setImmediate(spec.onStragglers);
     });
     child.on('close', finish);
   });

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
+import { clearSpoolDir, spoolWorks } from './output-spool.ts';
 import { killRunId, recordRun, RUN_ID_ENV } from './run-records.ts';
 import { engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
@@ -52,6 +53,11 @@ export interface RunnerOptions {
   capabilities: Capabilities;
   /** The Viber's own credentials, redacted from everything as a last line of defence. */
   ownSecrets: NamedSecret[];
+  /**
+   * Where bounded output (a task's run) is spooled through an unlinked file rather than a pipe, when
+   * holes can be punched there (output-spool.ts); omitted: always a pipe.
+   */
+  spoolDir?: string;
 }
 
 export interface Runner {
@@ -63,6 +69,11 @@ export interface Runner {
 const CLEANUP_TIMEOUT_MS = 30_000;
 
 export function createRunner(options: RunnerOptions): Runner {
+  const { spoolDir } = options;
+  if (spoolDir) clearSpoolDir(spoolDir);
+  let spooling: Promise<boolean> | undefined;
+  const spoolFor = async (request: RunRequest) =>
+    request.bounded && spoolDir && (await (spooling ??= spoolWorks(spoolDir))) ? spoolDir : undefined;
   return {
     capabilities: options.capabilities,
     async run(request) {
@@ -89,6 +100,7 @@ export function createRunner(options: RunnerOptions): Runner {
             request.containerEnvKeys ?? [],
             request.containerName ?? `viber-${randomUUID()}`,
           );
+      const spool = await spoolFor(request);
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
       try {
         // One pass: the request's secrets and the Viber's own (env-secrets already holds both).
@@ -102,6 +114,7 @@ export function createRunner(options: RunnerOptions): Runner {
           redactor,
           onOutput: request.onOutput,
           bounded: request.bounded,
+          spoolDir: spool,
           onSpawn: record.started,
           // Without a pid namespace, a process that left the group can hold the output open for ever.
           onStragglers: () => killRunId(record.runId),

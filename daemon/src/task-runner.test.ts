@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
@@ -14,7 +17,7 @@ import {
   type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
-import { runMessage } from './task-runner.ts';
+import { mayBeInGitWorkTree, runMessage } from './task-runner.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 import type { Capabilities } from './capabilities.ts';
@@ -82,5 +85,28 @@ describe('task runner [D4]', () => {
   it('a non-zero exit is an error with its exit code', async () => {
     const { run } = await job({}, 'exit 7');
     expect(run).toMatchObject({ state: 'error', exitCode: 7 });
+  });
+});
+
+describe('the git check before a message in a persisted folder', () => {
+  it('is skipped only where git could find no work tree: no .git here or above, no GIT_DIR', () => {
+    const plain = tempDir();
+    expect(mayBeInGitWorkTree(plain)).toBe(false);
+    const repo = tempDir();
+    execFileSync('git', ['init', '-q', repo]);
+    mkdirSync(join(repo, 'packages', 'app'), { recursive: true });
+    expect(mayBeInGitWorkTree(repo)).toBe(true);
+    expect(mayBeInGitWorkTree(join(repo, 'packages', 'app'))).toBe(true); // a working dir inside it
+    const worktree = tempDir();
+    writeFileSync(join(worktree, '.git'), 'gitdir: /elsewhere/.git/worktrees/w\n'); // a worktree's file
+    expect(mayBeInGitWorkTree(worktree)).toBe(true);
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = join(repo, '.git');
+    try {
+      expect(mayBeInGitWorkTree(plain)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
   });
 });

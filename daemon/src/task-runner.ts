@@ -1,7 +1,7 @@
 // Runs one task message in its environment and records it in the run document ([D4]): state,
 // exit code, times, and live output that is redacted, batched and bounded.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import {
   BindingStrategy,
@@ -141,7 +141,11 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
   if (!base || !existsSync(base))
     throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
   if (job.env.persistVolume) {
-    const git = await runGit(isWorkTreeTask(), { runner: deps.runner, cwd: base }).catch(() => false);
+    // A recorded base revision means a work tree (checked at the task's first message): not again.
+    if (deps.changesDoc && readBaseRevision(deps.changesDoc)) return { cwd: base, git: true };
+    const git =
+      mayBeInGitWorkTree(base) &&
+      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd: base }).catch(() => false));
     if (git && deps.changesDoc && !readBaseRevision(deps.changesDoc))
       writeBaseRevision(
         deps.changesDoc,
@@ -197,4 +201,18 @@ async function publishChanges(
     redactor,
   });
   writeChanges(deps.changesDoc, changes);
+}
+
+/**
+ * Whether git could find a work tree at `dir`: a `.git` (folder or file) there or in a folder above, or
+ * git told where by the environment. When not, git need not be asked (a process per message of a
+ * task in a folder that is no repository). Looking all the way up is more than git does (it stops at
+ * GIT_CEILING_DIRECTORIES), so a "maybe" is still settled by git itself.
+ */
+export function mayBeInGitWorkTree(dir: string): boolean {
+  if (process.env.GIT_DIR || process.env.GIT_WORK_TREE) return true;
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+    if (dirname(at) === at) return false;
+  }
 }

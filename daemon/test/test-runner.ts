@@ -36,6 +36,7 @@ export function testRunner(
     stateDir,
     capabilities: { ...TEST_CAPABILITIES, ...options.capabilities },
     ownSecrets: options.ownSecrets ?? [],
+    spoolDir: join(stateDir, 'output'),
   });
   return { ...runner, home, root, stateDir };
 }

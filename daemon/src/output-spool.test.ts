@@ -1,0 +1,174 @@
+// A task's bounded output through an unlinked file (output-spool.ts): same text and redaction as the
+// pipe, light output still live, the disk given back during a flood, nothing left behind.
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '@openviber/shared';
+import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
+import { boundedStream } from './output-stream.ts';
+import { openSpool, spoolWorks } from './output-spool.ts';
+import { runProcess } from './process-runner.ts';
+import { startTimeOf } from './process-identity.ts';
+import { bashScript } from './sandbox.ts';
+import { fixturePath } from '../test/fixture-files.ts';
+import { tempDir } from '../test/temp-dir.ts';
+import { testRunner } from '../test/test-runner.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+const SECRET = 'hunter2-correct-horse';
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+function collect() {
+  const batches: { text: string; dropped: number; at: number }[] = [];
+  return {
+    batches,
+    onOutput: (text: string, dropped: number) => batches.push({ text, dropped, at: Date.now() }),
+    text: () => batches.map((b) => b.text).join(''),
+    dropped: () => batches.reduce((n, b) => n + b.dropped, 0),
+  };
+}
+
+describe('spooled run output [X7]', () => {
+  it('this machine can punch holes where the Viber keeps its state (else output falls back to a pipe)', async () => {
+    expect(await spoolWorks(join(tempDir(), 'output'))).toBe(true);
+  });
+
+  it('a flood through the spool: the kept end redacted, the rest dropped unread and counted, as through a pipe', async () => {
+    const keepChars = 64 * 1024;
+    const spoolDir = join(tempDir(), 'output');
+    const env = { ...process.env, API_TOKEN: SECRET };
+    const printed = execFileSync(fixturePath('floods-with-secret.sh'), { env, maxBuffer: 64 << 20 }).length;
+    for (const via of ['spool', 'pipe'] as const) {
+      const out = collect();
+      const fds = openFds();
+      const result = await runProcess({
+        command: fixturePath('floods-with-secret.sh'),
+        args: [],
+        cwd: tempDir(),
+        env,
+        redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }]),
+        onOutput: out.onOutput,
+        bounded: { keepChars, batch: RUN_OUTPUT_BATCH },
+        spoolDir: via === 'spool' ? spoolDir : undefined,
+      });
+      expect(result.exitCode, via).toBe(0);
+      const all = out.text();
+      expect(all, via).not.toContain(SECRET);
+      expect(all, via).not.toContain(Buffer.from(SECRET).toString('base64'));
+      expect(all, via).toMatch(/last secret: \[REDACTED:API_TOKEN\]\nflood done\n$/);
+      expect(out.dropped(), via).toBeGreaterThan(0);
+      expect(all.length + out.dropped(), via).toBeGreaterThan(printed * 0.98);
+      expect(all.length + out.dropped(), via).toBeLessThanOrEqual(printed);
+      for (const b of out.batches) expect(b.text.length, via).toBeLessThanOrEqual(keepChars + 100);
+      expect(result.tail, via).toMatch(/flood done\n$/);
+      expect(openFds(), `${via}: descriptors left open`).toBe(fds);
+    }
+    // Unlinked from the start: nothing on the disk, during or after.
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('light output is live (a line before the process ends), stdout and stderr in the order written', async () => {
+    const out = collect();
+    const started = Date.now();
+    const result = await runProcess({
+      command: 'bash',
+      args: ['-c', 'echo one; echo two >&2; echo three; sleep 1; echo four'],
+      cwd: tempDir(),
+      env: process.env,
+      redactor: new Redactor([]),
+      onOutput: out.onOutput,
+      bounded: { keepChars: 1000, batch: RUN_OUTPUT_BATCH },
+      spoolDir: join(tempDir(), 'output'),
+    });
+    const ended = Date.now();
+    expect(result.exitCode).toBe(0);
+    expect(out.text()).toBe('one\ntwo\nthree\nfour\n');
+    const first = out.batches.find((b) => b.text.includes('three'))!;
+    expect(first.at - started).toBeLessThan(ended - started - 500);
+    expect(out.dropped()).toBe(0);
+  });
+
+  it('a command that cannot start leaves no descriptor and no file', async () => {
+    const spoolDir = join(tempDir(), 'output');
+    const fds = openFds();
+    const result = await runProcess({
+      command: '/nonexistent/command',
+      args: [],
+      cwd: tempDir(),
+      env: process.env,
+      redactor: new Redactor([]),
+      bounded: { keepChars: 1000, batch: RUN_OUTPUT_BATCH },
+      spoolDir,
+    });
+    expect(result.spawnError).toMatch(/ENOENT/);
+    expect(openFds()).toBe(fds);
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('what was read is given back to the disk: 64 MB written, the file never holds much more than the punch step', async () => {
+    const step = 4 * 1024 * 1024;
+    const spool = openSpool(join(tempDir(), 'output'), step);
+    const out = collect();
+    const stream = boundedStream(new Redactor([{ name: 'T', value: SECRET }]), 1000, out.onOutput);
+    spool.start(stream, { intervalMs: 5, floodIntervalMs: 5, floodCharsPerMs: Infinity });
+    const allocated = () => fstatSync(spool.writeFd).blocks * 512;
+    const piece = Buffer.alloc(8 * 1024 * 1024, 'x');
+    let most = 0;
+    try {
+      for (let i = 1; i <= 8; i++) {
+        writeSync(spool.writeFd, piece);
+        most = Math.max(most, allocated());
+        // Read (the stream emitted the new end) and given back (the punch ran) before the next piece.
+        await waitFor(() => out.dropped() + out.text().length >= i * piece.length - 1000, {
+          what: `piece ${i} to be read`,
+        });
+        await waitFor(() => allocated() < 2 * step + piece.length, { what: `piece ${i}'s space back` });
+      }
+      writeSync(spool.writeFd, `end ${SECRET}\n`);
+    } finally {
+      spool.finish();
+    }
+    expect(most).toBeLessThan(2 * step + 2 * piece.length);
+    expect(out.text().endsWith('x'.repeat(100) + 'end [REDACTED:T]\n')).toBe(true);
+  });
+
+  it('through the one runner: a process that left the group and keeps writing is stopped, the spool folder stays empty', async () => {
+    const runner = testRunner({ capabilities: { hidesKeys: false } });
+    mkdirSync(runner.root, { recursive: true });
+    const pidFile = join(runner.root, 'escaped.pid');
+    const out = collect();
+    const result = await runner.run({
+      label: 'escapes and keeps printing',
+      command: bashScript(
+        `setsid bash -c 'while :; do echo still here; sleep 0.01; done' & echo $! > ${pidFile}; echo main done`,
+      ),
+      cwd: runner.root,
+      env: process.env,
+      onOutput: out.onOutput,
+      bounded: { keepChars: 10_000, batch: RUN_OUTPUT_BATCH },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(out.text()).toContain('main done');
+    const escaped = Number(readFileSync(pidFile, 'utf8'));
+    await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped writer to be stopped' });
+    expect(readdirSync(join(runner.stateDir, 'output'))).toEqual([]);
+  });
+
+  it('a file a crash left in the spool folder is removed when the runner starts', () => {
+    const home = tempDir('viber-home-');
+    const leftover = join(home, 'state', 'output', 'left-by-a-crash.out');
+    mkdirSync(join(home, 'state', 'output'), { recursive: true });
+    writeFileSync(leftover, `API_TOKEN=${SECRET}\n`);
+    testRunner({ home });
+    expect(existsSync(leftover)).toBe(false);
+  });
+});
