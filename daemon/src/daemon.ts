@@ -38,6 +38,9 @@ import { SchemaGuard } from './schema-guard.ts';
 import { removeWhatIsGone } from './viber-cleanup.ts';
 import { messageOf } from './viber-error.ts';
 
+/** Workspace updates closer together than this share one reconcile. */
+const RECONCILE_GAP_MS = 10;
+
 export interface DaemonOptions {
   home: string;
   log: (line: string) => void;
@@ -256,9 +259,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const published = new Map<string, number>();
   let scheduled: NodeJS.Timeout | undefined;
   let stopping = false;
+  let reconciledAt = -Infinity;
   const reconcile = () => {
     scheduled = undefined;
     if (stopping) return;
+    reconciledAt = performance.now();
     reconciler.reconcile();
     slots.reconcile(listTasks(workspace.doc, { viberId }));
     if (cleanupDue) {
@@ -272,9 +277,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       (e: unknown) => log(`re-seal failed: ${messageOf(e)}`),
     );
   };
+  // At most one reconcile per RECONCILE_GAP_MS: the first change after a quiet spell at once (a new
+  // binding starts preparing without waiting), the updates of a burst together after it.
   const schedule = () => {
     if (stopping || scheduled) return;
-    scheduled = setTimeout(reconcile, 10);
+    scheduled = setTimeout(reconcile, Math.max(0, reconciledAt + RECONCILE_GAP_MS - performance.now()));
   };
   workspace.doc.on('update', schedule);
   // Idle tasks are closed on a timer too, not only when the workspace changes.
