@@ -50,7 +50,7 @@ const N = QUICK
       envs: ENVIRONMENTS,
       tasks: TASKS,
       redactMb: 16,
-      prepareRounds: 2,
+      prepareRounds: 3,
       newPeers: 5,
       manyUsers: 3000,
       manySeconds: 60,

@@ -125,6 +125,18 @@ describe('prepare [D1]-[D3]', () => {
     expect(t.logText()).toContain('installing dependencies');
   });
 
+  it('the health check asks git: a setup that moved HEAD is ready, one that broke the repository is not', async () => {
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const moved = await setup({
+      repoUrl: repo.url,
+      setupScript: 'git -c user.name=t -c user.email=t@t commit -q --allow-empty -m setup',
+    });
+    expect(await moved.prepare()).toBe('ready'); // HEAD moved by setup: git confirms it resolves
+    const broken = await setup({ repoUrl: repo.url, setupScript: 'rm -rf .git/objects' });
+    expect(await broken.prepare()).toBe('error');
+    expect(broken.observation().step).toBe('health');
+  });
+
   it('auto setup mode picks the install step from the lockfile', async () => {
     const repo = makeRepo({
       'package.json': '{"name":"x","version":"1.0.0"}',

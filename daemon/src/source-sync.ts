@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Redactor } from '@openviber/shared';
 import { runGit } from './git-executor.ts';
+import { readHeadRevision } from './git-head.ts';
 import {
   assertRepoUrl,
   cloneTask,
@@ -46,7 +47,7 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
       input.log(`$ git fetch origin ${input.branch}\n`);
       await runGit(fetchTask(input.branch), { ...git, cwd: input.dir });
       await runGit(fastForwardTask(), { ...git, cwd: input.dir });
-      return runGit(headRevisionTask(), { ...git, cwd: input.dir });
+      return readHeadRevision(input.dir) ?? runGit(headRevisionTask(), { ...git, cwd: input.dir });
     }
     input.log('the repository URL changed; cloning afresh\n');
   }
@@ -54,5 +55,5 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
   mkdirSync(dirname(input.dir), { recursive: true });
   input.log(`$ git clone ${input.branch ? `--branch ${input.branch} ` : ''}-- ${input.url}\n`);
   await runGit(cloneTask(input.url, input.dir, input.branch), { ...git, cwd: dirname(input.dir) });
-  return runGit(headRevisionTask(), { ...git, cwd: input.dir });
+  return readHeadRevision(input.dir) ?? runGit(headRevisionTask(), { ...git, cwd: input.dir });
 }
