@@ -37,8 +37,13 @@ class Prefix {
   }
   varString(): void {
     const length = this.varUint();
-    if (this.#pos + length > this.data.length) throw new RangeError('unexpected end of message');
-    utf8.decode(this.data.subarray(this.#pos, (this.#pos += length)));
+    const end = this.#pos + length;
+    if (end > this.data.length) throw new RangeError('unexpected end of message');
+    // Names and tokens are ASCII: checked here without a decoder call; anything else is decoded.
+    let ascii = true;
+    for (let i = this.#pos; i < end && ascii; i++) ascii = this.data[i] < 0x80;
+    if (!ascii) utf8.decode(this.data.subarray(this.#pos, end));
+    this.#pos = end;
   }
 }
 
@@ -95,16 +100,17 @@ function stopReading(websocket: unknown): void {
 export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): void {
   const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
   hocuspocus.handleConnection = (websocket, request, context) => {
-    const address = socketAddressOf(request.headers);
+    // Read only when something is refused (a header look-up per socket otherwise).
+    const address = () => socketAddressOf(request.headers);
     routeErrors(websocket, (error) => {
-      refusals.refused(address, error instanceof Error ? error.message : String(error));
+      refusals.refused(address(), error instanceof Error ? error.message : String(error));
       stopReading(websocket);
     });
     const connection = handleConnection(websocket, request, context);
     const handleMessage = connection.handleMessage;
     connection.handleMessage = (data) => {
       if (wellFormed(data)) return handleMessage(data);
-      refusals.refused(address, 'malformed message');
+      refusals.refused(address(), 'malformed message');
       websocket.close(PROTOCOL_ERROR, 'malformed message');
     };
     return connection;

@@ -25,12 +25,17 @@ export interface UpgradeRefusal {
   message: string;
 }
 
+/** How often waiting sockets are checked against their deadline (one timer, not one per socket). */
+const SWEEP_MS = 1_000;
+
 export class UnauthenticatedSockets {
-  readonly #waiting = new Map<string, { timer: NodeJS.Timeout; address: string }>();
+  // In admission order, so in deadline order: a sweep stops at the first that has time left.
+  readonly #waiting = new Map<string, { deadline: number; address: string; socket: Duplex }>();
   readonly #perAddress = new Map<string, number>();
   readonly #deadlineMs: number;
   readonly #maxPerAddress: number;
   readonly #max: number;
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(limits: WaitingLimits = {}) {
     this.#deadlineMs = limits.deadlineMs ?? AUTH_DEADLINE_MS;
@@ -40,7 +45,11 @@ export class UnauthenticatedSockets {
 
   /** Seconds after which a refused client may find room: every waiting socket is gone by then. */
   get retryAfterSeconds(): number {
-    return Math.ceil(this.#deadlineMs / 1000);
+    return Math.ceil((this.#deadlineMs + this.#sweepMs) / 1000);
+  }
+
+  get #sweepMs(): number {
+    return Math.min(SWEEP_MS, Math.max(10, this.#deadlineMs / 10));
   }
 
   /** Called on upgrade: admits socket `id` from `address` and starts its clock, or says why not. */
@@ -56,14 +65,13 @@ export class UnauthenticatedSockets {
         status: 503,
         message: `server busy: too many unauthenticated websockets: at most ${this.#max}`,
       };
-    const timer = setTimeout(() => {
-      this.#release(id);
-      socket.destroy();
-    }, this.#deadlineMs);
-    timer.unref();
-    this.#waiting.set(id, { timer, address });
+    this.#waiting.set(id, { deadline: Date.now() + this.#deadlineMs, address, socket });
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     socket.once('close', () => this.#release(id));
+    if (!this.#sweeper) {
+      this.#sweeper = setInterval(() => this.#sweep(), this.#sweepMs);
+      this.#sweeper.unref();
+    }
     return null;
   }
 
@@ -72,10 +80,23 @@ export class UnauthenticatedSockets {
     this.#release(id);
   }
 
+  /** Closes the sockets past their deadline (at most one sweep late). */
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, waiting] of this.#waiting) {
+      if (waiting.deadline > now) break;
+      this.#release(id);
+      waiting.socket.destroy();
+    }
+    if (!this.#waiting.size) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
   #release(id: string): void {
     const waiting = this.#waiting.get(id);
     if (!waiting) return;
-    clearTimeout(waiting.timer);
     this.#waiting.delete(id);
     const left = (this.#perAddress.get(waiting.address) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(waiting.address, left);
