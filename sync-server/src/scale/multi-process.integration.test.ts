@@ -14,6 +14,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QuietWebSocket, waitFor } from '../../testing/peers.ts';
 import * as Y from 'yjs';
+import pg from 'pg';
 import {
   startPostgres,
   startRedis,
@@ -48,7 +49,11 @@ afterEach(async () => {
 
 /** Two processes on one fresh database and the shared Redis. */
 async function twoServers(): Promise<[SpawnedServer, SpawnedServer]> {
-  const env = { DATABASE_URL: await postgres.createSchema(), REDIS_URL: redis.url };
+  return (await twoServersOn(await postgres.createSchema())).servers;
+}
+
+async function twoServersOn(databaseUrl: string) {
+  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url };
   const servers = await Promise.all([spawnServer({ env }), spawnServer({ env })]);
   for (const s of servers) {
     cleanups.push(async () => {
@@ -57,8 +62,28 @@ async function twoServers(): Promise<[SpawnedServer, SpawnedServer]> {
       expect(s.output()).not.toMatch(/error|unexpected/i);
     });
   }
-  return servers;
+  return { servers: servers as [SpawnedServer, SpawnedServer], databaseUrl };
 }
+
+/**
+ * Counts the document stores either process makes from now on: every store starts with one INSERT
+ * statement into `documents` (ON CONFLICT DO NOTHING), which a statement-level trigger counts even
+ * when it inserts nothing.
+ */
+async function countStores(databaseUrl: string): Promise<() => Promise<number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  cleanups.push(() => client.end());
+  await client.query(`
+    CREATE TABLE store_calls (at timestamptz NOT NULL DEFAULT now());
+    CREATE FUNCTION count_store() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO store_calls DEFAULT VALUES; RETURN NULL; END $$;
+    CREATE TRIGGER count_store BEFORE INSERT ON documents FOR EACH STATEMENT EXECUTE FUNCTION count_store();
+  `);
+  return async () => Number((await client.query('SELECT count(*) AS n FROM store_calls')).rows[0].n);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(server: SpawnedServer, method: string, path: string, body?: unknown, token?: string) {
   const res = await fetch(server.url + path, {
@@ -216,6 +241,54 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     await Promise.all([a.restart(), b.restart()]);
     const fresh = connectPeer(a, user);
     await waitFor(() => fresh.settled() && fresh.envs().length === 20, 'a fresh peer to load every edit');
+  });
+
+  it('writes an edit once: the process it came through stores it and says so, the other skips its write', async () => {
+    const { servers, databaseUrl } = await twoServersOn(await postgres.createSchema());
+    const [a, b] = servers;
+    const user = await signup(a);
+    const writer = connectPeer(a, user);
+    const watcher = connectPeer(b, user);
+    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    const stores = await countStores(databaseUrl);
+    await sleep(5_000); // whatever the sign-up and the first syncs stored is done
+    const before = await stores();
+    for (let i = 1; i <= 10; i++) createEnvironment(writer.doc, env(`env ${i}`));
+    await waitFor(() => watcher.envs().length === 10, 'the edits to reach B');
+    // A stores after its 2 s debounce; B's store waits for A's notice (at most 3 s), then skips.
+    await sleep(7_000);
+    expect((await stores()) - before).toBe(1);
+    // And it is stored: a fresh process finds all ten.
+    writer.destroy();
+    watcher.destroy();
+    await Promise.all([a.kill(), b.kill()]);
+    await a.restart();
+    const fresh = connectPeer(a, user);
+    await waitFor(() => fresh.settled() && fresh.envs().length === 10, 'a fresh peer to load every edit');
+  });
+
+  it('a deletion relayed just before its process died is stored by the other: a stored state vector alone would not show it', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const writer = connectPeer(a, user);
+    const watcher = connectPeer(b, user);
+    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    const id = createEnvironment(writer.doc, env('doomed'));
+    createEnvironment(writer.doc, env('kept'));
+    await waitFor(() => watcher.envs().length === 2, 'the environments to reach B');
+    await sleep(5_000); // stored by A and announced: B's copy is covered
+    // A pure deletion (no new item, so no new state vector entry): the environment's entry in the map.
+    writer.doc.transact(() => writer.doc.getMap('environments').delete(id));
+    await waitFor(() => watcher.envs().length === 1, 'the deletion to reach B');
+    await a.kill(); // before its debounced store
+    writer.destroy();
+    await sleep(6_000); // B's store: no notice comes, so it writes
+    watcher.destroy();
+    await b.kill();
+    await Promise.all([a.restart(), b.restart()]);
+    const fresh = connectPeer(b, user);
+    await waitFor(() => fresh.settled(), 'a fresh peer to sync');
+    expect(names(fresh.envs())).toEqual(['kept']);
   });
 
   it('keeps serving from the surviving process while the other is dead', async () => {

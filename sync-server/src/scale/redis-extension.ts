@@ -15,6 +15,8 @@
 //   Here every process holding the document stores it (debounced like any change): the cost is one
 //   merged write per process per debounce window, the gain that an edit is lost only if every
 //   process holding it dies before storing.
+//   Unless another process says it stored everything this one holds (store-notices.ts): then the
+//   write is skipped, so an edit is written once, by the process it came through, while that lives.
 // - Updates travel in one hop. Stock, a change only publishes the process's state vector
 //   (SyncStep1); others reply with theirs and the origin must answer with the update, so it keeps
 //   the document loaded `disconnectDelay` (1 s) after every store and again before unloading,
@@ -27,7 +29,9 @@ import {
   type Extension,
   type onChangePayload,
 } from '@hocuspocus/server';
+import type { Redis as RedisClient } from 'ioredis';
 import { boundPublishQueue } from './bounded-publish.ts';
+import { StoreNotices } from './store-notices.ts';
 
 type RedisOptions = NonNullable<ConstructorParameters<typeof Redis>[0]>['options'];
 
@@ -55,14 +59,56 @@ export function redisConnection(url: string): { host: string; port: number; opti
 
 class MergingRedis extends Redis {
   readonly #log: (msg: string) => void;
+  /** Which process stored what (store-notices.ts): a store another process already made is skipped. */
+  readonly storeCoordination: StoreNotices;
 
   constructor(configuration: ConstructorParameters<typeof Redis>[0], log: (msg: string) => void) {
     super(configuration);
     this.#log = log;
+    this.storeCoordination = new StoreNotices({
+      pub: this.pub as RedisClient,
+      sub: (this.sub as RedisClient).duplicate(),
+      prefix: configuration?.prefix ?? 'openviber',
+      holds: (name) => this.instance?.documents.has(name) ?? false,
+      log,
+    });
+  }
+
+  override async onDestroy(): Promise<void> {
+    this.storeCoordination.close();
+    await super.onDestroy();
   }
 
   /** No lock and no skip: PostgresStorage merges concurrent stores (see the header). */
   override async onStoreDocument(): Promise<void> {}
+
+  readonly #checks = new Map<string, NodeJS.Timeout>();
+
+  /** One SyncStep1 for `name` SYNC_CHECK_MS after its first unchecked change, if still loaded. */
+  #checkLater(name: string): void {
+    if (this.#checks.has(name)) return;
+    const timer = setTimeout(() => {
+      this.#checks.delete(name);
+      const document = this.instance.documents.get(name);
+      if (!document) return;
+      const message = new OutgoingMessage(name)
+        .createSyncMessage()
+        .writeFirstSyncStepFor(document)
+        .toUint8Array();
+      this.pub
+        .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
+        .catch((error: unknown) => this.#log(`redis: could not check ${name}: ${String(error)}`));
+    }, SYNC_CHECK_MS);
+    timer.unref();
+    this.#checks.set(name, timer);
+  }
+
+  override async afterUnloadDocument(data: Parameters<Redis['afterUnloadDocument']>[0]): Promise<void> {
+    await super.afterUnloadDocument(data);
+    if (data.instance.documents.has(data.documentName)) return;
+    clearTimeout(this.#checks.get(data.documentName));
+    this.#checks.delete(data.documentName);
+  }
 
   /**
    * Publishes every loaded document's state vector (SyncStep1). Each process that holds the document
@@ -81,8 +127,15 @@ class MergingRedis extends Redis {
     }
   }
 
+  /**
+   * A local change is published as the update itself, and the state vector only once per
+   * SYNC_CHECK_MS of a document with changes: the stock extension publishes a SyncStep1 for every
+   * change, which every other process answers with a diff of the document and its own SyncStep1,
+   * answered in turn — four messages and two encodes against the whole document per edit, to repair
+   * a message lost on a healthy connection, which Redis does not lose. Outages (a subscriber or
+   * publisher away) resync every document at once (resyncAll).
+   */
   override async onChange(data: onChangePayload): Promise<void> {
-    await super.onChange(data);
     const origin = data.transactionOrigin;
     if (!isTransactionOrigin(origin) || origin.source !== 'redis') {
       // Same channel and framing as the stock extension (`<prefix>:<document>`, identifier prefix).
@@ -94,6 +147,7 @@ class MergingRedis extends Redis {
       this.pub
         .publish(channel, Buffer.concat([this.messagePrefix, message]))
         .catch((error: unknown) => this.#log(`redis: could not publish an update: ${String(error)}`));
+      this.#checkLater(data.documentName);
       return;
     }
     // Hocuspocus skips store hooks for Redis-received updates; schedule the (debounced) store ourselves.
@@ -115,6 +169,9 @@ export interface RedisExtensionOptions {
   disconnectDelay?: number;
   log?: (msg: string) => void;
 }
+
+/** A document with changes checks its state against the other processes' this long after (ms). */
+export const SYNC_CHECK_MS = 30_000;
 
 /** When a subscriber that was away is back, resync after these delays (ms). */
 const RESYNC_AFTER_RESUBSCRIBE_MS = [250, 1_500];

@@ -20,7 +20,7 @@ import { RefusalLog } from './refusal-log.ts';
 import { guardConnections } from './socket-guard.ts';
 import { socketAddressOf } from './socket-id.ts';
 import { spreadPingsExtension } from './spread-pings.ts';
-import { storageExtension } from './storage-extension.ts';
+import { storageExtension, type StoreCoordination } from './storage-extension.ts';
 import { DeletionCollector } from './deletion-collector.ts';
 import { QuotaError } from './user-quota.ts';
 import { waitForStore } from './wait-for-store.ts';
@@ -112,6 +112,10 @@ export function createSyncServer(options: SyncOptions) {
     ...limits.serverOptions,
     extensions: [
       storageExtension(options.storage, {
+        // Several processes (Redis): the one a change came through stores it and says so.
+        coordination: options.extensions
+          ?.map((e) => (e as { storeCoordination?: StoreCoordination }).storeCoordination)
+          .find(Boolean),
         isDeleted: (name) => deletions.isDeleted(name),
         isStopping: (): boolean => gateway.closed,
       }),

@@ -5,11 +5,13 @@
 // [P2] A store that fails (the database is down) keeps the change: the document stays marked, is not
 // unloaded while marked, and the store is retried every `STORE_RETRY_MS` until it succeeds. Without
 // this Hocuspocus only logs the failure, and the last peer leaving would unload the unstored change.
-import type {
-  Extension,
-  beforeUnloadDocumentPayload,
-  onLoadDocumentPayload,
-  onStoreDocumentPayload,
+import {
+  isTransactionOrigin,
+  type Extension,
+  type afterUnloadDocumentPayload,
+  type beforeUnloadDocumentPayload,
+  type onLoadDocumentPayload,
+  type onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
@@ -17,7 +19,26 @@ import type { Storage } from '../storage/storage.ts';
 /** Delay before a failed store is tried again. */
 export const STORE_RETRY_MS = 2_000;
 
+/** How long a store of changes that all came from another process waits for that process's notice. */
+export const STORED_ELSEWHERE_WAIT_MS = 3_000;
+
+/**
+ * Several processes holding one document (scale/store-notices.ts): a store may be skipped when the
+ * states other processes announced they stored hold everything this copy does.
+ */
+export interface StoreCoordination {
+  /** Synchronously: the announced stored states hold every item and deletion of `document`. */
+  covers(name: string, document: Y.Doc): boolean;
+  /** Resolves true as soon as they do, false after `waitMs`. */
+  storedElsewhere(name: string, document: Y.Doc, waitMs: number): Promise<boolean>;
+  /** This process stored `snapshot` of the document. */
+  stored(name: string, snapshot: Y.Snapshot): void;
+  /** The document was unloaded here. */
+  forget(name: string): void;
+}
+
 export interface StorageExtensionOptions {
+  coordination?: StoreCoordination;
   /** True for a document that must never be stored again (its entity was deleted, [D7]). */
   isDeleted?: (documentName: string) => boolean;
   /** True once the server is stopping: unstored documents may then unload (nothing else would end). */
@@ -45,6 +66,10 @@ function applyWithoutBroadcast(document: Y.Doc, state: Uint8Array): void {
 
 export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): Extension {
   const dirty = new WeakSet<Y.Doc>();
+  // Changed by something other than another process (a peer here, the API) since the last store:
+  // such a change is stored here whatever others announce.
+  const changedHere = new WeakSet<Y.Doc>();
+  const { coordination } = options;
   const retrying = new WeakSet<Y.Doc>();
   const isDeleted = options.isDeleted ?? (() => false);
 
@@ -65,21 +90,39 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       const state = await storage.fetchDocument(documentName);
       if (state) applyWithoutBroadcast(document, state);
       // Every later change, from a peer, the API or another process through Redis, marks it.
-      document.on('update', () => dirty.add(document));
+      document.on('update', (_update: Uint8Array, origin: unknown) => {
+        dirty.add(document);
+        if (!isTransactionOrigin(origin) || origin.source !== 'redis') changedHere.add(document);
+      });
     },
     async onStoreDocument(payload: onStoreDocumentPayload) {
       const { document, documentName } = payload;
       if (!dirty.has(document)) return;
+      if (coordination && !changedHere.has(document) && !options.isStopping?.()) {
+        // Only other processes' changes: the process each came through stores it and says so.
+        await coordination.storedElsewhere(documentName, document, STORED_ELSEWHERE_WAIT_MS);
+        if (!changedHere.has(document) && coordination.covers(documentName, document)) {
+          dirty.delete(document);
+          return;
+        }
+      }
       // Cleared before the write: a change that lands while it is in flight marks it again.
       dirty.delete(document);
+      changedHere.delete(document);
       if (isDeleted(documentName)) return;
+      const snapshot = coordination ? Y.snapshot(document) : undefined;
       try {
         await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
       } catch (error) {
         dirty.add(document);
+        changedHere.add(document);
         retryLater(payload);
         throw error;
       }
+      if (snapshot) coordination?.stored(documentName, snapshot);
+    },
+    async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload) {
+      if (!instance.documents.has(documentName)) coordination?.forget(documentName);
     },
     async beforeUnloadDocument({ document, documentName }: beforeUnloadDocumentPayload) {
       // A falsy throw aborts the unload quietly; the retry stores it and unloads it then.

@@ -1,0 +1,140 @@
+// Several processes hold the same document and each stores it (redis-extension.ts: receivers store
+// too, so an edit outlives the process it came through). Stored twice, every edit cost two merged
+// PostgreSQL writes. Now a process that stored a document says so on one Redis channel, with the
+// state vector it stored; another process about to store the same document first waits briefly for
+// such a notice and skips its write when the stored states already hold everything its copy does —
+// every item (the state vector) and every deletion (the delete set: a deletion does not move the
+// state vector, so a process that stored, then relayed a deletion and died, must not be taken to
+// have stored that deletion). A process that dies before storing sends no notice, so the others
+// store as before.
+import type { Redis as RedisClient } from 'ioredis';
+import * as Y from 'yjs';
+import type { StoreCoordination } from '../sync/storage-extension.ts';
+
+/** name length (u16 BE) | name (UTF-8) | Yjs snapshot (state vector and delete set) */
+function encode(name: string, snapshot: Uint8Array): Buffer {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const out = Buffer.alloc(2 + nameBytes.length + snapshot.length);
+  out.writeUInt16BE(nameBytes.length, 0);
+  nameBytes.copy(out, 2);
+  out.set(snapshot, 2 + nameBytes.length);
+  return out;
+}
+
+function decode(data: Buffer): { name: string; snapshot: Y.Snapshot } | null {
+  try {
+    const length = data.readUInt16BE(0);
+    const name = data.subarray(2, 2 + length).toString('utf8');
+    return { name, snapshot: Y.decodeSnapshot(data.subarray(2 + length)) };
+  } catch {
+    return null;
+  }
+}
+
+type Ranges = { clock: number; len: number }[];
+type DeleteSetLike = { clients: Map<number, Ranges> };
+
+/** Whether every deleted range of `mine` lies within `stored` (both sorted and merged, as Yjs keeps them). */
+function deletionsWithin(mine: DeleteSetLike, stored: DeleteSetLike): boolean {
+  for (const [client, ranges] of mine.clients) {
+    const known = stored.clients.get(client) ?? [];
+    let k = 0;
+    for (const { clock, len } of ranges) {
+      while (k < known.length && known[k].clock + known[k].len <= clock) k++;
+      if (k === known.length || known[k].clock > clock || known[k].clock + known[k].len < clock + len)
+        return false;
+    }
+  }
+  return true;
+}
+
+export class StoreNotices implements StoreCoordination {
+  readonly #pub: RedisClient;
+  readonly #sub: RedisClient;
+  readonly #channel: string;
+  readonly #holds: (name: string) => boolean;
+  readonly #log: (msg: string) => void;
+  /** Per document held here: the union of what any process said it stored. */
+  readonly #stored = new Map<string, Y.Snapshot>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  constructor(options: {
+    pub: RedisClient;
+    sub: RedisClient;
+    prefix: string;
+    holds: (name: string) => boolean;
+    log: (msg: string) => void;
+  }) {
+    this.#pub = options.pub;
+    this.#sub = options.sub;
+    this.#channel = `${options.prefix}:stored`;
+    this.#holds = options.holds;
+    this.#log = options.log;
+    this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      if (channel.toString() === this.#channel) this.#receive(data);
+    });
+    this.#sub.subscribe(this.#channel).catch((error: unknown) => this.#log(`redis: ${String(error)}`));
+  }
+
+  /** Whether the stored states announced so far hold every item and every deletion of `document`. */
+  covers(name: string, document: Y.Doc): boolean {
+    const stored = this.#stored.get(name);
+    if (!stored) return false;
+    const mine = Y.snapshot(document);
+    for (const [client, clock] of mine.sv) if ((stored.sv.get(client) ?? 0) < clock) return false;
+    return deletionsWithin(mine.ds as unknown as DeleteSetLike, stored.ds as unknown as DeleteSetLike);
+  }
+
+  storedElsewhere(name: string, document: Y.Doc, waitMs: number): Promise<boolean> {
+    if (this.covers(name, document)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(name) ?? new Set();
+      this.#waiters.set(name, waiters);
+      const done = (covered: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (!waiters.size) this.#waiters.delete(name);
+        resolve(covered);
+      };
+      const check = () => {
+        if (this.covers(name, document)) done(true);
+      };
+      const timer = setTimeout(() => done(false), waitMs);
+      waiters.add(check);
+    });
+  }
+
+  stored(name: string, snapshot: Y.Snapshot): void {
+    this.#merge(name, snapshot);
+    this.#pub
+      .publish(this.#channel, encode(name, Y.encodeSnapshot(snapshot)))
+      .catch((error: unknown) => this.#log(`redis: could not announce a store: ${String(error)}`));
+  }
+
+  /** The document left this process: what was said about it no longer matters here. */
+  forget(name: string): void {
+    this.#stored.delete(name);
+  }
+
+  close(): void {
+    this.#sub.disconnect();
+  }
+
+  #receive(data: Buffer): void {
+    const notice = decode(data);
+    if (!notice || !this.#holds(notice.name)) return;
+    this.#merge(notice.name, notice.snapshot);
+    for (const check of [...(this.#waiters.get(notice.name) ?? [])]) check();
+  }
+
+  #merge(name: string, snapshot: Y.Snapshot): void {
+    const stored = this.#stored.get(name);
+    if (!stored) {
+      this.#stored.set(name, snapshot);
+      return;
+    }
+    const sv = new Map(stored.sv);
+    for (const [client, clock] of snapshot.sv) if ((sv.get(client) ?? 0) < clock) sv.set(client, clock);
+    this.#stored.set(name, Y.createSnapshot(Y.mergeDeleteSets([stored.ds, snapshot.ds]), sv));
+  }
+}
