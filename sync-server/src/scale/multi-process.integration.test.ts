@@ -291,6 +291,28 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     expect(names(fresh.envs())).toEqual(['kept']);
   });
 
+  it("carries presence between processes: a state set on A is seen on B, its change too, and its end when A's peer leaves", async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const here = connectPeer(a, user);
+    // Another device stays on A: the stock extension publishes nothing for a document with no peer
+    // left on a process (B then drops the state after awareness's 30 s timeout).
+    const stays = connectPeer(a, user);
+    const there = connectPeer(b, user);
+    await waitFor(() => here.settled() && stays.settled() && there.settled(), 'the peers synced');
+    const seen = () =>
+      [...there.provider.awareness!.getStates().values()].map((s) => (s as { device?: string }).device);
+    here.provider.setAwarenessField('device', 'laptop');
+    await waitFor(() => seen().includes('laptop'), 'B to see the state set on A');
+    here.provider.setAwarenessField('device', 'laptop, renamed');
+    await waitFor(
+      () => seen().includes('laptop, renamed') && !seen().includes('laptop'),
+      'B to see it change',
+    );
+    here.destroy();
+    await waitFor(() => !seen().includes('laptop, renamed'), "B to see A's peer leave");
+  });
+
   it('keeps serving from the surviving process while the other is dead', async () => {
     const [a, b] = await twoServers();
     const user = await signup(a);
