@@ -295,8 +295,6 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     const [a, b] = await twoServers();
     const user = await signup(a);
     const here = connectPeer(a, user);
-    // Another device stays on A: the stock extension publishes nothing for a document with no peer
-    // left on a process (B then drops the state after awareness's 30 s timeout).
     const stays = connectPeer(a, user);
     const there = connectPeer(b, user);
     await waitFor(() => here.settled() && stays.settled() && there.settled(), 'the peers synced');
@@ -309,8 +307,14 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
       () => seen().includes('laptop, renamed') && !seen().includes('laptop'),
       'B to see it change',
     );
+    stays.provider.setAwarenessField('device', 'phone');
+    await waitFor(() => seen().includes('phone'), 'B to see the second device');
     here.destroy();
     await waitFor(() => !seen().includes('laptop, renamed'), "B to see A's peer leave");
+    // The last device on A: the stock extension published nothing for a document with no peer left
+    // on a process, and B showed the device for awareness's 30 s timeout.
+    stays.destroy();
+    await waitFor(() => !seen().includes('phone'), "B to see A's last peer leave", 5_000);
   });
 
   it('keeps serving from the surviving process while the other is dead', async () => {
