@@ -311,8 +311,12 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     await waitFor(() => seen().includes('phone'), 'B to see the second device');
     here.destroy();
     await waitFor(() => !seen().includes('laptop, renamed'), "B to see A's peer leave");
-    // The last device on A: the stock extension published nothing for a document with no peer left
-    // on a process, and B showed the device for awareness's 30 s timeout.
+    // The last device on A drops off the network (no goodbye: the socket is cut, then the provider
+    // stopped before it can reconnect): A removes its state as the connection closes, B follows.
+    const socket = (
+      stays.provider.configuration.websocketProvider as unknown as { webSocket: QuietWebSocket }
+    ).webSocket;
+    socket.terminate();
     stays.destroy();
     await waitFor(() => !seen().includes('phone'), "B to see A's last peer leave", 5_000);
   });
