@@ -29,6 +29,7 @@ import {
   OutgoingMessage,
   isTransactionOrigin,
   type Extension,
+  type onAwarenessUpdatePayload,
   type onChangePayload,
 } from '@hocuspocus/server';
 import type { Redis as RedisClient } from 'ioredis';
@@ -99,6 +100,23 @@ class MergingRedis extends Redis {
       holds: (name) => this.instance?.documents.has(name) ?? false,
       log,
     });
+  }
+
+  /**
+   * The stock extension publishes nothing for a document with no peer left here, so the last device
+   * to leave a process stayed "present" elsewhere until awareness's 30 s timeout: its removal is
+   * published here.
+   */
+  override async onAwarenessUpdate(payload: onAwarenessUpdatePayload): Promise<void> {
+    const { document, documentName, awareness, removed } = payload;
+    if ((document?.connections.size ?? 0) > 0 || removed.length === 0)
+      return super.onAwarenessUpdate(payload);
+    const message = new OutgoingMessage(documentName)
+      .createAwarenessUpdateMessage(awareness, removed)
+      .toUint8Array();
+    this.pub
+      .publish(`${this.configuration.prefix}:${documentName}`, Buffer.concat([this.messagePrefix, message]))
+      .catch((error: unknown) => this.#log(`redis: could not publish a departure: ${String(error)}`));
   }
 
   override async onDestroy(): Promise<void> {
