@@ -312,7 +312,8 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     here.destroy();
     await waitFor(() => !seen().includes('laptop, renamed'), "B to see A's peer leave");
     // The last device on A drops off the network (no goodbye: the socket is cut, then the provider
-    // stopped before it can reconnect): A removes its state as the connection closes, B follows.
+    // stopped before it can reconnect). The stock extension publishes nothing for a document with no
+    // peer left on a process, and B showed the device for awareness's 30 s timeout.
     const socket = (
       stays.provider.configuration.websocketProvider as unknown as { webSocket: QuietWebSocket }
     ).webSocket;
