@@ -64,6 +64,24 @@ async function signerFor(doc: Y.Doc) {
 }
 
 describe('environment editor drafts', () => {
+  it("another device's edit to a field this editor has not touched writes no draft, not even for an instant", async () => {
+    const { doc, ws, env } = workspace();
+    const id = createEnvironment(doc, environmentCreateSchema.parse({ name: 'api', type: 'manual' }));
+    const draftDoc = new Y.Doc();
+    const drafts = createDraftStore(draftDoc);
+    const editor = createEnvironmentForm(ws, env(id), drafts);
+    let draftWrites = 0;
+    draftDoc.on('update', () => draftWrites++);
+    patchEnvironment(doc, id, { workingDir: 'packages/web' }); // another device, synced in
+    editor.rebase(env(id));
+    expect(editor.fields.value.workingDir).toBe('packages/web');
+    // A draft written between the baseline and the fields (and deleted right after) is what a reload
+    // restored when its deletion had not reached IndexedDB: the old value over the synced one.
+    expect(draftWrites).toBe(0);
+    expect(drafts.ids()).toEqual([]);
+    editor.dispose();
+  });
+
   it('keeps every unsaved field, variable and secret when the editor is left and reopened', () => {
     const { ws } = workspace();
     const drafts = createDraftStore(new Y.Doc());

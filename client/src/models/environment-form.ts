@@ -1,5 +1,5 @@
 // The draft of the environment editor: validated with the shared schemas, sealed in the browser, written as a patch.
-import { computed, effect, signal } from '@preact/signals';
+import { batch, computed, effect, signal } from '@preact/signals';
 import {
   ENVIRONMENT_DEFAULTS,
   MIN_SECRET_LENGTH,
@@ -289,28 +289,31 @@ export function createEnvironmentForm(
       const ownCopies: Record<string, Record<string, string>> = {};
       for (const [k, v] of Object.entries(sealedSecrets)) if (v) ownCopies[k] = v.sealed;
       if (after && (before || !env)) await sign?.(before, after, ownCopies);
-      baseline.value = { ...fields.value };
-      baseVars = Object.fromEntries(vars.value.map((r) => [r.key, r.value]));
-      vars.value = vars.value.map((r) => ({ ...r, originalKey: r.key }));
-      // The plaintext goes as soon as it is sealed: rows become masked entries.
-      secrets.value = secrets.value
-        .filter((s) => s.action !== 'delete')
-        .map((s) =>
-          held.includes(s)
-            ? { ...s, held: true, notSealedFor }
-            : s.action === 'keep'
-              ? s
-              : {
-                  ...s,
-                  action: 'keep',
-                  value: '',
-                  held: false,
-                  sealedFor: vibers.map((v) => v.id),
-                  notSealedFor,
-                },
-        );
-      heldSecrets.value = held.length;
-      savedAt.value = Date.now();
+      // One batch, as rebase: the draft effect must not see a half-updated editor.
+      batch(() => {
+        baseline.value = { ...fields.value };
+        baseVars = Object.fromEntries(vars.value.map((r) => [r.key, r.value]));
+        vars.value = vars.value.map((r) => ({ ...r, originalKey: r.key }));
+        // The plaintext goes as soon as it is sealed: rows become masked entries.
+        secrets.value = secrets.value
+          .filter((s) => s.action !== 'delete')
+          .map((s) =>
+            held.includes(s)
+              ? { ...s, held: true, notSealedFor }
+              : s.action === 'keep'
+                ? s
+                : {
+                    ...s,
+                    action: 'keep',
+                    value: '',
+                    held: false,
+                    sealedFor: vibers.map((v) => v.id),
+                    notSealedFor,
+                  },
+          );
+        heldSecrets.value = held.length;
+        savedAt.value = Date.now();
+      });
       return id;
     } finally {
       saving.value = false;
@@ -329,8 +332,15 @@ export function createEnvironmentForm(
     return (await save()) ? keys : [];
   }
 
-  /** Another device changed the environment: fields this editor has not touched follow it live. */
+  /**
+   * Another device changed the environment: fields this editor has not touched follow it live. One
+   * batch: between a new baseline and the fields that follow it the editor looked dirty, and the
+   * draft effect wrote (then deleted) a draft of the old values on every remote edit.
+   */
   function rebase(next: Environment): void {
+    batch(() => rebaseNow(next));
+  }
+  function rebaseNow(next: Environment): void {
     const incoming = fieldsOf(next);
     const merged = { ...fields.value };
     for (const k of FIELD_KEYS)
@@ -369,13 +379,15 @@ export function createEnvironmentForm(
   function discard(): void {
     drafts?.discard(draftId);
     const fresh = createEnvironmentForm(workspace, env);
-    baseline.value = fresh.baseline.value;
-    fields.value = fresh.fields.value;
-    baseVars = { ...(env?.vars ?? {}) };
-    vars.value = fresh.vars.value;
-    secrets.value = fresh.secrets.value;
-    errors.value = {};
-    heldSecrets.value = 0;
+    batch(() => {
+      baseline.value = fresh.baseline.value;
+      fields.value = fresh.fields.value;
+      baseVars = { ...(env?.vars ?? {}) };
+      vars.value = fresh.vars.value;
+      secrets.value = fresh.secrets.value;
+      errors.value = {};
+      heldSecrets.value = 0;
+    });
     fresh.dispose();
   }
 
