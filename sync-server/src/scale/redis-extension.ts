@@ -111,12 +111,8 @@ class MergingRedis extends Redis {
     const { document, documentName, awareness, removed } = payload;
     if ((document?.connections.size ?? 0) > 0 || removed.length === 0)
       return super.onAwarenessUpdate(payload);
-    const message = new OutgoingMessage(documentName)
-      .createAwarenessUpdateMessage(awareness, removed)
-      .toUint8Array();
-    this.pub
-      .publish(`${this.configuration.prefix}:${documentName}`, Buffer.concat([this.messagePrefix, message]))
-      .catch((error: unknown) => this.#log(`redis: could not publish a departure: ${String(error)}`));
+    const message = new OutgoingMessage(documentName).createAwarenessUpdateMessage(awareness, removed);
+    this.#publish(documentName, message.toUint8Array(), 'publish a departure');
   }
 
   override async onDestroy(): Promise<void> {
@@ -129,20 +125,29 @@ class MergingRedis extends Redis {
 
   readonly #checks = new Map<string, NodeJS.Timeout>();
 
+  /** Publishes a Hocuspocus message on the document's channel, framed as the stock extension does. */
+  #publish(name: string, message: Uint8Array, what: string): void {
+    this.pub
+      .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
+      .catch((error: unknown) => this.#log(`redis: could not ${what}: ${String(error)}`));
+  }
+
+  /** Our state vector for `name` (SyncStep1): the others answer with what we lack, and ask in turn. */
+  #publishStateVector(name: string, document: Document, what: string): void {
+    this.#publish(
+      name,
+      new OutgoingMessage(name).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array(),
+      what,
+    );
+  }
+
   /** One SyncStep1 for `name` SYNC_CHECK_MS after its first unchecked change, if still loaded. */
   #checkLater(name: string): void {
     if (this.#checks.has(name)) return;
     const timer = setTimeout(() => {
       this.#checks.delete(name);
       const document = this.instance.documents.get(name);
-      if (!document) return;
-      const message = new OutgoingMessage(name)
-        .createSyncMessage()
-        .writeFirstSyncStepFor(document)
-        .toUint8Array();
-      this.pub
-        .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
-        .catch((error: unknown) => this.#log(`redis: could not check ${name}: ${String(error)}`));
+      if (document) this.#publishStateVector(name, document, `check ${name}`);
     }, SYNC_CHECK_MS);
     timer.unref();
     this.#checks.set(name, timer);
@@ -161,15 +166,8 @@ class MergingRedis extends Redis {
    * that dropped publishes, both sides catch up.
    */
   resyncAll(): void {
-    for (const [name, document] of this.instance.documents) {
-      const message = new OutgoingMessage(name)
-        .createSyncMessage()
-        .writeFirstSyncStepFor(document)
-        .toUint8Array();
-      this.pub
-        .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
-        .catch((error: unknown) => this.#log(`redis: could not resync ${name}: ${String(error)}`));
-    }
+    for (const [name, document] of this.instance.documents)
+      this.#publishStateVector(name, document, `resync ${name}`);
   }
 
   /**
@@ -183,15 +181,8 @@ class MergingRedis extends Redis {
   override async onChange(data: onChangePayload): Promise<void> {
     const origin = data.transactionOrigin;
     if (!isTransactionOrigin(origin) || origin.source !== 'redis') {
-      // Same channel and framing as the stock extension (`<prefix>:<document>`, identifier prefix).
-      const message = new OutgoingMessage(data.documentName)
-        .createSyncMessage()
-        .writeUpdate(data.update)
-        .toUint8Array();
-      const channel = `${this.configuration.prefix}:${data.documentName}`;
-      this.pub
-        .publish(channel, Buffer.concat([this.messagePrefix, message]))
-        .catch((error: unknown) => this.#log(`redis: could not publish an update: ${String(error)}`));
+      const message = new OutgoingMessage(data.documentName).createSyncMessage().writeUpdate(data.update);
+      this.#publish(data.documentName, message.toUint8Array(), 'publish an update');
       this.#checkLater(data.documentName);
       return;
     }
