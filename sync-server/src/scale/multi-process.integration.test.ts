@@ -243,7 +243,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     await waitFor(() => fresh.settled() && fresh.envs().length === 20, 'a fresh peer to load every edit');
   });
 
-  it('writes an edit once: the process it came through stores it and says so, the other skips its write', async () => {
+  it('[P2] writes an edit once: the process it came through stores it and says so, the other skips its write', async () => {
     const { servers, databaseUrl } = await twoServersOn(await postgres.createSchema());
     const [a, b] = servers;
     const user = await signup(a);
@@ -267,7 +267,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     await waitFor(() => fresh.settled() && fresh.envs().length === 10, 'a fresh peer to load every edit');
   });
 
-  it('a deletion relayed just before its process died is stored by the other: a stored state vector alone would not show it', async () => {
+  it('[P2] a deletion relayed just before its process died is stored by the other: a stored state vector alone would not show it', async () => {
     const [a, b] = await twoServers();
     const user = await signup(a);
     const writer = connectPeer(a, user);
