@@ -112,6 +112,19 @@ describe('spooled run output [X7]', () => {
     expect(result.spawnError).toMatch(/ENOENT/);
     expect(openFds()).toBe(fds);
     expect(readdirSync(spoolDir)).toEqual([]);
+    // A spawn Node refuses outright (a NUL in an argument throws instead of emitting 'error').
+    await expect(
+      runProcess({
+        command: 'echo',
+        args: ['a\0b'],
+        cwd: tempDir(),
+        env: process.env,
+        redactor: new Redactor([]),
+        bounded: { keepChars: 1000, batch: RUN_OUTPUT_BATCH },
+        spoolDir,
+      }),
+    ).rejects.toThrow(/null bytes/);
+    expect(openFds()).toBe(fds);
   });
 
   it('what was read is given back to the disk: 64 MB written, the file never holds much more than the punch step', async () => {

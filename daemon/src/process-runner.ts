@@ -93,16 +93,18 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     };
     let stdout = '';
 
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true, // its own process group, so the whole tree can be signalled
-      stdio: [
-        spec.input === undefined ? 'ignore' : 'pipe',
-        spool?.writeFd ?? 'pipe',
-        spool?.writeFd ?? 'pipe',
-      ],
-    });
+    const child = spawnOrClose(spool, () =>
+      spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true, // its own process group, so the whole tree can be signalled
+        stdio: [
+          spec.input === undefined ? 'ignore' : 'pipe',
+          spool?.writeFd ?? 'pipe',
+          spool?.writeFd ?? 'pipe',
+        ],
+      }),
+    );
     if (spool && bounded) {
       const { intervalMs = 50, floodIntervalMs = intervalMs, floodCharsPerMs = Infinity } = bounded.batch;
       spool.start(boundedStream(redactor, bounded.keepChars, emit), {
@@ -187,4 +189,14 @@ export function describeEnd(r: ProcessResult): string {
   if (r.timedOut) return 'timed out';
   if (r.signal) return `was killed by ${r.signal}`;
   return `exited with code ${r.exitCode}`;
+}
+
+/** Spawns; a spawn that throws (rather than emitting 'error') must not leave the spool's file open. */
+function spawnOrClose<T>(spool: Spool | undefined, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    spool?.finish();
+    throw error;
+  }
 }
