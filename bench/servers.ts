@@ -94,7 +94,10 @@ export async function startBare(): Promise<BenchServer> {
   const start = () =>
     new Promise<void>((done, fail) => {
       // With ours' V8 flags (its young-generation size): the comparison is of the servers' code.
-      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BARE], {
+      // BENCH_BARE_PROFILE=<dir>: the bare reference writes its CPU profile there too, to compare.
+      const profile = process.env.BENCH_BARE_PROFILE;
+      const profileFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+      child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profileFlags, BARE], {
         env: { ...process.env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
