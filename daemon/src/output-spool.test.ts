@@ -154,6 +154,39 @@ describe('spooled run output [X7]', () => {
     expect(out.text().endsWith('x'.repeat(100) + 'end [REDACTED:T]\n')).toBe(true);
   });
 
+  it("a hole still being punched keeps the file's descriptor open: its number cannot pass to another file meanwhile", async () => {
+    let release!: () => void;
+    let punchedPath = '';
+    const slowPunch = (path: string) => {
+      punchedPath = path;
+      return new Promise<boolean>((resolve) => (release = () => resolve(true)));
+    };
+    const spool = openSpool(join(tempDir(), 'output'), 4096, slowPunch);
+    const out = collect();
+    spool.start(boundedStream(new Redactor([]), 100, out.onOutput), {
+      intervalMs: 5,
+      floodIntervalMs: 5,
+      floodCharsPerMs: Infinity,
+    });
+    writeSync(spool.writeFd, Buffer.alloc(16 * 1024, 'x'));
+    await waitFor(() => punchedPath, { what: 'a punch to start' });
+    expect(punchedPath).toBe(`/proc/${process.pid}/fd/${spool.writeFd}`);
+    spool.finish();
+    expect(() => fstatSync(spool.writeFd)).not.toThrow(); // still ours while the punch may open it
+    release();
+    await waitFor(
+      () => {
+        try {
+          fstatSync(spool.writeFd);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { what: 'the descriptor to close once the punch ended' },
+    );
+  });
+
   it('through the one runner: a process that left the group and keeps writing is stopped, the spool folder stays empty', async () => {
     const runner = testRunner({ capabilities: { hidesKeys: false } });
     mkdirSync(runner.root, { recursive: true });

@@ -40,7 +40,11 @@ export interface Spool {
 }
 
 /** An empty spool file in `dir`, already unlinked: a crash leaves nothing on the disk. */
-export function openSpool(dir: string, punchEveryBytes = SPOOL_PUNCH_BYTES): Spool {
+export function openSpool(
+  dir: string,
+  punchEveryBytes = SPOOL_PUNCH_BYTES,
+  punch: typeof punchHole = punchHole,
+): Spool {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${randomUUID()}.out`);
   const writeFd = openSync(path, 'a', 0o600);
@@ -59,7 +63,8 @@ export function openSpool(dir: string, punchEveryBytes = SPOOL_PUNCH_BYTES): Spo
   let timer: NodeJS.Timeout | undefined;
   let offset = 0; // bytes consumed (read or skipped)
   let punched = 0;
-  let punching = false;
+  /** The punch in flight: it reaches the file by descriptor number, so that stays open until it ends. */
+  let punching: Promise<unknown> | undefined;
   let lastPoll = 0;
   let lastFlush = 0;
   let closed = false;
@@ -91,9 +96,8 @@ export function openSpool(dir: string, punchEveryBytes = SPOOL_PUNCH_BYTES): Spo
   const giveBack = () => {
     const upTo = offset - (offset % 4096);
     if (punching || closed || upTo - punched < punchEveryBytes) return;
-    punching = true;
-    void punchHole(byFd, punched, upTo - punched).then((ok) => {
-      punching = false;
+    punching = punch(byFd, punched, upTo - punched).then((ok) => {
+      punching = undefined;
       if (ok) punched = upTo;
     });
   };
@@ -126,7 +130,10 @@ export function openSpool(dir: string, punchEveryBytes = SPOOL_PUNCH_BYTES): Spo
       } finally {
         closed = true;
         closeSync(readFd);
-        closeSync(writeFd);
+        // Closed at once, its number could go to another file before a punch in flight opens
+        // /proc/self/fd/<n>: the hole would be punched into that file.
+        if (punching) void punching.finally(() => closeSync(writeFd));
+        else closeSync(writeFd);
       }
     },
   };
