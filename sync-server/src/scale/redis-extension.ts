@@ -90,7 +90,15 @@ class MergingRedis extends Redis {
       const loading = (this as unknown as { documents: Map<string, Document> }).documents;
       const document =
         loading.get(awareness.documentName) ?? this.instance?.documents.get(awareness.documentName);
-      if (document) applyAwarenessUpdate(document.awareness, awareness.update, self.redisTransactionOrigin);
+      if (!document) return;
+      try {
+        applyAwarenessUpdate(document.awareness, awareness.update, self.redisTransactionOrigin);
+      } catch (error) {
+        // A damaged message must not become an unhandled rejection (Node exits on those).
+        this.#log(
+          `redis: an awareness update for ${awareness.documentName} could not be read: ${String(error)}`,
+        );
+      }
     };
     this.sub.on('messageBuffer', self.handleIncomingMessage);
     this.storeCoordination = new StoreNotices({
