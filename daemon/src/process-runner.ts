@@ -35,7 +35,9 @@ export interface ProcessSpec {
   bounded?: BoundedOutput;
   /**
    * With `bounded`: the process writes its output into an unlinked file in this folder, read at the
-   * batch's pace, only its end when it floods (output-spool.ts). Without it, through a pipe.
+   * batch's pace, only its end when it floods (output-spool.ts). Without it, through a pipe. Only for
+   * a process that dies with us (the runner's sandbox): nothing here waits for or stops a writer that
+   * outlives the main process, and a spool, unlike a pipe, never fails its writes.
    */
   spoolDir?: string;
   /** Text written to the process's stdin, then closed. */
@@ -166,8 +168,6 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       // Whatever the main process left running in its group goes with it; this also closes the pipes.
       signalGroup(child.pid, 'SIGKILL');
       if (spec.onStragglers) stragglers = setInterval(spec.onStragglers, STRAGGLER_CHECK_MS);
-      // A spool has no end of file to wait for: one that left the group is looked for once, now.
-      if (spool && spec.onStragglers) setImmediate(spec.onStragglers);
     });
     child.on('close', finish);
   });

@@ -72,8 +72,18 @@ export function createRunner(options: RunnerOptions): Runner {
   const { spoolDir } = options;
   if (spoolDir) clearSpoolDir(spoolDir);
   let spooling: Promise<boolean> | undefined;
+  // Only a run that dies with the daemon: bubblewrap's --die-with-parent ends it with us. A pipe
+  // also stops a writer whose reader died (SIGPIPE); a spool would not, and an orphan flooding an
+  // unlinked file while the daemon is down could fill the disk. So no spool without the sandbox,
+  // nor for a container (its engine client outlives us).
   const spoolFor = async (request: RunRequest) =>
-    request.bounded && spoolDir && (await (spooling ??= spoolWorks(spoolDir))) ? spoolDir : undefined;
+    request.bounded &&
+    spoolDir &&
+    options.capabilities.hidesKeys &&
+    !request.policy?.containerImage &&
+    (await (spooling ??= spoolWorks(spoolDir)))
+      ? spoolDir
+      : undefined;
   return {
     capabilities: options.capabilities,
     async run(request) {
