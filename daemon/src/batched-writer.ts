@@ -31,6 +31,32 @@ export const RUN_OUTPUT_BATCH: BatchOptions = {
   floodCharsPerMs: 100,
 };
 
+/** `options` with every default filled in. */
+export function batchPace(options: number | BatchOptions): Required<BatchOptions> {
+  const {
+    intervalMs = 50,
+    floodIntervalMs = intervalMs,
+    floodCharsPerMs = Infinity,
+  } = typeof options === 'number' ? { intervalMs: options } : options;
+  return { intervalMs, floodIntervalMs, floodCharsPerMs };
+}
+
+/**
+ * The one pacing rule of live output (the pipe's batcher, the spool's reader): `bytes` arrived over
+ * `overMs`, the sink last ran at `lastSink`. How long to wait before the sink runs (0: now): a flood
+ * waits out `floodIntervalMs` since the last run, anything slower does not wait.
+ */
+export function sinkDelay(
+  pace: Required<BatchOptions>,
+  bytes: number,
+  overMs: number,
+  lastSink: number,
+  now: number,
+): number {
+  const flood = bytes / Math.max(1, overMs) >= pace.floodCharsPerMs;
+  return flood ? Math.max(0, lastSink + pace.floodIntervalMs - now) : 0;
+}
+
 /** Calls `sink` with the text collected over each interval (50 ms by default keeps output live but cheap). */
 export function batchedWriter(
   sink: (text: string) => void,
@@ -49,11 +75,7 @@ export function batcher<T>(
   sizeOf: (piece: T) => number,
   options: number | BatchOptions = 50,
 ): { write(piece: T): void; flush(): void } {
-  const {
-    intervalMs = 50,
-    floodIntervalMs = intervalMs,
-    floodCharsPerMs = Infinity,
-  } = typeof options === 'number' ? { intervalMs: options } : options;
+  const pace = batchPace(options);
   let pending: T[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -71,9 +93,8 @@ export function batcher<T>(
   };
   const onTimer = () => {
     const now = performance.now();
-    const flood = size / Math.max(1, now - since) >= floodCharsPerMs;
-    const due = lastSink + floodIntervalMs;
-    if (flood && due > now) timer = setTimeout(onTimer, due - now);
+    const wait = sinkDelay(pace, size, now - since, lastSink, now);
+    if (wait > 0) timer = setTimeout(onTimer, wait);
     else flush();
   };
   return {
@@ -84,7 +105,7 @@ export function batcher<T>(
       size += n;
       if (timer) return;
       since = performance.now();
-      timer = setTimeout(onTimer, intervalMs);
+      timer = setTimeout(onTimer, pace.intervalMs);
     },
     flush,
   };

@@ -88,6 +88,31 @@ describe('spooled run output [X7]', () => {
     expect(out.dropped()).toBe(0);
   });
 
+  it("a flood read from the spool is emitted at the flood interval, not at every look (the batcher's rule)", async () => {
+    const spool = openSpool(join(tempDir(), 'output'));
+    const out = collect();
+    spool.start(boundedStream(new Redactor([]), 1000, out.onOutput), {
+      intervalMs: 5,
+      floodIntervalMs: 100,
+      floodCharsPerMs: 100,
+    });
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    const started = performance.now();
+    try {
+      while (performance.now() - started < 500) {
+        writeSync(spool.writeFd, chunk); // ~32 MB/s: a flood
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    } finally {
+      spool.finish();
+    }
+    // Looked at every 5 ms (~100 looks): a flush each time would be ~100 emits; at 100 ms, about 5.
+    const emits = out.batches.filter((b) => b.text).length;
+    expect(emits).toBeGreaterThanOrEqual(2);
+    expect(emits).toBeLessThanOrEqual(500 / 100 + 2);
+    expect(out.dropped()).toBeGreaterThan(0);
+  });
+
   it('a command that cannot start leaves no descriptor and no file', async () => {
     const spoolDir = join(tempDir(), 'output');
     const fds = openFds();

@@ -19,22 +19,15 @@ import {
 } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { sinkDelay, type BatchOptions } from './batched-writer.ts';
 import { SPOOL_PUNCH_BYTES } from './limits.ts';
 import type { BoundedStream } from './output-stream.ts';
-
-export interface SpoolPace {
-  /** How often the file is looked at (the latency of light output). */
-  intervalMs: number;
-  /** While output arrives faster than this, it is emitted only once every `floodIntervalMs`. */
-  floodCharsPerMs: number;
-  floodIntervalMs: number;
-}
 
 export interface Spool {
   /** The process's stdout and stderr (append-only: their writes interleave in order). */
   readonly writeFd: number;
   /** Starts reading into `out` at `pace`. */
-  start(out: BoundedStream, pace: SpoolPace): void;
+  start(out: BoundedStream, pace: Required<BatchOptions>): void;
   /** Reads what is left, ends `out` and closes the file. The caller has stopped the writers. */
   finish(): void;
 }
@@ -66,7 +59,7 @@ export function openSpool(
   /** The punch in flight: it reaches the file by descriptor number, so that stays open until it ends. */
   let punching: Promise<unknown> | undefined;
   let lastPoll = 0;
-  let lastFlush = 0;
+  let lastFlush = -Infinity;
   let closed = false;
 
   /** Reads what is new (only its last window when more came); returns how many bytes were new. */
@@ -102,12 +95,12 @@ export function openSpool(
     });
   };
 
-  const poll = (pace: SpoolPace) => {
+  const poll = (pace: Required<BatchOptions>) => {
     const now = performance.now();
     const fresh = read();
-    const flood = fresh / Math.max(1, now - lastPoll) >= pace.floodCharsPerMs;
+    const wait = sinkDelay(pace, fresh, now - lastPoll, lastFlush, now);
     lastPoll = now;
-    if (fresh && (!flood || now - lastFlush >= pace.floodIntervalMs)) {
+    if (fresh && wait === 0) {
       lastFlush = now;
       out!.flush();
     }

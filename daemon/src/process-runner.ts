@@ -2,6 +2,7 @@
 // capability probes): its own process group, merged output streamed through a redactor, timeouts,
 // cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
+import { batchPace } from './batched-writer.ts';
 import { openSpool, type Spool } from './output-spool.ts';
 import {
   boundedOutput,
@@ -107,14 +108,8 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
         ],
       }),
     );
-    if (spool && bounded) {
-      const { intervalMs = 50, floodIntervalMs = intervalMs, floodCharsPerMs = Infinity } = bounded.batch;
-      spool.start(boundedStream(redactor, bounded.keepChars, emit), {
-        intervalMs,
-        floodIntervalMs,
-        floodCharsPerMs,
-      });
-    }
+    if (spool && bounded)
+      spool.start(boundedStream(redactor, bounded.keepChars, emit), batchPace(bounded.batch));
     if (spec.input !== undefined) child.stdin?.end(spec.input);
     if (child.pid) spec.onSpawn?.(child.pid);
     const onData = (chunk: Buffer) => output?.write(chunk);
