@@ -104,7 +104,7 @@ class MergingRedis extends Redis {
     this.storeCoordination = new StoreNotices({
       pub: this.pub as RedisClient,
       sub: (this.sub as RedisClient).duplicate(),
-      prefix: configuration?.prefix ?? 'openviber',
+      prefix: this.configuration.prefix,
       holds: (name) => this.instance?.documents.has(name) ?? false,
       log,
     });

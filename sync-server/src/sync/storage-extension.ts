@@ -100,8 +100,13 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       if (!dirty.has(document)) return;
       if (coordination && !changedHere.has(document) && !options.isStopping?.()) {
         // Only other processes' changes: the process each came through stores it and says so.
-        await coordination.storedElsewhere(documentName, document, STORED_ELSEWHERE_WAIT_MS);
-        if (!changedHere.has(document) && coordination.covers(documentName, document)) {
+        const announced = await coordination.storedElsewhere(
+          documentName,
+          document,
+          STORED_ELSEWHERE_WAIT_MS,
+        );
+        // Checked again: a change may have landed while we waited.
+        if (announced && !changedHere.has(document) && coordination.covers(documentName, document)) {
           dirty.delete(document);
           return;
         }
