@@ -4,10 +4,6 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { appendPrepareLines, readPrepareLog, resetPrepareLog } from './log-docs.ts';
 import { MAX_TASK_RUN_SUMMARIES } from './limits.ts';
-import { environmentCreateSchema } from './schemas.ts';
-import { removeEnvironmentCascade } from './workspace.ts';
-import { trimDeletions } from './workspace-deletions.ts';
-import { createEnvironment } from './workspace-environments.ts';
 import {
   listTaskRunSummaryIds,
   readObservation,
@@ -93,29 +89,5 @@ describe('[V4] bounded Viber documents', () => {
     expect(doc.getMap('observed').size).toBe(0);
     expect(readObservation(doc, 'b1')).toMatchObject({ state: 'ready', observedGeneration: 3 });
     expect(readObservation(doc, 'b2')).toMatchObject({ state: 'error' });
-  });
-});
-
-describe('[D9] what a deleted entity leaves in the workspace', () => {
-  const environment = (script: string) =>
-    environmentCreateSchema.parse({ name: 'web', type: 'manual', setupMode: 'manual', setupScript: script });
-
-  it('its key and no more: the same few dozen bytes whatever its fields held, once the deletions log is full', () => {
-    const perDeletion = (script: string) => {
-      const doc = new Y.Doc();
-      const cycle = () => {
-        removeEnvironmentCascade(doc, createEnvironment(doc, environment(script)));
-        trimDeletions(doc, 50);
-      };
-      for (let i = 0; i < 60; i++) cycle(); // past the (here small) bound of the deletions log
-      const before = size(doc);
-      for (let i = 0; i < 200; i++) cycle();
-      return (size(doc) - before) / 200;
-    };
-    const small = perDeletion('npm ci');
-    const large = perDeletion('echo setup; '.repeat(400)); // ~5 KB of script per environment
-    // The map key's tombstone (a 24-character id and its item): the fields' content is collected.
-    expect(small).toBeLessThan(64);
-    expect(Math.abs(large - small)).toBeLessThan(2);
   });
 });

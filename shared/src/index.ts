@@ -109,13 +109,16 @@ export {
 export {
   DeletedKind,
   DeletionSet,
-  deletionsArray,
+  deletionsLogLength,
+  deletionsMap,
+  legacyDeletionsArray,
   listDeletions,
   observeDeletions,
   trimDeletions,
   type Deletion,
 } from './workspace-deletions.ts';
 export * from './workspace.ts';
+export { compactDeletedKeys } from './workspace-compaction.ts';
 export * from './task-doc.ts';
 export {
   RefusalReason,

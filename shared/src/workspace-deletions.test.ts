@@ -5,7 +5,9 @@ import { validate } from './validate.ts';
 import { createBinding, deleteBinding } from './workspace-bindings.ts';
 import {
   DeletionSet,
-  deletionsArray,
+  deletionsLogLength,
+  deletionsMap,
+  legacyDeletionsArray,
   listDeletions,
   observeDeletions,
   trimDeletions,
@@ -33,11 +35,14 @@ describe('[D7] deletions log', () => {
   it('an environment cascade logs the environment, its bindings and its tasks', () => {
     const { doc, env, binding, task } = populated();
     expect(removeEnvironmentCascade(doc, env)).toBe(true);
-    expect(listDeletions(doc)).toEqual([
-      { kind: 'environment', id: env },
-      { kind: 'binding', id: binding },
-      { kind: 'task', id: task },
-    ]);
+    expect(listDeletions(doc)).toHaveLength(3);
+    expect(listDeletions(doc)).toEqual(
+      expect.arrayContaining([
+        { kind: 'environment', id: env },
+        { kind: 'binding', id: binding },
+        { kind: 'task', id: task },
+      ]),
+    );
   });
 
   it('deleting a task, a binding or a Viber logs it; deleting what does not exist logs nothing', () => {
@@ -46,11 +51,14 @@ describe('[D7] deletions log', () => {
     expect(deleteTask(doc, task)).toBe(false);
     expect(deleteBinding(doc, 'bnd_nope')).toBe(false);
     removeViberCascade(doc, 'vbr_1');
-    expect(listDeletions(doc)).toEqual([
-      { kind: 'task', id: task },
-      { kind: 'viber', id: 'vbr_1' },
-      { kind: 'binding', id: binding },
-    ]);
+    expect(listDeletions(doc)).toHaveLength(3);
+    expect(listDeletions(doc)).toEqual(
+      expect.arrayContaining([
+        { kind: 'task', id: task },
+        { kind: 'viber', id: 'vbr_1' },
+        { kind: 'binding', id: binding },
+      ]),
+    );
   });
 
   it('knows which documents belong only to a deleted entity', () => {
@@ -73,10 +81,48 @@ describe('[D7] deletions log', () => {
     expect(owned('not a document')).toBe(false);
   });
 
-  it('[S6] skips entries of the wrong shape that a peer wrote', () => {
+  it('[S6] skips entries of the wrong shape that a peer wrote, in the log and in the pre-[D9] list', () => {
     const doc = new Y.Doc();
-    deletionsArray(doc).push([42, 'x:tsk_a', 't:', 't:../../etc', { t: 1 }, 't:tsk_ok']);
-    expect(listDeletions(doc)).toEqual([{ kind: 'task', id: 'tsk_ok' }]);
+    legacyDeletionsArray(doc).push([42, 'x:tsk_a', 't:', { t: 1 }, 't:tsk_old']);
+    for (const key of ['x:tsk_b', 't:', 't:../../etc', 'e:env_ok']) deletionsMap(doc).set(key, 5);
+    deletionsMap(doc).set('b:bnd_ok', 'not a time'); // counts as oldest of the map's entries
+    expect(listDeletions(doc)).toEqual([
+      { kind: 'task', id: 'tsk_old' },
+      { kind: 'binding', id: 'bnd_ok' },
+      { kind: 'environment', id: 'env_ok' },
+    ]);
+  });
+
+  it('an entry is written once: deleting again leaves its key and time as they were ([D9])', () => {
+    const doc = new Y.Doc();
+    const id = createTask(doc, { environmentId: 'env_1', title: 't', viberId: '' });
+    deleteTask(doc, id);
+    const at = deletionsMap(doc).get(`t:${id}`);
+    const size = Y.encodeStateAsUpdate(doc).length;
+    doc.transact(() => deletionsMap(doc).delete('nothing')); // no-op
+    // A second device deleting the same task logs nothing new (the task is gone there too), and
+    // recording it directly keeps the existing entry.
+    expect(deleteTask(doc, id)).toBe(false);
+    expect(deletionsMap(doc).get(`t:${id}`)).toBe(at);
+    expect(Y.encodeStateAsUpdate(doc).length).toBe(size);
+  });
+
+  it('reads, reports and trims the pre-[D9] list that older code appended, oldest first', () => {
+    const doc = new Y.Doc();
+    legacyDeletionsArray(doc).push(['t:tsk_1', 't:tsk_2']);
+    const seen: Deletion[] = [];
+    observeDeletions(doc, (added) => seen.push(...added));
+    legacyDeletionsArray(doc).push(['t:tsk_3']); // an old tab still appends there
+    deleteTask(doc, createTask(doc, { environmentId: 'env_1', title: 't', viberId: '' }));
+    expect(seen.map((d) => d.id)).toEqual(['tsk_3', expect.stringMatching(/^tsk_/)]);
+    expect(deletionsLogLength(doc)).toBe(4);
+    expect(
+      listDeletions(doc)
+        .slice(0, 3)
+        .map((d) => d.id),
+    ).toEqual(['tsk_1', 'tsk_2', 'tsk_3']);
+    expect(trimDeletions(doc, 2)).toBe(2);
+    expect(listDeletions(doc).map((d) => d.id)).toEqual(['tsk_3', seen[1]!.id]);
   });
 
   it('reports deletions made by another device once they merge in', () => {
@@ -90,32 +136,31 @@ describe('[D7] deletions log', () => {
     expect(seen).toEqual([{ kind: 'task', id: a.task }]);
   });
 
-  it('trims the oldest entries beyond the limit', () => {
+  it('trims the oldest entries beyond the limit, by time then key', () => {
     const doc = new Y.Doc();
-    for (let i = 0; i < 12; i++)
-      deleteTask(doc, createTask(doc, { environmentId: 'env_1', title: 't', viberId: '' }));
+    for (let i = 0; i < 12; i++) {
+      const id = createTask(doc, { environmentId: 'env_1', title: 't', viberId: '' });
+      doc.transact(() => {
+        deleteTask(doc, id);
+        deletionsMap(doc).set(`t:${id}`, 1_000 + (i % 6)); // pairs of entries share a time
+      });
+    }
     const ids = listDeletions(doc).map((d) => d.id);
+    const times = ids.map((id) => deletionsMap(doc).get(`t:${id}`) as number);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(trimDeletions(doc, 5)).toBe(7);
     expect(listDeletions(doc).map((d) => d.id)).toEqual(ids.slice(7));
     expect(trimDeletions(doc, 5)).toBe(0);
   });
 
-  it('1,000 created and deleted environments: bytes left in the workspace, with the log trimmed', () => {
+  it('trims only what the caller may drop: an entry made offline long ago arrives oldest and stays until collected', () => {
     const doc = new Y.Doc();
-    const before = Y.encodeStateAsUpdate(doc).length;
-    for (let i = 0; i < 1000; i++) {
-      const env = createEnvironment(doc, envInput(`env ${i}`));
-      createBinding(doc, env, { viberId: 'vbr_1', strategy: 'clone' });
-      removeEnvironmentCascade(doc, env);
-    }
-    const withLog = Y.encodeStateAsUpdate(doc).length - before;
-    trimDeletions(doc, 0);
-    const trimmed = Y.encodeStateAsUpdate(doc).length - before;
-    console.log(
-      `1,000 environments (+1 binding each) created and deleted: ${withLog} B with the log, ${trimmed} B after trimming it`,
-    );
-    // What stays per deleted entity is its map key's item (the id and ~20 bytes), see the README.
-    expect(trimmed / 1000).toBeLessThan(120);
-    expect(withLog - trimmed).toBeGreaterThan(0);
+    for (let i = 0; i < 6; i++)
+      deleteTask(doc, createTask(doc, { environmentId: 'env_1', title: 't', viberId: '' }));
+    const collected = new DeletionSet(listDeletions(doc));
+    deletionsMap(doc).set('t:tsk_madeofflineyesterday00', Date.now() - 86_400_000);
+    expect(trimDeletions(doc, 3, (d) => collected.has(d.kind, d.id))).toBe(4);
+    expect(listDeletions(doc)[0]).toEqual({ kind: 'task', id: 'tsk_madeofflineyesterday00' });
+    expect(deletionsLogLength(doc)).toBe(3);
   });
 });

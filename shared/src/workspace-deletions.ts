@@ -1,9 +1,12 @@
-// [D7] The workspace's log of deleted entities. Every delete in shared/ appends to it, whoever makes
-// it (the API, a device offline, an old tab), so the server can remove the deleted entities' documents
+// [D7] The workspace's log of deleted entities. Every delete in shared/ records one, whoever makes it
+// (the API, a device offline, an old tab), so the server can remove the deleted entities' documents
 // from the store and refuse to recreate them, and each Viber can remove their checkouts when it sees
-// the entry. One entry is the string `<kind code>:<id>` in the Y.Array `deleted`, oldest first:
-// consecutive appends by one device merge into one Yjs item, and trimmed ranges collapse to a few
-// bytes, which a Y.Map keyed by id (one item with its key string per entry, forever) would not.
+// the entry. One entry is the key `<kind code>:<id>` of the Y.Map `deletions`, its value the time of
+// the deletion (ms), oldest first by (time, key). A keyed map rather than a list, so that a trimmed
+// entry can be compacted to nothing ([D9], workspace-compaction.ts): no later write ever refers to an
+// entry's key, while a list's later entries name their neighbours, trimmed or not. Entries of the
+// pre-[D9] log (the Y.Array `deleted`, appended by older code) are still read, before the map's,
+// and trimmed first; nothing appends to it any more.
 import * as Y from 'yjs';
 import { parseDocName } from './doc-names.ts';
 import { isId } from './ids.ts';
@@ -26,7 +29,9 @@ export interface Deletion {
   id: string;
 }
 
-export const deletionsArray = (doc: Y.Doc) => doc.getArray<unknown>('deleted');
+export const deletionsMap = (doc: Y.Doc) => doc.getMap<unknown>('deletions');
+/** The pre-[D9] log, oldest first: read and trimmed, never appended. */
+export const legacyDeletionsArray = (doc: Y.Doc) => doc.getArray<unknown>('deleted');
 
 const entryOf = (kind: DeletedKind, id: string) => `${CODE[kind]}:${id}`;
 
@@ -37,17 +42,37 @@ function parseEntry(entry: unknown): Deletion | null {
   return kind && entry[1] === ':' && isId(id) ? { kind, id } : null;
 }
 
-/** Records that an entity was deleted (call inside the transaction that deletes it). */
-export function recordDeletion(doc: Y.Doc, kind: DeletedKind, id: string): void {
-  deletionsArray(doc).push([entryOf(kind, id)]);
+/**
+ * Records that an entity was deleted (call inside the transaction that deletes it). An entry already
+ * there is left as it is: rewriting a key would make the new value refer to the old one, which a
+ * server may have compacted ([D9]).
+ */
+export function recordDeletion(doc: Y.Doc, kind: DeletedKind, id: string, now = Date.now()): void {
+  const map = deletionsMap(doc);
+  const key = entryOf(kind, id);
+  if (!map.has(key)) map.set(key, now);
+}
+
+const timeOf = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+/** The map's entries, oldest first by (time, key); a value of the wrong type counts as oldest. */
+function mapEntriesOldestFirst(doc: Y.Doc): string[] {
+  return [...deletionsMap(doc).entries()]
+    .map(([key, value]) => ({ key, at: timeOf(value) }))
+    .sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((e) => e.key);
 }
 
 /** Every recorded deletion, oldest first; malformed entries a peer wrote are skipped ([S6]). */
 export function listDeletions(doc: Y.Doc): Deletion[] {
-  return deletionsArray(doc)
-    .toArray()
+  return [...legacyDeletionsArray(doc).toArray(), ...mapEntriesOldestFirst(doc)]
     .map(parseEntry)
     .filter((d): d is Deletion => d !== null);
+}
+
+/** How many entries the log holds, well-formed or not (what `trimDeletions` bounds). */
+export function deletionsLogLength(doc: Y.Doc): number {
+  return legacyDeletionsArray(doc).length + deletionsMap(doc).size;
 }
 
 /** A set view for fast lookups: `has(kind, id)`. Build once, then `add` what observers report. */
@@ -95,25 +120,59 @@ export class DeletionSet {
 
 /** Calls `onAdded` with each deletion appended to the log from now on (by anyone); returns an unsubscribe. */
 export function observeDeletions(doc: Y.Doc, onAdded: (added: Deletion[]) => void): () => void {
-  const array = deletionsArray(doc);
-  const observer = (event: Y.YArrayEvent<unknown>) => {
-    const added = event.changes.delta.flatMap((d) => (d.insert as unknown[] | undefined) ?? []);
-    const parsed = added.map(parseEntry).filter((d): d is Deletion => d !== null);
+  const report = (entries: unknown[]) => {
+    const parsed = entries.map(parseEntry).filter((d): d is Deletion => d !== null);
     if (parsed.length) onAdded(parsed);
   };
-  array.observe(observer);
-  return () => array.unobserve(observer);
+  const map = deletionsMap(doc);
+  const onMap = (event: Y.YMapEvent<unknown>) =>
+    report([...event.changes.keys].filter(([, change]) => change.action === 'add').map(([key]) => key));
+  // Older code still appends to the pre-[D9] list.
+  const array = legacyDeletionsArray(doc);
+  const onArray = (event: Y.YArrayEvent<unknown>) =>
+    report(event.changes.delta.flatMap((d) => (d.insert as unknown[] | undefined) ?? []));
+  map.observe(onMap);
+  array.observe(onArray);
+  return () => {
+    map.unobserve(onMap);
+    array.unobserve(onArray);
+  };
 }
 
 /**
- * Keeps the newest `max` entries and drops the oldest (the server calls it after collecting). A peer
- * that was offline for more than `max` deletions no longer sees the oldest ones, and must treat an
+ * Keeps the newest `max` entries and drops the oldest (the server calls it after collecting). Only
+ * entries `mayDrop` allows go (the collector passes those it has collected: an entry made offline
+ * long ago arrives with an old time and must not be dropped before it is collected). A peer that
+ * was offline for more than `max` deletions no longer sees the oldest ones, and must treat an
  * entity it holds but the workspace no longer has as deleted too.
  */
-export function trimDeletions(doc: Y.Doc, max = MAX_DELETIONS): number {
-  const array = deletionsArray(doc);
-  const excess = array.length - max;
+export function trimDeletions(
+  doc: Y.Doc,
+  max = MAX_DELETIONS,
+  mayDrop: (d: Deletion) => boolean = () => true,
+): number {
+  let excess = deletionsLogLength(doc) - max;
   if (excess <= 0) return 0;
-  array.delete(0, excess);
-  return excess;
+  const droppable = (entry: unknown) => {
+    const d = parseEntry(entry);
+    return d === null || mayDrop(d);
+  };
+  let dropped = 0;
+  doc.transact(() => {
+    const legacy = legacyDeletionsArray(doc);
+    let fromLegacy = 0;
+    while (fromLegacy < Math.min(excess, legacy.length) && droppable(legacy.get(fromLegacy))) fromLegacy++;
+    if (fromLegacy > 0) legacy.delete(0, fromLegacy);
+    excess -= fromLegacy;
+    dropped += fromLegacy;
+    const map = deletionsMap(doc);
+    for (const key of mapEntriesOldestFirst(doc)) {
+      if (excess === 0) break;
+      if (!droppable(key)) continue;
+      map.delete(key);
+      excess--;
+      dropped++;
+    }
+  });
+  return dropped;
 }

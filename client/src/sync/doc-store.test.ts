@@ -10,7 +10,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
   SCHEMA_VERSION,
+  createTask,
+  deleteTask,
+  listDeletions,
   stampDocument,
+  trimDeletions,
   taskDocName,
   viberDocName,
   workspaceDocName,
@@ -305,6 +309,33 @@ describe('doc store', () => {
     stampDocument(newer, 'app 99.0.0', SCHEMA_VERSION + 1);
     t.provider(TASK).serverSync(newer);
     expect(t.store.newerSchema.value).toBe(SCHEMA_VERSION + 1);
+    ws.release();
+    task.release();
+  });
+
+  it("[D9] compacts what deletions left in the device's workspace after loading it and at each sync, and only there", async () => {
+    const t = setup();
+    const ws = t.store.open(WS);
+    const history = new Y.Doc();
+    for (let i = 0; i < 50; i++)
+      deleteTask(history, createTask(history, { environmentId: 'env_1', title: `t${i}`, viberId: '' }));
+    const full = Y.encodeStateAsUpdate(history).length;
+    t.replayFromIndexedDb(WS, history);
+    await t.load(WS);
+    const loaded = Y.encodeStateAsUpdate(ws.doc).length;
+    expect(loaded).toBeLessThan(full - 50 * 30); // 50 task keys' items gone (their log entries stay)
+    expect(listDeletions(ws.doc)).toHaveLength(50);
+
+    trimDeletions(history, 0); // the server trimmed the log
+    t.provider(WS).serverSync(history);
+    expect(Y.encodeStateAsUpdate(ws.doc).length).toBeLessThan(200);
+    expect(listDeletions(ws.doc)).toEqual([]);
+
+    // A task document is not the workspace: its maps are left alone.
+    const task = t.store.open(TASK);
+    t.replayFromIndexedDb(TASK, history);
+    await t.load(TASK);
+    expect(Y.encodeStateAsUpdate(task.doc).length).toBe(Y.encodeStateAsUpdate(history).length);
     ws.release();
     task.release();
   });

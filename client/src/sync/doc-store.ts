@@ -6,6 +6,7 @@ import {
   WebSocketStatus,
   type HocuspocusProviderConfiguration,
 } from '@hocuspocus/provider';
+import { compactDeletedKeys, parseDocName } from '@openviber/shared';
 import * as Y from 'yjs';
 import { checkDocumentSchema } from './document-schema.ts';
 import { persistLocally, type LocalPersistence } from './local-persistence.ts';
@@ -141,12 +142,18 @@ export function createDocStore(
       };
       provider.on('synced', settle);
       provider.on('unsyncedChanges', settle);
+      // [D9] What deletions left in this device's copy of the workspace goes as the server's does:
+      // after the local copy loads and at each sync (y-indexeddb keeps the compacted form once it
+      // next rewrites its copy).
+      const compact = parseDocName(name)?.kind === 'workspace' ? () => compactDeletedKeys(doc) : undefined;
+      if (compact) provider.on('synced', compact);
       // A local edit (not the server's update, not IndexedDB's replay) is pending until the server confirms it.
       doc.on('update', (_u: Uint8Array, origin: unknown) => {
         if (origin !== provider && origin !== local.origin) pending.add(name);
       });
       // Local state first: the server's copy merges into what IndexedDB had.
       void local.loaded.then(() => {
+        compact?.();
         if (entries.get(name) === created) provider.attach();
       });
       entries.set(name, created);

@@ -7,6 +7,7 @@
 // new one to a Y.Doc and writes the union back. Yjs updates are commutative and idempotent, so
 // the order of concurrent stores does not matter and nothing either process held is lost.
 import pg from 'pg';
+import { compactDeletedKeys, parseDocName } from '@openviber/shared';
 import * as Y from 'yjs';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
@@ -28,13 +29,19 @@ function describeDatabase(url: string): string {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** The union of two full document states, garbage-collected like a live document's state. */
-function mergeStates(stored: Uint8Array, incoming: Uint8Array): Uint8Array {
+/**
+ * The union of two full document states, garbage-collected like a live document's state. The
+ * incoming state goes in first: where both hold a range, the first applied form stays, and the
+ * incoming one is the newer, possibly compacted ([D9]) form of what the stored one holds in full.
+ */
+function mergeStates(name: string, stored: Uint8Array, incoming: Uint8Array): Uint8Array {
   if (sameBytes(stored, incoming)) return incoming;
   const doc = new Y.Doc();
   try {
-    Y.applyUpdate(doc, stored);
     Y.applyUpdate(doc, incoming);
+    Y.applyUpdate(doc, stored);
+    // What only the stored state held may be deleted keys the storing process never saw in full.
+    if (parseDocName(name)?.kind === 'workspace') compactDeletedKeys(doc);
     return Y.encodeStateAsUpdate(doc);
   } finally {
     doc.destroy();
@@ -109,7 +116,7 @@ export class PostgresStorage implements Storage {
         [name],
       );
       const stored = new Uint8Array(rows[0]!.state);
-      const merged = mergeStates(stored, state);
+      const merged = mergeStates(name, stored, state);
       if (sameBytes(stored, merged)) return;
       await client.query('UPDATE documents SET state = $2, updated_at = $3 WHERE name = $1', [
         name,

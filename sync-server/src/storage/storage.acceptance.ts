@@ -2,6 +2,7 @@
 // implementations share one suite). `sqlite-storage.test.ts` and
 // `postgres-storage.integration.test.ts` call `storageAcceptance` with their own harness.
 import { afterEach, describe, expect, it } from 'vitest';
+import { compactDeletedKeys, createTask, deleteTask, listTasks, trimDeletions } from '@openviber/shared';
 import * as Y from 'yjs';
 import type { Storage, ViberCredential } from './storage.ts';
 import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
@@ -161,6 +162,30 @@ export function storageAcceptance(
           await b.storeDocument('doc', stateOf(docWith({ title: 'final', body: 'text' }, stateOf(old))));
           await a.storeDocument('doc', stateOf(old)); // a stale full state from a process that missed b's edit
           expect(contents(await b.fetchDocument('doc'))).toEqual({ title: 'final', body: 'text' });
+        });
+
+        it("[D9] keeps a workspace compacted when another process's full state still holds what deletions left", async () => {
+          const a = await open();
+          const b = await harness!.open();
+          const name = 'u/usr_a/workspace';
+          const full = new Y.Doc();
+          const kept = createTask(full, { environmentId: 'env_1', title: 'kept', viberId: '' });
+          for (let i = 0; i < 200; i++)
+            deleteTask(full, createTask(full, { environmentId: 'env_1', title: `t${i}`, viberId: '' }));
+          trimDeletions(full, 0);
+          const compacted = new Y.Doc();
+          Y.applyUpdate(compacted, stateOf(full));
+          compactDeletedKeys(compacted);
+          // b stored the full state before; a stores the compacted one; b's stale full state again.
+          await b.storeDocument(name, stateOf(full));
+          await a.storeDocument(name, stateOf(compacted));
+          await b.storeDocument(name, stateOf(full));
+          const stored = (await a.fetchDocument(name))!;
+          expect(stored.length).toBeLessThan(stateOf(compacted).length + 64);
+          expect(stored.length).toBeLessThan(stateOf(full).length / 4);
+          const loaded = new Y.Doc();
+          Y.applyUpdate(loaded, stored);
+          expect(listTasks(loaded).map((t) => t.id)).toEqual([kept]);
         });
       }
     });

@@ -7,7 +7,7 @@ import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import {
   DeletionSet,
   MAX_DELETIONS,
-  deletionsArray,
+  deletionsLogLength,
   listDeletions,
   observeDeletions,
   parseDocName,
@@ -94,9 +94,10 @@ export class DeletionCollector {
     clearTimeout(this.#scheduled.get(userId));
     this.#scheduled.delete(userId);
     const workspace = workspaceDocName(userId);
-    const { set, logLength } = await this.#gateway.read(workspace, (doc) => ({
+    const { set, logLength, listed } = await this.#gateway.read(workspace, (doc) => ({
       set: this.#index(doc, userId),
-      logLength: deletionsArray(doc).length,
+      logLength: deletionsLogLength(doc),
+      listed: new DeletionSet(listDeletions(doc)),
     }));
     if (set.size === 0) return 0;
     const prefix = userDocPrefix(userId);
@@ -106,8 +107,12 @@ export class DeletionCollector {
     for (const name of loaded) this.#evict(name);
     const stored = (await this.#storage.listDocuments(prefix)).filter((n) => set.ownsDocument(n));
     const removed = await this.#storage.deleteDocuments(stored);
-    // Trimmed only after collecting, so every entry dropped was collected here first.
-    if (logLength > MAX_DELETIONS) await this.#gateway.write(workspace, (doc) => trimDeletions(doc));
+    // Trimmed only after collecting, and only entries listed before it, so every entry dropped was
+    // collected here first (one that arrived meanwhile may carry an older time than the kept ones).
+    if (logLength > MAX_DELETIONS)
+      await this.#gateway.write(workspace, (doc) =>
+        trimDeletions(doc, MAX_DELETIONS, (d) => listed.has(d.kind, d.id)),
+      );
     return removed;
   }
 

@@ -13,6 +13,7 @@ import {
   type onLoadDocumentPayload,
   type onStoreDocumentPayload,
 } from '@hocuspocus/server';
+import { compactDeletedKeys, parseDocName } from '@openviber/shared';
 import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
 
@@ -115,6 +116,9 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       dirty.delete(document);
       changedHere.delete(document);
       if (isDeleted(documentName)) return;
+      // [D9] What deletions left in the workspace goes before it is stored, from the copy peers load
+      // too: the store and every new peer get the collected form.
+      if (parseDocName(documentName)?.kind === 'workspace') compactDeletedKeys(document);
       const snapshot = coordination ? Y.snapshot(document) : undefined;
       try {
         await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
