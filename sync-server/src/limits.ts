@@ -69,3 +69,13 @@ export const SIGNUP_WINDOW_SECONDS = 60 * 60;
 /** Redis publishes held while Redis is unreachable; past it they are dropped (peers resync on reconnect). */
 export const MAX_REDIS_OFFLINE_QUEUE = 1_000;
 export const MAX_REDIS_OFFLINE_QUEUE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * PostgreSQL stores arriving within this window go to the database together (group commit: one
+ * transaction of four statements for the batch instead of five per document). Stores are debounced
+ * by seconds already; this adds at most the window to one.
+ */
+export const STORE_BATCH_WINDOW_MS = 20;
+/** At most this many documents, and this many bytes of state, in one batch; the rest go in the next. */
+export const MAX_STORE_BATCH_DOCUMENTS = 100;
+export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
+import { MAX_STORE_BATCH_BYTES, MAX_STORE_BATCH_DOCUMENTS, STORE_BATCH_WINDOW_MS } from '../limits.ts';
 
 /** Serialises migrations between processes starting at once (two would both apply a pending one). */
 const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
@@ -48,6 +49,13 @@ function mergeStates(name: string, stored: Uint8Array, incoming: Uint8Array): Ui
   }
 }
 
+const toBuffer = (state: Uint8Array) => Buffer.from(state.buffer, state.byteOffset, state.byteLength);
+
+interface QueuedStore {
+  states: Uint8Array[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
 export interface PostgresStorageOptions {
   /** Connections in this process's pool (default 10). */
   max?: number;
@@ -58,6 +66,11 @@ export class PostgresStorage implements Storage {
   readonly kind = 'postgres';
   readonly #pool: pg.Pool;
   #closed = false;
+  /** Stores waiting for the next batch, by document, in arrival order. */
+  readonly #queued = new Map<string, QueuedStore>();
+  #batchTimer: NodeJS.Timeout | undefined;
+  /** The batches being written, while they are. */
+  #batches: Promise<void> | undefined;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -102,28 +115,117 @@ export class PostgresStorage implements Storage {
     return rows[0] ? new Uint8Array(rows[0].state) : null;
   }
 
-  /** Merges `state` into what is stored, so a concurrent store by another process is never overwritten. */
-  async storeDocument(name: string, state: Uint8Array) {
-    const bytes = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
-    await inTransaction(this.#pool, async (client) => {
-      const inserted = await client.query(
-        'INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING name',
-        [name, bytes, Date.now()],
-      );
-      if (inserted.rowCount === 1) return;
-      const { rows } = await client.query<{ state: Buffer }>(
-        'SELECT state FROM documents WHERE name = $1 FOR UPDATE',
-        [name],
-      );
-      const stored = new Uint8Array(rows[0]!.state);
-      const merged = mergeStates(name, stored, state);
-      if (sameBytes(stored, merged)) return;
-      await client.query('UPDATE documents SET state = $2, updated_at = $3 WHERE name = $1', [
-        name,
-        Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength),
-        Date.now(),
-      ]);
+  /**
+   * Merges `state` into what is stored, so a concurrent store by another process is never overwritten.
+   * Resolves once committed. Stores are gathered for STORE_BATCH_WINDOW_MS and written together
+   * (#storeBatch); two stores of one document in a batch are merged first.
+   */
+  storeDocument(name: string, state: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('storage closed'));
+    return new Promise((resolve, reject) => {
+      const queued = this.#queued.get(name);
+      if (queued) {
+        queued.states.push(state);
+        queued.waiters.push({ resolve, reject });
+      } else this.#queued.set(name, { states: [state], waiters: [{ resolve, reject }] });
+      this.#scheduleBatch();
     });
+  }
+
+  #scheduleBatch(): void {
+    if (this.#batchTimer || this.#batches) return;
+    this.#batchTimer = setTimeout(() => {
+      this.#batchTimer = undefined;
+      this.#batches = this.#runBatches().finally(() => (this.#batches = undefined));
+    }, STORE_BATCH_WINDOW_MS);
+  }
+
+  /** One batch at a time; stores that arrive while one is written form the next at once. */
+  async #runBatches(): Promise<void> {
+    while (this.#queued.size > 0) {
+      const batch: [string, QueuedStore][] = [];
+      let bytes = 0;
+      for (const [name, queued] of this.#queued) {
+        const size = queued.states.reduce((n, s) => n + s.byteLength, 0);
+        if (
+          batch.length > 0 &&
+          (batch.length >= MAX_STORE_BATCH_DOCUMENTS || bytes + size > MAX_STORE_BATCH_BYTES)
+        )
+          break;
+        batch.push([name, queued]);
+        bytes += size;
+      }
+      for (const [name] of batch) this.#queued.delete(name);
+      await this.#storeBatch(batch);
+    }
+  }
+
+  /**
+   * Writes a batch in one transaction: locks the stored rows, inserts the documents not stored yet,
+   * locks those another process inserted meanwhile, merges and updates the changed ones in one
+   * statement. Rows are locked and inserted in name order, so two processes' batches cannot wait for
+   * each other in a cycle (a transaction waits only in the SELECT for a row another locked before it,
+   * or in the INSERT for a row another inserted before it; sorted, neither can hold what the other
+   * waits for). A document whose merge fails (a corrupt stored state) fails alone.
+   */
+  async #storeBatch(batch: [string, QueuedStore][]): Promise<void> {
+    batch.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = batch.map(([name]) => name);
+    const incoming = new Map(
+      batch.map(([name, q]) => [name, q.states.length === 1 ? q.states[0]! : Y.mergeUpdates(q.states)]),
+    );
+    const failed = new Map<string, Error>();
+    const write = () =>
+      inTransaction(this.#pool, async (client) => {
+        failed.clear();
+        const lockStored = async (among: string[]) =>
+          (
+            await client.query<{ name: string; state: Buffer }>(
+              'SELECT name, state FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
+              [among],
+            )
+          ).rows;
+        const rows = await lockStored(names);
+        const found = new Set(rows.map((r) => r.name));
+        const missing = names.filter((n) => !found.has(n));
+        if (missing.length > 0) {
+          const inserted = await client.query<{ name: string }>(
+            'INSERT INTO documents (name, state, updated_at) SELECT n, s, $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING name',
+            [missing, missing.map((n) => toBuffer(incoming.get(n)!)), Date.now()],
+          );
+          // Another process stored one of them meanwhile: merge with its row like the others.
+          const added = new Set(inserted.rows.map((r) => r.name));
+          const raced = missing.filter((n) => !added.has(n));
+          if (raced.length > 0) rows.push(...(await lockStored(raced)));
+        }
+        const updates: { name: string; state: Buffer }[] = [];
+        for (const row of rows) {
+          const stored = new Uint8Array(row.state);
+          try {
+            const merged = mergeStates(row.name, stored, incoming.get(row.name)!);
+            if (!sameBytes(stored, merged)) updates.push({ name: row.name, state: toBuffer(merged) });
+          } catch (error) {
+            failed.set(row.name, new Error(`storing ${row.name}: ${String(error)}`));
+          }
+        }
+        if (updates.length > 0)
+          await client.query(
+            'UPDATE documents AS d SET state = u.s, updated_at = $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) WHERE d.name = u.n',
+            [updates.map((u) => u.name), updates.map((u) => u.state), Date.now()],
+          );
+      });
+    try {
+      await write();
+    } catch (error) {
+      for (const [, q] of batch) for (const w of q.waiters) w.reject(error);
+      return;
+    }
+    for (const [name, q] of batch) {
+      const error = failed.get(name);
+      for (const w of q.waiters)
+        if (error) w.reject(error);
+        else w.resolve();
+    }
   }
 
   /** octet_length reads a stored value's size without decompressing it; starts_with ignores collation. */
@@ -262,6 +364,10 @@ export class PostgresStorage implements Storage {
   async close() {
     if (this.#closed) return;
     this.#closed = true;
+    // Stores already accepted are written first.
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    await (this.#batches ?? this.#runBatches());
     await this.#pool.end();
   }
 }
