@@ -51,6 +51,21 @@ async function harness() {
   };
 }
 
+/** A harness disposed when the test finishes. */
+async function opened() {
+  const h = await harness();
+  onTestFinished(() => h.dispose());
+  return h;
+}
+
+/** A plain client on the harness's database (to read or break what is stored), closed after the test. */
+async function adminOf(url: string) {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  onTestFinished(() => admin.end());
+  return admin;
+}
+
 storageAcceptance('PostgreSQL', harness, { sharedByProcesses: true });
 
 /** The map `m` of a stored state, as a plain object. */
@@ -77,101 +92,85 @@ describe('PostgresStorage', () => {
   });
 
   it('writes stores that arrive together in one transaction, and a document whose merge fails fails alone', async () => {
-    const h = await harness();
-    try {
-      const s = await h.open();
-      const admin = new pg.Client({ connectionString: h.url });
-      await admin.connect();
-      onTestFinished(() => admin.end());
-      // Every transaction that locks or writes a row gets the next transaction id.
-      const transactions = async () => {
-        const { rows } = await admin.query<{ n: string }>('SELECT txid_current() AS n');
-        return Number(rows[0]!.n);
-      };
-      const docs = new Map<number, Y.Doc>();
-      /** Document n's next state: each builds on the last, as a live document's stores do. */
-      const doc = (i: number) => {
-        const n = i % 1000;
-        const d = docs.get(n) ?? new Y.Doc();
-        docs.set(n, d);
-        d.getMap('m').set('i', i);
-        return Y.encodeStateAsUpdate(d);
-      };
-      // Stored once (new rows), then again with a change (merged rows).
-      await Promise.all(Array.from({ length: 150 }, (_, i) => s.storeDocument(`doc-${i}`, doc(i))));
-      const before = await transactions();
-      await Promise.all(Array.from({ length: 150 }, (_, i) => s.storeDocument(`doc-${i}`, doc(i + 1000))));
-      const used = (await transactions()) - before - 1;
-      expect(used).toBe(2); // 2 batches of at most 100 documents (one store each: 150)
-      const again = await h.open();
-      expect(contents(await again.fetchDocument('doc-7'))).toEqual({ i: 1007 });
-      // A stored state that is not a Yjs update: its store fails naming it, the others in its batch land.
-      await admin.query("UPDATE documents SET state = '\\xdeadbeef' WHERE name = 'doc-3'");
-      const results = await Promise.allSettled(
-        [3, 4, 5].map((i) => s.storeDocument(`doc-${i}`, doc(i + 2000))),
-      );
-      expect(results[0]).toMatchObject({
-        status: 'rejected',
-        reason: { message: expect.stringContaining('doc-3') },
-      });
-      expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
-      expect(contents(await again.fetchDocument('doc-5'))).toEqual({ i: 2005 });
-    } finally {
-      await h.dispose();
-    }
+    const h = await opened();
+    const s = await h.open();
+    const admin = await adminOf(h.url);
+    // Every transaction that locks or writes a row gets the next transaction id.
+    const transactions = async () => {
+      const { rows } = await admin.query<{ n: string }>('SELECT txid_current() AS n');
+      return Number(rows[0]!.n);
+    };
+    const docs = new Map<number, Y.Doc>();
+    /** Document n's next state: each builds on the last, as a live document's stores do. */
+    const doc = (i: number) => {
+      const n = i % 1000;
+      const d = docs.get(n) ?? new Y.Doc();
+      docs.set(n, d);
+      d.getMap('m').set('i', i);
+      return Y.encodeStateAsUpdate(d);
+    };
+    // Stored once (new rows), then again with a change (merged rows).
+    await Promise.all(Array.from({ length: 150 }, (_, i) => s.storeDocument(`doc-${i}`, doc(i))));
+    const before = await transactions();
+    await Promise.all(Array.from({ length: 150 }, (_, i) => s.storeDocument(`doc-${i}`, doc(i + 1000))));
+    const used = (await transactions()) - before - 1;
+    expect(used).toBe(2); // 2 batches of at most 100 documents (one store each: 150)
+    const again = await h.open();
+    expect(contents(await again.fetchDocument('doc-7'))).toEqual({ i: 1007 });
+    // A stored state that is not a Yjs update: its store fails naming it, the others in its batch land.
+    await admin.query("UPDATE documents SET state = '\\xdeadbeef' WHERE name = 'doc-3'");
+    const results = await Promise.allSettled(
+      [3, 4, 5].map((i) => s.storeDocument(`doc-${i}`, doc(i + 2000))),
+    );
+    expect(results[0]).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringContaining('doc-3') },
+    });
+    expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(contents(await again.fetchDocument('doc-5'))).toEqual({ i: 2005 });
   });
 
   it('two processes storing the same new documents in opposite orders at once lose nothing', async () => {
-    const h = await harness();
-    try {
-      const [a, b] = [await h.open(), await h.open()];
-      const names = Array.from({ length: 60 }, (_, i) => `new-${String(i).padStart(2, '0')}`);
-      const state = (key: string) => {
-        const d = new Y.Doc();
-        d.getMap('m').set(key, true);
-        return Y.encodeStateAsUpdate(d);
-      };
-      for (let round = 0; round < 3; round++) {
-        const ns = names.map((n) => `${n}-${round}`);
-        await Promise.all([
-          ...ns.map((n) => a.storeDocument(n, state('a'))),
-          ...[...ns].reverse().map((n) => b.storeDocument(n, state('b'))),
-        ]);
-        for (const n of ns) expect(contents(await a.fetchDocument(n))).toEqual({ a: true, b: true });
-      }
-      // The race made certain: another process's insert of the same new document is uncommitted
-      // while this batch inserts it, and commits after; the batch then merges with its row.
-      const admin = new pg.Client({ connectionString: h.url });
-      await admin.connect();
-      onTestFinished(() => admin.end());
-      await admin.query('BEGIN');
-      await admin.query('INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, 0)', [
-        'raced',
-        Buffer.from(state('b')),
+    const h = await opened();
+    const [a, b] = [await h.open(), await h.open()];
+    const names = Array.from({ length: 60 }, (_, i) => `new-${String(i).padStart(2, '0')}`);
+    const state = (key: string) => {
+      const d = new Y.Doc();
+      d.getMap('m').set(key, true);
+      return Y.encodeStateAsUpdate(d);
+    };
+    for (let round = 0; round < 3; round++) {
+      const ns = names.map((n) => `${n}-${round}`);
+      await Promise.all([
+        ...ns.map((n) => a.storeDocument(n, state('a'))),
+        ...[...ns].reverse().map((n) => b.storeDocument(n, state('b'))),
       ]);
-      const storing = a.storeDocument('raced', state('a'));
-      await new Promise((r) => setTimeout(r, 300)); // the batch is waiting in its INSERT
-      await admin.query('COMMIT');
-      await storing;
-      expect(contents(await b.fetchDocument('raced'))).toEqual({ a: true, b: true });
-    } finally {
-      await h.dispose();
+      for (const n of ns) expect(contents(await a.fetchDocument(n))).toEqual({ a: true, b: true });
     }
+    // The race made certain: another process's insert of the same new document is uncommitted
+    // while this batch inserts it, and commits after; the batch then merges with its row.
+    const admin = await adminOf(h.url);
+    await admin.query('BEGIN');
+    await admin.query('INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, 0)', [
+      'raced',
+      Buffer.from(state('b')),
+    ]);
+    const storing = a.storeDocument('raced', state('a'));
+    await new Promise((r) => setTimeout(r, 300)); // the batch is waiting in its INSERT
+    await admin.query('COMMIT');
+    await storing;
+    expect(contents(await b.fetchDocument('raced'))).toEqual({ a: true, b: true });
   });
 
   it('close() writes the stores it accepted before it ends', async () => {
-    const h = await harness();
-    try {
-      const s = await h.open();
-      const d = new Y.Doc();
-      d.getMap('m').set('last', 'words');
-      const stored = s.storeDocument('closing', Y.encodeStateAsUpdate(d));
-      await s.close();
-      await stored;
-      expect(contents(await (await h.open()).fetchDocument('closing'))).toEqual({ last: 'words' });
-    } finally {
-      await h.dispose();
-    }
+    const h = await opened();
+    const s = await h.open();
+    const d = new Y.Doc();
+    d.getMap('m').set('last', 'words');
+    const stored = s.storeDocument('closing', Y.encodeStateAsUpdate(d));
+    await s.close();
+    await stored;
+    expect(contents(await (await h.open()).fetchDocument('closing'))).toEqual({ last: 'words' });
   });
 
   it('fails with the database error when it cannot connect', async () => {
