@@ -26,6 +26,7 @@ import { readConfig, stateDir, workspaceRoot } from './config.ts';
 import { Connection } from './connection.ts';
 import { viberRedactionValues } from './env-secrets.ts';
 import { IntentGuard } from './intent-guard.ts';
+import { paced } from './paced.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { ABSENT_GRACE_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
@@ -257,13 +258,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
 
   const published = new Map<string, number>();
-  let scheduled: NodeJS.Timeout | undefined;
   let stopping = false;
-  let reconciledAt = -Infinity;
   const reconcile = () => {
-    scheduled = undefined;
     if (stopping) return;
-    reconciledAt = performance.now();
     reconciler.reconcile();
     slots.reconcile(listTasks(workspace.doc, { viberId }));
     if (cleanupDue) {
@@ -279,10 +276,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   };
   // At most one reconcile per RECONCILE_GAP_MS: the first change after a quiet spell at once (a new
   // binding starts preparing without waiting), the updates of a burst together after it.
-  const schedule = () => {
-    if (stopping || scheduled) return;
-    scheduled = setTimeout(reconcile, Math.max(0, reconciledAt + RECONCILE_GAP_MS - performance.now()));
-  };
+  const reconciles = paced(reconcile, RECONCILE_GAP_MS);
+  const schedule = () => reconciles.request();
   workspace.doc.on('update', schedule);
   // Idle tasks are closed on a timer too, not only when the workspace changes.
   const tick = setInterval(schedule, 5_000);
@@ -292,7 +287,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ended,
     async stop() {
       stopping = true;
-      clearTimeout(scheduled);
+      reconciles.stop();
       clearInterval(tick);
       workspace.doc.off('update', schedule);
       stopObservingDeletions();
