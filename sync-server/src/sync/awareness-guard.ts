@@ -4,10 +4,48 @@
 // - a read-only connection's awareness is dropped entirely (not applied, not relayed);
 // - the `viber` field (presence, [S7]) is kept only from a Viber's own connection on its own document.
 // Awareness that arrives from another process through Redis was already filtered there.
-import type { beforeHandleAwarenessPayload } from '@hocuspocus/server';
+//
+// Awareness from an authenticated peer is applied here directly (applyAwarenessDirectly), not by
+// Hocuspocus: its handler decodes every renewal into a scratch Y.Doc and Awareness — a fresh
+// document whose uuid takes 31 getRandomValues calls — runs the hook on that, encodes it again and
+// applies it: 9% of a server's busy time with 3,000 users, 13% of a reconnect storm's (profiles,
+// bench/ANALYSIS.md). The direct path reads the update's entries, filters them by the same rule
+// (guardStates), and applies the bytes as they came when nothing was filtered. Messages for a
+// document not authenticated yet, and anything it cannot read, take Hocuspocus's path (and hook).
+import type { beforeHandleAwarenessPayload, Connection } from '@hocuspocus/server';
 import { VIBER_PRESENCE_FIELD, viberDocName } from '@openviber/shared';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 
+type State = Record<string, unknown> | null;
+
+/** The [S9] rule on decoded states, in place; true when it removed or changed anything. */
+function guardStates(
+  states: Map<number, State>,
+  readOnly: boolean,
+  documentName: string,
+  principal: AuthedPrincipal | undefined,
+): boolean {
+  if (readOnly) {
+    const had = states.size > 0;
+    states.clear();
+    return had;
+  }
+  const ownViberDoc =
+    principal?.kind === 'viber' && documentName === viberDocName(principal.userId, principal.viberId);
+  if (ownViberDoc) return false;
+  let changed = false;
+  for (const state of states.values())
+    if (state && VIBER_PRESENCE_FIELD in state) {
+      delete state[VIBER_PRESENCE_FIELD];
+      changed = true;
+    }
+  return changed;
+}
+
+/** The hook on Hocuspocus's own path (messages queued before their document authenticated). */
 export function guardAwareness({
   connection,
   context,
@@ -15,13 +53,97 @@ export function guardAwareness({
   states,
 }: beforeHandleAwarenessPayload<{ principal?: AuthedPrincipal }>): void {
   if (!connection) return;
-  if (connection.readOnly) {
-    states.clear();
-    return;
+  guardStates(states as Map<number, State>, connection.readOnly, documentName, context?.principal);
+}
+
+/** Hocuspocus's awareness message type (y-protocols' numbering, as on the wire). */
+const AWARENESS = 1;
+
+interface Entry {
+  clientId: number;
+  clock: number;
+  json: string;
+}
+
+/** An awareness update's entries (y-protocols' encoding), or null when it is not one. */
+function readEntries(update: Uint8Array): Entry[] | null {
+  try {
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    const entries: Entry[] = [];
+    for (let i = 0; i < count; i++)
+      entries.push({
+        clientId: decoding.readVarUint(decoder),
+        clock: decoding.readVarUint(decoder),
+        json: decoding.readVarString(decoder),
+      });
+    return decoding.hasContent(decoder) ? null : entries;
+  } catch {
+    return null;
   }
-  const p = context?.principal;
-  const ownViberDoc = p?.kind === 'viber' && documentName === viberDocName(p.userId, p.viberId);
-  if (ownViberDoc) return;
-  for (const state of states.values())
-    if (state && VIBER_PRESENCE_FIELD in state) delete state[VIBER_PRESENCE_FIELD];
+}
+
+function writeEntries(entries: Entry[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, entries.length);
+  for (const e of entries) {
+    encoding.writeVarUint(encoder, e.clientId);
+    encoding.writeVarUint(encoder, e.clock);
+    encoding.writeVarString(encoder, e.json);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+/** What of Hocuspocus's ClientConnection this reads (checked: a changed shape takes the stock path). */
+interface ClientConnectionShape {
+  documentConnections?: Record<string, Connection | undefined>;
+  lastMessageReceivedAt?: number;
+}
+
+/**
+ * Applies an awareness message from `client` (Hocuspocus's ClientConnection) to its document when
+ * that document is authenticated on it; returns false, touching nothing, for any other message.
+ */
+export function applyAwarenessDirectly(client: unknown, data: Uint8Array): boolean {
+  const shape = client as ClientConnectionShape;
+  if (typeof shape.documentConnections !== 'object' || shape.documentConnections === null) return false;
+  let rawKey: string;
+  let update: Uint8Array;
+  try {
+    const decoder = decoding.createDecoder(data);
+    rawKey = decoding.readVarString(decoder);
+    if (decoding.readVarUint(decoder) !== AWARENESS) return false;
+    update = decoding.readVarUint8Array(decoder);
+  } catch {
+    return false;
+  }
+  const separator = rawKey.indexOf('\0'); // a session-aware provider's `name\0session`
+  const documentName = separator === -1 ? rawKey : rawKey.slice(0, separator);
+  const connection = shape.documentConnections[rawKey] ?? shape.documentConnections[documentName];
+  if (!connection) return false;
+  const entries = readEntries(update);
+  if (!entries) return false;
+  // As Hocuspocus's handler does for every message: the socket is not idle.
+  shape.lastMessageReceivedAt = Date.now();
+  if (connection.readOnly) return true;
+  const states = new Map<number, State>();
+  const filtered = entries.filter((e) => e.json.includes(`"${VIBER_PRESENCE_FIELD}"`));
+  if (filtered.length > 0) {
+    try {
+      for (const e of filtered) states.set(e.clientId, JSON.parse(e.json) as State);
+    } catch {
+      return false; // Hocuspocus's path closes the connection over it
+    }
+    const principal = (connection.context as { principal?: AuthedPrincipal } | undefined)?.principal;
+    if (guardStates(states, false, documentName, principal)) {
+      for (const e of filtered) e.json = JSON.stringify(states.get(e.clientId) ?? null);
+      update = writeEntries(entries);
+    }
+  }
+  try {
+    applyAwarenessUpdate(connection.document.awareness, update, { source: 'connection', connection });
+  } catch {
+    return false; // a state that is not JSON: Hocuspocus's path closes the connection over it
+  }
+  return true;
 }

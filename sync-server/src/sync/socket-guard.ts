@@ -6,6 +6,7 @@
 // already closed the socket (1009, 1002, 1007) — and a message that does not start like a Hocuspocus
 // message closes the socket with 1002 before Hocuspocus reads it.
 import type { Hocuspocus } from '@hocuspocus/server';
+import { applyAwarenessDirectly } from './awareness-guard.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import { socketAddressOf } from './socket-id.ts';
 
@@ -109,7 +110,10 @@ export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): 
     const connection = handleConnection(websocket, request, context);
     const handleMessage = connection.handleMessage;
     connection.handleMessage = (data) => {
-      if (wellFormed(data)) return handleMessage(data);
+      if (wellFormed(data)) {
+        if (applyAwarenessDirectly(connection, data)) return;
+        return handleMessage(data);
+      }
       refusals.refused(address(), 'malformed message');
       websocket.close(PROTOCOL_ERROR, 'malformed message');
     };
