@@ -5,13 +5,16 @@
 // - the `viber` field (presence, [S7]) is kept only from a Viber's own connection on its own document.
 // Awareness that arrives from another process through Redis was already filtered there.
 //
-// Awareness from an authenticated peer is applied here directly (applyAwarenessDirectly), not by
-// Hocuspocus: its handler decodes every renewal into a scratch Y.Doc and Awareness — a fresh
-// document whose uuid takes 31 getRandomValues calls — runs the hook on that, encodes it again and
-// applies it: 9% of a server's busy time with 3,000 users, 13% of a reconnect storm's (profiles,
-// bench/ANALYSIS.md). The direct path reads the update's entries, filters them by the same rule
-// (guardStates), and applies the bytes as they came when nothing was filtered. Messages for a
-// document not authenticated yet, and anything it cannot read, take Hocuspocus's path (and hook).
+// Awareness from a peer is applied here directly (applyAwarenessDirectly, on each document's
+// Connection: socket-guard.ts), not by Hocuspocus: its handler decodes every renewal into a scratch
+// Y.Doc and Awareness — a fresh document whose uuid takes 31 getRandomValues calls — runs the hook
+// on that, encodes it again and applies it: 9% of a server's busy time with 3,000 users, 13% of a
+// reconnect storm's (profiles, bench/ANALYSIS.md). The direct path reads the update's entries,
+// filters them by the same rule (guardStates), and applies the bytes as they came when nothing was
+// filtered. Anything it cannot read takes Hocuspocus's path (and hook), which closes the connection.
+// Unlike Hocuspocus's path it does not wait behind the connection's queued sync messages (order
+// between awareness and document updates means nothing) and skips beforeHandleMessage, whose only
+// use here is the storage quota: awareness is never stored.
 import type { beforeHandleAwarenessPayload, Connection } from '@hocuspocus/server';
 import { VIBER_PRESENCE_FIELD, viberDocName } from '@openviber/shared';
 import * as decoding from 'lib0/decoding';
@@ -94,37 +97,28 @@ function writeEntries(entries: Entry[]): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** What of Hocuspocus's ClientConnection this reads (checked: a changed shape takes the stock path). */
-interface ClientConnectionShape {
-  documentConnections?: Record<string, Connection | undefined>;
-  lastMessageReceivedAt?: number;
-}
-
 /**
- * Applies an awareness message from `client` (Hocuspocus's ClientConnection) to its document when
- * that document is authenticated on it; returns false, touching nothing, for any other message.
+ * Applies an awareness message addressed to `connection` (one document's Connection on a socket,
+ * authenticated) to its document; returns false, touching nothing, for any other message. Every
+ * message of the connection passes here, those queued while it authenticated too (the first
+ * state of every device in a reconnect storm).
  */
-export function applyAwarenessDirectly(client: unknown, data: Uint8Array): boolean {
-  const shape = client as ClientConnectionShape;
-  if (typeof shape.documentConnections !== 'object' || shape.documentConnections === null) return false;
-  let rawKey: string;
+export function applyAwarenessDirectly(connection: Connection, data: Uint8Array): boolean {
   let update: Uint8Array;
+  let documentName: string;
   try {
     const decoder = decoding.createDecoder(data);
-    rawKey = decoding.readVarString(decoder);
+    const rawKey = decoding.readVarString(decoder);
     if (decoding.readVarUint(decoder) !== AWARENESS) return false;
     update = decoding.readVarUint8Array(decoder);
+    const separator = rawKey.indexOf('\0'); // a session-aware provider's `name\0session`
+    documentName = separator === -1 ? rawKey : rawKey.slice(0, separator);
   } catch {
     return false;
   }
-  const separator = rawKey.indexOf('\0'); // a session-aware provider's `name\0session`
-  const documentName = separator === -1 ? rawKey : rawKey.slice(0, separator);
-  const connection = shape.documentConnections[rawKey] ?? shape.documentConnections[documentName];
-  if (!connection) return false;
+  if (documentName !== connection.document.name) return false;
   const entries = readEntries(update);
   if (!entries) return false;
-  // As Hocuspocus's handler does for every message: the socket is not idle.
-  shape.lastMessageReceivedAt = Date.now();
   if (connection.readOnly) return true;
   const states = new Map<number, State>();
   const filtered = entries.filter((e) => e.json.includes(`"${VIBER_PRESENCE_FIELD}"`));

@@ -5,7 +5,7 @@
 // websocket): the socket's 'error' events go to the refusal log instead of its listeners — `ws` has
 // already closed the socket (1009, 1002, 1007) — and a message that does not start like a Hocuspocus
 // message closes the socket with 1002 before Hocuspocus reads it.
-import type { Hocuspocus } from '@hocuspocus/server';
+import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import { applyAwarenessDirectly } from './awareness-guard.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import { socketAddressOf } from './socket-id.ts';
@@ -110,12 +110,29 @@ export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): 
     const connection = handleConnection(websocket, request, context);
     const handleMessage = connection.handleMessage;
     connection.handleMessage = (data) => {
-      if (wellFormed(data)) {
-        if (applyAwarenessDirectly(connection, data)) return;
-        return handleMessage(data);
-      }
+      if (wellFormed(data)) return handleMessage(data);
       refusals.refused(address(), 'malformed message');
       websocket.close(PROTOCOL_ERROR, 'malformed message');
+    };
+    applyAwarenessOnArrival(connection);
+    return connection;
+  };
+}
+
+/**
+ * Each document's Connection on the socket takes awareness through applyAwarenessDirectly, the
+ * messages queued while it authenticated included (Hocuspocus hands those to the Connection, not
+ * to the socket's handler). If Hocuspocus changes shape, its own path stays.
+ */
+function applyAwarenessOnArrival(client: unknown): void {
+  const socket = client as { createConnection?: (...args: unknown[]) => Connection };
+  const create = socket.createConnection;
+  if (typeof create !== 'function') return;
+  socket.createConnection = function (this: unknown, ...args: unknown[]) {
+    const connection = create.apply(this, args);
+    const handleMessage = connection.handleMessage.bind(connection);
+    connection.handleMessage = (data: Uint8Array) => {
+      if (!applyAwarenessDirectly(connection, data)) handleMessage(data);
     };
     return connection;
   };
