@@ -162,6 +162,28 @@ describe('PostgresStorage', () => {
     expect(contents(await b.fetchDocument('raced'))).toEqual({ a: true, b: true });
   });
 
+  it('a store made at any moment while a batch ends is written (none waits for a later store)', async () => {
+    const h = await opened();
+    const s = await h.open();
+    const state = (n: number) => {
+      const d = new Y.Doc();
+      d.getMap('m').set('n', n);
+      return Y.encodeStateAsUpdate(d);
+    };
+    // After a store resolves, the next is made 0..30 microtask turns later: one of them lands
+    // between the batch loop's last look at its queue and the loop's end.
+    for (let hops = 0; hops <= 30; hops++) {
+      await s.storeDocument(`hop-${hops}`, state(hops));
+      for (let i = 0; i < hops; i++) await Promise.resolve();
+      const next = s.storeDocument(`hop-${hops}-next`, state(hops));
+      const done = await Promise.race([
+        next.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 2_000)),
+      ]);
+      expect(done, `a store ${hops} microtask turns after a batch`).toBe(true);
+    }
+  });
+
   it('close() writes the stores it accepted before it ends', async () => {
     const h = await opened();
     const s = await h.open();

@@ -135,11 +135,23 @@ export class PostgresStorage implements Storage {
   }
 
   #scheduleBatch(): void {
-    if (this.#batchTimer || this.#batches) return;
+    if (this.#batchTimer || this.#batches || this.#closed) return;
     this.#batchTimer = setTimeout(() => {
       this.#batchTimer = undefined;
-      this.#batches = this.#runBatches().finally(() => (this.#batches = undefined));
+      void this.#startBatches();
     }, STORE_BATCH_WINDOW_MS);
+  }
+
+  /**
+   * The batches being written, started if none are. A store can arrive after the loop's last look at
+   * its queue and before it is marked done (a few microtask turns): scheduled then, not left waiting.
+   */
+  #startBatches(): Promise<void> {
+    this.#batches ??= this.#runBatches().finally(() => {
+      this.#batches = undefined;
+      if (this.#queued.size > 0) this.#scheduleBatch();
+    });
+    return this.#batches;
   }
 
   /** One batch at a time; stores that arrive while one is written form the next at once. */
@@ -369,7 +381,7 @@ export class PostgresStorage implements Storage {
     // Stores already accepted are written first.
     clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
-    await (this.#batches ?? this.#runBatches());
+    while (this.#batches || this.#queued.size > 0) await this.#startBatches();
     await this.#pool.end();
   }
 }
