@@ -6,7 +6,7 @@ import { useSignal } from '@preact/signals';
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type * as Y from 'yjs';
-import { findPushRequest, listMessages, taskDocName, type Environment } from '@openviber/shared';
+import { findPushRequest, listMessages, taskDocName, type Environment, type Task } from '@openviber/shared';
 import { useApp } from '../app-context.ts';
 import { acceptedSpecVersion, splitRefusalId, type Approval } from '../models/approvals.ts';
 import { ApproveButton } from './ApproveButton.tsx';
@@ -91,11 +91,24 @@ function useTaskDocValue<T>(taskId: string, itemId: string, read: (doc: Y.Doc) =
   return { value: value.value, handle };
 }
 
+/** The first rows of a task's approval: which task, in which environment. */
+function TaskRows({ taskId, task }: { taskId: string; task: Task | undefined }) {
+  const app = useApp();
+  const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
+  return (
+    <>
+      <dt>Task</dt>
+      <dd>{task?.title ?? taskId}</dd>
+      <dt>Environment</dt>
+      <dd>{env?.name ?? task?.environmentId ?? '—'}</dd>
+    </>
+  );
+}
+
 function MessageDetails({ approval }: { approval: Approval }) {
   const app = useApp();
   const [taskId, messageId] = splitRefusalId(approval.refusal.id);
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
-  const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
   const { value: m, handle } = useTaskDocValue(taskId, messageId, (doc) =>
     listMessages(doc).find((x) => x.id === messageId),
   );
@@ -103,10 +116,7 @@ function MessageDetails({ approval }: { approval: Approval }) {
   return (
     <>
       <dl class="approval-spec">
-        <dt>Task</dt>
-        <dd>{task?.title ?? taskId}</dd>
-        <dt>Environment</dt>
-        <dd>{env?.name ?? task?.environmentId ?? '—'}</dd>
+        <TaskRows taskId={taskId} task={task} />
         <dt>Runs on</dt>
         <dd>{approval.viberName}</dd>
         <dt>{isCancel ? 'Stops' : 'Runs'}</dt>
@@ -278,15 +288,11 @@ function PushDetails({ approval }: { approval: Approval }) {
   const app = useApp();
   const [taskId, requestId] = splitRefusalId(approval.refusal.id);
   const task = app.workspace.tasks.value.find((t) => t.id === taskId);
-  const env = app.workspace.environments.value.find((e) => e.id === task?.environmentId);
   const { value: r, handle } = useTaskDocValue(taskId, requestId, (doc) => findPushRequest(doc, requestId));
   return (
     <>
       <dl class="approval-spec">
-        <dt>Task</dt>
-        <dd>{task?.title ?? taskId}</dd>
-        <dt>Environment</dt>
-        <dd>{env?.name ?? task?.environmentId ?? '—'}</dd>
+        <TaskRows taskId={taskId} task={task} />
         <dt>Commits and pushes on</dt>
         <dd>{approval.viberName}</dd>
         <dt>To branch</dt>
