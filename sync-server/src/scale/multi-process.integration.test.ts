@@ -154,6 +154,15 @@ function connectPeer(
   return peer;
 }
 
+/** A user with one peer on each process, both synced. */
+async function peerOnEach(a: SpawnedServer, b: SpawnedServer) {
+  const user = await signup(a);
+  const onA = connectPeer(a, user);
+  const onB = connectPeer(b, user);
+  await waitFor(() => onA.settled() && onB.settled(), 'both peers synced');
+  return { user, onA, onB };
+}
+
 const names = (envs: Environment[]) => envs.map((e) => e.name).sort();
 const byName = (envs: Environment[], name: string) => envs.find((e) => e.name === name);
 
@@ -162,10 +171,7 @@ const byName = (envs: Environment[], name: string) => envs.find((e) => e.name ==
 describe('two sync-server processes on PostgreSQL and Redis', () => {
   it('carries an edit by a peer on one process live to a peer on the other, both ways', async () => {
     const [a, b] = await twoServers();
-    const user = await signup(a);
-    const onA = connectPeer(a, user);
-    const onB = connectPeer(b, user);
-    await waitFor(() => onA.settled() && onB.settled(), 'both peers synced');
+    const { onA, onB } = await peerOnEach(a, b);
 
     const id = createEnvironment(onA.doc, env('from A'));
     await waitFor(() => byName(onB.envs(), 'from A'), 'the edit on A to reach the peer on B');
@@ -178,10 +184,8 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
 
   it('loses no edit a peer holds when its process is killed with kill -9 mid-edit', async () => {
     const [a, b] = await twoServers();
-    const user = await signup(a);
-    const writer = connectPeer(a, user);
-    const watcher = connectPeer(b, user); // holds the document on B: B receives A's edits only through Redis
-    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    // The watcher holds the document on B: B receives A's edits only through Redis.
+    const { user, onA: writer, onB: watcher } = await peerOnEach(a, b);
 
     const id = createEnvironment(writer.doc, env('env 0'));
     let edits = 0;
@@ -223,10 +227,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
 
   it('loses no edit that reached the other process only through Redis when the first is killed', async () => {
     const [a, b] = await twoServers();
-    const user = await signup(a);
-    const writer = connectPeer(a, user);
-    const watcher = connectPeer(b, user);
-    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    const { user, onA: writer, onB: watcher } = await peerOnEach(a, b);
 
     // The edits reach B through Redis; A is killed before its debounced store, and the writer,
     // moving to B, has nothing B lacks: only B's own store can keep them.
@@ -246,10 +247,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
   it('[P2] writes an edit once: the process it came through stores it and says so, the other skips its write', async () => {
     const { servers, databaseUrl } = await twoServersOn(await postgres.createSchema());
     const [a, b] = servers;
-    const user = await signup(a);
-    const writer = connectPeer(a, user);
-    const watcher = connectPeer(b, user);
-    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    const { user, onA: writer, onB: watcher } = await peerOnEach(a, b);
     const stores = await countStores(databaseUrl);
     await sleep(5_000); // whatever the sign-up and the first syncs stored is done
     const before = await stores();
@@ -269,10 +267,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
 
   it('[P2] a deletion relayed just before its process died is stored by the other: a stored state vector alone would not show it', async () => {
     const [a, b] = await twoServers();
-    const user = await signup(a);
-    const writer = connectPeer(a, user);
-    const watcher = connectPeer(b, user);
-    await waitFor(() => writer.settled() && watcher.settled(), 'both peers synced');
+    const { user, onA: writer, onB: watcher } = await peerOnEach(a, b);
     const id = createEnvironment(writer.doc, env('doomed'));
     createEnvironment(writer.doc, env('kept'));
     await waitFor(() => watcher.envs().length === 2, 'the environments to reach B');
@@ -324,10 +319,7 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
 
   it('keeps serving from the surviving process while the other is dead', async () => {
     const [a, b] = await twoServers();
-    const user = await signup(a);
-    const onA = connectPeer(a, user);
-    const onB = connectPeer(b, user);
-    await waitFor(() => onA.settled() && onB.settled(), 'both peers synced');
+    const { user, onB } = await peerOnEach(a, b);
     await a.kill();
 
     // Existing peers, new peers, and the API on B carry on without A.
