@@ -24,7 +24,6 @@
 //   exchange stays, and repairs anything a lost message missed), so the delay can be short.
 import { Redis } from '@hocuspocus/extension-redis';
 import {
-  MessageType,
   type Document,
   OutgoingMessage,
   isTransactionOrigin,
@@ -33,10 +32,10 @@ import {
   type onChangePayload,
 } from '@hocuspocus/server';
 import type { Redis as RedisClient } from 'ioredis';
-import * as decoding from 'lib0/decoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import { boundPublishQueue } from './bounded-publish.ts';
 import { StoreNotices } from './store-notices.ts';
+import { readAwarenessMessage } from '../sync/awareness-guard.ts';
 
 type RedisOptions = NonNullable<ConstructorParameters<typeof Redis>[0]>['options'];
 
@@ -86,18 +85,16 @@ class MergingRedis extends Redis {
       if (identifier === this.configuration.identifier) return;
       const awareness = readAwarenessMessage(body);
       if (!awareness) return stock(channel, data);
+      const documentName = awareness.address; // published under the plain document name
       // As the stock handler: a document still loading is known to the extension before the instance.
       const loading = (this as unknown as { documents: Map<string, Document> }).documents;
-      const document =
-        loading.get(awareness.documentName) ?? this.instance?.documents.get(awareness.documentName);
+      const document = loading.get(documentName) ?? this.instance?.documents.get(documentName);
       if (!document) return;
       try {
         applyAwarenessUpdate(document.awareness, awareness.update, self.redisTransactionOrigin);
       } catch (error) {
         // A damaged message must not become an unhandled rejection (Node exits on those).
-        this.#log(
-          `redis: an awareness update for ${awareness.documentName} could not be read: ${String(error)}`,
-        );
+        this.#log(`redis: an awareness update for ${documentName} could not be read: ${String(error)}`);
       }
     };
     this.sub.on('messageBuffer', self.handleIncomingMessage);
@@ -203,18 +200,6 @@ class MergingRedis extends Redis {
       lastTransactionOrigin: origin,
       documentName: data.documentName,
     });
-  }
-}
-
-/** A Hocuspocus awareness message's document and update; null for any other message. */
-function readAwarenessMessage(body: Uint8Array): { documentName: string; update: Uint8Array } | null {
-  try {
-    const decoder = decoding.createDecoder(body);
-    const documentName = decoding.readVarString(decoder);
-    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return null;
-    return { documentName, update: decoding.readVarUint8Array(decoder) };
-  } catch {
-    return null; // the stock handler decides what a malformed message is
   }
 }
 

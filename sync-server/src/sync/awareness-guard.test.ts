@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { viberDocName, workspaceDocName } from '@openviber/shared';
-import type { Connection } from '@hocuspocus/server';
+import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import { applyAwarenessDirectly } from './awareness-guard.ts';
+import { RefusalLog } from './refusal-log.ts';
+import { guardConnections } from './socket-guard.ts';
 
 const WORKSPACE = workspaceDocName('usr_1');
 const VIBER_DOC = viberDocName('usr_1', 'vbr_1');
@@ -109,3 +111,33 @@ describe('[S9] awareness applied directly', () => {
 function taskName() {
   return 'u/usr_1/task/tsk_1';
 }
+
+describe('[S9] every document connection takes the direct path (socket-guard wiring)', () => {
+  it('a Connection the socket creates — for queued messages too — applies awareness itself and hands the rest to Hocuspocus', () => {
+    const awareness = new Awareness(new Y.Doc());
+    const handedOn: Uint8Array[] = [];
+    // Hocuspocus's ClientConnection as guardConnections meets it: it creates one Connection per
+    // document, and hands that Connection the messages queued while the document authenticated.
+    const socket = {
+      handleMessage: () => undefined,
+      createConnection: () => ({
+        readOnly: false,
+        context: { principal: USER },
+        document: { name: WORKSPACE, awareness },
+        handleMessage: (data: Uint8Array) => handedOn.push(data),
+      }),
+    };
+    const hocuspocus = { handleConnection: () => socket } as unknown as Hocuspocus;
+    guardConnections(hocuspocus, new RefusalLog(() => undefined));
+    hocuspocus.handleConnection({ emit: () => true } as never, { headers: {} } as never, {});
+    const connection = socket.createConnection();
+
+    const { data, clientId } = renewal(WORKSPACE, { cursor: 7 });
+    connection.handleMessage(data);
+    expect(awareness.getStates().get(clientId)).toEqual({ cursor: 7 });
+    expect(handedOn).toEqual([]);
+    const sync = renewal(WORKSPACE, { cursor: 1 }, 0).data;
+    connection.handleMessage(sync);
+    expect(handedOn).toEqual([sync]);
+  });
+});

@@ -15,7 +15,7 @@
 // Unlike Hocuspocus's path it does not wait behind the connection's queued sync messages (order
 // between awareness and document updates means nothing) and skips beforeHandleMessage, whose only
 // use here is the storage quota: awareness is never stored.
-import type { beforeHandleAwarenessPayload, Connection } from '@hocuspocus/server';
+import { MessageType, type beforeHandleAwarenessPayload, type Connection } from '@hocuspocus/server';
 import { VIBER_PRESENCE_FIELD, viberDocName } from '@openviber/shared';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -59,8 +59,17 @@ export function guardAwareness({
   guardStates(states as Map<number, State>, connection.readOnly, documentName, context?.principal);
 }
 
-/** Hocuspocus's awareness message type (y-protocols' numbering, as on the wire). */
-const AWARENESS = 1;
+/** A Hocuspocus awareness message's address (`name`, or `name\0session`) and update; null for any other. */
+export function readAwarenessMessage(data: Uint8Array): { address: string; update: Uint8Array } | null {
+  try {
+    const decoder = decoding.createDecoder(data);
+    const address = decoding.readVarString(decoder);
+    if (decoding.readVarUint(decoder) !== MessageType.Awareness) return null;
+    return { address, update: decoding.readVarUint8Array(decoder) };
+  } catch {
+    return null; // Hocuspocus's own handler decides what a malformed message is
+  }
+}
 
 interface Entry {
   clientId: number;
@@ -104,18 +113,11 @@ function writeEntries(entries: Entry[]): Uint8Array {
  * state of every device in a reconnect storm).
  */
 export function applyAwarenessDirectly(connection: Connection, data: Uint8Array): boolean {
-  let update: Uint8Array;
-  let documentName: string;
-  try {
-    const decoder = decoding.createDecoder(data);
-    const rawKey = decoding.readVarString(decoder);
-    if (decoding.readVarUint(decoder) !== AWARENESS) return false;
-    update = decoding.readVarUint8Array(decoder);
-    const separator = rawKey.indexOf('\0'); // a session-aware provider's `name\0session`
-    documentName = separator === -1 ? rawKey : rawKey.slice(0, separator);
-  } catch {
-    return false;
-  }
+  const message = readAwarenessMessage(data);
+  if (!message) return false;
+  let { update } = message;
+  const separator = message.address.indexOf('\0'); // a session-aware provider's `name\0session`
+  const documentName = separator === -1 ? message.address : message.address.slice(0, separator);
   if (documentName !== connection.document.name) return false;
   const entries = readEntries(update);
   if (!entries) return false;
