@@ -2,7 +2,7 @@
 // create an environment, map it, watch it prepare with its setup log, start a task, see the run's
 // output, exit code and duration. Screenshots at desktop and phone width go to test-artifacts/.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import {
   artifactsDir,
   createEnvironmentInUi,
