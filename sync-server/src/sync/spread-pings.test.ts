@@ -1,8 +1,8 @@
 // A socket's liveness pings go out at its own offset instead of all in crossws's one loop every 30 s.
 import { Server } from '@hocuspocus/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectPeer, waitFor, type Peer } from '../../testing/peers.ts';
-import { spreadPings, spreadPingsExtension } from './spread-pings.ts';
+import { pendingPingSlots, spreadPings, spreadPingsExtension } from './spread-pings.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,6 +20,28 @@ describe('spreadPings', () => {
     ws.readyState = 3;
     await sleep(80);
     expect(sent).toEqual(['a']);
+  });
+
+  it('a loop pinging 5,000 sockets arms one timer per slot, not one per socket, and every open one is pinged once', async () => {
+    const sent = new Map<number, number>();
+    const sockets = Array.from({ length: 5_000 }, (_, i) => ({
+      readyState: i % 10 === 0 ? 3 : 1, // every tenth closed before its ping is due
+      ping: () => sent.set(i, (sent.get(i) ?? 0) + 1),
+    }));
+    sockets.forEach((ws, i) => spreadPings(ws, (i * 97) % 300)); // offsets over 3 slots of 100 ms
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (const ws of sockets) ws.ping();
+      for (const ws of sockets) ws.ping(); // asked twice before it went out: pinged once
+      expect(timers).toHaveBeenCalledTimes(3);
+    } finally {
+      timers.mockRestore();
+    }
+    expect(pendingPingSlots()).toBe(3);
+    await waitFor(() => (pendingPingSlots() === 0 ? true : null), 'the slots to go out', 2_000);
+    expect(sent.size).toBe(4_500);
+    expect([...sent.values()].every((n) => n === 1)).toBe(true);
+    expect(sent.has(0)).toBe(false);
   });
 
   it('leaves alone what is not a websocket', () => {

@@ -10,6 +10,14 @@ import type { Extension } from '@hocuspocus/server';
 /** Each socket's pings go out this much later at most (a random offset per socket, kept). */
 export const PING_SPREAD_MS = 10_000;
 
+/**
+ * Pings waiting for their moment go in slots this wide, one timer per slot. A timer per ping was
+ * 4,500 Timeout objects made in crossws's one loop per process at 3,000 users, each living up to
+ * 10 s: they survived the young generation, and promoting them made that loop the largest GC pause
+ * of the 30 s (bench/ANALYSIS.md, "2 processes").
+ */
+export const PING_SLOT_MS = 100;
+
 const OPEN = 1;
 const spread = new WeakSet<object>();
 
@@ -24,25 +32,54 @@ const isPingable = (ws: unknown): ws is Pingable =>
   typeof (ws as Partial<Pingable>).ping === 'function' &&
   typeof (ws as Partial<Pingable>).readyState === 'number';
 
+/** A socket's one waiting ping, made once per socket: a liveness loop allocates nothing per socket. */
+interface Waiting {
+  ws: Pingable;
+  ping: (...args: unknown[]) => void;
+  args: unknown[];
+  queued: boolean;
+}
+
+/** Slot index → the pings it sends when its timer fires. */
+const slots = new Map<number, Waiting[]>();
+
+function sendSlot(slot: number): void {
+  const waiting = slots.get(slot) ?? [];
+  slots.delete(slot);
+  for (const entry of waiting) {
+    entry.queued = false;
+    if (entry.ws.readyState !== OPEN) continue;
+    try {
+      entry.ping(...entry.args);
+    } catch {
+      // Closing in between: the next liveness loop terminates it, as crossws does with its own errors.
+    }
+  }
+}
+
 /**
- * Makes `webSocket.ping` send its frame `offset` ms later (skipped if the socket closed meanwhile).
- * Once per socket; anything that is not a `ws` WebSocket is left alone.
+ * Makes `webSocket.ping` send its frame about `offset` ms later (in the slot of PING_SLOT_MS that
+ * holds it; at once if that slot is already due), skipped if the socket closed meanwhile. Once per
+ * socket; anything that is not a `ws` WebSocket is left alone.
  */
 export function spreadPings(webSocket: unknown, offset = Math.random() * PING_SPREAD_MS): void {
   if (!isPingable(webSocket) || spread.has(webSocket)) return;
   spread.add(webSocket);
-  const ping = webSocket.ping.bind(webSocket);
+  const entry: Waiting = { ws: webSocket, ping: webSocket.ping.bind(webSocket), args: [], queued: false };
+  const slot = Math.floor(offset / PING_SLOT_MS);
   webSocket.ping = (...args: unknown[]) => {
-    setTimeout(() => {
-      if (webSocket.readyState !== OPEN) return;
-      try {
-        ping(...args);
-      } catch {
-        // Closing in between: the next liveness loop terminates it, as crossws does with its own errors.
-      }
-    }, offset).unref();
+    entry.args = args;
+    if (entry.queued) return; // asked again before it went out: one ping answers both
+    entry.queued = true;
+    const waiting = slots.get(slot);
+    if (waiting) return void waiting.push(entry);
+    slots.set(slot, [entry]);
+    setTimeout(sendSlot, offset, slot).unref();
   };
 }
+
+/** How many slot timers are waiting (for tests: at most one per slot, whatever the sockets). */
+export const pendingPingSlots = (): number => slots.size;
 
 /** Spreads the pings of every socket that opened a document (the sockets there are thousands of). */
 export function spreadPingsExtension(offset = () => Math.random() * PING_SPREAD_MS): Extension {
