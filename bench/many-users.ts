@@ -2,7 +2,7 @@
 // own workspace document, and edits now and then. Figure: edit → other device delivery times, and
 // the server processes' CPU and memory while it runs. One process (ours vs bare Hocuspocus), or two
 // processes sharing PostgreSQL + Redis with each user's devices split over them.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '../sync-server/testing/pg-redis.ts';
@@ -118,6 +118,8 @@ async function drive(
       expected: number;
       sameMs: number[];
       crossMs: number[];
+      trace: number[];
+      gcs: number[];
       open: number;
       loopDelayP99: number;
       loopDelayMax: number;
@@ -130,6 +132,13 @@ async function drive(
     const meanShare = (waits: number[]) => waits.reduce((a, b) => a + b, 0) / waits.length / (wallS * 1000);
     const machine1 = machineJiffies();
     const rssBytes = pids.reduce((s, pid) => s + rssOf(pid), 0);
+    // BENCH_TRACE=<file>: every delivery, one JSON line per peer thread of flat triples [arrival ms
+    // since the epoch, ms, cross 0/1]; <file>.gc the peer threads' GC pauses [start, ms, kind].
+    const trace = process.env.BENCH_TRACE;
+    if (trace) {
+      writeFileSync(trace, ran.map((r) => JSON.stringify(r.trace)).join('\n'));
+      writeFileSync(`${trace}.gc`, ran.map((r) => JSON.stringify(r.gcs)).join('\n'));
+    }
     const same = ran.flatMap((r) => r.sameMs);
     const cross = ran.flatMap((r) => r.crossMs);
     const all = [...same, ...cross];
