@@ -1,6 +1,7 @@
-// Entry point: `node --max-semi-space-size=8 sync-server/src/main.ts` (npm start; why the flag:
-// SERVER_NODE_FLAGS in testing/spawn-server.ts). Reads PORT, HOST, DATA_DIR (and DATABASE_URL,
-// REDIS_URL for scale-out), listens, and on SIGINT/SIGTERM flushes stores and exits.
+// Entry point: `node --max-semi-space-size=8 --heap-growing-percent=200 sync-server/src/main.ts`
+// (npm start; why the flags: SERVER_NODE_FLAGS in testing/spawn-server.ts). Reads PORT, HOST,
+// DATA_DIR (and DATABASE_URL, REDIS_URL for scale-out), listens, and on SIGINT/SIGTERM flushes
+// stores and exits.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';

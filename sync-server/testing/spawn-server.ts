@@ -10,14 +10,20 @@ import { fileURLToPath } from 'node:url';
 const MAIN = resolve(fileURLToPath(import.meta.url), '../../src/main.ts');
 
 /**
- * The V8 flags the server runs with (`npm start` and the README's commands pass the same): 8 MB
- * semi-spaces for the young generation instead of the up to 64 MB Node 24 grows them to here. Each
- * scavenge stops the event loop for as long as it copies survivors; with 9,000 sockets a scavenge
- * of a 64 MB semi-space took 20-60 ms every ~1.3 s — on its own a p99 of 30-40 ms for edits — and
- * of an 8 MB one 3-5 ms, 8 times as often: a quarter more GC time, a smaller heap (bench/ANALYSIS.md,
- * "Many users").
+ * The V8 flags the server runs with (`npm start` and the README's commands pass the same):
+ * - 8 MB semi-spaces for the young generation instead of the up to 64 MB Node 24 grows them to
+ *   here. Each scavenge stops the event loop for as long as it copies survivors; with 9,000 sockets
+ *   a scavenge of a 64 MB semi-space took 20-60 ms every ~1.3 s — on its own a p99 of 30-40 ms for
+ *   edits — and of an 8 MB one 3-5 ms, 8 times as often: a quarter more GC time, a smaller heap.
+ * - The old generation may grow to 3 times what the last full GC kept before the next one. V8 sizes
+ *   it from how fast it collects against how fast the server promotes: a server promoting ~3 MB/s
+ *   into a ~120 MB heap it marks in ~90 ms got 1.3 times, a full GC every 10-12 s per process, each
+ *   ~90 ms of the main thread and ~200 ms of helper threads taking the cores the other processes
+ *   relay on (--trace-gc of the many-users bench on 2 processes). At 3 times: one every ~75 s there,
+ *   for a heap up to 3 times the live data (~350 MB per process at 4,500 sockets).
+ * (bench/ANALYSIS.md, "Many users" and "2 processes".)
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=200'];
 
 export interface SpawnedServer {
   /** http://127.0.0.1:PORT */
