@@ -189,47 +189,45 @@ export class PostgresStorage implements Storage {
       batch.map(([name, q]) => [name, q.states.length === 1 ? q.states[0]! : Y.mergeUpdates(q.states)]),
     );
     const failed = new Map<string, Error>();
-    const write = () =>
-      inTransaction(this.#pool, async (client) => {
-        failed.clear();
-        const lockStored = async (among: string[]) =>
-          (
-            await client.query<{ name: string; state: Buffer }>(
-              'SELECT name, state FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
-              [among],
-            )
-          ).rows;
-        const rows = await lockStored(names);
-        const found = new Set(rows.map((r) => r.name));
-        const missing = names.filter((n) => !found.has(n));
-        if (missing.length > 0) {
-          const inserted = await client.query<{ name: string }>(
-            'INSERT INTO documents (name, state, updated_at) SELECT n, s, $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING name',
-            [missing, missing.map((n) => toBuffer(incoming.get(n)!)), Date.now()],
-          );
-          // Another process stored one of them meanwhile: merge with its row like the others.
-          const added = new Set(inserted.rows.map((r) => r.name));
-          const raced = missing.filter((n) => !added.has(n));
-          if (raced.length > 0) rows.push(...(await lockStored(raced)));
+    const write = inTransaction(this.#pool, async (client) => {
+      const lockStored = async (among: string[]) =>
+        (
+          await client.query<{ name: string; state: Buffer }>(
+            'SELECT name, state FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
+            [among],
+          )
+        ).rows;
+      const rows = await lockStored(names);
+      const found = new Set(rows.map((r) => r.name));
+      const missing = names.filter((n) => !found.has(n));
+      if (missing.length > 0) {
+        const inserted = await client.query<{ name: string }>(
+          'INSERT INTO documents (name, state, updated_at) SELECT n, s, $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING name',
+          [missing, missing.map((n) => toBuffer(incoming.get(n)!)), Date.now()],
+        );
+        // Another process stored one of them meanwhile: merge with its row like the others.
+        const added = new Set(inserted.rows.map((r) => r.name));
+        const raced = missing.filter((n) => !added.has(n));
+        if (raced.length > 0) rows.push(...(await lockStored(raced)));
+      }
+      const updates: { name: string; state: Buffer }[] = [];
+      for (const row of rows) {
+        const stored = new Uint8Array(row.state);
+        try {
+          const merged = mergeStates(row.name, stored, incoming.get(row.name)!);
+          if (!sameBytes(stored, merged)) updates.push({ name: row.name, state: toBuffer(merged) });
+        } catch (error) {
+          failed.set(row.name, new Error(`storing ${row.name}: ${String(error)}`));
         }
-        const updates: { name: string; state: Buffer }[] = [];
-        for (const row of rows) {
-          const stored = new Uint8Array(row.state);
-          try {
-            const merged = mergeStates(row.name, stored, incoming.get(row.name)!);
-            if (!sameBytes(stored, merged)) updates.push({ name: row.name, state: toBuffer(merged) });
-          } catch (error) {
-            failed.set(row.name, new Error(`storing ${row.name}: ${String(error)}`));
-          }
-        }
-        if (updates.length > 0)
-          await client.query(
-            'UPDATE documents AS d SET state = u.s, updated_at = $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) WHERE d.name = u.n',
-            [updates.map((u) => u.name), updates.map((u) => u.state), Date.now()],
-          );
-      });
+      }
+      if (updates.length > 0)
+        await client.query(
+          'UPDATE documents AS d SET state = u.s, updated_at = $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) WHERE d.name = u.n',
+          [updates.map((u) => u.name), updates.map((u) => u.state), Date.now()],
+        );
+    });
     try {
-      await write();
+      await write;
     } catch (error) {
       for (const [, q] of batch) for (const w of q.waiters) w.reject(error);
       return;
