@@ -66,6 +66,11 @@ if (TRACE)
   }).observe({ entryTypes: ['gc'] });
 let recording = false;
 
+/** A full GC of this thread (npm run bench starts Node with --expose-gc; bench/run.ts checks it). */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 function message(doc: string, type: number, write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarString(e, doc);
@@ -219,6 +224,14 @@ async function run(durationMs: number, periodMs: number, drainMs: number) {
   crossMs = [];
   trace = [];
   gcs = [];
+  // This thread stamps every arrival, so its own full GC is part of every delivery time it takes:
+  // one in the window (its heap grows ~1.5 MB/s) made the largest bursts of the 2-process runs, up
+  // to a third of the deliveries past the p99, and whether it fell in a window was the phase of the
+  // connect ramp. Collected here, once, before every run's window, with the bench process's heap
+  // allowed to grow 3 times (npm run bench's flags), so no run measures the bench's own full GC. The
+  // pause after lets its sweeping finish.
+  collectGarbage();
+  await new Promise((r) => setTimeout(r, 1000));
   recording = true;
   // One pass over the devices (a filter per user here was 6.75 million comparisons per thread at
   // 3,000 users: ~150 ms of both peer threads' CPU just as the first edits went out, and up to 64
