@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as Y from 'yjs';
 import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
-import { PostgresStorage } from './postgres-storage.ts';
+import { PostgresStorage, USAGE_SQL } from './postgres-storage.ts';
 import { storageAcceptance } from './storage.acceptance.ts';
 import type { Storage } from './storage.ts';
 
@@ -193,6 +193,54 @@ describe('PostgresStorage', () => {
     await s.close();
     await stored;
     expect(contents(await (await h.open()).fetchDocument('closing'))).toEqual({ last: 'words' });
+  });
+
+  it("finds a user's documents by an index in byte order in a database collated en-US (ICU), where names sort otherwise", async () => {
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    const name = `icu_${process.pid}`;
+    try {
+      await admin.query(
+        `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`,
+      );
+    } finally {
+      await admin.end();
+    }
+    const url = postgres.url.replace(/\/postgres$/, `/${name}`);
+    const storage = await PostgresStorage.connect(url);
+    onTestFinished(() => storage.close());
+    // 'u/usr_A/…' sorts inside u/usr_a/'s range under en-US (case is a tertiary difference there).
+    const names = [
+      'u/usr_a/workspace',
+      'u/usr_a/task/t1',
+      'u/usr_a_/workspace',
+      'u/usr_A/workspace',
+      'u/usra/x',
+    ];
+    for (const [i, n] of names.entries()) await storage.storeDocument(n, new Uint8Array(10 ** i % 997));
+    expect(await storage.documentUsage(['u/usr_a/', 'u/usr_a_/'])).toEqual([
+      { documents: 2, bytes: 11 },
+      { documents: 1, bytes: 100 },
+    ]);
+    expect(await storage.listDocuments('u/usr_a/')).toEqual(['u/usr_a/task/t1', 'u/usr_a/workspace']);
+    // The scalability half: each prefix is an index range, not a read of the whole table.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(
+        "INSERT INTO documents SELECT 'u/usr_' || g || '/workspace', '\\x00', 0 FROM generate_series(1, 5000) g",
+      );
+      await client.query('ANALYZE documents');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${USAGE_SQL}`, [
+        ['u/usr_1/', 'u/usr_2/'],
+        ['u/usr_1/\uffff', 'u/usr_2/\uffff'],
+      ]);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toContain('documents_name_bytes');
+      expect(plan).not.toMatch(/Seq Scan on documents/);
+    } finally {
+      await client.end();
+    }
   });
 
   it('fails with the database error when it cannot connect', async () => {

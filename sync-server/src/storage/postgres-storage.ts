@@ -58,6 +58,12 @@ interface QueuedStore {
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
+/** Documents and bytes under each prefix ($1, upper bounds $2): PostgresStorage.documentUsage. */
+export const USAGE_SQL = `SELECT p.i, count(d.name) AS n, coalesce(sum(octet_length(d.state)), 0) AS bytes
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(low, high, i)
+  LEFT JOIN documents d ON d.name COLLATE "C" >= p.low AND d.name COLLATE "C" < p.high
+  GROUP BY p.i`;
+
 export interface PostgresStorageOptions {
   /** Connections in this process's pool (default 10). */
   max?: number;
@@ -241,18 +247,27 @@ export class PostgresStorage implements Storage {
   }
 
   /** octet_length reads a stored value's size without decompressing it; starts_with ignores collation. */
-  async documentUsage(prefix: string) {
-    const { rows } = await this.#pool.query<{ n: string; bytes: string }>(
-      'SELECT count(*) AS n, coalesce(sum(octet_length(state)), 0) AS bytes FROM documents WHERE starts_with(name, $1)',
-      [prefix],
-    );
-    return { documents: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+  /**
+   * All prefixes in one statement, each a range in byte order that the `documents_name_bytes` index
+   * (migration 3) serves under any database collation: names are ASCII ([S1]), so every name starting
+   * with prefix sorts below prefix + U+FFFF. (`starts_with` used the primary key only in a C-collated
+   * database, and could not at all with the prefix coming from a list.)
+   */
+  async documentUsage(prefixes: readonly string[]) {
+    if (prefixes.length === 0) return [];
+    const { rows } = await this.#pool.query<{ i: string; n: string; bytes: string }>(USAGE_SQL, [
+      prefixes,
+      prefixes.map((p) => p + '\uffff'),
+    ]);
+    const usage = prefixes.map(() => ({ documents: 0, bytes: 0 }));
+    for (const r of rows) usage[Number(r.i) - 1] = { documents: Number(r.n), bytes: Number(r.bytes) };
+    return usage;
   }
 
   async listDocuments(prefix: string) {
     const { rows } = await this.#pool.query<{ name: string }>(
-      'SELECT name FROM documents WHERE starts_with(name, $1) ORDER BY name',
-      [prefix],
+      'SELECT name FROM documents WHERE name COLLATE "C" >= $1 AND name COLLATE "C" < $2 ORDER BY name COLLATE "C"',
+      [prefix, prefix + '\uffff'],
     );
     return rows.map((r) => r.name);
   }

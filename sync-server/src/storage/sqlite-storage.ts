@@ -66,14 +66,15 @@ export class SqliteStorage implements Storage {
       .run(name, state, Date.now());
   }
 
-  /** A range on the primary key: names are ASCII ([S1]), so every name starting with prefix sorts below prefix + U+FFFF. */
-  async documentUsage(prefix: string) {
-    const row = this.#db
-      .prepare(
-        'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ?',
-      )
-      .get(prefix, prefix + '\uffff');
-    return { documents: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
+  /** A range on the primary key per prefix: names are ASCII ([S1]), so every name starting with prefix sorts below prefix + U+FFFF. */
+  async documentUsage(prefixes: readonly string[]) {
+    const usage = this.#db.prepare(
+      'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ?',
+    );
+    return prefixes.map((prefix) => {
+      const row = usage.get(prefix, prefix + '\uffff');
+      return { documents: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
+    });
   }
 
   async listDocuments(prefix: string) {

@@ -197,8 +197,32 @@ export function storageAcceptance(
         await s.storeDocument('u/usr_a/task/t1', new Uint8Array(50));
         await s.storeDocument('u/usr_ab/workspace', new Uint8Array(7));
         await s.storeDocument('u/usr_b/workspace', new Uint8Array(9));
-        expect(await s.documentUsage('u/usr_a/')).toEqual({ documents: 2, bytes: 150 });
-        expect(await s.documentUsage('u/usr_c/')).toEqual({ documents: 0, bytes: 0 });
+        expect(await s.documentUsage(['u/usr_a/'])).toEqual([{ documents: 2, bytes: 150 }]);
+        expect(await s.documentUsage(['u/usr_c/'])).toEqual([{ documents: 0, bytes: 0 }]);
+        expect(await s.documentUsage([])).toEqual([]);
+      });
+
+      it('answers many prefixes in one call, each in the order asked, a prefix of another name kept apart', async () => {
+        const s = await open();
+        await s.storeDocument('u/usr_a/workspace', new Uint8Array(100));
+        await s.storeDocument('u/usr_a/task/t1', new Uint8Array(50));
+        await s.storeDocument('u/usr_ab/workspace', new Uint8Array(7));
+        await s.storeDocument('u/usr_b/workspace', new Uint8Array(9));
+        // Names that sort between the prefixes in some collations ('_' and '/' are ignored by
+        // en_US at the first level): byte order is what separates them.
+        await s.storeDocument('u/usr_a_/workspace', new Uint8Array(3));
+        await s.storeDocument('u/usra/workspace', new Uint8Array(4));
+        const usage = await s.documentUsage(['u/usr_b/', 'u/usr_c/', 'u/usr_a/', 'u/usr_ab/', 'u/usr_a/']);
+        expect(usage).toEqual([
+          { documents: 1, bytes: 9 },
+          { documents: 0, bytes: 0 },
+          { documents: 2, bytes: 150 },
+          { documents: 1, bytes: 7 },
+          { documents: 2, bytes: 150 },
+        ]);
+        expect(await s.listDocuments('u/usr_a/')).toEqual(['u/usr_a/task/t1', 'u/usr_a/workspace']);
+        const many = Array.from({ length: 1200 }, (_, i) => `u/usr_${i}/`);
+        expect(await s.documentUsage(many)).toHaveLength(1200);
       });
     });
 

@@ -20,14 +20,22 @@ export interface ViberCredential {
 export type ConsumeResult =
   { ok: true; userId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
+export interface DocumentUsage {
+  documents: number;
+  bytes: number;
+}
+
 export interface Storage {
   readonly kind: string;
   /** The stored state of a document, or null if it was never stored. */
   fetchDocument(name: string): Promise<Uint8Array | null>;
   /** Stores a document's full state atomically: a crash mid-write leaves the previous state. */
   storeDocument(name: string, state: Uint8Array): Promise<void>;
-  /** How many documents whose name starts with `prefix` are stored, and their bytes together. */
-  documentUsage(prefix: string): Promise<{ documents: number; bytes: number }>;
+  /**
+   * For each prefix, how many documents whose name starts with it are stored and their bytes
+   * together, in the order given: one query for many users (the quota refreshes them in batches).
+   */
+  documentUsage(prefixes: readonly string[]): Promise<DocumentUsage[]>;
   /** The names of every stored document starting with `prefix` (a user's `u/<uid>/`), sorted. */
   listDocuments(prefix: string): Promise<string[]>;
   /** Removes the named documents (missing ones are skipped) in one transaction; how many were removed. */

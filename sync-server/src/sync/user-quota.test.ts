@@ -1,21 +1,23 @@
 // The per-user quota checks an update against the usage in hand: a refresh of the stored usage runs
-// in the background, so no update waits for a storage query (one did per user every 15 s).
+// in the background, so no update waits for a storage query (one did per user every 15 s), and the
+// refreshes due together share one query.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Storage } from '../storage/storage.ts';
-import { QuotaError, UserQuota } from './user-quota.ts';
+import type { DocumentUsage, Storage } from '../storage/storage.ts';
+import { MAX_REFRESH_BATCH, QuotaError, REFRESH_BATCH_MS, UserQuota } from './user-quota.ts';
 
 const LIMITS = { documentsPerUser: 10, bytesPerUser: 1000 };
 
-/** A storage whose usage queries the test answers (or fails) by hand. */
+/** A storage whose usage queries the test answers (or fails) by hand: one usage for every prefix asked. */
 function slowStorage() {
   const queries: {
-    resolve: (u: { documents: number; bytes: number }) => void;
+    prefixes: readonly string[];
+    resolve: (u: DocumentUsage) => void;
     reject: (e: Error) => void;
   }[] = [];
   const storage = {
-    documentUsage: () =>
-      new Promise<{ documents: number; bytes: number }>((resolve, reject) =>
-        queries.push({ resolve, reject }),
+    documentUsage: (prefixes: readonly string[]) =>
+      new Promise<DocumentUsage[]>((resolve, reject) =>
+        queries.push({ prefixes, resolve: (u) => resolve(prefixes.map(() => u)), reject }),
       ),
   } as unknown as Storage;
   return { storage, queries };
@@ -23,6 +25,12 @@ function slowStorage() {
 
 /** Lets every promise that can settle now settle (only Date is faked, so setImmediate is real). */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Waits until the background refreshes due now have gone to storage (timers are real). */
+const batchSent = async () => {
+  await new Promise((resolve) => setTimeout(resolve, REFRESH_BATCH_MS + 20));
+  await flush();
+};
 
 const settled = async <T>(p: Promise<T>) => {
   let done = false;
@@ -59,14 +67,17 @@ describe('UserQuota', () => {
     const { storage, queries } = slowStorage();
     const quota = new UserQuota(storage, LIMITS);
     const first = quota.admitDocument('u1', 'u/u1/workspace', async () => true);
+    await flush();
     queries[0].resolve({ documents: 1, bytes: 100 });
     await first;
     vi.advanceTimersByTime(16_000);
     // The refresh is asked for and never answered: the update goes through all the same.
     expect(await settled(quota.admitBytes('u1', 10))).toBe(true);
+    await batchSent();
     expect(queries).toHaveLength(2);
     // Later updates share that one refresh instead of each starting one.
     await admitted(quota.admitBytes('u1', 10));
+    await batchSent();
     expect(queries).toHaveLength(2);
     // Its answer is what the next update is checked against.
     queries[1].resolve({ documents: 1, bytes: 990 });
@@ -78,10 +89,12 @@ describe('UserQuota', () => {
     const { storage, queries } = slowStorage();
     const quota = new UserQuota(storage, LIMITS);
     const first = quota.admitDocument('u1', 'u/u1/workspace', async () => true);
+    await flush();
     queries[0].resolve({ documents: 1, bytes: 0 });
     await first;
     vi.advanceTimersByTime(16_000);
     await admitted(quota.admitBytes('u1', 400));
+    await batchSent();
     await admitted(quota.admitBytes('u1', 400));
     // Not stored yet when the refresh reads the storage: the 800 bytes are carried over.
     queries[1].resolve({ documents: 1, bytes: 0 });
@@ -94,19 +107,76 @@ describe('UserQuota', () => {
     const { storage, queries } = slowStorage();
     const quota = new UserQuota(storage, LIMITS);
     const first = quota.admitDocument('u1', 'u/u1/workspace', async () => true);
+    await flush();
     queries[0].resolve({ documents: 1, bytes: 100 });
     await first;
     vi.advanceTimersByTime(16_000);
     await admitted(quota.admitBytes('u1', 10));
+    await batchSent();
     queries[1].reject(new Error('connection refused'));
     await flush();
     // Not one query per message while storage is down…
     for (let i = 0; i < 5; i++) await admitted(quota.admitBytes('u1', 10));
+    await batchSent();
     expect(queries).toHaveLength(2);
     // …but another try once the pause is over.
     vi.advanceTimersByTime(2_500);
     await admitted(quota.admitBytes('u1', 10));
+    await batchSent();
     expect(queries).toHaveLength(3);
     await expect(quota.admitBytes('u1', 900)).rejects.toBeInstanceOf(QuotaError);
+  });
+
+  /** A quota that knows `count` users (u0…), their usage gone stale. */
+  async function staleUsers(count: number) {
+    const { storage, queries } = slowStorage();
+    const quota = new UserQuota(storage, LIMITS);
+    const users = Array.from({ length: count }, (_, i) => `u${i}`);
+    const known = Promise.all(users.map((u) => quota.admitDocument(u, `u/${u}/workspace`, async () => true)));
+    for (let answered = 0; answered < count;) {
+      await flush();
+      for (const q of queries.splice(0)) {
+        q.resolve({ documents: 1, bytes: 100 });
+        answered += q.prefixes.length;
+      }
+    }
+    await known;
+    queries.length = 0;
+    vi.advanceTimersByTime(16_000);
+    return { quota, queries, users };
+  }
+
+  it('refreshes due together share one storage query, and each user gets their own answer', async () => {
+    const { quota, queries, users } = await staleUsers(50);
+    for (const u of users) await admitted(quota.admitBytes(u, 10));
+    await batchSent();
+    expect(queries).toHaveLength(1);
+    expect(queries[0].prefixes).toEqual(users.map((u) => `u/${u}/`));
+    queries[0].resolve({ documents: 1, bytes: 990 });
+    await flush();
+    for (const u of users) await expect(quota.admitBytes(u, 200)).rejects.toBeInstanceOf(QuotaError);
+  });
+
+  it('a refresh someone waits for goes out at once, taking the background ones due with it', async () => {
+    const { quota, queries, users } = await staleUsers(3);
+    await admitted(quota.admitBytes(users[0], 10)); // background: waits for company
+    await flush();
+    expect(queries).toHaveLength(0);
+    // Opening a document waits for the stale usage: no batch delay for it.
+    const opening = quota.admitDocument(users[1], `u/${users[1]}/task/t1`, async () => false);
+    await flush();
+    expect(queries).toHaveLength(1);
+    expect(queries[0].prefixes).toEqual([`u/${users[0]}/`, `u/${users[1]}/`]);
+    queries[0].resolve({ documents: 1, bytes: 100 });
+    await opening;
+  });
+
+  it(`never asks storage for more than ${MAX_REFRESH_BATCH} users in one query`, async () => {
+    const count = 2 * MAX_REFRESH_BATCH + 7;
+    const { quota, queries, users } = await staleUsers(count);
+    for (const u of users) await admitted(quota.admitBytes(u, 10));
+    await batchSent();
+    expect(queries.map((q) => q.prefixes.length)).toEqual([MAX_REFRESH_BATCH, MAX_REFRESH_BATCH, 7]);
+    expect(new Set(queries.flatMap((q) => q.prefixes)).size).toBe(count);
   });
 });
