@@ -191,12 +191,17 @@ export function storageAcceptance(
     });
 
     describe('document usage', () => {
-      it('counts the documents and bytes stored under a name prefix, and nothing outside it', async () => {
-        const s = await open();
+      /** Three users' documents, one user's id a prefix of another's. */
+      const storeUsers = async (s: Storage) => {
         await s.storeDocument('u/usr_a/workspace', new Uint8Array(100));
         await s.storeDocument('u/usr_a/task/t1', new Uint8Array(50));
         await s.storeDocument('u/usr_ab/workspace', new Uint8Array(7));
         await s.storeDocument('u/usr_b/workspace', new Uint8Array(9));
+      };
+
+      it('counts the documents and bytes stored under a name prefix, and nothing outside it', async () => {
+        const s = await open();
+        await storeUsers(s);
         expect(await s.documentUsage(['u/usr_a/'])).toEqual([{ documents: 2, bytes: 150 }]);
         expect(await s.documentUsage(['u/usr_c/'])).toEqual([{ documents: 0, bytes: 0 }]);
         expect(await s.documentUsage([])).toEqual([]);
@@ -204,10 +209,7 @@ export function storageAcceptance(
 
       it('answers many prefixes in one call, each in the order asked, a prefix of another name kept apart', async () => {
         const s = await open();
-        await s.storeDocument('u/usr_a/workspace', new Uint8Array(100));
-        await s.storeDocument('u/usr_a/task/t1', new Uint8Array(50));
-        await s.storeDocument('u/usr_ab/workspace', new Uint8Array(7));
-        await s.storeDocument('u/usr_b/workspace', new Uint8Array(9));
+        await storeUsers(s);
         // Names that sort between the prefixes in some collations ('_' and '/' are ignored by
         // en_US at the first level): byte order is what separates them.
         await s.storeDocument('u/usr_a_/workspace', new Uint8Array(3));
