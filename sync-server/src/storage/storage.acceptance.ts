@@ -210,8 +210,8 @@ export function storageAcceptance(
       it('answers many prefixes in one call, each in the order asked, a prefix of another name kept apart', async () => {
         const s = await open();
         await storeUsers(s);
-        // Names that sort between the prefixes in some collations ('_' and '/' are ignored by
-        // en_US at the first level): byte order is what separates them.
+        // Names that sort between the prefixes in some collations (glibc's en_US ignores '_' and '/'
+        // at the first level): byte order is what separates them.
         await s.storeDocument('u/usr_a_/workspace', new Uint8Array(3));
         await s.storeDocument('u/usra/workspace', new Uint8Array(4));
         const usage = await s.documentUsage(['u/usr_b/', 'u/usr_c/', 'u/usr_a/', 'u/usr_ab/', 'u/usr_a/']);
