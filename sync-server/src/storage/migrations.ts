@@ -59,7 +59,9 @@ export const migrations: Migration[] = [
     // A user's documents are the names under `u/<uid>/`: PostgreSQL finds them by a byte-order range,
     // which the primary key serves only in a database whose collation is C (under en_US.UTF-8 and
     // the like, each usage query and listing read the whole table). SQLite compares TEXT bytewise
-    // already, so its primary key serves the range: nothing to add there.
+    // already, so its primary key serves the range: nothing to add there. Built once at start, in
+    // the migration's transaction: writes to documents wait while it builds (about a second per
+    // 100,000 documents; CONCURRENTLY cannot run inside a transaction).
     description: "an index of document names in byte order, for a user's documents under any collation",
     sqlite: 'SELECT 1;',
     postgres: 'CREATE INDEX documents_name_bytes ON documents (name COLLATE "C");',

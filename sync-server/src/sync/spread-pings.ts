@@ -58,9 +58,10 @@ function sendSlot(slot: number): void {
 }
 
 /**
- * Makes `webSocket.ping` send its frame about `offset` ms later (in the slot of PING_SLOT_MS that
- * holds it; at once if that slot is already due), skipped if the socket closed meanwhile. Once per
- * socket; anything that is not a `ws` WebSocket is left alone.
+ * Makes `webSocket.ping` send its frame about `offset` ms later: with the other pings of its
+ * PING_SLOT_MS slot, when the timer the slot's first ping armed fires (within PING_SLOT_MS of its own
+ * offset); skipped if the socket closed meanwhile. Once per socket; anything that is not a `ws`
+ * WebSocket is left alone.
  */
 export function spreadPings(webSocket: unknown, offset = Math.random() * PING_SPREAD_MS): void {
   if (!isPingable(webSocket) || spread.has(webSocket)) return;

@@ -171,6 +171,26 @@ describe('UserQuota', () => {
     await opening;
   });
 
+  it('a storage answering for fewer users than asked fails their refresh: updates go on against the usage in hand', async () => {
+    let calls = 0;
+    const storage = {
+      documentUsage: async (prefixes: readonly string[]) =>
+        calls++ === 0 ? prefixes.map(() => ({ documents: 1, bytes: 900 })) : [],
+    } as unknown as Storage;
+    const quota = new UserQuota(storage, LIMITS);
+    await quota.admitDocument('u1', 'u/u1/workspace', async () => true);
+    vi.advanceTimersByTime(16_000);
+    await admitted(quota.admitBytes('u1', 10));
+    await batchSent();
+    expect(calls).toBe(2);
+    // Still the stored 900 bytes (plus what arrived): not a usage made up from a missing answer.
+    await admitted(quota.admitBytes('u1', 10));
+    await expect(quota.admitBytes('u1', 90)).rejects.toBeInstanceOf(QuotaError);
+    // And no refresh per message until the pause after a failure is over.
+    await batchSent();
+    expect(calls).toBe(2);
+  });
+
   it(`never asks storage for more than ${MAX_REFRESH_BATCH} users in one query`, async () => {
     const count = 2 * MAX_REFRESH_BATCH + 7;
     const { quota, queries, users } = await staleUsers(count);
