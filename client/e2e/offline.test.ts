@@ -104,4 +104,51 @@ describe('offline', () => {
     await waitForValue(a.page, '#env-description', 'description from A');
     await waitForValue(a.page, '#env-workingDir', 'packages/web');
   });
+
+  it('a message sent while the signing key is still loading survives an immediate reload, written once and signed', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    await createEnvironmentInUi(a.page, 'keep-my-words');
+    await waitSaved(a.page);
+
+    // The key's check with the server is held, as on a slow network: signing waits for it, so the
+    // message cannot be written yet when the page goes away.
+    let letThrough!: () => void;
+    const held = new Promise<void>((resolve) => (letThrough = resolve));
+    await a.page.route('**/api/account/signing-key', async (route) => {
+      await held;
+      await route.continue().catch(() => undefined); // the reload cancelled it
+    });
+    await a.page.reload();
+    await a.page.getByTestId('new-task').click();
+    await a.page.getByLabel('Message').fill('echo keep me');
+    const sentBefore = Date.now();
+    await a.page.getByLabel('Message').press('Enter');
+    await a.page.getByTestId('task-row').getByText('echo keep me').waitFor();
+    await a.page.waitForURL(/#\/task\/tsk_/);
+    const taskId = /#\/task\/([^/]+)/.exec(a.page.url())![1];
+    await a.page.reload();
+    letThrough();
+
+    // The next start writes it: with the id and time it was sent with, signed, once.
+    await a.page.getByTestId('message').getByText('echo keep me').waitFor();
+    const messages = await waitFor(async () => {
+      const res = await fetch(`${server.url}/api/tasks/${taskId}`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      const body = (await res.json()) as {
+        messages?: { text: string; signature: string; createdAt: number }[];
+      };
+      return body.messages?.length ? body.messages : undefined;
+    }, 'the message on the server');
+    expect(messages).toHaveLength(1);
+    expect(messages[0].text).toBe('echo keep me');
+    expect(messages[0].signature).not.toBe('');
+    expect(messages[0].createdAt).toBeGreaterThanOrEqual(sentBefore);
+    expect(
+      await a.page.evaluate((id) => localStorage.getItem(`openviber.outbox.${id}`), user.userId),
+    ).toBeNull();
+  });
 });

@@ -39,13 +39,16 @@ export function listMessages(doc: Y.Doc): Message[] {
   return out;
 }
 
-/** Appends a message; `signed` carries the id a device signed with and its signature ([T4]). */
+/**
+ * Appends a message; `signed` carries the id a device chose (and signed with) and its signature
+ * ([T4]); without a signature the message is written unsigned under that id (awaiting approval).
+ */
 export function appendMessage(
   doc: Y.Doc,
   text: string,
   author: string,
   now = Date.now(),
-  signed?: { messageId: string; signature: string },
+  signed?: { messageId: string; signature?: string },
 ): MessageId {
   const id = (signed?.messageId ?? newId<MessageId>('msg')) as MessageId;
   const map = new Y.Map<unknown>();
@@ -55,7 +58,7 @@ export function appendMessage(
     map.set('text', text);
     map.set('createdAt', now);
     map.set('author', author);
-    if (signed && signatureOr(signed.signature)) map.set('signature', signed.signature);
+    if (signed?.signature && signatureOr(signed.signature)) map.set('signature', signed.signature);
   });
   return id;
 }

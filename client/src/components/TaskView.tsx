@@ -29,6 +29,7 @@ export function TaskView({ taskId }: { taskId: string }) {
     () =>
       createTaskModel(app.store, app.userId, taskId, task?.viberId ?? '', {
         signing: app.signing,
+        outbox: app.outbox,
         environmentId: task?.environmentId ?? '',
       }),
     [taskId, task?.viberId ?? '', task?.environmentId ?? ''],

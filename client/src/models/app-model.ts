@@ -15,6 +15,7 @@ import { createConfirmModel } from './confirm-model.ts';
 import type { Router } from './router.ts';
 import { createSigningModel } from './signing-model.ts';
 import { createDeviceApproval } from './device-approval.ts';
+import { createMessageOutbox } from './message-outbox.ts';
 import { docVersion } from './doc-version.ts';
 
 export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
@@ -44,6 +45,14 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
   const stopReseal = startResealCopier(workspace, vibers.views);
   const [workspaceVersion, stopWorkspaceVersion] = docVersion(workspace.doc);
   const devices = createDeviceApproval(workspace.doc, signing, workspaceVersion);
+  // Sent messages are kept from the keypress until they are on disk; what a closed page left is written now.
+  const outbox = createMessageOutbox({
+    storage: localStorage,
+    userId,
+    open: store.open,
+    write: signing.sendMessage,
+  });
+  void outbox.resume();
   return {
     session,
     sessionModel,
@@ -57,6 +66,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     draftsReady,
     confirm,
     signing,
+    outbox,
     devices,
     dispose() {
       devices.dispose();

@@ -1,6 +1,6 @@
 // "New Task": a draft in the current environment; the task exists once its first message is sent,
 // so an abandoned draft leaves no empty task behind.
-import { taskDocName, type Environment } from '@openviber/shared';
+import type { Environment } from '@openviber/shared';
 import type { AppModel } from './app-model.ts';
 import { bindingViews } from './environment-status.ts';
 
@@ -25,12 +25,9 @@ export function createTaskWithMessage(app: AppModel, env: Environment, text: str
   const title = text.split('\n')[0].trim().slice(0, 80) || 'New task';
   const viberId = pickViber(app, env);
   const taskId = app.workspace.createTask({ environmentId: env.id, title, viberId });
-  const handle = app.store.open(taskDocName(app.userId, taskId));
-  // Signed before it is written ([T4]); the store keeps the document open until the server has the
-  // message (or reopens it next start).
-  void app.signing
-    .sendMessage(handle.doc, { taskId, environmentId: env.id, viberId, text })
-    .finally(() => handle.release());
+  // Kept before this returns, signed before it is written ([T4]); the store then keeps the document
+  // open until the server has the message (or reopens it next start).
+  void app.outbox.send({ taskId, environmentId: env.id, viberId, text });
   app.router.go({ view: 'task', taskId });
   return taskId;
 }

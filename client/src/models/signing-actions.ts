@@ -29,6 +29,7 @@ import {
 } from '@openviber/shared';
 import type { SigningKeyPair } from '@openviber/shared/crypto';
 import type * as Y from 'yjs';
+import type { OutgoingMessage } from './message-outbox.ts';
 import type { SigningOptions, SigningSignals } from './signing-model.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import { encodeRecoveryCode, decodeRecoveryCode } from '../lib/recovery-code.ts';
@@ -286,21 +287,21 @@ export function createSigningActions(
     return result;
   }
 
-  /** Appends a message signed before it is written (so it never reads as unsigned); unsigned without a key. */
-  async function sendMessage(
-    doc: Y.Doc,
-    input: { taskId: string; environmentId: string; viberId: string; text: string },
-  ) {
-    const messageId = newId<string>('msg');
+  /**
+   * Appends a message signed before it is written (so it never reads as unsigned); unsigned without
+   * a key. `messageId` and `at`: the id and time the outbox gave it when the user sent it.
+   */
+  async function sendMessage(doc: Y.Doc, input: OutgoingMessage & { messageId?: string; at?: number }) {
+    const { taskId, environmentId, viberId, text } = input;
+    const messageId = input.messageId ?? newId<string>('msg');
     // A message is never lost to a signing failure: it is written unsigned and waits for approval.
-    const signature = await sign(messageIntent({ ...input, messageId })).catch(() => null);
-    return appendMessage(
-      doc,
-      input.text,
-      userId,
-      Date.now(),
-      signature ? { messageId, signature } : undefined,
+    const signature = await sign(messageIntent({ taskId, environmentId, viberId, text, messageId })).catch(
+      () => null,
     );
+    return appendMessage(doc, text, userId, input.at ?? Date.now(), {
+      messageId,
+      signature: signature ?? undefined,
+    });
   }
 
   /** Approve: signs an existing message (e.g. one written through the REST API). */

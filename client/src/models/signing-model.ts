@@ -12,6 +12,7 @@ import {
 } from '@openviber/shared';
 import type * as Y from 'yjs';
 import type { BindingStanding, SpecChange, SpecStanding } from './intent-trust.ts';
+import type { OutboxEntry } from './message-outbox.ts';
 import type { SigningActions } from './signing-actions.ts';
 
 /**
@@ -128,13 +129,15 @@ export function createSigningModel(opts: SigningOptions) {
     trustNewViberKey: call('trustNewViberKey'),
     /** Save of the editor: which Vibers a new secret is sealed to (confirmed keys only, [T11]). */
     sealTargets: call('sealTargets'),
-    /** Signed before it is written; if signing cannot load at all, the message is still written (unsigned). */
-    sendMessage: async (
-      doc: Y.Doc,
-      input: { taskId: string; environmentId: string; viberId: string; text: string },
-    ) => {
+    /**
+     * Signed before it is written; if signing cannot load at all, the message is still written
+     * (unsigned). Sent through the outbox (message-outbox.ts), which gives it its id and time.
+     */
+    sendMessage: async (doc: Y.Doc, input: OutboxEntry) => {
       const a = await Promise.race([actions, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
-      return a ? a.sendMessage(doc, input) : appendMessage(doc, input.text, opts.userId);
+      return a
+        ? a.sendMessage(doc, input)
+        : appendMessage(doc, input.text, opts.userId, input.at, { messageId: input.messageId });
     },
     approveMessage: call('approveMessage'),
     /** A push request signed before it is written ([A3]); if signing cannot load at all, written unsigned. */

@@ -13,6 +13,7 @@ import {
 } from '@openviber/shared';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
+import type { MessageOutbox } from './message-outbox.ts';
 import type { SigningModel } from './signing-model.ts';
 
 export interface MessageView {
@@ -49,8 +50,11 @@ export function createTaskModel(
   userId: string,
   taskId: string,
   viberId: string,
-  /** Signs messages and cancels ([T4]); without it they are written unsigned (awaiting approval). */
-  signer?: { signing: SigningModel; environmentId: string },
+  /**
+   * Signs messages (sent through the outbox, kept until written) and cancels ([T4]); without it they
+   * are written unsigned (awaiting approval).
+   */
+  signer?: { signing: SigningModel; outbox: MessageOutbox; environmentId: string },
 ) {
   const task = store.open(taskDocName(userId, taskId));
   const [taskVersion, stopTask] = docVersion(task.doc);
@@ -86,7 +90,7 @@ export function createTaskModel(
     loaded: task.loaded,
     send: (text: string) =>
       signer
-        ? signer.signing.sendMessage(task.doc, { taskId, environmentId: signer.environmentId, viberId, text })
+        ? signer.outbox.send({ taskId, environmentId: signer.environmentId, viberId, text })
         : appendMessage(task.doc, text, userId),
     cancel: (messageIds: string[]) =>
       signer

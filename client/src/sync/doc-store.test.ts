@@ -126,7 +126,7 @@ function setup(stored: Record<string, string> = {}) {
         origin: idbOrigin,
         loaded,
         pending: () => 0,
-        onPendingChange: () => undefined,
+        onPendingChange: () => () => undefined,
         destroy: () => Promise.resolve(),
       };
     },

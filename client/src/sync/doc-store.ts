@@ -17,6 +17,8 @@ export interface OpenDoc {
   provider: HocuspocusProvider;
   /** Resolves once IndexedDB's copy is loaded. */
   loaded: Promise<void>;
+  /** Resolves once every local write made so far is on this device's disk (IndexedDB confirmed it). */
+  storedLocally(): Promise<void>;
   /** Drops this user of the document; the last release closes it. */
   release(): void;
 }
@@ -168,6 +170,16 @@ export function createDocStore(
       doc: current.doc,
       provider: current.provider,
       loaded: current.local.loaded,
+      storedLocally: () =>
+        new Promise<void>((resolve) => {
+          const stored = () => current.local.pending() === 0;
+          if (stored()) return resolve();
+          const stop = current.local.onPendingChange(() => {
+            if (!stored()) return;
+            stop();
+            resolve();
+          });
+        }),
       release: () => {
         if (released) return;
         released = true;

@@ -12,7 +12,8 @@ export interface LocalPersistence {
   loaded: Promise<void>;
   /** Local writes not yet confirmed by IndexedDB. */
   pending(): number;
-  onPendingChange(listener: () => void): void;
+  /** Calls `listener` when pending() changes; returns the unsubscribe. */
+  onPendingChange(listener: () => void): () => void;
   destroy(): Promise<void>;
 }
 
@@ -52,7 +53,10 @@ export function persistLocally(name: string, doc: Y.Doc): LocalPersistence {
     origin: idb,
     loaded: idb.whenSynced.then(() => undefined),
     pending: () => pending,
-    onPendingChange: (l) => listeners.add(l),
+    onPendingChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
     destroy: async () => {
       doc.off('update', onUpdate);
       await idb.destroy();
