@@ -53,12 +53,18 @@ async function setup(input: Partial<EnvironmentCreate> & Record<string, unknown>
     prepareBinding(deps, getBinding(workspace, bindingId)!, getEnvironment(workspace, envId)!);
   const observation = () => readObservation(viberDoc, bindingId)!;
   const logText = () => readPrepareLog(logDoc).lines.join('\n');
+  /** Prepares and expects `ready`; a failure shows the step's error and the log, not just 'error'. */
+  const prepareReady = async () => {
+    const state = await prepare();
+    expect(state, `${readObservation(viberDoc, bindingId)?.lastError}\n${logText()}`).toBe('ready');
+  };
   return {
     workspace,
     bindingId,
     envId,
     deps,
     prepare,
+    prepareReady,
     observation,
     logText,
     bump: () => bumpGeneration(workspace, bindingId),
@@ -85,7 +91,7 @@ describe('prepare [D1]-[D3]', () => {
       },
       keys,
     );
-    expect(await t.prepare()).toBe('ready');
+    await t.prepareReady();
     const cwd = t.observation().resolvedWorkingDir;
     expect(cwd.startsWith(t.deps.root)).toBe(true);
     expect(readFileSync(join(cwd, '.setup-marker'), 'utf8').trim()).toBe('hello-var');
@@ -95,7 +101,7 @@ describe('prepare [D1]-[D3]', () => {
     expect(t.logText()).not.toContain(SECRET);
 
     t.bump();
-    expect(await t.prepare()).toBe('ready');
+    await t.prepareReady();
     expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(readFileSync(join(cwd, '.maintenance-count'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(t.logText()).toContain('maintenance ran');
@@ -103,13 +109,13 @@ describe('prepare [D1]-[D3]', () => {
     // A new revision runs setup again ([D1] once per script, revision, vars, secrets).
     repo.commit({ 'README.md': 'more' });
     t.bump();
-    expect(await t.prepare()).toBe('ready');
+    await t.prepareReady();
     expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(2);
 
     // So does a changed variable.
     patchEnvironment(t.workspace, t.envId, { vars: { GREETING: 'changed-var' } });
     t.bump();
-    expect(await t.prepare()).toBe('ready');
+    await t.prepareReady();
     expect(readFileSync(join(cwd, '.setup-count'), 'utf8').trim().split('\n')).toHaveLength(3);
     expect(readFileSync(join(cwd, '.setup-marker'), 'utf8').trim()).toBe('changed-var');
   });
@@ -131,7 +137,7 @@ describe('prepare [D1]-[D3]', () => {
       repoUrl: repo.url,
       setupScript: 'git -c user.name=t -c user.email=t@t commit -q --allow-empty -m setup',
     });
-    expect(await moved.prepare()).toBe('ready'); // HEAD moved by setup: git confirms it resolves
+    await moved.prepareReady(); // HEAD moved by setup: git confirms it resolves
     const broken = await setup({ repoUrl: repo.url, setupScript: 'rm -rf .git/objects' });
     expect(await broken.prepare()).toBe('error');
     expect(broken.observation().step).toBe('health');
@@ -144,7 +150,7 @@ describe('prepare [D1]-[D3]', () => {
         '{"name":"x","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"x","version":"1.0.0"}}}',
     });
     const t = await setup({ repoUrl: repo.url, setupMode: 'auto' });
-    expect(await t.prepare()).toBe('ready');
+    await t.prepareReady();
     expect(t.logText()).toContain('auto setup: npm ci (from the lockfiles)');
   });
 
