@@ -383,4 +383,51 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await waitFor(() => existsSync(marker), 'the approved setup script to run');
     await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });
   }, 300_000);
+
+  it("[T12] every device and the recovery code lost: the app makes a new key on the account password; the old key's devices stop signing", async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const first = (await newPage(browser)).page;
+    const user = await signUpInUi(first, server);
+    await first.goto(`${server.url}/#/trust`);
+    await first.getByText('This device holds the key').waitFor({ timeout: 30_000 });
+    const oldFingerprint = (await first.getByTestId('signing-fingerprint').innerText()).trim();
+    // Only a device without the key is offered the reset.
+    expect(await first.getByTestId('key-reset').count()).toBe(0);
+
+    const second = (await newPage(browser)).page;
+    await signInInUi(second, server, user);
+    await second.goto(`${server.url}/#/trust`);
+    await second.getByTestId('request-key').waitFor();
+    await second.getByTestId('key-reset').locator('summary').click();
+    await second.getByTestId('reset-password').fill('not my password');
+    await second.getByTestId('reset-key').click();
+    await second.getByTestId('key-reset').getByRole('alert').getByText('The password is wrong').waitFor();
+    await screens(second, 'key-reset');
+    // Still the old key on the server: a refused reset changes nothing.
+    const keyOnServer = async () =>
+      (
+        (await (
+          await fetch(`${server.url}/api/account/signing-key`, {
+            headers: { authorization: `Bearer ${user.token}` },
+          })
+        ).json()) as { fingerprint: string }
+      ).fingerprint;
+    expect(await keyOnServer()).toBe(oldFingerprint);
+
+    await second.getByTestId('reset-password').fill(user.password);
+    await second.getByTestId('reset-key').click();
+    await second.getByText('This device holds the key').waitFor({ timeout: 30_000 });
+    await second.getByTestId('recovery-code').waitFor();
+    const newFingerprint = (await second.getByTestId('signing-fingerprint').innerText()).trim();
+    expect(newFingerprint).not.toBe(oldFingerprint);
+    expect(await keyOnServer()).toBe(newFingerprint);
+
+    // The device that held the old key learns it no longer signs for the account: it shows the new
+    // key's fingerprint and asks for it like any new device.
+    await first.reload();
+    await first.getByText('This device does not hold the key yet').waitFor({ timeout: 30_000 });
+    expect((await first.getByTestId('signing-fingerprint').innerText()).trim()).toBe(newFingerprint);
+    await first.getByTestId('request-key').waitFor();
+  }, 120_000);
 });

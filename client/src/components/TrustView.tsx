@@ -122,11 +122,68 @@ function KeySection() {
               Use the recovery code
             </button>
           </form>
-          <p class="hint">{LOSS_WARNING}</p>
+          <KeyReset />
         </>
       )}
       {s.state.value === 'ready' && !s.recoveryCode.value && <p class="hint">{LOSS_WARNING}</p>}
     </section>
+  );
+}
+
+/** [T12] Every device that held the key and the recovery code lost: a new key, on the account password. */
+function KeyReset() {
+  const app = useApp();
+  const password = useSignal('');
+  const error = useSignal('');
+  const busy = useSignal(false);
+  return (
+    <details class="key-reset" data-testid="key-reset">
+      <summary>Lost every device that holds the key, and the recovery code?</summary>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (busy.value) return;
+          busy.value = true;
+          void app.signing
+            .resetKey(password.value)
+            .then((problem) => {
+              error.value = problem ?? '';
+              if (!problem) password.value = '';
+            })
+            .finally(() => (busy.value = false));
+        }}
+      >
+        <p class="hint">
+          Make a new signing key. Your Vibers onboarded with <code>--trust</code> pinned the old one: each
+          refuses what the new key signs until it is onboarded again with <code>--trust</code>, and what the
+          old key signed asks for your approval again. Devices holding the old key stop signing.
+        </p>
+        <label for="reset-password">Your account password</label>
+        <input
+          id="reset-password"
+          class="input"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={password.value}
+          onInput={(e) => {
+            password.value = e.currentTarget.value;
+            error.value = '';
+          }}
+          aria-describedby="reset-error"
+          data-testid="reset-password"
+        />
+        {error.value && (
+          <p class="field-error" id="reset-error" role="alert">
+            {error.value}
+          </p>
+        )}
+        <button class="btn danger small" type="submit" disabled={busy.value} data-testid="reset-key">
+          {busy.value ? 'Making a new key…' : 'Make a new signing key'}
+        </button>
+      </form>
+    </details>
   );
 }
 

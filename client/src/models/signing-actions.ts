@@ -80,6 +80,13 @@ export function createSigningActions(
     readyWaiters = [];
   }
 
+  /** The recovery code of a key this device just made: shown once, until the user says it is saved. */
+  async function showRecoveryCode(pair: SigningKeyPair) {
+    const sodium = await (await crypto()).sodiumReady();
+    const seed = sodium.from_base64(pair.privateKey, sodium.base64_variants.ORIGINAL).slice(0, 32);
+    recoveryCode.value = encodeRecoveryCode(seed);
+  }
+
   /** Learns the user's key from the server; creates it on the first device; publishes a local one the server lacks. */
   async function start() {
     state.value = 'loading';
@@ -103,7 +110,7 @@ export function createSigningActions(
         return;
       }
       // No key on the server: this is the first device (or it made the key while offline).
-      const { generateSigningKeyPair, sodiumReady } = await crypto();
+      const { generateSigningKeyPair } = await crypto();
       const pair = local ?? (await generateSigningKeyPair());
       if (!local) await saveSigningKey(userId, pair);
       try {
@@ -116,11 +123,7 @@ export function createSigningActions(
         }
         throw e;
       }
-      if (!local) {
-        const sodium = await sodiumReady();
-        const seed = sodium.from_base64(pair.privateKey, sodium.base64_variants.ORIGINAL).slice(0, 32);
-        recoveryCode.value = encodeRecoveryCode(seed);
-      }
+      if (!local) await showRecoveryCode(pair);
       await becomeReady(pair);
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e);
@@ -149,6 +152,30 @@ export function createSigningActions(
       privateKey: sodium.to_base64(kp.privateKey, b64),
     };
     return (await adopt(pair)) && 'This recovery code is not for your account’s signing key.';
+  }
+
+  /**
+   * [T12] Every device that held the key and the recovery code are lost: a new key, authorized by
+   * the account password (the old key cannot sign its rotation). Returns the server's reason when
+   * refused (a wrong password, too many attempts), else null; the new recovery code is then shown.
+   */
+  async function resetKey(password: string): Promise<string | null> {
+    const { generateSigningKeyPair } = await crypto();
+    const pair = await generateSigningKeyPair();
+    try {
+      await api('/account/signing-key/reset', {
+        method: 'POST',
+        token,
+        body: { password, publicKey: pair.publicKey },
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return message.charAt(0).toUpperCase() + message.slice(1);
+    }
+    await saveSigningKey(userId, pair);
+    await showRecoveryCode(pair);
+    await becomeReady(pair);
+    return null;
   }
 
   /** A signature by this device, or null when it holds no key (the content then waits for approval). */
@@ -391,6 +418,7 @@ export function createSigningActions(
     ready,
     recover,
     adopt,
+    resetKey,
     privateKeyForSealing: () => key?.privateKey ?? '',
     signEdit,
     signCopy,

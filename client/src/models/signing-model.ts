@@ -102,6 +102,8 @@ export function createSigningModel(opts: SigningOptions) {
     retry: call('start'),
     recover: call('recover'),
     adopt: call('adopt'),
+    /** [T12] A new key when every device and the recovery code are lost (the account password authorizes it). */
+    resetKey: call('resetKey'),
     /** The private key, only for sealing it to another device the user approved. */
     privateKeyForSealing: async () => (await actions).privateKeyForSealing(),
     /** Save of the editor: `before`/`after` are the stored environment around the user's write ([T10]). */
