@@ -1,10 +1,23 @@
 // Signing key and approvals (design §5b): this device's copy of the user's signing key (fingerprint,
 // recovery code once), giving it to another device, and what pinned Vibers wait for.
-import { useSignal } from '@preact/signals';
+import { useSignal, type Signal } from '@preact/signals';
 import { useApp } from '../app-context.ts';
 import { relativeTime } from '../lib/format.ts';
 import { appApprovals, listApprovals } from '../models/approvals.ts';
 import { ApprovalItem } from './ApprovalItem.tsx';
+import { Field } from './Field.tsx';
+
+/** An input's value bound to `value`; typing clears `error` (and the input names its error while shown). */
+function typedInto(value: Signal<string>, error: Signal<string>, errorId?: string) {
+  return {
+    value: value.value,
+    onInput: (e: Event) => {
+      value.value = (e.currentTarget as HTMLInputElement).value;
+      error.value = '';
+    },
+    'aria-describedby': errorId && error.value ? errorId : undefined,
+  };
+}
 
 const LOSS_WARNING =
   'If every device that holds this key and the recovery code are lost, a new key has to be made and each Viber onboarded again with --trust.';
@@ -99,25 +112,16 @@ function KeySection() {
               void s.recover(code.value).then((problem) => (error.value = problem ?? ''));
             }}
           >
-            <label for="recovery-input">Or enter your recovery code</label>
-            <input
-              id="recovery-input"
-              class="input"
-              value={code.value}
-              autocomplete="off"
-              spellcheck={false}
-              onInput={(e) => {
-                code.value = e.currentTarget.value;
-                error.value = '';
-              }}
-              aria-describedby="recovery-error"
-              data-testid="recovery-input"
-            />
-            {error.value && (
-              <p class="field-error" id="recovery-error" role="alert">
-                {error.value}
-              </p>
-            )}
+            <Field label="Or enter your recovery code" id="recovery-input" error={error.value}>
+              <input
+                id="recovery-input"
+                class="input"
+                {...typedInto(code, error, 'recovery-input-error')}
+                autocomplete="off"
+                spellcheck={false}
+                data-testid="recovery-input"
+              />
+            </Field>
             <button class="btn small" type="submit">
               Use the recovery code
             </button>
@@ -159,26 +163,17 @@ function KeyReset() {
           refuses what the new key signs until it is onboarded again with <code>--trust</code>, and what the
           old key signed asks for your approval again. Devices holding the old key stop signing.
         </p>
-        <label for="reset-password">Your account password</label>
-        <input
-          id="reset-password"
-          class="input"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password.value}
-          onInput={(e) => {
-            password.value = e.currentTarget.value;
-            error.value = '';
-          }}
-          aria-describedby="reset-error"
-          data-testid="reset-password"
-        />
-        {error.value && (
-          <p class="field-error" id="reset-error" role="alert">
-            {error.value}
-          </p>
-        )}
+        <Field label="Your account password" id="reset-password" error={error.value}>
+          <input
+            id="reset-password"
+            class="input"
+            type="password"
+            autocomplete="current-password"
+            required
+            {...typedInto(password, error, 'reset-password-error')}
+            data-testid="reset-password"
+          />
+        </Field>
         <button class="btn danger small" type="submit" disabled={busy.value} data-testid="reset-key">
           {busy.value ? 'Making a new key…' : 'Make a new signing key'}
         </button>
@@ -249,13 +244,9 @@ function DeviceRequestRow({ id, label, at }: { id: string; label: string; at: nu
         <input
           class="input"
           aria-label="Code the other device shows"
-          value={code.value}
+          {...typedInto(code, error)}
           autocomplete="off"
           spellcheck={false}
-          onInput={(e) => {
-            code.value = e.currentTarget.value;
-            error.value = '';
-          }}
           data-testid="device-code-input"
         />
         {error.value && (
