@@ -128,6 +128,23 @@ describe('message outbox', () => {
     expect(first.released).toEqual([taskDocName(USER, 'tsk_1')]);
   });
 
+  it('a message whose document closed before it was on disk (sign-out while signing) stays kept for the next start', async () => {
+    const storage = mapStorage();
+    const disk = new Map<string, Uint8Array>();
+    const closed = Promise.reject(new Error('closed before it was stored'));
+    closed.catch(() => undefined);
+    const first = page(storage, disk, signedWrite, { stored: closed });
+    await expect(first.outbox.send(message('echo survive sign-out'))).resolves.toBeUndefined();
+    expect(first.outbox.list().map((e) => e.text)).toEqual(['echo survive sign-out']);
+
+    const second = page(storage, disk, signedWrite);
+    await second.outbox.resume();
+    expect(listMessages(second.docs.get(taskDocName(USER, 'tsk_1'))!).map((m) => m.text)).toEqual([
+      'echo survive sign-out',
+    ]);
+    expect(storage.map.has(KEY)).toBe(false);
+  });
+
   it('resumes in the order the messages were sent, across tasks, once per start', async () => {
     const storage = mapStorage();
     const disk = new Map<string, Uint8Array>();

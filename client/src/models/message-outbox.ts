@@ -26,7 +26,7 @@ export interface OutboxEntry extends OutgoingMessage {
 export interface OutboxDoc {
   doc: Y.Doc;
   loaded: Promise<void>;
-  /** Resolves once every write made so far is on this device's disk. */
+  /** Resolves once every write made so far is on this device's disk; rejects if the document closed first. */
   storedLocally(): Promise<void>;
   release(): void;
 }
@@ -103,7 +103,9 @@ export function createMessageOutbox(opts: {
       const entry: OutboxEntry = { ...message, messageId: newId<string>('msg'), at: Date.now() };
       const entries = read();
       if (entries.length < MAX_OUTBOX_ENTRIES) save([...entries, entry]);
-      return deliver(entry);
+      // Never rejects: a message that could not be stored (its document closed at sign-out) stays
+      // kept, and the next start writes it.
+      return deliver(entry).catch(() => undefined);
     },
     /** Writes what an earlier page left unwritten, in the order it was sent (once per start). */
     resume(): Promise<void> {

@@ -98,6 +98,7 @@ function setup(stored: Record<string, string> = {}) {
   const socket = new FakeSocket();
   const providers = new Map<string, FakeProvider>();
   const loads = new Map<string, () => void>();
+  const confirms = new Map<string, () => void>();
   const idbOrigin = Symbol('indexeddb');
   const onlineListeners = new Set<() => void>();
   let online = true;
@@ -118,15 +119,30 @@ function setup(stored: Record<string, string> = {}) {
       providers.set(config.name, p);
       return p as unknown as HocuspocusProvider;
     },
-    persist: (name) => {
+    persist: (name, doc) => {
       let resolve!: () => void;
       const loaded = new Promise<void>((r) => (resolve = r));
       loads.set(name, resolve);
+      // Like IndexedDB: each local write is pending until its transaction completes (confirmLocal).
+      let pending = 0;
+      const listeners = new Set<() => void>();
+      doc.on('update', (_u: Uint8Array, origin: unknown) => {
+        if (origin === idbOrigin) return;
+        pending++;
+        listeners.forEach((l) => l());
+      });
+      confirms.set(name, () => {
+        pending = 0;
+        listeners.forEach((l) => l());
+      });
       return {
         origin: idbOrigin,
         loaded,
-        pending: () => 0,
-        onPendingChange: () => () => undefined,
+        pending: () => pending,
+        onPendingChange: (l) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
         destroy: () => Promise.resolve(),
       };
     },
@@ -146,6 +162,8 @@ function setup(stored: Record<string, string> = {}) {
       await Promise.resolve();
       await Promise.resolve();
     },
+    /** IndexedDB completed every write made so far. */
+    confirmLocal: (name: string) => confirms.get(name)!(),
     replayFromIndexedDb: (name: string, state: Y.Doc) =>
       Y.applyUpdate(providers.get(name)!.doc, Y.encodeStateAsUpdate(state), idbOrigin),
     pendingNames: (): string[] => JSON.parse(storage.get(key) ?? '[]') as string[],
@@ -259,6 +277,23 @@ describe('doc store', () => {
     const reopened = t.store.open(TASK);
     expect(t.provider(TASK).destroyed).toBe(false);
     reopened.release();
+  });
+
+  it('storedLocally waits until the local copy holds every write; after sign-out (destroyed) it refuses', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    await expect(handle.storedLocally()).resolves.toBeUndefined(); // nothing written
+    handle.doc.getMap('m').set('k', 1);
+    let stored = false;
+    const waiting = handle.storedLocally().then(() => (stored = true));
+    await Promise.resolve();
+    expect(stored, 'not before IndexedDB confirmed the write').toBe(false);
+    t.confirmLocal(TASK);
+    await waiting;
+    expect(stored).toBe(true);
+    t.store.destroy();
+    await expect(handle.storedLocally()).rejects.toThrow(/closed before it was stored/);
   });
 
   it('derives the sync state: offline, connecting, syncing until every attached document is synced and confirmed, saved', async () => {

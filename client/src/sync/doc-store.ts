@@ -17,7 +17,10 @@ export interface OpenDoc {
   provider: HocuspocusProvider;
   /** Resolves once IndexedDB's copy is loaded. */
   loaded: Promise<void>;
-  /** Resolves once every local write made so far is on this device's disk (IndexedDB confirmed it). */
+  /**
+   * Resolves once every local write made so far is on this device's disk (IndexedDB confirmed it);
+   * rejects when the store was destroyed (sign-out) first.
+   */
   storedLocally(): Promise<void>;
   /** Drops this user of the document; the last release closes it. */
   release(): void;
@@ -102,6 +105,7 @@ export function createDocStore(
   const pending = pendingNames(env.storage, `openviber.unsynced.${options.userId}`);
   const socket = env.socket(options.url);
   const entries = new Map<string, Entry>();
+  let destroyed = false;
   const socketStatus = signal<WebSocketStatus>(socket.status);
   const browserOnline = signal(env.online());
   /** Bumped when any provider's synced flag or unsynced count changes, or a local write lands. */
@@ -171,7 +175,9 @@ export function createDocStore(
       provider: current.provider,
       loaded: current.local.loaded,
       storedLocally: () =>
-        new Promise<void>((resolve) => {
+        new Promise<void>((resolve, reject) => {
+          // Closed (signed out): what was written since is in no local copy.
+          if (destroyed) return reject(new Error(`${name} was closed before it was stored`));
           const stored = () => current.local.pending() === 0;
           if (stored()) return resolve();
           const stop = current.local.onPendingChange(() => {
@@ -246,6 +252,7 @@ export function createDocStore(
     pendingLocal,
     newerSchema,
     destroy() {
+      destroyed = true;
       stopOnline();
       for (const e of entries.values()) {
         e.provider.destroy();
