@@ -67,9 +67,8 @@ export function createMessageOutbox(opts: {
     try {
       if (entries.length) opts.storage.setItem(key, JSON.stringify(entries));
       else opts.storage.removeItem(key);
-      return true;
     } catch {
-      return false; // full: the message is sent, only not kept across a reload
+      // full: the message is sent, only not kept across a reload
     }
   };
   const remove = (messageId: string) => {

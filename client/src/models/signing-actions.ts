@@ -160,22 +160,24 @@ export function createSigningActions(
    * refused (a wrong password, too many attempts), else null; the new recovery code is then shown.
    */
   async function resetKey(password: string): Promise<string | null> {
-    const { generateSigningKeyPair } = await crypto();
-    const pair = await generateSigningKeyPair();
     try {
+      const { generateSigningKeyPair } = await crypto();
+      const pair = await generateSigningKeyPair();
+      // Kept here before the server takes it: the account's key must never be one no device holds.
+      // (This device's copy was not the account's key, or it would not be offered the reset.)
+      await saveSigningKey(userId, pair);
       await api('/account/signing-key/reset', {
         method: 'POST',
         token,
         body: { password, publicKey: pair.publicKey },
       });
+      await showRecoveryCode(pair);
+      await becomeReady(pair);
+      return null;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       return message.charAt(0).toUpperCase() + message.slice(1);
     }
-    await saveSigningKey(userId, pair);
-    await showRecoveryCode(pair);
-    await becomeReady(pair);
-    return null;
   }
 
   /** A signature by this device, or null when it holds no key (the content then waits for approval). */
