@@ -268,7 +268,14 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
           'second-device-signed',
         ),
       'the approved device’s message to run',
-    );
+      30_000,
+    ).catch(async (e: Error) => {
+      // What the server holds of the task (were the message written and signed, did a run start?) and the Viber's log.
+      const held = await fetch(`${server.url}/api/tasks/${taskId}`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      }).then((r) => r.text());
+      throw new Error(`${e.message}\ntask on the server: ${held}\nviber log:\n${viber.log().slice(-4000)}`);
+    });
 
     // 6. A device never approved cannot sign: its message waits as awaiting approval and does not run.
     const third = (await newPage(browser)).page;

@@ -50,7 +50,13 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     storage: localStorage,
     userId,
     open: store.open,
-    write: signing.sendMessage,
+    write: async (doc, entry) => {
+      await signing.sendMessage(doc, entry);
+      // [V3] Bumped again once the message is in its document: a Viber that looked at the task
+      // while it was being signed (or before the page went away) recorded it idle, and opens it
+      // again only for a newer updatedAt.
+      workspace.patchTask(entry.taskId, {});
+    },
   });
   void outbox.resume();
   return {
