@@ -54,8 +54,10 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
       await signing.sendMessage(doc, entry);
       // [V3] Bumped again once the message is in its document: a Viber that looked at the task
       // while it was being signed (or before the page went away) recorded it idle, and opens it
-      // again only for a newer updatedAt.
-      workspace.patchTask(entry.taskId, {});
+      // again only for a newer updatedAt. At a start the workspace may still be loading: its task
+      // row must be there to be bumped.
+      await workspace.loaded;
+      workspace.touchTask(entry.taskId);
     },
   });
   void outbox.resume();

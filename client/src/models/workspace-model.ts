@@ -40,6 +40,8 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
   return {
     doc,
     ready,
+    /** Resolves once IndexedDB's copy is loaded (`ready` as a promise). */
+    loaded: handle.loaded,
     environments,
     bindings,
     tasks,
