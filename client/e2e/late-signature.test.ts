@@ -1,8 +1,8 @@
 // A message is signed before it is written ([T4]), and the task's `updatedAt` tells a Viber to look
-// at the task ([V3]). A Viber that looks before a slow signature lands finds every message finished
-// and records the task as idle at that `updatedAt`; it keeps the task open a while, but a Viber that
-// restarts (or a message written at the app's next start, from its outbox) opens only tasks bumped
-// since: the message must still run once it is written.
+// at the task ([V3]). While a slow signature lands, the Viber has the task recorded idle at its
+// `updatedAt`; it keeps an idle task open a while, but a Viber that restarts (or a message written at
+// the app's next start, from its outbox) opens only tasks bumped since: the message must still run
+// once it is written, so the task is bumped then.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import {
 } from './harness.ts';
 
 describe('a message signed after its Viber looked at the task', () => {
-  it('[V3] [T4] runs after the Viber restarts, written by the next start of the page: the task is bumped again once the message is written', async () => {
+  it('[V3] [T4] runs after the Viber restarts, written by the next start of the page: the task is bumped once the message is written', async () => {
     const server = await useServer();
     const browser = await useBrowser();
     const { page } = await newPage(browser);
@@ -53,7 +53,8 @@ describe('a message signed after its Viber looked at the task', () => {
     await page.getByLabel('Message').fill('echo signed-late');
     await page.getByLabel('Message').press('Enter');
 
-    // The Viber looks at the task for that send's bump and records it idle: nothing new to run yet.
+    // The Viber has the task recorded idle at its updatedAt as it stands while the message is signed:
+    // nothing new to run.
     const updatedAt = async () =>
       (
         (await (
@@ -69,8 +70,8 @@ describe('a message signed after its Viber looked at the task', () => {
         .map((line) => JSON.parse(line) as { k: string; t?: string; u?: number })
         .filter((e) => e.k === 'idle' && e.t === taskId)
         .map((e) => e.u);
-    const bumped = await updatedAt();
-    await waitFor(() => idleAt().includes(bumped), 'the Viber to record the task idle at the send’s bump');
+    const now = await updatedAt();
+    await waitFor(() => idleAt().includes(now), 'the Viber to have the task recorded idle as it stands');
 
     // The Viber goes away, and so does the page, before the signature lands: the next start writes
     // the message from the outbox; the Viber comes back after.

@@ -63,9 +63,11 @@ export function TaskView({ taskId }: { taskId: string }) {
   const start = Math.max(0, messages.length - shown.value);
 
   function send(text: string) {
+    // The outbox bumps the task for its Viber once the message is written ([V3]); a bump here, before
+    // the signature, would only send the Viber to look at a task with nothing new yet.
     void model.send(text);
-    const title = task!.title === 'New task' ? text.split('\n')[0].slice(0, 80) : undefined;
-    app.workspace.patchTask(task!.id, title ? { title } : {});
+    if (task!.title === 'New task')
+      app.workspace.patchTask(task!.id, { title: text.split('\n')[0].slice(0, 80) });
   }
 
   function toggleArchive() {

@@ -29,7 +29,7 @@ import {
 } from '@openviber/shared';
 import type { SigningKeyPair } from '@openviber/shared/crypto';
 import type * as Y from 'yjs';
-import type { OutgoingMessage } from './message-outbox.ts';
+import type { OutboxEntry } from './message-outbox.ts';
 import type { SigningOptions, SigningSignals } from './signing-model.ts';
 import { api, ApiRequestError } from '../api/http.ts';
 import { encodeRecoveryCode, decodeRecoveryCode } from '../lib/recovery-code.ts';
@@ -318,19 +318,15 @@ export function createSigningActions(
 
   /**
    * Appends a message signed before it is written (so it never reads as unsigned); unsigned without
-   * a key. `messageId` and `at`: the id and time the outbox gave it when the user sent it.
+   * a key. Its id and time are the ones the outbox gave it when the user sent it.
    */
-  async function sendMessage(doc: Y.Doc, input: OutgoingMessage & { messageId?: string; at?: number }) {
-    const { taskId, environmentId, viberId, text } = input;
-    const messageId = input.messageId ?? newId<string>('msg');
+  async function sendMessage(doc: Y.Doc, entry: OutboxEntry) {
+    const { taskId, environmentId, viberId, text, messageId, at } = entry;
     // A message is never lost to a signing failure: it is written unsigned and waits for approval.
     const signature = await sign(messageIntent({ taskId, environmentId, viberId, text, messageId })).catch(
       () => null,
     );
-    return appendMessage(doc, text, userId, input.at ?? Date.now(), {
-      messageId,
-      signature: signature ?? undefined,
-    });
+    return appendMessage(doc, text, userId, at, { messageId, signature: signature ?? undefined });
   }
 
   /** Approve: signs an existing message (e.g. one written through the REST API). */
