@@ -17,6 +17,7 @@ import {
   useServer,
   waitFor,
   type TestUser,
+  mapAndPrepare,
 } from './harness.ts';
 import type { SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
 
@@ -374,9 +375,7 @@ describe('the first ten minutes', () => {
     await page.getByTestId('save-env').click();
     await page.waitForURL(/#\/environments\/env_/);
     const brokenId = /#\/environments\/([^/]+)/.exec(page.url())![1];
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    await page.getByTestId('binding-card').locator('[data-status=error]').waitFor({ timeout: 60_000 });
+    await mapAndPrepare(page, 'error');
     // The failed step in plain words, on the card and over its setup log.
     await page
       .getByTestId('binding-card')

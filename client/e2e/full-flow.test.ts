@@ -12,6 +12,7 @@ import {
   useRealViber,
   useServer,
   waitFor,
+  mapAndPrepare,
 } from './harness.ts';
 
 describe('full flow with a real Viber', () => {
@@ -33,10 +34,7 @@ describe('full flow with a real Viber', () => {
     await page.getByTestId('save-env').click();
     await page.getByTestId('saved-note').waitFor();
 
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    const card = page.getByTestId('binding-card');
-    await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    const card = await mapAndPrepare(page);
     await card
       .getByRole('button', { name: 'Show setup log' })
       .click()

@@ -200,6 +200,18 @@ export async function useRealViber(
   return { home, output: () => log, start, stop };
 }
 
+/**
+ * Maps the environment open in the editor to the user's Viber and prepares it; waits (up to 60 s)
+ * for its card to reach `status`, and returns the card.
+ */
+export async function mapAndPrepare(page: Page, status: 'ready' | 'error' = 'ready') {
+  await page.getByRole('button', { name: 'Map to Viber →' }).click();
+  await page.getByTestId('map-prepare').click();
+  const card = page.getByTestId('binding-card');
+  await card.locator(`[data-status=${status}]`).waitFor({ timeout: 60_000 });
+  return card;
+}
+
 /** Waits until the input matched by `selector` holds `value` (inputs keep their value as a property, not an attribute). */
 export async function waitForValue(page: Page, selector: string, value: string): Promise<void> {
   await waitFor(

@@ -14,6 +14,7 @@ import {
   useRealViber,
   useServer,
   waitFor,
+  mapAndPrepare,
 } from './harness.ts';
 
 describe('a message signed after its Viber looked at the task', () => {
@@ -25,9 +26,7 @@ describe('a message signed after its Viber looked at the task', () => {
     const viber = await useRealViber(server, user, 'workstation');
     await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
     await createEnvironmentInUi(page, 'late-signature');
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    await page.getByTestId('binding-card').locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    await mapAndPrepare(page);
 
     await page.getByTestId('new-task').click();
     await page.getByLabel('Message').fill('echo first-run');

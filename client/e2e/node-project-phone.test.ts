@@ -11,7 +11,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRepo } from '../../daemon/test/git-repo.ts';
 import { nodeProject } from '../../daemon/test/node-project.ts';
-import { artifactsDir, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+import {
+  artifactsDir,
+  signUpInUi,
+  useBrowser,
+  useRealViber,
+  useServer,
+  waitFor,
+  mapAndPrepare,
+} from './harness.ts';
 import { checkScreen, horizontalOverflow } from './layout-checks.ts';
 
 const PHONE = { width: 390, height: 844 };
@@ -75,10 +83,7 @@ describe('a real Node project on a phone', () => {
     await page.waitForURL(/#\/environments\/env_/);
 
     // Map it to the Viber and prepare: the log says the lockfile chose npm ci.
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    const card = page.getByTestId('binding-card');
-    await card.locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    const card = await mapAndPrepare(page);
     await card
       .getByRole('button', { name: 'Show setup log' })
       .click()

@@ -6,7 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newPage, signUpInUi, useBrowser, useRealViber, useServer, waitFor } from './harness.ts';
+import {
+  newPage,
+  signUpInUi,
+  useBrowser,
+  useRealViber,
+  useServer,
+  waitFor,
+  mapAndPrepare,
+} from './harness.ts';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync(
@@ -79,13 +87,7 @@ describe('push on a pinned Viber', () => {
     await page.locator('#env-repoUrl').fill(repo.url);
     await page.getByTestId('save-env').click();
     await page.waitForURL(/#\/environments\/env_/);
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    await page
-      .getByTestId('binding-card')
-      .locator('[data-status=ready]')
-      .waitFor({ timeout: 60_000 })
-      .catch(withLog);
+    await mapAndPrepare(page).catch(withLog);
     await page.getByTestId('new-task').click();
     await page.getByLabel('Message').fill('echo from-the-task > b.txt');
     await page.getByLabel('Message').press('Enter');

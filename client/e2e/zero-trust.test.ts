@@ -23,6 +23,7 @@ import {
   waitFor,
   waitForValue,
   type TestUser,
+  mapAndPrepare,
 } from './harness.ts';
 
 const VIBER_BIN = resolve(fileURLToPath(import.meta.url), '../../../daemon/bin/viber.js');
@@ -127,15 +128,9 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await page.locator('#env-setupScript').fill('echo prepared-by-signed-spec');
     await page.getByTestId('save-env').click();
     await page.getByTestId('saved-note').waitFor();
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    await page
-      .getByTestId('binding-card')
-      .locator('[data-status=ready]')
-      .waitFor({ timeout: 60_000 })
-      .catch((e: Error) => {
-        throw new Error(`${e.message}\nviber log:\n${viber.log()}`);
-      });
+    await mapAndPrepare(page).catch((e: Error) => {
+      throw new Error(`${e.message}\nviber log:\n${viber.log()}`);
+    });
     await page.getByTestId('new-task').click();
     await sendInTask(page, 'echo signed-run-ok');
     const first = page.getByTestId('message').first();
@@ -333,9 +328,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await page.locator('#env-setupScript').fill('echo the-users-own-setup');
     await page.getByTestId('save-env').click();
     await page.getByTestId('saved-note').waitFor();
-    await page.getByRole('button', { name: 'Map to Viber →' }).click();
-    await page.getByTestId('map-prepare').click();
-    await page.getByTestId('binding-card').locator('[data-status=ready]').waitFor({ timeout: 60_000 });
+    await mapAndPrepare(page);
 
     // Whoever holds the server's database rewrites the setup script, leaving the signature as it was.
     const marker = join(mkdtempSync(join(tmpdir(), 'openviber-e2e-planted-')), 'ran');
