@@ -8,6 +8,8 @@ import type { PeerSpec } from './pool.ts';
 import { now } from './report.ts';
 
 interface Peer {
+  /** Which server this peer is connected to (the fan-out measures two at once). */
+  group: string;
   doc: Y.Doc;
   socket: HocuspocusProviderWebsocket;
   provider: HocuspocusProvider;
@@ -17,6 +19,8 @@ interface Peer {
 
 interface OpenCommand {
   url: string;
+  /** Label for the peers opened by this command; `watch` reports arrivals per group. */
+  group?: string;
   specs: PeerSpec[];
   /** false: no awareness (the fan-out figure measures document updates only). */
   awareness: boolean;
@@ -40,6 +44,7 @@ function openPeer(cmd: OpenCommand, spec: PeerSpec): Peer {
     ...cmd.socketOptions,
   });
   const peer: Peer = {
+    group: cmd.group ?? '',
     doc,
     socket,
     provider: undefined as unknown as HocuspocusProvider,
@@ -74,24 +79,32 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 
 async function open(cmd: OpenCommand) {
   const start = now();
+  const opened: Peer[] = [];
   for (let i = 0; i < cmd.specs.length; i += cmd.batch) {
     const batch = cmd.specs.slice(i, i + cmd.batch).map((s) => openPeer(cmd, s));
-    peers.push(...batch);
+    opened.push(...batch);
     await until(() => batch.every((p) => p.synced || p.failed), cmd.timeoutMs);
   }
-  const synced = peers.filter((p) => p.synced).length;
+  peers.push(...opened);
+  const synced = opened.filter((p) => p.synced).length;
   return {
     synced,
-    failed: peers.length - synced,
-    reason: peers.find((p) => p.failed)?.failed ?? null,
+    failed: opened.length - synced,
+    reason: opened.find((p) => p.failed)?.failed ?? null,
     ms: now() - start,
   };
 }
 
-/** Reports, per value of bench.seq, when each of this worker's peers saw it. */
+/**
+ * Reports, per value of bench.seq, when each of this worker's peers of the group that saw it saw it
+ * (seq values are unique across groups: each update goes to one server).
+ */
 function watch() {
   const arrivals = new Map<number, number[]>();
+  const groupSize = new Map<string, number>();
+  for (const peer of peers) groupSize.set(peer.group, (groupSize.get(peer.group) ?? 0) + 1);
   for (const peer of peers) {
+    const size = groupSize.get(peer.group)!;
     const map = peer.doc.getMap<number>('bench');
     map.observe(() => {
       const t = now();
@@ -100,9 +113,9 @@ function watch() {
       const list = arrivals.get(seq) ?? [];
       list.push(t);
       arrivals.set(seq, list);
-      if (list.length === peers.length) {
+      if (list.length === size) {
         arrivals.delete(seq);
-        port.postMessage({ event: 'seq', seq, arrivals: list });
+        port.postMessage({ event: 'seq', seq, group: peer.group, arrivals: list });
       }
     });
   }
