@@ -51,6 +51,9 @@ export const BENCH_SERVER_ENV = {
   // Hundreds of websockets connecting at once from one address (the reconnect storm: all of them).
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '1000000',
   MAX_UNAUTHENTICATED_SOCKETS: '1000000',
+  // ...each a plain HTTP connection until its upgrade.
+  MAX_HTTP_CONNECTIONS_PER_ADDRESS: '1000000',
+  MAX_HTTP_CONNECTIONS: '1000000',
   // A thousand websockets per user (connections: 10 users hold 10,000).
   MAX_SOCKETS_PER_USER: '1000000',
 };

@@ -1,6 +1,6 @@
 // Wires one server process: storage, auth, Hocuspocus at /sync, the HTTP API and the static app.
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo, ListenOptions } from 'node:net';
+import type { AddressInfo, ListenOptions, Socket } from 'node:net';
 import type { Extension } from '@hocuspocus/server';
 import { accountRoutes } from './api/account-routes.ts';
 import { authRoutes } from './api/auth-routes.ts';
@@ -13,6 +13,7 @@ import { AuthService } from './auth/auth-service.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ServerConfig } from './config.ts';
 import { createRequestHandler } from './http/handle-request.ts';
+import { HttpConnections, refuseConnection } from './http/http-connections.ts';
 import { Router } from './http/router.ts';
 import { staticFiles } from './http/static-files.ts';
 import type { Storage } from './storage/storage.ts';
@@ -22,6 +23,7 @@ import {
   HTTP_TIMEOUT_CHECK_INTERVAL_MS,
 } from './limits.ts';
 import { createSyncServer } from './sync/create-sync.ts';
+import type { RefusalLog } from './sync/refusal-log.ts';
 
 export interface AppOptions {
   config: ServerConfig;
@@ -43,14 +45,28 @@ const LISTEN_BACKLOG = 4096;
 /**
  * Hocuspocus creates its HTTP server without options; this one takes over its request and upgrade
  * listeners with our timeouts, checked every second (Node's default interval, 30 s, let a client
- * trickling headers hold its socket up to 30 s past HTTP_HEADERS_TIMEOUT_MS).
+ * trickling headers hold its socket up to 30 s past HTTP_HEADERS_TIMEOUT_MS), and counts its plain
+ * HTTP connections ([S18]): one over the limit is answered at once and closed.
  */
-function withTimeouts(hocuspocusServer: { httpServer: ReturnType<typeof createServer> }): void {
+function withLimits(
+  hocuspocusServer: { httpServer: ReturnType<typeof createServer> },
+  connections: HttpConnections,
+  refusals: RefusalLog,
+): void {
   const server = createServer({
     headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
     requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_INTERVAL_MS,
   });
+  server.prependListener('connection', (socket: Socket) => {
+    const refusal = connections.admit(socket);
+    if (!refusal) return;
+    // Answered and closed before the parser reads a byte: its request reaches no handler.
+    refuseConnection(socket, refusal);
+    refusals.refused(socket.remoteAddress ?? '', refusal.message);
+  });
+  // From its upgrade on, a websocket is counted by the websocket limits ([S15], [S16]).
+  server.on('upgrade', (request: IncomingMessage) => connections.release(request.socket));
   for (const event of ['request', 'upgrade'] as const)
     for (const listener of hocuspocusServer.httpServer.listeners(event))
       server.on(event, listener as (...args: unknown[]) => void);
@@ -112,8 +128,16 @@ export function createApp({
       sync.server.configuration.address = config.host;
       // Set directly: listen(0) would fall back to Hocuspocus's default port 80.
       sync.server.configuration.port = config.port;
-      // Slow clients must not hold sockets open: headers within 10 s, the whole request within 30 s.
-      withTimeouts(sync.server);
+      // Slow clients must not hold sockets open: headers within 10 s, the whole request within 30 s;
+      // nor many at once.
+      withLimits(
+        sync.server,
+        new HttpConnections({
+          perAddress: config.httpConnectionsPerAddress,
+          overall: config.httpConnections,
+        }),
+        sync.refusals,
+      );
       await sync.server.listen();
       return (sync.server.httpServer.address() as AddressInfo).port;
     },

@@ -4,6 +4,8 @@ import {
   MAX_BYTES_PER_USER,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
+  MAX_HTTP_CONNECTIONS,
+  MAX_HTTP_CONNECTIONS_PER_ADDRESS,
   MAX_SOCKETS_PER_USER,
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
@@ -32,6 +34,8 @@ describe('server configuration', () => {
       unauthenticatedSocketsPerAddress: MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
       unauthenticatedSockets: MAX_UNAUTHENTICATED_SOCKETS,
       socketsPerUser: MAX_SOCKETS_PER_USER,
+      httpConnectionsPerAddress: MAX_HTTP_CONNECTIONS_PER_ADDRESS,
+      httpConnections: MAX_HTTP_CONNECTIONS,
     });
     expect(readConfig({ MAX_BYTES_PER_USER: '1048576', SIGNUPS_PER_HOUR: '3' }, '/app')).toMatchObject({
       bytesPerUser: 1048576,
@@ -51,6 +55,8 @@ describe('server configuration', () => {
     [{ SIGNUPS_PER_HOUR: 'lots' }, 'SIGNUPS_PER_HOUR'],
     [{ MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS: '0' }, 'MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS'],
     [{ MAX_SOCKETS_PER_USER: 'many' }, 'MAX_SOCKETS_PER_USER'],
+    [{ MAX_HTTP_CONNECTIONS_PER_ADDRESS: '0' }, 'MAX_HTTP_CONNECTIONS_PER_ADDRESS'],
+    [{ MAX_HTTP_CONNECTIONS: '-5' }, 'MAX_HTTP_CONNECTIONS'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);

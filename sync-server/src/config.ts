@@ -5,6 +5,8 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
 import {
   LOGIN_FAILURES_PER_ADDRESS,
   MAX_BYTES_PER_USER,
+  MAX_HTTP_CONNECTIONS,
+  MAX_HTTP_CONNECTIONS_PER_ADDRESS,
   MAX_DOCS_PER_CONNECTION,
   MAX_DOCS_PER_USER,
   MAX_SOCKETS_PER_USER,
@@ -38,6 +40,9 @@ export interface ServerConfig {
   unauthenticatedSockets: number;
   /** Websockets per user at once, and as many for the user's Vibers together. */
   socketsPerUser: number;
+  /** Plain HTTP connections at once, per address (behind one proxy or NAT: raise it) and in all. */
+  httpConnectionsPerAddress: number;
+  httpConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -94,5 +99,7 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     ),
     unauthenticatedSockets: positive('MAX_UNAUTHENTICATED_SOCKETS', MAX_UNAUTHENTICATED_SOCKETS),
     socketsPerUser: positive('MAX_SOCKETS_PER_USER', MAX_SOCKETS_PER_USER),
+    httpConnectionsPerAddress: positive('MAX_HTTP_CONNECTIONS_PER_ADDRESS', MAX_HTTP_CONNECTIONS_PER_ADDRESS),
+    httpConnections: positive('MAX_HTTP_CONNECTIONS', MAX_HTTP_CONNECTIONS),
   };
 }

@@ -39,6 +39,13 @@ export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 export const HTTP_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** An API request body must be read completely within this time, else 408 and the socket closes. */
 export const BODY_READ_TIMEOUT_MS = 10_000;
+/**
+ * Plain HTTP connections (not websockets) from one client address at once; past it a new one is
+ * answered 429 and closed. A browser opens at most 6 per server; a NAT of ~40 browsers fits.
+ */
+export const MAX_HTTP_CONNECTIONS_PER_ADDRESS = 256;
+/** Plain HTTP connections, all addresses together; past it 503. Each holds a file descriptor. */
+export const MAX_HTTP_CONNECTIONS = 4096;
 
 /**
  * Websockets authenticated with one user's sessions (devices, tabs) at once; the user's Vibers

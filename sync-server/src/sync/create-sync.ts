@@ -189,6 +189,7 @@ export function createSyncServer(options: SyncOptions) {
 
   return {
     server,
+    refusals,
     hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>,
     gateway,
     deletions,
