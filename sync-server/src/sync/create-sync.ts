@@ -17,6 +17,7 @@ import { DocGateway } from './doc-gateway.ts';
 import { namedInWorkspace } from './named-in-workspace.ts';
 import { Presence } from './presence.ts';
 import { RefusalLog } from './refusal-log.ts';
+import { awarenessEchoExtension } from './awareness-echo.ts';
 import { guardConnections } from './socket-guard.ts';
 import { socketAddressOf } from './socket-id.ts';
 import { spreadPingsExtension } from './spread-pings.ts';
@@ -122,6 +123,7 @@ export function createSyncServer(options: SyncOptions) {
       deletions.extension(),
       limits.extension,
       spreadPingsExtension(),
+      awarenessEchoExtension(options.log ?? ((line) => console.error(line))),
       ...(options.extensions ?? []),
     ],
     async onUpgrade({ request, socket }) {
