@@ -122,12 +122,20 @@ function watch() {
   return {};
 }
 
-/** Resolves once every peer lost its connection and then synced again; the time of each re-sync. */
-async function storm(timeoutMs: number) {
-  const resynced: number[] = new Array(peers.length).fill(0);
-  const lost = new Array<boolean>(peers.length).fill(false);
+/** This worker's peers of `group` (all of them when it is not given). */
+const ofGroup = (group: string | undefined) =>
+  group === undefined ? peers : peers.filter((p) => p.group === group);
+
+/**
+ * Resolves once every peer (of `group`) lost its connection and then synced again; the time of
+ * each re-sync.
+ */
+async function storm(timeoutMs: number, group?: string) {
+  const watched = ofGroup(group);
+  const resynced: number[] = new Array(watched.length).fill(0);
+  const lost = new Array<boolean>(watched.length).fill(false);
   const offs: (() => void)[] = [];
-  peers.forEach((peer, i) => {
+  watched.forEach((peer, i) => {
     const onClose = () => (lost[i] = true);
     const onSynced = ({ state }: { state: boolean }) => {
       if (state && lost[i] && !resynced[i]) resynced[i] = now();
@@ -145,9 +153,9 @@ async function storm(timeoutMs: number) {
   return { resynced: resynced.filter((t) => t > 0), missing: resynced.filter((t) => t === 0).length };
 }
 
-/** Every peer that is not connected tries again now, instead of at its next backoff step. */
-function kick() {
-  for (const p of peers) if (p.socket.status === 'disconnected') void p.socket.connect();
+/** Every peer (of `group`) that is not connected tries again now, instead of at its next backoff step. */
+function kick(group?: string) {
+  for (const p of ofGroup(group)) if (p.socket.status === 'disconnected') void p.socket.connect();
   return {};
 }
 
@@ -168,9 +176,9 @@ port.on('message', (msg: { id: number; cmd: string } & Record<string, unknown>) 
       case 'watch':
         return watch();
       case 'storm':
-        return storm(msg.timeoutMs as number);
+        return storm(msg.timeoutMs as number, msg.group as string | undefined);
       case 'kick':
-        return kick();
+        return kick(msg.group as string | undefined);
       case 'close':
         return close();
       default:

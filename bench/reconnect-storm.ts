@@ -26,7 +26,10 @@ export interface StormResult {
   backoff: StormRound;
 }
 
+type Kind = BenchServer['kind'];
+
 async function round(server: BenchServer, pool: PeerPool, kick: boolean): Promise<StormRound> {
+  const group = server.kind;
   let armed = 0;
   const allArmed = new Promise<void>((resolve) => {
     const off = pool.onEvent((e) => {
@@ -37,7 +40,7 @@ async function round(server: BenchServer, pool: PeerPool, kick: boolean): Promis
     });
   });
   const storm = pool.request<{ resynced: number[]; missing: number }>(
-    () => ({ cmd: 'storm', timeoutMs: 60_000 }),
+    () => ({ cmd: 'storm', timeoutMs: 60_000, group }),
     90_000,
   );
   await allArmed;
@@ -47,9 +50,9 @@ async function round(server: BenchServer, pool: PeerPool, kick: boolean): Promis
   const readyAt = now();
   if (process.env.BENCH_VERBOSE)
     console.error(
-      `[storm] stop ${(stoppedAt - stopAt).toFixed(0)} ms, start ${(readyAt - stoppedAt).toFixed(0)} ms`,
+      `[storm] ${group}: stop ${(stoppedAt - stopAt).toFixed(0)} ms, start ${(readyAt - stoppedAt).toFixed(0)} ms`,
     );
-  if (kick) await pool.request(() => ({ cmd: 'kick' }));
+  if (kick) await pool.request(() => ({ cmd: 'kick', group }));
   const replies = await storm;
   const times = replies.flatMap((r) => r.resynced).map((t) => t - readyAt);
   return {
@@ -60,48 +63,63 @@ async function round(server: BenchServer, pool: PeerPool, kick: boolean): Promis
   };
 }
 
-/** `rounds` storms at once, of which the median is the figure (one round moves by ±15% here). */
-export async function reconnectStorm(
-  server: BenchServer,
+/**
+ * Both servers, each with its `n` peers (in the same worker threads), restarted in turn: `rounds`
+ * storms at once each, in pairs whose order alternates (ours-bare, bare-ours), so both are measured
+ * over the same minutes; the median of each server's rounds is its figure (one round moves by ±15%
+ * here). Then one round each with the peers left to their own backoff.
+ */
+export async function reconnectStormPaired(
+  servers: Record<Kind, BenchServer>,
   n: number,
   workers: number,
   rounds = 1,
-): Promise<StormResult> {
-  const users = await accounts(server, USERS);
-  const specs: PeerSpec[] = Array.from({ length: n }, (_, i) => {
-    const room = Math.floor(i / PEERS_PER_DOC);
-    const user = users[room % USERS];
-    return { doc: `u/${user.userId}/task/storm${room}`, token: user.token };
-  });
+): Promise<Record<Kind, StormResult>> {
+  const kinds: Kind[] = ['ours', 'bare'];
   const pool = new PeerPool(WORKER, workers);
   try {
-    const opened = await pool.request<{ failed: number; reason: string | null }>((i) => ({
-      cmd: 'open',
-      url: server.wsUrl,
-      specs: pool.split(specs, i),
-      awareness: true,
-      socketOptions: CLIENT_SOCKET,
-      batch: 100,
-      timeoutMs: 30_000,
-    }));
-    const failed = opened.reduce((s, r) => s + r.failed, 0);
-    if (failed)
-      throw new Error(
-        `${failed} of ${n} storm peers did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`,
-      );
-    const atOnceRounds: StormRound[] = [];
-    for (let r = 0; r < rounds; r++) atOnceRounds.push(await round(server, pool, true));
-    if (process.env.BENCH_VERBOSE)
-      console.error(
-        `[storm] ${server.kind} at once: ${atOnceRounds.map((r) => r.allMs.toFixed(0)).join(' ')} ms`,
-      );
-    atOnceRounds.sort((a, b) => a.allMs - b.allMs);
-    const atOnce = {
-      ...atOnceRounds[Math.floor((rounds - 1) / 2)],
-      missing: atOnceRounds.reduce((sum, r) => sum + r.missing, 0),
-    };
-    const backoff = await round(server, pool, false);
-    return { peers: n, atOnce, backoff };
+    for (const kind of kinds) {
+      const server = servers[kind];
+      const users = await accounts(server, USERS);
+      const specs: PeerSpec[] = Array.from({ length: n }, (_, i) => {
+        const room = Math.floor(i / PEERS_PER_DOC);
+        const user = users[room % USERS];
+        return { doc: `u/${user.userId}/task/storm${room}`, token: user.token };
+      });
+      const opened = await pool.request<{ failed: number; reason: string | null }>((i) => ({
+        cmd: 'open',
+        url: server.wsUrl,
+        group: kind,
+        specs: pool.split(specs, i),
+        awareness: true,
+        socketOptions: CLIENT_SOCKET,
+        batch: 100,
+        timeoutMs: 30_000,
+      }));
+      const failed = opened.reduce((s, r) => s + r.failed, 0);
+      if (failed)
+        throw new Error(
+          `${failed} of ${n} storm peers of ${kind} did not sync (${opened.find((r) => r.reason)?.reason ?? 'timeout'})`,
+        );
+    }
+    const atOnceRounds: Record<Kind, StormRound[]> = { ours: [], bare: [] };
+    for (let r = 0; r < rounds; r++) {
+      const order: Kind[] = r % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours'];
+      for (const kind of order) atOnceRounds[kind].push(await round(servers[kind], pool, true));
+    }
+    const result = {} as Record<Kind, StormResult>;
+    for (const kind of kinds) {
+      const list = atOnceRounds[kind];
+      if (process.env.BENCH_VERBOSE)
+        console.error(`[storm] ${kind} at once: ${list.map((r) => r.allMs.toFixed(0)).join(' ')} ms`);
+      const sorted = [...list].sort((a, b) => a.allMs - b.allMs);
+      const atOnce = {
+        ...sorted[Math.floor((rounds - 1) / 2)],
+        missing: list.reduce((sum, r) => sum + r.missing, 0),
+      };
+      result[kind] = { peers: n, atOnce, backoff: await round(servers[kind], pool, false) };
+    }
+    return result;
   } finally {
     await pool.close();
   }

@@ -9,7 +9,7 @@ import { initialJs } from './initial-js.ts';
 import { buildWorkspace, ENVIRONMENTS, largeWorkspace, TASKS } from './large-workspace.ts';
 import { docSizesSection } from './doc-sizes.ts';
 import { daemonMissing, prepareOverhead } from './prepare.ts';
-import { reconnectStorm } from './reconnect-storm.ts';
+import { reconnectStormPaired } from './reconnect-storm.ts';
 import { redaction, SECRETS } from './redaction.ts';
 import { kb, markdownTable, mbps, ms, textTable, unavailable, type Row } from './report.ts';
 import { startBare, startOurs, type BenchServer } from './servers.ts';
@@ -195,7 +195,7 @@ async function benchConnections() {
 async function benchStorm() {
   const n = N.storm;
   await section('reconnect storm', [`reconnect storm ${fmtN(n)} peers, at once`], '≤ 1.1× bare', async () => {
-    const r = await onBoth((s) => reconnectStorm(s, n, WORKERS, N.stormRounds));
+    const r = await withBoth((s) => reconnectStormPaired(s, n, WORKERS, N.stormRounds));
     const ratio = r.ours.atOnce.allMs / r.bare.atOnce.allMs;
     rows.push({
       figure: `reconnect storm ${fmtN(n)} peers, at once`,
@@ -221,7 +221,7 @@ async function benchStorm() {
     });
   });
   methods.push(
-    `reconnect storm: ${fmtN(n)} HocuspocusProviders (awareness on, the web app's reconnect settings: delay 1 s, factor 2, jitter, maxDelay 10 s), one websocket each, 10 per task document over 10 users, synced; the server is stopped (SIGTERM) and started again on the same port and data. "At once": the moment the new process listens, every peer is told to reconnect; time until the last has synced again; the median of ${N.stormRounds} restarts on each server (one round moves by ±15% here, either server). Both servers listen with a backlog of 4096: with Node's default (511) the thousand connections overflowed the accept queue of either server in about half the rounds here, and each one dropped waited a second for its SYN to be sent again, so the ratio measured which side lost that draw rather than the servers' work. "Client backoff": a second restart with peers left to their own backoff, timed from listening (it includes how long the backoff makes them wait, which grows with the time the server was away).`,
+    `reconnect storm: ${fmtN(n)} HocuspocusProviders (awareness on, the web app's reconnect settings: delay 1 s, factor 2, jitter, maxDelay 10 s), one websocket each, 10 per task document over 10 users, synced; the server is stopped (SIGTERM) and started again on the same port and data. "At once": the moment the new process listens, every peer is told to reconnect; time until the last has synced again; the median of ${N.stormRounds} restarts on each server (one round moves by ±15% here, either server). Both servers are up at once, each with its ${fmtN(n)} peers in the same ${WORKERS} worker threads, and are restarted in turn in pairs whose order alternates (ours-bare, bare-ours), so both are measured over the same minutes (one server's rounds after the other's had put drift between them: 0.86-1.18× over one day). Both servers listen with a backlog of 4096: with Node's default (511) the thousand connections overflowed the accept queue of either server in about half the rounds here, and each one dropped waited a second for its SYN to be sent again, so the ratio measured which side lost that draw rather than the servers' work. "Client backoff": a second restart with peers left to their own backoff, timed from listening (it includes how long the backoff makes them wait, which grows with the time the server was away).`,
   );
 }
 
