@@ -12,7 +12,12 @@ import { accounts, type BenchServer } from './servers.ts';
 
 const COLD_APPLY = new URL('./cold-apply.ts', import.meta.url).pathname;
 /** Restarts of ours, each timed by its first peer: a single cold sync moved by 100-300 ms between runs. */
-const COLD_RESTARTS = 3;
+/**
+ * Restarts of ours, each followed by one fresh process applying the same bytes (the reference), so
+ * both medians come from the same minutes: measured apart (3 and 3), the ratio moved 0.66-1.45×
+ * between runs.
+ */
+const COLD_RESTARTS = 5;
 export const ENVIRONMENTS = 1_000;
 export const TASKS = 10_000;
 
@@ -50,8 +55,11 @@ export interface LargeResult {
   jsonBytes: number;
   /** In-process Y.applyUpdate of the encoded state (this process's JIT is warm from building it). */
   applyMs: number;
-  /** Y.applyUpdate of the same bytes in a fresh Node process: the floor of a restarted server's load. */
-  coldApplyMs: number;
+  /**
+   * Y.applyUpdate of the same bytes in a fresh Node process, the floor of a restarted server's load
+   * (ours only: one after each restart, median of COLD_RESTARTS).
+   */
+  coldApplyMs?: number;
   /** First peer after a restart: server loads from storage, then syncs (ours only; median of COLD_RESTARTS). */
   coldSyncMs?: number;
   /** A new peer while the document is loaded: median of several. */
@@ -74,20 +82,9 @@ async function timeSync(
   return { ms: now() - t0, peer };
 }
 
-/** Median of 3 fresh processes each applying `state` once. */
-function coldApply(state: Uint8Array): number {
-  const dir = mkdtempSync(join(tmpdir(), 'openviber-bench-apply-'));
-  try {
-    const file = join(dir, 'state.bin');
-    writeFileSync(file, state);
-    const runs = Array.from({ length: 3 }, () =>
-      Number(execFileSync(process.execPath, [COLD_APPLY, file], { encoding: 'utf8' }).trim()),
-    );
-    return median(runs);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** ms for a fresh Node process to apply the state in `file` once. */
+const coldApply = (file: string): number =>
+  Number(execFileSync(process.execPath, [COLD_APPLY, file], { encoding: 'utf8' }).trim());
 
 export async function largeWorkspace(
   server: BenchServer,
@@ -98,13 +95,14 @@ export async function largeWorkspace(
   const t0 = now();
   Y.applyUpdate(new Y.Doc(), state);
   const applyMs = now() - t0;
-  const coldApplyMs = coldApply(state);
   const [account] = await accounts(server, 1);
   const name = `u/${account.userId}/workspace`;
   const writerDoc = new Y.Doc();
   Y.applyUpdate(writerDoc, state);
   const writer = connectPeer(server.wsUrl, name, account.token, writerDoc);
   const open: ReturnType<typeof connectPeer>[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'openviber-bench-apply-'));
+  const stateFile = join(dir, 'state.bin');
   try {
     await writer.synced;
     await waitFor(
@@ -113,10 +111,14 @@ export async function largeWorkspace(
       60_000,
     );
     let coldSyncMs: number | undefined;
+    let coldApplyMs: number | undefined;
     if (server.kind === 'ours') {
       writer.destroy();
       const colds: number[] = [];
+      const applies: number[] = [];
+      writeFileSync(stateFile, state);
       for (let i = 0; i < COLD_RESTARTS; i++) {
+        applies.push(coldApply(stateFile));
         // The previous first peer goes before the restart, or it would reconnect and load it first.
         open.splice(0).forEach((p) => p.destroy());
         await server.restart();
@@ -128,6 +130,7 @@ export async function largeWorkspace(
           throw new Error('the reloaded workspace lost tasks');
       }
       coldSyncMs = median(colds);
+      coldApplyMs = median(applies);
       if (process.env.BENCH_VERBOSE)
         console.error(
           `[large] first peer after each restart: ${colds.map((c) => c.toFixed(0)).join(', ')} ms`,
@@ -150,5 +153,6 @@ export async function largeWorkspace(
   } finally {
     writer.destroy();
     open.forEach((p) => p.destroy());
+    rmSync(dir, { recursive: true, force: true });
   }
 }
