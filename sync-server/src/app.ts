@@ -13,6 +13,7 @@ import { AuthService } from './auth/auth-service.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ServerConfig } from './config.ts';
 import { createRequestHandler } from './http/handle-request.ts';
+import { clientAddressOf } from './http/client-address.ts';
 import { HttpConnections, refuseConnection } from './http/http-connections.ts';
 import { Router } from './http/router.ts';
 import { staticFiles } from './http/static-files.ts';
@@ -117,6 +118,7 @@ export function createApp({
     presence: sync.presence,
     closeConnections: sync.closeConnections,
     publicUrl,
+    clientAddress: clientAddressOf(config.trustedProxies),
   };
   for (const routes of [authRoutes, accountRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes])
     routes(router, services);

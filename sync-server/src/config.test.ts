@@ -37,6 +37,11 @@ describe('server configuration', () => {
       httpConnectionsPerAddress: MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       httpConnections: MAX_HTTP_CONNECTIONS,
     });
+    expect(readConfig({ TRUSTED_PROXIES: ' 10.0.0.2, ::1 ,' }, '/app').trustedProxies).toEqual([
+      '10.0.0.2',
+      '::1',
+    ]);
+    expect(readConfig({}, '/app').trustedProxies).toEqual([]);
     expect(readConfig({ MAX_BYTES_PER_USER: '1048576', SIGNUPS_PER_HOUR: '3' }, '/app')).toMatchObject({
       bytesPerUser: 1048576,
       signupsPerHour: 3,
@@ -57,6 +62,8 @@ describe('server configuration', () => {
     [{ MAX_SOCKETS_PER_USER: 'many' }, 'MAX_SOCKETS_PER_USER'],
     [{ MAX_HTTP_CONNECTIONS_PER_ADDRESS: '0' }, 'MAX_HTTP_CONNECTIONS_PER_ADDRESS'],
     [{ MAX_HTTP_CONNECTIONS: '-5' }, 'MAX_HTTP_CONNECTIONS'],
+    [{ TRUSTED_PROXIES: 'proxy.internal' }, 'TRUSTED_PROXIES'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/8' }, 'TRUSTED_PROXIES'],
   ])('refuses %j naming the variable', (env, name) => {
     expect(() => readConfig(env, '/app')).toThrow(ConfigError);
     expect(() => readConfig(env, '/app')).toThrow(name);

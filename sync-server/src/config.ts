@@ -1,5 +1,6 @@
 // The server's settings, from the environment (design §6): PORT, HOST, DATA_DIR, and for scale-out
 // DATABASE_URL and REDIS_URL. Bad values are refused with a message naming the variable.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
 import {
@@ -43,6 +44,8 @@ export interface ServerConfig {
   /** Plain HTTP connections at once, per address (behind one proxy or NAT: raise it) and in all. */
   httpConnectionsPerAddress: number;
   httpConnections: number;
+  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES, comma-separated addresses; [S19]). */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {
@@ -77,6 +80,15 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
       throw new ConfigError(`${name} must be a positive whole number, got '${raw}'`);
     return n;
   };
+  const trustedProxies = (env.TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const address of trustedProxies)
+    if (!isIP(address))
+      throw new ConfigError(
+        `TRUSTED_PROXIES must be IP addresses separated by commas, got '${address}' (no names or ranges)`,
+      );
   const logLevel = env.LOG_LEVEL === 'warn' || env.LOG_LEVEL === 'silent' ? env.LOG_LEVEL : 'info';
   return {
     port,
@@ -101,5 +113,6 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     socketsPerUser: positive('MAX_SOCKETS_PER_USER', MAX_SOCKETS_PER_USER),
     httpConnectionsPerAddress: positive('MAX_HTTP_CONNECTIONS_PER_ADDRESS', MAX_HTTP_CONNECTIONS_PER_ADDRESS),
     httpConnections: positive('MAX_HTTP_CONNECTIONS', MAX_HTTP_CONNECTIONS),
+    trustedProxies,
   };
 }

@@ -81,7 +81,7 @@ export function accountRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/account/signing-key/reset', async ({ req }) => {
     const user = await requireUser(s, req);
     const input = await parseBody(signingKeyResetSchema, req);
-    await s.auth.checkPassword(user.userId, input.password, req.socket.remoteAddress ?? '');
+    await s.auth.checkPassword(user.userId, input.password, s.clientAddress(req));
     const current = await s.storage.getSigningKey(user.userId);
     if (
       current !== input.publicKey &&

@@ -18,6 +18,8 @@ export interface Services {
   closeConnections: (matches: (p: AuthedPrincipal) => boolean) => void;
   /** The URL a Viber should use to reach this server (for the onboarding command). */
   publicUrl: (req: IncomingMessage) => string;
+  /** The address per-address limits count this request by ([S19]). */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 const bearer = (req: IncomingMessage) => {

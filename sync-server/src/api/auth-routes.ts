@@ -8,11 +8,11 @@ import { parseBody } from './parse-body.ts';
 export function authRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/auth/signup', async ({ req }) => {
     const { username, password } = await parseBody(credentialsSchema, req);
-    return withStatus(201, await s.auth.signup(username, password, req.socket.remoteAddress ?? ''));
+    return withStatus(201, await s.auth.signup(username, password, s.clientAddress(req)));
   });
   router.on('POST', '/api/auth/login', async ({ req }) => {
     const { username, password } = await parseBody(credentialsSchema, req);
-    return s.auth.login(username, password, req.socket.remoteAddress ?? '');
+    return s.auth.login(username, password, s.clientAddress(req));
   });
   router.on('POST', '/api/auth/logout', async ({ req }) => {
     const user = await requireUser(s, req);

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_HTTP_CONNECTIONS, MAX_HTTP_CONNECTIONS_PER_ADDRESS } from '../limits.ts';
+import { normalizeAddress } from './client-address.ts';
 
 export interface HttpConnectionLimits {
   perAddress?: number;
@@ -39,7 +40,8 @@ export class HttpConnections {
 
   /** Called on 'connection': counts the socket until it closes or upgrades, or says why not. */
   admit(socket: Socket): ConnectionRefusal | null {
-    const address = socket.remoteAddress ?? '';
+    // The socket's peer: no header has arrived yet, so a proxy's clients share its count ([S19]).
+    const address = normalizeAddress(socket.remoteAddress ?? '');
     if ((this.#perAddress.get(address) ?? 0) >= this.maxPerAddress)
       return {
         status: 429,

@@ -16,7 +16,8 @@ import {
 import type { Storage } from '../storage/storage.ts';
 import { guardAwareness } from './awareness-guard.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
-import { clientAddress, socketIdOf, tagSocket } from './socket-id.ts';
+import { clientAddressOf } from '../http/client-address.ts';
+import { socketIdOf, tagSocket } from './socket-id.ts';
 import { UnauthenticatedSockets, type UpgradeRefusal } from './unauthenticated-sockets.ts';
 import { UserSockets } from './user-sockets.ts';
 import type { RefusalLog } from './refusal-log.ts';
@@ -30,6 +31,8 @@ export interface ConnectionLimitOptions extends QuotaLimits {
   unauthenticatedSockets?: number;
   /** Websockets per user at once (and as many for the user's Vibers). */
   socketsPerUser?: number;
+  /** Proxies whose X-Forwarded-For names the client ([S19]). */
+  trustedProxies?: readonly string[];
 }
 
 interface Admission {
@@ -73,12 +76,13 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
   const userSockets = new UserSockets(options.socketsPerUser);
   const openDocs = new ConnectionDocuments(options.documentsPerConnection);
   const quota = new UserQuota(storage, options);
+  const clientAddress = clientAddressOf(options.trustedProxies ?? []);
 
   const extension: Extension = {
     extensionName: 'openviber-connection-limits',
     async onUpgrade({ request, socket }) {
-      const id = tagSocket(request);
       const address = clientAddress(request);
+      const id = tagSocket(request, address);
       const refusal = waiting.admit(id, address, socket);
       if (refusal) {
         refuseUpgrade(socket, refusal, waiting.retryAfterSeconds);

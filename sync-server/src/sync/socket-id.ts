@@ -8,11 +8,11 @@ const SOCKET_HEADER = 'x-openviber-socket';
 const ADDRESS_HEADER = 'x-openviber-address';
 let next = 0;
 
-/** Called on upgrade: a new id for this socket, carried in the request's headers with its address. */
-export function tagSocket(request: IncomingMessage): string {
+/** Called on upgrade: a new id for this socket, carried in the request's headers with its client address. */
+export function tagSocket(request: IncomingMessage, address: string): string {
   const id = String(++next);
   request.headers[SOCKET_HEADER] = id;
-  request.headers[ADDRESS_HEADER] = clientAddress(request);
+  request.headers[ADDRESS_HEADER] = address;
   return id;
 }
 
@@ -20,6 +20,3 @@ export function tagSocket(request: IncomingMessage): string {
 export const socketIdOf = (headers: Headers): string | null => headers.get(SOCKET_HEADER);
 /** The client address of the socket these headers came with. */
 export const socketAddressOf = (headers: Headers): string => headers.get(ADDRESS_HEADER) ?? '';
-
-/** The client address a socket's limits are counted by (no proxy header is trusted: see README). */
-export const clientAddress = (request: IncomingMessage): string => request.socket.remoteAddress ?? '';
