@@ -33,11 +33,6 @@ export class HttpConnections {
     this.max = limits.overall ?? MAX_HTTP_CONNECTIONS;
   }
 
-  /** Plain HTTP connections open now (for tests and logs). */
-  get open(): number {
-    return this.#counted.size;
-  }
-
   /** Called on 'connection': counts the socket until it closes or upgrades, or says why not. */
   admit(socket: Socket): ConnectionRefusal | null {
     // The socket's peer: no header has arrived yet, so a proxy's clients share its count ([S19]).
