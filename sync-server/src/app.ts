@@ -13,8 +13,9 @@ import { AuthService } from './auth/auth-service.ts';
 import type { LoginThrottle } from './auth/login-throttle.ts';
 import type { ServerConfig } from './config.ts';
 import { createRequestHandler } from './http/handle-request.ts';
-import { clientAddressOf } from './http/client-address.ts';
-import { HttpConnections, refuseConnection } from './http/http-connections.ts';
+import { clientAddressOf, normalizeAddress } from './http/client-address.ts';
+import { HTTP_RETRY_AFTER_SECONDS, HttpConnections } from './http/http-connections.ts';
+import { refuseSocket } from './http/refuse-socket.ts';
 import { Router } from './http/router.ts';
 import { staticFiles } from './http/static-files.ts';
 import type { Storage } from './storage/storage.ts';
@@ -63,8 +64,8 @@ function withLimits(
     const refusal = connections.admit(socket);
     if (!refusal) return;
     // Answered and closed before the parser reads a byte: its request reaches no handler.
-    refuseConnection(socket, refusal);
-    refusals.refused(socket.remoteAddress ?? '', refusal.message);
+    refuseSocket(socket, refusal, HTTP_RETRY_AFTER_SECONDS);
+    refusals.refused(normalizeAddress(socket.remoteAddress ?? ''), refusal.message);
   });
   // From its upgrade on, a websocket is counted by the websocket limits ([S15], [S16]).
   server.on('upgrade', (request: IncomingMessage) => connections.release(request.socket));

@@ -3,24 +3,18 @@
 // each holds a file descriptor: enough idle connections would leave none for websockets, the
 // database or the app's files. A connection counts from accept until it closes or becomes a
 // websocket (upgrades are counted by unauthenticated-sockets.ts and user-sockets.ts from then on).
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_HTTP_CONNECTIONS, MAX_HTTP_CONNECTIONS_PER_ADDRESS } from '../limits.ts';
 import { normalizeAddress } from './client-address.ts';
+import type { SocketRefusal } from './refuse-socket.ts';
 
 export interface HttpConnectionLimits {
   perAddress?: number;
   overall?: number;
 }
 
-/** Why a connection is refused: 429 for one address's share, 503 when the server as a whole is full. */
-export interface ConnectionRefusal {
-  status: 429 | 503;
-  message: string;
-}
-
-/** A connection over the limit is answered at once (its request is never read) and closed. */
-const RETRY_AFTER_SECONDS = 5;
+/** Seconds a refused client is told to wait: idle connections close within the header timeout. */
+export const HTTP_RETRY_AFTER_SECONDS = 5;
 
 export class HttpConnections {
   readonly #perAddress = new Map<string, number>();
@@ -34,7 +28,7 @@ export class HttpConnections {
   }
 
   /** Called on 'connection': counts the socket until it closes or upgrades, or says why not. */
-  admit(socket: Socket): ConnectionRefusal | null {
+  admit(socket: Socket): SocketRefusal | null {
     // The socket's peer: no header has arrived yet, so a proxy's clients share its count ([S19]).
     const address = normalizeAddress(socket.remoteAddress ?? '');
     if ((this.#perAddress.get(address) ?? 0) >= this.maxPerAddress)
@@ -59,16 +53,4 @@ export class HttpConnections {
     if (left > 0) this.#perAddress.set(address, left);
     else this.#perAddress.delete(address);
   }
-}
-
-/** Answers a refused connection with its status and reason, then closes it. */
-export function refuseConnection(socket: Socket, refusal: ConnectionRefusal): void {
-  const body = `${refusal.message}\n`;
-  socket.on('error', () => {}); // the client may already be gone; nothing to tell it then
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-      `Retry-After: ${RETRY_AFTER_SECONDS}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

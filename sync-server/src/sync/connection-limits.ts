@@ -3,8 +3,6 @@
 // per user and per socket, documents and bytes stored per user, and who may say what in awareness.
 // create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
 // `admit` at the end of a successful onAuthenticate.
-import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Extension } from '@hocuspocus/server';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 import {
@@ -18,7 +16,8 @@ import { guardAwareness } from './awareness-guard.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddressOf } from '../http/client-address.ts';
 import { socketIdOf, tagSocket } from './socket-id.ts';
-import { UnauthenticatedSockets, type UpgradeRefusal } from './unauthenticated-sockets.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { refuseSocket } from '../http/refuse-socket.ts';
 import { UserSockets } from './user-sockets.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
@@ -56,17 +55,6 @@ function raisePayloadLimit(webSocket: unknown, bytes: number): void {
     receiver._maxPayload = bytes;
 }
 
-/** Answers an upgrade with `refusal` instead of a websocket, then closes the socket. */
-function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal, retryAfterSeconds: number): void {
-  const body = `${refusal.message}\n`;
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-      `Retry-After: ${retryAfterSeconds}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
 export function connectionLimits(storage: Storage, options: ConnectionLimitOptions, refusals: RefusalLog) {
   const waiting = new UnauthenticatedSockets({
     deadlineMs: options.authDeadlineMs,
@@ -85,7 +73,7 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       const id = tagSocket(request, address);
       const refusal = waiting.admit(id, address, socket);
       if (refusal) {
-        refuseUpgrade(socket, refusal, waiting.retryAfterSeconds);
+        refuseSocket(socket, refusal, waiting.retryAfterSeconds);
         refusals.refused(address, refusal.message);
         // A falsy throw stops Hocuspocus's upgrade handling without an unhandled error.
         throw null;

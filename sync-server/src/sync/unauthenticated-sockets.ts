@@ -7,6 +7,7 @@
 // for 15 s between awareness renewals), so it cannot be made short enough for strangers: this
 // deadline is separate.
 import type { Duplex } from 'node:stream';
+import type { SocketRefusal } from '../http/refuse-socket.ts';
 import {
   AUTH_DEADLINE_MS,
   MAX_UNAUTHENTICATED_SOCKETS,
@@ -17,12 +18,6 @@ export interface WaitingLimits {
   deadlineMs?: number;
   perAddress?: number;
   overall?: number;
-}
-
-/** Why an upgrade is refused: 429 for one address's share, 503 when the server as a whole is full. */
-export interface UpgradeRefusal {
-  status: 429 | 503;
-  message: string;
 }
 
 /** How often waiting sockets are checked against their deadline (one timer, not one per socket). */
@@ -53,7 +48,7 @@ export class UnauthenticatedSockets {
   }
 
   /** Called on upgrade: admits socket `id` from `address` and starts its clock, or says why not. */
-  admit(id: string, address: string, socket: Duplex): UpgradeRefusal | null {
+  admit(id: string, address: string, socket: Duplex): SocketRefusal | null {
     if (socket.destroyed) return null;
     if ((this.#perAddress.get(address) ?? 0) >= this.#maxPerAddress)
       return {
