@@ -89,4 +89,60 @@ describe('a message signed after its Viber looked at the task', () => {
     );
     expect(await page.getByTestId('message').count()).toBe(2);
   });
+
+  it('[V3] [T4] a message kept by a page that died before its new task was on disk: the next start lists the task again and the Viber runs it', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page } = await newPage(browser);
+    const user = await signUpInUi(page, server);
+    await useRealViber(server, user, 'workstation');
+    await page.getByTestId('viber-health').getByText('1 of 1 Viber online').waitFor({ timeout: 30_000 });
+    const environmentId = await createEnvironmentInUi(page, 'lost-row');
+    await mapAndPrepare(page);
+    const [viber] = (await (
+      await fetch(`${server.url}/api/vibers`, { headers: { authorization: `Bearer ${user.token}` } })
+    ).json()) as { id: string }[];
+
+    // What a page leaves that went away in the milliseconds after "send" on a new task: the message in
+    // the outbox (written synchronously), the task's row only in memory (not yet in IndexedDB, not sent).
+    const taskId = 'tsk_lostrow1';
+    await page.evaluate(
+      ({ userId, entry }) => localStorage.setItem(`openviber.outbox.${userId}`, JSON.stringify([entry])),
+      {
+        userId: user.userId,
+        entry: {
+          taskId,
+          environmentId,
+          viberId: viber.id,
+          text: 'echo row-restored\nsecond line',
+          messageId: 'msg_lostrow1',
+          at: Date.now(),
+        },
+      },
+    );
+    await page.reload();
+
+    const row = page.getByTestId('task-row').filter({ hasText: 'echo row-restored' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    await page.waitForURL(new RegExp(`#/task/${taskId}`));
+    await waitFor(
+      async () =>
+        (await page.getByTestId('message').first().getByTestId('run-output').innerText()).includes(
+          'row-restored',
+        ),
+      "the restored task's message to run on the Viber",
+      30_000,
+    );
+    // Written once, under the kept id; the outbox is empty; the server lists the task with its title.
+    expect(await page.getByTestId('message').count()).toBe(1);
+    expect(
+      await page.evaluate((id) => localStorage.getItem(`openviber.outbox.${id}`), user.userId),
+    ).toBeNull();
+    const task = (await (
+      await fetch(`${server.url}/api/tasks/${taskId}`, { headers: { authorization: `Bearer ${user.token}` } })
+    ).json()) as { task: { title: string; environmentId: string }; messages: { id: string }[] };
+    expect(task.task).toMatchObject({ title: 'echo row-restored', environmentId });
+    expect(task.messages.map((m) => m.id)).toEqual(['msg_lostrow1']);
+  });
 });

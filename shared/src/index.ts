@@ -94,7 +94,9 @@ export {
   getTask,
   listTasks,
   patchTask,
+  restoreTask,
   tasksMap,
+  titleFromMessage,
   touchTask,
   type Task,
 } from './workspace-tasks.ts';
@@ -111,6 +113,7 @@ export {
   DeletionSet,
   deletionsLogLength,
   deletionsMap,
+  isRecordedDeleted,
   legacyDeletionsArray,
   listDeletions,
   observeDeletions,

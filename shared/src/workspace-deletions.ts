@@ -53,6 +53,12 @@ export function recordDeletion(doc: Y.Doc, kind: DeletedKind, id: string, now = 
   if (!map.has(key)) map.set(key, now);
 }
 
+/** Whether the log holds a deletion of `kind` `id` (either form of the log). */
+export function isRecordedDeleted(doc: Y.Doc, kind: DeletedKind, id: string): boolean {
+  const key = entryOf(kind, id);
+  return deletionsMap(doc).has(key) || legacyDeletionsArray(doc).toArray().includes(key);
+}
+
 const timeOf = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 /** The map's entries, oldest first by (time, key); a value of the wrong type counts as oldest. */

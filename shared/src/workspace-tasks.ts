@@ -2,7 +2,8 @@
 import * as Y from 'yjs';
 import { TaskStatus } from './enums.ts';
 import { isId, newId, type EnvironmentId, type TaskId, type ViberId } from './ids.ts';
-import { DeletedKind, recordDeletion } from './workspace-deletions.ts';
+import { DeletedKind, isRecordedDeleted, recordDeletion } from './workspace-deletions.ts';
+import { environmentsMap } from './workspace-environments.ts';
 import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 export interface Task {
@@ -67,6 +68,36 @@ export function createTask(
     setFields(map, { ...input, createdAt: now });
   });
   return id;
+}
+
+/** A task's title from its first message: the first line, at most 80 characters; "New task" when blank. */
+export function titleFromMessage(text: string): string {
+  return text.split('\n')[0].trim().slice(0, 80) || 'New task';
+}
+
+/**
+ * Writes back the row of a task that has a message kept to be written but no row: the page that
+ * created the task went away before its local copy stored the row, while the message was kept by
+ * the app's outbox. Same id, so the message's document is the task's again. Nothing is written when
+ * the row is there, when the task or its environment was deleted (the message goes with them), or
+ * for a malformed id. Returns whether the task is listed afterwards.
+ */
+export function restoreTask(
+  doc: Y.Doc,
+  id: string,
+  input: { environmentId: string; title: string; viberId: string },
+  createdAt: number,
+): boolean {
+  if (tasksMap(doc).has(id)) return true;
+  if (!isId(id) || !isId(input.environmentId)) return false;
+  if (isRecordedDeleted(doc, DeletedKind.task, id)) return false;
+  if (!(environmentsMap(doc).get(input.environmentId) instanceof Y.Map)) return false;
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    tasksMap(doc).set(id, map);
+    setFields(map, { ...input, createdAt });
+  });
+  return true;
 }
 
 export function patchTask(

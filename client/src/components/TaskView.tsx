@@ -2,7 +2,7 @@
 // Long timelines are windowed: the latest messages render, earlier ones on request.
 import { useSignal } from '@preact/signals';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import { tasksMap } from '@openviber/shared';
+import { tasksMap, titleFromMessage } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { useFollowEnd } from '../lib/follow-end.ts';
 import { presenceDot, presenceWords } from '../lib/presence-words.ts';
@@ -67,7 +67,7 @@ export function TaskView({ taskId }: { taskId: string }) {
     // the signature, would only send the Viber to look at a task with nothing new yet.
     void model.send(text);
     if (task!.title === 'New task')
-      app.workspace.patchTask(task!.id, { title: text.split('\n')[0].slice(0, 80) });
+      app.workspace.patchTask(task!.id, { title: titleFromMessage(text) });
   }
 
   function toggleArchive() {

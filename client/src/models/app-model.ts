@@ -50,13 +50,14 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     storage: localStorage,
     userId,
     open: store.open,
-    write: async (doc, entry) => {
-      await signing.sendMessage(doc, entry);
+    write: (doc, entry) => signing.sendMessage(doc, entry),
+    written: async (entry) => {
+      // The task's row may have died with the page that created it (written in memory, not yet in
+      // IndexedDB, while the message was kept): listed again under its id.
+      await workspace.ensureTaskListed(entry);
       // [V3] Bumped again once the message is in its document: a Viber that looked at the task
       // while it was being signed (or before the page went away) recorded it idle, and opens it
-      // again only for a newer updatedAt. At a start the workspace may still be loading: its task
-      // row must be there to be bumped.
-      await workspace.loaded;
+      // again only for a newer updatedAt.
       workspace.touchTask(entry.taskId);
     },
   });

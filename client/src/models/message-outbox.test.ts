@@ -29,7 +29,7 @@ function page(
   storage: ReturnType<typeof mapStorage>,
   disk: Map<string, Uint8Array>,
   write: (doc: Y.Doc, e: OutboxEntry) => Promise<unknown>,
-  opts: { stored?: Promise<void> } = {},
+  opts: { stored?: Promise<void>; written?: (e: OutboxEntry) => Promise<unknown> } = {},
 ) {
   const docs = new Map<string, Y.Doc>();
   const released: string[] = [];
@@ -56,6 +56,7 @@ function page(
       };
     },
     write,
+    written: opts.written,
   });
   return { outbox, docs, released };
 }
@@ -126,6 +127,40 @@ describe('message outbox', () => {
     stored();
     await sent;
     expect(first.released).toEqual([taskDocName(USER, 'tsk_1')]);
+  });
+
+  it('lists and bumps the task after every delivery, also for a message an earlier page wrote but did not forget (its row may have died with that page)', async () => {
+    const storage = mapStorage();
+    const disk = new Map<string, Uint8Array>();
+    const after: string[] = [];
+    const written = (e: OutboxEntry) => Promise.resolve(after.push(e.messageId));
+    let stored!: () => void;
+    const held = new Promise<void>((resolve) => (stored = resolve));
+    const first = page(storage, disk, signedWrite, { stored: held, written: never });
+    void first.outbox.send(message('echo listed'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The page goes away with the message in IndexedDB, before the task was listed and bumped.
+    disk.set(taskDocName(USER, 'tsk_1'), Y.encodeStateAsUpdate(first.docs.get(taskDocName(USER, 'tsk_1'))!));
+    const [kept] = first.outbox.list();
+
+    const second = page(storage, disk, signedWrite, { written });
+    await second.outbox.resume();
+    expect(after).toEqual([kept.messageId]);
+    expect(listMessages(second.docs.get(taskDocName(USER, 'tsk_1'))!)).toHaveLength(1);
+    expect(storage.map.has(KEY)).toBe(false);
+
+    // A message sent now: listed and bumped once, after it is in its document.
+    const third = page(storage, disk, signedWrite, {
+      written: (e) => {
+        expect(listMessages(third.docs.get(taskDocName(USER, 'tsk_1'))!).map((m) => m.id)).toContain(
+          e.messageId,
+        );
+        return written(e);
+      },
+    });
+    await third.outbox.send(message('echo next'));
+    expect(after).toHaveLength(2);
+    stored();
   });
 
   it('a message whose document closed before it was on disk (sign-out while signing) stays kept for the next start', async () => {

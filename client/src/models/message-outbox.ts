@@ -53,6 +53,12 @@ export function createMessageOutbox(opts: {
   open: (docName: string) => OutboxDoc;
   /** Signs and appends the entry's message under its id and time (or unsigned without a key). */
   write: (doc: Y.Doc, entry: OutboxEntry) => Promise<unknown>;
+  /**
+   * Once the message is in its document (written now or by an earlier page): makes sure the task
+   * is listed and tells its Viber to look ([V3]). Runs at every delivery, since a page can go away
+   * after the write and before this.
+   */
+  written?: (entry: OutboxEntry) => Promise<unknown>;
 }) {
   const key = `openviber.outbox.${opts.userId}`;
   const read = (): OutboxEntry[] => {
@@ -85,6 +91,7 @@ export function createMessageOutbox(opts: {
       await handle.loaded;
       if (!listMessages(handle.doc).some((m) => m.id === entry.messageId))
         await opts.write(handle.doc, entry);
+      await opts.written?.(entry);
       await handle.storedLocally();
       remove(entry.messageId);
     } finally {

@@ -1,6 +1,6 @@
 // "New Task": a draft in the current environment; the task exists once its first message is sent,
 // so an abandoned draft leaves no empty task behind.
-import type { Environment } from '@openviber/shared';
+import { titleFromMessage, type Environment } from '@openviber/shared';
 import type { AppModel } from './app-model.ts';
 import { bindingViews } from './environment-status.ts';
 
@@ -22,7 +22,7 @@ export function pickViber(app: AppModel, env: Environment): string {
 
 /** Creates the task with its first message (title from the message's first line) and opens it. */
 export function createTaskWithMessage(app: AppModel, env: Environment, text: string): string {
-  const title = text.split('\n')[0].trim().slice(0, 80) || 'New task';
+  const title = titleFromMessage(text);
   const viberId = pickViber(app, env);
   const taskId = app.workspace.createTask({ environmentId: env.id, title, viberId });
   // Kept before this returns, signed before it is written ([T4]); the store then keeps the document

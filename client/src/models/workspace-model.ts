@@ -3,6 +3,7 @@ import { computed, signal } from '@preact/signals';
 import {
   createEnvironment,
   createTask,
+  getTask,
   listBindings,
   listEnvironments,
   listTasks,
@@ -10,6 +11,8 @@ import {
   patchEnvironment,
   patchTask,
   removeEnvironmentCascade,
+  restoreTask,
+  titleFromMessage,
   touchTask,
   vibersMap,
   workspaceDocName,
@@ -22,6 +25,9 @@ import * as Y from 'yjs';
 import type { DocStore } from '../sync/doc-store.ts';
 import { docVersion } from './doc-version.ts';
 
+/** How long a kept message's missing task row waits for the server's copy before it is written back. */
+const TASK_ROW_SYNC_WAIT_MS = 10_000;
+
 /** Opens `u/<uid>/workspace`; `ready` turns true once IndexedDB's copy is loaded. */
 export function createWorkspaceModel(store: DocStore, userId: string) {
   const handle = store.open(workspaceDocName(userId));
@@ -31,6 +37,22 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
   void handle.loaded.then(() => {
     ready.value = true;
   });
+
+  /** Resolves once the server's copy has been merged, or after `ms` (offline, or the server slow). */
+  const syncedOrAfter = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (handle.provider.isSynced) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        handle.provider.off('synced', onSynced);
+        resolve();
+      };
+      const onSynced = () => {
+        if (handle.provider.isSynced) done();
+      };
+      const timer = setTimeout(done, ms);
+      handle.provider.on('synced', onSynced);
+    });
 
   const environments = computed(() => (version.value, listEnvironments(doc)));
   const bindings = computed(() => (version.value, listBindings(doc)));
@@ -53,6 +75,24 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
     createTask: (input: { environmentId: string; title: string; viberId: string }) => createTask(doc, input),
     patchTask: (id: string, patch: { title?: string; status?: TaskStatus }) => patchTask(doc, id, patch),
     touchTask: (id: string) => touchTask(doc, id),
+    /**
+     * Lists the task a kept message belongs to, if the page that created it went away before the
+     * row was on disk: after the local copy and (within 10 s) the server's have been read, so a row
+     * the server holds is never written a second time. Returns whether the task is listed.
+     */
+    async ensureTaskListed(message: {
+      taskId: string;
+      environmentId: string;
+      viberId: string;
+      text: string;
+      at: number;
+    }) {
+      await handle.loaded;
+      if (getTask(doc, message.taskId)) return true;
+      await syncedOrAfter(TASK_ROW_SYNC_WAIT_MS);
+      const { taskId, environmentId, viberId, text, at } = message;
+      return restoreTask(doc, taskId, { environmentId, viberId, title: titleFromMessage(text) }, at);
+    },
     /** Renames a Viber in the registry (the workspace is the user's to write); every device follows. */
     renameViber: (id: string, name: string) => {
       const map = vibersMap(doc).get(id);
