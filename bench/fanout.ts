@@ -103,6 +103,10 @@ export async function fanoutPaired(
         perPeer[kind].push(...times);
       }
       arrivals.delete(mine);
+      // The peer threads' young generation is emptied between updates, not during one: half the
+      // updates through 1,000 peers used to include a 3-22 ms scavenge of a peer thread, and the
+      // slowest (which set the p99) nearly all did — the bench's own pause, landing on either server.
+      await pool.request(() => ({ cmd: 'collect' }));
       await new Promise((r) => setTimeout(r, GAP_MS));
     };
     for (let round = 0; round < WARMUP + updates; round++) {
