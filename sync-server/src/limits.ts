@@ -39,6 +39,8 @@ export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 export const HTTP_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** An API request body must be read completely within this time, else 408 and the socket closes. */
 export const BODY_READ_TIMEOUT_MS = 10_000;
+/** Objects and arrays nested in an API request body; deeper is 400 (a route's own bodies nest 4 at most). */
+export const MAX_BODY_DEPTH = 32;
 /**
  * Plain HTTP connections (not websockets) from one client address at once; past it a new one is
  * answered 429 and closed. A browser opens at most 6 per server; a NAT of ~40 browsers fits.

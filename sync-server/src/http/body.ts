@@ -1,22 +1,41 @@
 // Reads a JSON request body: 415 unless it is declared application/json (a cross-site form or
 // text/plain post cannot be), 413 past the size limit, 408 if it does not arrive in time, 400 for
-// anything that is not JSON or that holds a key reaching an object's prototype (naming the field).
+// anything that is not JSON, that holds a key reaching an object's prototype, or that nests deeper than
+// MAX_BODY_DEPTH (naming the field).
 import type { IncomingMessage } from 'node:http';
 import { MAX_BODY_BYTES, RESERVED_KEYS } from '@openviber/shared';
-import { BODY_READ_TIMEOUT_MS } from '../limits.ts';
+import { BODY_READ_TIMEOUT_MS, MAX_BODY_DEPTH } from '../limits.ts';
 import { HttpError } from './http-error.ts';
 
 const isJson = (contentType: string | undefined) =>
   /^application\/json\s*(;|$)/i.test((contentType ?? '').trim());
 
-/** The path of the first `__proto__`/`constructor`/`prototype` key in a parsed body, or null. */
-function reservedKeyPath(value: unknown, path: string): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  for (const [key, child] of Object.entries(value)) {
-    const here = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    if (!Array.isArray(value) && RESERVED_KEYS.has(key)) return here;
-    const found = reservedKeyPath(child, here);
-    if (found) return found;
+/**
+ * The first problem of a parsed body's shape, with the path it is at: a `__proto__`/`constructor`/
+ * `prototype` key, or objects nested deeper than MAX_BODY_DEPTH (a walk with its own stack: 100 KB
+ * of `[` parses, and a recursive walk of it overflows the call stack).
+ */
+function shapeProblem(body: unknown): { path: string; message: string } | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_BODY_DEPTH)
+      return { path: path || 'body', message: `nested deeper than ${MAX_BODY_DEPTH} levels` };
+    const array = Array.isArray(value);
+    const entries = Object.entries(value);
+    for (const [key] of entries)
+      if (!array && RESERVED_KEYS.has(key))
+        return {
+          path: path ? `${path}.${key}` : key,
+          message: 'must not be __proto__, constructor or prototype',
+        };
+    // Reversed onto the stack, so the first problem in document order is the one named.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i];
+      const here = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      stack.push({ value: child, path: here, depth: depth + 1 });
+    }
   }
   return null;
 }
@@ -51,11 +70,9 @@ export async function readJsonBody(
   } catch (cause) {
     throw new HttpError('badJson', 'the request body is not valid JSON', { cause });
   }
-  const reserved = reservedKeyPath(body, '');
-  if (reserved)
-    throw new HttpError('validation', `${reserved}: must not be __proto__, constructor or prototype`, {
-      field: reserved,
-    });
+  const problem = shapeProblem(body);
+  if (problem)
+    throw new HttpError('validation', `${problem.path}: ${problem.message}`, { field: problem.path });
   return body;
 }
 

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, signup, waitFor } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
-import { BODY_READ_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, HTTP_TIMEOUT_CHECK_INTERVAL_MS } from '../limits.ts';
+import {
+  BODY_READ_TIMEOUT_MS,
+  HTTP_HEADERS_TIMEOUT_MS,
+  HTTP_TIMEOUT_CHECK_INTERVAL_MS,
+  MAX_BODY_DEPTH,
+} from '../limits.ts';
 
 let server: SpawnedServer;
 let user: { token: string; userId: string };
@@ -48,6 +53,26 @@ describe.concurrent('HTTP hardening', () => {
     }
     const listed = (await call('GET', '/api/environments')).body as { name: string }[];
     expect(listed.filter((e) => e.name === 'e')).toEqual([]);
+  });
+
+  it(`bodies nested deeper than ${MAX_BODY_DEPTH} levels are a 400 naming where, never a 500 or a stack trace (no login needed)`, async () => {
+    // 100 KB of brackets parses as JSON; a recursive walk of it overflowed the call stack.
+    const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+    for (const path of ['/api/auth/login', '/api/auth/signup']) {
+      const res = await api(server.url, 'POST', path, { body: deep });
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe('[0]'.repeat(MAX_BODY_DEPTH));
+      expect(res.body.error.message).toContain(`nested deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    let nested: unknown = 'x';
+    for (let i = 0; i < MAX_BODY_DEPTH + 1; i++) nested = { k: nested };
+    const res = await call('POST', '/api/environments', { name: 'deep', type: 'manual', vars: nested });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toMatch(/^vars(\.k)+$/);
+    expect(server.output()).not.toMatch(/internal error|RangeError|Maximum call stack/);
+    expect((await call('GET', '/api/environments')).body).not.toContainEqual(
+      expect.objectContaining({ name: 'deep' }),
+    );
   });
 
   it('names refuse control characters, bidi overrides and unpaired surrogates', async () => {
