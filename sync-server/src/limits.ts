@@ -88,3 +88,12 @@ export const STORE_BATCH_WINDOW_MS = 20;
 /** At most this many documents, and this many bytes of state, in one batch; the rest go in the next. */
 export const MAX_STORE_BATCH_DOCUMENTS = 100;
 export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Awareness client ids one connection may introduce to a document (ids its awareness has no record
+ * of): a provider has one, two after its document is replaced. Entries past it are dropped; each
+ * id the awareness has seen costs a record (y-protocols keeps one per id, removed or not).
+ */
+export const MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION = 8;
+/** A departed awareness client's record (its last clock) is dropped after this long. */
+export const AWARENESS_RECORD_TTL_MS = 5 * 60_000;

@@ -6,7 +6,8 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { viberDocName, workspaceDocName } from '@openviber/shared';
 import type { Connection, Hocuspocus } from '@hocuspocus/server';
-import { applyAwarenessDirectly } from './awareness-guard.ts';
+import { applyAwarenessDirectly, pruneAwarenessRecords } from './awareness-guard.ts';
+import { AWARENESS_RECORD_TTL_MS, MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION } from '../limits.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { guardConnections } from './socket-guard.ts';
 
@@ -139,5 +140,68 @@ describe('[S9] every document connection takes the direct path (socket-guard wir
     const sync = renewal(WORKSPACE, { cursor: 1 }, 0).data;
     connection.handleMessage(sync);
     expect(handedOn).toEqual([sync]);
+  });
+
+  it('[S9] a connection introduces at most MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION client ids; made-up ids past it cost nothing', () => {
+    const s = connectionTo(WORKSPACE, USER);
+    const awareness = (s.connection.document as unknown as { awareness: Awareness }).awareness;
+    const before = awareness.meta.size; // the document's own (server) client
+    // Another device, already known to the document (its own connection introduced it).
+    const other = connectionTo(WORKSPACE, USER);
+    const known = renewal(WORKSPACE, { user: { name: 'bo' } });
+    other.connection.document = s.connection.document;
+    expect(other.apply(known.data)).toBe(true);
+
+    // 100,000 made-up ids in one message, null states (no broadcast, but a record each in y-protocols).
+    const encoder = encoding.createEncoder();
+    encoding.writeVarString(encoder, WORKSPACE);
+    encoding.writeVarUint(encoder, 1);
+    const update = encoding.createEncoder();
+    encoding.writeVarUint(update, 100_000);
+    for (let id = 1; id <= 100_000; id++) {
+      encoding.writeVarUint(update, id);
+      encoding.writeVarUint(update, 1);
+      encoding.writeVarString(update, 'null');
+    }
+    encoding.writeVarUint8Array(encoder, encoding.toUint8Array(update));
+    expect(s.apply(encoding.toUint8Array(encoder))).toBe(true);
+    expect(awareness.meta.size).toBe(before + 1 + MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION);
+
+    // Its own device still renews, another connection still introduces its own, and a removal of a
+    // device the document knows (one that timed out for this peer) is still taken.
+    const own = renewal(WORKSPACE, { user: { name: 'ana' } });
+    expect(s.apply(own.data)).toBe(true);
+    expect(s.stateOf(own.clientId)).toBeUndefined(); // the cap was spent on made-up ids
+    const third = connectionTo(WORKSPACE, USER);
+    third.connection.document = s.connection.document;
+    const fresh = renewal(WORKSPACE, { user: { name: 'cy' } });
+    expect(third.apply(fresh.data)).toBe(true);
+    expect(awareness.getStates().get(fresh.clientId)).toEqual({ user: { name: 'cy' } });
+    const removal = encoding.createEncoder();
+    encoding.writeVarString(removal, WORKSPACE);
+    encoding.writeVarUint(removal, 1);
+    const entries = encoding.createEncoder();
+    encoding.writeVarUint(entries, 1);
+    encoding.writeVarUint(entries, known.clientId);
+    encoding.writeVarUint(entries, 99);
+    encoding.writeVarString(entries, 'null');
+    encoding.writeVarUint8Array(removal, encoding.toUint8Array(entries));
+    expect(s.apply(encoding.toUint8Array(removal))).toBe(true);
+    expect(awareness.getStates().has(known.clientId)).toBe(false);
+  });
+
+  it('records of clients that left are dropped after AWARENESS_RECORD_TTL_MS; present ones are kept', () => {
+    const s = connectionTo(WORKSPACE, USER);
+    const awareness = (s.connection.document as unknown as { awareness: Awareness }).awareness;
+    const staying = renewal(WORKSPACE, { user: { name: 'ana' } });
+    const leaving = renewal(WORKSPACE, { user: { name: 'bo' } });
+    s.apply(staying.data);
+    s.apply(leaving.data);
+    awareness.states.delete(leaving.clientId); // as removeAwarenessStates leaves it: the record stays
+    const now = Date.now();
+    expect(pruneAwarenessRecords(awareness, now)).toBe(0);
+    awareness.setLocalState(null); // the server's own client, as Hocuspocus leaves it: never pruned
+    expect(pruneAwarenessRecords(awareness, now + AWARENESS_RECORD_TTL_MS + 1)).toBe(1);
+    expect([...awareness.meta.keys()].sort()).toEqual([awareness.clientID, staying.clientId].sort());
   });
 });

@@ -3,6 +3,9 @@
 // Viber's document, and a Viber could write arbitrary awareness into the workspace. Here:
 // - a read-only connection's awareness is dropped entirely (not applied, not relayed);
 // - the `viber` field (presence, [S7]) is kept only from a Viber's own connection on its own document.
+// - a connection introduces at most MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION client ids; records of
+//   clients that left are dropped after AWARENESS_RECORD_TTL_MS (pruneAwarenessRecords, swept by
+//   connection-limits.ts), so what made-up ids cost is bounded.
 // Awareness that arrives from another process through Redis was already filtered there.
 //
 // Awareness from a peer is applied here directly (applyAwarenessDirectly, on each document's
@@ -20,7 +23,9 @@ import { VIBER_PRESENCE_FIELD, viberDocName } from '@openviber/shared';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
+import type { Awareness } from 'y-protocols/awareness';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
+import { AWARENESS_RECORD_TTL_MS, MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION } from '../limits.ts';
 
 type State = Record<string, unknown> | null;
 
@@ -57,6 +62,49 @@ export function guardAwareness({
 }: beforeHandleAwarenessPayload<{ principal?: AuthedPrincipal }>): void {
   if (!connection) return;
   guardStates(states as Map<number, State>, connection.readOnly, documentName, context?.principal);
+  const awareness = (connection.document as { awareness?: Awareness } | undefined)?.awareness;
+  if (awareness)
+    for (const id of [...states.keys()]) if (!admitClient(connection, awareness, id)) states.delete(id);
+}
+
+/** The ids each connection introduced to its document's awareness. */
+const introduced = new WeakMap<Connection, Set<number>>();
+
+/**
+ * Whether `connection` may write awareness entry `clientId`: any id the document's awareness has a
+ * record of (a device's own, or a removal of one that timed out for it), and up to
+ * MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION new ones. A stranger's 500,000 made-up ids in one 8 MiB
+ * frame used to stay in memory (y-protocols keeps a record per id, null states too) while the
+ * document stayed loaded.
+ */
+function admitClient(connection: Connection, awareness: Awareness, clientId: number): boolean {
+  if (awareness.meta.has(clientId)) return true;
+  let ids = introduced.get(connection);
+  if (!ids) introduced.set(connection, (ids = new Set()));
+  if (ids.has(clientId)) return true;
+  if (ids.size >= MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION) return false;
+  ids.add(clientId);
+  return true;
+}
+
+/**
+ * Drops the records y-protocols keeps of awareness clients that left (no state) more than
+ * AWARENESS_RECORD_TTL_MS ago; it keeps them for good, so a document loaded for weeks while devices
+ * come and go would grow by one per page load. A message that old from a departed client is not
+ * expected; if one came, its state would show until the awareness timeout removes it again.
+ */
+export function pruneAwarenessRecords(awareness: Awareness, now = Date.now()): number {
+  let pruned = 0;
+  for (const [clientId, meta] of awareness.meta)
+    if (
+      clientId !== awareness.clientID &&
+      !awareness.states.has(clientId) &&
+      now - meta.lastUpdated > AWARENESS_RECORD_TTL_MS
+    ) {
+      awareness.meta.delete(clientId);
+      pruned++;
+    }
+  return pruned;
 }
 
 /** A Hocuspocus awareness message's address (`name`, or `name\0session`) and update; null for any other. */
@@ -119,9 +167,16 @@ export function applyAwarenessDirectly(connection: Connection, data: Uint8Array)
   const separator = message.address.indexOf('\0'); // a session-aware provider's `name\0session`
   const documentName = separator === -1 ? message.address : message.address.slice(0, separator);
   if (documentName !== connection.document.name) return false;
-  const entries = readEntries(update);
+  let entries = readEntries(update);
   if (!entries) return false;
   if (connection.readOnly) return true;
+  const { awareness } = connection.document;
+  const admitted = entries.filter((e) => admitClient(connection, awareness, e.clientId));
+  if (admitted.length < entries.length) {
+    if (admitted.length === 0) return true;
+    entries = admitted;
+    update = writeEntries(entries);
+  }
   const states = new Map<number, State>();
   const filtered = entries.filter((e) => e.json.includes(`"${VIBER_PRESENCE_FIELD}"`));
   if (filtered.length > 0) {

@@ -6,13 +6,14 @@
 import type { Extension } from '@hocuspocus/server';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 import {
+  AWARENESS_RECORD_TTL_MS,
   IDLE_SOCKET_TIMEOUT_MS,
   MAX_PREAUTH_QUEUE_BYTES,
   MAX_WS_PAYLOAD_BYTES,
   MAX_WS_PAYLOAD_BYTES_AUTHENTICATED,
 } from '../limits.ts';
 import type { Storage } from '../storage/storage.ts';
-import { guardAwareness } from './awareness-guard.ts';
+import { guardAwareness, pruneAwarenessRecords } from './awareness-guard.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddressOf } from '../http/client-address.ts';
 import { socketIdOf, tagSocket } from './socket-id.ts';
@@ -66,8 +67,17 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
   const quota = new UserQuota(storage, options);
   const clientAddress = clientAddressOf(options.trustedProxies ?? []);
 
+  let sweep: ReturnType<typeof setInterval> | undefined;
+
   const extension: Extension = {
     extensionName: 'openviber-connection-limits',
+    async onConfigure({ instance }) {
+      // Awareness records of departed clients, in every loaded document (awareness-guard.ts).
+      sweep = setInterval(() => {
+        for (const document of instance.documents.values()) pruneAwarenessRecords(document.awareness);
+      }, AWARENESS_RECORD_TTL_MS / 5);
+      sweep.unref();
+    },
     async onUpgrade({ request, socket }) {
       const address = clientAddress(request);
       const id = tagSocket(request, address);
@@ -95,6 +105,7 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       openDocs.close(socketId, documentName);
     },
     async onDestroy() {
+      clearInterval(sweep);
       refusals.close();
     },
   };
