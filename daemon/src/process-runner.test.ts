@@ -44,6 +44,23 @@ describe('process runner', () => {
     for (const b of batches) expect(b.text.length).toBeLessThanOrEqual(keepChars + 100);
   });
 
+  it('[X7] captured stdout (a parsed git output) is redacted when a write splits a secret inside a multi-byte character', async () => {
+    const secret = 'pässwörd-東京-секрет';
+    // Two writes 100 ms apart, the first ending after the first byte of 'ä': two reads for the runner.
+    const script = `const b = Buffer.from('x: ' + process.env.S + '\\n');
+      process.stdout.write(b.subarray(0, 5), () => setTimeout(() => process.stdout.write(b.subarray(5)), 100));`;
+    const result = await runProcess({
+      command: process.execPath,
+      args: ['-e', script],
+      cwd: tempDir(),
+      env: { ...process.env, S: secret },
+      redactor: new Redactor([{ name: 'S', value: secret }]),
+      captureStdout: true,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('x: [REDACTED:S]\n');
+  });
+
   it('[X7] streams output redacted: plain, base64, split across writes, multi-line', async () => {
     const chunks: string[] = [];
     const result = await runProcess({

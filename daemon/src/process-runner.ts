@@ -94,7 +94,9 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       tail: '',
       stdout: '',
     };
-    let stdout = '';
+    // Bytes, decoded once at the end: a chunk boundary can split a multi-byte character, and a secret
+    // decoded in halves (U+FFFD at the cut) would no longer match the redactor.
+    const stdout: Buffer[] = [];
 
     const child = spawnOrClose(spool, () =>
       spawn(spec.command, spec.args, {
@@ -114,7 +116,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     if (child.pid) spec.onSpawn?.(child.pid);
     const onData = (chunk: Buffer) => output?.write(chunk);
     child.stdout?.on('data', onData);
-    if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', onData);
 
     let killTimer: NodeJS.Timeout | undefined;
@@ -150,7 +152,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
         ...result,
         spawnError: redactor.redact(result.spawnError),
         tail,
-        stdout: redactor.redact(stdout),
+        stdout: redactor.redact(Buffer.concat(stdout).toString('utf8')),
       });
     };
     child.on('error', (error) => {
