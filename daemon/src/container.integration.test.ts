@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
 import { killOrphanRuns, readRunRecords } from './run-records.ts';
 import { bashScript } from './sandbox.ts';
+import { runContainerName } from './task-runner.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
 import { tempDir } from '../test/temp-dir.ts';
@@ -112,7 +113,7 @@ describe('a container task through a real daemon', async () => {
     const taskId = await s.task(envId);
     const msg = await s.send(taskId, 'echo up; sleep 1000');
     await waitFor(async () => (await s.run(taskId, msg))?.output.includes('up'));
-    const name = `viber-run-${msg}`;
+    const name = runContainerName(taskId, msg);
     expect(containersNamed(name)).toEqual([name]);
     await s.viber.kill();
     expect(containersNamed(name)).toEqual([name]);
@@ -122,5 +123,23 @@ describe('a container task through a real daemon', async () => {
     });
     expect(containersNamed(name)).toEqual([]);
     expect(s.viber.output()).toContain(`stopped what a previous run left running: task ${taskId}`);
+  });
+
+  it('[R2] two tasks whose messages share a caller-chosen id run side by side, each in its own container', async () => {
+    const repo = makeRepo({ 'README.md': 'x' });
+    const { envId, bindingId } = await s.environment({ repoUrl: repo.url, containerImage: image });
+    expect((await s.prepared(bindingId)).state).toBe('ready');
+    const tasks = [await s.task(envId), await s.task(envId)];
+    // The API takes a script's own message id, new within its task only ([T4]).
+    for (const [i, taskId] of tasks.entries())
+      await s.api('POST', `/api/tasks/${taskId}/messages`, {
+        text: `echo started-${i}; sleep 2; echo done-${i}`,
+        messageId: 'step-1',
+      });
+    for (const [i, taskId] of tasks.entries()) {
+      const run = await s.runState(taskId, 'step-1', ['completed', 'error', 'interrupted', 'cancelled']);
+      expect(run, `task ${i}: ${run.output}`).toMatchObject({ state: 'completed', exitCode: 0 });
+      expect(run.output).toContain(`done-${i}`);
+    }
   });
 });

@@ -90,7 +90,8 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
         containerImage: job.env.containerImage,
         cacheVolume: cacheVolumeName(job.env.id),
       },
-      containerName: `viber-run-${message.id}`,
+      // A message id is new within its task only (a script may choose it, [T4]): the task's id too.
+      containerName: runContainerName(taskId, message.id),
       cwd,
       env: { ...process.env, ...env },
       containerEnvKeys: Object.keys(env),
@@ -216,3 +217,6 @@ export function mayBeInGitWorkTree(dir: string): boolean {
     if (dirname(at) === at) return false;
   }
 }
+
+/** The engine's name for a message's container: unique per task and message. */
+export const runContainerName = (taskId: string, messageId: string) => `viber-run-${taskId}-${messageId}`;
