@@ -31,6 +31,8 @@ export const ApiError = {
   timeout: { code: 'request_timeout', status: 408 },
   /** 429: too many failed attempts; retry later. */
   rateLimited: { code: 'rate_limited', status: 429 },
+  /** 507: the caller's storage quota (MAX_DOCS_PER_USER / MAX_BYTES_PER_USER) is spent; nothing was written. */
+  quota: { code: 'quota_exceeded', status: 507 },
   /** 503: the store is unavailable (database down or busy); retry after the `Retry-After` seconds. */
   unavailable: { code: 'unavailable', status: 503 },
   /** 500: a bug; the message never carries internals. */

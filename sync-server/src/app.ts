@@ -114,7 +114,7 @@ export function createApp({
   const services: Services = {
     storage,
     auth,
-    docs: sync.gateway,
+    docs: sync.apiDocs,
     deletions: sync.deletions,
     presence: sync.presence,
     closeConnections: sync.closeConnections,

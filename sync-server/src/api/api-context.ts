@@ -5,13 +5,14 @@ import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { DeletionCollector } from '../sync/deletion-collector.ts';
-import type { DocGateway } from '../sync/doc-gateway.ts';
+import type { ApiDocs } from '../sync/doc-gateway.ts';
 import type { Presence } from '../sync/presence.ts';
 
 export interface Services {
   storage: Storage;
   auth: AuthService;
-  docs: DocGateway;
+  /** Documents; writes are charged to the owner's storage quota. */
+  docs: ApiDocs;
   /** Removes deleted entities' documents from the store ([D7]). */
   deletions: DeletionCollector;
   presence: Presence;

@@ -84,7 +84,7 @@ export function environmentRoutes(router: Router, s: Services): void {
 
   router.on('DELETE', '/api/environments/:id', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const found = await s.docs.write(workspaceDocName(user.userId), (doc) =>
+    const found = await s.docs.writeExempt(workspaceDocName(user.userId), (doc) =>
       removeEnvironmentCascade(doc, params.id),
     );
     if (!found) throw notFound(`environment '${params.id}'`);

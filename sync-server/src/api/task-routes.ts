@@ -160,7 +160,7 @@ export function taskRoutes(router: Router, s: Services): void {
         field: 'requestId',
       });
     // [V3] the Viber opens a task only when its updatedAt moved.
-    await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
+    await s.docs.writeExempt(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
     return withStatus(202, {
       request,
       push: pushingNow(request),
@@ -179,7 +179,7 @@ export function taskRoutes(router: Router, s: Services): void {
   // [D7] The task entry, its document and its run outputs on every Viber; Vibers remove its worktrees.
   router.on('DELETE', '/api/tasks/:id', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const found = await s.docs.write(workspaceDocName(user.userId), (doc) => deleteTask(doc, params.id));
+    const found = await s.docs.writeExempt(workspaceDocName(user.userId), (doc) => deleteTask(doc, params.id));
     if (!found) throw notFound(`task '${params.id}'`);
     await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };
@@ -205,7 +205,7 @@ export function taskRoutes(router: Router, s: Services): void {
       throw new HttpError('conflict', `message '${messageId}' already exists in this task`, {
         field: 'messageId',
       });
-    await s.docs.write(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
+    await s.docs.writeExempt(workspaceDocName(user.userId), (doc) => touchTask(doc, task.id));
     return withStatus(201, messages[messages.length - 1]);
   });
 
@@ -213,7 +213,7 @@ export function taskRoutes(router: Router, s: Services): void {
     const user = await requireUser(s, req);
     const task = await findTask(user.userId, params.id);
     const runs = await runsOf(user.userId, task);
-    const cancelled = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+    const cancelled = await s.docs.writeExempt(taskDocName(user.userId, task.id), (doc) => {
       const open = listMessages(doc).filter(
         (m) => !(runs.get(m.id) && isFinalRunState(runs.get(m.id).state)),
       );

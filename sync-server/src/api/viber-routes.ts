@@ -101,7 +101,7 @@ export function viberRoutes(router: Router, s: Services): void {
       throw new HttpError('forbidden', 'a Viber may remove only itself');
     if (!(await s.auth.revokeViber(user.userId, params.id))) throw notFound(`Viber '${params.id}'`);
     s.closeConnections((p) => p.kind === 'viber' && p.viberId === params.id);
-    await s.docs.write(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));
+    await s.docs.writeExempt(workspaceDocName(user.userId), (doc) => removeViberCascade(doc, params.id));
     await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };
   });

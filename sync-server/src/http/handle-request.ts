@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, SCHEMA_VERSION, VERSION } from '@openviber/shared';
 import { isStoreUnavailable } from '../storage/store-unavailable.ts';
 import { HttpError, storeUnavailable } from './http-error.ts';
+import { QuotaError } from '../sync/user-quota.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import { STATUS, type Router } from './router.ts';
 
@@ -61,7 +62,11 @@ export function createRequestHandler(
     } catch (thrown) {
       if (res.headersSent) return void res.end();
       // [P2] A store that is down or busy is "retry", never "bug".
-      const error = isStoreUnavailable(thrown) ? storeUnavailable(thrown) : thrown;
+      const error = isStoreUnavailable(thrown)
+        ? storeUnavailable(thrown)
+        : thrown instanceof QuotaError
+          ? new HttpError('quota', thrown.message)
+          : thrown;
       if (error instanceof HttpError) {
         const body = {
           error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },

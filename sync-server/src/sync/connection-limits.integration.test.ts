@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import {
+  MAX_MESSAGE_LENGTH,
   prepareLogDocName,
   runOutputDocName,
   taskDocName,
@@ -239,6 +240,51 @@ describe.concurrent('websocket limits', () => {
     } finally {
       db.close();
     }
+  });
+
+  it(`[S11] the API is held to the same quota: past ${BYTES_PER_USER} bytes or ${DOCS_PER_USER} documents a write is 507 and what is stored stays whole`, async () => {
+    const user = await signup(server.url);
+    const call = (method: string, path: string, body?: unknown) =>
+      api(server.url, method, path, { token: user.token, body });
+    const env = await call('POST', '/api/environments', { name: 'quota', type: 'manual' });
+    const task = await call('POST', '/api/tasks', { environmentId: env.body.id, title: 'big' });
+    const text = 'y'.repeat(MAX_MESSAGE_LENGTH);
+    let accepted = 0;
+    let refused: { status: number; body: any } | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const res = await call('POST', `/api/tasks/${task.body.id}/messages`, { text });
+      if (res.status === 201) accepted++;
+      else refused = res;
+    }
+    expect(refused?.status).toBe(507);
+    expect(refused?.body.error).toMatchObject({ code: 'quota_exceeded' });
+    expect(refused?.body.error.message).toMatch(/storage quota reached: at most \d+ bytes per user/);
+    // Refused at the quota, give or take one write: not 200 messages of 64 KiB.
+    expect(accepted * MAX_MESSAGE_LENGTH).toBeLessThanOrEqual(BYTES_PER_USER + MAX_MESSAGE_LENGTH);
+    expect(accepted * MAX_MESSAGE_LENGTH).toBeGreaterThan(BYTES_PER_USER / 2);
+    const stored = await call('GET', `/api/tasks/${task.body.id}`);
+    expect(stored.body.messages).toHaveLength(accepted);
+    expect(stored.body.messages.every((m: { text: string }) => m.text === text)).toBe(true);
+    // At the quota a user can still cancel and delete, which is how they make room.
+    expect((await call('POST', `/api/tasks/${task.body.id}/cancel`)).status).toBeLessThan(300);
+    expect((await call('DELETE', `/api/tasks/${task.body.id}`)).status).toBeLessThan(300);
+    expect((await call('GET', `/api/tasks/${task.body.id}`)).status).toBe(404);
+
+    // Documents: a first message makes a task's document; past the count, 507 and no new document.
+    const other = await signup(server.url);
+    const call2 = (method: string, path: string, body?: unknown) =>
+      api(server.url, method, path, { token: other.token, body });
+    const env2 = await call2('POST', '/api/environments', { name: 'docs', type: 'manual' });
+    const statuses: number[] = [];
+    for (let i = 0; i < DOCS_PER_USER + 2; i++) {
+      const t = await call2('POST', '/api/tasks', { environmentId: env2.body.id, title: `t${i}` });
+      const res = await call2('POST', `/api/tasks/${t.body.id}/messages`, { text: 'echo hi' });
+      statuses.push(res.status);
+      if (res.status !== 201) expect(res.body.error.message).toMatch(/document quota reached/);
+    }
+    // The workspace is one of the user's documents.
+    expect(statuses.filter((s) => s === 201)).toHaveLength(DOCS_PER_USER - 1);
+    expect(statuses.slice(DOCS_PER_USER - 1)).toEqual([507, 507, 507]);
   });
 
   it('[S9] awareness from read-only peers is dropped: a user cannot make an offline Viber look online', async () => {

@@ -4,6 +4,7 @@
 // create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
 // `admit` at the end of a successful onAuthenticate.
 import type { Extension } from '@hocuspocus/server';
+import { parseDocName } from '@openviber/shared';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 import {
   AWARENESS_RECORD_TTL_MS,
@@ -14,6 +15,7 @@ import {
 } from '../limits.ts';
 import type { Storage } from '../storage/storage.ts';
 import { guardAwareness, pruneAwarenessRecords } from './awareness-guard.ts';
+import type { GatewayQuota } from './doc-gateway.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddressOf } from '../http/client-address.ts';
 import { socketIdOf, tagSocket } from './socket-id.ts';
@@ -122,6 +124,23 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       timeout: IDLE_SOCKET_TIMEOUT_MS,
     },
     extension,
+    /**
+     * The storage quota as the API's document writes meet it (DocGateway.charged): the same
+     * documents and bytes per user a websocket peer is held to.
+     */
+    apiQuota(exists: (documentName: string) => Promise<boolean>): GatewayQuota {
+      const ownerOf = (name: string) => parseDocName(name)?.userId;
+      return {
+        admit: async (name) => {
+          const userId = ownerOf(name);
+          if (userId) await quota.admitDocument(userId, name, () => exists(name));
+        },
+        count: (name, bytes) => {
+          const userId = ownerOf(name);
+          if (userId) quota.countBytes(userId, bytes);
+        },
+      };
+    },
     /** Throws a QuotaError (its reason reaches the client) when the socket or the user is over a limit. */
     async admit(a: Admission): Promise<void> {
       if (!a.readOnly) await quota.admitDocument(a.principal.userId, a.documentName, a.exists);

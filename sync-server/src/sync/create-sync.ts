@@ -173,6 +173,12 @@ export function createSyncServer(options: SyncOptions) {
     onRequest: options.onRequest,
   });
   const gateway = new DocGateway(server.hocuspocus);
+  const apiDocs = gateway.charged(
+    limits.apiQuota(
+      async (name) =>
+        server.hocuspocus.documents.has(name) || (await options.storage.fetchDocument(name)) !== null,
+    ),
+  );
   deletions.attach(server.hocuspocus, gateway);
   guardConnections(server.hocuspocus, refusals);
 
@@ -194,6 +200,8 @@ export function createSyncServer(options: SyncOptions) {
     refusals,
     hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>,
     gateway,
+    /** The gateway as the API uses it: writes charged to the owner's storage quota. */
+    apiDocs,
     deletions,
     presence,
     closeConnections,

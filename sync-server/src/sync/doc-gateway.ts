@@ -17,6 +17,26 @@ export const GATEWAY_IDLE_MS = 5_000;
 /** Attempts to get a live document when each one raced an unload. */
 const OPEN_ATTEMPTS = 5;
 
+/** What the API may do with documents (DocGateway.charged). */
+export interface ApiDocs {
+  read<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  write<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /**
+   * A write the quota never refuses (its bytes still count): a delete or a cancel, which a user at
+   * their quota must still be able to make, or a request's own bookkeeping after a charged write
+   * (a task's `updatedAt` after its new message), which must not fail the request half done.
+   */
+  writeExempt<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  isViberConnected(viberDocName: string): boolean;
+}
+
+/** A storage quota the API's writes are charged to. */
+export interface GatewayQuota {
+  /** Throws (a QuotaError) when the document's owner may not write it now. */
+  admit(name: string): Promise<void>;
+  count(name: string, bytes: number): void;
+}
+
 type DirectConnection = Awaited<ReturnType<Hocuspocus['openDirectConnection']>>;
 
 interface Handle {
@@ -49,17 +69,48 @@ export class DocGateway {
   /**
    * Runs `fn` in one transaction on the live document; peers receive the change at once. The change
    * is stored before this resolves whenever the store is available; when it is not, the document
-   * stays in memory and the storage extension retries (the change is live either way).
+   * stays in memory and the storage extension retries (the change is live either way). Not charged
+   * to the owner's storage quota: for the server's own bookkeeping (a Viber seen, deletions).
    */
-  async write<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+  write<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    return this.#write(name, fn);
+  }
+
+  /**
+   * The gateway as the API uses it: each write is charged to its document owner's storage quota like a
+   * websocket peer's ([S11]) — refused with a QuotaError (nothing written) when their bytes or
+   * documents are spent, its bytes counted after.
+   */
+  charged(quota: GatewayQuota): ApiDocs {
+    return {
+      read: (name, fn) => this.read(name, fn),
+      isViberConnected: (name) => this.isViberConnected(name),
+      write: async (name, fn) => {
+        await quota.admit(name);
+        return this.#write(name, fn, (bytes) => quota.count(name, bytes));
+      },
+      writeExempt: (name, fn) => this.#write(name, fn, (bytes) => quota.count(name, bytes)),
+    };
+  }
+
+  async #write<T>(name: string, fn: (doc: Y.Doc) => T, count?: (bytes: number) => void): Promise<T> {
     const handle = await this.#acquire(name);
     try {
       let result!: T;
-      await handle.conn.transact((doc) => {
-        result = fn(doc);
-        // The API writes with this server's schema ([S12]); a newer app's stamp is never lowered.
-        stampDocument(doc, `server ${VERSION}`);
-      });
+      let bytes = 0;
+      const counted = (update: Uint8Array) => (bytes += update.byteLength);
+      // The transaction runs synchronously inside transact: only its own update is counted.
+      if (count) handle.document.on('update', counted);
+      try {
+        await handle.conn.transact((doc) => {
+          result = fn(doc);
+          // The API writes with this server's schema ([S12]); a newer app's stamp is never lowered.
+          stampDocument(doc, `server ${VERSION}`);
+        });
+      } finally {
+        if (count) handle.document.off('update', counted);
+      }
+      count?.(bytes);
       await this.#storeNow(handle);
       return result;
     } finally {

@@ -189,6 +189,12 @@ export class UserQuota {
     usage.received += bytes;
   }
 
+  /** Counts `bytes` already written for the user (an API write, admitted with admitDocument first). */
+  countBytes(userId: string, bytes: number): void {
+    const usage = this.#usage.get(userId);
+    if (usage) usage.received += bytes;
+  }
+
   #forgetOld(): void {
     const old = Date.now() - 2 * REFRESH_MS;
     for (const [userId, usage] of this.#usage) if (usage.at < old) this.#usage.delete(userId);
