@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunJournal } from './run-journal.ts';
+import { MAX_FORGOTTEN_TASKS, RunJournal } from './run-journal.ts';
 import { tempDir } from '../test/temp-dir.ts';
 
 describe('run journal', () => {
@@ -35,5 +35,42 @@ describe('run journal', () => {
     const reread = new RunJournal(dir);
     for (let i = 0; i < 300; i++) expect(reread.run('t', `m${i}`)).toEqual({ startedAt: i });
     expect(reread.idleAt('t')).toBe(4_999);
+  });
+
+  it('[V5] a deleted task stays forgotten across restarts and compactions; records replayed for it are not taken', () => {
+    const dir = tempDir();
+    const journal = new RunJournal(dir);
+    journal.started('gone', 'm1', 1);
+    journal.ended('gone', 'm1', { state: 'completed', exitCode: 0, endedAt: 2, error: '' });
+    journal.started('kept', 'm1', 3);
+    journal.forget('gone');
+    expect(journal.wasForgotten('gone')).toBe(true);
+    expect(journal.wasForgotten('kept')).toBe(false);
+    // A stale line for it (an older copy of the file, a replay) does not bring it back.
+    appendFileSync(join(dir, 'run-journal.jsonl'), '{"k":"idle","t":"gone","u":9}\n');
+    const reread = new RunJournal(dir);
+    expect(reread.wasForgotten('gone')).toBe(true);
+    expect(reread.run('gone', 'm1')).toBeUndefined();
+    expect(reread.taskIds()).toEqual(['kept']);
+    // Through compactions (churn forces several), the tombstone is kept; the file stays bounded.
+    for (let i = 0; i < 6_000; i++) reread.idle('kept', i);
+    const compacted = new RunJournal(dir);
+    expect(compacted.wasForgotten('gone')).toBe(true);
+    expect(compacted.run('kept', 'm1')).toEqual({ startedAt: 3 });
+    expect(readFileSync(join(dir, 'run-journal.jsonl'), 'utf8').split('\n').length).toBeLessThan(2_500);
+  });
+
+  it(`[V5] at most ${MAX_FORGOTTEN_TASKS} deleted tasks are remembered; the oldest go first`, () => {
+    const dir = tempDir();
+    const max = 100; // MAX_FORGOTTEN_TASKS (50,000) in production, by the same code
+    const journal = new RunJournal(dir, { maxForgotten: max });
+    for (let i = 0; i <= max; i++) {
+      journal.started(`t${i}`, 'm', i);
+      journal.forget(`t${i}`);
+    }
+    const reread = new RunJournal(dir, { maxForgotten: max });
+    expect(reread.wasForgotten('t0')).toBe(false);
+    expect(reread.wasForgotten('t1')).toBe(true);
+    expect(reread.wasForgotten(`t${max}`)).toBe(true);
   });
 });

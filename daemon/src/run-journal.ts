@@ -3,7 +3,9 @@
 // Viber start a message twice: whatever the server's documents say, a message with a record never
 // starts again. The outcome is recorded when the run ends; a record without one is `interrupted`.
 // It also remembers which tasks were idle at which `updatedAt`, so a restart opens only tasks with
-// work pending ([V3]).
+// work pending ([V3]), and which tasks were deleted (their ids only, the newest MAX_FORGOTTEN_TASKS):
+// a deleted task is never opened again, so a server that brings back a deleted task with its signed
+// messages cannot make them run a second time ([V5], [T5]).
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunState } from '@openviber/shared';
@@ -34,17 +36,25 @@ interface TaskEntry {
   idleAt?: number;
 }
 
+/** Deleted tasks whose ids are kept (~40 bytes each in memory and in the file); the oldest go first. */
+export const MAX_FORGOTTEN_TASKS = 50_000;
+
 /** Lines appended before the journal is rewritten with only what it still needs. */
 const COMPACT_AFTER_LINES = 2_000;
 
 export class RunJournal {
   readonly #file: string;
   readonly #tasks = new Map<string, TaskEntry>();
+  /** Deleted tasks, oldest first (a Set keeps insertion order). */
+  readonly #forgotten = new Set<string>();
   #fd: number;
   #lines = 0;
   #compactAt = COMPACT_AFTER_LINES;
 
-  constructor(stateDir: string) {
+  readonly #maxForgotten: number;
+
+  constructor(stateDir: string, options: { maxForgotten?: number } = {}) {
+    this.#maxForgotten = options.maxForgotten ?? MAX_FORGOTTEN_TASKS;
     this.#file = join(stateDir, 'run-journal.jsonl');
     if (existsSync(this.#file)) {
       for (const line of readFileSync(this.#file, 'utf8').split('\n')) {
@@ -94,9 +104,14 @@ export class RunJournal {
     return [...this.#tasks.keys()];
   }
 
-  /** The task was deleted: its records go. */
+  /** The task was deleted: its records go, its id stays (see wasForgotten). */
   forget(taskId: string): void {
     if (this.#tasks.has(taskId)) this.#append({ k: 'forget', t: taskId });
+  }
+
+  /** True for a task this Viber forgot as deleted: it is never opened again, whatever the server says. */
+  wasForgotten(taskId: string): boolean {
+    return this.#forgotten.has(taskId);
   }
 
   close(): void {
@@ -113,8 +128,14 @@ export class RunJournal {
   #apply(e: Entry): void {
     if (e.k === 'forget') {
       this.#tasks.delete(e.t);
+      this.#forgotten.delete(e.t);
+      this.#forgotten.add(e.t);
+      if (this.#forgotten.size > this.#maxForgotten)
+        this.#forgotten.delete(this.#forgotten.values().next().value!);
       return;
     }
+    // Records of a forgotten task are never taken again (a replayed or stale line).
+    if (this.#forgotten.has(e.t)) return;
     let task = this.#tasks.get(e.t);
     if (!task) this.#tasks.set(e.t, (task = { runs: new Map() }));
     if (e.k === 'idle') task.idleAt = e.u;
@@ -130,6 +151,7 @@ export class RunJournal {
   /** Rewrites the journal with the live records only (atomically: a crash keeps the old file). */
   #compact(): void {
     const lines: string[] = [];
+    for (const t of this.#forgotten) lines.push(JSON.stringify({ k: 'forget', t }));
     for (const [t, task] of this.#tasks) {
       for (const [m, run] of task.runs) {
         lines.push(JSON.stringify({ k: 'start', t, m, at: run.startedAt }));

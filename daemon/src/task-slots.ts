@@ -107,6 +107,8 @@ export class TaskSlots {
   }
 
   #hasWork(task: Task): boolean {
+    // Deleted here once: a task the server brings back is not run again ([V5]).
+    if (this.#deps.journal.wasForgotten(task.id)) return false;
     if (this.#unfinished.has(task.id)) return true;
     return task.status === TaskStatus.active && this.#deps.journal.idleAt(task.id) !== task.updatedAt;
   }
