@@ -119,6 +119,25 @@ export function killRunId(runId: string): void {
 }
 
 /**
+ * At a run's end: kills what it left running that carries its run id — a daemon it started (a new
+ * session, its output let go), which a pid namespace would have ended with the run — and waits (at
+ * most ORPHAN_EXIT_WAIT_MS) until they are gone. Nothing to do in the common case: one /proc scan.
+ */
+export async function stopRunLeftovers(runId: string): Promise<void> {
+  const killed = new Map<number, string>();
+  const deadline = Date.now() + ORPHAN_EXIT_WAIT_MS;
+  for (;;) {
+    for (const pid of processesWithEnv(RUN_ID_ENV, runId)) {
+      if (!killed.has(pid)) killed.set(pid, startTimeOf(pid));
+      kill(pid);
+    }
+    const left = [...killed].some(([pid, start]) => start && startTimeOf(pid) === start);
+    if (!left || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
  * Stops every process group recorded by a previous daemon and waits until it is gone, then runs its
  * cleanup (containers) and drops the record. Call before anything new runs. Returns the labels stopped.
  */

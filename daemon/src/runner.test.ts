@@ -87,6 +87,24 @@ describe('the one runner', () => {
     await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped process to be stopped' });
   });
 
+  it('a daemonized descendant (left the group, closed its output) is stopped when the run ends, as a pid namespace would', async () => {
+    const runner = testRunner({ capabilities: { hidesKeys: false } });
+    mkdirSync(runner.root, { recursive: true });
+    const pidFile = join(runner.root, 'daemonized.pid');
+    const result = await runner.run({
+      label: 'starts a daemon',
+      // What `redis-server --daemonize yes` or `pg_ctl start` do: a new session, stdio let go.
+      command: bashScript(
+        `setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; echo started`,
+      ),
+      cwd: runner.root,
+      env: process.env,
+    });
+    expect(result.exitCode).toBe(0);
+    const daemonized = Number(readFileSync(pidFile, 'utf8'));
+    expect(startTimeOf(daemonized)).toBe(''); // gone by the time the run returned
+  });
+
   it('[R2] a recorded pid now owned by another process (start time differs) is never killed', async () => {
     const runner = testRunner();
     const unrelated = runner.run({

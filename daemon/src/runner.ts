@@ -9,7 +9,7 @@ import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
 import { clearSpoolDir, spoolWorks } from './output-spool.ts';
-import { killRunId, recordRun, RUN_ID_ENV } from './run-records.ts';
+import { killRunId, recordRun, RUN_ID_ENV, stopRunLeftovers } from './run-records.ts';
 import { engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
 import { isInside } from './working-dir.ts';
@@ -145,6 +145,8 @@ export function createRunner(options: RunnerOptions): Runner {
         }
         return result;
       } finally {
+        // Without a pid namespace a daemon the run started would outlive it (and its cancel).
+        await stopRunLeftovers(record.runId).catch(() => undefined);
         record.forget();
       }
     },
