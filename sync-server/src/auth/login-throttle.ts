@@ -77,11 +77,13 @@ export class LoginThrottle {
    */
   async begin(username: string, address: string): Promise<{ succeeded(): Promise<void> }> {
     const userKey = foldUsername(username);
-    await spend(this.#perUser, userKey, 'failed logins for this user name');
+    // The address first: once its budget is spent, guesses at ever new names are refused before a
+    // record per name is made (each a key held for the window, in memory or in Redis).
+    await spend(this.#perAddress, address, 'failed logins from this address');
     try {
-      await spend(this.#perAddress, address, 'failed logins from this address');
+      await spend(this.#perUser, userKey, 'failed logins for this user name');
     } catch (error) {
-      await this.#perUser.reward(userKey, 1);
+      await this.#perAddress.reward(address, 1);
       throw error;
     }
     return {
