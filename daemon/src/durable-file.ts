@@ -2,7 +2,7 @@
 // snapshots, accepted spec versions): a private temp file, fsync'd, renamed over the old one, and the
 // directory fsync'd so the rename itself survives a crash. A reader sees the old file or the new one,
 // never half of either.
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Replaces `path` with `data` atomically, mode 0600; `durable: false` skips both fsyncs (a hint only). */
@@ -18,9 +18,12 @@ export function replaceFile(
     fchmodSync(fd, 0o600); // a temp file left by a crash keeps its old mode otherwise
     writeFileSync(fd, data);
     if (durable) fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(tmp, { force: true }); // a full disk: the half-written copy would only take more of it
+    throw error;
   }
+  closeSync(fd);
   renameSync(tmp, path);
   if (durable) syncDir(dirname(path));
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_FORGOTTEN_TASKS, RunJournal } from './run-journal.ts';
@@ -72,5 +72,21 @@ describe('run journal', () => {
     expect(reread.wasForgotten('t0')).toBe(false);
     expect(reread.wasForgotten('t1')).toBe(true);
     expect(reread.wasForgotten(`t${max}`)).toBe(true);
+  });
+
+  it('[V2] a full disk during compaction loses nothing: the records stay, the half copy goes, appends go on', () => {
+    const dir = tempDir();
+    const journal = new RunJournal(dir);
+    journal.started('t', 'm0', 1);
+    // Compaction writes a temp copy first; here that copy lands on /dev/full (every write: ENOSPC).
+    const tmp = join(dir, `run-journal.jsonl.${process.pid}.tmp`);
+    symlinkSync('/dev/full', tmp);
+    for (let i = 0; i < 2_100; i++) journal.idle('t', i); // past the compaction threshold
+    expect(existsSync(tmp)).toBe(false); // the failed copy is removed, not left to fill the disk
+    journal.started('t', 'm1', 2);
+    const reread = new RunJournal(dir);
+    expect(reread.run('t', 'm0')).toEqual({ startedAt: 1 });
+    expect(reread.run('t', 'm1')).toEqual({ startedAt: 2 });
+    expect(reread.idleAt('t')).toBe(2_099);
   });
 });

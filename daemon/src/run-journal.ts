@@ -6,7 +6,16 @@
 // work pending ([V3]), and which tasks were deleted (their ids only, the newest MAX_FORGOTTEN_TASKS):
 // a deleted task is never opened again, so a server that brings back a deleted task with its signed
 // messages cannot make them run a second time ([V5], [T5]).
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RunState } from '@openviber/shared';
 import { replaceFile } from './durable-file.ts';
@@ -118,11 +127,34 @@ export class RunJournal {
     closeSync(this.#fd);
   }
 
+  /**
+   * Appends one line whole or not at all (a full disk can take half a line: the file is cut back to
+   * where it was, so the next line is not glued onto a torn one), then applies it. Throws when the
+   * line could not be written: nothing relies on it then.
+   */
   #append(entry: Entry, durable = true): void {
+    const line = Buffer.from(JSON.stringify(entry) + '\n');
+    const size = fstatSync(this.#fd).size;
+    try {
+      for (let done = 0; done < line.length;) done += writeSync(this.#fd, line, done);
+      if (durable) fsyncSync(this.#fd);
+    } catch (error) {
+      try {
+        ftruncateSync(this.#fd, size);
+      } catch {
+        // the torn line stays; it is skipped when the journal is read
+      }
+      throw error;
+    }
     this.#apply(entry);
-    writeSync(this.#fd, JSON.stringify(entry) + '\n');
-    if (durable) fsyncSync(this.#fd);
-    if (++this.#lines >= this.#compactAt) this.#compact();
+    if (++this.#lines >= this.#compactAt) {
+      try {
+        this.#compact();
+      } catch {
+        // The line is written and the old file intact: compaction is tried again later.
+        this.#compactAt = this.#lines + COMPACT_AFTER_LINES;
+      }
+    }
   }
 
   #apply(e: Entry): void {

@@ -237,10 +237,11 @@ export class TaskWorker {
     // Checked again on what runs: the environment or binding may have changed while it prepared.
     if (!this.#signed(task, message, fresh, env)) return;
 
+    // Durable before anything is spawned for the message: from here on it never starts again. If it
+    // cannot be recorded (a full disk), nothing runs and the message waits for the next look.
+    journal.started(this.taskId, message.id);
     const controller = new AbortController();
     this.#current = { messageId: message.id, controller };
-    // Durable before anything is spawned for the message: from here on it never starts again.
-    journal.started(this.taskId, message.id);
     this.#deps.log(controlLogLine(ControlEvent.taskStarted, { task: this.taskId, message: message.id }));
     try {
       const state = await runMessage(
