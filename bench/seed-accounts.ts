@@ -30,7 +30,7 @@ export async function seedUsers(storage: Storage, count: number, appDevices: num
     const appTokens: string[] = [];
     for (let d = 0; d < appDevices; d++) {
       const token = newToken(TokenKind.session);
-      await storage.createSession(hashToken(token), userId, now + SESSION_TTL_MS);
+      await storage.createSession(hashToken(token), userId, now + SESSION_TTL_MS, { now, keep: appDevices });
       appTokens.push(token);
     }
     const viberToken = newToken(TokenKind.viber);

@@ -97,3 +97,10 @@ export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;
 export const MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION = 8;
 /** A departed awareness client's record (its last clock) is dropped after this long. */
 export const AWARENESS_RECORD_TTL_MS = 5 * 60_000;
+
+/** Sessions a user holds at once (one per login); a new one past it ends the oldest. */
+export const MAX_SESSIONS_PER_USER = 100;
+/** Onboarding tokens a user holds (live or used); a new one past it drops the oldest. */
+export const MAX_ONBOARDING_TOKENS_PER_USER = 10;
+/** Vibers a user has at once; past it no onboarding token is given and onboarding is refused (409). */
+export const MAX_VIBERS_PER_USER = 100;

@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
+import { MAX_ONBOARDING_TOKENS_PER_USER, MAX_VIBERS_PER_USER } from '../limits.ts';
 
 let server: SpawnedServer;
 let user: { token: string; userId: string; username: string };
@@ -450,6 +451,44 @@ describe('vibers', () => {
       body: { token: 'nope', name: 'x', publicKey: 'abc' },
     });
     expect(errorOf(badKey)).toEqual([400, 'validation_error', 'publicKey']);
+  });
+
+  it(`[S20] a user has at most ${MAX_VIBERS_PER_USER} Vibers and ${MAX_ONBOARDING_TOKENS_PER_USER} onboarding tokens; removing a Viber makes room`, async () => {
+    const owner = await signup(server.url);
+    const as = (method: string, path: string, body?: unknown) =>
+      api(server.url, method, path, { token: owner.token, body });
+    // Tokens: the oldest goes past the count, so a stranger's loop of "add a Viber" stores 10 at most.
+    const tokens: string[] = [];
+    for (let i = 0; i < MAX_ONBOARDING_TOKENS_PER_USER + 5; i++)
+      tokens.push((await as('POST', '/api/vibers/onboarding-tokens')).body.token);
+    const { publicKey } = await generateKeyPair();
+    const use = (token: string, name: string) =>
+      api(server.url, 'POST', '/api/vibers/onboard', { body: { token, name, publicKey } });
+    expect(errorOf(await use(tokens[0], 'dropped'))).toEqual([401, 'unauthorized', 'token']);
+    expect((await use(tokens.at(-1)!, 'kept')).status).toBe(201);
+
+    let ids = (await as('GET', '/api/vibers')).body.map((v: { id: string }) => v.id);
+    let spare = '';
+    while (ids.length < MAX_VIBERS_PER_USER) {
+      // Given while there was still room for one more, used after the last one took it.
+      if (ids.length === MAX_VIBERS_PER_USER - 1)
+        spare = (await as('POST', '/api/vibers/onboarding-tokens')).body.token;
+      const t = await as('POST', '/api/vibers/onboarding-tokens');
+      expect((await use(t.body.token, `v${ids.length}`)).status).toBe(201);
+      ids.push('x');
+    }
+    ids = (await as('GET', '/api/vibers')).body.map((v: { id: string }) => v.id);
+    expect(ids).toHaveLength(MAX_VIBERS_PER_USER);
+    // Full: no token is given, and one given earlier is refused at onboarding, naming the limit.
+    const full = await as('POST', '/api/vibers/onboarding-tokens');
+    expect(full.status).toBe(409);
+    expect(full.body.error.message).toContain(`at most ${MAX_VIBERS_PER_USER} Vibers per user`);
+    expect(errorOf(await use(spare, 'one-too-many'))[0]).toBe(409);
+    expect((await as('GET', '/api/vibers')).body).toHaveLength(MAX_VIBERS_PER_USER);
+    // Removing one (its row goes, its token no longer works) makes room.
+    expect((await as('DELETE', `/api/vibers/${ids[0]}`)).status).toBeLessThan(300);
+    const again = await as('POST', '/api/vibers/onboarding-tokens');
+    expect((await use(again.body.token, 'replacement')).status).toBe(201);
   });
 
   it('lists Vibers with online presence and lastSeenAt; config is for the Viber itself or its owner', async () => {

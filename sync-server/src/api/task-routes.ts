@@ -179,7 +179,9 @@ export function taskRoutes(router: Router, s: Services): void {
   // [D7] The task entry, its document and its run outputs on every Viber; Vibers remove its worktrees.
   router.on('DELETE', '/api/tasks/:id', async ({ req, params }) => {
     const user = await requireUser(s, req);
-    const found = await s.docs.writeExempt(workspaceDocName(user.userId), (doc) => deleteTask(doc, params.id));
+    const found = await s.docs.writeExempt(workspaceDocName(user.userId), (doc) =>
+      deleteTask(doc, params.id),
+    );
     if (!found) throw notFound(`task '${params.id}'`);
     await s.deletions.collectOrRetry(user.userId);
     return { deleted: true };

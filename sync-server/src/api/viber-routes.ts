@@ -14,6 +14,7 @@ import {
 } from '@openviber/shared';
 import { ONBOARDING_TTL_MS, TokenKind, hashToken, newToken } from '../auth/tokens.ts';
 import { HttpError, notFound } from '../http/http-error.ts';
+import { MAX_ONBOARDING_TOKENS_PER_USER, MAX_VIBERS_PER_USER } from '../limits.ts';
 import { withStatus, type Router } from '../http/router.ts';
 import { requirePrincipal, requireUser, type Services } from './api-context.ts';
 import { parseBody } from './parse-body.ts';
@@ -29,14 +30,25 @@ export function onboardCommand(server: string, token: string, name?: string): st
   return `npx --yes ${server}/viber.tgz onboard --server ${server} --token ${token} --name ${nameArg}`;
 }
 
+const tooManyVibers = () =>
+  new HttpError(
+    'conflict',
+    `at most ${MAX_VIBERS_PER_USER} Vibers per user: remove one you no longer use (DELETE /api/vibers/:id) first`,
+  );
+
 export function viberRoutes(router: Router, s: Services): void {
   router.on('POST', '/api/vibers/onboarding-tokens', async ({ req }) => {
     const user = await requireUser(s, req);
     // Optional { name }: the Viber's name, prefilled in the command (default: the machine's host name).
     const { name } = await parseBody(onboardingTokenSchema, req);
+    if ((await s.storage.listVibers(user.userId)).length >= MAX_VIBERS_PER_USER) throw tooManyVibers();
     const token = newToken(TokenKind.onboarding, 24);
-    const expiresAt = Date.now() + ONBOARDING_TTL_MS;
-    await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt);
+    const now = Date.now();
+    const expiresAt = now + ONBOARDING_TTL_MS;
+    await s.storage.createOnboardingToken(hashToken(token), user.userId, expiresAt, {
+      now,
+      keep: MAX_ONBOARDING_TOKENS_PER_USER,
+    });
     return withStatus(201, { token, command: onboardCommand(s.publicUrl(req), token, name), expiresAt });
   });
 
@@ -56,6 +68,8 @@ export function viberRoutes(router: Router, s: Services): void {
         { field: 'token' },
       );
     }
+    // Checked again here: tokens given out while there was room may outnumber it.
+    if ((await s.storage.listVibers(consumed.userId)).length >= MAX_VIBERS_PER_USER) throw tooManyVibers();
     const viberId = newId<ViberId>('vbr');
     const authToken = newToken(TokenKind.viber);
     const now = Date.now();
@@ -70,7 +84,9 @@ export function viberRoutes(router: Router, s: Services): void {
       },
       hashToken(authToken),
     );
-    await s.docs.write(workspaceDocName(consumed.userId), (doc) =>
+    // Not refused by the storage quota once the token is used up: the Viber's registry entry is small
+    // and bounded by MAX_VIBERS_PER_USER, and a refusal here would leave a Viber half onboarded.
+    await s.docs.writeExempt(workspaceDocName(consumed.userId), (doc) =>
       upsertViber(doc, {
         id: viberId,
         name: input.name,

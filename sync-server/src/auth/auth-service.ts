@@ -2,6 +2,7 @@
 import { newId, type Principal, type UserId, type ViberId } from '@openviber/shared';
 import type { Storage } from '../storage/storage.ts';
 import { HttpError } from '../http/http-error.ts';
+import { MAX_SESSIONS_PER_USER } from '../limits.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { SESSION_TTL_MS, TokenKind, hashToken, newToken } from './tokens.ts';
@@ -143,7 +144,11 @@ export class AuthService {
 
   async #startSession(userId: string, username: string) {
     const token = newToken(TokenKind.session);
-    await this.#storage.createSession(hashToken(token), userId, Date.now() + SESSION_TTL_MS);
+    const now = Date.now();
+    await this.#storage.createSession(hashToken(token), userId, now + SESSION_TTL_MS, {
+      now,
+      keep: MAX_SESSIONS_PER_USER,
+    });
     return { token, user: { id: userId, username } };
   }
 }

@@ -66,6 +66,16 @@ export const migrations: Migration[] = [
     sqlite: 'SELECT 1;',
     postgres: 'CREATE INDEX documents_name_bytes ON documents (name COLLATE "C");',
   },
+  {
+    id: 4,
+    // Each new session and onboarding token drops its user's expired ones and the oldest past a
+    // count (limits.ts): found by user, not by a scan of every user's rows.
+    description: "indexes of sessions and onboarding tokens by user, to bound each user's",
+    sqlite:
+      'CREATE INDEX sessions_user_id ON sessions (user_id); CREATE INDEX onboarding_tokens_user_id ON onboarding_tokens (user_id);',
+    postgres:
+      'CREATE INDEX sessions_user_id ON sessions (user_id); CREATE INDEX onboarding_tokens_user_id ON onboarding_tokens (user_id);',
+  },
 ];
 
 export const MIGRATIONS_TABLE_SQL =

@@ -81,7 +81,7 @@ describe('PostgresStorage', () => {
     const h = await harness();
     try {
       const storages = await Promise.all(Array.from({ length: 6 }, () => h.open()));
-      await storages[0]!.createSession('hash', 'usr_a', Date.now() + 60_000);
+      await storages[0]!.createSession('hash', 'usr_a', Date.now() + 60_000, { now: Date.now(), keep: 10 });
       for (const s of storages) expect(await s.findSession('hash', Date.now())).toEqual({ userId: 'usr_a' });
       // And again on an existing schema (a restart).
       const again = await h.open();

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { compactDeletedKeys, parseDocName } from '@openviber/shared';
 import * as Y from 'yjs';
-import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 import { MAX_STORE_BATCH_BYTES, MAX_STORE_BATCH_DOCUMENTS, STORE_BATCH_WINDOW_MS } from '../limits.ts';
@@ -311,12 +311,17 @@ export class PostgresStorage implements Storage {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
-  async createSession(tokenHash: string, userId: string, expiresAt: number) {
+  async createSession(tokenHash: string, userId: string, expiresAt: number, bound: SessionBound) {
     await this.#pool.query('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
       tokenHash,
       userId,
       expiresAt,
     ]);
+    await this.#pool.query(
+      `DELETE FROM sessions WHERE user_id = $1 AND (expires_at <= $2 OR token_hash NOT IN
+        (SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY expires_at DESC, token_hash LIMIT $3))`,
+      [userId, bound.now, bound.keep],
+    );
   }
 
   async findSession(tokenHash: string, now: number) {
@@ -331,10 +336,15 @@ export class PostgresStorage implements Storage {
     await this.#pool.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
   }
 
-  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number) {
+  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number, bound: SessionBound) {
     await this.#pool.query(
       'INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)',
       [tokenHash, userId, expiresAt],
+    );
+    await this.#pool.query(
+      `DELETE FROM onboarding_tokens WHERE user_id = $1 AND (expires_at <= $2 OR token_hash NOT IN
+        (SELECT token_hash FROM onboarding_tokens WHERE user_id = $1 ORDER BY expires_at DESC, token_hash LIMIT $3))`,
+      [userId, bound.now, bound.keep],
     );
   }
 
@@ -378,8 +388,8 @@ export class PostgresStorage implements Storage {
 
   async revokeViber(userId: string, viberId: string) {
     const r = await this.#pool.query(
-      'UPDATE vibers SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
-      [viberId, userId, Date.now()],
+      'DELETE FROM vibers WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+      [viberId, userId],
     );
     return r.rowCount === 1;
   }

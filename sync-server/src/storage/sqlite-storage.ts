@@ -3,7 +3,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { ConsumeResult, Storage, UserRow, ViberCredential } from './storage.ts';
+import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 
@@ -130,10 +130,16 @@ export class SqliteStorage implements Storage {
     return row ? toUser(row) : null;
   }
 
-  async createSession(tokenHash: string, userId: string, expiresAt: number) {
+  async createSession(tokenHash: string, userId: string, expiresAt: number, bound: SessionBound) {
     this.#db
       .prepare('INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
       .run(tokenHash, userId, expiresAt);
+    this.#db
+      .prepare(
+        `DELETE FROM sessions WHERE user_id = ? AND (expires_at <= ? OR token_hash NOT IN
+          (SELECT token_hash FROM sessions WHERE user_id = ? ORDER BY expires_at DESC, token_hash LIMIT ?))`,
+      )
+      .run(userId, bound.now, userId, bound.keep);
   }
 
   async findSession(tokenHash: string, now: number) {
@@ -147,10 +153,16 @@ export class SqliteStorage implements Storage {
     this.#db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
   }
 
-  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number) {
+  async createOnboardingToken(tokenHash: string, userId: string, expiresAt: number, bound: SessionBound) {
     this.#db
       .prepare('INSERT INTO onboarding_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)')
       .run(tokenHash, userId, expiresAt);
+    this.#db
+      .prepare(
+        `DELETE FROM onboarding_tokens WHERE user_id = ? AND (expires_at <= ? OR token_hash NOT IN
+          (SELECT token_hash FROM onboarding_tokens WHERE user_id = ? ORDER BY expires_at DESC, token_hash LIMIT ?))`,
+      )
+      .run(userId, bound.now, userId, bound.keep);
   }
 
   async consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult> {
@@ -191,8 +203,8 @@ export class SqliteStorage implements Storage {
 
   async revokeViber(userId: string, viberId: string) {
     const r = this.#db
-      .prepare('UPDATE vibers SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
-      .run(Date.now(), viberId, userId);
+      .prepare('DELETE FROM vibers WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
+      .run(viberId, userId);
     return r.changes === 1;
   }
 

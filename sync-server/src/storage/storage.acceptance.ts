@@ -307,8 +307,8 @@ export function storageAcceptance(
     describe('sessions', () => {
       it('finds a session until it expires, and not after it was deleted', async () => {
         const s = await open();
-        await s.createSession('hash-1', 'usr_a', T0 + 1000);
-        await s.createSession('hash-2', 'usr_b', T0 + 1000);
+        await s.createSession('hash-1', 'usr_a', T0 + 1000, { now: T0, keep: 10 });
+        await s.createSession('hash-2', 'usr_b', T0 + 1000, { now: T0, keep: 10 });
         expect(await s.findSession('hash-1', T0)).toEqual({ userId: 'usr_a' });
         expect(await s.findSession('hash-1', T0 + 999)).toEqual({ userId: 'usr_a' });
         expect(await s.findSession('hash-1', T0 + 1000)).toBeNull();
@@ -319,11 +319,44 @@ export function storageAcceptance(
       });
     });
 
+    describe('[S20] bounded per user', () => {
+      it("a new session drops the user's expired ones and all but the newest `keep`; other users' stay", async () => {
+        const s = await open();
+        await s.createSession('old', 'usr_a', T0 + 10, { now: T0, keep: 3 });
+        await s.createSession('other', 'usr_b', T0 + 10, { now: T0, keep: 3 });
+        for (let i = 0; i < 5; i++)
+          await s.createSession(`live-${i}`, 'usr_a', T0 + 1_000 + i, { now: T0 + 20, keep: 3 });
+        const found = async (hash: string) => (await s.findSession(hash, T0)) !== null;
+        expect(await found('old')).toBe(false); // expired at the later creation
+        expect(await Promise.all(['live-0', 'live-1', 'live-2', 'live-3', 'live-4'].map(found))).toEqual([
+          false,
+          false,
+          true,
+          true,
+          true,
+        ]);
+        expect(await found('other')).toBe(true);
+      });
+
+      it("a new onboarding token drops the user's expired ones and all but the newest `keep`, used or not", async () => {
+        const s = await open();
+        await s.createOnboardingToken('expired', 'usr_a', T0 + 10, { now: T0, keep: 2 });
+        await s.createOnboardingToken('used', 'usr_a', T0 + 60_000, { now: T0, keep: 2 });
+        expect(await s.consumeOnboardingToken('used', T0)).toEqual({ ok: true, userId: 'usr_a' });
+        await s.createOnboardingToken('new', 'usr_a', T0 + 60_001, { now: T0 + 20, keep: 2 });
+        expect(await s.consumeOnboardingToken('expired', T0)).toEqual({ ok: false, reason: 'unknown' });
+        expect(await s.consumeOnboardingToken('used', T0)).toEqual({ ok: false, reason: 'used' });
+        await s.createOnboardingToken('newer', 'usr_a', T0 + 60_002, { now: T0 + 20, keep: 2 });
+        expect(await s.consumeOnboardingToken('used', T0)).toEqual({ ok: false, reason: 'unknown' });
+        expect(await s.consumeOnboardingToken('new', T0)).toEqual({ ok: true, userId: 'usr_a' });
+      });
+    });
+
     describe('onboarding tokens', () => {
       it('is used up by exactly one of many concurrent consumers', async () => {
         const s = await open();
         const others = options.sharedByProcesses ? [s, await harness!.open()] : [s];
-        await s.createOnboardingToken('ot-1', 'usr_a', T0 + 60_000);
+        await s.createOnboardingToken('ot-1', 'usr_a', T0 + 60_000, { now: T0, keep: 10 });
         const results = await Promise.all(
           Array.from({ length: 12 }, (_, i) => others[i % others.length]!.consumeOnboardingToken('ot-1', T0)),
         );
@@ -334,7 +367,7 @@ export function storageAcceptance(
 
       it('refuses an expired token and an unknown one', async () => {
         const s = await open();
-        await s.createOnboardingToken('ot-2', 'usr_a', T0 + 60_000);
+        await s.createOnboardingToken('ot-2', 'usr_a', T0 + 60_000, { now: T0, keep: 10 });
         expect(await s.consumeOnboardingToken('ot-2', T0 + 60_000)).toEqual({ ok: false, reason: 'expired' });
         expect(await s.consumeOnboardingToken('nope', T0)).toEqual({ ok: false, reason: 'unknown' });
       });

@@ -1,6 +1,12 @@
 // The persistence port: Yjs documents, users, sessions, onboarding tokens and Viber credentials.
 // SQLite (embedded default) and PostgreSQL implement it and pass one acceptance suite.
 
+/** What a new session or token keeps of its user's others: none expired at `now`, `keep` at most. */
+export interface SessionBound {
+  now: number;
+  keep: number;
+}
+
 export interface UserRow {
   id: string;
   username: string;
@@ -50,12 +56,19 @@ export interface Storage {
   /** Sets the signing key only if the stored one is still `expected` (compare-and-set); false otherwise. */
   setSigningKey(userId: string, publicKey: string, expected: string | null): Promise<boolean>;
 
-  createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** Adds a session; drops the user's ones expired at `now` and all but the newest `keep`. */
+  createSession(tokenHash: string, userId: string, expiresAt: number, bound: SessionBound): Promise<void>;
   /** The session's user, if the token is known and not expired at `now`. */
   findSession(tokenHash: string, now: number): Promise<{ userId: string } | null>;
   deleteSession(tokenHash: string): Promise<void>;
 
-  createOnboardingToken(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** Adds a token; drops the user's ones expired at `now` and all but the newest `keep` (used or not). */
+  createOnboardingToken(
+    tokenHash: string,
+    userId: string,
+    expiresAt: number,
+    bound: SessionBound,
+  ): Promise<void>;
   /** Uses the token up, atomically: of two concurrent calls one succeeds. */
   consumeOnboardingToken(tokenHash: string, now: number): Promise<ConsumeResult>;
 
@@ -63,7 +76,7 @@ export interface Storage {
   /** The Viber a token authenticates; null once revoked. */
   findViberByToken(tokenHash: string): Promise<ViberCredential | null>;
   listVibers(userId: string): Promise<ViberCredential[]>;
-  /** Revokes the Viber's credentials; false if the user has no such Viber. */
+  /** Revokes the Viber's credentials (its row goes); false if the user has no such Viber. */
   revokeViber(userId: string, viberId: string): Promise<boolean>;
   touchViber(viberId: string, at: number): Promise<void>;
 
