@@ -25,4 +25,9 @@ export class ConnectionDocuments {
     docs?.delete(documentName);
     if (docs?.size === 0) this.#open.delete(socketId);
   }
+
+  /** Forgets everything recorded for a socket that closed. */
+  closeSocket(socketId: string): void {
+    this.#open.delete(socketId);
+  }
 }

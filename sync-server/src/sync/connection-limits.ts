@@ -91,6 +91,9 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
         throw null;
       }
       userSockets.track(id, socket);
+      // Documents whose load failed (the store down) never get a Connection, so no onDisconnect
+      // drops them: whatever the socket still has recorded goes with it.
+      socket.once('close', () => openDocs.closeSocket(id));
     },
     async beforeHandleMessage({ connection, context, update }) {
       const principal = (context as { principal?: AuthedPrincipal }).principal;
@@ -103,8 +106,8 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     async connected({ connection }) {
       raisePayloadLimit(connection.webSocket, MAX_WS_PAYLOAD_BYTES_AUTHENTICATED);
     },
-    async onDisconnect({ socketId, documentName }) {
-      openDocs.close(socketId, documentName);
+    async onDisconnect({ socketId, documentName, requestHeaders }) {
+      openDocs.close(socketIdOf(requestHeaders) ?? socketId, documentName);
     },
     async onDestroy() {
       clearInterval(sweep);
@@ -151,7 +154,7 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
         const whose = a.principal.kind === 'viber' ? "this user's Vibers" : 'this user';
         throw new QuotaError(`too many connections for ${whose}: at most ${userSockets.max} at once`);
       }
-      if (!openDocs.open(a.socketId, a.documentName))
+      if (!openDocs.open(socket ?? a.socketId, a.documentName))
         throw new QuotaError(
           `too many documents open on this connection: at most ${options.documentsPerConnection}`,
         );
