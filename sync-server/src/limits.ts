@@ -104,3 +104,5 @@ export const MAX_SESSIONS_PER_USER = 100;
 export const MAX_ONBOARDING_TOKENS_PER_USER = 10;
 /** Vibers a user has at once; past it no onboarding token is given and onboarding is refused (409). */
 export const MAX_VIBERS_PER_USER = 100;
+/** A Viber's lastSeenAt is recorded at its connect and disconnect, at most once in this long. */
+export const VIBER_SEEN_INTERVAL_MS = 10_000;

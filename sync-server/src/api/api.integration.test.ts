@@ -7,6 +7,7 @@ import {
   runOutputDocName,
   taskDocName,
   viberDocName,
+  workspaceDocName,
   writeObservation,
   writeRun,
   type Binding,
@@ -15,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
-import { MAX_ONBOARDING_TOKENS_PER_USER, MAX_VIBERS_PER_USER } from '../limits.ts';
+import { MAX_ONBOARDING_TOKENS_PER_USER, MAX_VIBERS_PER_USER, VIBER_SEEN_INTERVAL_MS } from '../limits.ts';
 
 let server: SpawnedServer;
 let user: { token: string; userId: string; username: string };
@@ -514,6 +515,28 @@ describe('vibers', () => {
     expect(
       errorOf(await call('GET', `/api/vibers/${viber.viberId}/config`, undefined, other.authToken)),
     ).toEqual([403, 'forbidden', undefined]);
+  });
+
+  it(`[S7] a Viber reconnecting in a loop records lastSeenAt at most once per ${VIBER_SEEN_INTERVAL_MS / 1000} s`, async () => {
+    const owner = await signup(server.url);
+    const looping = await onboard(owner.token, 'looping');
+    // The user's device sees every write of the registry as an update of its workspace.
+    const device = connectPeer(server.wsUrl, workspaceDocName(owner.userId), owner.token);
+    peers.push(device);
+    await device.synced;
+    let writes = 0;
+    device.doc.on('update', () => writes++);
+    for (let i = 0; i < 20; i++) {
+      const conn = connectPeer(server.wsUrl, viberDocName(owner.userId, looping.viberId), looping.authToken);
+      await conn.synced;
+      conn.destroy();
+    }
+    await waitFor(async () => {
+      const v = (await api(server.url, 'GET', '/api/vibers', { token: owner.token })).body[0];
+      return v && !v.online && v.lastSeenAt > 0;
+    }, 'offline with lastSeenAt');
+    await new Promise((r) => setTimeout(r, 300)); // anything still on its way
+    expect(writes).toBe(1);
   });
 
   it('removing a Viber revokes its token, closes its connections, and drops its bindings and ciphertexts', async () => {

@@ -12,6 +12,7 @@ import {
 } from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import type { Storage } from '../storage/storage.ts';
+import { VIBER_SEEN_INTERVAL_MS } from '../limits.ts';
 import { connectionLimits, type ConnectionLimitOptions } from './connection-limits.ts';
 import { DocGateway } from './doc-gateway.ts';
 import { namedInWorkspace } from './named-in-workspace.ts';
@@ -68,10 +69,18 @@ export function createSyncServer(options: SyncOptions) {
   ): p is AuthedPrincipal & { kind: 'viber' } =>
     p?.kind === 'viber' && documentName === viberDocName(p.userId, p.viberId);
 
+  // [S7] lastSeenAt at a Viber's connect and disconnect, at most once per VIBER_SEEN_INTERVAL_MS per
+  // Viber, left to the debounced store: a Viber reconnecting in a loop stored the whole workspace
+  // twice per cycle.
+  const seenAt = new Map<string, number>();
   const recordSeen = async (p: AuthedPrincipal & { kind: 'viber' }) => {
     const now = Date.now();
+    if (now - (seenAt.get(p.viberId) ?? 0) < VIBER_SEEN_INTERVAL_MS) return;
+    seenAt.set(p.viberId, now);
+    if (seenAt.size > 10_000)
+      for (const [id, at] of seenAt) if (now - at >= VIBER_SEEN_INTERVAL_MS) seenAt.delete(id);
     await options.storage.touchViber(p.viberId, now);
-    await gateway.write(workspaceDocName(p.userId), (doc) => markViberSeen(doc, p.viberId, now));
+    await gateway.writeLazily(workspaceDocName(p.userId), (doc) => markViberSeen(doc, p.viberId, now));
   };
 
   const authenticate = async ({

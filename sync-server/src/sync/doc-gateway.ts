@@ -77,6 +77,15 @@ export class DocGateway {
   }
 
   /**
+   * Like `write`, but the change is left to the debounced store (2-10 s) instead of stored before
+   * this resolves: for bookkeeping no caller waits on (a Viber seen), which would otherwise store
+   * the whole document at every call.
+   */
+  writeLazily<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T> {
+    return this.#write(name, fn, undefined, false);
+  }
+
+  /**
    * The gateway as the API uses it: each write is charged to its document owner's storage quota like a
    * websocket peer's ([S11]) — refused with a QuotaError (nothing written) when their bytes or
    * documents are spent, its bytes counted after.
@@ -93,7 +102,12 @@ export class DocGateway {
     };
   }
 
-  async #write<T>(name: string, fn: (doc: Y.Doc) => T, count?: (bytes: number) => void): Promise<T> {
+  async #write<T>(
+    name: string,
+    fn: (doc: Y.Doc) => T,
+    count?: (bytes: number) => void,
+    storeNow = true,
+  ): Promise<T> {
     const handle = await this.#acquire(name);
     try {
       let result!: T;
@@ -111,7 +125,7 @@ export class DocGateway {
         if (count) handle.document.off('update', counted);
       }
       count?.(bytes);
-      await this.#storeNow(handle);
+      if (storeNow) await this.#storeNow(handle);
       return result;
     } finally {
       this.#release(name, handle);
