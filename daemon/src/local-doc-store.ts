@@ -4,7 +4,9 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -46,11 +48,17 @@ export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc 
   const onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === FROM_DISK) return;
     if (appended >= COMPACT_AFTER_UPDATES) {
-      closeSync(fd);
-      writeSnapshot(file, Y.encodeStateAsUpdate(doc));
-      fd = openSync(file, 'a', 0o600);
-      appended = 1;
-      return; // the snapshot already holds this update
+      try {
+        // Replaced before the old descriptor is let go: if the snapshot fails (a full disk), the
+        // update still goes to the old file below, and the descriptor stays this file's.
+        writeSnapshot(file, Y.encodeStateAsUpdate(doc));
+        closeSync(fd);
+        fd = openSync(file, 'a', 0o600);
+        appended = 1;
+        return; // the snapshot already holds this update
+      } catch {
+        appended = 0; // tried again after as many more updates
+      }
     }
     writeFrame(fd, update);
     appended++;
@@ -88,9 +96,24 @@ function frameOf(update: Uint8Array): Buffer {
   return frame;
 }
 
+/**
+ * Appends one frame whole or not at all: a full disk can take part of it, and a torn frame in the
+ * middle of the file would hide every frame after it, so the file is cut back to where it was.
+ */
 function writeFrame(fd: number, update: Uint8Array): void {
-  writeSync(fd, frameOf(update));
-  fsyncSync(fd);
+  const frame = frameOf(update);
+  const size = fstatSync(fd).size;
+  try {
+    for (let done = 0; done < frame.length;) done += writeSync(fd, frame, done);
+    fsyncSync(fd);
+  } catch (error) {
+    try {
+      ftruncateSync(fd, size);
+    } catch {
+      // left torn: a torn last frame is ignored when read
+    }
+    throw error;
+  }
 }
 
 /** Replaces the file atomically with one frame holding the whole state. */

@@ -1,0 +1,57 @@
+// [V1] The daemon's own copy of its documents on disk: every update appended and fsync'd, rewritten
+// as one snapshot now and then. What a full disk or a crash mid-append may do to it.
+import { appendFileSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { COMPACT_AFTER_UPDATES, persistDoc } from './local-doc-store.ts';
+import { tempDir } from '../test/temp-dir.ts';
+
+const NAME = 'u/usr_1/viber/vbr_1';
+
+function reload(dir: string): Y.Doc {
+  const doc = new Y.Doc();
+  persistDoc(dir, NAME, doc).detach();
+  return doc;
+}
+
+describe('local document store', () => {
+  it('[V1] keeps every update across a reload; a torn last frame (a crash mid-append) is ignored', () => {
+    const dir = tempDir();
+    const doc = new Y.Doc();
+    const kept = persistDoc(dir, NAME, doc);
+    for (let i = 0; i < 10; i++) doc.getMap('m').set(`k${i}`, i);
+    kept.detach();
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file), Buffer.from([200, 0, 0, 0, 1, 2])); // a frame cut short
+    expect(reload(dir).getMap('m').toJSON()).toEqual(
+      Object.fromEntries([...Array(10).keys()].map((i) => [`k${i}`, i])),
+    );
+  });
+
+  it('[V1] a snapshot that fails (a full disk) loses nothing: updates keep going to the same file', () => {
+    const dir = tempDir();
+    const doc = new Y.Doc();
+    const kept = persistDoc(dir, NAME, doc);
+    doc.getMap('m').set('first', 0);
+    const [file] = readdirSync(dir);
+    // The snapshot's temp copy lands on /dev/full: every write to it fails with ENOSPC.
+    const tmp = join(dir, `${file}.${process.pid}.tmp`);
+    symlinkSync('/dev/full', tmp);
+    const count = COMPACT_AFTER_UPDATES + 50;
+    for (let i = 0; i < count; i++) doc.getMap('m').set(`k${i}`, i);
+    // Other files opened since must not receive this document's frames (a descriptor reused).
+    const other = new Y.Doc();
+    const otherKept = persistDoc(dir, 'u/usr_1/task/tsk_1', other);
+    doc.getMap('m').set('last', 1);
+    otherKept.detach();
+    kept.detach();
+    expect(existsSync(tmp)).toBe(false);
+    const back = reload(dir).getMap('m');
+    expect(back.size).toBe(count + 2);
+    expect(back.get('last')).toBe(1);
+    const otherBack = new Y.Doc();
+    persistDoc(dir, 'u/usr_1/task/tsk_1', otherBack).detach();
+    expect(otherBack.getMap('m').size).toBe(0);
+  });
+});
