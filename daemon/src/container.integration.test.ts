@@ -142,4 +142,22 @@ describe('a container task through a real daemon', async () => {
       expect(run.output).toContain(`done-${i}`);
     }
   });
+
+  it('[R2] a graceful stop (SIGTERM) of the daemon while a container ignores SIGTERM: the container is gone when the daemon has exited', async () => {
+    const repo = makeRepo({ 'README.md': 'x' });
+    const { envId, bindingId } = await s.environment({ repoUrl: repo.url, containerImage: image });
+    expect((await s.prepared(bindingId)).state).toBe('ready');
+    const taskId = await s.task(envId);
+    const msg = await s.send(taskId, "trap '' TERM; echo up; while :; do sleep 1; done");
+    await waitFor(async () => (await s.run(taskId, msg))?.output.includes('up'));
+    const name = runContainerName(taskId, msg);
+    expect(containersNamed(name)).toEqual([name]);
+    await s.viber.stop();
+    // Its secrets are in its environment: it must not run on until the next `viber start`.
+    await waitFor(() => containersNamed(name).length === 0, {
+      what: 'the container to be removed',
+      timeoutMs: 15_000,
+    });
+    s.viber.start();
+  });
 });

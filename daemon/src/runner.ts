@@ -112,6 +112,20 @@ export function createRunner(options: RunnerOptions): Runner {
           );
       const spool = await spoolFor(request);
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
+      // A container outlives its engine client: on a cancel or a daemon's stop it is removed at once,
+      // not after the client has exited (a daemon stopping gives its work 3 s, as long as the client's
+      // own kill grace, and then exits; the container, with its secrets, ran on until the next start).
+      const runCleanup = () =>
+        runProcess({
+          ...cmd.cleanup!,
+          cwd,
+          env: process.env,
+          redactor: new Redactor(options.ownSecrets),
+          timeoutMs: CLEANUP_TIMEOUT_MS,
+        });
+      let cleanup: Promise<unknown> | undefined;
+      const cleanUpNow = () => (cleanup ??= runCleanup());
+      if (cmd.cleanup) request.signal?.addEventListener('abort', cleanUpNow, { once: true });
       try {
         // One pass: the request's secrets and the Viber's own (env-secrets already holds both).
         // A redactor holds stream state: each run gets its own (or the request's, used by one run at a time).
@@ -134,17 +148,10 @@ export function createRunner(options: RunnerOptions): Runner {
           input: request.input,
           captureStdout: request.captureStdout,
         });
-        if (cmd.cleanup && (result.cancelled || result.timedOut || result.signal)) {
-          await runProcess({
-            ...cmd.cleanup,
-            cwd,
-            env: process.env,
-            redactor: new Redactor(options.ownSecrets),
-            timeoutMs: CLEANUP_TIMEOUT_MS,
-          });
-        }
+        if (cmd.cleanup && (result.cancelled || result.timedOut || result.signal)) await cleanUpNow();
         return result;
       } finally {
+        request.signal?.removeEventListener('abort', cleanUpNow);
         // Without a pid namespace a daemon the run started would outlive it (and its cancel).
         await stopRunLeftovers(record.runId).catch(() => undefined);
         record.forget();

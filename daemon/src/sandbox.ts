@@ -101,7 +101,10 @@ export function wrapForPolicy(
     // `-e KEY` without a value passes the value from our environment, so secrets stay off the command line.
     for (const key of envKeys) args.push('-e', key);
     args.push('--', policy.containerImage, cmd.command, ...cmd.args);
-    return { command: caps.container, args, cleanup: { command: caps.container, args: ['rm', '-f', name] } };
+    // Podman's `rm -f` waits 10 s for a container that ignores SIGTERM (docker's kills at once):
+    // one second, so a cancel or a daemon's stop (3 s of grace) removes it before the daemon exits.
+    const rm = basename(caps.container) === 'podman' ? ['rm', '-f', '--time', '1', name] : ['rm', '-f', name];
+    return { command: caps.container, args, cleanup: { command: caps.container, args: rm } };
   }
   let wrapped = cmd;
   if (caps.hidesKeys) {
