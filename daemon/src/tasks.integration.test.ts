@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_RUN_OUTPUT_CHARS,
+  appendMessage,
   listTasks,
+  taskDocName,
   readTaskRunSummary,
   viberDocName,
   workspaceDocName,
@@ -121,6 +124,28 @@ describe('task execution through the real server', async () => {
     await waitFor(() => !alive(pid), { what: 'the orphaned grandchild to be stopped' });
     const last = await s.runState(taskId, queued[1], ['completed', 'error']);
     expect(last.output).toBe('one\ntwo\n');
+  });
+
+  it('[V3] a message that reaches the server without its bump (a crashed server lost it, the device sent it again) still runs', async () => {
+    const taskId = await s.task(envId);
+    const first = await s.send(taskId, 'echo first');
+    expect(await s.runState(taskId, first, ['completed', 'error'])).toMatchObject({ state: 'completed' });
+    // The Viber has the task recorded idle at its updatedAt as it stands.
+    const updatedAt = (await s.api('GET', `/api/tasks/${taskId}`)).task.updatedAt as number;
+    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
+    await waitFor(() =>
+      readFileSync(journal, 'utf8')
+        .split('\n')
+        .some((line) => line.includes(`"k":"idle","t":"${taskId}","u":${updatedAt}`)),
+    );
+    await s.viber.stop();
+    // A device's message arrives by itself: no bump of the task's updatedAt in the workspace.
+    const doc = await s.peer.doc(taskDocName(s.user.userId, taskId));
+    appendMessage(doc, 'echo resent', s.user.userId, Date.now(), { messageId: 'msg_resent' });
+    s.viber.start({ VIBER_TASK_TIMEOUT_MS: '20000' });
+    const run = await s.runState(taskId, 'msg_resent', ['completed', 'error']);
+    expect(run).toMatchObject({ state: 'completed' });
+    expect(run.output).toBe('resent\n');
   });
 
   it('[D4] a run cut off by SIGTERM is recorded interrupted, never left started', async () => {

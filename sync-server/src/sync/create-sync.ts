@@ -19,6 +19,7 @@ import { namedInWorkspace } from './named-in-workspace.ts';
 import { Presence } from './presence.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { awarenessEchoExtension } from './awareness-echo.ts';
+import { messageBumpExtension } from './message-bump.ts';
 import { guardConnections } from './socket-guard.ts';
 import { socketAddressOf } from './socket-id.ts';
 import { spreadPingsExtension } from './spread-pings.ts';
@@ -133,6 +134,7 @@ export function createSyncServer(options: SyncOptions) {
       limits.extension,
       spreadPingsExtension(),
       awarenessEchoExtension(options.log ?? ((line) => console.error(line))),
+      messageBumpExtension(() => gateway, options.log ?? ((line) => console.error(line))),
       ...(options.extensions ?? []),
     ],
     async onUpgrade({ request, socket }) {
@@ -181,7 +183,7 @@ export function createSyncServer(options: SyncOptions) {
     },
     onRequest: options.onRequest,
   });
-  const gateway = new DocGateway(server.hocuspocus);
+  const gateway: DocGateway = new DocGateway(server.hocuspocus);
   const apiDocs = gateway.charged(
     limits.apiQuota(
       async (name) =>
