@@ -10,12 +10,12 @@ import {
   getBinding,
   getEnvironment,
   listBindings,
-  readObservation,
   type Binding,
   type Environment,
   type ViberId,
 } from '@openviber/shared';
 import { MAX_CONCURRENT_PREPARES } from './limits.ts';
+import { localObservations } from './local-observations.ts';
 import { prepareBinding, type PrepareDeps } from './prepare.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -104,7 +104,7 @@ export class PrepareReconciler {
   }
 
   #wantsPrepare(binding: Binding, env: Environment): boolean {
-    const observed = readObservation(this.#deps.viberDoc, binding.id);
+    const observed = localObservations(this.#deps.stateDir).read(binding.id);
     if (!observed || observed.observedGeneration < binding.generation) return true;
     if (observed.state === ObservedState.preparing) return true; // cut off by a restart
     if (observed.state === ObservedState.error && observed.step === PrepareStep.secrets) {

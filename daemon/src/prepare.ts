@@ -17,6 +17,7 @@ import {
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { lastLines, runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
+import { localObservations } from './local-observations.ts';
 import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
 import { readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
 import { describeEnd } from './runner.ts';
@@ -53,7 +54,7 @@ export async function prepareBinding(
 ): Promise<ObservedState> {
   const specHash = environmentSpecHash(env, binding);
   const observe = (fields: Parameters<typeof writeObservation>[2]) =>
-    writeObservation(deps.viberDoc, binding.id, fields);
+    localObservations(deps.stateDir).observe(deps.viberDoc, binding.id, fields);
   resetPrepareLog(deps.logDoc, binding.generation);
   observe({
     observedGeneration: binding.generation,
@@ -196,7 +197,7 @@ function fail(
   const message = redactor.redact(`${step} failed: ${messageOf(error)}`);
   log.note(message);
   log.flush();
-  writeObservation(deps.viberDoc, bindingId, {
+  localObservations(deps.stateDir).observe(deps.viberDoc, bindingId, {
     state: ObservedState.error,
     step,
     lastPrepareAt: Date.now(),

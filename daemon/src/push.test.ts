@@ -16,6 +16,7 @@ import {
   getEnvironment,
   getTask,
   listRefusals,
+  PushState,
   pushIntent,
   pushRequestsArray,
   readPushResult,
@@ -23,11 +24,13 @@ import {
   signBinding,
   signEnvironmentSpec,
   signPushRequest,
+  writePushResult,
   type ViberId,
 } from '@openviber/shared';
 import { generateKeyPair, generateSigningKeyPair, signIntent } from '@openviber/shared/crypto';
 import { IntentGuard } from './intent-guard.ts';
 import { handlePushRequest } from './push.ts';
+import { RunJournal } from './run-journal.ts';
 import { worktreeDir } from './working-dir.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
@@ -60,17 +63,20 @@ async function world() {
   const taskId = createTask(ws, { environmentId: envId, title: 'Fix the thing', viberId: 'vbr_t' });
   const tree = worktreeDir(runner.root, taskId);
   git(checkout, 'worktree', 'add', '-q', '--detach', tree, 'HEAD');
+  const stateDir = join(home, 'state');
+  mkdirSync(stateDir, { recursive: true });
   const deps = {
     viberId: 'vbr_t' as ViberId,
     keys: await generateKeyPair(),
     ownSecrets: [],
     root: runner.root,
-    stateDir: join(home, 'state'),
+    stateDir,
     runner,
     viberDoc: new Y.Doc(),
     workspace: ws,
     taskDoc: new Y.Doc(),
     changesDoc: new Y.Doc(),
+    journal: new RunJournal(stateDir),
   };
   return { deps, taskId, tree, bare, envId, bindingId };
 }
@@ -182,6 +188,31 @@ describe('[A3] [T5] push on a Viber pinned to its user’s key', () => {
     expect(git(bare, 'log', '-1', '--format=%s', 'ov/signed')).toBe('Signed change');
     expect(git(bare, 'show', 'ov/signed:b.txt')).toBe('b');
     expect(listRefusals(deps.viberDoc)).toEqual([]);
+  });
+
+  it('[T5] a signed push replayed by the server (its result rewritten, or the request appended again) does not run twice', async () => {
+    const { deps, taskId, tree, bare, signedPush } = await pinnedWorld();
+    writeFileSync(join(tree, 'b.txt'), 'b\n');
+    const request = await signedPush('main', 'First');
+    await handlePushRequest(deps, taskId);
+    const first = readPushResult(deps.changesDoc)!;
+    expect(first).toMatchObject({ requestId: request.id, state: 'pushed' });
+    // Later work in the task, then the server makes the old request look unanswered.
+    writeFileSync(join(tree, 'c.txt'), 'not meant for main\n');
+    writePushResult(deps.changesDoc, { ...first, state: PushState.pushing });
+    await handlePushRequest(deps, taskId);
+    expect(git(bare, 'rev-parse', 'main')).toBe(first.commit);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({
+      requestId: request.id,
+      state: 'failed',
+      error: expect.stringContaining('already run by this Viber'),
+    });
+    // The same after a restart of the Viber (a new journal from the same file).
+    const restarted = { ...deps, journal: new RunJournal(deps.stateDir) };
+    writePushResult(deps.changesDoc, { ...first, state: PushState.pushing });
+    await handlePushRequest(restarted, taskId);
+    expect(git(bare, 'rev-parse', 'main')).toBe(first.commit);
+    expect(git(bare, 'ls-tree', '--name-only', 'main')).not.toContain('c.txt');
   });
 
   it('an unsigned request waits for approval: nothing committed or pushed, the refusal published; once signed it pushes', async () => {

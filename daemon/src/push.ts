@@ -13,15 +13,16 @@ import {
   getTask,
   latestPushRequest,
   listBindings,
-  readObservation,
   readPushResult,
   writePushResult,
   type PushRequest,
 } from '@openviber/shared';
 import { openEnvironmentSecrets } from './env-secrets.ts';
+import { localObservations } from './local-observations.ts';
 import { commitTask, hasChangesTask, pushTask, stageForCommitTask } from './git-change-tasks.ts';
 import { runGit } from './git-executor.ts';
 import { headRevisionTask } from './git-tasks.ts';
+import type { RunJournal } from './run-journal.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf } from './viber-error.ts';
 import { worktreeDir } from './working-dir.ts';
@@ -30,6 +31,8 @@ export interface PushDeps extends ViberContext {
   workspace: Y.Doc;
   taskDoc: Y.Doc;
   changesDoc?: Y.Doc;
+  /** Where each request this Viber started is recorded, so none runs twice. */
+  journal: RunJournal;
 }
 
 /**
@@ -41,7 +44,6 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
   const doc = deps.changesDoc;
   if (!request || !doc) return true;
   const known = readPushResult(doc);
-  // A request a crash left `pushing` is tried again: a push of the same commit to the same branch is idempotent.
   if (known?.requestId === request.id && known.state !== PushState.pushing) return true;
   const publish = (state: PushState, commit = '', error = '') =>
     writePushResult(doc, {
@@ -59,6 +61,18 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
   // Pinned ([T5]): the request, the binding and the environment signed, else it waits (refusal published).
   if (deps.intents && task && env && binding && !deps.intents.mayPush(task, request, env, binding))
     return false;
+  // At most once per request id, by this Viber's own record: the result and the order of requests are
+  // the server's to rewrite, and a replayed request would commit and push whatever changed since.
+  // One a crash cut off (or the server made look unanswered) is answered, not run again.
+  if (deps.journal.pushHandled(taskId, request.id)) {
+    publish(
+      PushState.failed,
+      '',
+      'this push request was already run by this Viber (it was cut off, or is a replay); push again to push the current changes',
+    );
+    return true;
+  }
+  deps.journal.pushStarted(taskId, request.id);
   publish(PushState.pushing);
   let redact = (s: string) => s;
   try {
@@ -69,7 +83,7 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
     const redactor = secrets.redactor();
     redact = (s) => redactor.redact(s);
     const cwd = env.persistVolume
-      ? (readObservation(deps.viberDoc, binding.id)?.resolvedWorkingDir ?? '')
+      ? (localObservations(deps.stateDir).read(binding.id)?.resolvedWorkingDir ?? '')
       : worktreeDir(deps.root, taskId);
     if (!cwd || !existsSync(cwd))
       throw new Error('the task has no working copy on this Viber yet (send a message first)');

@@ -37,12 +37,15 @@ type Entry =
   | { k: 'start'; t: string; m: string; at: number }
   | ({ k: 'end'; t: string; m: string } & RunOutcome)
   | { k: 'idle'; t: string; u: number }
+  | { k: 'push'; t: string; r: string }
   | { k: 'forget'; t: string };
 
 interface TaskEntry {
   runs: Map<string, JournalRun>;
   /** The task's updatedAt when all its messages were last found finished. */
   idleAt?: number;
+  /** Push requests this Viber started ([T5]: each at most once, whatever the documents say). */
+  pushes?: Set<string>;
 }
 
 /** Deleted tasks whose ids are kept (~40 bytes each in memory and in the file); the oldest go first. */
@@ -97,6 +100,15 @@ export class RunJournal {
     if (this.#tasks.get(taskId)?.idleAt === updatedAt) return;
     // Not fsync'd: a lost idle mark only makes the next start look at the task once more.
     this.#append({ k: 'idle', t: taskId, u: updatedAt }, false);
+  }
+
+  /** Durably records that the push request is about to run. Call BEFORE committing or pushing. */
+  pushStarted(taskId: string, requestId: string): void {
+    this.#append({ k: 'push', t: taskId, r: requestId });
+  }
+
+  pushHandled(taskId: string, requestId: string): boolean {
+    return this.#tasks.get(taskId)?.pushes?.has(requestId) ?? false;
   }
 
   idleAt(taskId: string): number | undefined {
@@ -171,6 +183,7 @@ export class RunJournal {
     let task = this.#tasks.get(e.t);
     if (!task) this.#tasks.set(e.t, (task = { runs: new Map() }));
     if (e.k === 'idle') task.idleAt = e.u;
+    else if (e.k === 'push') (task.pushes ??= new Set()).add(e.r);
     else if (e.k === 'start') task.runs.set(e.m, { startedAt: e.at });
     else {
       const { state, exitCode, endedAt, error } = e;
@@ -190,6 +203,7 @@ export class RunJournal {
         if (run.outcome) lines.push(JSON.stringify({ k: 'end', t, m, ...run.outcome }));
       }
       if (task.idleAt !== undefined) lines.push(JSON.stringify({ k: 'idle', t, u: task.idleAt }));
+      for (const r of task.pushes ?? []) lines.push(JSON.stringify({ k: 'push', t, r }));
     }
     // Replaced before the old descriptor is let go: if the write fails, appends still reach the old file.
     replaceFile(this.#file, lines.map((l) => l + '\n').join(''));

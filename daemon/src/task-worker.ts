@@ -18,7 +18,6 @@ import {
   isFinalRunState,
   listBindings,
   listMessages,
-  readObservation,
   type RunRecord,
   writeRun,
   writeTaskRunSummary,
@@ -29,6 +28,7 @@ import {
 } from '@openviber/shared';
 import type { RunJournal, RunOutcome } from './run-journal.ts';
 import { handlePushRequest } from './push.ts';
+import { localObservations } from './local-observations.ts';
 import { runMessage, type TaskRunDeps } from './task-runner.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -193,7 +193,7 @@ export class TaskWorker {
   }
 
   async #handle(message: Message): Promise<void> {
-    const { runDoc, viberDoc, journal } = this.#deps;
+    const { runDoc, journal } = this.#deps;
     if (this.#settleJournalled(message.id)) return;
     const run = getRun(runDoc, message.id);
     if (run && isFinalRunState(run.state)) return;
@@ -221,7 +221,8 @@ export class TaskWorker {
     if (this.#stopped) return;
     const env = getEnvironment(this.#deps.workspace, task.environmentId);
     const fresh = getBinding(this.#deps.workspace, binding.id);
-    const observation = fresh && readObservation(viberDoc, fresh.id);
+    // As this Viber recorded it, not as its document says: the server can write that ([T5]).
+    const observation = fresh && localObservations(this.#deps.stateDir).read(fresh.id);
     if (!env || !fresh)
       return this.#finish(message, RunState.error, 'the task’s environment or binding was removed');
     if (!observation || observation.state !== ObservedState.ready) {

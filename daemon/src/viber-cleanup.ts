@@ -25,12 +25,12 @@ import {
   listTaskRunSummaryIds,
   listTasks,
   parseDocName,
-  removeObservations,
   removeTaskRunSummaries,
   runOutputDocName,
   changesDocName,
 } from '@openviber/shared';
 import type { AbsenceClock } from './absence-clock.ts';
+import { localObservations } from './local-observations.ts';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
 import type { RunJournal } from './run-journal.ts';
@@ -128,7 +128,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     if (deleted.has(DeletedKind.task, id) && !deps.inUse('task', id)) deps.journal.forget(id);
   // Our own document last: if we crash before this, the next pass finds the entries and finishes.
   viberDoc.transact(() => {
-    removeObservations(viberDoc, result.bindings);
+    localObservations(deps.stateDir).remove(viberDoc, result.bindings);
     removeTaskRunSummaries(viberDoc, result.tasks);
   });
   return result;

@@ -134,6 +134,7 @@ export {
   listReseals,
   listTaskRunSummaryIds,
   readHealth,
+  observationOf,
   readObservation,
   readTaskRunSummary,
   removeObservations,

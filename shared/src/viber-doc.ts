@@ -155,7 +155,8 @@ function legacyRecord(map: Y.Map<unknown>, id: string): Record<string, unknown> 
   return entity instanceof Y.Map ? (entity.toJSON() as Record<string, unknown>) : undefined;
 }
 
-function observationOf(raw: Record<string, unknown> | undefined): Observation | undefined {
+/** An observation from its stored fields; undefined when they do not make one. */
+export function observationOf(raw: Record<string, unknown> | undefined): Observation | undefined {
   const state = raw?.state;
   if (!raw || typeof state !== 'string' || !OBSERVED_STATES.has(state)) return undefined;
   return {
