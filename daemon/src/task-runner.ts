@@ -19,13 +19,20 @@ import {
   type Environment,
   type Message,
   type Observation,
+  isFinalRunState,
 } from '@openviber/shared';
 import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
 import { computeChanges } from './changes.ts';
-import { excludeOurFiles, OPENVIBER_DIR, writeTranscript } from './transcript.ts';
+import {
+  excludeOurFiles,
+  OPENVIBER_DIR,
+  recordTranscriptEntry,
+  TRANSCRIPT_OUTPUT_CHARS,
+  writeTranscript,
+} from './transcript.ts';
 import { seedWorktree } from './worktree-seed.ts';
 import { describeEnd } from './runner.ts';
 import { cacheVolumeName } from './sandbox.ts';
@@ -57,8 +64,18 @@ export interface MessageJob {
 /** Runs the message and records its final state, which it also returns. */
 export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<RunState> {
   const { taskId, message } = job;
+  let tail = '';
   const record = (fields: Parameters<typeof writeRun>[2]) => {
     writeRun(deps.runDoc, message.id, fields);
+    if (fields.state && isFinalRunState(fields.state))
+      recordTranscriptEntry(deps.stateDir, taskId, {
+        messageId: message.id,
+        text: message.text,
+        state: fields.state,
+        exitCode: fields.exitCode ?? null,
+        error: fields.error ?? '',
+        output: tail,
+      });
     if (fields.state)
       writeTaskRunSummary(deps.viberDoc, taskId, {
         messageId: message.id,
@@ -72,6 +89,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   let progressed = false;
   const onOutput = (text: string, dropped: number) => {
     appendRunOutput(deps.runDoc, message.id, text, MAX_RUN_OUTPUT_CHARS, dropped);
+    tail = (tail + text).slice(-TRANSCRIPT_OUTPUT_CHARS);
     if (!progressed) {
       progressed = true;
       record({ state: RunState.progress });
@@ -80,7 +98,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   try {
     const { cwd, git } = await taskDir(deps, job);
     if (git) await excludeOurFiles(deps.runner, cwd);
-    const agentEnv = writeTranscript(cwd, taskId, message.id, deps.taskDoc, deps.runDoc);
+    const agentEnv = writeTranscript(cwd, deps.stateDir, taskId, message.id, deps.taskDoc);
     const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,

@@ -29,6 +29,7 @@ import {
 import type { RunJournal, RunOutcome } from './run-journal.ts';
 import { handlePushRequest } from './push.ts';
 import { localObservations } from './local-observations.ts';
+import { recordTranscriptEntry } from './transcript.ts';
 import { runMessage, type TaskRunDeps } from './task-runner.ts';
 import { messageOf } from './viber-error.ts';
 
@@ -172,6 +173,14 @@ export class TaskWorker {
   #finish(message: Message, state: RunState, error: string): void {
     const outcome = { state, error, exitCode: null, endedAt: Date.now() };
     this.#deps.journal.ended(this.taskId, message.id, outcome);
+    recordTranscriptEntry(this.#deps.stateDir, this.taskId, {
+      messageId: message.id,
+      text: message.text,
+      state,
+      exitCode: null,
+      error,
+      output: '',
+    });
     this.#publish(message.id, getRun(this.#deps.runDoc, message.id), outcome, 0);
   }
 

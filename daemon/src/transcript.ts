@@ -3,10 +3,11 @@
 // `.openviber/` of the task's working directory — the one place both the bwrap sandbox and a
 // container see — and ignored through the repository's info/exclude, so it never shows in the
 // task's changes nor gets pushed.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
-import { getRun, listMessages } from '@openviber/shared';
+import { listMessages } from '@openviber/shared';
+import { replaceFile } from './durable-file.ts';
 import { runGit } from './git-executor.ts';
 import { gitPathTask } from './git-change-tasks.ts';
 import type { Runner } from './runner.ts';
@@ -26,31 +27,64 @@ export interface TranscriptEntry {
   output: string;
 }
 
-/** Writes the transcript of the messages before `messageId`; returns the agent's environment. */
+/** Entries kept per task (the newest); each holds at most TRANSCRIPT_OUTPUT_CHARS of output. */
+export const MAX_TRANSCRIPT_ENTRIES = 200;
+
+const entriesFile = (stateDir: string, taskId: string) => join(stateDir, 'transcripts', `${taskId}.json`);
+
+/**
+ * The task's earlier messages as this Viber ran or settled them, recorded by itself
+ * ($VIBER_HOME/state/transcripts/<taskId>.json). Not read back from the task and run documents:
+ * the server can write those, and a message no one signed, with a made-up "completed" run and
+ * output, would reach a signed message's agent as an instruction ([T5]).
+ */
+export function readTranscriptEntries(stateDir: string, taskId: string): Omit<TranscriptEntry, 'index'>[] {
+  try {
+    const parsed = JSON.parse(readFileSync(entriesFile(stateDir, taskId), 'utf8')) as unknown;
+    return Array.isArray(parsed) ? (parsed as Omit<TranscriptEntry, 'index'>[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records how a message of the task ended (its output's tail), replacing an earlier entry for it. */
+export function recordTranscriptEntry(
+  stateDir: string,
+  taskId: string,
+  entry: Omit<TranscriptEntry, 'index'>,
+): void {
+  const entries = readTranscriptEntries(stateDir, taskId).filter((e) => e.messageId !== entry.messageId);
+  entries.push({ ...entry, output: entry.output.slice(-TRANSCRIPT_OUTPUT_CHARS) });
+  const file = entriesFile(stateDir, taskId);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // Context for an agent, not a guarantee: no fsync.
+  replaceFile(file, JSON.stringify(entries.slice(-MAX_TRANSCRIPT_ENTRIES)), { durable: false });
+}
+
+/** The task was deleted ([V5]): its entries go. */
+export function forgetTranscript(stateDir: string, taskId: string): void {
+  rmSync(entriesFile(stateDir, taskId), { force: true });
+}
+
+/**
+ * Writes the transcript of the messages this Viber ran or settled before `messageId` (from its own
+ * record); returns the agent's environment. The message's index is its place in the task.
+ */
 export function writeTranscript(
   cwd: string,
+  stateDir: string,
   taskId: string,
   messageId: string,
   taskDoc: Y.Doc | undefined,
-  runDoc: Y.Doc,
 ): Record<string, string> {
   const messages = taskDoc ? listMessages(taskDoc) : [];
   const index = Math.max(
     0,
     messages.findIndex((m) => m.id === messageId),
   );
-  const earlier: TranscriptEntry[] = messages.slice(0, index).map((m, i) => {
-    const run = getRun(runDoc, m.id);
-    return {
-      index: i,
-      messageId: m.id,
-      text: m.text,
-      state: run?.state ?? 'not run',
-      exitCode: run?.exitCode ?? null,
-      error: run?.error ?? '',
-      output: (run?.output ?? '').slice(-TRANSCRIPT_OUTPUT_CHARS),
-    };
-  });
+  const earlier: TranscriptEntry[] = readTranscriptEntries(stateDir, taskId)
+    .filter((e) => e.messageId !== messageId)
+    .map((e, i) => ({ ...e, index: i }));
   // One file per task: tasks of an environment that persists its volume share the working directory.
   const path = join(cwd, OPENVIBER_DIR, `transcript-${taskId}.json`);
   mkdirSync(dirname(path), { recursive: true });

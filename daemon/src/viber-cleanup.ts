@@ -31,6 +31,7 @@ import {
 } from '@openviber/shared';
 import type { AbsenceClock } from './absence-clock.ts';
 import { localObservations } from './local-observations.ts';
+import { forgetTranscript } from './transcript.ts';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
 import type { RunJournal } from './run-journal.ts';
@@ -125,7 +126,10 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     result.tasks.push(id);
   }
   for (const id of deps.journal.taskIds())
-    if (deleted.has(DeletedKind.task, id) && !deps.inUse('task', id)) deps.journal.forget(id);
+    if (deleted.has(DeletedKind.task, id) && !deps.inUse('task', id)) {
+      deps.journal.forget(id);
+      forgetTranscript(deps.stateDir, id);
+    }
   // Our own document last: if we crash before this, the next pass finds the entries and finishes.
   viberDoc.transact(() => {
     localObservations(deps.stateDir).remove(viberDoc, result.bindings);
