@@ -1,6 +1,7 @@
 // Offline-first: the service worker serves the app with the network off, IndexedDB holds the data,
 // edits made offline sync when the network returns, and concurrent offline edits of different
 // fields of one environment both survive ([S5]).
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createEnvironmentInUi,
@@ -12,6 +13,7 @@ import {
   waitFor,
   waitSaved,
   waitForValue,
+  artifactsDir,
 } from './harness.ts';
 
 describe('offline', () => {
@@ -150,5 +152,59 @@ describe('offline', () => {
     expect(
       await a.page.evaluate((id) => localStorage.getItem(`openviber.outbox.${id}`), user.userId),
     ).toBeNull();
+  });
+
+  it('signing out with changes the server has not confirmed asks first, naming them; Cancel keeps everything', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    for (const [viewport, dark] of [
+      [{ width: 1280, height: 800 }, false],
+      [{ width: 390, height: 844 }, true],
+    ] as const) {
+      const a = await newPage(browser);
+      if (dark) await a.page.emulateMedia({ colorScheme: 'dark' });
+      await signUpInUi(a.page, server);
+      await waitSaved(a.page);
+      // The editor is a lazily loaded chunk: offline it comes from the service worker's cache.
+      await waitFor(
+        () => a.page.evaluate(() => navigator.serviceWorker.controller !== null),
+        'the service worker to control the page',
+      );
+      await a.context.setOffline(true);
+      await a.page.locator('[data-testid=sync-indicator][data-state=offline]').first().waitFor();
+      await createEnvironmentInUi(a.page, 'only-on-this-device-' + 'x'.repeat(60));
+      await a.page.setViewportSize(viewport);
+
+      const openMenu = async () => {
+        // The task list (on a phone the sidebar is the home view) holds the account menu.
+        await a.page.evaluate(() => (location.hash = '#/'));
+        await a.page.getByRole('button', { name: /Account and settings/ }).click();
+        await a.page.getByTestId('menu-sign-out').click();
+      };
+      await openMenu();
+      const dialog = a.page.locator('dialog.dialog');
+      await dialog.waitFor();
+      expect(await dialog.innerText()).toMatch(/change(s)? the server has not confirmed/);
+      expect(await dialog.innerText()).toMatch(/Connect to the network/);
+      await a.page.screenshot({
+        path: join(artifactsDir(), `sign-out-unsaved-${viewport.width}-${dark ? 'dark' : 'light'}.png`),
+      });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      // Still signed in, the change still here and still on its way.
+      await a.page
+        .getByTestId('env-row')
+        .getByText('only-on-this-device-', { exact: false })
+        .first()
+        .waitFor({ state: 'attached' });
+      await a.context.setOffline(false);
+      await waitSaved(a.page);
+      // Nothing unsaved: no question.
+      await openMenu();
+      await a.page
+        .getByRole('button', { name: /sign up|create account|sign in/i })
+        .first()
+        .waitFor();
+      expect(await a.page.locator('dialog.dialog').count()).toBe(0);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { relativeTime } from '../lib/format.ts';
 import { presenceDot } from '../lib/presence-words.ts';
 import { useDismiss } from '../lib/use-dismiss.ts';
 import type { Theme } from '../models/ui-model.ts';
+import { signOut } from '../models/sign-out.ts';
 
 export function SidebarFooter() {
   const app = useApp();
@@ -96,7 +97,14 @@ export function SidebarFooter() {
                 Key <code class="fp">{app.signing.fingerprint.value}</code>
               </div>
             )}
-            <button role="menuitem" onClick={() => void app.sessionModel.logout()}>
+            <button
+              role="menuitem"
+              data-testid="menu-sign-out"
+              onClick={() => {
+                menu.value = false;
+                void signOut(app);
+              }}
+            >
               Sign out
             </button>
           </div>

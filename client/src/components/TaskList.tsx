@@ -25,7 +25,8 @@ export function TaskList() {
   if (!env) return <p class="empty">Create an environment to start tasks in it.</p>;
   if (!tasks.length)
     return (
-      <p class="empty">
+      // An environment's name or a search can be one long word: it wraps anywhere, never overflows.
+      <p class="empty wrap-anywhere">
         {q
           ? `No task matches “${app.ui.search.value}”.`
           : `No tasks in ${env.name} yet. Start one with New Task.`}
