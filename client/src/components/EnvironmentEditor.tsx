@@ -23,9 +23,11 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   // Live edits from other devices (or the re-seal copier) flow into the fields this editor has not touched.
   // (Keyed on the content, not on updatedAt: concurrent edits may leave updatedAt unchanged here.)
   const content = env ? JSON.stringify({ ...env, updatedAt: 0, problems: [] }) : '';
+  // Also once a save ends: a remote edit that arrived while it saved is merged then, not dropped.
+  const saving = form.saving.value;
   useEffect(() => {
-    if (env && !form.isNew && !form.saving.value) form.rebase(env);
-  }, [content]);
+    if (env && !form.isNew && !saving) form.rebase(env);
+  }, [content, saving]);
   // Secrets saved before any Viber existed are sealed and saved as soon as one does, while the editor
   // is open (they live in this tab only): the user already asked for them to be saved.
   const sealed = useSignal<{ keys: string[]; vibers: string[] } | null>(null);

@@ -82,6 +82,36 @@ describe('environment editor drafts', () => {
     editor.dispose();
   });
 
+  it("[S5] variables merge key by key with another device's: nothing it added, changed or deleted is undone by this editor's Save", async () => {
+    const { doc, ws, env } = workspace();
+    const id = createEnvironment(
+      doc,
+      environmentCreateSchema.parse({
+        name: 'api',
+        type: 'manual',
+        vars: { KEEP: '1', CHANGED_THERE: 'old', DELETED_THERE: 'x', DELETED_HERE: 'y' },
+      }),
+    );
+    const form = createEnvironmentForm(ws, env(id));
+    // This editor: adds one, edits one, deletes one.
+    form.addVar();
+    const added = form.vars.value.at(-1)!.rowId;
+    form.updateVar(added, { key: 'ADDED_HERE', value: 'h' });
+    form.updateVar(form.vars.value.find((r) => r.key === 'KEEP')!.rowId, { value: 'edited-here' });
+    form.removeVar(form.vars.value.find((r) => r.key === 'DELETED_HERE')!.rowId);
+    // Another device, synced in meanwhile: adds one, changes one, deletes one.
+    patchEnvironment(doc, id, { vars: { ADDED_THERE: 't', CHANGED_THERE: 'new', DELETED_THERE: null } });
+    form.rebase(env(id));
+    expect(await form.save()).toBeTruthy();
+    expect(env(id).vars).toEqual({
+      KEEP: 'edited-here',
+      CHANGED_THERE: 'new',
+      ADDED_THERE: 't',
+      ADDED_HERE: 'h',
+    });
+    form.dispose();
+  });
+
   it('keeps every unsaved field, variable and secret when the editor is left and reopened', () => {
     const { ws } = workspace();
     const drafts = createDraftStore(new Y.Doc());

@@ -347,17 +347,8 @@ export function createEnvironmentForm(
       if (fields.value[k] === baseline.value[k]) (merged as Record<string, unknown>)[k] = incoming[k];
     baseline.value = incoming;
     fields.value = merged;
-    const varsUntouched =
-      !vars.value.some((v) => v.key !== v.originalKey || v.value !== baseVars[v.originalKey]) &&
-      vars.value.length === Object.keys(baseVars).length;
+    vars.value = mergeVars(vars.value, baseVars, next.vars, () => nextRow++);
     baseVars = { ...next.vars };
-    if (varsUntouched)
-      vars.value = Object.entries(next.vars).map(([key, value]) => ({
-        rowId: nextRow++,
-        key,
-        value,
-        originalKey: key,
-      }));
     const pendingSecrets = secrets.value.filter((s) => s.action !== 'keep');
     const touched = new Set(pendingSecrets.map((s) => s.key));
     secrets.value = [
@@ -489,3 +480,30 @@ export function draftsWaitingForViber(
 }
 
 export type EnvironmentForm = ReturnType<typeof createEnvironmentForm>;
+
+/**
+ * Variables merged key by key when another device changed the environment: a row this editor has
+ * not touched follows the incoming value (or goes, if the key was deleted there); a row it touched
+ * (new, renamed, edited) stays as typed; a key added there gets a row; a key this editor deleted
+ * stays deleted. All or nothing used to lose both ways: one touched row kept every row as it was,
+ * so Save deleted keys the other device had added and wrote back values it had changed.
+ */
+export function mergeVars(
+  rows: VarRow[],
+  base: Record<string, string>,
+  incoming: Record<string, string>,
+  newRowId: () => number,
+): VarRow[] {
+  const merged: VarRow[] = [];
+  for (const row of rows) {
+    const untouched =
+      row.originalKey !== '' && row.key === row.originalKey && row.value === base[row.originalKey];
+    if (!untouched) merged.push(row);
+    else if (Object.hasOwn(incoming, row.key)) merged.push({ ...row, value: incoming[row.key] });
+  }
+  const shown = new Set(rows.map((r) => r.originalKey).filter(Boolean));
+  for (const [key, value] of Object.entries(incoming))
+    if (!shown.has(key) && !Object.hasOwn(base, key))
+      merged.push({ rowId: newRowId(), key, value, originalKey: key });
+  return merged;
+}
