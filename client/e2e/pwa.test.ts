@@ -80,3 +80,24 @@ describe('first screen', () => {
     await context.close();
   });
 });
+
+describe('a view that cannot load', () => {
+  it('says so and offers a reload, instead of a blank page, when its chunk fails to load', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page, context } = await newPage(browser, { width: 390, height: 844 });
+    // Before the service worker controls the page, as on a first visit; the editor's chunk fails.
+    await context.route(/\/assets\/EnvironmentEditor-[^/]*\.js$/, (route) =>
+      route.abort('internetdisconnected'),
+    );
+    await signUpInUi(page, server);
+    await page.evaluate(() => (location.hash = '#/environments/new'));
+    const failed = page.getByTestId('view-load-failed');
+    await failed.waitFor();
+    expect(await failed.innerText()).toMatch(/could not be loaded/);
+    await page.screenshot({ path: join(artifactsDir(), 'phone-view-load-failed.png') });
+    await context.unroute(/\/assets\/EnvironmentEditor-[^/]*\.js$/);
+    await failed.getByRole('button', { name: 'Reload' }).click();
+    await page.locator('#env-name').waitFor();
+  });
+});
