@@ -100,4 +100,23 @@ describe('a view that cannot load', () => {
     await failed.getByRole('button', { name: 'Reload' }).click();
     await page.locator('#env-name').waitFor();
   });
+
+  it('a save whose signing code cannot load says what failed, instead of "Encrypting and saving…" for ever', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    const { page, context } = await newPage(browser, { width: 390, height: 844 });
+    await context.route(/\/assets\/signing-actions-[^/]*\.js$/, (route) =>
+      route.abort('internetdisconnected'),
+    );
+    await signUpInUi(page, server);
+    await page.evaluate(() => (location.hash = '#/environments/new'));
+    await page.locator('#env-name').fill('cannot-sign');
+    await page.getByRole('button', { name: 'Manual' }).click();
+    await page.getByTestId('save-env').click();
+    const error = page.getByTestId('save-error');
+    await error.waitFor();
+    expect(await error.innerText()).toMatch(/^Not saved: your Vibers' keys could not be checked/);
+    expect(await page.getByTestId('save-env').innerText()).toBe('Create environment');
+    await page.screenshot({ path: join(artifactsDir(), 'phone-save-error.png') });
+  });
 });

@@ -158,7 +158,11 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
         <button class="btn primary" type="submit" disabled={form.saving.value} data-testid="save-env">
           {form.saving.value ? 'Encrypting and saving…' : form.isNew ? 'Create environment' : 'Save changes'}
         </button>
-        {errorCount ? (
+        {form.saveError.value ? (
+          <span class="error-text wrap-anywhere" role="alert" data-testid="save-error">
+            {form.saveError.value}
+          </span>
+        ) : errorCount ? (
           <button
             type="button"
             class="btn ghost small error-text"

@@ -66,8 +66,7 @@ export function TaskView({ taskId }: { taskId: string }) {
     // The outbox bumps the task for its Viber once the message is written ([V3]); a bump here, before
     // the signature, would only send the Viber to look at a task with nothing new yet.
     void model.send(text);
-    if (task!.title === 'New task')
-      app.workspace.patchTask(task!.id, { title: titleFromMessage(text) });
+    if (task!.title === 'New task') app.workspace.patchTask(task!.id, { title: titleFromMessage(text) });
   }
 
   function toggleArchive() {

@@ -112,6 +112,29 @@ describe('environment editor drafts', () => {
     form.dispose();
   });
 
+  it('a save that fails names the step: nothing written when the keys or the signing code cannot load; saved-but-unsigned said plainly', async () => {
+    const { doc, ws, env } = workspace();
+    const id = createEnvironment(doc, environmentCreateSchema.parse({ name: 'api', type: 'manual' }));
+    const offline = new Error('Failed to fetch dynamically imported module');
+    const failing = createEnvironmentForm(ws, env(id), undefined, undefined, () => Promise.reject(offline));
+    failing.set('setupScript', 'npm ci');
+    expect(await failing.save()).toBeNull();
+    expect(failing.saveError.value).toMatch(
+      /^Not saved: your Vibers' keys could not be checked \(Failed to fetch/,
+    );
+    expect(failing.saving.value).toBe(false);
+    expect(failing.dirty.value).toBe(true);
+    expect(env(id).setupScript).toBe('');
+
+    const unsigned = createEnvironmentForm(ws, env(id), undefined, () => Promise.reject(new Error('no key')));
+    unsigned.set('setupScript', 'npm test');
+    expect(await unsigned.save()).toBeNull();
+    expect(unsigned.saveError.value).toMatch(/^Saved, but the change could not be signed \(no key\)/);
+    expect(env(id).setupScript).toBe('npm test');
+    failing.dispose();
+    unsigned.dispose();
+  });
+
   it('keeps every unsaved field, variable and secret when the editor is left and reopened', () => {
     const { ws } = workspace();
     const drafts = createDraftStore(new Y.Doc());

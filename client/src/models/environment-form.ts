@@ -137,6 +137,8 @@ export function createEnvironmentForm(
   for (const r of [...vars.value, ...secrets.value]) nextRow = Math.max(nextRow, r.rowId + 1);
   const errors = signal<Record<string, string>>({});
   const saving = signal(false);
+  /** Why the last Save failed, naming the step ('' when it did not). */
+  const saveError = signal('');
   const savedAt = signal(0);
   /** New secret values kept back at the last save because no Viber exists to encrypt them to. */
   const heldSecrets = signal(0);
@@ -231,8 +233,12 @@ export function createEnvironmentForm(
     errors.value = found;
     if (Object.values(found).some(Boolean)) return null;
     saving.value = true;
+    saveError.value = '';
+    // Which step a failure stopped at, for a message that names it (nothing else tells the user).
+    let step: 'keys' | 'encrypt' | 'write' | 'sign' = 'keys';
     try {
       const targets = await sealTargets(workspace.vibers.value);
+      step = 'encrypt';
       const vibers: ViberRecord[] = targets.seal;
       const notSealedFor = targets.keyChanged.map((v) => ({ id: v.id, name: v.name }));
       const sealedSecrets: Record<string, SealedSecretInput | null> = {};
@@ -253,6 +259,7 @@ export function createEnvironmentForm(
       for (const row of vars.value)
         if (baseVars[row.key] !== row.value || row.originalKey !== row.key) newVars[row.key] = row.value;
 
+      step = 'write';
       const stored = (envId: string) => workspace.environments.value.find((e) => e.id === envId);
       let id: string;
       // The stored environment right before the write, read in the same tick as the write (nothing
@@ -288,6 +295,7 @@ export function createEnvironmentForm(
       const after = stored(id);
       const ownCopies: Record<string, Record<string, string>> = {};
       for (const [k, v] of Object.entries(sealedSecrets)) if (v) ownCopies[k] = v.sealed;
+      step = 'sign';
       if (after && (before || !env)) await sign?.(before, after, ownCopies);
       // One batch, as rebase: the draft effect must not see a half-updated editor.
       batch(() => {
@@ -315,6 +323,15 @@ export function createEnvironmentForm(
         savedAt.value = Date.now();
       });
       return id;
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      saveError.value = {
+        keys: `Not saved: your Vibers' keys could not be checked (${why}). Try again, or reload the page.`,
+        encrypt: `Not saved: the secrets could not be encrypted (${why}). Try again.`,
+        write: `Not saved: ${why}`,
+        sign: `Saved, but the change could not be signed (${why}): pinned Vibers wait for a signature. Save again to sign it.`,
+      }[step];
+      return null;
     } finally {
       saving.value = false;
     }
@@ -397,6 +414,7 @@ export function createEnvironmentForm(
     secrets,
     errors,
     saving,
+    saveError,
     savedAt,
     dirty,
     set,

@@ -72,7 +72,9 @@ export function createSigningModel(opts: SigningOptions) {
   };
   let loaded: SigningActions | null = null;
   let disposed = false;
-  const actions: Promise<SigningActions> = new Promise((resolve) => {
+  // Rejects when the signing code cannot be loaded (offline before it was cached): a save waiting on
+  // it then fails with the reason instead of waiting for ever.
+  const actions: Promise<SigningActions> = new Promise((resolve, reject) => {
     const load = () =>
       void import('./signing-actions.ts')
         .then((m) => {
@@ -85,11 +87,13 @@ export function createSigningModel(opts: SigningOptions) {
         .catch((e: unknown) => {
           signals.error.value = e instanceof Error ? e.message : String(e);
           signals.state.value = 'error';
+          reject(e instanceof Error ? e : new Error(String(e)));
         });
     // After first paint: the key is needed for the first save or message, not for the first screen.
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(load, 0));
     else load();
   });
+  actions.catch(() => undefined); // reported through `error`; callers see the rejection themselves
   const call =
     <K extends keyof SigningActions>(name: K) =>
     async (...args: Parameters<SigningActions[K]>): Promise<Awaited<ReturnType<SigningActions[K]>>> => {
