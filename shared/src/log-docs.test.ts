@@ -4,12 +4,14 @@ import {
   appendPrepareLines,
   appendRunOutput,
   getRun,
+  prepareLinesArray,
   readPrepareLog,
   resetPrepareLog,
+  runsMap,
   writeRun,
 } from './log-docs.ts';
-import type { PrepareStep } from './enums.ts';
-import { MAX_PREPARE_LOG_LINES } from './limits.ts';
+import { RunState, type PrepareStep } from './enums.ts';
+import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
 
 describe('[D3] [D4] bounded logs', () => {
   it('run output keeps the newest characters up to the bound and counts what it dropped', () => {
@@ -63,5 +65,27 @@ describe('[D3] [D4] bounded logs', () => {
     expect(readPrepareLog(doc).step).toBe('setup');
     appendPrepareLines(doc, [], 'warp-drive' as PrepareStep); // a newer Viber's step
     expect(readPrepareLog(doc)).toMatchObject({ step: '', lines: ['x'] });
+  });
+
+  it("[S6] a reader is bounded by the writer's limits whatever the document holds (a Viber that wrote past them)", () => {
+    const doc = new Y.Doc();
+    writeRun(doc, 'msg_1', { state: RunState.progress });
+    // Written past appendRunOutput: 3x the bound, in chunks of every size.
+    const chunks = runsMap(doc).get('msg_1') as Y.Map<unknown>;
+    const output = chunks.get('output') as Y.Array<string>;
+    const big = 'a'.repeat(MAX_RUN_OUTPUT_CHARS);
+    output.push([big, 'b'.repeat(7), big, 'c'.repeat(MAX_RUN_OUTPUT_CHARS - 3), 'END']);
+    const run = getRun(doc, 'msg_1')!;
+    expect(run.output.length).toBe(MAX_RUN_OUTPUT_CHARS);
+    expect(run.output.endsWith('c'.repeat(MAX_RUN_OUTPUT_CHARS - 3) + 'END')).toBe(true);
+    expect(run.droppedChars).toBe(2 * MAX_RUN_OUTPUT_CHARS + 7);
+
+    const log = new Y.Doc();
+    resetPrepareLog(log, 1);
+    prepareLinesArray(log).push(Array.from({ length: 3 * MAX_PREPARE_LOG_LINES }, (_, i) => `line ${i}`));
+    const read = readPrepareLog(log);
+    expect(read.lines).toHaveLength(MAX_PREPARE_LOG_LINES);
+    expect(read.lines.at(-1)).toBe(`line ${3 * MAX_PREPARE_LOG_LINES - 1}`);
+    expect(read.dropped).toBe(2 * MAX_PREPARE_LOG_LINES);
   });
 });

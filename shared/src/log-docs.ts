@@ -59,7 +59,7 @@ export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: Prepar
     const all = entries.toArray();
     let excess = all.filter((e) => !isMarker(e)).length - MAX_PREPARE_LOG_LINES;
     if (excess <= 0) return;
-    const before = readPrepareLog(doc);
+    const before = readPrepareLogAsStored(doc);
     // Delete from just after the header up to and including the `excess`-th line.
     const first = isMarker(all[0]) && String(all[0]).startsWith(GEN) ? 1 : 0;
     let end = first;
@@ -76,6 +76,11 @@ export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: Prepar
 const stepOf = (value: unknown): PrepareStep | '' => (isPrepareStep(value) ? value : '');
 
 export function readPrepareLog(doc: Y.Doc): PrepareLog {
+  return boundedLog(readPrepareLogAsStored(doc));
+}
+
+/** The log as the document holds it (the writer's view: it trims what is stored). */
+function readPrepareLogAsStored(doc: Y.Doc): PrepareLog {
   const entries = prepareLinesArray(doc).toArray();
   const head = entries[0];
   if (typeof head === 'string' && head.startsWith(GEN)) {
@@ -102,6 +107,39 @@ export function readPrepareLog(doc: Y.Doc): PrepareLog {
   };
 }
 
+/**
+ * What a reader shows is bounded by the writer's own limits whatever the document holds: a Viber
+ * that wrote past them (a bug, or a hostile one) must not freeze the app that renders it.
+ */
+function boundedLog(log: PrepareLog): PrepareLog {
+  const excess = log.lines.length - MAX_PREPARE_LOG_LINES;
+  if (excess > 0) {
+    log.lines = log.lines.slice(excess);
+    log.dropped += excess;
+  }
+  return log;
+}
+
+/** The last `max` characters of a run's output chunks, and how many were left out before them. */
+function outputTail(chunks: unknown[], max: number): { text: string; left: number } {
+  const kept: string[] = [];
+  let length = 0;
+  let left = 0;
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const chunk = chunks[i];
+    if (typeof chunk !== 'string') continue;
+    if (length >= max) {
+      left += chunk.length;
+      continue;
+    }
+    const take = chunk.length <= max - length ? chunk : chunk.slice(chunk.length - (max - length));
+    left += chunk.length - take.length;
+    kept.push(take);
+    length += take.length;
+  }
+  return { text: kept.reverse().join(''), left };
+}
+
 // ---- run output: u/<uid>/viber/<vid>/run/<taskId>
 
 export const runsMap = (doc: Y.Doc) => doc.getMap<unknown>('runs');
@@ -125,6 +163,8 @@ export function readRun(messageId: string, map: YEntity): RunRecord | null {
   if (typeof state !== 'string' || !RUN_STATES.has(state)) return null;
   const output = map.get('output');
   const exitCode = map.get('exitCode');
+  const tail =
+    output instanceof Y.Array ? outputTail(output.toArray(), MAX_RUN_OUTPUT_CHARS) : { text: '', left: 0 };
   return {
     messageId,
     state: state as RunState,
@@ -132,14 +172,8 @@ export function readRun(messageId: string, map: YEntity): RunRecord | null {
     startedAt: numberOr(map.get('startedAt'), 0),
     endedAt: numberOr(map.get('endedAt'), 0),
     error: stringOr(map.get('error'), ''),
-    droppedChars: numberOr(map.get('droppedChars'), 0),
-    output:
-      output instanceof Y.Array
-        ? output
-            .toArray()
-            .filter((c) => typeof c === 'string')
-            .join('')
-        : '',
+    droppedChars: numberOr(map.get('droppedChars'), 0) + tail.left,
+    output: tail.text,
   };
 }
 

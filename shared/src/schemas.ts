@@ -21,6 +21,17 @@ const fromCheck = (check: (v: string) => Check) => (value: string, ctx: z.Refine
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /** Characters no name may hold: controls, and bidi overrides and isolates that make text lie about its order. */
 const UNSAFE_NAME_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * A name read from a document a peer wrote (a Viber's, a task's title), made safe to show: unsafe
+ * characters removed (a right-to-left override in a Viber's name reordered the key fingerprint shown
+ * after it), unpaired surrogates replaced, at most `max` characters; `fallback` when nothing is left.
+ */
+export function readableName(value: unknown, fallback: string, max: number): string {
+  if (typeof value !== 'string') return fallback;
+  const clean = value.replace(new RegExp(UNSAFE_NAME_CHARS.source, 'gu'), '').toWellFormed().trim();
+  return clean.slice(0, max).trim() || fallback;
+}
+
 /** A name people read (environment, task title): trimmed, 1..max, no unsafe or unpaired-surrogate characters. */
 const displayNameSchema = (max: number) =>
   z

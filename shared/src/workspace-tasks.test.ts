@@ -10,9 +10,14 @@ import {
   deleteTask,
   getTask,
   listTasks,
+  listVibers,
   removeEnvironmentCascade,
   restoreTask,
+  tasksMap,
+  upsertViber,
+  vibersMap,
   titleFromMessage,
+  type ViberId,
 } from './index.ts';
 
 function workspace() {
@@ -81,5 +86,27 @@ describe('restoring a task row', () => {
     expect(titleFromMessage('x'.repeat(500))).toHaveLength(80);
     expect(titleFromMessage('   \nsecond line')).toBe('New task');
     expect(titleFromMessage('')).toBe('New task');
+  });
+
+  it('[S6] names peers wrote are read safe to show: no bidi overrides or controls, bounded, never empty', () => {
+    const { doc, envId } = workspace();
+    const id = createTask(doc, { environmentId: envId, title: 'x', viberId: '' });
+    const task = tasksMap(doc).get(id) as Y.Map<unknown>;
+    task.set('title', 'fix \u202Egnp.exe\u0007 and \uD800 more ' + 'y'.repeat(10_000));
+    const title = getTask(doc, id)!.title;
+    expect(title).toMatch(/^fix gnp\.exe and \uFFFD more y+$/);
+    expect(title).toHaveLength(200);
+    task.set('title', '\u202E\u2066  ');
+    expect(getTask(doc, id)!.title).toBe('Untitled task');
+
+    upsertViber(doc, {
+      id: 'vbr_1' as ViberId,
+      name: 'laptop',
+      publicKey: 'A'.repeat(43) + '=',
+      createdAt: 1,
+      lastSeenAt: 0,
+    });
+    (vibersMap(doc).get('vbr_1') as Y.Map<unknown>).set('name', 'evil\u202E1234 5678');
+    expect(listVibers(doc)[0].name).toBe('evil1234 5678');
   });
 });

@@ -4,7 +4,8 @@ import { TaskStatus } from './enums.ts';
 import { isId, newId, type EnvironmentId, type TaskId, type ViberId } from './ids.ts';
 import { DeletedKind, isRecordedDeleted, recordDeletion } from './workspace-deletions.ts';
 import { environmentsMap } from './workspace-environments.ts';
-import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
+import { readableName } from './schemas.ts';
+import { entityMaps, numberOr, setFields, type YEntity } from './y-fields.ts';
 
 export interface Task {
   id: TaskId;
@@ -31,7 +32,7 @@ export function readTask(id: string, map: YEntity): Task | null {
     id: id as TaskId,
     environmentId: environmentId as EnvironmentId,
     viberId: isId(viberId) ? (viberId as ViberId) : '',
-    title: stringOr(map.get('title'), 'Untitled task').slice(0, 200) || 'Untitled task',
+    title: readableName(map.get('title'), 'Untitled task', 200),
     status: typeof status === 'string' && STATUSES.has(status) ? (status as TaskStatus) : TaskStatus.active,
     createdAt: numberOr(map.get('createdAt'), 0),
     updatedAt: numberOr(map.get('updatedAt'), numberOr(map.get('createdAt'), 0)),

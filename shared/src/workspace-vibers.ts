@@ -1,8 +1,9 @@
 // The Viber registry in the workspace: name and public key, written by the server at onboarding.
 import * as Y from 'yjs';
 import { isId, type ViberId } from './ids.ts';
-import { publicKeySchema } from './schemas.ts';
-import { entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
+import { MAX_NAME_LENGTH } from './limits.ts';
+import { publicKeySchema, readableName } from './schemas.ts';
+import { entityMaps, numberOr, setFields, type YEntity } from './y-fields.ts';
 
 export interface ViberRecord {
   id: ViberId;
@@ -21,7 +22,7 @@ export function readViber(id: string, map: YEntity): ViberRecord | null {
   if (!isId(id) || !publicKeySchema.safeParse(publicKey).success) return null;
   return {
     id: id as ViberId,
-    name: stringOr(map.get('name'), id),
+    name: readableName(map.get('name'), id, MAX_NAME_LENGTH),
     publicKey: publicKey as string,
     createdAt: numberOr(map.get('createdAt'), 0),
     lastSeenAt: numberOr(map.get('lastSeenAt'), 0),
