@@ -6,6 +6,7 @@ import { pushView, readChanges, readPushResult, writeChanges, type PushResult } 
 import { changesDocName, parseDocName } from './doc-names.ts';
 import type { UserId, ViberId } from './ids.ts';
 import { checkPushBranch } from './push-branch.ts';
+import { MAX_CHANGES_FILES, MAX_CHANGES_PATCH_CHARS } from './limits.ts';
 import {
   findPushRequest,
   latestPushRequest,
@@ -62,6 +63,27 @@ describe('a task changes document', () => {
     const changes = { baseRevision: 'abc', files: [], patch: 'p', truncated: false, updatedAt: 5 };
     writeChanges(doc, changes);
     expect(readChanges(doc)).toEqual(changes);
+    // Past the writer's limits (a hostile Viber): read bounded, and marked truncated.
+    const file = {
+      path: 'f',
+      status: 'modified',
+      additions: 1,
+      deletions: 0,
+      binary: false,
+      patchBytes: 1,
+      truncated: false,
+    };
+    doc.getMap('changes').set(
+      'current',
+      JSON.stringify({
+        files: Array.from({ length: MAX_CHANGES_FILES + 500 }, (_, i) => ({ ...file, path: `f${i}` })),
+        patch: 'x'.repeat(MAX_CHANGES_PATCH_CHARS + 10),
+      }),
+    );
+    const read = readChanges(doc)!;
+    expect(read.files).toHaveLength(MAX_CHANGES_FILES);
+    expect(read.patch).toHaveLength(MAX_CHANGES_PATCH_CHARS);
+    expect(read.truncated).toBe(true);
   });
 
   it('push requests are shaped like messages; the newest well-formed one wins', () => {

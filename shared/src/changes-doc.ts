@@ -1,6 +1,7 @@
 // A task's changes and push state, in the Viber's own document `…/changes/<taskId>` (one writer).
 // Each is ONE JSON value under its key ([V4]): consecutive overwrites leave one small tombstone.
 import * as Y from 'yjs';
+import { MAX_CHANGES_FILES, MAX_CHANGES_PATCH_CHARS } from './limits.ts';
 import type { PushRequest } from './task-doc.ts';
 
 export const ChangeStatus = {
@@ -85,11 +86,15 @@ function fileOf(v: unknown): ChangedFile | null {
 export function readChanges(doc: Y.Doc): TaskChanges | null {
   const c = parsed(changesMap(doc).get('current'));
   if (!c) return null;
+  // Bounded by the writer's limits whatever the document holds ([S6]): past them it reads truncated.
+  const files = Array.isArray(c.files) ? c.files.map(fileOf).filter((f): f is ChangedFile => f !== null) : [];
+  const patch = str(c.patch);
   return {
     baseRevision: str(c.baseRevision),
-    files: Array.isArray(c.files) ? c.files.map(fileOf).filter((f): f is ChangedFile => f !== null) : [],
-    patch: str(c.patch),
-    truncated: c.truncated === true,
+    files: files.slice(0, MAX_CHANGES_FILES),
+    patch: patch.slice(0, MAX_CHANGES_PATCH_CHARS),
+    truncated:
+      c.truncated === true || files.length > MAX_CHANGES_FILES || patch.length > MAX_CHANGES_PATCH_CHARS,
     updatedAt: num(c.updatedAt),
   };
 }
