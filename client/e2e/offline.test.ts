@@ -207,4 +207,35 @@ describe('offline', () => {
       expect(await a.page.locator('dialog.dialog').count()).toBe(0);
     }
   });
+
+  it('unsaved edits to an environment another device deletes are offered back: Recreate from my changes', async () => {
+    const server = await useServer();
+    const browser = await useBrowser();
+    for (const [viewport, dark] of [
+      [{ width: 1280, height: 800 }, false],
+      [{ width: 390, height: 844 }, true],
+    ] as const) {
+      const a = await newPage(browser);
+      if (dark) await a.page.emulateMedia({ colorScheme: 'dark' });
+      const user = await signUpInUi(a.page, server);
+      const envId = await createEnvironmentInUi(a.page, 'deleted-elsewhere-' + 'y'.repeat(50));
+      await a.page.locator('#env-description').fill('typed here, never saved');
+      await a.page.getByText('Unsaved changes').first().waitFor();
+      await a.page.setViewportSize(viewport);
+      // Another device (here the API) deletes it.
+      const res = await fetch(`${server.url}/api/environments/${envId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      expect(res.status).toBeLessThan(300);
+      const gone = a.page.getByTestId('env-gone');
+      await gone.getByRole('button', { name: 'Recreate from my changes' }).waitFor();
+      await a.page.screenshot({
+        path: join(artifactsDir(), `env-deleted-elsewhere-${viewport.width}-${dark ? 'dark' : 'light'}.png`),
+      });
+      await gone.getByRole('button', { name: 'Recreate from my changes' }).click();
+      await waitForValue(a.page, '#env-description', 'typed here, never saved');
+      await waitForValue(a.page, '#env-name', 'deleted-elsewhere-' + 'y'.repeat(50));
+    }
+  });
 });

@@ -2,7 +2,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
-import { createEnvironmentForm } from '../models/environment-form.ts';
+import { createEnvironmentForm, environmentDraftId, recreateFromDraft } from '../models/environment-form.ts';
 import { bindingViews } from '../models/environment-status.ts';
 import { BasicSection } from './BasicSection.tsx';
 import { ExecutionSection } from './ExecutionSection.tsx';
@@ -41,10 +41,41 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
     });
   }, [form, viberCount, waitingCount]);
   if (envId && !env) {
+    // Unsaved changes to it are still in this device's drafts: offered back, not left unreachable.
+    const unsaved = app.drafts.get(environmentDraftId(envId)) !== undefined;
     return (
       <div class="page">
-        <div class="callout warn">
-          This environment no longer exists (it may have been deleted on another device).
+        <div class="callout warn" data-testid="env-gone">
+          <p>This environment no longer exists (it may have been deleted on another device).</p>
+          {unsaved && (
+            <>
+              <p>
+                Your unsaved changes to it are still on this device. Recreate it from them as a new
+                environment (secrets saved before cannot come along: their values are only on your Vibers), or
+                discard them.
+              </p>
+              <div class="row">
+                <button
+                  class="btn primary"
+                  onClick={() => {
+                    recreateFromDraft(app.drafts, envId);
+                    app.router.go({ view: 'env-new' });
+                  }}
+                >
+                  Recreate from my changes
+                </button>
+                <button
+                  class="btn"
+                  onClick={() => {
+                    app.drafts.discard(environmentDraftId(envId));
+                    app.router.go({ view: 'home' });
+                  }}
+                >
+                  Discard them
+                </button>
+              </div>
+            </>
+          )}
         </div>
       </div>
     );

@@ -27,6 +27,7 @@ import { createDraftStore } from './draft-store.ts';
 import {
   createEnvironmentForm,
   environmentDraftId,
+  recreateFromDraft,
   type FormWorkspace,
   type SaveSigner,
 } from './environment-form.ts';
@@ -133,6 +134,41 @@ describe('environment editor drafts', () => {
     expect(env(id).setupScript).toBe('npm test');
     failing.dispose();
     unsigned.dispose();
+  });
+
+  it('unsaved changes to an environment deleted on another device can be recreated as a new one: nothing typed is lost', async () => {
+    const { doc, ws, env } = workspace();
+    const id = createEnvironment(
+      doc,
+      environmentCreateSchema.parse({ name: 'api', type: 'manual', vars: { OLD: '1' } }),
+    );
+    const drafts = createDraftStore(new Y.Doc());
+    const form = createEnvironmentForm(ws, env(id), drafts);
+    form.set('setupScript', 'npm ci # typed, not saved');
+    form.addVar();
+    form.updateVar(form.vars.value.at(-1)!.rowId, { key: 'NEW', value: '2' });
+    form.addSecret();
+    form.updateSecret(form.secrets.value.at(-1)!.rowId, { key: 'TOKEN', value: 'typed-secret-value' });
+    form.dispose();
+    // Another device deletes it.
+    environmentsMap(doc).delete(id);
+
+    expect(recreateFromDraft(drafts, id)).toBe(true);
+    expect(drafts.get(environmentDraftId(id))).toBeUndefined();
+    const create = createEnvironmentForm(ws, undefined, drafts);
+    expect(create.fields.value).toMatchObject({ name: 'api', setupScript: 'npm ci # typed, not saved' });
+    expect(create.vars.value.map((v) => [v.key, v.value])).toEqual([
+      ['OLD', '1'],
+      ['NEW', '2'],
+    ]);
+    expect(create.secrets.value).toMatchObject([
+      { key: 'TOKEN', action: 'new', value: 'typed-secret-value' },
+    ]);
+    const newId = await create.save();
+    expect(newId).toBeTruthy();
+    expect(env(newId!)).toMatchObject({ name: 'api', vars: { OLD: '1', NEW: '2' } });
+    create.dispose();
+    expect(recreateFromDraft(drafts, 'env_none')).toBe(false);
   });
 
   it('keeps every unsaved field, variable and secret when the editor is left and reopened', () => {

@@ -525,3 +525,30 @@ export function mergeVars(
       merged.push({ rowId: newRowId(), key, value, originalKey: key });
   return merged;
 }
+
+/**
+ * The environment was deleted (on another device) while this device held unsaved changes to it:
+ * moves them to the Create form's draft — fields, variables, and secrets typed in this tab with their
+ * values — so nothing typed is lost. Secrets that were already saved cannot come along (their values
+ * are only on the Vibers). False when there was no draft.
+ */
+export function recreateFromDraft(drafts: DraftStore, envId: string): boolean {
+  const from = environmentDraftId(envId);
+  const to = environmentDraftId(undefined);
+  const old = drafts.get<EnvironmentDraft>(from);
+  if (!old) return false;
+  const secrets = old.secrets
+    .filter((s) => s.action === 'new' || s.action === 'replace')
+    .map((s) => ({ ...s, action: 'new' as const, sealedFor: [], held: false, notSealedFor: [] }));
+  for (const s of secrets) drafts.setSecretValue(to, s.rowId, drafts.secretValue(from, s.rowId));
+  const draft: EnvironmentDraft = {
+    baseline: fieldsOf(undefined),
+    baseVars: {},
+    fields: old.fields,
+    vars: old.vars.map((v) => ({ ...v, originalKey: '' })),
+    secrets,
+  };
+  drafts.put(to, draft);
+  drafts.discard(from);
+  return true;
+}
