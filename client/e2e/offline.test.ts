@@ -16,6 +16,19 @@ import {
   artifactsDir,
 } from './harness.ts';
 
+/** The screens a changed view is looked at in: desktop width light, phone width dark. */
+const SCREENS = [
+  { viewport: { width: 1280, height: 800 }, dark: false },
+  { viewport: { width: 390, height: 844 }, dark: true },
+] as const;
+
+/** A page (signed in later, at desktop width) in the light or dark theme. */
+async function pageInTheme(browser: Awaited<ReturnType<typeof useBrowser>>, dark: boolean) {
+  const a = await newPage(browser);
+  if (dark) await a.page.emulateMedia({ colorScheme: 'dark' });
+  return a;
+}
+
 describe('offline', () => {
   it('reloads offline from the service worker, creates an environment and a task offline, and syncs them when back online', async () => {
     const server = await useServer();
@@ -157,12 +170,8 @@ describe('offline', () => {
   it('signing out with changes the server has not confirmed asks first, naming them; Cancel keeps everything', async () => {
     const server = await useServer();
     const browser = await useBrowser();
-    for (const [viewport, dark] of [
-      [{ width: 1280, height: 800 }, false],
-      [{ width: 390, height: 844 }, true],
-    ] as const) {
-      const a = await newPage(browser);
-      if (dark) await a.page.emulateMedia({ colorScheme: 'dark' });
+    for (const { viewport, dark } of SCREENS) {
+      const a = await pageInTheme(browser, dark);
       await signUpInUi(a.page, server);
       await waitSaved(a.page);
       // The editor is a lazily loaded chunk: offline it comes from the service worker's cache.
@@ -211,12 +220,8 @@ describe('offline', () => {
   it('unsaved edits to an environment another device deletes are offered back: Recreate from my changes', async () => {
     const server = await useServer();
     const browser = await useBrowser();
-    for (const [viewport, dark] of [
-      [{ width: 1280, height: 800 }, false],
-      [{ width: 390, height: 844 }, true],
-    ] as const) {
-      const a = await newPage(browser);
-      if (dark) await a.page.emulateMedia({ colorScheme: 'dark' });
+    for (const { viewport, dark } of SCREENS) {
+      const a = await pageInTheme(browser, dark);
       const user = await signUpInUi(a.page, server);
       const envId = await createEnvironmentInUi(a.page, 'deleted-elsewhere-' + 'y'.repeat(50));
       await a.page.locator('#env-description').fill('typed here, never saved');

@@ -27,7 +27,12 @@ import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 import type { Capabilities } from './capabilities.ts';
 
-async function job(fields: Record<string, unknown>, text: string, caps: Partial<Capabilities> = {}) {
+/** An environment bound to this Viber and ready in a fresh directory, and a runner of its task's messages. */
+async function world(
+  fields: Record<string, unknown> = {},
+  caps: Partial<Capabilities> = {},
+  options: { taskDoc?: Y.Doc; timeoutMs?: number } = {},
+) {
   const ws = new Y.Doc();
   const envId = createEnvironment(
     ws,
@@ -37,7 +42,6 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
   const cwd = tempDir();
   const runDoc = new Y.Doc();
   const viberDoc = new Y.Doc();
-  const message: Message = { id: 'msg_1' as MessageId, text, createdAt: 1, author: 'u' };
   const deps = {
     viberId: 'vbr_t' as ViberId,
     keys: await generateKeyPair(),
@@ -47,8 +51,9 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
     runner: testRunner({ root: cwd, capabilities: caps }),
     viberDoc,
     runDoc,
+    taskDoc: options.taskDoc,
     // Long enough for the sandbox to start and the first line to print on a loaded machine.
-    timeoutMs: 2_000,
+    timeoutMs: options.timeoutMs ?? 2_000,
     graceMs: 200,
   };
   const observation = {
@@ -60,15 +65,22 @@ async function job(fields: Record<string, unknown>, text: string, caps: Partial<
     lastError: '',
     specHash: '',
   };
-  const state = await runMessage(deps, {
-    taskId: 'tsk_1',
-    message,
-    env: getEnvironment(ws, envId)!,
-    binding: getBinding(ws, bindingId)!,
-    observation,
-    signal: new AbortController().signal,
-  });
-  return { state, run: getRun(runDoc, 'msg_1')!, summary: readTaskRunSummary(viberDoc, 'tsk_1') };
+  const run = (message: Message) =>
+    runMessage(deps, {
+      taskId: 'tsk_1',
+      message,
+      env: getEnvironment(ws, envId)!,
+      binding: getBinding(ws, bindingId)!,
+      observation,
+      signal: new AbortController().signal,
+    });
+  return { runDoc, viberDoc, run };
+}
+
+async function job(fields: Record<string, unknown>, text: string, caps: Partial<Capabilities> = {}) {
+  const w = await world(fields, caps);
+  const state = await w.run({ id: 'msg_1' as MessageId, text, createdAt: 1, author: 'u' });
+  return { state, run: getRun(w.runDoc, 'msg_1')!, summary: readTaskRunSummary(w.viberDoc, 'tsk_1') };
 }
 
 describe('task runner [D4]', () => {
@@ -116,41 +128,9 @@ describe('the git check before a message in a persisted folder', () => {
   });
 
   it('[T5] the transcript an agent reads is what this Viber ran: messages and outputs the server wrote are not in it', async () => {
-    const ws = new Y.Doc();
-    const envId = createEnvironment(ws, environmentCreateSchema.parse({ name: 'e', type: 'manual' }));
-    const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
-    const cwd = tempDir();
     const taskDoc = new Y.Doc();
-    const runDoc = new Y.Doc();
-    const deps = {
-      viberId: 'vbr_t' as ViberId,
-      keys: await generateKeyPair(),
-      ownSecrets: [],
-      root: cwd,
-      stateDir: tempDir(),
-      runner: testRunner({ root: cwd, capabilities: {} }),
-      viberDoc: new Y.Doc(),
-      runDoc,
-      taskDoc,
-      timeoutMs: 10_000,
-    };
-    const run = (id: string) =>
-      runMessage(deps, {
-        taskId: 'tsk_1',
-        message: listMessages(taskDoc).find((m) => m.id === id)!,
-        env: getEnvironment(ws, envId)!,
-        binding: getBinding(ws, bindingId)!,
-        observation: {
-          observedGeneration: 1,
-          state: 'ready',
-          step: PrepareStep.ready,
-          resolvedWorkingDir: cwd,
-          lastPrepareAt: 1,
-          lastError: '',
-          specHash: '',
-        },
-        signal: new AbortController().signal,
-      });
+    const { runDoc, run: runMessageOf } = await world({}, {}, { taskDoc, timeoutMs: 10_000 });
+    const run = (id: string) => runMessageOf(listMessages(taskDoc).find((m) => m.id === id)!);
     appendMessage(taskDoc, 'echo real-output', 'u', 1, { messageId: 'msg_a' });
     expect(await run('msg_a')).toBe('completed');
     // The server's additions: an unsigned message with a made-up finished run, and a rewritten output.
