@@ -1,7 +1,8 @@
 // A task's changes against the revision it started from (committed, uncommitted and untracked,
 // .gitignore respected): per file status and line counts, and a redacted, bounded unified patch.
 // Everything runs as git tasks through the runner; the scratch index lives under the workspace root.
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { copyConfined, removeConfined } from './confined-files.ts';
 import { join, resolve } from 'node:path';
 import {
   ChangeStatus,
@@ -56,7 +57,8 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
   try {
     // Starting from the task's own index keeps git's stat cache: only changed files are hashed again.
     const own = resolve(cwd, await runGit(gitPathTask('index'), git));
-    if (existsSync(own)) copyFileSync(own, index);
+    // Confined like the task: the index (or the scratch path) may be a link it planted.
+    await copyConfined(runner, cwd, own, index);
     await runGit(stageAllTask(index), git);
     const raw = await runGit(diffRawTask(index, base), git);
     const counts = await runGit(diffNumstatTask(index, base), git);
@@ -119,7 +121,7 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
       updatedAt: input.now ?? Date.now(),
     };
   } finally {
-    rmSync(index, { force: true });
+    await removeConfined(runner, cwd, index);
   }
 }
 

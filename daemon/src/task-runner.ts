@@ -1,6 +1,6 @@
 // Runs one task message in its environment and records it in the run document ([D4]): state,
 // exit code, times, and live output that is redacted, batched and bounded.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import {
@@ -22,6 +22,7 @@ import {
   isFinalRunState,
 } from '@openviber/shared';
 import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
+import { writeConfined } from './confined-files.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
@@ -98,7 +99,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   try {
     const { cwd, git } = await taskDir(deps, job);
     if (git) await excludeOurFiles(deps.runner, cwd);
-    const agentEnv = writeTranscript(cwd, deps.stateDir, taskId, message.id, deps.taskDoc);
+    const agentEnv = await writeTranscript(deps.runner, cwd, deps.stateDir, taskId, message.id, deps.taskDoc);
     const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
@@ -187,8 +188,7 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
     // A crash between the worktree and its seed leaves no marker: the next message seeds again.
     if (!existsSync(seeded)) {
       await seedWorktree({ runner: deps.runner, checkout: base, worktree: tree, signal: job.signal });
-      mkdirSync(dirname(seeded), { recursive: true });
-      writeFileSync(seeded, new Date().toISOString() + '\n');
+      await writeConfined(deps.runner, tree, seeded, new Date().toISOString() + '\n');
     }
   } catch (cause) {
     throw new ViberError(

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -146,6 +146,28 @@ describe('task execution through the real server', async () => {
     const run = await s.runState(taskId, 'msg_resent', ['completed', 'error']);
     expect(run).toMatchObject({ state: 'completed' });
     expect(run.output).toBe('resent\n');
+  });
+
+  it('[R3] links a task plants where the daemon reads and writes after it (its git index, the scratch index) reach nothing of $VIBER_HOME', async () => {
+    const leak = join(tempDir(), 'leak');
+    const root = join(s.viber.home, 'workspaces');
+    const config = readFileSync(join(s.viber.home, 'config.json'), 'utf8');
+    const token = (JSON.parse(config) as { authToken: string }).authToken;
+    const taskId = await s.task(envId);
+    const plant = [
+      'idx=$(git rev-parse --git-path index)',
+      `rm -f "$idx"; ln -s ${join(s.viber.home, 'config.json')} "$idx"`,
+      `mkdir -p ${root}/.changes; ln -sf ${leak} ${root}/.changes/$OPENVIBER_TASK_ID.index`,
+      'echo planted',
+    ].join('; ');
+    const first = await s.send(taskId, plant);
+    expect(await s.runState(taskId, first, ['completed', 'error'])).toMatchObject({ state: 'completed' });
+    // Its changes are computed after it (and again after the next message).
+    const second = await s.send(taskId, `cat ${leak} 2>/dev/null | head -c 200; echo done`);
+    const run = await s.runState(taskId, second, ['completed', 'error']);
+    expect(run.output).toContain('done');
+    expect(existsSync(leak) ? readFileSync(leak, 'utf8') : '').not.toContain(token);
+    expect(run.output).not.toContain(token.slice(0, 12));
   });
 
   it('[D4] a run cut off by SIGTERM is recorded interrupted, never left started', async () => {

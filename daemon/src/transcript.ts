@@ -3,10 +3,11 @@
 // `.openviber/` of the task's working directory — the one place both the bwrap sandbox and a
 // container see — and ignored through the repository's info/exclude, so it never shows in the
 // task's changes nor gets pushed.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import { listMessages } from '@openviber/shared';
+import { appendLineOnceConfined, writeConfined } from './confined-files.ts';
 import { replaceFile } from './durable-file.ts';
 import { runGit } from './git-executor.ts';
 import { gitPathTask } from './git-change-tasks.ts';
@@ -70,13 +71,14 @@ export function forgetTranscript(stateDir: string, taskId: string): void {
  * Writes the transcript of the messages this Viber ran or settled before `messageId` (from its own
  * record); returns the agent's environment. The message's index is its place in the task.
  */
-export function writeTranscript(
+export async function writeTranscript(
+  runner: Runner,
   cwd: string,
   stateDir: string,
   taskId: string,
   messageId: string,
   taskDoc: Y.Doc | undefined,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const messages = taskDoc ? listMessages(taskDoc) : [];
   const index = Math.max(
     0,
@@ -87,8 +89,13 @@ export function writeTranscript(
     .map((e, i) => ({ ...e, index: i }));
   // One file per task: tasks of an environment that persists its volume share the working directory.
   const path = join(cwd, OPENVIBER_DIR, `transcript-${taskId}.json`);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify({ taskId, messageIndex: index, messages: earlier }, null, 2) + '\n');
+  // Written as the task would (confined-files.ts): `.openviber` may be a link the repository holds.
+  await writeConfined(
+    runner,
+    cwd,
+    path,
+    JSON.stringify({ taskId, messageIndex: index, messages: earlier }, null, 2) + '\n',
+  );
   return {
     OPENVIBER_TASK_ID: taskId,
     OPENVIBER_MESSAGE_INDEX: String(index),
@@ -99,9 +106,6 @@ export function writeTranscript(
 /** Adds `.openviber/` to the repository's info/exclude (once), so our files never count as changes. */
 export async function excludeOurFiles(runner: Runner, cwd: string): Promise<void> {
   const exclude = resolve(cwd, await runGit(gitPathTask('info/exclude'), { runner, cwd }));
-  const line = `${OPENVIBER_DIR}/`;
-  const current = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
-  if (current.split('\n').includes(line)) return;
-  mkdirSync(dirname(exclude), { recursive: true });
-  appendFileSync(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}${line}\n`);
+  // As the task would: the git directory is the task's to write, and a link there reaches only what it can.
+  await appendLineOnceConfined(runner, cwd, exclude, `${OPENVIBER_DIR}/`);
 }
