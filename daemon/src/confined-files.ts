@@ -4,12 +4,120 @@
 // `.openviber/`, `info/exclude` — and the daemon, following it with its own rights, copied the
 // Viber's key pair and token to where the task could read them, or wrote over any file of the user.
 // Confined like the task, a link reaches only what the task could reach itself.
+//
+// Below the workspace root (every checkout and worktree the daemon made) that is done in process,
+// without a process per file: every directory between the root and the file must be a real
+// directory (lstat), the file is opened without following a link (O_NOFOLLOW) and created only new
+// (O_EXCL) — a link anywhere on the way refuses the operation. (A task of another environment
+// running at that very moment could still swap a directory in between; tasks can write each other's
+// checkouts anyway, see README, known limits.) Elsewhere (an existing folder of the user's) it runs
+// through the runner: a few lines of Node, the one program every Viber has.
+import {
+  constants,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { Redactor } from '@openviber/shared';
 import type { Runner } from './runner.ts';
 import { describeEnd } from './runner.ts';
 import { ViberError } from './viber-error.ts';
 
-async function confined(
+const SCRIPTS = {
+  // Replaces `to` with a copy of `from`, never through a link at `to`; exit 1 when `from` is no file.
+  copy: `const fs = require('fs'); const [from, to] = process.argv.slice(1);
+    fs.rmSync(to, { force: true });
+    let file = false; try { file = fs.statSync(from).isFile(); } catch {}
+    if (!file) process.exit(1);
+    fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);`,
+  remove: `require('fs').rmSync(process.argv[1], { force: true });`,
+  // Writes stdin to the path, its directory made, never through a link at the path.
+  write: `const fs = require('fs'); const path = require('path'); const [to] = process.argv.slice(1);
+    fs.mkdirSync(path.dirname(to), { recursive: true }); fs.rmSync(to, { force: true });
+    fs.writeFileSync(to, fs.readFileSync(0), { flag: 'wx' });`,
+  // Appends a line unless the file has it already.
+  appendOnce: `const fs = require('fs'); const path = require('path'); const [to, line] = process.argv.slice(1);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    let text = ''; try { text = fs.readFileSync(to, 'utf8'); } catch {}
+    if (!text.split('\\n').includes(line)) fs.appendFileSync(to, (text && !text.endsWith('\\n') ? '\\n' : '') + line + '\\n');`,
+};
+
+/** True when `path` is below `root` with no link and nothing but directories on the way (the file itself excepted). */
+export function linkFreeBelow(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return false;
+  let at = root;
+  for (const part of rel.split(sep).slice(0, -1)) {
+    at = join(at, part);
+    try {
+      const st = lstatSync(at);
+      if (st.isSymbolicLink() || !st.isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Makes the directories of `path` below `root` one by one; false when a link or a file is on the way. */
+function makeDirsBelow(root: string, path: string): boolean {
+  const rel = relative(root, dirname(path));
+  if (rel.startsWith('..') || isAbsolute(rel)) return false;
+  let at = root;
+  for (const part of rel ? rel.split(sep) : []) {
+    at = join(at, part);
+    try {
+      mkdirSync(at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+  }
+  return linkFreeBelow(root, path);
+}
+
+/** The file's bytes, never through a link; null when it is no regular file. */
+function readNoFollow(path: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd) : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file's text read without following a link: '' when it does not exist, null when it is a link or no file. */
+export function readTextNoFollow(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? '' : null;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a new file (after removing what is there, a link itself), never through a link. */
+function writeNew(path: string, data: string | Buffer): void {
+  rmSync(path, { force: true });
+  writeFileSync(path, data, { flag: 'wx', mode: 0o644 });
+}
+
+function confined(
   runner: Runner,
   cwd: string,
   label: string,
@@ -17,43 +125,55 @@ async function confined(
   args: string[],
   input?: string,
 ) {
-  const result = await runner.run({
+  return runner.run({
     label,
-    command: { command: 'sh', args: ['-c', script, 'sh', ...args] },
+    command: { command: process.execPath, args: ['-e', script, '--', ...args] },
     cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     redactor: new Redactor([]),
     input,
     timeoutMs: 60_000,
   });
-  return result;
 }
 
 /**
  * Replaces `to` with a copy of `from` (or just removes it when `from` is not a file the task's side
  * can read); false when nothing was copied.
  */
-export async function copyConfined(runner: Runner, cwd: string, from: string, to: string): Promise<boolean> {
-  const script = 'rm -f -- "$2"; [ -f "$1" ] && cp -- "$1" "$2"';
-  const result = await confined(runner, cwd, 'copy the task index', script, [from, to]);
+export async function copyConfined(
+  runner: Runner,
+  root: string,
+  cwd: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  if (linkFreeBelow(root, from) && linkFreeBelow(root, to)) {
+    const data = readNoFollow(from);
+    rmSync(to, { force: true });
+    if (!data) return false;
+    writeNew(to, data);
+    return true;
+  }
+  const result = await confined(runner, cwd, 'copy the task index', SCRIPTS.copy, [from, to]);
   return result.exitCode === 0;
 }
 
 /** Removes `path` (a link itself, never what it points to), as the task could. */
-export async function removeConfined(runner: Runner, cwd: string, path: string): Promise<void> {
-  await confined(runner, cwd, 'remove a task file', 'rm -f -- "$1"', [path]);
+export async function removeConfined(runner: Runner, root: string, cwd: string, path: string): Promise<void> {
+  if (linkFreeBelow(root, path)) return rmSync(path, { force: true });
+  await confined(runner, cwd, 'remove a task file', SCRIPTS.remove, [path]);
 }
 
 /** Writes `text` to `path` (its directory made), as the task could. */
-export async function writeConfined(runner: Runner, cwd: string, path: string, text: string): Promise<void> {
-  const result = await confined(
-    runner,
-    cwd,
-    'write a task file',
-    'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"',
-    [path],
-    text,
-  );
+export async function writeConfined(
+  runner: Runner,
+  root: string,
+  cwd: string,
+  path: string,
+  text: string,
+): Promise<void> {
+  if (makeDirsBelow(root, path)) return writeNew(path, text);
+  const result = await confined(runner, cwd, 'write a task file', SCRIPTS.write, [path], text);
   if (result.exitCode !== 0)
     throw new ViberError(
       'task_file_failed',
@@ -61,20 +181,34 @@ export async function writeConfined(runner: Runner, cwd: string, path: string, t
     );
 }
 
-/** Appends `line` to `path` unless a line equal to it is there already. */
+/** Appends `line` to `path` unless a line equal to it is there already, as the task could. */
 export async function appendLineOnceConfined(
   runner: Runner,
+  root: string,
   cwd: string,
   path: string,
   line: string,
 ): Promise<void> {
-  const result = await confined(
-    runner,
-    cwd,
-    'exclude our files from the task changes',
-    'mkdir -p -- "$(dirname -- "$1")" && { grep -qxF -- "$2" "$1" 2>/dev/null || { [ -s "$1" ] && [ "$(tail -c 1 "$1")" != "" ] && echo >> "$1"; printf "%s\\n" "$2" >> "$1"; }; }',
-    [path, line],
-  );
+  if (makeDirsBelow(root, path)) {
+    let text = '';
+    try {
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text.split('\n').includes(line)) return;
+    // Rewritten whole, new: an append would follow a link put there since.
+    return writeNew(path, (text && !text.endsWith('\n') ? text + '\n' : text) + line + '\n');
+  }
+  const result = await confined(runner, cwd, 'exclude our files from the task changes', SCRIPTS.appendOnce, [
+    path,
+    line,
+  ]);
   if (result.exitCode !== 0)
     throw new ViberError(
       'task_file_failed',

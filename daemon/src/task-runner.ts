@@ -98,8 +98,16 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   };
   try {
     const { cwd, git } = await taskDir(deps, job);
-    if (git) await excludeOurFiles(deps.runner, cwd);
-    const agentEnv = await writeTranscript(deps.runner, cwd, deps.stateDir, taskId, message.id, deps.taskDoc);
+    if (git) await excludeOurFiles(deps.runner, deps.root, cwd);
+    const agentEnv = await writeTranscript(
+      deps.runner,
+      deps.root,
+      cwd,
+      deps.stateDir,
+      taskId,
+      message.id,
+      deps.taskDoc,
+    );
     const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
@@ -188,7 +196,7 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
     // A crash between the worktree and its seed leaves no marker: the next message seeds again.
     if (!existsSync(seeded)) {
       await seedWorktree({ runner: deps.runner, checkout: base, worktree: tree, signal: job.signal });
-      await writeConfined(deps.runner, tree, seeded, new Date().toISOString() + '\n');
+      await writeConfined(deps.runner, deps.root, tree, seeded, new Date().toISOString() + '\n');
     }
   } catch (cause) {
     throw new ViberError(

@@ -73,6 +73,7 @@ export function forgetTranscript(stateDir: string, taskId: string): void {
  */
 export async function writeTranscript(
   runner: Runner,
+  root: string,
   cwd: string,
   stateDir: string,
   taskId: string,
@@ -92,6 +93,7 @@ export async function writeTranscript(
   // Written as the task would (confined-files.ts): `.openviber` may be a link the repository holds.
   await writeConfined(
     runner,
+    root,
     cwd,
     path,
     JSON.stringify({ taskId, messageIndex: index, messages: earlier }, null, 2) + '\n',
@@ -104,8 +106,8 @@ export async function writeTranscript(
 }
 
 /** Adds `.openviber/` to the repository's info/exclude (once), so our files never count as changes. */
-export async function excludeOurFiles(runner: Runner, cwd: string): Promise<void> {
+export async function excludeOurFiles(runner: Runner, root: string, cwd: string): Promise<void> {
   const exclude = resolve(cwd, await runGit(gitPathTask('info/exclude'), { runner, cwd }));
   // As the task would: the git directory is the task's to write, and a link there reaches only what it can.
-  await appendLineOnceConfined(runner, cwd, exclude, `${OPENVIBER_DIR}/`);
+  await appendLineOnceConfined(runner, root, cwd, exclude, `${OPENVIBER_DIR}/`);
 }

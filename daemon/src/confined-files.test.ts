@@ -1,0 +1,63 @@
+// [R3] The daemon's own file work in a task's working copy never reaches, through a link the task
+// planted, what the task itself could not: in process below the workspace root (no link on the
+// way, never following the last), through the runner (keys hidden) elsewhere.
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendLineOnceConfined, copyConfined, removeConfined, writeConfined } from './confined-files.ts';
+import { testRunner } from '../test/test-runner.ts';
+import { tempDir } from '../test/temp-dir.ts';
+
+function world() {
+  const runner = testRunner();
+  const tree = join(runner.root, 'worktrees', 'tsk_1');
+  mkdirSync(tree, { recursive: true });
+  mkdirSync(runner.stateDir, { recursive: true });
+  const secret = join(runner.home, 'config.json');
+  writeFileSync(secret, '{"privateKey":"KEY-MATERIAL"}');
+  return { runner, tree, secret };
+}
+
+describe('[R3] confined file work', () => {
+  it('copies a task file in process, but never from or to a link the task planted', async () => {
+    const { runner, tree, secret } = world();
+    writeFileSync(join(tree, 'index'), 'real index');
+    expect(await copyConfined(runner, runner.root, tree, join(tree, 'index'), join(tree, 'copy'))).toBe(true);
+    expect(readFileSync(join(tree, 'copy'), 'utf8')).toBe('real index');
+
+    // The source is a link to the Viber's config, the destination a link to where the task reads.
+    const leak = join(tempDir(), 'leak');
+    symlinkSync(secret, join(tree, 'index-link'));
+    symlinkSync(leak, join(tree, 'scratch'));
+    expect(
+      await copyConfined(runner, runner.root, tree, join(tree, 'index-link'), join(tree, 'scratch')),
+    ).toBe(false);
+    expect(existsSync(leak)).toBe(false);
+    expect(existsSync(join(tree, 'scratch'))).toBe(false); // the planted link is gone, not followed
+    await removeConfined(runner, runner.root, tree, join(tree, 'copy'));
+    expect(existsSync(join(tree, 'copy'))).toBe(false);
+  });
+
+  it('a directory on the way that is a link (.openviber -> $VIBER_HOME/state) cannot make the daemon write there', async () => {
+    const { runner, tree } = world();
+    symlinkSync(runner.stateDir, join(tree, '.openviber'));
+    await expect(
+      writeConfined(runner, runner.root, tree, join(tree, '.openviber', 'transcript.json'), '{}'),
+    ).rejects.toThrow(/could not write/);
+    expect(existsSync(join(runner.stateDir, 'transcript.json'))).toBe(false);
+    await expect(
+      appendLineOnceConfined(runner, runner.root, tree, join(tree, '.openviber', 'exclude'), '.openviber/'),
+    ).rejects.toThrow(/could not write/);
+    expect(existsSync(join(runner.stateDir, 'exclude'))).toBe(false);
+  });
+
+  it('writes and appends once in process when nothing on the way is a link', async () => {
+    const { runner, tree } = world();
+    const exclude = join(tree, '.git', 'info', 'exclude');
+    await appendLineOnceConfined(runner, runner.root, tree, exclude, '.openviber/');
+    await appendLineOnceConfined(runner, runner.root, tree, exclude, '.openviber/');
+    expect(readFileSync(exclude, 'utf8')).toBe('.openviber/\n');
+    await writeConfined(runner, runner.root, tree, join(tree, '.openviber', 'seeded'), 'x\n');
+    expect(readFileSync(join(tree, '.openviber', 'seeded'), 'utf8')).toBe('x\n');
+  });
+});
