@@ -1,7 +1,7 @@
 // computeChanges on real git repositories, through a real runner (bwrap where it works), with the
 // things a task may leave behind: renames, binaries, odd file names, secrets, floods of files.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CHANGES_FILES, MAX_CHANGES_PATCH_CHARS, Redactor } from '@openviber/shared';
@@ -39,6 +39,28 @@ describe('[A2] a task’s changes', () => {
       baseRevision: base,
       redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }]),
     });
+
+  it('[R3] config a task wrote that would make git run a command (fsmonitor, a clean filter) is refused by name; nothing runs', async () => {
+    const marker = join(runner.root, 'ran');
+    const { dir, git, base } = repo(runner.root, 'cfg', {
+      '.gitattributes': '* filter=evil\n',
+      'a.txt': 'a\n',
+    });
+    writeFileSync(join(dir, 'a.txt'), 'changed\n');
+    // Written as git would read it, with the tricks a parser can miss: a continued value, a comment.
+    writeFileSync(
+      join(dir, '.git', 'config'),
+      readFileSync(join(dir, '.git', 'config'), 'utf8') +
+        `[user] name = "x # not a comment" ; a comment \\\n[filter "evil"]\n\tclean = touch ${marker}-filter\n`,
+    );
+    await expect(changes(dir, base)).rejects.toThrow(/filter\.evil\.clean/);
+    git('config', '--unset', 'filter.evil.clean');
+    git('config', 'core.fsmonitor', `touch ${marker}-fsmonitor`);
+    await expect(changes(dir, base)).rejects.toThrow(/core\.fsmonitor/);
+    expect(existsSync(`${marker}-filter`) || existsSync(`${marker}-fsmonitor`)).toBe(false);
+    git('config', '--unset', 'core.fsmonitor');
+    expect((await changes(dir, base)).files.map((f) => f.path)).toEqual(['a.txt']);
+  });
 
   it('commits, uncommitted edits and untracked files, ignored ones left out; renames, binaries and odd names', async () => {
     const { dir, git, base } = repo(runner.root, 'b1', {

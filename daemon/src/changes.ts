@@ -18,11 +18,11 @@ import {
   diffNumstatTask,
   diffPatchTask,
   diffRawTask,
-  gitPathTask,
+  gitPathsTask,
   stageAllTask,
   type RawEntry,
 } from './git-change-tasks.ts';
-import { runGit } from './git-executor.ts';
+import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import type { Runner } from './runner.ts';
 
 export interface ChangesInput {
@@ -55,10 +55,16 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
   mkdirSync(scratchDir, { recursive: true });
   const index = join(scratchDir, `${input.taskId}.index`);
   try {
+    const where = await runGit(gitPathsTask(), git);
+    // A task can write its repository's config: nothing there may make git run a command here.
+    await assertSafeGitConfig(git, {
+      root: input.root,
+      paths: [resolve(cwd, where.config), resolve(cwd, where.worktreeConfig)],
+    });
     // Starting from the task's own index keeps git's stat cache: only changed files are hashed again.
-    const own = resolve(cwd, await runGit(gitPathTask('index'), git));
+    const own = resolve(cwd, where.index);
     // Confined like the task: the index (or the scratch path) may be a link it planted.
-    await copyConfined(runner, cwd, own, index);
+    await copyConfined(runner, input.root, cwd, own, index);
     await runGit(stageAllTask(index), git);
     const raw = await runGit(diffRawTask(index, base), git);
     const counts = await runGit(diffNumstatTask(index, base), git);
@@ -121,7 +127,7 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
       updatedAt: input.now ?? Date.now(),
     };
   } finally {
-    await removeConfined(runner, cwd, index);
+    await removeConfined(runner, input.root, cwd, index);
   }
 }
 

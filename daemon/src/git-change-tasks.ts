@@ -24,6 +24,16 @@ export const gitPathTask = (name: string): GitTask<string> => ({
   describe: 'git rev-parse --git-path',
 });
 
+/** Where the index and the config files of the working copy at cwd are (one process for all three). */
+export const gitPathsTask = (): GitTask<{ index: string; config: string; worktreeConfig: string }> => ({
+  args: ['rev-parse', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree'],
+  parse: (out) => {
+    const [index, config, worktreeConfig] = out.split('\n').map((l) => l.trim());
+    return { index, config, worktreeConfig };
+  },
+  describe: 'git rev-parse --git-path',
+});
+
 export const topLevelTask = (): GitTask<string> => ({
   args: ['rev-parse', '--show-toplevel'],
   parse: trimmed,
@@ -137,11 +147,15 @@ export const commitTask = (message: string): GitTask<void> => ({
 });
 
 /** Pushes HEAD to `branch` on origin. */
-export function pushTask(branch: string): GitTask<void> {
+/**
+ * Pushes HEAD to `branch` of `target`: the environment's own repository URL when it has one (what the
+ * user signed), not whatever `origin` a task may have pointed elsewhere.
+ */
+export function pushTask(branch: string, target = 'origin'): GitTask<void> {
   const check = checkPushBranch(branch);
   if (!check.ok) throw new ViberError('branch_refused', `branch ${check.message}; git was not run`);
   return {
-    args: ['push', '--porcelain', '--', 'origin', `HEAD:refs/heads/${branch}`],
+    args: ['push', '--porcelain', '--', target, `HEAD:refs/heads/${branch}`],
     parse: none,
     describe: 'git push',
   };

@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GIT_ALLOWED_PROTOCOLS, type Redactor } from '@openviber/shared';
 import { viberHome } from './config.ts';
+import { linkFreeBelow, readTextNoFollow } from './confined-files.ts';
+import { gitConfigKeys } from './git-config-keys.ts';
 import type { GitTask } from './git-tasks.ts';
 import { describeEnd, type Runner } from './runner.ts';
 import { ViberError } from './viber-error.ts';
@@ -46,13 +48,63 @@ export function gitEnv(token?: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * What a repository's own config may not make git run here: hooks and the fsmonitor hook are off for
+ * every git the daemon runs. A task (or another environment's setup) can write a checkout's `.git`,
+ * and git runs hooks with the network and, for a push, the GIT_TOKEN.
+ */
+const GIT_HARDENING = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+
+/**
+ * Keys of a repository's local config that make git run a command, or send data (and the token)
+ * elsewhere: refused before the daemon runs git on a working copy a task could write.
+ */
+const UNSAFE_GIT_CONFIG =
+  /^(core\.(fsmonitor|hookspath|sshcommand|askpass|gitproxy|editor|pager|alternaterefscommand)|filter\.|diff\.[^.]+\.(textconv|command)|merge\.[^.]+\.driver|credential\.|url\.|http\.|include\.|includeif\.|alias\.|remote\.[^.]+\.(pushurl|uploadpack|receivepack|proxy|vcs)|protocol\.|uploadpack\.|receive\.|sequence\.editor|gpg\.|ssh\.)/i;
+
+/** Throws (naming the key) when the repository at `cwd` has local config that would make git run something. */
+export async function assertSafeGitConfig(
+  options: GitOptions,
+  /** The repository's config files, read in process when they sit below `root` with no link on the way. */
+  files?: { root: string; paths: string[] },
+): Promise<void> {
+  if (files) {
+    const texts = files.paths.map((p) => (linkFreeBelow(files.root, p) ? readTextNoFollow(p) : null));
+    if (texts.every((t) => t !== null)) return refuseUnsafe(texts.flatMap((t) => gitConfigKeys(t!)));
+  }
+  // One process: every key with its scope; the repository's own (local, worktree) are checked.
+  const keys = await runGit(
+    {
+      args: ['config', '--list', '--name-only', '--show-scope'],
+      parse: (out) =>
+        out
+          .split('\n')
+          .map((line) => line.split('\t'))
+          .filter(([scope, key]) => key && (scope === 'local' || scope === 'worktree'))
+          .map(([, key]) => key),
+      describe: 'git config --list',
+    },
+    options,
+  );
+  refuseUnsafe(keys);
+}
+
+function refuseUnsafe(keys: string[]): void {
+  const unsafe = keys.find((key) => UNSAFE_GIT_CONFIG.test(key));
+  if (unsafe)
+    throw new ViberError(
+      'git_config_refused',
+      `the repository's git config sets ${unsafe}, which would make git run a command or send data elsewhere; git was not run (remove it with \`git config --unset ${unsafe}\`)`,
+    );
+}
+
 /** Runs one git task; throws a ViberError with git's last (redacted) output when it fails. */
 export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<T> {
   const result = await options.runner.run({
     label: task.describe,
     command: {
       command: options.gitBinary ?? 'git',
-      args: ['-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
+      args: [...GIT_HARDENING, '-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
     },
     cwd: options.cwd,
     env: { ...gitEnv(options.token), ...task.env },

@@ -1,6 +1,6 @@
 // [A3] a push on real git: a bare remote as origin, the task's worktree, and hostile requests.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -162,6 +162,41 @@ describe('[A3] push', () => {
       error: expect.stringMatching(/branch .*'-'/),
     });
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+  });
+
+  it("[R3] repository config a task wrote cannot make the daemon's git run a command: refused by name; hooks never run", async () => {
+    const { deps, taskId, tree, bare } = await world();
+    const marker = join(tempDir(), 'ran');
+    writeFileSync(join(tree, 'b.txt'), 'b\n');
+    // A hook git would run after the commit (not skipped by --no-verify), then a config command.
+    const hooks = execFileSync('git', ['rev-parse', '--git-path', 'hooks'], {
+      cwd: tree,
+      encoding: 'utf8',
+    }).trim();
+    mkdirSync(join(tree, hooks), { recursive: true });
+    writeFileSync(join(tree, hooks, 'post-commit'), `#!/bin/sh\ntouch ${marker}-hook\n`, { mode: 0o755 });
+    git(tree, 'config', 'core.fsmonitor', `touch ${marker}-fsmonitor`);
+    requestPush(deps.taskDoc, { branch: 'ov/config' });
+    await handlePushRequest(deps, taskId);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('core.fsmonitor'),
+    });
+    expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+    git(tree, 'config', '--unset', 'core.fsmonitor');
+    git(tree, 'config', 'filter.evil.clean', `touch ${marker}-filter`);
+    requestPush(deps.taskDoc, { branch: 'ov/config2' });
+    await handlePushRequest(deps, taskId);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('filter.evil.clean'),
+    });
+    // Without them, the push goes through and the hook never ran.
+    git(tree, 'config', '--unset', 'filter.evil.clean');
+    requestPush(deps.taskDoc, { branch: 'ov/config3' });
+    await handlePushRequest(deps, taskId);
+    expect(readPushResult(deps.changesDoc)).toMatchObject({ state: 'pushed' });
+    for (const what of ['hook', 'fsmonitor', 'filter']) expect(existsSync(`${marker}-${what}`)).toBe(false);
   });
 
   it('a remote that refuses: failed, with git’s words', async () => {

@@ -20,7 +20,7 @@ import {
 import { openEnvironmentSecrets } from './env-secrets.ts';
 import { localObservations } from './local-observations.ts';
 import { commitTask, hasChangesTask, pushTask, stageForCommitTask } from './git-change-tasks.ts';
-import { runGit } from './git-executor.ts';
+import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import { headRevisionTask } from './git-tasks.ts';
 import type { RunJournal } from './run-journal.ts';
 import type { ViberContext } from './viber-context.ts';
@@ -77,7 +77,7 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
   let redact = (s: string) => s;
   try {
     // Checked before anything is committed: a name a peer wrote past the API never reaches git.
-    const push = pushTask(request.branch);
+    const push = pushTask(request.branch, env?.repoUrl || 'origin');
     if (!task || !env || !binding) throw new Error('the task’s environment is not bound to this Viber');
     const secrets = await openEnvironmentSecrets(env, deps.viberId, deps.keys, deps.ownSecrets);
     const redactor = secrets.redactor();
@@ -89,6 +89,8 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
       throw new Error('the task has no working copy on this Viber yet (send a message first)');
     const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
     const git = { runner: deps.runner, cwd, redactor };
+    // The task could write this repository's config (a hook, a filter, another push URL): refused.
+    await assertSafeGitConfig(git);
     if (await runGit(hasChangesTask(), git)) {
       await runGit(stageForCommitTask(), git);
       await runGit(commitTask(commitMessage(request, task.title)), git);

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Redactor } from '@openviber/shared';
-import { runGit } from './git-executor.ts';
+import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import { readHeadRevision } from './git-head.ts';
 import {
   assertRepoUrl,
@@ -45,6 +45,9 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
     const current = await runGit(remoteUrlTask(), { ...git, cwd: input.dir }).catch(() => '');
     if (current === input.url) {
       input.log(`$ git fetch origin ${input.branch}\n`);
+      // Other environments' code can write this checkout (the workspace root is shared): its config
+      // may not make git run a command with this environment's token.
+      await assertSafeGitConfig({ ...git, cwd: input.dir });
       await runGit(fetchTask(input.branch), { ...git, cwd: input.dir });
       await runGit(fastForwardTask(), { ...git, cwd: input.dir });
       return readHeadRevision(input.dir) ?? runGit(headRevisionTask(), { ...git, cwd: input.dir });
