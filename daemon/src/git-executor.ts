@@ -8,6 +8,7 @@ import { linkFreeBelow, readTextNoFollow } from './confined-files.ts';
 import { gitConfigKeys } from './git-config-keys.ts';
 import type { GitTask } from './git-tasks.ts';
 import { describeEnd, type Runner } from './runner.ts';
+import { MAX_CAPTURED_STDOUT_BYTES } from './limits.ts';
 import { ViberError } from './viber-error.ts';
 
 const ASKPASS = fileURLToPath(new URL('../bin/git-askpass.sh', import.meta.url));
@@ -115,6 +116,11 @@ export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<
     signal: options.signal,
     captureStdout: true,
   });
+  if (result.stdoutTooLarge)
+    throw new ViberError(
+      'git_output_too_large',
+      `${task.describe} printed more than ${MAX_CAPTURED_STDOUT_BYTES / 1024 / 1024} MB and was stopped (too many files?)`,
+    );
   if (result.exitCode !== 0) {
     throw new ViberError(
       'git_failed',

@@ -6,6 +6,11 @@ export const MAX_OPEN_TASKS = 32;
 export const MAX_CONCURRENT_PREPARES = 4;
 /** An idle task's documents stay open this long, unless its slot is needed sooner. */
 export const IDLE_TASK_CLOSE_MS = 30_000;
+/**
+ * stdout the daemon keeps to parse (git's listings and patches): past it the command is stopped and
+ * fails, instead of the daemon holding (and decoding) whatever it prints — a 20-million-file tree.
+ */
+export const MAX_CAPTURED_STDOUT_BYTES = 64 * 1024 * 1024;
 /** On SIGTERM: how long running work gets to stop and record itself before the daemon exits anyway. */
 export const STOP_WORK_GRACE_MS = 3_000;
 /** On SIGTERM: how long the server gets to acknowledge the last writes (they are on disk already). */

@@ -61,6 +61,21 @@ describe('process runner', () => {
     expect(result.stdout).toBe('x: [REDACTED:S]\n');
   });
 
+  it('captured stdout past its bound stops the command instead of filling the daemon (a 20-million-file listing)', async () => {
+    const result = await runProcess({
+      command: 'bash',
+      args: ['-c', 'while :; do printf "%0100d\\n" 0; done'], // never ends by itself
+      cwd: tempDir(),
+      env: process.env,
+      redactor: new Redactor([]),
+      captureStdout: true,
+      maxCapturedBytes: 1024 * 1024,
+      graceMs: 200,
+    });
+    expect(result.stdoutTooLarge).toBe(true);
+    expect(result.stdout.length).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   it('[X7] streams output redacted: plain, base64, split across writes, multi-line', async () => {
     const chunks: string[] = [];
     const result = await runProcess({

@@ -3,6 +3,7 @@
 // cancellation, and killing the whole tree (TERM, then KILL).
 import { spawn } from 'node:child_process';
 import { batchPace } from './batched-writer.ts';
+import { MAX_CAPTURED_STDOUT_BYTES } from './limits.ts';
 import { openSpool, type Spool } from './output-spool.ts';
 import {
   boundedOutput,
@@ -52,6 +53,8 @@ export interface ProcessSpec {
   onStragglers?: () => void;
   /** Also keep stdout apart (for commands whose output is parsed, such as git rev-parse). */
   captureStdout?: boolean;
+  /** At most this much captured stdout (default MAX_CAPTURED_STDOUT_BYTES); past it the run is stopped. */
+  maxCapturedBytes?: number;
 }
 
 export interface ProcessResult {
@@ -65,6 +68,8 @@ export interface ProcessResult {
   tail: string;
   /** stdout alone, redacted (only when `captureStdout` is set). */
   stdout: string;
+  /** Captured stdout passed its bound: the run was stopped (`stdout` is what came before). */
+  stdoutTooLarge?: boolean;
 }
 
 const TAIL_CHARS = 4_000;
@@ -116,7 +121,19 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     if (child.pid) spec.onSpawn?.(child.pid);
     const onData = (chunk: Buffer) => output?.write(chunk);
     child.stdout?.on('data', onData);
-    if (spec.captureStdout) child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    let captured = 0;
+    const maxCaptured = spec.maxCapturedBytes ?? MAX_CAPTURED_STDOUT_BYTES;
+    if (spec.captureStdout)
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (result.stdoutTooLarge) return;
+        captured += chunk.length;
+        if (captured > maxCaptured) {
+          result.stdoutTooLarge = true;
+          killTree();
+          return;
+        }
+        stdout.push(chunk);
+      });
     child.stderr?.on('data', onData);
 
     let killTimer: NodeJS.Timeout | undefined;
