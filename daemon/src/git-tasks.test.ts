@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
@@ -42,6 +42,32 @@ describe('git tasks [§8]', () => {
     ).rejects.toThrow(/repoUrl/);
     expect(() => cloneTask(url, join(dir, 'x'), '')).toThrow(/git was not run/);
     expect(existsSync(record)).toBe(false);
+  });
+
+  it("[R3] a local repository inside $VIBER_HOME (another environment's checkout, the state) is refused before git runs", async () => {
+    const home = tempDir('viber-home-');
+    const saved = process.env.VIBER_HOME;
+    process.env.VIBER_HOME = home;
+    try {
+      const runner = testRunner({ home });
+      const other = join(home, 'workspaces', 'checkouts', 'bnd_other');
+      mkdirSync(other, { recursive: true });
+      for (const url of [other, `file://${other}`, `file://${home}/state`])
+        await expect(
+          syncSource({
+            runner,
+            root: runner.root,
+            dir: join(runner.root, 'checkouts', 'bnd_mine'),
+            url,
+            branch: '',
+            redactor: new Redactor([]),
+            log: () => {},
+          }),
+        ).rejects.toThrow(/inside this Viber's own folder/);
+    } finally {
+      if (saved === undefined) delete process.env.VIBER_HOME;
+      else process.env.VIBER_HOME = saved;
+    }
   });
 
   it('clone puts -- before the URL and a branch cannot smuggle a flag', () => {

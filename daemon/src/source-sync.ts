@@ -1,7 +1,9 @@
 // Brings a clone binding's checkout to the branch's latest revision: clone when missing (or when the
 // repo URL changed), otherwise fetch and fast-forward.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { viberHome } from './config.ts';
 import type { Redactor } from '@openviber/shared';
 import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import { readHeadRevision } from './git-head.ts';
@@ -29,9 +31,31 @@ export interface SyncSourceInput {
   signal?: AbortSignal;
 }
 
+/**
+ * A local repository may not be anything of this Viber's own: another environment's checkout or a
+ * task's worktree (a container-only environment would get their history on the host), or its state.
+ */
+function assertNotOwnPath(url: string): void {
+  const path = url.startsWith('/') ? url : url.startsWith('file:') ? fileURLToPath(url) : '';
+  if (!path) return;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  if (isInside(real(viberHome()), real(path)))
+    throw new ViberError(
+      'path_refused',
+      `the local repository ${path} is inside this Viber's own folder ($VIBER_HOME): another environment's checkout or the Viber's state cannot be a source`,
+    );
+}
+
 /** Clones or updates `dir` from `url`; returns the checked-out revision. */
 export async function syncSource(input: SyncSourceInput): Promise<string> {
   assertRepoUrl(input.url);
+  assertNotOwnPath(input.url);
   if (!isInside(input.root, input.dir))
     throw new ViberError('path_refused', 'the checkout would be outside the workspace root');
   const git = {
