@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CHANGES_FILES, MAX_CHANGES_PATCH_CHARS, Redactor } from '@openviber/shared';
 import { computeChanges } from './changes.ts';
 import { testRunner } from '../test/test-runner.ts';
+import { tempDir } from '../test/temp-dir.ts';
 
 const SECRET = 'sk-changes-unit-0123456789';
 
@@ -59,6 +60,10 @@ describe('[A2] a task’s changes', () => {
     await expect(changes(dir, base)).rejects.toThrow(/core\.fsmonitor/);
     expect(existsSync(`${marker}-filter`) || existsSync(`${marker}-fsmonitor`)).toBe(false);
     git('config', '--unset', 'core.fsmonitor');
+    // A work tree moved elsewhere (the Viber's own folder, say) would stage what lies there.
+    git('config', 'core.worktree', tempDir());
+    await expect(changes(dir, base)).rejects.toThrow(/core\.worktree/);
+    git('config', '--unset', 'core.worktree');
     expect((await changes(dir, base)).files.map((f) => f.path)).toEqual(['a.txt']);
   });
 

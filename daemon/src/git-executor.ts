@@ -61,7 +61,7 @@ const GIT_HARDENING = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=f
  * elsewhere: refused before the daemon runs git on a working copy a task could write.
  */
 const UNSAFE_GIT_CONFIG =
-  /^(core\.(fsmonitor|hookspath|sshcommand|askpass|gitproxy|editor|pager|alternaterefscommand)|filter\.|diff\.[^.]+\.(textconv|command)|merge\.[^.]+\.driver|credential\.|url\.|http\.|include\.|includeif\.|alias\.|remote\.[^.]+\.(pushurl|uploadpack|receivepack|proxy|vcs)|protocol\.|uploadpack\.|receive\.|sequence\.editor|gpg\.|ssh\.)/i;
+  /^(core\.(fsmonitor|hookspath|sshcommand|askpass|gitproxy|editor|pager|alternaterefscommand|worktree)|filter\.|diff\.[^.]+\.(textconv|command)|merge\.[^.]+\.driver|credential\.|url\.|http\.|include\.|includeif\.|alias\.|remote\.[^.]+\.(pushurl|uploadpack|receivepack|proxy|vcs)|protocol\.|uploadpack\.|receive\.|sequence\.editor|gpg\.|ssh\.)/i;
 
 /** Throws (naming the key) when the repository at `cwd` has local config that would make git run something. */
 export async function assertSafeGitConfig(
