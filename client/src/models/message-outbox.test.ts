@@ -29,7 +29,12 @@ function page(
   storage: ReturnType<typeof mapStorage>,
   disk: Map<string, Uint8Array>,
   write: (doc: Y.Doc, e: OutboxEntry) => Promise<unknown>,
-  opts: { stored?: Promise<void>; written?: (e: OutboxEntry) => Promise<unknown> } = {},
+  opts: {
+    stored?: Promise<void>;
+    written?: (e: OutboxEntry) => Promise<unknown>;
+    /** When the server's copy has been merged in (the test merges it first). */
+    synced?: (doc: Y.Doc) => Promise<void>;
+  } = {},
 ) {
   const docs = new Map<string, Y.Doc>();
   const released: string[] = [];
@@ -48,6 +53,7 @@ function page(
       return {
         doc: d,
         loaded: Promise.resolve(),
+        syncedOrAfter: () => opts.synced?.(d) ?? Promise.resolve(),
         storedLocally: async () => {
           await opts.stored;
           disk.set(name, Y.encodeStateAsUpdate(d));
@@ -100,6 +106,25 @@ describe('message outbox', () => {
     const third = page(storage, disk, signedWrite);
     await third.outbox.resume();
     expect(third.docs.size).toBe(0);
+  });
+
+  it('a device new to the task appends after what the server holds, not before it (its copy synced first)', async () => {
+    const storage = mapStorage();
+    // The server's copy: two earlier messages, from another device.
+    const server = new Y.Doc();
+    appendMessage(server, 'echo one', USER, 1, { messageId: 'msg_one', signature: SIG });
+    appendMessage(server, 'echo two', USER, 2, { messageId: 'msg_two', signature: SIG });
+    const device = page(storage, new Map(), signedWrite, {
+      synced: async (doc) => {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // the sync arrives a moment later
+        Y.applyUpdate(doc, Y.encodeStateAsUpdate(server));
+      },
+    });
+    await device.outbox.send(message('echo three'));
+    const doc = device.docs.get(taskDocName(USER, 'tsk_1'))!;
+    // Merged both ways, every device sees the same order.
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
+    expect(listMessages(server).map((m) => m.text)).toEqual(['echo one', 'echo two', 'echo three']);
   });
 
   it('forgets a message only once its document is on disk; one written but not forgotten is not written again', async () => {

@@ -28,6 +28,8 @@ export interface OutboxDoc {
   loaded: Promise<void>;
   /** Resolves once every write made so far is on this device's disk; rejects if the document closed first. */
   storedLocally(): Promise<void>;
+  /** Resolves once the server's copy is merged in (at once offline, after `ms` at the latest). */
+  syncedOrAfter(ms: number): Promise<void>;
   release(): void;
 }
 
@@ -37,6 +39,9 @@ export interface OutboxDoc {
  * kept across a reload in the moment before it is written.
  */
 export const MAX_OUTBOX_ENTRIES = 32;
+
+/** How long a message waits for its task's server copy before it is appended anyway. */
+export const SERVER_COPY_WAIT_MS = 10_000;
 
 const isEntry = (v: unknown): v is OutboxEntry => {
   if (typeof v !== 'object' || v === null) return false;
@@ -89,6 +94,9 @@ export function createMessageOutbox(opts: {
     try {
       // Its local copy first: a message an earlier page wrote (but did not get to forget) is not written twice.
       await handle.loaded;
+      // Then the server's, when this device is online: appended to a copy that has not synced yet (a
+      // device new to the task), the message could be ordered before every earlier one.
+      await handle.syncedOrAfter(SERVER_COPY_WAIT_MS);
       if (!listMessages(handle.doc).some((m) => m.id === entry.messageId))
         await opts.write(handle.doc, entry);
       await opts.written?.(entry);

@@ -38,22 +38,6 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
     ready.value = true;
   });
 
-  /** Resolves once the server's copy has been merged, or after `ms` (offline, or the server slow). */
-  const syncedOrAfter = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (handle.provider.isSynced) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        handle.provider.off('synced', onSynced);
-        resolve();
-      };
-      const onSynced = () => {
-        if (handle.provider.isSynced) done();
-      };
-      const timer = setTimeout(done, ms);
-      handle.provider.on('synced', onSynced);
-    });
-
   const environments = computed(() => (version.value, listEnvironments(doc)));
   const bindings = computed(() => (version.value, listBindings(doc)));
   const tasks = computed(() => (version.value, listTasks(doc)));
@@ -89,7 +73,7 @@ export function createWorkspaceModel(store: DocStore, userId: string) {
     }) {
       await handle.loaded;
       if (getTask(doc, message.taskId)) return true;
-      await syncedOrAfter(TASK_ROW_SYNC_WAIT_MS);
+      await handle.syncedOrAfter(TASK_ROW_SYNC_WAIT_MS);
       const { taskId, environmentId, viberId, text, at } = message;
       return restoreTask(doc, taskId, { environmentId, viberId, title: titleFromMessage(text) }, at);
     },

@@ -22,6 +22,12 @@ export interface OpenDoc {
    * rejects when the store was destroyed (sign-out) first.
    */
   storedLocally(): Promise<void>;
+  /**
+   * Resolves once the server's copy has been merged in, at once when this device is offline, and
+   * after `ms` at the latest: what is appended then goes after what the server holds (a message
+   * appended to a copy not yet synced could land before every earlier one).
+   */
+  syncedOrAfter(ms: number): Promise<void>;
   /** Drops this user of the document; the last release closes it. */
   release(): void;
 }
@@ -174,6 +180,21 @@ export function createDocStore(
       doc: current.doc,
       provider: current.provider,
       loaded: current.local.loaded,
+      syncedOrAfter: (ms) =>
+        new Promise<void>((resolve) => {
+          const { provider } = current;
+          if (provider.isSynced || !env.online()) return resolve();
+          const done = () => {
+            clearTimeout(timer);
+            provider.off('synced', onSynced);
+            resolve();
+          };
+          const onSynced = () => {
+            if (provider.isSynced) done();
+          };
+          const timer = setTimeout(done, ms);
+          provider.on('synced', onSynced);
+        }),
       storedLocally: () =>
         new Promise<void>((resolve, reject) => {
           // Closed (signed out): what was written since is in no local copy.
