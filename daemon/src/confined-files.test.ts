@@ -57,6 +57,13 @@ describe('[R3] confined file work', () => {
     await appendLineOnceConfined(runner, runner.root, tree, exclude, '.openviber/');
     await appendLineOnceConfined(runner, runner.root, tree, exclude, '.openviber/');
     expect(readFileSync(exclude, 'utf8')).toBe('.openviber/\n');
+    // The file itself a link (to the Viber's config): refused, the config untouched.
+    const linked = join(tree, '.git', 'info', 'linked');
+    symlinkSync(join(runner.home, 'config.json'), linked);
+    await expect(appendLineOnceConfined(runner, runner.root, tree, linked, '.openviber/')).rejects.toThrow(
+      /is a link/,
+    );
+    expect(readFileSync(join(runner.home, 'config.json'), 'utf8')).toBe('{"privateKey":"KEY-MATERIAL"}');
     await writeConfined(runner, runner.root, tree, join(tree, '.openviber', 'seeded'), 'x\n');
     expect(readFileSync(join(tree, '.openviber', 'seeded'), 'utf8')).toBe('x\n');
   });

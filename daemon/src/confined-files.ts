@@ -81,13 +81,16 @@ function makeDirsBelow(root: string, path: string): boolean {
   return linkFreeBelow(root, path);
 }
 
-/** The file's bytes, never through a link; null when it is no regular file. */
-function readNoFollow(path: string): Buffer | null {
+/**
+ * A file's bytes read without following a link: `missing` when nothing is there, null when it is a
+ * link or no regular file.
+ */
+function readNoFollow(path: string): Buffer | null | 'missing' {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : null;
   }
   try {
     return fstatSync(fd).isFile() ? readFileSync(fd) : null;
@@ -98,17 +101,8 @@ function readNoFollow(path: string): Buffer | null {
 
 /** A file's text read without following a link: '' when it does not exist, null when it is a link or no file. */
 export function readTextNoFollow(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? '' : null;
-  }
-  try {
-    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
-  } finally {
-    closeSync(fd);
-  }
+  const data = readNoFollow(path);
+  return data === 'missing' ? '' : data && data.toString('utf8');
 }
 
 /** Writes a new file (after removing what is there, a link itself), never through a link. */
@@ -150,7 +144,7 @@ export async function copyConfined(
   if (linkFreeBelow(root, from) && linkFreeBelow(root, to)) {
     const data = readNoFollow(from);
     rmSync(to, { force: true });
-    if (!data) return false;
+    if (!data || data === 'missing') return false;
     writeNew(to, data);
     return true;
   }
@@ -190,17 +184,8 @@ export async function appendLineOnceConfined(
   line: string,
 ): Promise<void> {
   if (makeDirsBelow(root, path)) {
-    let text = '';
-    try {
-      const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-      try {
-        text = readFileSync(fd, 'utf8');
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const text = readTextNoFollow(path);
+    if (text === null) throw new ViberError('path_refused', `${path} is a link or not a file; not written`);
     if (text.split('\n').includes(line)) return;
     // Rewritten whole, new: an append would follow a link put there since.
     return writeNew(path, (text && !text.endsWith('\n') ? text + '\n' : text) + line + '\n');

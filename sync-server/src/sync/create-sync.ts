@@ -61,7 +61,8 @@ class Refused extends Error {
  */
 export function createSyncServer(options: SyncOptions) {
   const presence = new Presence();
-  const refusals = new RefusalLog(options.log ?? ((line) => console.error(line)));
+  const log = options.log ?? ((line: string) => console.error(line));
+  const refusals = new RefusalLog(log);
   const limits = connectionLimits(options.storage, options.limits, refusals);
 
   const isOwnViberDoc = (
@@ -133,8 +134,8 @@ export function createSyncServer(options: SyncOptions) {
       deletions.extension(),
       limits.extension,
       spreadPingsExtension(),
-      awarenessEchoExtension(options.log ?? ((line) => console.error(line))),
-      messageBumpExtension(() => gateway, options.log ?? ((line) => console.error(line))),
+      awarenessEchoExtension(log),
+      messageBumpExtension(() => gateway, log),
       ...(options.extensions ?? []),
     ],
     async onUpgrade({ request, socket }) {
