@@ -52,7 +52,7 @@ async function probeHidesKeys(): Promise<boolean> {
     const config = join(home, 'config.json');
     writeFileSync(config, '{}', { mode: 0o600 });
     return await probeSucceeds('bwrap', [
-      ...hideHomeArgs(home, root, root),
+      ...hideHomeArgs(home, [root], root),
       'sh',
       '-c',
       // Hidden, usable, and it stays hidden when the task tries to unmount what hides it.

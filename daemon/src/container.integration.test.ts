@@ -55,25 +55,30 @@ describe('containers through a real engine', () => {
     expect(containersNamed('viber-test-plain')).toEqual([]);
   });
 
-  it('[R3] a working directory that holds $VIBER_HOME: the container sees the home empty but the workspace root', async () => {
+  it('[R3] a working directory that holds $VIBER_HOME: the container sees the home empty, other environments’ checkouts too', async () => {
     const parent = tempDir('viber-parent-');
     const home = join(parent, 'home');
-    mkdirSync(join(home, 'workspaces'), { recursive: true });
+    mkdirSync(join(home, 'workspaces', 'checkouts', 'b-other'), { recursive: true });
     writeFileSync(join(home, 'config.json'), SECRET.split('').reverse().join(''));
     const wide = testRunner({ home, capabilities: { container: 'podman' } });
     let output = '';
     const result = await wide.run({
       label: 'wide',
-      command: bashScript(`cat home/config.json || true; ls home; echo w > home/workspaces/seen`),
+      command: bashScript(
+        `cat home/config.json || true; echo "home holds: [$(ls -A home)]"; echo w > home/workspaces/checkouts/b-other/seen || echo cannot-write; echo w > mine`,
+      ),
       policy: { network: false, containerImage: image },
       cwd: parent,
+      reach: [parent],
       env: process.env,
       onOutput: (t) => (output += t),
     });
     expect(result.exitCode).toBe(0);
     expect(output).not.toContain(SECRET.split('').reverse().join(''));
-    expect(output).toMatch(/^workspaces$/m);
-    expect(readFileSync(join(home, 'workspaces', 'seen'), 'utf8')).toBe('w\n');
+    expect(output).toContain('home holds: []');
+    expect(output).toContain('cannot-write');
+    expect(existsSync(join(home, 'workspaces', 'checkouts', 'b-other', 'seen'))).toBe(false);
+    expect(readFileSync(join(parent, 'mine'), 'utf8')).toBe('w\n');
   });
 
   it('a cancel stops the run and removes its container before the run returns', async () => {

@@ -141,6 +141,7 @@ export async function prepareBinding(
         policy: { network: true, containerImage: env.containerImage, cacheVolume: cacheVolumeName(env.id) },
         containerName: `viber-prepare-${binding.id}`,
         cwd,
+        reach: [checkout],
         env: { ...process.env, ...setupEnv },
         containerEnvKeys: Object.keys(setupEnv),
         redactor,

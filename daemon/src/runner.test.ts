@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -179,6 +180,68 @@ describe('the one runner', () => {
     expect(output).not.toContain('tok-SECRET');
     expect(output).not.toMatch(/^read \/dev\//m);
     expect(readFileSync(join(runner.root, 'in-workspace'), 'utf8')).toBe('ok\n');
+  });
+
+  it('[R3] a setup or task sees only its own binding of the workspace: another environment’s checkout and other tasks’ worktrees are hidden', async () => {
+    const runner = testRunner();
+    const checkouts = join(runner.root, 'checkouts');
+    const mine = join(checkouts, 'b-mine');
+    const theirs = join(checkouts, 'b-theirs');
+    mkdirSync(theirs, { recursive: true });
+    // What the other environment's setup wrote from its secrets.
+    writeFileSync(join(theirs, '.env'), 'THEIR_TOKEN=tok-SECRET-theirs\n');
+    mkdirSync(join(runner.root, 'worktrees', 't-theirs'), { recursive: true });
+    writeFileSync(join(runner.root, 'worktrees', 't-theirs', 'notes'), 'tok-SECRET-their-task\n');
+    // This task's checkout is a git repository and its worktree is a git worktree of it, in a subdirectory.
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd });
+    mkdirSync(mine);
+    git(mine, 'init', '-q', '-b', 'main');
+    writeFileSync(join(mine, 'README'), 'hello\n');
+    git(mine, 'add', '.');
+    git(mine, 'commit', '-qm', 'first');
+    const tree = join(runner.root, 'worktrees', 't-mine');
+    git(mine, 'worktree', 'add', '-q', '--detach', tree);
+    mkdirSync(join(tree, 'sub'));
+    let output = '';
+    const result = await runner.run({
+      label: 'task t-mine',
+      command: bashScript(
+        [
+          `cat ${theirs}/.env || echo no-theirs`,
+          `ls ${runner.root}/worktrees`,
+          `cat ${runner.root}/worktrees/t-theirs/notes || echo no-their-task`,
+          // Written where it is hidden: lands in the tmpfs, never in the other checkout.
+          `mkdir -p ${theirs} && echo planted > ${theirs}/.env`,
+          // Its own work still works: the worktree's commits go to the checkout's git directory.
+          'echo change > change.txt && git add change.txt',
+          'git -c user.name=t -c user.email=t@t commit -qm "from the task" && echo committed',
+        ].join('\n'),
+      ),
+      policy: { network: true, containerImage: '' },
+      cwd: join(tree, 'sub'),
+      reach: [mine, tree],
+      env: process.env,
+      onOutput: (t) => (output += t),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(output).not.toContain('tok-SECRET');
+    expect(output).toContain('no-theirs');
+    expect(output).toContain('no-their-task');
+    expect(output).toMatch(/^t-mine$/m);
+    expect(output).toContain('committed');
+    expect(readFileSync(join(theirs, '.env'), 'utf8')).toBe('THEIR_TOKEN=tok-SECRET-theirs\n');
+    expect(git(mine, 'log', '--all', '--format=%s').toString()).toContain('from the task');
+    // The daemon's own tools (no policy: git on any checkout) still see the whole root.
+    let listing = '';
+    await runner.run({
+      label: 'git',
+      command: { command: 'ls', args: [checkouts] },
+      cwd: runner.root,
+      env: process.env,
+      onOutput: (t) => (listing += t),
+    });
+    expect(listing.split('\n')).toEqual(expect.arrayContaining(['b-mine', 'b-theirs']));
   });
 
   it('[R3] a $VIBER_HOME reached through a symlink is hidden too (bwrap cannot mount over a symlink)', async () => {

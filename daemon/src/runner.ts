@@ -27,6 +27,12 @@ export interface RunRequest {
   /** The command is the container engine on its own objects (a volume), not a container: see engineCommand. */
   engine?: boolean;
   cwd: string;
+  /**
+   * The parts of the workspace root a setup or task sees besides `cwd` (its binding's checkout, say);
+   * everything else under the root is hidden from it (sandbox.ts `Confinement.reach`). The daemon's
+   * own tools (no policy) see the whole root.
+   */
+  reach?: string[];
   /** The process's full environment. */
   env: NodeJS.ProcessEnv;
   /** Keys of `env` a container must receive (passed by name, never on the command line). */
@@ -99,6 +105,7 @@ export function createRunner(options: RunnerOptions): Runner {
         capabilities: options.capabilities,
         home: realpathSync(options.home),
         root: realpathSync(options.root),
+        reach: request.reach?.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
       };
       const cmd = request.engine
         ? engineCommand(request.command, options.capabilities)

@@ -44,11 +44,18 @@ describe('execution policy', () => {
     expect(cmd.args.join(' ')).toContain('--ulimit nofile=20000:20000 --ulimit nproc=4096:4096');
     expect(cmd.cleanup).toEqual({ command: 'podman', args: ['rm', '-f', '--time', '1', 'viber-run-1'] });
     expect(cmd.args).not.toContain('--tmpfs');
-    // A working directory that holds $VIBER_HOME gets it covered, the workspace root bound back.
+    // A working directory that holds $VIBER_HOME gets it covered, none of the workspace root bound back.
     const parent = wrapForPolicy(bashScript('x'), { network: true, containerImage: 'i' }, all, '/', [], 'n');
-    expect(parent.args.join(' ')).toContain(
-      '-v /:/ -w / --tmpfs /h:notmpcopyup -v /h/workspaces:/h/workspaces',
-    );
+    expect(parent.args.join(' ')).toContain('-v /:/ -w / --tmpfs /h:notmpcopyup -- i bash');
+    // A task's worktree gets its checkout (its git directory) mounted too, nothing else of the root.
+    const tree = '/h/workspaces/worktrees/t1/sub';
+    const reach = { ...all, reach: ['/h/workspaces/checkouts/b1', '/h/workspaces/worktrees/t1'] };
+    const task = wrapForPolicy(bashScript('x'), { network: true, containerImage: 'i' }, reach, tree, [], 'n');
+    expect(task.args.filter((_, i) => task.args[i - 1] === '-v')).toEqual([
+      `${tree}:${tree}`,
+      '/h/workspaces/checkouts/b1:/h/workspaces/checkouts/b1',
+      '/h/workspaces/worktrees/t1:/h/workspaces/worktrees/t1',
+    ]);
     expect(() =>
       wrapForPolicy(bashScript('x'), { network: true, containerImage: 'node:24' }, none, '/w', [], 'n'),
     ).toThrow(/no working docker or podman/);
@@ -58,14 +65,25 @@ describe('execution policy', () => {
     const cmd = wrapForPolicy(bashScript('x'), { network: false, containerImage: '' }, all, '/w', [], 'n');
     expect(cmd.command).toBe('unshare');
     const args = cmd.args.join(' ');
-    expect(args).toContain(
-      '-rn -- bwrap --bind / / --dev /dev --tmpfs /h --bind /h/workspaces /h/workspaces',
-    );
+    expect(args).toContain('-rn -- bwrap --bind / / --dev /dev --tmpfs /h --unshare-pid');
     expect(args).toContain('--unshare-pid --proc /proc --cap-drop ALL --die-with-parent --chdir /w -- bash');
-    // The daemon's own tools (no policy) are hidden from the keys as well.
-    expect(wrapForPolicy({ command: 'git', args: ['status'] }, undefined, all, '/w', [], 'n').command).toBe(
-      'bwrap',
+    // A setup or task sees its own part of the workspace root only (outermost paths, once each)...
+    const tree = '/h/workspaces/worktrees/t1/sub';
+    const reach = {
+      ...all,
+      reach: ['/h/workspaces/checkouts/b1', '/h/workspaces/worktrees/t1', '/elsewhere'],
+    };
+    expect(
+      wrapForPolicy(bashScript('x'), { network: true, containerImage: '' }, reach, tree, [], 'n').args.join(
+        ' ',
+      ),
+    ).toContain(
+      '--tmpfs /h --bind /h/workspaces/checkouts/b1 /h/workspaces/checkouts/b1 --bind /h/workspaces/worktrees/t1 /h/workspaces/worktrees/t1 --unshare-pid',
     );
+    // ...and the daemon's own tools (no policy) all of it, hidden from the keys as well.
+    const git = wrapForPolicy({ command: 'git', args: ['status'] }, undefined, all, '/w', [], 'n');
+    expect(git.command).toBe('bwrap');
+    expect(git.args.join(' ')).toContain('--tmpfs /h --bind /h/workspaces /h/workspaces --unshare-pid');
     expect(wrapForPolicy({ command: 'git', args: [] }, undefined, none, '/w', [], 'n').command).toBe('git');
   });
 });

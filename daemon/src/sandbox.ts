@@ -45,6 +45,13 @@ export interface Confinement {
   home: string;
   /** The workspace root (checkouts and worktrees). */
   root: string;
+  /**
+   * The parts of the workspace root this run sees (real paths; the working directory is always one).
+   * Omitted: the whole root — the daemon's own tools (git on any checkout). A user's setup or task
+   * sees its own binding only, so one environment's code cannot read or change another's checkout,
+   * worktrees, or what its setup wrote there (an `.env` made from secrets, say).
+   */
+  reach?: string[];
 }
 
 /**
@@ -66,6 +73,8 @@ export function wrapForPolicy(
   name: string,
 ): Command {
   const caps = where.capabilities;
+  // User code (a policy) sees its working directory of the workspace at least, never all of it.
+  if (policy && !where.reach) where = { ...where, reach: [] };
   if (policy?.containerImage) {
     if (!caps.container) {
       throw new ViberError(
@@ -91,7 +100,11 @@ export function wrapForPolicy(
     if (contains(cwd, where.home)) {
       // podman copies what the path holds into a new tmpfs unless told not to; docker never does.
       const empty = basename(caps.container) === 'podman' ? `${where.home}:notmpcopyup` : where.home;
-      args.push('--tmpfs', empty, '-v', `${where.root}:${where.root}`);
+      args.push('--tmpfs', empty);
+      for (const path of reachUnder(where, cwd)) args.push('-v', `${path}:${path}`);
+    } else {
+      // A task's worktree needs its checkout's git directory (objects, refs) to commit.
+      for (const path of reachUnder(where, cwd)) if (!contains(cwd, path)) args.push('-v', `${path}:${path}`);
     }
     if (!policy.network) args.push('--network', 'none');
     if (policy.cacheVolume) {
@@ -110,7 +123,7 @@ export function wrapForPolicy(
   if (caps.hidesKeys) {
     wrapped = {
       command: 'bwrap',
-      args: [...hideHomeArgs(where.home, where.root, cwd), cmd.command, ...cmd.args],
+      args: [...hideHomeArgs(where.home, reachUnder(where, cwd), cwd), cmd.command, ...cmd.args],
     };
   }
   if (policy && !policy.network) {
@@ -141,19 +154,32 @@ export function engineCommand(cmd: Command, caps: Capabilities): Command {
 }
 
 /**
+ * What of the workspace root a run sees: the whole root for the daemon's own tools, else the run's
+ * reach and its working directory — only what is inside the root (everything else under $VIBER_HOME
+ * stays hidden; paths outside it are the host's, visible as they are), outermost first so a nested
+ * path is bound over its parent, not under it.
+ */
+function reachUnder(where: Confinement, cwd: string): string[] {
+  if (!where.reach) return [where.root];
+  const inside = [...new Set([...where.reach, cwd])].filter((path) => contains(where.root, path));
+  return inside.filter((path) => !inside.some((other) => other !== path && contains(other, path))).sort();
+}
+
+/**
  * bubblewrap arguments (up to the `--` before the command): the host's files as they are but without
  * device nodes (a raw read of the disk would reach around the mount) and a fresh minimal /dev, an
- * empty tmpfs over $VIBER_HOME with the workspace root bound back, a pid namespace with its own /proc
- * (so /proc/<daemon>/root and /environ cannot reach around it either), no capabilities (a root Viber's
- * task could otherwise simply unmount the tmpfs), and death with its parent.
+ * empty tmpfs over $VIBER_HOME with only the run's part of the workspace root (`reach`) bound back, a
+ * pid namespace with its own /proc (so /proc/<daemon>/root and /environ cannot reach around it
+ * either), no capabilities (a root Viber's task could otherwise simply unmount the tmpfs), and death
+ * with its parent.
  */
-export function hideHomeArgs(home: string, root: string, cwd: string): string[] {
+export function hideHomeArgs(home: string, reach: string[], cwd: string): string[] {
   // prettier-ignore
   return [
     '--bind', '/', '/',
     '--dev', '/dev',
     '--tmpfs', home,
-    '--bind', root, root,
+    ...reach.flatMap((path) => ['--bind', path, path]),
     '--unshare-pid', '--proc', '/proc',
     '--cap-drop', 'ALL',
     '--die-with-parent',

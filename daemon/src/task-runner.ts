@@ -40,7 +40,7 @@ import { cacheVolumeName } from './sandbox.ts';
 import { messageCommand } from './task-command.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
-import { resolveWorkingDir, worktreeDir } from './working-dir.ts';
+import { checkoutDir, resolveWorkingDir, worktreeDir } from './working-dir.ts';
 
 export interface TaskRunDeps extends ViberContext {
   runDoc: Y.Doc;
@@ -120,6 +120,9 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       // A message id is new within its task only (a script may choose it, [T4]): the task's id too.
       containerName: runContainerName(taskId, message.id),
       cwd,
+      // Its worktree (cwd) and its environment's checkout, whose git directory the worktree's commits
+      // go to; no other environment's files, nor other tasks' worktrees.
+      reach: [checkoutDir(deps.root, job.binding, job.env), worktreeDir(deps.root, taskId)],
       env: { ...process.env, ...env },
       containerEnvKeys: Object.keys(env),
       redactor,

@@ -251,6 +251,40 @@ describe('task execution through the real server', async () => {
     expect(listTasks(await s.peer.doc(workspaceDocName(s.user.userId))).length).toBeGreaterThan(1);
   });
 
+  it('[R3] a task sees its own environment’s checkout and worktree, never another environment’s (what that setup wrote from its secrets)', async () => {
+    const other = await s.environment(
+      { repoUrl: repo.url, setupScript: 'echo "OTHER=$OTHER_TOKEN" > .env' },
+      { OTHER_TOKEN: { value: 'tok-OTHER-env-123456', scope: 'setup' } },
+    );
+    await s.prepared(other.bindingId);
+    const root = join(s.viber.home, 'workspaces');
+    expect(readFileSync(join(root, 'checkouts', other.bindingId, '.env'), 'utf8')).toContain('tok-OTHER');
+    const { envId: own, bindingId: ownBinding } = await s.environment({
+      repoUrl: repo.url,
+      persistVolume: false,
+    });
+    await s.prepared(ownBinding);
+    const [t1, t2] = [await s.task(own), await s.task(own)];
+    await s.runState(t2, await s.send(t2, 'echo theirs > t2-notes'), ['completed']);
+    const snoop = await s.send(
+      t1,
+      [
+        `cat ${root}/checkouts/*/.env || echo no-env-file`,
+        `ls ${root}/checkouts ${root}/worktrees`,
+        `cat ${root}/worktrees/${t2}/t2-notes || echo no-t2`,
+        // Its own work: the worktree commits into its checkout's git directory.
+        'echo x > mine.txt && git add mine.txt && git -c user.name=t -c user.email=t@t commit -qm mine && echo committed',
+      ].join('; '),
+    );
+    const run = await s.runState(t1, snoop, ['completed', 'error']);
+    expect(run.output).not.toContain('tok-OTHER');
+    expect(run.output).toContain('no-env-file');
+    expect(run.output).toContain('no-t2');
+    expect(run.output).toContain(ownBinding);
+    expect(run.output).not.toContain(other.bindingId);
+    expect(run.output).toContain('committed');
+  });
+
   it('an agentCommand gets the message as its last argument, never as shell text', async () => {
     const { envId: agentEnv, bindingId: b } = await s.environment({
       type: 'manual',
