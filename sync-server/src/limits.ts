@@ -88,6 +88,11 @@ export const STORE_BATCH_WINDOW_MS = 20;
 /** At most this many documents, and this many bytes of state, in one batch; the rest go in the next. */
 export const MAX_STORE_BATCH_DOCUMENTS = 100;
 export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * A deleted document's name is kept (a tombstone: no state) this long, so that a store another
+ * process had in flight, or made before it heard of the deletion, cannot bring it back. Then dropped.
+ */
+export const DOCUMENT_TOMBSTONE_MS = 24 * 60 * 60_000;
 
 /**
  * Awareness client ids one connection may introduce to a document (ids its awareness has no record

@@ -76,6 +76,18 @@ export const migrations: Migration[] = [
     postgres:
       'CREATE INDEX sessions_user_id ON sessions (user_id); CREATE INDEX onboarding_tokens_user_id ON onboarding_tokens (user_id);',
   },
+  {
+    id: 5,
+    // [D7] A deleted document keeps its row, without state, for DOCUMENT_TOMBSTONE_MS: a store takes
+    // the row's lock (or waits on its insert), so with several processes a store already in flight
+    // when another process deleted the document, or made by one that has not heard of the deletion,
+    // finds the tombstone and writes nothing. Every reader skips tombstones.
+    description: 'deleted documents leave a tombstone row (deleted_at) that stores cannot bring back',
+    sqlite:
+      'ALTER TABLE documents ADD COLUMN deleted_at INTEGER; CREATE INDEX documents_deleted_at ON documents (deleted_at) WHERE deleted_at IS NOT NULL;',
+    postgres:
+      'ALTER TABLE documents ADD COLUMN deleted_at BIGINT; CREATE INDEX documents_deleted_at ON documents (deleted_at) WHERE deleted_at IS NOT NULL;',
+  },
 ];
 
 export const MIGRATIONS_TABLE_SQL =

@@ -162,6 +162,65 @@ describe('PostgresStorage', () => {
     expect(contents(await b.fetchDocument('raced'))).toEqual({ a: true, b: true });
   });
 
+  it('[D7] a store another process has in flight when a document is deleted never brings it back, in either order', async () => {
+    const h = await opened();
+    const [a, b] = [await h.open(), await h.open()];
+    const state = (key: string) => {
+      const d = new Y.Doc();
+      d.getMap('m').set(key, true);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const admin = await adminOf(h.url);
+    const held = async (name: string, first: () => Promise<unknown>, second: () => Promise<unknown>) => {
+      // Another transaction holds the row: both wait on it, queued in the order given.
+      await admin.query('BEGIN');
+      await admin.query('SELECT 1 FROM documents WHERE name = $1 FOR UPDATE', [name]);
+      const one = first();
+      await new Promise((r) => setTimeout(r, 150));
+      const two = second();
+      await new Promise((r) => setTimeout(r, 150));
+      await admin.query('COMMIT');
+      await Promise.all([one, two]);
+    };
+    await a.storeDocument('doc-1', state('a'));
+    await held(
+      'doc-1',
+      () => b.storeDocument('doc-1', state('b')),
+      () => a.deleteDocuments(['doc-1']),
+    );
+    expect(await a.fetchDocument('doc-1')).toBeNull();
+    await a.storeDocument('doc-2', state('a'));
+    await held(
+      'doc-2',
+      () => a.deleteDocuments(['doc-2']),
+      () => b.storeDocument('doc-2', state('b')),
+    );
+    expect(await b.fetchDocument('doc-2')).toBeNull();
+    // Never stored before: the other process's first store inserts it (uncommitted) while the
+    // deletion waits on that insert, and commits after.
+    await admin.query('BEGIN');
+    await admin.query('INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, 0)', [
+      'doc-3',
+      Buffer.from(state('b')),
+    ]);
+    const deleting = a.deleteDocuments(['doc-3']);
+    await new Promise((r) => setTimeout(r, 150));
+    await admin.query('COMMIT');
+    expect(await deleting).toBe(1);
+    expect(await a.fetchDocument('doc-3')).toBeNull();
+    // And at any moment: stores and deletions racing, every deleted document stays deleted.
+    const names = Array.from({ length: 80 }, (_, i) => `race-${i}`);
+    await Promise.all(
+      names.map(async (name, i) => {
+        await a.storeDocument(name, state('a'));
+        await new Promise((r) => setTimeout(r, i % 7));
+        await Promise.all([b.storeDocument(name, state('b')), a.deleteDocuments([name])]);
+        await b.storeDocument(name, state('late'));
+      }),
+    );
+    for (const name of names) expect(await b.fetchDocument(name)).toBeNull();
+  });
+
   it('a store made at any moment while a batch ends is written (none waits for a later store)', async () => {
     const h = await opened();
     const s = await h.open();

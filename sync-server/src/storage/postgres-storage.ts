@@ -12,7 +12,12 @@ import * as Y from 'yjs';
 import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
-import { MAX_STORE_BATCH_BYTES, MAX_STORE_BATCH_DOCUMENTS, STORE_BATCH_WINDOW_MS } from '../limits.ts';
+import {
+  DOCUMENT_TOMBSTONE_MS,
+  MAX_STORE_BATCH_BYTES,
+  MAX_STORE_BATCH_DOCUMENTS,
+  STORE_BATCH_WINDOW_MS,
+} from '../limits.ts';
 
 /** Serialises migrations between processes starting at once (two would both apply a pending one). */
 const SCHEMA_LOCK_KEY = 0x6f76_7362; // "ovsb"
@@ -61,7 +66,7 @@ interface QueuedStore {
 /** Documents and bytes under each prefix ($1, upper bounds $2): PostgresStorage.documentUsage. */
 export const USAGE_SQL = `SELECT p.i, count(d.name) AS n, coalesce(sum(octet_length(d.state)), 0) AS bytes
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(low, high, i)
-  LEFT JOIN documents d ON d.name COLLATE "C" >= p.low AND d.name COLLATE "C" < p.high
+  LEFT JOIN documents d ON d.name COLLATE "C" >= p.low AND d.name COLLATE "C" < p.high AND d.deleted_at IS NULL
   GROUP BY p.i`;
 
 export interface PostgresStorageOptions {
@@ -117,7 +122,7 @@ export class PostgresStorage implements Storage {
 
   async fetchDocument(name: string) {
     const { rows } = await this.#pool.query<{ state: Buffer }>(
-      'SELECT state FROM documents WHERE name = $1',
+      'SELECT state FROM documents WHERE name = $1 AND deleted_at IS NULL',
       [name],
     );
     return rows[0] ? new Uint8Array(rows[0].state) : null;
@@ -198,8 +203,8 @@ export class PostgresStorage implements Storage {
     const write = inTransaction(this.#pool, async (client) => {
       const lockStored = async (among: string[]) =>
         (
-          await client.query<{ name: string; state: Buffer }>(
-            'SELECT name, state FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
+          await client.query<{ name: string; state: Buffer; deleted_at: string | null }>(
+            'SELECT name, state, deleted_at FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
             [among],
           )
         ).rows;
@@ -218,6 +223,8 @@ export class PostgresStorage implements Storage {
       }
       const updates: { name: string; state: Buffer }[] = [];
       for (const row of rows) {
+        // Deleted (by any process, before this lock or while this waited on it): never brought back.
+        if (row.deleted_at !== null) continue;
         const stored = new Uint8Array(row.state);
         try {
           const merged = mergeStates(row.name, stored, incoming.get(row.name)!);
@@ -266,16 +273,40 @@ export class PostgresStorage implements Storage {
 
   async listDocuments(prefix: string) {
     const { rows } = await this.#pool.query<{ name: string }>(
-      'SELECT name FROM documents WHERE name COLLATE "C" >= $1 AND name COLLATE "C" < $2 ORDER BY name COLLATE "C"',
+      'SELECT name FROM documents WHERE name COLLATE "C" >= $1 AND name COLLATE "C" < $2 AND deleted_at IS NULL ORDER BY name COLLATE "C"',
       [prefix, prefix + '\uffff'],
     );
     return rows.map((r) => r.name);
   }
 
+  /**
+   * Each name becomes a tombstone (stored or not) for DOCUMENT_TOMBSTONE_MS, in one transaction that
+   * locks and inserts rows in name order as a store batch does (so neither waits for the other in a
+   * cycle). A store batch holding a row's lock finishes first and its state is then dropped; one that
+   * comes after finds the tombstone, whether it locks the row or waits on this insert. Older
+   * tombstones go.
+   */
   async deleteDocuments(names: readonly string[]) {
     if (names.length === 0) return 0;
-    const result = await this.#pool.query('DELETE FROM documents WHERE name = ANY($1::text[])', [[...names]]);
-    return result.rowCount ?? 0;
+    const sorted = [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const now = Date.now();
+    return inTransaction(this.#pool, async (client) => {
+      await client.query('SELECT 1 FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [
+        sorted,
+      ]);
+      const removed = await client.query(
+        "UPDATE documents SET state = '\\x'::bytea, deleted_at = $2 WHERE name = ANY($1::text[]) AND deleted_at IS NULL",
+        [sorted, now],
+      );
+      // A document another process inserted and committed while this waited on its insert is
+      // replaced too (the UPDATE's snapshot predates it): `replaced` counts it as removed.
+      const marked = await client.query<{ replaced: boolean }>(
+        "INSERT INTO documents (name, state, updated_at, deleted_at) SELECT n, '\\x'::bytea, $2, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET state = excluded.state, deleted_at = excluded.deleted_at WHERE documents.deleted_at IS NULL RETURNING (xmax <> 0) AS replaced",
+        [sorted, now],
+      );
+      await client.query('DELETE FROM documents WHERE deleted_at < $1', [now - DOCUMENT_TOMBSTONE_MS]);
+      return (removed.rowCount ?? 0) + marked.rows.filter((r) => r.replaced).length;
+    });
   }
 
   async createUser(user: UserRow) {

@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
+import { DOCUMENT_TOMBSTONE_MS } from '../limits.ts';
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
@@ -54,14 +55,17 @@ export class SqliteStorage implements Storage {
   }
 
   async fetchDocument(name: string) {
-    const row = this.#db.prepare('SELECT state FROM documents WHERE name = ?').get(name);
+    const row = this.#db
+      .prepare('SELECT state FROM documents WHERE name = ? AND deleted_at IS NULL')
+      .get(name);
     return row ? new Uint8Array(row.state as Uint8Array) : null;
   }
 
   async storeDocument(name: string, state: Uint8Array) {
     this.#db
       .prepare(
-        'INSERT INTO documents (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+        // A tombstone stays one: a deleted document is never stored again.
+        'INSERT INTO documents (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at WHERE documents.deleted_at IS NULL',
       )
       .run(name, state, Date.now());
   }
@@ -69,7 +73,7 @@ export class SqliteStorage implements Storage {
   /** A range on the primary key per prefix: names are ASCII ([S1]), so every name starting with prefix sorts below prefix + U+FFFF. */
   async documentUsage(prefixes: readonly string[]) {
     const usage = this.#db.prepare(
-      'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ?',
+      'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ? AND deleted_at IS NULL',
     );
     return prefixes.map((prefix) => {
       const row = usage.get(prefix, prefix + '\uffff');
@@ -79,18 +83,29 @@ export class SqliteStorage implements Storage {
 
   async listDocuments(prefix: string) {
     const rows = this.#db
-      .prepare('SELECT name FROM documents WHERE name >= ? AND name < ? ORDER BY name')
+      .prepare('SELECT name FROM documents WHERE name >= ? AND name < ? AND deleted_at IS NULL ORDER BY name')
       .all(prefix, prefix + '\uffff');
     return rows.map((r) => String(r.name));
   }
 
+  /** Each name becomes a tombstone (stored or not) for DOCUMENT_TOMBSTONE_MS; older tombstones go. */
   async deleteDocuments(names: readonly string[]) {
     if (names.length === 0) return 0;
-    const remove = this.#db.prepare('DELETE FROM documents WHERE name = ?');
+    const now = Date.now();
+    const remove = this.#db.prepare(
+      "UPDATE documents SET state = X'', deleted_at = ? WHERE name = ? AND deleted_at IS NULL",
+    );
+    const mark = this.#db.prepare(
+      "INSERT INTO documents (name, state, updated_at, deleted_at) VALUES (?, X'', ?, ?) ON CONFLICT(name) DO NOTHING",
+    );
     let removed = 0;
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      for (const name of names) removed += Number(remove.run(name).changes);
+      for (const name of names) {
+        removed += Number(remove.run(now, name).changes);
+        mark.run(name, now, now);
+      }
+      this.#db.prepare('DELETE FROM documents WHERE deleted_at < ?').run(now - DOCUMENT_TOMBSTONE_MS);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');

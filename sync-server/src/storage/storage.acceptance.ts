@@ -1,11 +1,12 @@
 // The one acceptance suite every Storage implementation passes (CONVENTIONS: interchangeable
 // implementations share one suite). `sqlite-storage.test.ts` and
 // `postgres-storage.integration.test.ts` call `storageAcceptance` with their own harness.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compactDeletedKeys, createTask, deleteTask, listTasks, trimDeletions } from '@openviber/shared';
 import * as Y from 'yjs';
 import type { Storage, ViberCredential } from './storage.ts';
 import { DatabaseNewerThanCodeError, MIGRATIONS_TABLE_SQL, migrations } from './migrations.ts';
+import { DOCUMENT_TOMBSTONE_MS } from '../limits.ts';
 
 export interface StorageHarness {
   /** Opens a Storage on this harness's (initially empty) database; again = a reopen / another process. */
@@ -241,6 +242,34 @@ export function storageAcceptance(
         expect(await s.listDocuments('u/usr_a/')).toEqual(['u/usr_a/workspace']);
         expect(await s.fetchDocument('u/usr_ab/task/t1')).not.toBeNull();
         expect(await s.deleteDocuments([])).toBe(0);
+      });
+
+      it('a deleted document is never stored again, whether it was stored or not; readers skip its tombstone, which goes after a day', async () => {
+        const s = await open();
+        const state = stateOf(docWith({ k: 1 }));
+        await s.storeDocument('u/usr_a/task/t1', state);
+        await s.storeDocument('u/usr_a/workspace', state);
+        // t2 was never stored (loaded on another process, its first store still in flight).
+        expect(await s.deleteDocuments(['u/usr_a/task/t1', 'u/usr_a/task/t2'])).toBe(1);
+        await s.storeDocument('u/usr_a/task/t1', stateOf(docWith({ k: 2 })));
+        await s.storeDocument('u/usr_a/task/t2', state);
+        expect(await s.fetchDocument('u/usr_a/task/t1')).toBeNull();
+        expect(await s.fetchDocument('u/usr_a/task/t2')).toBeNull();
+        expect(await s.listDocuments('u/usr_a/')).toEqual(['u/usr_a/workspace']);
+        expect(await s.documentUsage(['u/usr_a/'])).toEqual([{ documents: 1, bytes: state.byteLength }]);
+        // Deleting again removes nothing more.
+        expect(await s.deleteDocuments(['u/usr_a/task/t1'])).toBe(0);
+        // A day later the next deletion drops the old tombstones: the names are free again.
+        const later = Date.now() + DOCUMENT_TOMBSTONE_MS + 1_000;
+        const clock = vi.spyOn(Date, 'now').mockReturnValue(later);
+        try {
+          await s.deleteDocuments(['u/usr_a/task/other']);
+        } finally {
+          clock.mockRestore();
+        }
+        await s.storeDocument('u/usr_a/task/t2', state);
+        expect(await s.fetchDocument('u/usr_a/task/t2')).not.toBeNull();
+        expect(await s.fetchDocument('u/usr_a/task/other')).toBeNull();
       });
 
       it('deletes 2,000 documents in one call', async () => {

@@ -106,7 +106,8 @@ export class DeletionCollector {
     );
     for (const name of loaded) this.#evict(name);
     const stored = (await this.#storage.listDocuments(prefix)).filter((n) => set.ownsDocument(n));
-    const removed = await this.#storage.deleteDocuments(stored);
+    // Loaded here but perhaps never stored: its tombstone stops a store another process has in flight.
+    const removed = await this.#storage.deleteDocuments([...new Set([...stored, ...loaded])]);
     // Trimmed only after collecting, and only entries listed before it, so every entry dropped was
     // collected here first (one that arrived meanwhile may carry an older time than the kept ones).
     if (logLength > MAX_DELETIONS)
