@@ -55,11 +55,15 @@ function storedState(name: string): Uint8Array {
 function storedNames(prefix: string): string[] {
   const db = new DatabaseSync(join(server!.dataDir, 'openviber.sqlite'), { readOnly: true });
   try {
-    return db
-      // A removed document's row stays as a tombstone, without state, for a day ([D7]).
-      .prepare('SELECT name FROM documents WHERE name >= ? AND name < ? AND deleted_at IS NULL ORDER BY name')
-      .all(prefix, prefix + '\uffff')
-      .map((r) => String(r.name));
+    return (
+      db
+        // A removed document's row stays as a tombstone, without state, for a day ([D7]).
+        .prepare(
+          'SELECT name FROM documents WHERE name >= ? AND name < ? AND deleted_at IS NULL ORDER BY name',
+        )
+        .all(prefix, prefix + '\uffff')
+        .map((r) => String(r.name))
+    );
   } finally {
     db.close();
   }
