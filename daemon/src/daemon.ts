@@ -29,6 +29,7 @@ import { IntentGuard } from './intent-guard.ts';
 import { paced } from './paced.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
+import { RemovedVibers } from './removed-vibers.ts';
 import { ABSENT_GRACE_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
 import { RunJournal } from './run-journal.ts';
 import { killOrphanRuns } from './run-records.ts';
@@ -258,6 +259,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
 
   const published = new Map<string, number>();
+  const removedVibers = new RemovedVibers(state);
   let stopping = false;
   const reconcile = () => {
     if (stopping) return;
@@ -270,9 +272,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         log(`cleanup failed: ${messageOf(error)}`);
       }
     }
-    publishReseals(workspace.doc, viber.doc, viberId, keys, published, intents || undefined).catch(
-      (e: unknown) => log(`re-seal failed: ${messageOf(e)}`),
-    );
+    publishReseals(
+      workspace.doc,
+      viber.doc,
+      viberId,
+      keys,
+      published,
+      intents || undefined,
+      removedVibers,
+    ).catch((e: unknown) => log(`re-seal failed: ${messageOf(e)}`));
   };
   // At most one reconcile per RECONCILE_GAP_MS: the first change after a quiet spell at once (a new
   // binding starts preparing without waiting), the updates of a burst together after it.

@@ -6,6 +6,10 @@ import * as Y from 'yjs';
 import {
   addSealedCopy,
   bindingIntent,
+  bindingsMap,
+  deletionsMap,
+  patchEnvironment,
+  removeViberCascade,
   createBinding,
   createEnvironment,
   deleteBinding,
@@ -32,6 +36,7 @@ import {
 import { openEnvironmentSecrets } from './env-secrets.ts';
 import { IntentGuard } from './intent-guard.ts';
 import { publishReseals } from './reseal.ts';
+import { RemovedVibers } from './removed-vibers.ts';
 import { tempDir } from '../test/temp-dir.ts';
 
 const SECRET = 'the-users-own-value-123';
@@ -92,7 +97,18 @@ async function setup() {
     const b = getBinding(workspace, bindingId)!;
     signBinding(workspace, b.id, b.generation, await sign(bindingIntent(b, publicKey)));
   };
-  const reseal = () => publishReseals(workspace, holderDoc, HOLDER, holder, new Map(), holderGuard);
+  const holderState = tempDir();
+  /** The holder's re-seal pass; `restarted`: a new daemon over the same state directory. */
+  const reseal = () =>
+    publishReseals(
+      workspace,
+      holderDoc,
+      HOLDER,
+      holder,
+      new Map(),
+      holderGuard,
+      new RemovedVibers(holderState),
+    );
   /** What the app does with a re-seal it finds in a Viber's document: copy it, unsigned. */
   const copyAsTheApp = () => {
     for (const r of listReseals(holderDoc))
@@ -102,6 +118,7 @@ async function setup() {
   const targetOpens = async () =>
     (await openEnvironmentSecrets(env(), TARGET, target, [])).opened.map((s) => [s.name, s.value]);
   return {
+    user,
     workspace,
     holder,
     holderDoc,
@@ -162,6 +179,53 @@ describe('[T5] [X5] re-seal on a pinned holder', () => {
       createdAt: 1,
       lastSeenAt: 0,
     });
+    expect(await t.reseal()).toBe(0);
+    expect(listReseals(t.holderDoc)).toEqual([]);
+  });
+
+  it('never re-seals to a Viber it saw removed, though the server brings back its signed binding and key after a rotation', async () => {
+    const t = await signed();
+    const oldBinding = getBinding(t.workspace, t.targetBinding)!;
+    removeViberCascade(t.workspace, TARGET);
+    expect(await t.reseal()).toBe(0);
+    // The server, later hostile (and holding the removed Viber's key), writes back its registry
+    // entry and its old binding, whose signature never expires; the user then rotates the secret.
+    upsertViber(t.workspace, {
+      id: TARGET,
+      name: 't',
+      publicKey: t.target.publicKey,
+      createdAt: 1,
+      lastSeenAt: 0,
+    });
+    t.workspace.transact(() => {
+      const map = new Y.Map<unknown>();
+      bindingsMap(t.workspace).set(oldBinding.id, map);
+      for (const [field, value] of Object.entries(oldBinding)) if (field !== 'id') map.set(field, value);
+    });
+    expect(getBinding(t.workspace, t.targetBinding)).toEqual(oldBinding);
+    patchEnvironment(
+      t.workspace,
+      t.envId,
+      {
+        secrets: {
+          TOKEN: {
+            scope: 'runtime',
+            sealed: { vbr_holder: await sealSecret('rotated', t.holder.publicKey) },
+          },
+        },
+      },
+      2,
+    );
+    signEnvironmentSpec(
+      t.workspace,
+      t.envId,
+      2,
+      await signIntent(environmentSpecIntent(t.env(), 2), t.user.privateKey),
+    );
+    await t.signCopy();
+    expect(t.env().secrets.TOKEN!.updatedAt).toBe(2);
+    // Its record of the removal outlives the deletions log (trimmed, or rewritten by the server).
+    t.workspace.transact(() => deletionsMap(t.workspace).clear());
     expect(await t.reseal()).toBe(0);
     expect(listReseals(t.holderDoc)).toEqual([]);
   });

@@ -4,8 +4,10 @@
 // cannot read it, so a pinned receiver checks that a binding its user signed names our key ([T6]).
 import type * as Y from 'yjs';
 import {
+  DeletedKind,
   getViber,
   listBindings,
+  listDeletions,
   listEnvironments,
   resealKey,
   resealsMap,
@@ -15,6 +17,7 @@ import {
 import { sealResealCopy, type KeyPair } from '@openviber/shared/crypto';
 import { openSecretCopy } from './env-secrets.ts';
 import type { IntentGuard } from './intent-guard.ts';
+import type { RemovedVibers } from './removed-vibers.ts';
 
 /**
  * Publishes missing re-seals and drops those already copied; returns how many it published.
@@ -27,8 +30,15 @@ export async function publishReseals(
   keys: KeyPair,
   published: Map<string, number>,
   /** On a pinned Viber ([T5]): only a copy of ours it may use is passed on, only to a key the user signed. */
-  intents?: IntentGuard,
+  intents: IntentGuard | undefined,
+  /** The Vibers seen removed, recorded here from the workspace's deletions log: never a target again. */
+  removed: RemovedVibers,
 ): Promise<number> {
+  removed.note(
+    listDeletions(workspace)
+      .filter((d) => d.kind === DeletedKind.viber)
+      .map((d) => d.id),
+  );
   const wanted = new Map<
     string,
     { env: Environment; key: string; target: string; targetKey: string; updatedAt: number }
@@ -37,6 +47,7 @@ export async function publishReseals(
     const bindings = listBindings(workspace, { environmentId: env.id });
     const targets = new Set(bindings.map((b) => b.viberId as string));
     targets.delete(viberId);
+    for (const target of targets) if (removed.has(target)) targets.delete(target);
     for (const [key, secret] of Object.entries(env.secrets)) {
       const sealed = secret.sealed as Record<string, string>;
       if (!sealed[viberId] || (intents && !intents.ownCopyVerified(env, key))) continue;
