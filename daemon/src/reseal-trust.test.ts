@@ -95,7 +95,14 @@ async function setup() {
     signEnvironmentSpec(workspace, envId, 1, await sign(environmentSpecIntent(env(), 1)));
   const signBindingOf = async (bindingId: string, publicKey: string) => {
     const b = getBinding(workspace, bindingId)!;
-    signBinding(workspace, b.id, b.generation, await sign(bindingIntent(b, publicKey)));
+    const signedAt = Date.now();
+    signBinding(
+      workspace,
+      b.id,
+      b.generation,
+      await sign(bindingIntent({ ...b, signedAt }, publicKey)),
+      signedAt,
+    );
   };
   const holderState = tempDir();
   /** The holder's re-seal pass; `restarted`: a new daemon over the same state directory. */
@@ -181,6 +188,68 @@ describe('[T5] [X5] re-seal on a pinned holder', () => {
     });
     expect(await t.reseal()).toBe(0);
     expect(listReseals(t.holderDoc)).toEqual([]);
+  });
+
+  it('re-seals only a value set no later than the target’s binding was signed: a rotated one waits for a new signature', async () => {
+    const t = await signed();
+    const signedAt = getBinding(t.workspace, t.targetBinding)!.signedAt;
+    expect(signedAt).toBeGreaterThanOrEqual(t.env().secrets.TOKEN!.updatedAt);
+    // The user rotates the secret after mapping the target (an old binding signature, such as a
+    // removed Viber's served again, vouches for the values before it only).
+    patchEnvironment(
+      t.workspace,
+      t.envId,
+      {
+        secrets: {
+          TOKEN: {
+            scope: 'runtime',
+            sealed: { vbr_holder: await sealSecret('rotated', t.holder.publicKey) },
+          },
+        },
+      },
+      signedAt + 1,
+    );
+    signEnvironmentSpec(
+      t.workspace,
+      t.envId,
+      2,
+      await signIntent(environmentSpecIntent(t.env(), 2), t.user.privateKey),
+    );
+    await t.signCopy();
+    expect(await t.reseal()).toBe(0);
+    // The same binding, signed again by a device (Approve, or the next Prepare): the value is re-sealed.
+    const b = getBinding(t.workspace, t.targetBinding)!;
+    const later = signedAt + 2;
+    signBinding(
+      t.workspace,
+      b.id,
+      b.generation,
+      await signIntent(bindingIntent({ ...b, signedAt: later }, t.target.publicKey), t.user.privateKey),
+      later,
+    );
+    expect(await t.reseal()).toBe(1);
+    t.copyAsTheApp();
+    expect(await t.targetOpens()).toEqual([['TOKEN', 'rotated']]);
+    // A server raising the stored signedAt to cover a later value breaks the binding's signature.
+    patchEnvironment(
+      t.workspace,
+      t.envId,
+      {
+        secrets: {
+          TOKEN: { scope: 'runtime', sealed: { vbr_holder: await sealSecret('again', t.holder.publicKey) } },
+        },
+      },
+      later + 10,
+    );
+    signEnvironmentSpec(
+      t.workspace,
+      t.envId,
+      3,
+      await signIntent(environmentSpecIntent(t.env(), 3), t.user.privateKey),
+    );
+    await t.signCopy();
+    (bindingsMap(t.workspace).get(b.id) as Y.Map<unknown>).set('signedAt', later + 1_000);
+    expect(await t.reseal()).toBe(0);
   });
 
   it('never re-seals to a Viber it saw removed, though the server brings back its signed binding and key after a rotation', async () => {

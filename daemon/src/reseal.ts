@@ -53,10 +53,17 @@ export async function publishReseals(
       if (!sealed[viberId] || (intents && !intents.ownCopyVerified(env, key))) continue;
       for (const target of targets) {
         const publicKey = getViber(workspace, target)?.publicKey;
+        // Pinned: a binding the user signed names this key, signed no earlier than the value was set
+        // (an old signature, served again after the Viber was removed, gets no rotated secret).
         const signedKey =
           !intents ||
           (!!publicKey &&
-            bindings.some((b) => b.viberId === target && intents.bindingNamesKey(b, publicKey)));
+            bindings.some(
+              (b) =>
+                b.viberId === target &&
+                b.signedAt >= secret.updatedAt &&
+                intents.bindingNamesKey(b, publicKey),
+            ));
         if (!sealed[target] && publicKey && signedKey)
           wanted.set(resealKey(env.id, key, target), {
             env,

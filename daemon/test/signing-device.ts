@@ -84,7 +84,10 @@ export async function signingDevice(
         what: `binding ${bindingId} in the peer`,
       });
       const publicKey = getViber(doc, binding.viberId)!.publicKey;
-      signBinding(doc, bindingId, binding.generation, await sign(bindingIntent(binding, publicKey)));
+      // As the app signs ([T5]): with the time, so values set until now may be re-sealed to it.
+      const signedAt = Date.now();
+      const intent = bindingIntent({ ...binding, signedAt }, publicKey);
+      signBinding(doc, bindingId, binding.generation, await sign(intent), signedAt);
     },
     async editEnvironment(envId, patch) {
       const doc = await workspace();

@@ -140,6 +140,7 @@ describe('signatures', () => {
     const intents: SignedIntent[] = [
       environmentSpecIntent(env, 3),
       bindingIntent(getBinding(doc, bindingId)!, viber.publicKey),
+      bindingIntent({ ...getBinding(doc, bindingId)!, signedAt: 1_767_225_600_123 }, viber.publicKey),
       messageIntent({ taskId: 't', environmentId: envId, viberId: 'vbr_1', messageId: 'm', text: 'ls' }),
       cancelIntent({ taskId: 't', messageId: 'm' }),
       pushIntent({

@@ -68,6 +68,8 @@ export interface BindingIntent {
   strategy: string;
   existingPath: string;
   generation: number;
+  /** When the device signed (ms); absent in what an older app signed. Secrets set after it are never re-sealed to this Viber. */
+  signedAt?: number;
 }
 
 /** One task message: what the task's Viber executes. */
@@ -192,6 +194,7 @@ export function bindingIntent(binding: Binding, viberPublicKey: string): Binding
     strategy: binding.strategy,
     existingPath: binding.existingPath,
     generation: binding.generation,
+    ...(binding.signedAt ? { signedAt: binding.signedAt } : {}),
   };
 }
 

@@ -17,6 +17,11 @@ export interface Binding {
   createdAt: number;
   /** A device's signature over the binding at this generation (a binding intent, [T4]); '' when unsigned. */
   signature: string;
+  /**
+   * When the device signed it (its clock, ms; 0 when unsigned or signed by an older app): a pinned
+   * Viber re-seals to this binding's Viber only a secret value set no later ([T5], [X5]).
+   */
+  signedAt: number;
 }
 
 export const bindingsMap = (doc: Y.Doc) => doc.getMap<unknown>('bindings');
@@ -36,6 +41,7 @@ export function readBinding(id: string, map: YEntity): Binding | null {
     generation: Math.max(0, Math.floor(numberOr(map.get('generation'), 0))),
     createdAt: numberOr(map.get('createdAt'), 0),
     signature: signatureOr(map.get('signature')),
+    signedAt: Math.max(0, Math.floor(numberOr(map.get('signedAt'), 0))),
   };
 }
 
@@ -93,15 +99,36 @@ export function bumpGeneration(doc: Y.Doc, id: string): number | null {
     map.set('generation', next);
     // The signature was over the old generation: unsigned until a device signs again ([T4]).
     if (map.has('signature')) map.delete('signature');
+    if (map.has('signedAt')) map.delete('signedAt');
   });
   return next;
 }
 
-/** Records a device's signature over the binding at `generation` (setting that generation) ([T4]). */
-export function signBinding(doc: Y.Doc, id: string, generation: number, signature: string): boolean {
+/**
+ * Records a device's signature over the binding at `generation` (setting that generation) and
+ * `signedAt` (part of what it signed; 0: none, as an older app signed) ([T4]).
+ */
+export function signBinding(
+  doc: Y.Doc,
+  id: string,
+  generation: number,
+  signature: string,
+  signedAt = 0,
+): boolean {
   const map = bindingsMap(doc).get(id);
-  if (!(map instanceof Y.Map) || !signatureOr(signature) || !Number.isSafeInteger(generation)) return false;
-  doc.transact(() => setFields(map as YEntity, { generation, signature }));
+  if (
+    !(map instanceof Y.Map) ||
+    !signatureOr(signature) ||
+    !Number.isSafeInteger(generation) ||
+    !Number.isSafeInteger(signedAt) ||
+    signedAt < 0
+  )
+    return false;
+  doc.transact(() => {
+    setFields(map as YEntity, { generation, signature });
+    if (signedAt) map.set('signedAt', signedAt);
+    else if (map.has('signedAt')) map.delete('signedAt');
+  });
   return true;
 }
 

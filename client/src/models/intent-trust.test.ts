@@ -1,7 +1,7 @@
 // What this device signs ([T10], [T11]): only the user's edit over a spec the user signed, at a version
 // that never comes from the server alone; mappings only for a Viber key this device confirmed.
 import * as Y from 'yjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   bindingIntent,
   bindingsMap,
@@ -204,6 +204,34 @@ describe('[T11] a mapping is signed only for a Viber key this device confirmed',
     await trust.trustNewViberKey(viberId, swapped);
     expect(await trust.signBindingAs(getBinding(doc, id)!)).toBe('signed');
     expect(signedFor(id, swapped)).toBe(true);
+  });
+
+  it('[T5] a mapping is signed with its time: no earlier than now, nor than a secret value the user signed (another device’s clock ahead), never from an unsigned value', async () => {
+    const { doc, trust, viberKey, envId, map, save, signedFor, serverWrites } = await withViber();
+    const before = Date.now();
+    const first = await map();
+    expect(first.result).toBe('signed');
+    expect(getBinding(doc, first.id)!.signedAt).toBeGreaterThanOrEqual(before);
+    expect(signedFor(first.id, viberKey)).toBe(true);
+    // A value saved on a device whose clock is an hour ahead, signed in the spec.
+    const ahead = Date.now() + 3_600_000;
+    const sealed = { sealed: { vb_laptop0000000000000: 'b'.repeat(80) }, scope: 'runtime' as const };
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(ahead);
+    try {
+      expect(await save(envId, { secrets: { TOKEN: sealed } })).toBe('signed');
+    } finally {
+      clock.mockRestore();
+    }
+    expect(getEnvironment(doc, envId)!.secrets.TOKEN!.updatedAt).toBe(ahead);
+    const second = await map();
+    expect(getBinding(doc, second.id)!.signedAt).toBe(ahead);
+    // A value the server wrote (the spec no longer stands signed) does not move it.
+    const far = ahead + 3_600_000;
+    patchEnvironment(doc, envId, { secrets: { OTHER: sealed } }, far);
+    serverWrites(envId, { specVersion: 99 });
+    const third = await map();
+    expect(third.result).toBe('signed');
+    expect(getBinding(doc, third.id)!.signedAt).toBeLessThan(far);
   });
 
   it('Prepare signs the new generation only over a mapping the user signed: a rewritten existing path waits', async () => {

@@ -172,17 +172,30 @@ export function createIntentTrust({ workspace, verify, sign, store, records }: I
     const registry = getViber(workspace, expected.viberId);
     if (!registry) return 'gone';
     if (!(await confirmViberKey(expected.viberId, registry.publicKey))) return 'key changed';
-    const intent = bindingIntent(expected, registry.publicKey);
-    if (expected.signature && verify(intent, expected.signature)) return 'signed';
+    if (expected.signature && verify(bindingIntent(expected, registry.publicKey), expected.signature))
+      return 'signed';
+    // Signed now: the environment's secret values set until now may be re-sealed to this Viber, no
+    // later one ([T5]) — a removed Viber's old binding, served again, never gets a rotated secret.
+    // Not before a value the user signed in the spec, though: another device's clock may be ahead.
+    const env = getEnvironment(workspace, expected.environmentId);
+    const vouched =
+      env && specStanding(env) === SpecStanding.signed
+        ? Math.max(0, ...Object.values(env.secrets).map((secret) => secret.updatedAt))
+        : 0;
+    const signedAt = Math.max(Date.now(), vouched);
+    const intent = bindingIntent({ ...expected, signedAt }, registry.publicKey);
     pending.add(expected.id);
     try {
       const signature = await sign(intent);
       if (!signature) return 'no key';
       // Only if nothing moved meanwhile: writing an older generation back would undo a newer Prepare.
       const now = getBinding(workspace, expected.id);
-      if (!now || canonicalJson(bindingIntent(now, registry.publicKey)) !== canonicalJson(intent))
+      if (
+        !now ||
+        canonicalJson(bindingIntent({ ...now, signedAt }, registry.publicKey)) !== canonicalJson(intent)
+      )
         return 'moved';
-      signBinding(workspace, expected.id, expected.generation, signature);
+      signBinding(workspace, expected.id, expected.generation, signature, signedAt);
       return 'signed';
     } finally {
       pending.delete(expected.id);
