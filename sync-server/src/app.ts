@@ -10,7 +10,8 @@ import type { Services } from './api/api-context.ts';
 import { taskRoutes } from './api/task-routes.ts';
 import { viberRoutes } from './api/viber-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
-import type { LoginThrottle } from './auth/login-throttle.ts';
+import type { LimiterFactory, LoginThrottle } from './auth/login-throttle.ts';
+import { Claims } from './api/claims.ts';
 import type { ServerConfig } from './config.ts';
 import { createRequestHandler } from './http/handle-request.ts';
 import { clientAddressOf, normalizeAddress } from './http/client-address.ts';
@@ -33,6 +34,8 @@ export interface AppOptions {
   extensions?: Extension[];
   /** Login and signup throttle (default: in memory, this process only). */
   throttle?: LoginThrottle;
+  /** Where cross-process API claims live (api/claims.ts; default: in memory, this process only). */
+  limiters?: LimiterFactory;
   log?: (msg: string) => void;
 }
 
@@ -84,6 +87,7 @@ export function createApp({
   storage,
   extensions,
   throttle,
+  limiters,
   log = (m) => console.error(m),
 }: AppOptions) {
   const auth = new AuthService(storage, throttle);
@@ -120,6 +124,7 @@ export function createApp({
     closeConnections: sync.closeConnections,
     publicUrl,
     clientAddress: clientAddressOf(config.trustedProxies),
+    claims: new Claims(limiters),
   };
   for (const routes of [authRoutes, accountRoutes, environmentRoutes, bindingRoutes, taskRoutes, viberRoutes])
     routes(router, services);

@@ -25,7 +25,13 @@ async function main() {
     signupsPerHour: config.signupsPerHour,
     failuresPerAddress: config.loginFailuresPerAddress,
   });
-  const app = createApp({ config, storage, throttle, extensions: await createExtensions(config) });
+  const app = createApp({
+    config,
+    storage,
+    throttle,
+    limiters: shared?.limiters,
+    extensions: await createExtensions(config),
+  });
   const port = await app.listen();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   console.log(

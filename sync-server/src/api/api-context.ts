@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { UserId } from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
+import type { Claims } from './claims.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { DeletionCollector } from '../sync/deletion-collector.ts';
@@ -21,6 +22,8 @@ export interface Services {
   publicUrl: (req: IncomingMessage) => string;
   /** The address per-address limits count this request by ([S19]). */
   clientAddress: (req: IncomingMessage) => string;
+  /** One claim per key across every server process, for a check-then-write (claims.ts). */
+  claims: Claims;
 }
 
 const bearer = (req: IncomingMessage) => {

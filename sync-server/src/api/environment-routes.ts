@@ -1,4 +1,5 @@
 // /api/environments and their bindings.
+import { taken } from './claims.ts';
 import {
   bindingCreateSchema,
   createBinding,
@@ -101,18 +102,22 @@ export function environmentRoutes(router: Router, s: Services): void {
         { field: 'viberId', message: 'is not one of your Vibers' },
       ]);
     }
-    const { binding, env } = await s.docs.write(workspaceDocName(user.userId), (doc) => {
-      const env = getEnvironment(doc, params.id);
-      if (!env) throw notFound(`environment '${params.id}'`);
-      if (listBindings(doc, { environmentId: params.id, viberId: input.viberId }).length) {
-        throw new HttpError(
-          'conflict',
-          `environment '${params.id}' is already bound to Viber '${input.viberId}'`,
-          { field: 'viberId' },
-        );
-      }
-      return { binding: getBinding(doc, createBinding(doc, params.id, input))!, env };
-    });
+    const alreadyBound = () =>
+      new HttpError('conflict', `environment '${params.id}' is already bound to Viber '${input.viberId}'`, {
+        field: 'viberId',
+      });
+    // Two requests on two processes at once: each copy lacks the other's binding; one claim decides.
+    const created = await s.claims.hold(`binding:${user.userId}:${params.id}:${input.viberId}`, () =>
+      s.docs.write(workspaceDocName(user.userId), (doc) => {
+        const env = getEnvironment(doc, params.id);
+        if (!env) throw notFound(`environment '${params.id}'`);
+        if (listBindings(doc, { environmentId: params.id, viberId: input.viberId }).length)
+          throw alreadyBound();
+        return { binding: getBinding(doc, createBinding(doc, params.id, input))!, env };
+      }),
+    );
+    if (created === taken) throw alreadyBound();
+    const { binding, env } = created;
     const [view] = await bindingViews(s, user.userId, [binding], new Map([[env.id, env]]));
     return withStatus(201, view);
   });

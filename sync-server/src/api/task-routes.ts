@@ -1,4 +1,5 @@
 // /api/tasks: task metadata in the workspace, messages and cancels in the task's own document.
+import { taken } from './claims.ts';
 import {
   appendMessage,
   changesDocName,
@@ -191,19 +192,24 @@ export function taskRoutes(router: Router, s: Services): void {
     const user = await requireUser(s, req);
     const { text, messageId, signature } = await parseBody(messageCreateSchema, req);
     const task = await findTask(user.userId, params.id);
-    const messages = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
-      // A caller-chosen id (a script that signed the message, [T4]) must be new in this task.
-      if (messageId && listMessages(doc).some((m) => m.id === messageId)) return null;
-      appendMessage(
-        doc,
-        text,
-        user.userId,
-        Date.now(),
-        messageId ? { messageId, signature: signature ?? '' } : undefined,
-      );
-      return listMessages(doc);
-    });
-    if (!messages)
+    const append = () =>
+      s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+        // A caller-chosen id (a script that signed the message, [T4]) must be new in this task.
+        if (messageId && listMessages(doc).some((m) => m.id === messageId)) return null;
+        appendMessage(
+          doc,
+          text,
+          user.userId,
+          Date.now(),
+          messageId ? { messageId, signature: signature ?? '' } : undefined,
+        );
+        return listMessages(doc);
+      });
+    // The same id sent to two processes at once: each copy of the task lacks it; one claim decides.
+    const messages = messageId
+      ? await s.claims.hold(`message:${user.userId}:${task.id}:${messageId}`, append)
+      : await append();
+    if (!messages || messages === taken)
       throw new HttpError('conflict', `message '${messageId}' already exists in this task`, {
         field: 'messageId',
       });

@@ -381,4 +381,37 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     });
     expect(dup.status).toBe(409);
   });
+
+  it('[T4] one caller-chosen message id sent to both processes at once is appended once: one 201, the rest 409', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const env = await api(a, 'POST', '/api/environments', { name: 'e', type: 'manual' }, user.token);
+    const task = await api(a, 'POST', '/api/tasks', { environmentId: env.body.id }, user.token);
+    const path = `/api/tasks/${task.body.id as string}`;
+    // Both processes hold the task document (each check reads its own copy).
+    expect((await api(a, 'POST', `${path}/messages`, { text: 'first' }, user.token)).status).toBe(201);
+    await waitFor(
+      async () => (await api(b, 'GET', path, undefined, user.token)).body.messages?.length === 1,
+      'the first message on B',
+    );
+    for (let round = 0; round < 5; round++) {
+      const messageId = `msg_race${round}`;
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          api(i % 2 ? b : a, 'POST', `${path}/messages`, { text: `echo ${round}`, messageId }, user.token),
+        ),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      expect(answers.find((r) => r.status === 409)!.body.error.field).toBe('messageId');
+    }
+    // Once every write has reached both copies, each holds every id once.
+    await sleep(500);
+    for (const server of [a, b]) {
+      const ids = (
+        (await api(server, 'GET', path, undefined, user.token)).body.messages as { id: string }[]
+      ).map((m) => m.id);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+    }
+  });
 });
