@@ -60,16 +60,17 @@ export async function taskStart(rounds: number) {
       let best = Infinity;
       for (let r = 0; r < rounds; r++) {
         const tree = join(root, 'worktrees', `t${n++}`);
-        mkdirSync(join(root, 'worktrees'), { recursive: true });
+        mkdirSync(tree, { recursive: true });
         const t0 = performance.now();
-        await runGit(worktreeAddTask(tree), { runner, cwd: checkout });
+        // As the daemon does: git reaches the checkout and the task's worktree only.
+        await runGit(worktreeAddTask(tree), { runner, cwd: checkout, reach: [checkout, tree] });
         await extra(tree);
         best = Math.min(best, performance.now() - t0);
       }
       return best;
     };
     const seededMs = await time(async (tree) => {
-      await seedWorktree({ runner, checkout, worktree: tree });
+      await seedWorktree({ runner, checkout, worktree: tree, reach: [checkout, tree] });
     });
     const bareMs = await time(async () => {});
     const hardLinkMs = await time(async (tree) => {

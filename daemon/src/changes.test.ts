@@ -36,6 +36,8 @@ describe('[A2] a task’s changes', () => {
       runner,
       cwd,
       root: runner.root,
+      // The repositories these tests make sit below the root; the task's scratch directory too.
+      reach: [runner.root],
       taskId: 'tsk_1',
       baseRevision: base,
       redactor: new Redactor([{ name: 'API_TOKEN', value: SECRET }]),
@@ -65,6 +67,30 @@ describe('[A2] a task’s changes', () => {
     await expect(changes(dir, base)).rejects.toThrow(/core\.worktree/);
     git('config', '--unset', 'core.worktree');
     expect((await changes(dir, base)).files.map((f) => f.path)).toEqual(['a.txt']);
+  });
+
+  it('[R3] a nested repository the task committed, whose own config sets a filter, is not looked into: nothing runs', async () => {
+    const marker = join(tempDir(), 'nested-filter-ran');
+    const { dir, git, base } = repo(runner.root, 'nested', { 'a.txt': 'a\n' });
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    const inner = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        cwd: sub,
+        encoding: 'utf8',
+      });
+    inner('init', '-q', '-b', 'main');
+    writeFileSync(join(sub, '.gitattributes'), '* filter=evil\n');
+    writeFileSync(join(sub, 'f'), 'one\n');
+    inner('add', '-A');
+    inner('commit', '-qm', 'inner');
+    inner('config', 'filter.evil.clean', `sh -c 'touch ${marker}; cat'`);
+    git('add', 'sub');
+    git('commit', '-qm', 'an embedded repository');
+    writeFileSync(join(sub, 'f'), 'two\n');
+    const result = await changes(dir, base);
+    expect(result.files.map((f) => f.path)).toEqual(['sub']);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('commits, uncommitted edits and untracked files, ignored ones left out; renames, binaries and odd names', async () => {

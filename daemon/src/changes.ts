@@ -1,6 +1,7 @@
 // A task's changes against the revision it started from (committed, uncommitted and untracked,
 // .gitignore respected): per file status and line counts, and a redacted, bounded unified patch.
-// Everything runs as git tasks through the runner; the scratch index lives under the workspace root.
+// Everything runs as git tasks through the runner, reaching the task's own part of the workspace
+// only; the scratch index lives in the task's scratch directory (working-dir.ts `scratchDir`).
 import { mkdirSync } from 'node:fs';
 import { copyConfined, removeConfined } from './confined-files.ts';
 import { join, resolve } from 'node:path';
@@ -19,11 +20,13 @@ import {
   diffPatchTask,
   diffRawTask,
   gitPathsTask,
+  nestedRepositoriesTask,
   stageAllTask,
   type RawEntry,
 } from './git-change-tasks.ts';
 import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import type { Runner } from './runner.ts';
+import { scratchDir } from './working-dir.ts';
 
 export interface ChangesInput {
   runner: Runner;
@@ -31,6 +34,8 @@ export interface ChangesInput {
   cwd: string;
   /** The workspace root (the scratch index is kept below it, where the sandbox lets git write). */
   root: string;
+  /** What git may reach (working-dir.ts `taskReach`, with the scratch directory). */
+  reach: string[];
   taskId: string;
   baseRevision: string;
   redactor: Redactor;
@@ -50,22 +55,23 @@ const STATUS: Record<string, ChangeStatus> = {
 /** Computes the task's changes; throws (a ViberError from git) when the checkout cannot be read. */
 export async function computeChanges(input: ChangesInput): Promise<TaskChanges> {
   const { runner, cwd, redactor, baseRevision: base } = input;
-  const git = { runner, cwd, redactor };
-  const scratchDir = join(input.root, '.changes');
-  mkdirSync(scratchDir, { recursive: true });
-  const index = join(scratchDir, `${input.taskId}.index`);
+  const git = { runner, cwd, redactor, reach: input.reach };
+  const scratch = scratchDir(input.root, input.taskId);
+  mkdirSync(scratch, { recursive: true });
+  const index = join(scratch, 'index');
+  const at = { runner, reach: input.reach, cwd };
   try {
     const where = await runGit(gitPathsTask(), git);
     // A task can write its repository's config: nothing there may make git run a command here.
     await assertSafeGitConfig(git, {
-      root: input.root,
+      roots: input.reach,
       paths: [resolve(cwd, where.config), resolve(cwd, where.worktreeConfig)],
     });
     // Starting from the task's own index keeps git's stat cache: only changed files are hashed again.
     const own = resolve(cwd, where.index);
     // Confined like the task: the index (or the scratch path) may be a link it planted.
-    await copyConfined(runner, input.root, cwd, own, index);
-    await runGit(stageAllTask(index), git);
+    await copyConfined(at, own, index);
+    await runGit(stageAllTask(index, await runGit(nestedRepositoriesTask(index), git)), git);
     const raw = await runGit(diffRawTask(index, base), git);
     const counts = await runGit(diffNumstatTask(index, base), git);
     const blobs = raw.flatMap((e) => [e.oldBlob, e.newBlob]).filter((b) => b && !NULL_BLOB.test(b));
@@ -127,7 +133,7 @@ export async function computeChanges(input: ChangesInput): Promise<TaskChanges> 
       updatedAt: input.now ?? Date.now(),
     };
   } finally {
-    await removeConfined(runner, input.root, cwd, index);
+    await removeConfined(at, index);
   }
 }
 

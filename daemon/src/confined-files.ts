@@ -5,13 +5,12 @@
 // Viber's key pair and token to where the task could read them, or wrote over any file of the user.
 // Confined like the task, a link reaches only what the task could reach itself.
 //
-// Below the workspace root (every checkout and worktree the daemon made) that is done in process,
-// without a process per file: every directory between the root and the file must be a real
-// directory (lstat), the file is opened without following a link (O_NOFOLLOW) and created only new
-// (O_EXCL) — a link anywhere on the way refuses the operation. (A task of another environment
-// running at that very moment could still swap a directory in between; tasks can write each other's
-// checkouts anyway, see README, known limits.) Elsewhere (an existing folder of the user's) it runs
-// through the runner: a few lines of Node, the one program every Viber has.
+// Below one of the task's reach (its checkout, its worktree, its scratch directory: working-dir.ts
+// `taskReach`) that is done in process, without a process per file: every directory between that
+// top and the file must be a real directory (lstat), the file is opened without following a link
+// (O_NOFOLLOW) and created only new (O_EXCL) — a link anywhere on the way refuses the operation.
+// Anywhere else (a path git named through a link it followed) it runs through the runner with the
+// same reach: a few lines of Node, the one program every Viber has, seeing no other environment.
 import {
   constants,
   closeSync,
@@ -111,9 +110,18 @@ function writeNew(path: string, data: string | Buffer): void {
   writeFileSync(path, data, { flag: 'wx', mode: 0o644 });
 }
 
+/** Where the daemon works for a task: its runner, what it may reach, and a directory inside that. */
+export interface TaskFiles {
+  runner: Runner;
+  reach: readonly string[];
+  cwd: string;
+}
+
+/** The top of `reach` below which `path` lies with no link on the way, if any. */
+const freeBelow = (reach: readonly string[], path: string) => reach.some((top) => linkFreeBelow(top, path));
+
 function confined(
-  runner: Runner,
-  cwd: string,
+  { runner, reach, cwd }: TaskFiles,
   label: string,
   script: string,
   args: string[],
@@ -123,6 +131,7 @@ function confined(
     label,
     command: { command: process.execPath, args: ['-e', script, '--', ...args] },
     cwd,
+    reach: [...reach],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     redactor: new Redactor([]),
     input,
@@ -134,40 +143,28 @@ function confined(
  * Replaces `to` with a copy of `from` (or just removes it when `from` is not a file the task's side
  * can read); false when nothing was copied.
  */
-export async function copyConfined(
-  runner: Runner,
-  root: string,
-  cwd: string,
-  from: string,
-  to: string,
-): Promise<boolean> {
-  if (linkFreeBelow(root, from) && linkFreeBelow(root, to)) {
+export async function copyConfined(at: TaskFiles, from: string, to: string): Promise<boolean> {
+  if (freeBelow(at.reach, from) && freeBelow(at.reach, to)) {
     const data = readNoFollow(from);
     rmSync(to, { force: true });
     if (!data || data === 'missing') return false;
     writeNew(to, data);
     return true;
   }
-  const result = await confined(runner, cwd, 'copy the task index', SCRIPTS.copy, [from, to]);
+  const result = await confined(at, 'copy the task index', SCRIPTS.copy, [from, to]);
   return result.exitCode === 0;
 }
 
 /** Removes `path` (a link itself, never what it points to), as the task could. */
-export async function removeConfined(runner: Runner, root: string, cwd: string, path: string): Promise<void> {
-  if (linkFreeBelow(root, path)) return rmSync(path, { force: true });
-  await confined(runner, cwd, 'remove a task file', SCRIPTS.remove, [path]);
+export async function removeConfined(at: TaskFiles, path: string): Promise<void> {
+  if (freeBelow(at.reach, path)) return rmSync(path, { force: true });
+  await confined(at, 'remove a task file', SCRIPTS.remove, [path]);
 }
 
 /** Writes `text` to `path` (its directory made), as the task could. */
-export async function writeConfined(
-  runner: Runner,
-  root: string,
-  cwd: string,
-  path: string,
-  text: string,
-): Promise<void> {
-  if (makeDirsBelow(root, path)) return writeNew(path, text);
-  const result = await confined(runner, cwd, 'write a task file', SCRIPTS.write, [path], text);
+export async function writeConfined(at: TaskFiles, path: string, text: string): Promise<void> {
+  if (at.reach.some((top) => makeDirsBelow(top, path))) return writeNew(path, text);
+  const result = await confined(at, 'write a task file', SCRIPTS.write, [path], text);
   if (result.exitCode !== 0)
     throw new ViberError(
       'task_file_failed',
@@ -176,21 +173,15 @@ export async function writeConfined(
 }
 
 /** Appends `line` to `path` unless a line equal to it is there already, as the task could. */
-export async function appendLineOnceConfined(
-  runner: Runner,
-  root: string,
-  cwd: string,
-  path: string,
-  line: string,
-): Promise<void> {
-  if (makeDirsBelow(root, path)) {
+export async function appendLineOnceConfined(at: TaskFiles, path: string, line: string): Promise<void> {
+  if (at.reach.some((top) => makeDirsBelow(top, path))) {
     const text = readTextNoFollow(path);
     if (text === null) throw new ViberError('path_refused', `${path} is a link or not a file; not written`);
     if (text.split('\n').includes(line)) return;
     // Rewritten whole, new: an append would follow a link put there since.
     return writeNew(path, (text && !text.endsWith('\n') ? text + '\n' : text) + line + '\n');
   }
-  const result = await confined(runner, cwd, 'exclude our files from the task changes', SCRIPTS.appendOnce, [
+  const result = await confined(at, 'exclude our files from the task changes', SCRIPTS.appendOnce, [
     path,
     line,
   ]);

@@ -41,10 +41,28 @@ export const topLevelTask = (): GitTask<string> => ({
 });
 
 /** Stages the whole working tree (untracked too, ignored files not) into `index`. */
-export const stageAllTask = (index?: string): GitTask<void> => ({
-  args: ['add', '--all', '--', ':/'],
+/**
+ * Stages the whole working tree but the nested repositories (`nested`: gitlinks in the index): `git
+ * add` looks into each with a `git status` there, which runs the filters that repository's own
+ * config names — config the daemon never checked, a command on the host. A nested repository is
+ * staged as the task staged or committed it.
+ */
+export const stageAllTask = (index?: string, nested: string[] = []): GitTask<void> => ({
+  args: ['add', '--all', '--', ':/', ...nested.map((path) => `:(top,literal,exclude)${path}`)],
   parse: none,
   describe: 'git add --all',
+  ...(index ? { env: { GIT_INDEX_FILE: index } } : {}),
+});
+
+/** The paths of the nested repositories (gitlinks, mode 160000) in the index (`index`, else the repository's). */
+export const nestedRepositoriesTask = (index?: string): GitTask<string[]> => ({
+  args: ['ls-files', '-z', '--stage', '--', ':/'],
+  parse: (out) =>
+    out
+      .split('\0')
+      .filter((entry) => entry.startsWith('160000 '))
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1)),
+  describe: 'git ls-files --stage',
   ...(index ? { env: { GIT_INDEX_FILE: index } } : {}),
 });
 
@@ -129,11 +147,12 @@ export const ignoredEntriesTask = (): GitTask<string[]> => ({
 const IDENTITY = ['-c', 'user.name=OpenViber', '-c', 'user.email=viber@openviber.invalid'];
 
 /** Stages everything in the task's own index (for a commit). */
-export const stageForCommitTask = (): GitTask<void> => stageAllTask();
+export const stageForCommitTask = (nested: string[]): GitTask<void> => stageAllTask(undefined, nested);
 
 /** True when the working tree or index differs from HEAD (there is something to commit). */
 export const hasChangesTask = (): GitTask<boolean> => ({
-  args: ['status', '--porcelain', '-z', '--untracked-files=all'],
+  // Nested repositories not looked into (their config could make git run a command: stageAllTask).
+  args: ['status', '--porcelain', '-z', '--untracked-files=all', '--ignore-submodules=all'],
   parse: (out) => out.length > 0,
   describe: 'git status',
 });

@@ -17,6 +17,11 @@ export interface GitOptions {
   /** The Viber's one runner: git runs recorded and sandboxed like everything else. */
   runner: Runner;
   cwd: string;
+  /**
+   * What of the workspace root git may reach (runner.ts): the binding's checkout, a task's worktree.
+   * A command a repository makes git run then reaches no other environment. Omitted: `cwd` alone.
+   */
+  reach?: string[];
   /** GIT_TOKEN secret for https remotes; handed to git only through GIT_ASKPASS. */
   token?: string;
   redactor?: Redactor;
@@ -54,7 +59,18 @@ export function gitEnv(token?: string): NodeJS.ProcessEnv {
  * every git the daemon runs. A task (or another environment's setup) can write a checkout's `.git`,
  * and git runs hooks with the network and, for a push, the GIT_TOKEN.
  */
-const GIT_HARDENING = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+// Nested repositories are not looked into either (their config is not checked: a filter there ran at
+// every changes computation).
+const GIT_HARDENING = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'diff.ignoreSubmodules=dirty',
+  '-c',
+  'submodule.recurse=false',
+];
 
 /**
  * Keys of a repository's local config that make git run a command, or send data (and the token)
@@ -66,11 +82,13 @@ const UNSAFE_GIT_CONFIG =
 /** Throws (naming the key) when the repository at `cwd` has local config that would make git run something. */
 export async function assertSafeGitConfig(
   options: GitOptions,
-  /** The repository's config files, read in process when they sit below `root` with no link on the way. */
-  files?: { root: string; paths: string[] },
+  /** The repository's config files, read in process when they sit below one of `roots` with no link on the way. */
+  files?: { roots: readonly string[]; paths: string[] },
 ): Promise<void> {
   if (files) {
-    const texts = files.paths.map((p) => (linkFreeBelow(files.root, p) ? readTextNoFollow(p) : null));
+    const texts = files.paths.map((p) =>
+      files.roots.some((root) => linkFreeBelow(root, p)) ? readTextNoFollow(p) : null,
+    );
     if (texts.every((t) => t !== null)) return refuseUnsafe(texts.flatMap((t) => gitConfigKeys(t!)));
   }
   // One process: every key with its scope; the repository's own (local, worktree) are checked.
@@ -108,6 +126,7 @@ export async function runGit<T>(task: GitTask<T>, options: GitOptions): Promise<
       args: [...GIT_HARDENING, '-c', 'core.askPass=' + ASKPASS, '-c', 'credential.helper=', ...task.args],
     },
     cwd: options.cwd,
+    reach: options.reach,
     env: { ...gitEnv(options.token), ...task.env },
     input: task.input,
     redactor: options.redactor,

@@ -106,14 +106,16 @@ export async function prepareBinding(
       throw new StepError(step, `existingPath ${checkout} is not a directory on this Viber`);
     }
     const cwd = resolveWorkingDir(deps.root, checkout, env.workingDir, binding.strategy);
+    // What the binding's git and scripts reach of the workspace: its checkout, nothing else.
+    const reach = [checkout];
     if (!existsSync(cwd))
       throw new StepError(step, `workingDir '${env.workingDir}' does not exist in the checkout`);
     // A fresh clone or fetch already told us the revision; ask git only for other checkouts.
     const isGit =
       revision !== '' ||
-      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd, redactor }).catch(() => false));
+      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd, reach, redactor }).catch(() => false));
     if (isGit && !revision)
-      revision = await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
+      revision = await runGit(headRevisionTask(), { runner: deps.runner, cwd, reach, redactor });
     if (revision) log.note(`at revision ${revision}`);
     observe({ resolvedWorkingDir: cwd });
     // The engine may have changed since the daemon started, and an image without bash fails obscurely.
@@ -141,7 +143,7 @@ export async function prepareBinding(
         policy: { network: true, containerImage: env.containerImage, cacheVolume: cacheVolumeName(env.id) },
         containerName: `viber-prepare-${binding.id}`,
         cwd,
-        reach: [checkout],
+        reach,
         env: { ...process.env, ...setupEnv },
         containerEnvKeys: Object.keys(setupEnv),
         redactor,
@@ -166,7 +168,7 @@ export async function prepareBinding(
     step = PrepareStep.health;
     log.step(step);
     if (!existsSync(cwd)) throw new StepError(step, `the working directory ${cwd} is gone`);
-    if (isGit) await runGit(headRevisionTask(), { runner: deps.runner, cwd, redactor });
+    if (isGit) await runGit(headRevisionTask(), { runner: deps.runner, cwd, reach, redactor });
     log.note('ready');
     log.flush();
     observe({

@@ -31,7 +31,7 @@ import { generateKeyPair, generateSigningKeyPair, signIntent } from '@openviber/
 import { IntentGuard } from './intent-guard.ts';
 import { handlePushRequest } from './push.ts';
 import { RunJournal } from './run-journal.ts';
-import { worktreeDir } from './working-dir.ts';
+import { cloneDir, worktreeDir } from './working-dir.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
@@ -46,7 +46,14 @@ async function world() {
   const runner = testRunner({ home });
   const bare = join(tempDir('remote-'), 'origin.git');
   git('/', 'init', '-q', '--bare', '-b', 'main', bare);
-  const checkout = join(runner.root, 'checkouts', 'b1');
+  const ws = new Y.Doc();
+  const envId = createEnvironment(
+    ws,
+    environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
+  );
+  const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
+  // Where the daemon keeps the binding's checkout: the push reaches it and the task's worktree only.
+  const checkout = cloneDir(runner.root, bindingId);
   mkdirSync(checkout, { recursive: true });
   git(checkout, 'init', '-q', '-b', 'main');
   writeFileSync(join(checkout, 'a.txt'), 'a\n');
@@ -54,12 +61,6 @@ async function world() {
   git(checkout, 'commit', '-qm', 'base');
   git(checkout, 'remote', 'add', 'origin', bare);
   git(checkout, 'push', '-q', 'origin', 'main');
-  const ws = new Y.Doc();
-  const envId = createEnvironment(
-    ws,
-    environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
-  );
-  const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
   const taskId = createTask(ws, { environmentId: envId, title: 'Fix the thing', viberId: 'vbr_t' });
   const tree = worktreeDir(runner.root, taskId);
   git(checkout, 'worktree', 'add', '-q', '--detach', tree, 'HEAD');

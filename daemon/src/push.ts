@@ -19,13 +19,19 @@ import {
 } from '@openviber/shared';
 import { openEnvironmentSecrets } from './env-secrets.ts';
 import { localObservations } from './local-observations.ts';
-import { commitTask, hasChangesTask, pushTask, stageForCommitTask } from './git-change-tasks.ts';
+import {
+  commitTask,
+  hasChangesTask,
+  nestedRepositoriesTask,
+  pushTask,
+  stageForCommitTask,
+} from './git-change-tasks.ts';
 import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import { headRevisionTask } from './git-tasks.ts';
 import type { RunJournal } from './run-journal.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf } from './viber-error.ts';
-import { worktreeDir } from './working-dir.ts';
+import { taskReach, worktreeDir } from './working-dir.ts';
 
 export interface PushDeps extends ViberContext {
   workspace: Y.Doc;
@@ -88,11 +94,13 @@ export async function handlePushRequest(deps: PushDeps, taskId: string): Promise
     if (!cwd || !existsSync(cwd))
       throw new Error('the task has no working copy on this Viber yet (send a message first)');
     const token = secrets.opened.find((s) => s.name === 'GIT_TOKEN')?.value;
-    const git = { runner: deps.runner, cwd, redactor };
+    // Reaching this task's part of the workspace only: a git directory the task redirected
+    // (commondir, .git) to another environment's repository finds nothing there.
+    const git = { runner: deps.runner, cwd, redactor, reach: taskReach(deps.root, binding, env, taskId) };
     // The task could write this repository's config (a hook, a filter, another push URL): refused.
     await assertSafeGitConfig(git);
     if (await runGit(hasChangesTask(), git)) {
-      await runGit(stageForCommitTask(), git);
+      await runGit(stageForCommitTask(await runGit(nestedRepositoriesTask(), git)), git);
       await runGit(commitTask(commitMessage(request, task.title)), git);
     }
     await runGit(push, { ...git, token });

@@ -244,6 +244,39 @@ describe('the one runner', () => {
     expect(listing.split('\n')).toEqual(expect.arrayContaining(['b-mine', 'b-theirs']));
   });
 
+  it('[R3] a working directory or reach a setup turned into a link is refused, not followed: into the root, another checkout, or from outside into the workspace', async () => {
+    const runner = testRunner();
+    const mine = join(runner.root, 'checkouts', 'b-mine');
+    const theirs = join(runner.root, 'checkouts', 'b-theirs');
+    mkdirSync(theirs, { recursive: true });
+    mkdirSync(mine, { recursive: true });
+    // What a setup can do in its own checkout: its working directory `app` made a link.
+    symlinkSync('../..', join(mine, 'app'));
+    symlinkSync(theirs, join(mine, 'web'));
+    const outside = join(tempDir(), 'project');
+    symlinkSync(theirs, outside);
+    const run = (cwd: string, reach: string[]) =>
+      runner.run({
+        label: 'task',
+        command: bashScript('ls'),
+        policy: { network: true, containerImage: '' },
+        cwd,
+        reach,
+        env: process.env,
+      });
+    await expect(run(join(mine, 'app'), [mine])).rejects.toThrow(
+      /goes through a link inside the Viber's workspace/,
+    );
+    await expect(run(join(mine, 'web'), [mine])).rejects.toThrow(/goes through a link/);
+    await expect(run(mine, [join(mine, 'web')])).rejects.toThrow(/goes through a link/);
+    // An existing path of the user's that leads into the workspace.
+    await expect(run(outside, [outside])).rejects.toThrow(/goes through a link/);
+    // A working directory outside the run's reach.
+    await expect(run(theirs, [mine])).rejects.toThrow(/outside what this run may reach/);
+    // Its own checkout, as it is, runs.
+    expect((await run(mine, [mine])).exitCode).toBe(0);
+  });
+
   it('[R3] a $VIBER_HOME reached through a symlink is hidden too (bwrap cannot mount over a symlink)', async () => {
     const real = tempDir('viber-real-home-');
     const home = join(tempDir(), 'home-link');

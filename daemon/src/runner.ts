@@ -5,6 +5,7 @@
 // timeout (process-runner.ts), and cleans up containers. Nothing else spawns.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
@@ -12,7 +13,6 @@ import { clearSpoolDir, spoolWorks } from './output-spool.ts';
 import { killRunId, recordRun, RUN_ID_ENV, stopRunLeftovers } from './run-records.ts';
 import { engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
-import { isInside } from './working-dir.ts';
 
 export { describeEnd, type ProcessResult };
 
@@ -28,9 +28,9 @@ export interface RunRequest {
   engine?: boolean;
   cwd: string;
   /**
-   * The parts of the workspace root a setup or task sees besides `cwd` (its binding's checkout, say);
-   * everything else under the root is hidden from it (sandbox.ts `Confinement.reach`). The daemon's
-   * own tools (no policy) see the whole root.
+   * The parts of the workspace root the run sees (its binding's checkout, a task's worktree), `cwd`
+   * inside one of them; everything else under the root is hidden from it (sandbox.ts
+   * `Confinement.reach`), the daemon's own tools (git, a copy) included. Omitted: `cwd` alone.
    */
   reach?: string[];
   /** The process's full environment. */
@@ -74,6 +74,50 @@ export interface Runner {
 
 const CLEANUP_TIMEOUT_MS = 30_000;
 
+/**
+ * The real paths of what a run may see of $VIBER_HOME: its reach (only `cwd` when none is given),
+ * each inside the workspace root with no link on the way below it, and `cwd` inside one of them
+ * (or outside $VIBER_HOME altogether: an existing path of the user's). A working directory or a
+ * reach that a setup turned into a link (`app -> ../..`, into another checkout, into the root) is
+ * refused rather than followed: the paths come from the daemon's records, the links from code
+ * that ran in the working copy.
+ */
+function confineReach(
+  options: RunnerOptions,
+  real: { home: string; root: string },
+  request: RunRequest,
+): string[] {
+  const inHome = (path: string) => contains(real.home, path);
+  const confined = (path: string): string => {
+    const resolved = realpathSync(path);
+    if (!inHome(resolved)) return resolved;
+    const lexical = resolve(path);
+    const base = [options.root, real.root].find((root) => contains(resolve(root), lexical));
+    if (!contains(real.root, resolved))
+      throw new ViberError('path_refused', `${path} is inside $VIBER_HOME but outside the workspace root`);
+    if (base === undefined || resolved !== join(real.root, relative(resolve(base), lexical)))
+      throw new ViberError(
+        'path_refused',
+        `${path} goes through a link inside the Viber's workspace (to ${resolved}); a working copy's own links are not followed to reach another`,
+      );
+    return resolved;
+  };
+  const cwd = confined(request.cwd);
+  const reach = (request.reach ?? [request.cwd]).filter((path) => existsSync(path)).map(confined);
+  if (inHome(cwd) && !reach.some((path) => contains(path, cwd)))
+    throw new ViberError(
+      'path_refused',
+      `${request.cwd} is outside what this run may reach of the workspace`,
+    );
+  return reach;
+}
+
+/** `inner` is `outer` or below it (both absolute). */
+function contains(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
 export function createRunner(options: RunnerOptions): Runner {
   const { spoolDir } = options;
   if (spoolDir) clearSpoolDir(spoolDir);
@@ -94,9 +138,6 @@ export function createRunner(options: RunnerOptions): Runner {
     capabilities: options.capabilities,
     async run(request) {
       const cwd = request.cwd;
-      if (options.capabilities.hidesKeys && isInside(options.home, cwd) && !isInside(options.root, cwd)) {
-        throw new ViberError('path_refused', `${cwd} is inside $VIBER_HOME but outside the workspace root`);
-      }
       mkdirSync(options.root, { recursive: true });
       if (!existsSync(cwd))
         throw new ViberError('no_working_dir', `the working directory ${cwd} does not exist`);
@@ -105,14 +146,13 @@ export function createRunner(options: RunnerOptions): Runner {
         capabilities: options.capabilities,
         home: realpathSync(options.home),
         root: realpathSync(options.root),
-        reach: request.reach?.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
       };
       const cmd = request.engine
         ? engineCommand(request.command, options.capabilities)
         : wrapForPolicy(
             request.command,
             request.policy,
-            where,
+            { ...where, reach: confineReach(options, where, request) },
             realpathSync(cwd),
             request.containerEnvKeys ?? [],
             request.containerName ?? `viber-${randomUUID()}`,

@@ -6,6 +6,7 @@ const at = (capabilities: Partial<Confinement['capabilities']>): Confinement => 
   capabilities: { ...NO_CAPABILITIES, git: true, ...capabilities },
   home: '/h',
   root: '/h/workspaces',
+  reach: ['/w'],
 });
 const none = at({});
 const all = at({ networkIsolation: true, container: 'podman', hidesKeys: true });
@@ -80,10 +81,21 @@ describe('execution policy', () => {
     ).toContain(
       '--tmpfs /h --bind /h/workspaces/checkouts/b1 /h/workspaces/checkouts/b1 --bind /h/workspaces/worktrees/t1 /h/workspaces/worktrees/t1 --unshare-pid',
     );
-    // ...and the daemon's own tools (no policy) all of it, hidden from the keys as well.
-    const git = wrapForPolicy({ command: 'git', args: ['status'] }, undefined, all, '/w', [], 'n');
+    // ...and so do the daemon's own tools (no policy: git a repository could make run a command),
+    // hidden from the keys as well.
+    const checkout = { ...all, reach: ['/h/workspaces/checkouts/b1'] };
+    const git = wrapForPolicy(
+      { command: 'git', args: ['status'] },
+      undefined,
+      checkout,
+      '/h/workspaces/checkouts/b1',
+      [],
+      'n',
+    );
     expect(git.command).toBe('bwrap');
-    expect(git.args.join(' ')).toContain('--tmpfs /h --bind /h/workspaces /h/workspaces --unshare-pid');
+    expect(git.args.join(' ')).toContain(
+      '--tmpfs /h --bind /h/workspaces/checkouts/b1 /h/workspaces/checkouts/b1 --unshare-pid',
+    );
     expect(wrapForPolicy({ command: 'git', args: [] }, undefined, none, '/w', [], 'n').command).toBe('git');
   });
 });

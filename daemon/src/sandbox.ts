@@ -46,12 +46,12 @@ export interface Confinement {
   /** The workspace root (checkouts and worktrees). */
   root: string;
   /**
-   * The parts of the workspace root this run sees (real paths; the working directory is always one).
-   * Omitted: the whole root — the daemon's own tools (git on any checkout). A user's setup or task
-   * sees its own binding only, so one environment's code cannot read or change another's checkout,
-   * worktrees, or what its setup wrote there (an `.env` made from secrets, say).
+   * The parts of the workspace root this run sees (real paths, the working directory inside one):
+   * its own binding only, so one environment's code — or a command its repository makes the
+   * daemon's git run — cannot read or change another's checkout, worktrees, or what its setup wrote
+   * there (an `.env` made from secrets, say).
    */
-  reach?: string[];
+  reach: string[];
 }
 
 /**
@@ -73,8 +73,6 @@ export function wrapForPolicy(
   name: string,
 ): Command {
   const caps = where.capabilities;
-  // User code (a policy) sees its working directory of the workspace at least, never all of it.
-  if (policy && !where.reach) where = { ...where, reach: [] };
   if (policy?.containerImage) {
     if (!caps.container) {
       throw new ViberError(
@@ -101,10 +99,10 @@ export function wrapForPolicy(
       // podman copies what the path holds into a new tmpfs unless told not to; docker never does.
       const empty = basename(caps.container) === 'podman' ? `${where.home}:notmpcopyup` : where.home;
       args.push('--tmpfs', empty);
-      for (const path of reachUnder(where, cwd)) args.push('-v', `${path}:${path}`);
+      for (const path of reachUnder(where)) args.push('-v', `${path}:${path}`);
     } else {
       // A task's worktree needs its checkout's git directory (objects, refs) to commit.
-      for (const path of reachUnder(where, cwd)) if (!contains(cwd, path)) args.push('-v', `${path}:${path}`);
+      for (const path of reachUnder(where)) if (!contains(cwd, path)) args.push('-v', `${path}:${path}`);
     }
     if (!policy.network) args.push('--network', 'none');
     if (policy.cacheVolume) {
@@ -123,7 +121,7 @@ export function wrapForPolicy(
   if (caps.hidesKeys) {
     wrapped = {
       command: 'bwrap',
-      args: [...hideHomeArgs(where.home, reachUnder(where, cwd), cwd), cmd.command, ...cmd.args],
+      args: [...hideHomeArgs(where.home, reachUnder(where), cwd), cmd.command, ...cmd.args],
     };
   }
   if (policy && !policy.network) {
@@ -154,14 +152,12 @@ export function engineCommand(cmd: Command, caps: Capabilities): Command {
 }
 
 /**
- * What of the workspace root a run sees: the whole root for the daemon's own tools, else the run's
- * reach and its working directory — only what is inside the root (everything else under $VIBER_HOME
- * stays hidden; paths outside it are the host's, visible as they are), outermost first so a nested
- * path is bound over its parent, not under it.
+ * What of the workspace root a run sees: its reach — only what is inside the root (everything else
+ * under $VIBER_HOME stays hidden; paths outside it are the host's, visible as they are), outermost
+ * first so a nested path is bound over its parent, not under it.
  */
-function reachUnder(where: Confinement, cwd: string): string[] {
-  if (!where.reach) return [where.root];
-  const inside = [...new Set([...where.reach, cwd])].filter((path) => contains(where.root, path));
+function reachUnder(where: Confinement): string[] {
+  const inside = [...new Set(where.reach)].filter((path) => contains(where.root, path));
   return inside.filter((path) => !inside.some((other) => other !== path && contains(other, path))).sort();
 }
 

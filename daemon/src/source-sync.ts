@@ -1,7 +1,7 @@
 // Brings a clone binding's checkout to the branch's latest revision: clone when missing (or when the
 // repo URL changed), otherwise fetch and fast-forward.
 import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { viberHome } from './config.ts';
 import type { Redactor } from '@openviber/shared';
@@ -79,8 +79,9 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
     input.log('the repository URL changed; cloning afresh\n');
   }
   rmSync(input.dir, { recursive: true, force: true });
-  mkdirSync(dirname(input.dir), { recursive: true });
+  // Cloned into the (empty) checkout from inside it: git reaches that folder only, not the others.
+  mkdirSync(input.dir, { recursive: true });
   input.log(`$ git clone ${input.branch ? `--branch ${input.branch} ` : ''}-- ${input.url}\n`);
-  await runGit(cloneTask(input.url, input.dir, input.branch), { ...git, cwd: dirname(input.dir) });
+  await runGit(cloneTask(input.url, '.', input.branch), { ...git, cwd: input.dir });
   return readHeadRevision(input.dir) ?? runGit(headRevisionTask(), { ...git, cwd: input.dir });
 }

@@ -1,6 +1,6 @@
 // Runs one task message in its environment and records it in the run document ([D4]): state,
 // exit code, times, and live output that is redacted, batched and bounded.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import {
@@ -22,9 +22,9 @@ import {
   isFinalRunState,
 } from '@openviber/shared';
 import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
-import { writeConfined } from './confined-files.ts';
+import { writeConfined, type TaskFiles } from './confined-files.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
-import { runGit } from './git-executor.ts';
+import { assertSafeGitConfig, runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
 import { computeChanges } from './changes.ts';
 import {
@@ -40,7 +40,7 @@ import { cacheVolumeName } from './sandbox.ts';
 import { messageCommand } from './task-command.ts';
 import type { ViberContext } from './viber-context.ts';
 import { messageOf, ViberError } from './viber-error.ts';
-import { checkoutDir, resolveWorkingDir, worktreeDir } from './working-dir.ts';
+import { resolveWorkingDir, taskReach, worktreeDir } from './working-dir.ts';
 
 export interface TaskRunDeps extends ViberContext {
   runDoc: Y.Doc;
@@ -98,16 +98,14 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
   };
   try {
     const { cwd, git } = await taskDir(deps, job);
-    if (git) await excludeOurFiles(deps.runner, deps.root, cwd);
-    const agentEnv = await writeTranscript(
-      deps.runner,
-      deps.root,
+    // The daemon's own work for the task reaches what the task does, and its scratch directory.
+    const files = {
+      runner: deps.runner,
+      reach: taskReach(deps.root, job.binding, job.env, taskId, true),
       cwd,
-      deps.stateDir,
-      taskId,
-      message.id,
-      deps.taskDoc,
-    );
+    };
+    if (git) await excludeOurFiles(files);
+    const agentEnv = await writeTranscript(files, deps.stateDir, taskId, message.id, deps.taskDoc);
     const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
@@ -120,9 +118,9 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       // A message id is new within its task only (a script may choose it, [T4]): the task's id too.
       containerName: runContainerName(taskId, message.id),
       cwd,
-      // Its worktree (cwd) and its environment's checkout, whose git directory the worktree's commits
-      // go to; no other environment's files, nor other tasks' worktrees.
-      reach: [checkoutDir(deps.root, job.binding, job.env), worktreeDir(deps.root, taskId)],
+      // Its worktree and its environment's checkout, whose git directory the worktree's commits go
+      // to; no other environment's files, nor other tasks' worktrees.
+      reach: taskReach(deps.root, job.binding, job.env, taskId),
       env: { ...process.env, ...env },
       containerEnvKeys: Object.keys(env),
       redactor,
@@ -133,7 +131,7 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       signal: job.signal,
     });
     if (git && job.signal.reason !== 'shutdown') {
-      await publishChanges(deps, taskId, cwd, redactor).catch((error: unknown) =>
+      await publishChanges(deps, taskId, files, redactor).catch((error: unknown) =>
         appendRunOutput(
           deps.runDoc,
           message.id,
@@ -171,35 +169,42 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
   const base = job.observation.resolvedWorkingDir;
   if (!base || !existsSync(base))
     throw new ViberError('no_working_dir', 'the environment has no prepared working directory on this Viber');
+  // Every git here reaches this task's part of the workspace only (a filter or a redirected git
+  // directory the repository sets up finds no other environment's files).
+  const reach = taskReach(deps.root, job.binding, job.env, job.taskId);
   if (job.env.persistVolume) {
     // A recorded base revision means a work tree (checked at the task's first message): not again.
     if (deps.changesDoc && readBaseRevision(deps.changesDoc)) return { cwd: base, git: true };
     const git =
       mayBeInGitWorkTree(base) &&
-      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd: base }).catch(() => false));
+      (await runGit(isWorkTreeTask(), { runner: deps.runner, cwd: base, reach }).catch(() => false));
     if (git && deps.changesDoc && !readBaseRevision(deps.changesDoc))
       writeBaseRevision(
         deps.changesDoc,
-        await runGit(headRevisionTask(), { runner: deps.runner, cwd: base }),
+        await runGit(headRevisionTask(), { runner: deps.runner, cwd: base, reach }),
       );
     return { cwd: base, git };
   }
   const tree = worktreeDir(deps.root, job.taskId);
   const seeded = join(tree, OPENVIBER_DIR, 'seeded');
   try {
-    if (!existsSync(tree)) {
-      mkdirSync(dirname(tree), { recursive: true });
-      await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base });
+    if (!existsSync(join(tree, '.git'))) {
+      // git checks files out with the checkout's config: nothing there may run a command.
+      await assertSafeGitConfig({ runner: deps.runner, cwd: base, reach });
+      // Made first (empty), so the sandboxed git reaches it; git adds a worktree in an empty folder.
+      rmSync(tree, { recursive: true, force: true });
+      mkdirSync(tree, { recursive: true });
+      await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base, reach });
     }
     if (deps.changesDoc && !readBaseRevision(deps.changesDoc))
       writeBaseRevision(
         deps.changesDoc,
-        await runGit(headRevisionTask(), { runner: deps.runner, cwd: tree }),
+        await runGit(headRevisionTask(), { runner: deps.runner, cwd: tree, reach }),
       );
     // A crash between the worktree and its seed leaves no marker: the next message seeds again.
     if (!existsSync(seeded)) {
-      await seedWorktree({ runner: deps.runner, checkout: base, worktree: tree, signal: job.signal });
-      await writeConfined(deps.runner, deps.root, tree, seeded, new Date().toISOString() + '\n');
+      await seedWorktree({ runner: deps.runner, checkout: base, worktree: tree, reach, signal: job.signal });
+      await writeConfined({ runner: deps.runner, reach, cwd: tree }, seeded, new Date().toISOString() + '\n');
     }
   } catch (cause) {
     throw new ViberError(
@@ -216,7 +221,7 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
 async function publishChanges(
   deps: TaskRunDeps,
   taskId: string,
-  cwd: string,
+  files: TaskFiles,
   redactor: Redactor,
 ): Promise<void> {
   if (!deps.changesDoc) return;
@@ -224,7 +229,8 @@ async function publishChanges(
   if (!baseRevision) return;
   const changes = await computeChanges({
     runner: deps.runner,
-    cwd,
+    cwd: files.cwd,
+    reach: [...files.reach],
     root: deps.root,
     taskId,
     baseRevision,

@@ -20,7 +20,7 @@ import {
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { runMessage } from './task-runner.ts';
-import { worktreeDir } from './working-dir.ts';
+import { cloneDir, worktreeDir } from './working-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
 const git = (cwd: string, ...args: string[]) =>
@@ -32,7 +32,13 @@ const git = (cwd: string, ...args: string[]) =>
 describe('[A1] a task worktree after a crash', () => {
   it('a worktree left without its seed marker (kill -9 between add and copy) is seeded by the next message', async () => {
     const runner = testRunner();
-    const checkout = join(runner.root, 'checkouts', 'b1');
+    const ws = new Y.Doc();
+    const envId = createEnvironment(
+      ws,
+      environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
+    );
+    const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
+    const checkout = cloneDir(runner.root, bindingId);
     mkdirSync(checkout, { recursive: true });
     writeFileSync(join(checkout, '.gitignore'), 'node_modules/\n');
     writeFileSync(join(checkout, 'a.txt'), 'a\n');
@@ -46,12 +52,6 @@ describe('[A1] a task worktree after a crash', () => {
     const tree = worktreeDir(runner.root, 'tsk_1');
     git(checkout, 'worktree', 'add', '-q', '--detach', tree, 'HEAD');
 
-    const ws = new Y.Doc();
-    const envId = createEnvironment(
-      ws,
-      environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
-    );
-    const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
     const runDoc = new Y.Doc();
     const changesDoc = new Y.Doc();
     const deps = {

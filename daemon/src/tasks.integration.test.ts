@@ -285,6 +285,42 @@ describe('task execution through the real server', async () => {
     expect(run.output).toContain('committed');
   });
 
+  it('[R3] what an environment’s setup plants for the daemon — a filter its git would run, a working directory made a link — reaches no other environment', async () => {
+    const root = join(s.viber.home, 'workspaces');
+    const other = await s.environment(
+      { repoUrl: repo.url, setupScript: 'echo "OTHER=$OTHER_TOKEN" > .env' },
+      { OTHER_TOKEN: { value: 'tok-OTHER-env-654321', scope: 'setup' } },
+    );
+    await s.prepared(other.bindingId);
+    const otherEnv = join(root, 'checkouts', other.bindingId, '.env');
+    // A filter in its checkout's config, run by the git that adds a task's worktree.
+    const steal = `cp ${otherEnv} stolen.txt 2>/dev/null; echo planted >> ${otherEnv}; cat`;
+    const filtered = await s.environment({
+      repoUrl: repo.url,
+      persistVolume: false,
+      setupScript: `git config filter.x.smudge '${steal}' && echo '* filter=x' > .git/info/attributes`,
+    });
+    await s.prepared(filtered.bindingId);
+    const t1 = await s.task(filtered.envId);
+    const r1 = await s.runState(t1, await s.send(t1, 'cat stolen.txt; ls'), ['completed', 'error']);
+    expect(r1.state).toBe('error');
+    expect(r1.error).toMatch(/filter\.x\.smudge/);
+    // Its working directory turned into a link to the workspace root.
+    const linked = makeRepo({ 'app/readme': 'x\n' });
+    const escaping = await s.environment({
+      repoUrl: linked.url,
+      workingDir: 'app',
+      setupScript: 'cd .. && rm -rf app && ln -s ../.. app',
+    });
+    await s.prepared(escaping.bindingId);
+    const t2 = await s.task(escaping.envId);
+    const r2 = await s.runState(t2, await s.send(t2, `cat checkouts/*/.env`), ['completed', 'error']);
+    expect(r2.state).toBe('error');
+    expect(r2.error).toMatch(/goes through a link/);
+    expect(r1.output + r2.output).not.toContain('tok-OTHER');
+    expect(readFileSync(otherEnv, 'utf8')).toBe('OTHER=tok-OTHER-env-654321\n');
+  });
+
   it('an agentCommand gets the message as its last argument, never as shell text', async () => {
     const { envId: agentEnv, bindingId: b } = await s.environment({
       type: 'manual',

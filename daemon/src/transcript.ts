@@ -7,11 +7,10 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import { listMessages } from '@openviber/shared';
-import { appendLineOnceConfined, writeConfined } from './confined-files.ts';
+import { appendLineOnceConfined, writeConfined, type TaskFiles } from './confined-files.ts';
 import { replaceFile } from './durable-file.ts';
 import { runGit } from './git-executor.ts';
 import { gitPathTask } from './git-change-tasks.ts';
-import type { Runner } from './runner.ts';
 
 /** Output kept per earlier message in the transcript (its end: where errors are). */
 export const TRANSCRIPT_OUTPUT_CHARS = 8 * 1024;
@@ -72,9 +71,7 @@ export function forgetTranscript(stateDir: string, taskId: string): void {
  * record); returns the agent's environment. The message's index is its place in the task.
  */
 export async function writeTranscript(
-  runner: Runner,
-  root: string,
-  cwd: string,
+  files: TaskFiles,
   stateDir: string,
   taskId: string,
   messageId: string,
@@ -89,12 +86,10 @@ export async function writeTranscript(
     .filter((e) => e.messageId !== messageId)
     .map((e, i) => ({ ...e, index: i }));
   // One file per task: tasks of an environment that persists its volume share the working directory.
-  const path = join(cwd, OPENVIBER_DIR, `transcript-${taskId}.json`);
+  const path = join(files.cwd, OPENVIBER_DIR, `transcript-${taskId}.json`);
   // Written as the task would (confined-files.ts): `.openviber` may be a link the repository holds.
   await writeConfined(
-    runner,
-    root,
-    cwd,
+    files,
     path,
     JSON.stringify({ taskId, messageIndex: index, messages: earlier }, null, 2) + '\n',
   );
@@ -106,8 +101,11 @@ export async function writeTranscript(
 }
 
 /** Adds `.openviber/` to the repository's info/exclude (once), so our files never count as changes. */
-export async function excludeOurFiles(runner: Runner, root: string, cwd: string): Promise<void> {
-  const exclude = resolve(cwd, await runGit(gitPathTask('info/exclude'), { runner, cwd }));
+export async function excludeOurFiles(files: TaskFiles): Promise<void> {
+  const exclude = resolve(
+    files.cwd,
+    await runGit(gitPathTask('info/exclude'), { ...files, reach: [...files.reach] }),
+  );
   // As the task would: the git directory is the task's to write, and a link there reaches only what it can.
-  await appendLineOnceConfined(runner, root, cwd, exclude, `${OPENVIBER_DIR}/`);
+  await appendLineOnceConfined(files, exclude, `${OPENVIBER_DIR}/`);
 }

@@ -35,7 +35,7 @@ import { forgetTranscript } from './transcript.ts';
 import { listLocalDocs, removeLocalDoc } from './local-doc-store.ts';
 import { forgetPrepareState } from './prepare-state.ts';
 import type { RunJournal } from './run-journal.ts';
-import { cloneDir, worktreeDir } from './working-dir.ts';
+import { cloneDir, scratchDir, worktreeDir } from './working-dir.ts';
 
 export interface CleanupDeps {
   workspace: Y.Doc;
@@ -120,7 +120,9 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     }
     const tree = worktreeDir(root, id);
     if (existsSync(tree)) rmSync(tree, { recursive: true, force: true });
-    rmSync(join(root, '.changes', `${id}.index`), { force: true }); // a scratch index a crash left
+    // What computing its changes left (a crash mid-way), and the scratch file of older versions.
+    rmSync(scratchDir(root, id), { recursive: true, force: true });
+    rmSync(join(root, '.changes', `${id}.index`), { force: true });
     removeLocalDoc(deps.localDir, localRuns.get(id) ?? runOutputDocName(deps.userId, viberId, id));
     removeLocalDoc(deps.localDir, localChanges.get(id) ?? changesDocName(deps.userId, viberId, id));
     result.tasks.push(id);

@@ -14,6 +14,24 @@ import { ViberError } from './viber-error.ts';
 export const cloneDir = (root: string, bindingId: string) => join(root, 'checkouts', bindingId);
 /** A task's own worktree (environments that do not persist their volume). */
 export const worktreeDir = (root: string, taskId: string) => join(root, 'worktrees', taskId);
+/** Where the daemon keeps a task's scratch index while it computes the task's changes. */
+export const scratchDir = (root: string, taskId: string) => join(root, '.changes', taskId);
+
+/**
+ * What of the workspace root a task's runs reach (runner.ts `reach`): its environment's checkout and
+ * its own worktree — nothing of another environment or task; the daemon's own work for the task
+ * (`withScratch`) its scratch directory too.
+ */
+export function taskReach(
+  root: string,
+  binding: Binding,
+  env: Environment,
+  taskId: string,
+  withScratch = false,
+): string[] {
+  const reach = [checkoutDir(root, binding, env), worktreeDir(root, taskId)];
+  return withScratch ? [...reach, scratchDir(root, taskId)] : reach;
+}
 
 /** True when `path` (after resolving symlinks as far as it exists) is `root` or inside it. */
 export function isInside(root: string, path: string): boolean {
@@ -40,6 +58,9 @@ export function checkoutDir(root: string, binding: Binding, env: Environment): s
     const path = binding.existingPath || env.localPath;
     const check = checkAbsolutePath(path);
     if (!check.ok) throw new ViberError('path_refused', `existingPath ${check.message}`);
+    // Another environment's checkout (or a task's worktree) is no folder of the user's to bind.
+    if (isInside(root, path))
+      throw new ViberError('path_refused', `existingPath ${path} is inside this Viber's workspace`);
     return path;
   }
   return cloneDir(root, binding.id);

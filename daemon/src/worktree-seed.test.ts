@@ -31,7 +31,12 @@ describe('[A1] seedWorktree', () => {
     const tree = join(runner.root, 'worktrees', 'tsk_1');
     git(checkout, 'worktree', 'add', '-q', '--detach', tree, 'HEAD');
     // From a subdirectory of the checkout (an environment's workingDir).
-    const copied = await seedWorktree({ runner, checkout: join(checkout, 'app'), worktree: tree });
+    const copied = await seedWorktree({
+      runner,
+      checkout: join(checkout, 'app'),
+      worktree: tree,
+      reach: [checkout, tree],
+    });
     expect(copied).toBe(3);
     expect(readFileSync(join(tree, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('module.exports = 1;\n');
     expect(lstatSync(join(tree, 'node_modules', '.bin', 'dep')).isSymbolicLink()).toBe(true);

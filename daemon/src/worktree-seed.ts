@@ -22,13 +22,15 @@ export interface SeedInput {
   checkout: string;
   /** The new worktree's top directory. */
   worktree: string;
+  /** What git and the copy may reach (working-dir.ts `taskReach`): the checkout and the worktree. */
+  reach: string[];
   redactor?: Redactor;
   signal?: AbortSignal;
 }
 
 /** Copies the checkout's ignored files into the worktree; returns how many entries were copied. */
 export async function seedWorktree(input: SeedInput): Promise<number> {
-  const git = { runner: input.runner, cwd: input.checkout, redactor: input.redactor };
+  const git = { runner: input.runner, cwd: input.checkout, redactor: input.redactor, reach: input.reach };
   const top = await runGit(topLevelTask(), git);
   const entries = (await runGit(ignoredEntriesTask(), { ...git, cwd: top })).filter(
     (p) => !SKIP.has(p.split('/')[0]) && existsSync(join(top, p)),
@@ -40,6 +42,7 @@ export async function seedWorktree(input: SeedInput): Promise<number> {
       // --parents keeps each entry's path below the worktree; -a keeps modes, links and times.
       command: { command: 'cp', args: ['-a', '--reflink=auto', '--parents', '--', ...batch, input.worktree] },
       cwd: top,
+      reach: input.reach,
       env: process.env,
       redactor: input.redactor,
       timeoutMs: 10 * 60_000,
