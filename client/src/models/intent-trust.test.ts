@@ -207,7 +207,7 @@ describe('[T11] a mapping is signed only for a Viber key this device confirmed',
   });
 
   it('[T5] a mapping is signed with its time: no earlier than now, nor than a secret value the user signed (another device’s clock ahead), never from an unsigned value', async () => {
-    const { doc, trust, viberKey, envId, map, save, signedFor, serverWrites } = await withViber();
+    const { doc, viberKey, envId, map, save, signedFor, serverWrites } = await withViber();
     const before = Date.now();
     const first = await map();
     expect(first.result).toBe('signed');
