@@ -90,9 +90,12 @@ export const MAX_STORE_BATCH_DOCUMENTS = 100;
 export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;
 /**
  * A deleted document's name is kept (a tombstone: no state) this long, so that a store another
- * process had in flight, or made before it heard of the deletion, cannot bring it back. Then dropped.
+ * process had in flight, or made before it heard of the deletion, cannot bring it back; it counts
+ * toward its owner's MAX_DOCS_PER_USER meanwhile (not their bytes). Then dropped, at most
+ * TOMBSTONE_PRUNE_BATCH at a time after a deletion (more when that deletion made more).
  */
-export const DOCUMENT_TOMBSTONE_MS = 24 * 60 * 60_000;
+export const DOCUMENT_TOMBSTONE_MS = 60 * 60_000;
+export const TOMBSTONE_PRUNE_BATCH = 1_000;
 
 /**
  * Awareness client ids one connection may introduce to a document (ids its awareness has no record

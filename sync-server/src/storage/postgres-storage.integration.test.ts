@@ -221,6 +221,35 @@ describe('PostgresStorage', () => {
     for (const name of names) expect(await b.fetchDocument(name)).toBeNull();
   });
 
+  it('[D7] a store batch and a deletion waiting on the same uncommitted insert never deadlock; the deletion wins', async () => {
+    const h = await opened();
+    const [deleter, storer] = [await h.open(), await h.open()];
+    const state = (key: string) => {
+      const d = new Y.Doc();
+      d.getMap('m').set(key, true);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const admin = await adminOf(h.url);
+    for (let i = 0; i < 10; i++) {
+      const [a, c] = [`a${i}`, `c${i}`];
+      // A third process's batch has inserted `a` and not committed; a batch of {a, c} and a
+      // deletion of {a, c} both wait on it.
+      await admin.query('BEGIN');
+      await admin.query('INSERT INTO documents (name, state, updated_at) VALUES ($1, $2, 0)', [
+        a,
+        Buffer.from(state('t')),
+      ]);
+      const stored = Promise.all([storer.storeDocument(a, state('s')), storer.storeDocument(c, state('s'))]);
+      await new Promise((r) => setTimeout(r, 60));
+      const deleted = deleter.deleteDocuments([a, c]);
+      await new Promise((r) => setTimeout(r, 60));
+      await admin.query('COMMIT');
+      await expect(Promise.all([stored, deleted])).resolves.toBeDefined();
+      expect(await deleter.fetchDocument(a)).toBeNull();
+      expect(await deleter.fetchDocument(c)).toBeNull();
+    }
+  });
+
   it('a store made at any moment while a batch ends is written (none waits for a later store)', async () => {
     const h = await opened();
     const s = await h.open();

@@ -3,8 +3,8 @@
 // Documents: several processes may hold the same document and store it concurrently (a process
 // that received updates through Redis holds state it did not store itself). A plain upsert would
 // let one process's older full state overwrite another's newer one, so a store merges: inside a
-// transaction it locks the document's row (SELECT … FOR UPDATE), applies the stored state and the
-// new one to a Y.Doc and writes the union back. Yjs updates are commutative and idempotent, so
+// transaction it locks the document's row (an upsert that changes nothing, in name order), applies
+// the stored state and the new one to a Y.Doc and writes the union back. Yjs updates are commutative and idempotent, so
 // the order of concurrent stores does not matter and nothing either process held is lost.
 import pg from 'pg';
 import { compactDeletedKeys, parseDocName } from '@openviber/shared';
@@ -14,6 +14,7 @@ import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 import {
   DOCUMENT_TOMBSTONE_MS,
+  TOMBSTONE_PRUNE_BATCH,
   MAX_STORE_BATCH_BYTES,
   MAX_STORE_BATCH_DOCUMENTS,
   STORE_BATCH_WINDOW_MS,
@@ -66,7 +67,7 @@ interface QueuedStore {
 /** Documents and bytes under each prefix ($1, upper bounds $2): PostgresStorage.documentUsage. */
 export const USAGE_SQL = `SELECT p.i, count(d.name) AS n, coalesce(sum(octet_length(d.state)), 0) AS bytes
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(low, high, i)
-  LEFT JOIN documents d ON d.name COLLATE "C" >= p.low AND d.name COLLATE "C" < p.high AND d.deleted_at IS NULL
+  LEFT JOIN documents d ON d.name COLLATE "C" >= p.low AND d.name COLLATE "C" < p.high
   GROUP BY p.i`;
 
 export interface PostgresStorageOptions {
@@ -186,12 +187,13 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Writes a batch in one transaction: locks the stored rows, inserts the documents not stored yet,
-   * locks those another process inserted meanwhile, merges and updates the changed ones in one
-   * statement. Rows are locked and inserted in name order, so two processes' batches cannot wait for
-   * each other in a cycle (a transaction waits only in the SELECT for a row another locked before it,
-   * or in the INSERT for a row another inserted before it; sorted, neither can hold what the other
-   * waits for). A document whose merge fails (a corrupt stored state) fails alone.
+   * Writes a batch in one transaction. One statement first takes every row's lock in name order: it
+   * inserts the documents not stored yet (empty, their state follows) and locks the stored ones,
+   * returning their state — so two processes' batches, or a batch and a deletion (deleteDocuments,
+   * the same one statement), never wait for each other in a cycle. Then the stored states are
+   * merged and the changed and new ones updated in one statement. A tombstone (deleted by any
+   * process, before this lock or while this waited on it) is never written. A document whose merge
+   * fails (a corrupt stored state) fails alone.
    */
   async #storeBatch(batch: [string, QueuedStore][]): Promise<void> {
     batch.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -201,33 +203,26 @@ export class PostgresStorage implements Storage {
     );
     const failed = new Map<string, Error>();
     const write = inTransaction(this.#pool, async (client) => {
-      const lockStored = async (among: string[]) =>
-        (
-          await client.query<{ name: string; state: Buffer; deleted_at: string | null }>(
-            'SELECT name, state, deleted_at FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE',
-            [among],
-          )
-        ).rows;
-      const rows = await lockStored(names);
-      const found = new Set(rows.map((r) => r.name));
-      const missing = names.filter((n) => !found.has(n));
-      if (missing.length > 0) {
-        const inserted = await client.query<{ name: string }>(
-          'INSERT INTO documents (name, state, updated_at) SELECT n, s, $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING name',
-          [missing, missing.map((n) => toBuffer(incoming.get(n)!)), Date.now()],
-        );
-        // Another process stored one of them meanwhile: merge with its row like the others.
-        const added = new Set(inserted.rows.map((r) => r.name));
-        const raced = missing.filter((n) => !added.has(n));
-        if (raced.length > 0) rows.push(...(await lockStored(raced)));
-      }
+      const { rows } = await client.query<{
+        name: string;
+        state: Buffer;
+        deleted_at: string | null;
+        inserted: boolean;
+      }>(
+        "INSERT INTO documents (name, state, updated_at) SELECT n, '\\x'::bytea, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET updated_at = documents.updated_at RETURNING name, state, deleted_at, (xmax = 0) AS inserted",
+        [names, Date.now()],
+      );
       const updates: { name: string; state: Buffer }[] = [];
       for (const row of rows) {
-        // Deleted (by any process, before this lock or while this waited on it): never brought back.
+        const state = incoming.get(row.name)!;
+        if (row.inserted) {
+          updates.push({ name: row.name, state: toBuffer(state) });
+          continue;
+        }
         if (row.deleted_at !== null) continue;
         const stored = new Uint8Array(row.state);
         try {
-          const merged = mergeStates(row.name, stored, incoming.get(row.name)!);
+          const merged = mergeStates(row.name, stored, state);
           if (!sameBytes(stored, merged)) updates.push({ name: row.name, state: toBuffer(merged) });
         } catch (error) {
           failed.set(row.name, new Error(`storing ${row.name}: ${String(error)}`));
@@ -280,33 +275,27 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Each name becomes a tombstone (stored or not) for DOCUMENT_TOMBSTONE_MS, in one transaction that
-   * locks and inserts rows in name order as a store batch does (so neither waits for the other in a
-   * cycle). A store batch holding a row's lock finishes first and its state is then dropped; one that
-   * comes after finds the tombstone, whether it locks the row or waits on this insert. Older
-   * tombstones go.
+   * Each name becomes a tombstone for DOCUMENT_TOMBSTONE_MS, in one statement that takes the rows'
+   * locks in name order as a store batch does (so neither waits for the other in a cycle): a batch
+   * holding a row's lock finishes first and its state is then dropped; one that comes after finds
+   * the tombstone. Then expired tombstones go, a bounded number at a time, best effort.
    */
   async deleteDocuments(names: readonly string[]) {
     if (names.length === 0) return 0;
     const sorted = [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const now = Date.now();
-    return inTransaction(this.#pool, async (client) => {
-      await client.query('SELECT 1 FROM documents WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE', [
-        sorted,
-      ]);
-      const removed = await client.query(
-        "UPDATE documents SET state = '\\x'::bytea, deleted_at = $2 WHERE name = ANY($1::text[]) AND deleted_at IS NULL",
-        [sorted, now],
-      );
-      // A document another process inserted and committed while this waited on its insert is
-      // replaced too (the UPDATE's snapshot predates it): `replaced` counts it as removed.
-      const marked = await client.query<{ replaced: boolean }>(
-        "INSERT INTO documents (name, state, updated_at, deleted_at) SELECT n, '\\x'::bytea, $2, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET state = excluded.state, deleted_at = excluded.deleted_at WHERE documents.deleted_at IS NULL RETURNING (xmax <> 0) AS replaced",
-        [sorted, now],
-      );
-      await client.query('DELETE FROM documents WHERE deleted_at < $1', [now - DOCUMENT_TOMBSTONE_MS]);
-      return (removed.rowCount ?? 0) + marked.rows.filter((r) => r.replaced).length;
-    });
+    // `replaced`: a stored document (an update), not a name inserted as a tombstone.
+    const { rows } = await this.#pool.query<{ replaced: boolean }>(
+      "INSERT INTO documents (name, state, updated_at, deleted_at) SELECT n, '\\x'::bytea, $2, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at WHERE documents.deleted_at IS NULL RETURNING (xmax <> 0) AS replaced",
+      [sorted, now],
+    );
+    await this.#pool
+      .query(
+        'DELETE FROM documents AS d USING (SELECT name FROM documents WHERE deleted_at < $1 ORDER BY name LIMIT $2 FOR UPDATE SKIP LOCKED) AS e WHERE d.name = e.name',
+        [now - DOCUMENT_TOMBSTONE_MS, Math.max(TOMBSTONE_PRUNE_BATCH, 2 * sorted.length)],
+      )
+      .catch(() => {}); // the next deletion prunes again
+    return rows.filter((r) => r.replaced).length;
   }
 
   async createUser(user: UserRow) {

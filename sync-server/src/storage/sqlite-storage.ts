@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
 import { toUser, toViber } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
-import { DOCUMENT_TOMBSTONE_MS } from '../limits.ts';
+import { DOCUMENT_TOMBSTONE_MS, TOMBSTONE_PRUNE_BATCH } from '../limits.ts';
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
@@ -73,7 +73,8 @@ export class SqliteStorage implements Storage {
   /** A range on the primary key per prefix: names are ASCII ([S1]), so every name starting with prefix sorts below prefix + U+FFFF. */
   async documentUsage(prefixes: readonly string[]) {
     const usage = this.#db.prepare(
-      'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ? AND deleted_at IS NULL',
+      // Tombstones count as documents (their state is empty: no bytes) until they go ([D7]).
+      'SELECT count(*) AS n, coalesce(sum(length(state)), 0) AS bytes FROM documents WHERE name >= ? AND name < ?',
     );
     return prefixes.map((prefix) => {
       const row = usage.get(prefix, prefix + '\uffff');
@@ -105,12 +106,17 @@ export class SqliteStorage implements Storage {
         removed += Number(remove.run(now, name).changes);
         mark.run(name, now, now);
       }
-      this.#db.prepare('DELETE FROM documents WHERE deleted_at < ?').run(now - DOCUMENT_TOMBSTONE_MS);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+    // Expired tombstones, a bounded number at a time (one statement holds the event loop).
+    this.#db
+      .prepare(
+        'DELETE FROM documents WHERE name IN (SELECT name FROM documents WHERE deleted_at < ? LIMIT ?)',
+      )
+      .run(now - DOCUMENT_TOMBSTONE_MS, Math.max(TOMBSTONE_PRUNE_BATCH, 2 * names.length));
     return removed;
   }
 

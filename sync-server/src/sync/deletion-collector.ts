@@ -15,7 +15,7 @@ import {
   userDocPrefix,
   workspaceDocName,
 } from '@openviber/shared';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import type { Storage } from '../storage/storage.ts';
 import type { DocGateway } from './doc-gateway.ts';
 
@@ -106,8 +106,14 @@ export class DeletionCollector {
     );
     for (const name of loaded) this.#evict(name);
     const stored = (await this.#storage.listDocuments(prefix)).filter((n) => set.ownsDocument(n));
-    // Loaded here but perhaps never stored: its tombstone stops a store another process has in flight.
-    const removed = await this.#storage.deleteDocuments([...new Set([...stored, ...loaded])]);
+    let removed = 0;
+    if (stored.length > 0) {
+      // The deletions are stored before any document goes: a crash in between would otherwise leave
+      // a tombstone under an entity the stored workspace still lists, its writes dropped.
+      const state = await this.#gateway.read(workspace, (doc) => Y.encodeStateAsUpdate(doc));
+      await this.#storage.storeDocument(workspace, state);
+      removed = await this.#storage.deleteDocuments(stored);
+    }
     // Trimmed only after collecting, and only entries listed before it, so every entry dropped was
     // collected here first (one that arrived meanwhile may carry an older time than the kept ones).
     if (logLength > MAX_DELETIONS)

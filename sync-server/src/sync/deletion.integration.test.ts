@@ -11,6 +11,7 @@ import {
   deletionsLogLength,
   deletionsMap,
   getTask,
+  listDeletions,
   listTasks,
   patchTask,
   prepareLogDocName,
@@ -134,6 +135,11 @@ describe('[D7] deletion removes documents from the store', () => {
     expect(storedNames(`u/${w.user.userId}/`)).toEqual(
       [workspaceDocName(w.user.userId), w.names.viber].sort(),
     );
+    // The deletion itself was stored first (not left to the 2 s debounce): a crash now would not
+    // leave tombstones under an environment the stored workspace still lists.
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, storedState(workspaceDocName(w.user.userId)));
+    expect(listDeletions(stored).map((d) => d.id)).toContain(w.envId);
 
     // The Viber's open run-output connection was closed; opening it again is refused, so it is never
     // stored again (nothing reappears after a restart either).
