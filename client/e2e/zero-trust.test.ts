@@ -144,7 +144,8 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     const res = await fetch(`${server.url}/api/tasks/${taskId}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'echo from-the-api-approved' }),
+      // With a bidi isolate pair that would hide its text's real order: Approve shows them as markers.
+      body: JSON.stringify({ text: 'echo from-the-api-approved \u2067 #\u2069' }),
     });
     expect(res.status).toBeLessThan(300);
     await page
@@ -162,6 +163,10 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
     const approval = page.getByTestId('approval').filter({ hasText: 'from-the-api-approved' });
     await approval.getByTestId('approval-text').getByText('echo from-the-api-approved').waitFor();
+    expect(await approval.getByTestId('approval-text').innerText()).toBe(
+      'echo from-the-api-approved ⟨U+2067⟩ #⟨U+2069⟩',
+    );
+    await approval.getByTestId('hidden-chars').waitFor();
     await screens(page, 'awaiting-approval');
     await approval.getByTestId('approve').click();
     await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });

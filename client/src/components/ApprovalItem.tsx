@@ -12,6 +12,7 @@ import { acceptedSpecVersion, splitRefusalId, type Approval } from '../models/ap
 import { ApproveButton } from './ApproveButton.tsx';
 import { KeyFingerprint } from './KeyFingerprint.tsx';
 import { ViberKeyChanged } from './ViberKeyChanged.tsx';
+import { HiddenCharsWarning, RevealedText } from './RevealedText.tsx';
 
 const REASON_WORDS: Record<string, string> = {
   unsigned: 'Awaiting approval',
@@ -122,10 +123,11 @@ function MessageDetails({ approval }: { approval: Approval }) {
         <dt>{isCancel ? 'Stops' : 'Runs'}</dt>
         <dd>
           <pre class="approval-text" data-testid="approval-text">
-            {m?.text ?? 'Loading…'}
+            {m ? <RevealedText text={m.text} /> : 'Loading…'}
           </pre>
         </dd>
       </dl>
+      {m && <HiddenCharsWarning texts={[m.text]} />}
       {approval.refusal.reason === 'unsigned' && task && m && handle.value && (
         <ApproveButton
           label={isCancel ? 'Approve the cancel' : 'Approve and run'}
@@ -163,6 +165,19 @@ const SPEC_LABELS: Record<string, string> = {
   secrets: 'Secrets',
 };
 
+/** Everything of the spec a Viber runs or passes on as text. */
+const specTexts = (env: Environment) => [
+  env.repoUrl,
+  env.repoBranch,
+  env.localPath,
+  env.containerImage,
+  env.workingDir,
+  env.setupScript,
+  env.maintenanceScript,
+  env.agentCommand,
+  ...Object.entries(env.vars).map(([k, v]) => `${k}=${v}`),
+];
+
 function SpecList({ env }: { env: Environment }) {
   const rows: [string, string][] = [
     ['Type', env.type],
@@ -193,7 +208,9 @@ function SpecList({ env }: { env: Environment }) {
           <Fragment key={k}>
             <dt>{k}</dt>
             <dd>
-              <pre class="approval-text">{v}</pre>
+              <pre class="approval-text">
+                <RevealedText text={v} />
+              </pre>
             </dd>
           </Fragment>
         ))}
@@ -208,7 +225,7 @@ function EnvironmentDetails({ approval }: { approval: Approval }) {
   const known = app.signing.review.value.changes.get(env.id);
   return (
     <>
-      <p>
+      <p class="wrap-anywhere">
         Environment <strong>{env.name}</strong>
       </p>
       {known && known.changes.length > 0 && (
@@ -220,10 +237,10 @@ function EnvironmentDetails({ approval }: { approval: Approval }) {
                 <dt>{SPEC_LABELS[c.field] ?? c.field}</dt>
                 <dd>
                   <pre class="approval-text">
-                    <del>{c.was || '(empty)'}</del>
+                    <del>{c.was ? <RevealedText text={c.was} /> : '(empty)'}</del>
                   </pre>
                   <pre class="approval-text">
-                    <ins>{c.now || '(empty)'}</ins>
+                    <ins>{c.now ? <RevealedText text={c.now} /> : '(empty)'}</ins>
                   </pre>
                 </dd>
               </Fragment>
@@ -233,6 +250,7 @@ function EnvironmentDetails({ approval }: { approval: Approval }) {
         </div>
       )}
       <SpecList env={env} />
+      <HiddenCharsWarning texts={specTexts(env)} />
       {Object.keys(env.secrets).length > 0 && (
         <p class="hint">
           The app cannot read sealed secrets: approving also accepts the values stored for{' '}
@@ -298,14 +316,17 @@ function PushDetails({ approval }: { approval: Approval }) {
         <dt>To branch</dt>
         <dd>
           <pre class="approval-text" data-testid="approval-text">
-            {r?.branch ?? 'Loading…'}
+            {r ? <RevealedText text={r.branch} /> : 'Loading…'}
           </pre>
         </dd>
         <dt>Commit message</dt>
         <dd>
-          <pre class="approval-text">{r ? r.commitMessage || `(the task’s title)` : '…'}</pre>
+          <pre class="approval-text">
+            {r ? r.commitMessage ? <RevealedText text={r.commitMessage} /> : `(the task’s title)` : '…'}
+          </pre>
         </dd>
       </dl>
+      {r && <HiddenCharsWarning texts={[r.branch, r.commitMessage]} />}
       {approval.refusal.reason === 'unsigned' && task && r && handle.value && (
         <ApproveButton
           label="Approve and push"

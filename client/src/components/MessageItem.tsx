@@ -5,6 +5,7 @@ import { isFinalRunState, type Refusal } from '@openviber/shared';
 import { duration, relativeTime } from '../lib/format.ts';
 import { fromLineStart, useFollowEnd } from '../lib/follow-end.ts';
 import type { MessageView } from '../models/task-model.ts';
+import { RevealedText } from './RevealedText.tsx';
 import { StatusPill } from './StatusPill.tsx';
 
 function MessageItemView({ view, onCancel, refusal }: Props) {
@@ -39,7 +40,9 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
         )}
         {cancelRequested && running && <span class="hint">Cancelling…</span>}
       </div>
-      <div class="msg-text">{message.text}</div>
+      <div class="msg-text">
+        <RevealedText text={message.text} />
+      </div>
       {refusal && !run && (
         <p
           class={`msg-note ${refusal.reason === 'unsigned' ? 'hint' : 'field-error'}`}
