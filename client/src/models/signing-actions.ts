@@ -371,6 +371,9 @@ export function createSigningActions(
   }
 
   async function cancel(doc: Y.Doc, taskId: string, messageIds: string[], fallback: (ids: string[]) => void) {
+    // The key may still be loading (a reload, a slow phone): an unsigned cancel written now would be
+    // ignored by a pinned Viber, and the command it meant to stop would run to its end.
+    await starting;
     if (!key) return fallback(messageIds);
     for (const messageId of messageIds) {
       const signature = await sign(cancelIntent({ taskId, messageId }));
