@@ -140,6 +140,22 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     );
     const taskId = /#\/task\/([^/]+)/.exec(page.url())![1];
 
+    // 3b. Cancel clicked while the signing key is still loading after a reload (a slow phone): it
+    // waits for the key and signs, so the pinned Viber stops the command.
+    await sendInTask(page, 'sleep 30; echo RAN-TO-THE-END');
+    const sleeping = page.getByTestId('message').nth(1);
+    await sleeping.locator('[data-status=started], [data-status=progress]').waitFor({ timeout: 30_000 });
+    await page.route('**/api/account/signing-key', async (route) => {
+      await new Promise((r) => setTimeout(r, 3_000));
+      await route.continue();
+    });
+    await page.reload();
+    await sleeping.getByTestId('cancel').click();
+    await sleeping.locator('[data-status=cancelled]').waitFor({ timeout: 20_000 });
+    await page.unroute('**/api/account/signing-key');
+    const ran = sleeping.getByTestId('run-output');
+    expect((await ran.count()) ? await ran.innerText() : '').not.toContain('RAN-TO-THE-END');
+
     // 4. A message written through the REST API is unsigned: it waits as "Awaiting approval"; Approve runs it.
     const res = await fetch(`${server.url}/api/tasks/${taskId}/messages`, {
       method: 'POST',
@@ -154,11 +170,11 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       .waitFor({ timeout: 30_000 });
     await page
       .getByTestId('message')
-      .nth(1)
+      .nth(2)
       .getByTestId('message-refusal')
       .getByText('Awaiting approval')
       .waitFor();
-    expect(await page.getByTestId('message').nth(1).getByTestId('run-output').count()).toBe(0);
+    expect(await page.getByTestId('message').nth(2).getByTestId('run-output').count()).toBe(0);
     await screens(page, 'task-awaiting-approval');
     await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
     const approval = page.getByTestId('approval').filter({ hasText: 'from-the-api-approved' });
@@ -173,7 +189,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await page.goto(`${server.url}/#/task/${taskId}`);
     await waitFor(
       async () =>
-        (await page.getByTestId('message').nth(1).getByTestId('run-output').innerText()).includes(
+        (await page.getByTestId('message').nth(2).getByTestId('run-output').innerText()).includes(
           'from-the-api-approved',
         ),
       'the approved API message to run',
@@ -264,7 +280,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await sendInTask(second, 'echo second-device-signed');
     await waitFor(
       async () =>
-        (await second.getByTestId('message').nth(2).getByTestId('run-output').innerText()).includes(
+        (await second.getByTestId('message').nth(3).getByTestId('run-output').innerText()).includes(
           'second-device-signed',
         ),
       'the approved device’s message to run',
