@@ -201,6 +201,37 @@ describe('doc store', () => {
     handle.release();
   });
 
+  it('waits for the server’s copy until it arrives, but not while the server cannot be reached (a phone resuming, the server down)', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    let done = false;
+    void handle.syncedOrAfter(10_000).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(done).toBe(false);
+    t.provider(TASK).serverSync();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(true);
+    // Another document, the server gone: the wait ends at the failed connection, not after 10 s.
+    const other = t.store.open(VIBER);
+    await t.load(VIBER);
+    let ended = false;
+    void other.syncedOrAfter(10_000).then(() => (ended = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ended).toBe(false);
+    t.socket.setStatus(WebSocketStatus.Disconnected);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ended).toBe(true);
+    // And while it stays unreachable, at once.
+    let atOnce = false;
+    void t.store
+      .open(WS)
+      .syncedOrAfter(10_000)
+      .then(() => (atOnce = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(atOnce).toBe(true);
+  });
+
   it('remembers a document with a local edit until the server confirms it', async () => {
     const t = setup();
     const handle = t.store.open(TASK);

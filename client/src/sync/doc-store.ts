@@ -180,20 +180,28 @@ export function createDocStore(
       doc: current.doc,
       provider: current.provider,
       loaded: current.local.loaded,
+      // Not while the server cannot be reached: the browser may say it is online (a phone resuming,
+      // the server down) while every connection attempt fails; waiting then only hid the message.
       syncedOrAfter: (ms) =>
         new Promise<void>((resolve) => {
           const { provider } = current;
-          if (provider.isSynced || !env.online()) return resolve();
+          const unreachable = () => socketStatus.peek() === WebSocketStatus.Disconnected;
+          if (provider.isSynced || !env.online() || unreachable()) return resolve();
           const done = () => {
             clearTimeout(timer);
             provider.off('synced', onSynced);
+            socket.off('status', onStatus);
             resolve();
           };
           const onSynced = () => {
             if (provider.isSynced) done();
           };
+          const onStatus = ({ status }: { status: WebSocketStatus }) => {
+            if (status === WebSocketStatus.Disconnected) done();
+          };
           const timer = setTimeout(done, ms);
           provider.on('synced', onSynced);
+          socket.on('status', onStatus);
         }),
       storedLocally: () =>
         new Promise<void>((resolve, reject) => {
