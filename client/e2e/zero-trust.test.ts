@@ -403,6 +403,32 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await approval.getByTestId('approve').click();
     await waitFor(() => existsSync(marker), 'the approved setup script to run');
     await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });
+
+    // [T5] A task started before its environment was mapped: its message was signed for no Viber.
+    // Mapped later, "Run on" signs it again for that Viber: it runs, and so does the next one.
+    await page.goto(`${server.url}/#/`);
+    const lateEnv = await createEnvironmentInUi(page, 'late-env');
+    await page.getByTestId('new-task').click();
+    await sendInTask(page, 'echo before-mapping');
+    const lateTask = await waitFor(() => /#\/task\/([^/]+)/.exec(page.url())?.[1], 'the new task');
+    await page.goto(`${server.url}/#/environments/${lateEnv}`);
+    await mapAndPrepare(page);
+    await page.goto(`${server.url}/#/task/${lateTask}`);
+    await page.getByRole('button', { name: /^Run on / }).click();
+    const early = page.getByTestId('message').first();
+    await waitFor(
+      async () =>
+        (await early.getByTestId('run-output').count()) > 0 &&
+        (await early.getByTestId('run-output').innerText()).includes('before-mapping'),
+      'the message signed before the mapping to run on the Viber it was moved to',
+      30_000,
+    );
+    await sendInTask(page, 'echo after-mapping');
+    await waitFor(
+      async () => (await page.getByTestId('message').nth(1).getByTestId('run-output').count()) > 0,
+      'the next message to run',
+      30_000,
+    );
   }, 300_000);
 
   it("[T12] every device and the recovery code lost: the app makes a new key on the account password; the old key's devices stop signing", async () => {

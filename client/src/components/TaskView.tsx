@@ -117,11 +117,13 @@ export function TaskView({ taskId }: { taskId: string }) {
               <button
                 key={c.binding.id}
                 class="btn small inline-action"
-                onClick={() => {
-                  const map = tasksMap(app.workspace.doc).get(task.id);
-                  if (map && typeof map === 'object' && 'set' in map)
-                    (map as { set(k: string, v: unknown): void }).set('viberId', c.binding.viberId);
-                }}
+                onClick={() =>
+                  void model.runOn(c.binding.viberId, () => {
+                    const map = tasksMap(app.workspace.doc).get(task.id);
+                    if (map && typeof map === 'object' && 'set' in map)
+                      (map as { set(k: string, v: unknown): void }).set('viberId', c.binding.viberId);
+                  })
+                }
               >
                 Run on {c.viber?.record.name ?? 'Viber'}
               </button>

@@ -329,6 +329,28 @@ export function createSigningActions(
     return appendMessage(doc, text, userId, at, { messageId, signature: signature ?? undefined });
   }
 
+  /**
+   * "Run on <Viber>" for a task that had none (or another): the messages the user signed for the
+   * task as it was are signed again for `viberId`, before the task names it, so that Viber runs them
+   * instead of refusing them as changed and waiting behind them for ever. A message no device signed
+   * for the task as it was stays unsigned (awaiting approval).
+   */
+  async function signForViber(
+    doc: Y.Doc,
+    task: { taskId: string; environmentId: string; viberId: string },
+    viberId: string,
+  ) {
+    await starting;
+    if (!key) return;
+    const verify = await verifier();
+    for (const m of listMessages(doc)) {
+      const was = messageIntent({ ...task, messageId: m.id, text: m.text });
+      if (!m.signature || !verify(was, m.signature)) continue;
+      const signature = await sign({ ...was, viberId });
+      if (signature) signMessage(doc, m.id, signature);
+    }
+  }
+
   /** Approve: signs an existing message (e.g. one written through the REST API). */
   async function approveMessage(
     doc: Y.Doc,
@@ -431,6 +453,7 @@ export function createSigningActions(
     sealTargets,
     sendMessage,
     approveMessage,
+    signForViber,
     requestPush,
     approvePush,
     approveSealedCopy,

@@ -146,6 +146,7 @@ export function createSigningModel(opts: SigningOptions) {
         : appendMessage(doc, input.text, opts.userId, input.at, { messageId: input.messageId });
     },
     approveMessage: call('approveMessage'),
+    signForViber: call('signForViber'),
     /** A push request signed before it is written ([A3]); if signing cannot load at all, written unsigned. */
     requestPush: async (
       doc: Y.Doc,

@@ -92,6 +92,19 @@ export function createTaskModel(
       signer
         ? signer.outbox.send({ taskId, environmentId: signer.environmentId, viberId, text })
         : appendMessage(task.doc, text, userId),
+    /**
+     * "Run on <Viber>": the user's signed messages are signed for it first ([T5]), then `assign`
+     * names it as the task's Viber.
+     */
+    runOn: async (newViberId: string, assign: () => void) => {
+      if (signer)
+        await signer.signing.signForViber(
+          task.doc,
+          { taskId, environmentId: signer.environmentId, viberId },
+          newViberId,
+        );
+      assign();
+    },
     cancel: (messageIds: string[]) =>
       signer
         ? signer.signing.cancel(task.doc, taskId, messageIds, (ids) => requestCancel(task.doc, ids))
