@@ -217,7 +217,27 @@ describe('the first ten minutes', () => {
 
     await page.getByTestId('viber-health').click();
     await page.locator('#viber-name').fill('workstation');
+    // A command left unused past its token's life says so, and offers a new one (the server's
+    // answer shortened to a second here; tokens last 15 minutes).
+    await page.route('**/api/vibers/onboarding-tokens', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { expiresAt: string };
+      await route.fulfill({
+        response,
+        json: { ...body, expiresAt: new Date(Date.now() + 1_000).toISOString() },
+      });
+    });
     await page.getByTestId('add-viber').click();
+    await page.getByTestId('onboarding-expired').waitFor({ timeout: 10_000 });
+    await page.getByTestId('onboarding-wait').getByText('the command expired').waitFor();
+    for (const phone of [false, true]) {
+      await page.setViewportSize(phone ? { width: 390, height: 844 } : { width: 1280, height: 800 });
+      await checkScreen(page, 'add-viber-expired', { phone });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.unroute('**/api/vibers/onboarding-tokens');
+    await page.getByTestId('onboarding-renew').click();
+    await page.getByTestId('onboarding-expired').waitFor({ state: 'detached' });
     const command = await page.getByTestId('onboarding-command').innerText();
     expect(command).toMatch(/onboard --server http\S+ --token \S+/);
     await page.getByTestId('onboarding-wait').getByText('Waiting for your machine…').waitFor();

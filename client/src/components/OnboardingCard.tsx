@@ -13,14 +13,26 @@ import { KeyFingerprint } from './KeyFingerprint.tsx';
 export function OnboardingCard({
   onboarding,
   knownIds,
+  onRenew,
 }: {
   onboarding: OnboardingTokenResponse;
   /** Vibers registered before this token: a new id in the registry is the machine that just joined. */
   knownIds: ReadonlySet<string>;
+  /** Gets a new command (a new token), for when this one expired unused. */
+  onRenew: () => void;
 }) {
   const app = useApp();
   const copied = useSignal(false);
   const joined = app.workspace.vibers.value.find((v) => !knownIds.has(v.id));
+  // The token stops working at expiresAt: from then on the command is not shown as if it would.
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    const left = new Date(onboarding.expiresAt).getTime() - Date.now();
+    if (joined || !(left > 0)) return;
+    const timer = setTimeout(() => (now.value = Date.now()), Math.min(left + 250, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [onboarding.expiresAt, joined?.id]);
+  const expired = !joined && now.value >= new Date(onboarding.expiresAt).getTime();
   const view = joined ? app.vibers.views.value.get(joined.id) : undefined;
   const env = app.ui.currentEnv.value;
   // Secrets typed before this first Viber (held in this tab) come first: saving them is the next step.
@@ -42,7 +54,16 @@ export function OnboardingCard({
         <li class={joined ? 'done' : 'current'}>
           <strong>Run this on the machine</strong> (it needs Node 20 or later and git). The token works once
           {Number.isNaN(expires.getTime()) ? '' : ` and expires at ${expires.toLocaleTimeString()}`}.
-          <div class="cmd">
+          {expired && (
+            <div class="callout warn row wrap" role="alert" data-testid="onboarding-expired">
+              This command expired at {expires.toLocaleTimeString()} before a machine used it: it no longer
+              works.
+              <button class="btn small" onClick={onRenew} data-testid="onboarding-renew">
+                Get a new command
+              </button>
+            </div>
+          )}
+          <div class={`cmd${expired ? ' expired' : ''}`}>
             <CommandText command={command} testId="onboarding-command" />
             <button
               class="btn small cmd-copy"
@@ -81,7 +102,9 @@ export function OnboardingCard({
           role="status"
           data-testid="onboarding-wait"
         >
-          {!joined ? (
+          {expired ? (
+            <>Not waiting any more: the command expired.</>
+          ) : !joined ? (
             <>
               <span class="dot waiting" aria-hidden /> Waiting for your machine…
             </>

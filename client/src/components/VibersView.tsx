@@ -23,8 +23,8 @@ export function VibersView() {
     if (joinedId) name.value = '';
   }, [joinedId]);
 
-  async function addViber(e: Event) {
-    e.preventDefault();
+  async function addViber(e?: Event) {
+    e?.preventDefault();
     const wanted = name.value.trim();
     if (wanted && !NAME.test(wanted)) {
       error.value = 'A name is 1 to 64 letters, digits, spaces, dots, _ or -.';
@@ -93,7 +93,11 @@ export function VibersView() {
         )}
       </form>
       {onboarding.value && (
-        <OnboardingCard onboarding={onboarding.value.response} knownIds={onboarding.value.knownIds} />
+        <OnboardingCard
+          onboarding={onboarding.value.response}
+          knownIds={onboarding.value.knownIds}
+          onRenew={() => void addViber()}
+        />
       )}
       {vibers.map((v) => (
         <ViberCard
