@@ -26,8 +26,13 @@ const PHONE = { width: 390, height: 844 };
 
 /** Sends a message from the task view's composer; returns its message card. */
 async function send(page: Page, text: string, nth: number) {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
+  const box = page.getByLabel('Message');
+  await box.fill(text);
+  // On a phone Enter is a new line (a touch keyboard has no Shift+Enter); Send sends.
+  await box.press('Enter');
+  expect(await box.inputValue()).toBe(`${text}\n`);
+  await box.fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
   return page.getByTestId('message').nth(nth);
 }
 

@@ -47,7 +47,9 @@ export function Composer({
           value={text.value}
           onInput={(e) => (text.value = e.currentTarget.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) submit(e);
+            // A touch keyboard has no Shift+Enter: there Enter is a new line and Send sends (a
+            // multi-line command or agent prompt could otherwise only be pasted).
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !touchOnly()) submit(e);
           }}
         />
         <button class="btn primary" type="submit" disabled={disabled || !text.value.trim()}>
@@ -57,3 +59,9 @@ export function Composer({
     </div>
   );
 }
+
+/** A device whose only pointer is a finger (a phone, a tablet without a keyboard). */
+const touchOnly = () =>
+  typeof matchMedia === 'function' &&
+  matchMedia('(pointer: coarse)').matches &&
+  !matchMedia('(any-pointer: fine)').matches;

@@ -1,9 +1,12 @@
 // One message with its run: state, exit code, duration, live (already redacted) output, and cancel.
 // Memoised: a message re-renders only when its own view object changes (see task-model's sameView).
 import { Component } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { useSignal } from '@preact/signals';
 import { isFinalRunState, type Refusal } from '@openviber/shared';
 import { duration, relativeTime } from '../lib/format.ts';
 import { fromLineStart, useFollowEnd } from '../lib/follow-end.ts';
+import { terminalText } from '../lib/terminal-text.ts';
 import type { MessageView } from '../models/task-model.ts';
 import { RevealedText } from './RevealedText.tsx';
 import { StatusPill } from './StatusPill.tsx';
@@ -12,7 +15,7 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
   const { message, run, cancelRequested } = view;
   const running = run ? !isFinalRunState(run.state) : false;
   const end = run?.endedAt || (running ? Date.now() : 0);
-  const output = run ? fromLineStart(run.output, run.droppedChars > 0) : '';
+  const output = run ? terminalText(fromLineStart(run.output, run.droppedChars > 0)) : '';
   const outputRef = useFollowEnd<HTMLPreElement>(output.length);
   return (
     <article class="msg" data-testid="message">
@@ -58,7 +61,12 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
         <>
           <div class="msg-run">
             <span>exit code {run.exitCode ?? '—'}</span>
-            {run.startedAt > 0 && <span>duration {duration(end - run.startedAt)}</span>}
+            {run.startedAt > 0 &&
+              (running ? (
+                <Elapsed since={run.startedAt} />
+              ) : (
+                <span>duration {duration(end - run.startedAt)}</span>
+              ))}
             {run.droppedChars > 0 && <span>earlier output was trimmed; showing the latest lines</span>}
             {run.error && <span class="error-text">{run.error}</span>}
           </div>
@@ -71,6 +79,16 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
       )}
     </article>
   );
+}
+
+/** A running command's duration, counting every second: a silent command's run does not re-render. */
+function Elapsed({ since }: { since: number }) {
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => (now.value = Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return <span>running for {duration(Math.max(0, now.value - since))}</span>;
 }
 
 type Props = { view: MessageView; onCancel: (ids: string[]) => void; refusal?: Refusal };

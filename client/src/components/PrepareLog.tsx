@@ -4,6 +4,7 @@ import type { BindingStatus } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { prepareStepPhrase, prepareStepWords } from '../lib/prepare-step-words.ts';
 import { createPrepareLogModel } from '../models/prepare-log-model.ts';
+import { terminalText } from '../lib/terminal-text.ts';
 
 export function PrepareLog({
   viberId,
@@ -37,7 +38,7 @@ export function PrepareLog({
         {log.dropped ? ` · ${log.dropped} earlier lines not kept` : ''}
       </div>
       <pre class="log" ref={ref} data-testid="prepare-log">
-        {log.lines.length ? log.lines.join('\n') : 'No output yet.'}
+        {log.lines.length ? terminalText(log.lines.join('\n')) : 'No output yet.'}
       </pre>
     </div>
   );
