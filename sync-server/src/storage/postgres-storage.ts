@@ -188,9 +188,9 @@ export class PostgresStorage implements Storage {
 
   /**
    * Writes a batch in one transaction. One statement first takes every row's lock in name order: it
-   * inserts the documents not stored yet (empty, their state follows) and locks the stored ones,
-   * returning their state — so two processes' batches, or a batch and a deletion (deleteDocuments,
-   * the same one statement), never wait for each other in a cycle. Then the stored states are
+   * inserts the documents not stored yet (empty, their state follows) and locks the stored ones —
+   * so two processes' batches, or a batch and a deletion (deleteDocuments, the same one statement),
+   * never wait for each other in a cycle — then their state is read. Then the stored states are
    * merged and the changed and new ones updated in one statement. A tombstone (deleted by any
    * process, before this lock or while this waited on it) is never written. A document whose merge
    * fails (a corrupt stored state) fails alone.
@@ -203,22 +203,27 @@ export class PostgresStorage implements Storage {
     );
     const failed = new Map<string, Error>();
     const write = inTransaction(this.#pool, async (client) => {
-      const { rows } = await client.query<{
-        name: string;
-        state: Buffer;
-        deleted_at: string | null;
-        inserted: boolean;
-      }>(
-        "INSERT INTO documents (name, state, updated_at) SELECT n, '\\x'::bytea, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET updated_at = documents.updated_at RETURNING name, state, deleted_at, (xmax = 0) AS inserted",
-        [names, Date.now()],
+      // The rows' locks in one pass, in name order, writing nothing for a stored row (a false WHERE
+      // still locks it): only the documents inserted (empty) come back.
+      const inserted = new Set(
+        (
+          await client.query<{ name: string }>(
+            "INSERT INTO documents (name, state, updated_at) SELECT n, '\\x'::bytea, $2 FROM unnest($1::text[]) AS u(n) ORDER BY n ON CONFLICT (name) DO UPDATE SET updated_at = documents.updated_at WHERE false RETURNING name",
+            [names, Date.now()],
+          )
+        ).rows.map((r) => r.name),
       );
+      const existing = names.filter((n) => !inserted.has(n));
+      const { rows } = existing.length
+        ? await client.query<{ name: string; state: Buffer; deleted_at: string | null }>(
+            'SELECT name, state, deleted_at FROM documents WHERE name = ANY($1::text[])',
+            [existing],
+          )
+        : { rows: [] };
       const updates: { name: string; state: Buffer }[] = [];
+      for (const name of inserted) updates.push({ name, state: toBuffer(incoming.get(name)!) });
       for (const row of rows) {
         const state = incoming.get(row.name)!;
-        if (row.inserted) {
-          updates.push({ name: row.name, state: toBuffer(state) });
-          continue;
-        }
         if (row.deleted_at !== null) continue;
         const stored = new Uint8Array(row.state);
         try {
