@@ -58,6 +58,17 @@ describe('environment schema', () => {
     expect(fieldsOf({ name: 'x', type: 'local' })).toEqual(['localPath']);
     expect(fieldsOf({ name: 'x', type: 'manual' })).toEqual([]);
   });
+  it('refuses NUL and unpaired surrogates in scripts, variables, the agent command and the description, naming each', () => {
+    for (const bad of ['echo a\0b', 'echo \ud800 lone']) {
+      expect(fieldsOf({ ...base, setupScript: bad })).toEqual(['setupScript']);
+      expect(fieldsOf({ ...base, maintenanceScript: bad })).toEqual(['maintenanceScript']);
+      expect(fieldsOf({ ...base, agentCommand: bad })).toEqual(['agentCommand']);
+      expect(fieldsOf({ ...base, description: bad })).toEqual(['description']);
+      expect(fieldsOf({ ...base, vars: { A: bad } })).toEqual(['vars.A']);
+    }
+    expect(fieldsOf({ ...base, setupScript: 'echo "héllo 😀"\n\tdone' })).toEqual([]);
+  });
+
   it('patches accept null to delete a variable', () => {
     expect(fieldsOf({ vars: { A: null, B: 'x' } }, environmentPatchSchema as never)).toEqual([]);
     expect(fieldsOf({ vars: { 'bad-key': 'x' } }, environmentPatchSchema as never)).toEqual(['vars.bad-key']);

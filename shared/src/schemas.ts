@@ -101,8 +101,20 @@ export const sealedSecretInputSchema = z
   );
 export type SealedSecretInput = z.infer<typeof sealedSecretInputSchema>;
 
+/**
+ * Text a Viber passes to a process (a script, a message, a variable) or people read: no NUL (no
+ * process argument or environment can hold one: the run would fail) and no unpaired surrogate (Yjs
+ * stores it as U+FFFD: the API would answer with text other than what it keeps).
+ */
+const freeText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !v.includes('\0'), 'must not contain NUL characters')
+    .refine((v) => v.isWellFormed(), 'must not contain unpaired surrogates');
+
 const varsSchema = z
-  .record(envKeySchema, z.string().max(L.MAX_VAR_VALUE_LENGTH))
+  .record(envKeySchema, freeText(L.MAX_VAR_VALUE_LENGTH))
   .refine((v) => Object.keys(v).length <= L.MAX_VARS, { message: `at most ${L.MAX_VARS} variables` });
 const secretsSchema = z
   .record(envKeySchema, sealedSecretInputSchema)
@@ -111,7 +123,7 @@ const secretsSchema = z
 /** The editable fields of an environment (design §6), each optional so PUT can patch any subset. */
 export const environmentFieldSchemas = {
   name: displayNameSchema(L.MAX_NAME_LENGTH),
-  description: z.string().max(L.MAX_DESCRIPTION_LENGTH),
+  description: freeText(L.MAX_DESCRIPTION_LENGTH),
   type: z.enum(enumValues(EnvironmentType)),
   repoUrl: z.union([z.literal(''), repoUrlSchema]),
   repoBranch: branchSchema,
@@ -119,9 +131,9 @@ export const environmentFieldSchemas = {
   containerImage: containerImageSchema,
   workingDir: relativePathSchema,
   setupMode: z.enum(enumValues(SetupMode)),
-  setupScript: z.string().max(L.MAX_SCRIPT_LENGTH),
-  maintenanceScript: z.string().max(L.MAX_SCRIPT_LENGTH),
-  agentCommand: z.string().max(1_000),
+  setupScript: freeText(L.MAX_SCRIPT_LENGTH),
+  maintenanceScript: freeText(L.MAX_SCRIPT_LENGTH),
+  agentCommand: freeText(1_000),
   networkAccess: z.boolean(),
   persistVolume: z.boolean(),
   pinned: z.boolean(),
@@ -226,7 +238,7 @@ export const taskPatchSchema = z.strictObject({
 });
 export const messageCreateSchema = z
   .strictObject({
-    text: z.string().min(1, 'is required').max(L.MAX_MESSAGE_LENGTH),
+    text: freeText(L.MAX_MESSAGE_LENGTH).refine((v) => v.length > 0, 'is required'),
     /** For a script that signs ([T4]): the id it signed with, and its signature over the message intent. */
     messageId: idSchema.optional(),
     signature: signatureSchema.optional(),
@@ -243,7 +255,7 @@ export const pushCreateSchema = z
       const check = checkPushBranch(value);
       if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
     }),
-    commitMessage: z.string().max(L.MAX_COMMIT_MESSAGE_LENGTH).optional(),
+    commitMessage: freeText(L.MAX_COMMIT_MESSAGE_LENGTH).optional(),
     /** For a script that signs ([T4]): the id it signed with, and its signature over the push intent. */
     requestId: idSchema.optional(),
     signature: signatureSchema.optional(),

@@ -103,6 +103,8 @@ export const TOMBSTONE_PRUNE_BATCH = 1_000;
  * id the awareness has seen costs a record (y-protocols keeps one per id, removed or not).
  */
 export const MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION = 8;
+/** Characters of one client's awareness state (JSON); a larger one is dropped. */
+export const MAX_AWARENESS_STATE_CHARS = 16 * 1024;
 /** A departed awareness client's record (its last clock) is dropped after this long. */
 export const AWARENESS_RECORD_TTL_MS = 5 * 60_000;
 

@@ -146,17 +146,22 @@ export function taskRoutes(router: Router, s: Services): void {
     const user = await requireUser(s, req);
     const { branch, commitMessage, requestId, signature } = await parseBody(pushCreateSchema, req);
     const task = await findTask(user.userId, params.id);
-    const request = await s.docs.write(taskDocName(user.userId, task.id), (doc) => {
-      // A caller-chosen id (a script that signed the push, [T4]) must be new in this task.
-      if (requestId && findPushRequest(doc, requestId)) return null;
-      return requestPush(
-        doc,
-        commitMessage === undefined ? { branch } : { branch, commitMessage },
-        Date.now(),
-        requestId ? { requestId, signature: signature ?? '' } : undefined,
-      );
-    });
-    if (!request)
+    const write = () =>
+      s.docs.write(taskDocName(user.userId, task.id), (doc) => {
+        // A caller-chosen id (a script that signed the push, [T4]) must be new in this task.
+        if (requestId && findPushRequest(doc, requestId)) return null;
+        return requestPush(
+          doc,
+          commitMessage === undefined ? { branch } : { branch, commitMessage },
+          Date.now(),
+          requestId ? { requestId, signature: signature ?? '' } : undefined,
+        );
+      });
+    // As for a message: the same id sent to two processes at once is decided by one claim.
+    const request = requestId
+      ? await s.claims.hold(`push:${user.userId}:${task.id}:${requestId}`, write)
+      : await write();
+    if (!request || request === taken)
       throw new HttpError('conflict', `push request '${requestId}' already exists in this task`, {
         field: 'requestId',
       });

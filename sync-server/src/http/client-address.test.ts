@@ -23,7 +23,7 @@ describe('[S19] the client address behind trusted proxies', () => {
     // A client's own made-up entries sit to the left of what the proxies appended.
     expect(behindProxy(request('127.0.0.1', '9.9.9.9, 203.0.113.7, 10.0.0.2'))).toBe('203.0.113.7');
     expect(behindProxy(request('127.0.0.1', ['9.9.9.9', '203.0.113.7']))).toBe('203.0.113.7');
-    expect(behindProxy(request('127.0.0.1', '2001:db8::7'))).toBe('2001:db8::7');
+    expect(behindProxy(request('127.0.0.1', '2001:db8::7'))).toBe('2001:db8:0:0::/64');
   });
 
   it('hostile or missing values fall back to the last address the trusted hops vouch for', () => {
@@ -38,5 +38,15 @@ describe('[S19] the client address behind trusted proxies', () => {
   it('an IPv4 client of a dual-stack socket is the same address', () => {
     expect(behindProxy(request('::ffff:127.0.0.1', '::ffff:203.0.113.7'))).toBe('203.0.113.7');
     expect(clientAddressOf([])(request('::ffff:198.51.100.4'))).toBe('198.51.100.4');
+  });
+
+  it('an IPv6 client counts by its /64: one host holds the whole prefix, so its addresses are one', () => {
+    const direct = clientAddressOf([]);
+    const keys = ['2001:db8:1:2:3:4:5:6', '2001:DB8:1:2::9', '2001:db8:1:2:ffff::1%eth0'].map((a) =>
+      direct(request(a)),
+    );
+    expect(new Set(keys)).toEqual(new Set(['2001:db8:1:2::/64']));
+    expect(direct(request('2001:db8:1:3::1'))).toBe('2001:db8:1:3::/64');
+    expect(direct(request('64:ff9b::1.2.3.4'))).toBe('64:ff9b:0:0::/64');
   });
 });

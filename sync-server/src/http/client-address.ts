@@ -11,12 +11,33 @@ export function normalizeAddress(address: string): string {
   return v4 && isIP(v4) === 4 ? v4 : address;
 }
 
+/**
+ * What the per-address limits count by: an IPv4 address, or an IPv6 address's /64 prefix — one host
+ * (one home or phone network) is handed a whole /64, so counting each of its 2^64 addresses apart
+ * would leave every per-address limit without effect.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const bare = address.split('%')[0]!.toLowerCase();
+  // An IPv4 tail (64:ff9b::1.2.3.4) is the last two groups, never part of the /64.
+  const text = bare.replace(/\d+\.\d+\.\d+\.\d+$/, '0:0');
+  const [head, rest] = text.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const groups =
+    rest === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
+
 /** The resolver for a list of trusted proxy addresses (config.trustedProxies). */
 export function clientAddressOf(trustedProxies: readonly string[]): (request: IncomingMessage) => string {
   const trusted = new Set(trustedProxies.map(normalizeAddress));
   return (request) => {
     const peer = normalizeAddress(request.socket.remoteAddress ?? '');
-    if (!trusted.has(peer)) return peer;
+    if (!trusted.has(peer)) return limitKey(peer);
     const header = request.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
     let client = peer;
@@ -27,6 +48,6 @@ export function clientAddressOf(trustedProxies: readonly string[]): (request: In
       client = hop;
       if (!trusted.has(hop)) break;
     }
-    return client;
+    return limitKey(client);
   };
 }

@@ -5,7 +5,7 @@
 // websocket (upgrades are counted by unauthenticated-sockets.ts and user-sockets.ts from then on).
 import type { Socket } from 'node:net';
 import { MAX_HTTP_CONNECTIONS, MAX_HTTP_CONNECTIONS_PER_ADDRESS } from '../limits.ts';
-import { normalizeAddress } from './client-address.ts';
+import { limitKey, normalizeAddress } from './client-address.ts';
 import type { SocketRefusal } from './refuse-socket.ts';
 
 export interface HttpConnectionLimits {
@@ -30,7 +30,7 @@ export class HttpConnections {
   /** Called on 'connection': counts the socket until it closes or upgrades, or says why not. */
   admit(socket: Socket): SocketRefusal | null {
     // The socket's peer: no header has arrived yet, so a proxy's clients share its count ([S19]).
-    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const address = limitKey(normalizeAddress(socket.remoteAddress ?? ''));
     if ((this.#perAddress.get(address) ?? 0) >= this.maxPerAddress)
       return {
         status: 429,

@@ -7,7 +7,11 @@ import * as Y from 'yjs';
 import { viberDocName, workspaceDocName } from '@openviber/shared';
 import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import { applyAwarenessDirectly, pruneAwarenessRecords } from './awareness-guard.ts';
-import { AWARENESS_RECORD_TTL_MS, MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION } from '../limits.ts';
+import {
+  AWARENESS_RECORD_TTL_MS,
+  MAX_AWARENESS_STATE_CHARS,
+  MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION,
+} from '../limits.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { guardConnections } from './socket-guard.ts';
 
@@ -49,6 +53,16 @@ describe('[S9] awareness applied directly', () => {
     expect(s.apply(data)).toBe(true);
     expect(s.stateOf(clientId)).toEqual({ user: { name: 'ana' }, cursor: 3 });
     expect(s.origins).toEqual([{ source: 'connection', connection: s.connection }]);
+  });
+
+  it('[S9] drops a state larger than MAX_AWARENESS_STATE_CHARS (one frame of them held ~100 MB); a normal one beside it is kept', () => {
+    const s = connectionTo(WORKSPACE, USER);
+    const big = renewal(WORKSPACE, { user: { name: 'x'.repeat(MAX_AWARENESS_STATE_CHARS) } });
+    expect(s.apply(big.data)).toBe(true);
+    expect(s.stateOf(big.clientId)).toBeUndefined();
+    const normal = renewal(WORKSPACE, { user: { name: 'ana' }, cursor: 1 });
+    expect(s.apply(normal.data)).toBe(true);
+    expect(s.stateOf(normal.clientId)).toEqual({ user: { name: 'ana' }, cursor: 1 });
   });
 
   it("drops a read-only connection's awareness: a user cannot make an offline Viber look online", () => {

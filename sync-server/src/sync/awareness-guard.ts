@@ -25,7 +25,11 @@ import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import type { Awareness } from 'y-protocols/awareness';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
-import { AWARENESS_RECORD_TTL_MS, MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION } from '../limits.ts';
+import {
+  AWARENESS_RECORD_TTL_MS,
+  MAX_AWARENESS_STATE_CHARS,
+  MAX_NEW_AWARENESS_CLIENTS_PER_CONNECTION,
+} from '../limits.ts';
 
 type State = Record<string, unknown> | null;
 
@@ -171,7 +175,10 @@ export function applyAwarenessDirectly(connection: Connection, data: Uint8Array)
   if (!entries) return false;
   if (connection.readOnly) return true;
   const { awareness } = connection.document;
-  const admitted = entries.filter((e) => admitClient(connection, awareness, e.clientId));
+  // A state is a few hundred bytes (a device's presence); one of megabytes held ~100 MB per frame.
+  const admitted = entries.filter(
+    (e) => e.json.length <= MAX_AWARENESS_STATE_CHARS && admitClient(connection, awareness, e.clientId),
+  );
   if (admitted.length < entries.length) {
     if (admitted.length === 0) return true;
     entries = admitted;

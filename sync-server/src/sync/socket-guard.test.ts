@@ -15,6 +15,12 @@ const auth = (token: string, version?: string) =>
     encoding.writeVarString(e, token);
     if (version) encoding.writeVarString(e, version);
   });
+const named = (name: string) =>
+  message((e) => {
+    encoding.writeVarString(e, name);
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 0);
+  });
 
 describe('the prefix every Hocuspocus message starts with', () => {
   it('[S17] accepts what providers send: Auth with and without a version, sync and awareness', () => {
@@ -28,6 +34,22 @@ describe('the prefix every Hocuspocus message starts with', () => {
     });
     expect(wellFormed(sync)).toBe(true);
     expect(wellFormed(new Uint8Array(1_000))).toBe(true); // an empty name and type 0: Hocuspocus reads on
+  });
+
+  it('[S17] refuses a name Hocuspocus would key a plain object by or echo into the log; an unknown plain name goes on to its refusal', () => {
+    const hostile = [
+      '__proto__',
+      'constructor',
+      'toString',
+      'u/usr_1/x\nforged log line',
+      `u/usr_1/${'x'.repeat(200_000)}`,
+      '__proto__\0session',
+    ];
+    for (const name of hostile) expect(wellFormed(named(name)), name.slice(0, 20)).toBe(false);
+    // Refused at authentication, for that document alone (a newer app's document kind keeps its socket).
+    expect(wellFormed(named('u/usr_1/secrets'))).toBe(true);
+    expect(wellFormed(named('u/usr_1/viber/vbr_1/run/tsk_1'))).toBe(true);
+    expect(wellFormed(named('u/usr_1/workspace\0a1b2c3d4-session'))).toBe(true);
   });
 
   it('[S17] refuses what Hocuspocus would print a stack trace for', () => {

@@ -37,6 +37,23 @@ class Prefix {
     throw new RangeError('unexpected end of message');
   }
   varString(): void {
+    this.#pos = this.#stringEnd();
+  }
+  /** The string, when it is ASCII of at most `max` characters (a document name); else null. */
+  asciiString(max: number): string | null {
+    const end = this.#stringEnd();
+    const start = this.#pos;
+    this.#pos = end;
+    if (end - start > max) return null;
+    let text = '';
+    for (let i = start; i < end; i++) {
+      if (this.data[i] >= 0x80) return null;
+      text += String.fromCharCode(this.data[i]);
+    }
+    return text;
+  }
+  /** Reads the string's length (leaving the position at its first byte); returns where it ends. */
+  #stringEnd(): number {
     const length = this.varUint();
     const end = this.#pos + length;
     if (end > this.data.length) throw new RangeError('unexpected end of message');
@@ -44,15 +61,35 @@ class Prefix {
     let ascii = true;
     for (let i = this.#pos; i < end && ascii; i++) ascii = this.data[i] < 0x80;
     if (!ascii) utf8.decode(this.data.subarray(this.#pos, end));
-    this.#pos = end;
+    return end;
   }
 }
 
-/** True when `data` starts with a document name and a type, and an Auth message carries its token. */
+/** Longer than any name of ours (`u/<uid>/viber/<vid>/run/<tid>`, ids ≤ 64 characters). */
+const MAX_DOC_NAME_CHARS = 300;
+
+/**
+ * A name Hocuspocus must never see: one it would use as a key of a plain object (`__proto__`,
+ * `constructor`: a stack trace per socket), or one with characters other than printable ASCII (a
+ * newline echoed into the log forges lines). Any other unknown name is refused at authentication
+ * for that document alone, as before: a newer app's new document kind does not lose its socket.
+ */
+function hostileName(name: string): boolean {
+  return name in Object.prototype || !/^[\x21-\x7e]*$/.test(name);
+}
+
+/**
+ * True when `data` starts with the name of a document of ours and a type, and an Auth message
+ * carries its token. Any other name is refused here, before Hocuspocus uses it as a key and echoes
+ * it into the log (a `__proto__` name printed a stack trace per socket; a 200 KB name with newlines
+ * wrote forged log lines), for a stranger who never authenticates too.
+ */
 export function wellFormed(data: Uint8Array): boolean {
   try {
     const p = new Prefix(data);
-    p.varString();
+    const address = p.asciiString(MAX_DOC_NAME_CHARS);
+    // A session-aware provider addresses `name\0session`.
+    if (address === null || hostileName(address.split('\0')[0]!)) return false;
     if (p.varUint() === AUTH) {
       p.varUint();
       p.varString();
