@@ -1,11 +1,21 @@
 // The daemon's own bounds (the README lists them): what one Viber holds open and how long it waits.
 
-/** Task workers open at once (two documents each); more tasks with work wait for a slot ([V3]). */
-export const MAX_OPEN_TASKS = 32;
+/** Documents an open task holds: its task document, its run output and its changes. */
+export const DOCUMENTS_PER_OPEN_TASK = 3;
+/**
+ * Task workers open at once; more tasks with work wait for a slot ([V3]). Chosen so that the
+ * workspace, the Viber's own document, every open task and every prepare's log fit within the
+ * connection's MAX_ATTACHED_DOCUMENTS (80) at once: 2 + 3 × 24 + 4 = 78. With 32 tasks (98), a
+ * prepare's log waited for a slot that only a task could free, while every task waited for that
+ * prepare — the Viber made no progress again (26 busy tasks and a Prepare were enough).
+ */
+export const MAX_OPEN_TASKS = 24;
 /** Prepares running at once (each holds its log document open). */
 export const MAX_CONCURRENT_PREPARES = 4;
 /** An idle task's documents stay open this long, unless its slot is needed sooner. */
 export const IDLE_TASK_CLOSE_MS = 30_000;
+/** ...and at least this long even then (task-slots.ts `#idleFor`: a message may trail its task's bump). */
+export const EVICT_IDLE_AFTER_MS = 2_000;
 /**
  * stdout the daemon keeps to parse (git's listings and patches): past it the command is stopped and
  * fails, instead of the daemon holding (and decoding) whatever it prints — a 20-million-file tree.

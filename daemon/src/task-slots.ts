@@ -6,7 +6,7 @@
 import type * as Y from 'yjs';
 import { TaskStatus, changesDocName, runOutputDocName, taskDocName, type Task } from '@openviber/shared';
 import type { Connection } from './connection.ts';
-import { IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS } from './limits.ts';
+import { EVICT_IDLE_AFTER_MS, IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS } from './limits.ts';
 import type { RunJournal } from './run-journal.ts';
 import type { TaskWorker } from './task-worker.ts';
 
@@ -64,8 +64,7 @@ export class TaskSlots {
       else if (slot.worker && this.#hasWork(task)) {
         slot.idleSince = null;
         slot.worker.poke();
-      } else if (slot.idleSince !== null && now - slot.idleSince >= IDLE_TASK_CLOSE_MS)
-        void this.release(taskId);
+      } else if (this.#idleFor(slot, now) >= IDLE_TASK_CLOSE_MS) void this.release(taskId);
     }
     for (const task of tasks) {
       if (this.#slots.has(task.id) || !this.#hasWork(task)) continue;
@@ -114,12 +113,25 @@ export class TaskSlots {
   }
 
   #evictIdle(): boolean {
+    const now = Date.now();
     for (const [taskId, slot] of this.#slots) {
-      if (slot.idleSince === null) continue;
+      if (this.#idleFor(slot, now) < EVICT_IDLE_AFTER_MS) continue;
       void this.release(taskId);
       return true;
     }
     return false;
+  }
+
+  /**
+   * How long the slot has been idle (-1: not idle). A worker looking at a change again (a message
+   * that arrived after it went idle) is not idle, whatever it said before; and one that just went
+   * idle is not taken yet: the task's bump in the workspace can reach this Viber before the message
+   * in the task's own document, so "nothing to run at updatedAt" may be a moment early — closed
+   * then, the message arriving next would never be seen, and the task would never open again.
+   */
+  #idleFor(slot: Slot, now: number): number {
+    if (slot.idleSince === null || slot.worker?.working) return -1;
+    return now - slot.idleSince;
   }
 
   #openSlot(taskId: string): void {

@@ -67,6 +67,11 @@ export class TaskWorker {
     return this.#current !== null;
   }
 
+  /** True while it looks for work or runs some: its slot is not idle, whatever it said before. */
+  get working(): boolean {
+    return this.#pumping !== null;
+  }
+
   /** Something changed (a message, a cancel, the workspace): look again. */
   poke(): void {
     if (this.#stopped) return;
