@@ -1,6 +1,6 @@
 // [V1] The daemon's own copy of its documents on disk: every update appended and fsync'd, rewritten
 // as one snapshot now and then. What a full disk or a crash mid-append may do to it.
-import { appendFileSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -16,6 +16,25 @@ function reload(dir: string): Y.Doc {
 }
 
 describe('local document store', () => {
+  it('[V1] a torn last frame is cut off before the next append: updates written after it load again', () => {
+    const dir = tempDir();
+    const first = new Y.Doc();
+    const p = persistDoc(dir, 'u/x/viber/v', first);
+    first.getMap('m').set('k1', 'v1');
+    first.getMap('m').set('big', 'x'.repeat(50_000));
+    p.detach();
+    const file = join(dir, 'u.x.viber.v.yupd');
+    truncateSync(file, statSync(file).size - 20_000); // the big frame torn: a crash mid-write
+    const second = new Y.Doc();
+    const q = persistDoc(dir, 'u/x/viber/v', second);
+    expect(second.getMap('m').toJSON()).toEqual({ k1: 'v1' });
+    second.getMap('m').set('k2', 'v2'); // fsync'd: relied on
+    q.detach();
+    const third = new Y.Doc();
+    persistDoc(dir, 'u/x/viber/v', third).detach();
+    expect(third.getMap('m').toJSON()).toEqual({ k1: 'v1', k2: 'v2' });
+  });
+
   it('[V1] keeps every update across a reload; a torn last frame (a crash mid-append) is ignored', () => {
     const dir = tempDir();
     const doc = new Y.Doc();

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  truncateSync,
   readdirSync,
   rmSync,
   writeSync,
@@ -41,8 +42,13 @@ export interface PersistedDoc {
 export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = fileOf(dir, name);
-  const frames = existsSync(file) ? readFrames(readFileSync(file)) : [];
+  const stored = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  const frames = readFrames(stored);
   if (frames.length) Y.applyUpdate(doc, Y.mergeUpdates(frames), FROM_DISK);
+  // A torn last frame is cut off before anything is appended: glued onto it, every later frame —
+  // each fsync'd and relied on — would be unreadable at the next load.
+  const whole = frames.reduce((n, f) => n + 4 + f.byteLength, 0);
+  if (whole < stored.length) truncateSync(file, whole);
   let fd = openSync(file, 'a', 0o600);
   let appended = frames.length;
   const onUpdate = (update: Uint8Array, origin: unknown) => {

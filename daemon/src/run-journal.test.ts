@@ -1,10 +1,29 @@
-import { appendFileSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_FORGOTTEN_TASKS, RunJournal } from './run-journal.ts';
 import { tempDir } from '../test/temp-dir.ts';
 
 describe('run journal', () => {
+  it('[V2] a torn last line (a crash mid-append) is cut off before the next append: a start recorded after it survives a restart', () => {
+    const dir = tempDir();
+    const file = join(dir, 'run-journal.jsonl');
+    writeFileSync(file, '{"k":"start","t":"t1","m":"m1","at":1}\n{"k":"end","t":"t1","m":"m1","sta');
+    const journal = new RunJournal(dir);
+    journal.started('t1', 'm2');
+    journal.close();
+    const again = new RunJournal(dir);
+    expect(again.run('t1', 'm2')).toBeDefined(); // else the message would run a second time
+    expect(again.run('t1', 'm1')?.outcome).toBeUndefined();
+    again.close();
+    expect(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l)),
+    ).toBe(true);
+  });
+
   it('[V2] a started run is remembered by the next process, with its outcome once recorded', () => {
     const dir = tempDir();
     const first = new RunJournal(dir);

@@ -14,6 +14,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  truncateSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +70,8 @@ export class RunJournal {
     this.#maxForgotten = options.maxForgotten ?? MAX_FORGOTTEN_TASKS;
     this.#file = join(stateDir, 'run-journal.jsonl');
     if (existsSync(this.#file)) {
-      for (const line of readFileSync(this.#file, 'utf8').split('\n')) {
+      const stored = readFileSync(this.#file);
+      for (const line of stored.toString('utf8').split('\n')) {
         if (!line) continue;
         try {
           this.#apply(JSON.parse(line) as Entry);
@@ -78,6 +80,10 @@ export class RunJournal {
           // a torn last line: its append never returned, so nothing relied on it
         }
       }
+      // ...and it is cut off before anything is appended: glued onto it, the next record (a
+      // message's fsync'd start) would be unreadable after the next restart, and the message run again.
+      const whole = stored.lastIndexOf(0x0a) + 1;
+      if (whole < stored.length) truncateSync(this.#file, whole);
     }
     this.#fd = openSync(this.#file, 'a', 0o600);
   }
