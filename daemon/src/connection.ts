@@ -193,6 +193,11 @@ export class Connection {
     return this.#docs.size;
   }
 
+  /** True while document `name` is open with local changes the server has not acknowledged. */
+  isUnsynced(name: string): boolean {
+    return !!this.#docs.get(name)?.provider?.hasUnsyncedChanges;
+  }
+
   /** True while some document has local changes the server has not acknowledged. */
   hasUnsyncedChanges(): boolean {
     return [...this.#docs.values()].some((d) => d.provider?.hasUnsyncedChanges);

@@ -75,8 +75,23 @@ export const isWorkTreeTask = (): GitTask<boolean> => ({
 });
 
 /** A detached worktree at HEAD, so a task never shares files with another. */
+/** `-f -f`: over a registration of the same path a crashed add left locked ("initializing"). */
 export const worktreeAddTask = (path: string): GitTask<void> => ({
-  args: ['worktree', 'add', '--detach', '--', path, 'HEAD'],
+  args: ['worktree', 'add', '-f', '-f', '--detach', '--', path, 'HEAD'],
   parse: none,
   describe: 'git worktree add',
+});
+
+/** The repository's worktrees: each one's path and whether it is locked (an add still running, or cut off). */
+export const worktreeListTask = (): GitTask<{ path: string; locked: boolean }[]> => ({
+  args: ['worktree', 'list', '--porcelain', '-z'],
+  parse: (out) => {
+    const list: { path: string; locked: boolean }[] = [];
+    for (const field of out.split('\0')) {
+      if (field.startsWith('worktree ')) list.push({ path: field.slice('worktree '.length), locked: false });
+      else if ((field === 'locked' || field.startsWith('locked ')) && list.length) list.at(-1)!.locked = true;
+    }
+    return list;
+  },
+  describe: 'git worktree list',
 });

@@ -1,8 +1,9 @@
 // A small state file per binding: the key of the last setup that succeeded, so setup runs once per
 // (script, revision, variables, secrets) and a later prepare with nothing changed runs maintenance.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from './durable-file.ts';
 
 export interface PrepareState {
   setupKey: string;
@@ -24,7 +25,8 @@ export function readPrepareState(dir: string, bindingId: string): PrepareState |
 
 export function writePrepareState(dir: string, bindingId: string, state: PrepareState): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(file(dir, bindingId), JSON.stringify(state) + '\n', { mode: 0o600 });
+  // Replaced whole: a crash mid-write left an empty file, and setup ran again.
+  replaceFile(file(dir, bindingId), JSON.stringify(state) + '\n');
 }
 
 /** The binding is gone from this Viber: its state goes too. */

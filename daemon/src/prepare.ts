@@ -19,7 +19,7 @@ import { lastLines, runGit } from './git-executor.ts';
 import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
 import { localObservations } from './local-observations.ts';
 import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
-import { readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
+import { forgetPrepareState, readPrepareState, setupKey, writePrepareState } from './prepare-state.ts';
 import { describeEnd } from './runner.ts';
 import { checkContainerImage } from './container-check.ts';
 import { bashScript, cacheVolumeName } from './sandbox.ts';
@@ -99,6 +99,8 @@ export async function prepareBinding(
         // git's own output is already redacted by the runner; our lines (the URL, say) are redacted here.
         log: (text) => log.output(redactor.redact(text)),
         signal: deps.signal,
+        // A new checkout (another URL spelling, a mirror) has none of setup's output, same revision or not.
+        onClone: () => forgetPrepareState(deps.stateDir, binding.id),
       });
     } else if (binding.strategy === BindingStrategy.clone) {
       mkdirSync(checkout, { recursive: true });

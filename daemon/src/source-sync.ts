@@ -1,6 +1,6 @@
 // Brings a clone binding's checkout to the branch's latest revision: clone when missing (or when the
 // repo URL changed), otherwise fetch and fast-forward.
-import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { viberHome } from './config.ts';
@@ -29,6 +29,8 @@ export interface SyncSourceInput {
   redactor: Redactor;
   log: (text: string) => void;
   signal?: AbortSignal;
+  /** Called before a fresh clone replaces the checkout: what setup did there is gone with it. */
+  onClone?: () => void;
 }
 
 /**
@@ -78,10 +80,16 @@ export async function syncSource(input: SyncSourceInput): Promise<string> {
     }
     input.log('the repository URL changed; cloning afresh\n');
   }
+  input.onClone?.();
   rmSync(input.dir, { recursive: true, force: true });
-  // Cloned into the (empty) checkout from inside it: git reaches that folder only, not the others.
-  mkdirSync(input.dir, { recursive: true });
+  // Cloned beside the checkout and renamed into place once whole: a clone a kill -9 cut off (a few
+  // of its files there, origin already set) is never taken for the checkout and fetched into. From
+  // inside the (empty) folder: git reaches that folder only, not the other checkouts.
+  const partial = `${input.dir}.cloning`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
   input.log(`$ git clone ${input.branch ? `--branch ${input.branch} ` : ''}-- ${input.url}\n`);
-  await runGit(cloneTask(input.url, '.', input.branch), { ...git, cwd: input.dir });
+  await runGit(cloneTask(input.url, '.', input.branch), { ...git, cwd: partial });
+  renameSync(partial, input.dir);
   return readHeadRevision(input.dir) ?? runGit(headRevisionTask(), { ...git, cwd: input.dir });
 }

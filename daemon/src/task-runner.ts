@@ -1,6 +1,6 @@
 // Runs one task message in its environment and records it in the run document ([D4]): state,
 // exit code, times, and live output that is redacted, batched and bounded.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Y from 'yjs';
 import {
@@ -25,7 +25,8 @@ import { RUN_OUTPUT_BATCH } from './batched-writer.ts';
 import { writeConfined, type TaskFiles } from './confined-files.ts';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { assertSafeGitConfig, runGit } from './git-executor.ts';
-import { headRevisionTask, isWorkTreeTask, worktreeAddTask } from './git-tasks.ts';
+import { headRevisionTask, isWorkTreeTask, worktreeAddTask, worktreeListTask } from './git-tasks.ts';
+import { replaceFile } from './durable-file.ts';
 import { computeChanges } from './changes.ts';
 import {
   excludeOurFiles,
@@ -188,13 +189,15 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
   const tree = worktreeDir(deps.root, job.taskId);
   const seeded = join(tree, OPENVIBER_DIR, 'seeded');
   try {
-    if (!existsSync(join(tree, '.git'))) {
+    if (!(await worktreeComplete(deps, base, tree, reach))) {
       // git checks files out with the checkout's config: nothing there may run a command.
       await assertSafeGitConfig({ runner: deps.runner, cwd: base, reach });
       // Made first (empty), so the sandboxed git reaches it; git adds a worktree in an empty folder.
+      // A worktree a crash cut off mid-add (its files half checked out) is added again over it.
       rmSync(tree, { recursive: true, force: true });
       mkdirSync(tree, { recursive: true });
       await runGit(worktreeAddTask(tree), { runner: deps.runner, cwd: base, reach });
+      markWorktreeAdded(deps.stateDir, job.taskId);
     }
     if (deps.changesDoc && !readBaseRevision(deps.changesDoc))
       writeBaseRevision(
@@ -215,6 +218,32 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
   }
   const cwd = resolveWorkingDir(deps.root, tree, job.env.workingDir, BindingStrategy.clone);
   return { cwd, git: true };
+}
+
+/** Where the daemon records that a task's worktree was added whole (git's own add can be cut off). */
+const worktreeAddedFile = (stateDir: string, taskId: string) => join(stateDir, 'worktrees', taskId);
+
+function markWorktreeAdded(stateDir: string, taskId: string): void {
+  mkdirSync(join(stateDir, 'worktrees'), { recursive: true, mode: 0o700 });
+  replaceFile(worktreeAddedFile(stateDir, taskId), '');
+}
+
+/**
+ * True when the task's worktree was added whole: recorded so, or (made by an older daemon) git
+ * lists it as a worktree that is not locked — git locks a worktree "initializing" for the length of
+ * its add, so one a kill -9 cut off (a few of its files checked out; its changes would read as the
+ * rest deleted) stays locked.
+ */
+async function worktreeComplete(deps: TaskRunDeps, base: string, tree: string, reach: string[]) {
+  const taskId = tree.split('/').at(-1)!;
+  if (existsSync(worktreeAddedFile(deps.stateDir, taskId))) return true;
+  if (!existsSync(join(tree, '.git'))) return false;
+  const listed = await runGit(worktreeListTask(), { runner: deps.runner, cwd: base, reach });
+  const real = realpathSync(tree);
+  const entry = listed.find((w) => w.path === tree || w.path === real);
+  if (!entry || entry.locked) return false;
+  markWorktreeAdded(deps.stateDir, taskId);
+  return true;
 }
 
 /** Computes the task's changes against its base revision and publishes them. */

@@ -64,7 +64,7 @@ export class TaskSlots {
       else if (slot.worker && this.#hasWork(task)) {
         slot.idleSince = null;
         slot.worker.poke();
-      } else if (this.#idleFor(slot, now) >= IDLE_TASK_CLOSE_MS) void this.release(taskId);
+      } else if (this.#idleFor(slot, now, taskId) >= IDLE_TASK_CLOSE_MS) void this.release(taskId);
     }
     for (const task of tasks) {
       if (this.#slots.has(task.id) || !this.#hasWork(task)) continue;
@@ -115,7 +115,7 @@ export class TaskSlots {
   #evictIdle(): boolean {
     const now = Date.now();
     for (const [taskId, slot] of this.#slots) {
-      if (this.#idleFor(slot, now) < EVICT_IDLE_AFTER_MS) continue;
+      if (this.#idleFor(slot, now, taskId) < EVICT_IDLE_AFTER_MS) continue;
       void this.release(taskId);
       return true;
     }
@@ -129,9 +129,23 @@ export class TaskSlots {
    * in the task's own document, so "nothing to run at updatedAt" may be a moment early — closed
    * then, the message arriving next would never be seen, and the task would never open again.
    */
-  #idleFor(slot: Slot, now: number): number {
-    if (slot.idleSince === null || slot.worker?.working) return -1;
+  #idleFor(slot: Slot, now: number, taskId: string): number {
+    if (slot.idleSince === null || slot.worker?.working || this.#unsynced(taskId)) return -1;
     return now - slot.idleSince;
+  }
+
+  /**
+   * True while one of the task's documents holds what the server has not acknowledged (a run that
+   * ended while the server was down): closed then, its final state would never reach the server —
+   * the task is idle, so nothing would open it again.
+   */
+  #unsynced(taskId: string): boolean {
+    const { conn, userId, viberId } = this.#deps;
+    return [
+      taskDocName(userId, taskId),
+      runOutputDocName(userId, viberId, taskId),
+      changesDocName(userId, viberId, taskId),
+    ].some((name) => conn.isUnsynced(name));
   }
 
   #openSlot(taskId: string): void {

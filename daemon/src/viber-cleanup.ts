@@ -120,6 +120,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     }
     const tree = worktreeDir(root, id);
     if (existsSync(tree)) rmSync(tree, { recursive: true, force: true });
+    rmSync(join(deps.stateDir, 'worktrees', id), { force: true }); // its "added whole" record
     // What computing its changes left (a crash mid-way), and the scratch file of older versions.
     rmSync(scratchDir(root, id), { recursive: true, force: true });
     rmSync(join(root, '.changes', `${id}.index`), { force: true });
