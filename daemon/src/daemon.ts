@@ -218,7 +218,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       journal,
       absence,
       synced: workspace.provider?.synced === true,
-      inUse: (kind, id) => (kind === 'task' ? slots.isOpen(id) : reconciler.isRunning(id)),
+      // A binding's checkout goes only once no prepare of it runs and no task runs anything: a task
+      // deleted with it may still be running there (its worktree's git directory is in it, too).
+      inUse: (kind, id) =>
+        kind === 'task' ? slots.isOpen(id) : reconciler.isRunning(id) || slots.anyWorking,
     });
     cleanupDue = removed.pending;
     for (const id of removed.bindings) log(`binding ${id} is gone: removed its checkout and observation`);

@@ -47,6 +47,11 @@ export class TaskSlots {
     return this.#slots.size;
   }
 
+  /** True while some task's worker is looking at work or running a message. */
+  get anyWorking(): boolean {
+    return [...this.#slots.values()].some((slot) => slot.worker?.working);
+  }
+
   /** True while the task's worker or documents are open (or still closing). */
   isOpen(taskId: string): boolean {
     return this.#slots.has(taskId) || this.#closing.has(taskId);
