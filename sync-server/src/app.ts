@@ -108,11 +108,18 @@ export function createApp({
     },
   });
 
+  const trusted = new Set(config.trustedProxies.map(normalizeAddress));
   const publicUrl = (req: IncomingMessage) => {
     if (config.publicUrl) return config.publicUrl;
     const host = req.headers.host;
+    // Behind a trusted proxy that terminates TLS, the command the user runs (which fetches and runs
+    // the Viber's package, and sends its onboarding token) must say https, not what reached us.
+    const proto = trusted.has(normalizeAddress(req.socket.remoteAddress ?? ''))
+      ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim()
+      : '';
+    const scheme = proto === 'https' ? 'https' : 'http';
     return host && /^[A-Za-z0-9.:\-[\]]+$/.test(host)
-      ? `http://${host}`
+      ? `${scheme}://${host}`
       : `http://${config.host}:${config.port}`;
   };
   const services: Services = {
@@ -152,6 +159,7 @@ export function createApp({
     /** Closes connections, flushes pending stores, then closes storage. */
     async close(): Promise<void> {
       // The API's held documents first: Server.destroy waits until every document is unloaded.
+      sync.stopRechecks();
       await sync.gateway.close();
       await sync.server.destroy();
       await storage.close();

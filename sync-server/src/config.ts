@@ -14,6 +14,7 @@ import {
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
+  TOKEN_RECHECK_MS,
 } from './limits.ts';
 
 export interface ServerConfig {
@@ -46,6 +47,8 @@ export interface ServerConfig {
   httpConnections: number;
   /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES, comma-separated addresses; [S19]). */
   trustedProxies: string[];
+  /** How often every open websocket's token is checked again (TOKEN_RECHECK_MS; tests lower it). */
+  tokenRecheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +117,6 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     httpConnectionsPerAddress: positive('MAX_HTTP_CONNECTIONS_PER_ADDRESS', MAX_HTTP_CONNECTIONS_PER_ADDRESS),
     httpConnections: positive('MAX_HTTP_CONNECTIONS', MAX_HTTP_CONNECTIONS),
     trustedProxies,
+    tokenRecheckMs: positive('TOKEN_RECHECK_MS', TOKEN_RECHECK_MS),
   };
 }

@@ -114,5 +114,10 @@ export const MAX_SESSIONS_PER_USER = 100;
 export const MAX_ONBOARDING_TOKENS_PER_USER = 10;
 /** Vibers a user has at once; past it no onboarding token is given and onboarding is refused (409). */
 export const MAX_VIBERS_PER_USER = 100;
+/**
+ * Every open websocket's token is checked against the store this often: a session that ended (a
+ * logout or a removed Viber handled by another process, an expiry) closes its connections within it.
+ */
+export const TOKEN_RECHECK_MS = 60_000;
 /** A Viber's lastSeenAt is recorded at its connect and disconnect, at most once in this long. */
 export const VIBER_SEEN_INTERVAL_MS = 10_000;

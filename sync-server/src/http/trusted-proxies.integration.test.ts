@@ -51,6 +51,41 @@ describe('[S19] per-address limits behind a trusted proxy', () => {
     expect(await signupAs(proxied, '203.0.113.9, 203.0.113.7')).toBe(429);
   });
 
+  it('the onboarding command says https when a trusted proxy says the user came over https, never on a made-up header', async () => {
+    const commandFrom = async (server: SpawnedServer) => {
+      const signup = await fetch(`${server.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': `198.51.100.${++names % 250}` },
+        body: JSON.stringify({
+          username: `onboard${process.pid}x${++names}`,
+          password: 'correct horse battery',
+        }),
+      });
+      const { token } = (await signup.json()) as { token: string };
+      const res = await fetch(`${server.url}/api/vibers/onboarding-tokens`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${token}`,
+          'X-Forwarded-Proto': 'https',
+          'X-Forwarded-For': `198.51.100.${++names % 250}`,
+        },
+        body: '{}',
+      });
+      return ((await res.json()) as { command: string }).command;
+    };
+    const [behind, plain] = await Promise.all([
+      spawnServer({ env: { TRUSTED_PROXIES: '127.0.0.1' } }),
+      spawnServer({}),
+    ]);
+    try {
+      expect(await commandFrom(behind)).toMatch(/--server https:\/\//);
+      expect(await commandFrom(plain)).toMatch(/--server http:\/\//);
+    } finally {
+      await Promise.all([behind.dispose(), plain.dispose()]);
+    }
+  });
+
   it('signups: without TRUSTED_PROXIES a made-up header changes nothing', async () => {
     const statuses = [];
     for (const address of ['203.0.113.7', '203.0.113.8', '203.0.113.9'])

@@ -52,8 +52,8 @@ async function twoServers(): Promise<[SpawnedServer, SpawnedServer]> {
   return (await twoServersOn(await postgres.createSchema())).servers;
 }
 
-async function twoServersOn(databaseUrl: string) {
-  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url };
+async function twoServersOn(databaseUrl: string, more: Record<string, string> = {}) {
+  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, ...more };
   const servers = await Promise.all([spawnServer({ env }), spawnServer({ env })]);
   for (const s of servers) {
     cleanups.push(async () => {
@@ -380,6 +380,29 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
       password: user.password,
     });
     expect(dup.status).toBe(409);
+  });
+
+  it('[S20] a logout through one process closes that session\u2019s websockets on the other too (a removed Viber\u2019s likewise: one token check)', async () => {
+    const { servers } = await twoServersOn(await postgres.createSchema(), { TOKEN_RECHECK_MS: '300' });
+    const [a, b] = servers;
+    const user = await signup(a);
+    const second = await api(a, 'POST', '/api/auth/login', {
+      username: user.username,
+      password: user.password,
+    });
+    const session = { token: second.body.token as string, userId: user.userId };
+    const onB = connectPeer(b, session);
+    await waitFor(() => onB.settled(), 'the second session synced on B');
+    let refused = false;
+    onB.provider.on('authenticationFailed', () => (refused = true));
+    expect((await api(a, 'POST', '/api/auth/logout', undefined, session.token)).status).toBeLessThan(300);
+    await waitFor(() => refused, "B closing the logged-out session's socket");
+    // Its edits no longer reach anyone.
+    const watcher = connectPeer(a, user);
+    await waitFor(() => watcher.settled(), 'a peer of the live session on A');
+    createEnvironment(onB.doc, { ...env('written after logout') });
+    await sleep(1_000);
+    expect(names(watcher.envs())).not.toContain('written after logout');
   });
 
   it('[T4] one caller-chosen message id sent to both processes at once is appended once: one 201, the rest 409', async () => {

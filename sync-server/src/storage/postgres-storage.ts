@@ -303,6 +303,16 @@ export class PostgresStorage implements Storage {
     return rows.filter((r) => r.replaced).length;
   }
 
+  async liveTokenHashes(tokenHashes: readonly string[], now: number) {
+    if (tokenHashes.length === 0) return new Set<string>();
+    const { rows } = await this.#pool.query<{ h: string }>(
+      `SELECT token_hash AS h FROM sessions WHERE token_hash = ANY($1::text[]) AND expires_at > $2
+       UNION SELECT token_hash FROM vibers WHERE token_hash = ANY($1::text[]) AND revoked_at IS NULL`,
+      [[...tokenHashes], now],
+    );
+    return new Set(rows.map((r) => r.h));
+  }
+
   async createUser(user: UserRow) {
     const r = await this.#pool.query(
       'INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',

@@ -170,6 +170,14 @@ export class SqliteStorage implements Storage {
     return row ? { userId: row.user_id as string } : null;
   }
 
+  async liveTokenHashes(tokenHashes: readonly string[], now: number) {
+    const live = new Set<string>();
+    const session = this.#db.prepare('SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?');
+    const viber = this.#db.prepare('SELECT 1 FROM vibers WHERE token_hash = ? AND revoked_at IS NULL');
+    for (const hash of tokenHashes) if (session.get(hash, now) || viber.get(hash)) live.add(hash);
+    return live;
+  }
+
   async deleteSession(tokenHash: string) {
     this.#db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
   }

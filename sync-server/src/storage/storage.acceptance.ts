@@ -427,6 +427,20 @@ export function storageAcceptance(
         expect(await s.listVibers('usr_a')).toEqual([viber(2)]);
       });
 
+      it('tells which of many token hashes still authenticate: live sessions and Vibers not revoked', async () => {
+        const s = await open();
+        await s.createSession('sess-live', 'usr_a', T0 + 1000, { now: T0, keep: 10 });
+        await s.createSession('sess-expired', 'usr_a', T0 + 10, { now: T0, keep: 10 });
+        await s.createSession('sess-out', 'usr_a', T0 + 1000, { now: T0, keep: 10 });
+        await s.deleteSession('sess-out');
+        await s.createViber(viber(1), 'tok-1');
+        await s.createViber(viber(2), 'tok-2');
+        await s.revokeViber('usr_a', 'vbr_2');
+        const asked = ['sess-live', 'sess-expired', 'sess-out', 'tok-1', 'tok-2', 'nope'];
+        expect(await s.liveTokenHashes(asked, T0 + 100)).toEqual(new Set(['sess-live', 'tok-1']));
+        expect(await s.liveTokenHashes([], T0)).toEqual(new Set());
+      });
+
       it('records when a Viber was last seen', async () => {
         const s = await open();
         await s.createViber(viber(1), 'tok-1');

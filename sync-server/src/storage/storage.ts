@@ -61,6 +61,8 @@ export interface Storage {
   /** The session's user, if the token is known and not expired at `now`. */
   findSession(tokenHash: string, now: number): Promise<{ userId: string } | null>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Of `tokenHashes`, those of a session not expired at `now` or of a Viber not revoked. */
+  liveTokenHashes(tokenHashes: readonly string[], now: number): Promise<Set<string>>;
 
   /** Adds a token; drops the user's ones expired at `now` and all but the newest `keep` (used or not). */
   createOnboardingToken(

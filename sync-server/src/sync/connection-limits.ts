@@ -35,6 +35,8 @@ export interface ConnectionLimitOptions extends QuotaLimits {
   socketsPerUser?: number;
   /** Proxies whose X-Forwarded-For names the client ([S19]). */
   trustedProxies?: readonly string[];
+  /** How often open websockets' tokens are checked again (TOKEN_RECHECK_MS). */
+  tokenRecheckMs?: number;
 }
 
 interface Admission {

@@ -12,7 +12,7 @@ import {
 } from '@openviber/shared';
 import type { AuthService, AuthedPrincipal } from '../auth/auth-service.ts';
 import type { Storage } from '../storage/storage.ts';
-import { VIBER_SEEN_INTERVAL_MS } from '../limits.ts';
+import { TOKEN_RECHECK_MS, VIBER_SEEN_INTERVAL_MS } from '../limits.ts';
 import { connectionLimits, type ConnectionLimitOptions } from './connection-limits.ts';
 import { DocGateway } from './doc-gateway.ts';
 import { namedInWorkspace } from './named-in-workspace.ts';
@@ -207,9 +207,37 @@ export function createSyncServer(options: SyncOptions) {
     }
   };
 
+  // Every open websocket's token, checked again against the store: a session ended by another
+  // process (a logout, a removed Viber: only this process's sockets close at once) or expired closes
+  // its connections here too, within one interval. One query for all the tokens held.
+  let rechecking = false;
+  const recheckTokens = async () => {
+    if (rechecking || gateway.closed) return;
+    rechecking = true;
+    try {
+      const held = new Set<string>();
+      for (const doc of server.hocuspocus.documents.values())
+        for (const conn of doc.getConnections()) {
+          const principal = (conn.context as SyncContext).principal;
+          if (principal) held.add(principal.tokenHash);
+        }
+      if (held.size === 0) return;
+      const live = await options.storage.liveTokenHashes([...held], Date.now());
+      if (live.size < held.size) closeConnections((p) => !live.has(p.tokenHash));
+    } catch (error) {
+      log(`checking open connections' tokens failed (tried again later): ${String(error)}`);
+    } finally {
+      rechecking = false;
+    }
+  };
+  const recheck = setInterval(() => void recheckTokens(), options.limits.tokenRecheckMs ?? TOKEN_RECHECK_MS);
+  recheck.unref();
+
   return {
     server,
     refusals,
+    /** Stops the periodic token check (the server is closing). */
+    stopRechecks: () => clearInterval(recheck),
     hocuspocus: server.hocuspocus as Hocuspocus<SyncContext>,
     gateway,
     /** The gateway as the API uses it: writes charged to the owner's storage quota. */
