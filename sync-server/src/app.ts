@@ -115,7 +115,9 @@ export function createApp({
     // Behind a trusted proxy that terminates TLS, the command the user runs (which fetches and runs
     // the Viber's package, and sends its onboarding token) must say https, not what reached us.
     const proto = trusted.has(normalizeAddress(req.socket.remoteAddress ?? ''))
-      ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim()
+      ? String(req.headers['x-forwarded-proto'] ?? '')
+          .split(',')[0]!
+          .trim()
       : '';
     const scheme = proto === 'https' ? 'https' : 'http';
     return host && /^[A-Za-z0-9.:\-[\]]+$/.test(host)
