@@ -51,6 +51,26 @@ describe('[V1] kill -9 mid git work', async () => {
     ).toBe(String(all));
   }, 120_000);
 
+  it('[D5] a cancel while the task\u2019s worktree is still being made ends the run cancelled, its command never started', async () => {
+    // What setup leaves and git ignores is copied into each task's worktree (seeding): made large.
+    const project = makeRepo({ '.gitignore': 'node_modules/\n', 'a.txt': 'a\n' });
+    const { envId, bindingId } = await s.environment({
+      repoUrl: project.url,
+      persistVolume: false,
+      setupScript:
+        'mkdir -p node_modules && for d in $(seq 1 40); do mkdir node_modules/p$d; for f in $(seq 1 300); do : > node_modules/p$d/f$f; done; done',
+    });
+    await s.prepared(bindingId);
+    const taskId = await s.task(envId);
+    const marker = join(s.viber.home, 'command-ran');
+    const message = await s.send(taskId, `touch ${marker}`);
+    await s.runState(taskId, message, ['started', 'progress', 'completed']);
+    await s.api('POST', `/api/tasks/${taskId}/cancel`);
+    const run = await s.runState(taskId, message, ['cancelled', 'completed', 'error', 'interrupted']);
+    expect(run.state).toBe('cancelled');
+    expect(existsSync(marker)).toBe(false);
+  }, 120_000);
+
   it('mid-worktree-add: the next message runs in a whole worktree, and the task changed nothing', async () => {
     const { envId, bindingId } = await s.environment({ repoUrl: repo.url, persistVolume: false });
     await s.prepared(bindingId);

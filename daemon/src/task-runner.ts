@@ -12,7 +12,7 @@ import {
   readBaseRevision,
   writeBaseRevision,
   writeChanges,
-  type Redactor,
+  Redactor,
   writeRun,
   writeTaskRunSummary,
   type Binding,
@@ -86,8 +86,17 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       });
   };
   record({ state: RunState.started, startedAt: Date.now(), exitCode: null, error: '' });
-  const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys, deps.ownSecrets);
-  const redactor = secrets.redactor();
+  // Until the environment's secrets are open, the Viber's own are what is redacted.
+  let redactor = new Redactor(deps.ownSecrets);
+  /** Stopped before its command started (a cancel or a shutdown during the worktree's seeding, say). */
+  const stoppedEarly = () =>
+    job.signal.reason === 'shutdown'
+      ? record({
+          state: RunState.interrupted,
+          endedAt: Date.now(),
+          error: 'the Viber shut down before this started',
+        })
+      : record({ state: RunState.cancelled, endedAt: Date.now(), error: 'cancelled before it started' });
   let progressed = false;
   const onOutput = (text: string, dropped: number) => {
     appendRunOutput(deps.runDoc, message.id, text, MAX_RUN_OUTPUT_CHARS, dropped);
@@ -98,6 +107,8 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     }
   };
   try {
+    const secrets = await openEnvironmentSecrets(job.env, deps.viberId, deps.keys, deps.ownSecrets);
+    redactor = secrets.redactor();
     const { cwd, git } = await taskDir(deps, job);
     // The daemon's own work for the task reaches what the task does, and its scratch directory.
     const files = {
@@ -108,6 +119,8 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
     if (git) await excludeOurFiles(files);
     const agentEnv = await writeTranscript(files, deps.stateDir, taskId, message.id, deps.taskDoc);
     const env = { ...phaseEnv(job.env, secrets.opened, 'task'), ...agentEnv };
+    if (job.signal.aborted)
+      return (stoppedEarly(), getRun(deps.runDoc, message.id)?.state ?? RunState.cancelled);
     const result = await deps.runner.run({
       label: `task ${taskId} message ${message.id}`,
       command: messageCommand(message.text, job.env.agentCommand),
@@ -157,7 +170,8 @@ export async function runMessage(deps: TaskRunDeps, job: MessageJob): Promise<Ru
       record({ ...ended, state: RunState.error, error: `the command ${describeEnd(result)}` });
     }
   } catch (error) {
-    record({ state: RunState.error, endedAt: Date.now(), error: redactor.redact(messageOf(error)) });
+    if (job.signal.aborted) stoppedEarly();
+    else record({ state: RunState.error, endedAt: Date.now(), error: redactor.redact(messageOf(error)) });
   }
   return getRun(deps.runDoc, message.id)?.state ?? RunState.error;
 }
