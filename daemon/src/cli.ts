@@ -139,7 +139,7 @@ async function runOnboard(
 
 /** `packagedStart`: set when run from the served package, to check for a newer build. */
 async function runStart(home: string, packagedStart?: (server: string) => string): Promise<number> {
-  const [{ readConfig }, { keyFingerprint }, { startDaemon }, { claimPidFile }] = await Promise.all([
+  const [{ readConfig }, { keyFingerprint }, { startDaemon }, { claimHome }] = await Promise.all([
     import('./config.ts'),
     import('@openviber/shared/crypto'),
     import('./daemon.ts'),
@@ -163,7 +163,7 @@ async function runStart(home: string, packagedStart?: (server: string) => string
     }
   });
   // Refuses a second daemon for this home; `viber status` reads the file to say whether one runs.
-  const releasePidFile = claimPidFile(home);
+  const releasePidFile = await claimHome(home);
   try {
     stamp(`viber ${config.name} starting (key ${await keyFingerprint(config.publicKey)})`);
     if (packagedStart) {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test/temp-dir.ts';
@@ -12,9 +12,9 @@ const PID_FILE_MODULE = fileURLToPath(new URL('./pid-file.ts', import.meta.url))
  *  it keeps running (a winner holds its claim) until killed. Resolves with its first line. */
 function contender(home: string, at: number, running: ChildProcess[]): Promise<string> {
   const script = `
-    const { claimPidFile } = await import(${JSON.stringify(PID_FILE_MODULE)});
+    const { claimHome } = await import(${JSON.stringify(PID_FILE_MODULE)});
     while (Date.now() < ${at});
-    try { claimPidFile(${JSON.stringify(home)}); console.log('won'); }
+    try { await claimHome(${JSON.stringify(home)}); console.log('won'); }
     catch (e) { console.log('lost: ' + e.message); }
     // Held until killed, or until the test process (our stdin) goes away.
     process.stdin.on('end', () => process.exit()).resume();`;
@@ -33,9 +33,12 @@ function contender(home: string, at: number, running: ChildProcess[]): Promise<s
 }
 
 describe('daemon.pid', () => {
-  it('[C2] eight processes claiming one home at the same instant: exactly one wins', async () => {
-    for (let round = 0; round < 3; round++) {
+  it('[C2] eight processes claiming one home at the same instant: exactly one wins, a stale pid file there or not', async () => {
+    for (let round = 0; round < 4; round++) {
       const home = tempDir('viber-pid-');
+      // A daemon killed hard left its file: each start finds it stale and removes it (racing).
+      if (round % 2)
+        writeFileSync(pidFilePath(home), JSON.stringify({ pid: 2 ** 22 + 7, startedAt: 1 }) + '\n');
       // Far enough ahead that every contender has loaded the module and spins on the clock.
       const at = Date.now() + 4_000;
       const running: ChildProcess[] = [];
@@ -47,6 +50,18 @@ describe('daemon.pid', () => {
       ).toHaveLength(1);
       for (const r of results.filter((r) => r !== 'won'))
         expect(r).toMatch(/lost: .*(already runs|under way)/);
+    }
+  });
+
+  it('[C2] a running daemon keeps its home even when its pid file was removed (what a racing start over a stale file does)', async () => {
+    const home = tempDir('viber-pid-');
+    const running: ChildProcess[] = [];
+    try {
+      expect(await contender(home, 0, running)).toBe('won');
+      rmSync(pidFilePath(home));
+      expect(await contender(home, 0, running)).toMatch(/lost: .*already runs/);
+    } finally {
+      for (const child of running) child.kill('SIGKILL');
     }
   });
 

@@ -2,7 +2,9 @@
 // whether it runs and a second `viber start` is refused (two daemons would run every message twice).
 // A daemon killed hard leaves the file behind; it is stale once its process is gone, or once the pid
 // belongs to another process (Linux: the start time in /proc differs from the one recorded).
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { linkSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bootId, startTimeOf } from './process-identity.ts';
 import { ViberError } from './viber-error.ts';
@@ -130,4 +132,35 @@ export function claimPidFile(home: string): () => void {
   };
   process.on('exit', release);
   return release;
+}
+
+/**
+ * What `viber start` holds: on Linux a lock the kernel lets go of when the process ends — an abstract
+ * Unix socket named after the home — taken before the pid file. Two starts racing over a stale pid
+ * file could both win the file (one removed it while the other, finding it gone, removed the first's
+ * fresh claim): both daemons then ran every message. The lock has one holder, whatever the file
+ * says. Then the pid file, for `viber status` (and for systems without abstract sockets).
+ */
+export async function claimHome(home: string): Promise<() => void> {
+  if (process.platform === 'linux') {
+    const name = `\0openviber-viber-${createHash('sha256').update(realpathSync(home)).digest('hex').slice(0, 40)}`;
+    const lock = createServer();
+    await new Promise<void>((resolve, reject) => {
+      lock.once(
+        'error',
+        (error: NodeJS.ErrnoException) =>
+          error.code === 'EADDRINUSE'
+            ? reject(
+                new ViberError(
+                  'already_running',
+                  `a Viber daemon already runs for ${home} (\`viber status\`); stop it first`,
+                ),
+              )
+            : resolve(), // no abstract sockets here: the pid file alone decides
+      );
+      lock.listen({ path: name }, () => resolve());
+    });
+    lock.unref();
+  }
+  return claimPidFile(home);
 }
