@@ -6,10 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   bindingIntent,
-  createBinding,
-  createEnvironment,
   createTask,
-  environmentCreateSchema,
   environmentSpecIntent,
   findPushRequest,
   getBinding,
@@ -31,7 +28,8 @@ import { generateKeyPair, generateSigningKeyPair, signIntent } from '@openviber/
 import { IntentGuard } from './intent-guard.ts';
 import { handlePushRequest } from './push.ts';
 import { RunJournal } from './run-journal.ts';
-import { cloneDir, worktreeDir } from './working-dir.ts';
+import { worktreeDir } from './working-dir.ts';
+import { boundCheckout } from '../test/bound-checkout.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
@@ -46,15 +44,8 @@ async function world() {
   const runner = testRunner({ home });
   const bare = join(tempDir('remote-'), 'origin.git');
   git('/', 'init', '-q', '--bare', '-b', 'main', bare);
-  const ws = new Y.Doc();
-  const envId = createEnvironment(
-    ws,
-    environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
-  );
-  const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
-  // Where the daemon keeps the binding's checkout: the push reaches it and the task's worktree only.
-  const checkout = cloneDir(runner.root, bindingId);
-  mkdirSync(checkout, { recursive: true });
+  // Where the daemon keeps the binding's checkout: git reaches it and the task's worktree only.
+  const { ws, envId, bindingId, checkout } = boundCheckout(runner.root);
   git(checkout, 'init', '-q', '-b', 'main');
   writeFileSync(join(checkout, 'a.txt'), 'a\n');
   git(checkout, 'add', '-A');

@@ -124,7 +124,23 @@ async function setup() {
   const targetMayPrepare = () => targetGuard.mayPrepare(getBinding(workspace, targetBinding)!, env());
   const targetOpens = async () =>
     (await openEnvironmentSecrets(env(), TARGET, target, [])).opened.map((s) => [s.name, s.value]);
+  /** The user rotates TOKEN to `value` at `at`, sealed for the holder: spec signed at `version`, copy signed. */
+  const rotate = async (value: string, at: number, version: number) => {
+    patchEnvironment(
+      workspace,
+      envId,
+      {
+        secrets: {
+          TOKEN: { scope: 'runtime', sealed: { vbr_holder: await sealSecret(value, holder.publicKey) } },
+        },
+      },
+      at,
+    );
+    signEnvironmentSpec(workspace, envId, version, await sign(environmentSpecIntent(env(), version)));
+    await signCopy();
+  };
   return {
+    rotate,
     user,
     workspace,
     holder,
@@ -196,26 +212,7 @@ describe('[T5] [X5] re-seal on a pinned holder', () => {
     expect(signedAt).toBeGreaterThanOrEqual(t.env().secrets.TOKEN!.updatedAt);
     // The user rotates the secret after mapping the target (an old binding signature, such as a
     // removed Viber's served again, vouches for the values before it only).
-    patchEnvironment(
-      t.workspace,
-      t.envId,
-      {
-        secrets: {
-          TOKEN: {
-            scope: 'runtime',
-            sealed: { vbr_holder: await sealSecret('rotated', t.holder.publicKey) },
-          },
-        },
-      },
-      signedAt + 1,
-    );
-    signEnvironmentSpec(
-      t.workspace,
-      t.envId,
-      2,
-      await signIntent(environmentSpecIntent(t.env(), 2), t.user.privateKey),
-    );
-    await t.signCopy();
+    await t.rotate('rotated', signedAt + 1, 2);
     expect(await t.reseal()).toBe(0);
     // The same binding, signed again by a device (Approve, or the next Prepare): the value is re-sealed.
     const b = getBinding(t.workspace, t.targetBinding)!;
@@ -231,23 +228,7 @@ describe('[T5] [X5] re-seal on a pinned holder', () => {
     t.copyAsTheApp();
     expect(await t.targetOpens()).toEqual([['TOKEN', 'rotated']]);
     // A server raising the stored signedAt to cover a later value breaks the binding's signature.
-    patchEnvironment(
-      t.workspace,
-      t.envId,
-      {
-        secrets: {
-          TOKEN: { scope: 'runtime', sealed: { vbr_holder: await sealSecret('again', t.holder.publicKey) } },
-        },
-      },
-      later + 10,
-    );
-    signEnvironmentSpec(
-      t.workspace,
-      t.envId,
-      3,
-      await signIntent(environmentSpecIntent(t.env(), 3), t.user.privateKey),
-    );
-    await t.signCopy();
+    await t.rotate('again', later + 10, 3);
     (bindingsMap(t.workspace).get(b.id) as Y.Map<unknown>).set('signedAt', later + 1_000);
     expect(await t.reseal()).toBe(0);
   });
@@ -272,26 +253,7 @@ describe('[T5] [X5] re-seal on a pinned holder', () => {
       for (const [field, value] of Object.entries(oldBinding)) if (field !== 'id') map.set(field, value);
     });
     expect(getBinding(t.workspace, t.targetBinding)).toEqual(oldBinding);
-    patchEnvironment(
-      t.workspace,
-      t.envId,
-      {
-        secrets: {
-          TOKEN: {
-            scope: 'runtime',
-            sealed: { vbr_holder: await sealSecret('rotated', t.holder.publicKey) },
-          },
-        },
-      },
-      2,
-    );
-    signEnvironmentSpec(
-      t.workspace,
-      t.envId,
-      2,
-      await signIntent(environmentSpecIntent(t.env(), 2), t.user.privateKey),
-    );
-    await t.signCopy();
+    await t.rotate('rotated', 2, 2);
     expect(t.env().secrets.TOKEN!.updatedAt).toBe(2);
     // Its record of the removal outlives the deletions log (trimmed, or rewritten by the server).
     t.workspace.transact(() => deletionsMap(t.workspace).clear());

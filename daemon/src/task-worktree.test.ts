@@ -6,9 +6,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
-  createBinding,
-  createEnvironment,
-  environmentCreateSchema,
   getBinding,
   getEnvironment,
   getRun,
@@ -20,7 +17,8 @@ import {
 } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { runMessage } from './task-runner.ts';
-import { cloneDir, worktreeDir } from './working-dir.ts';
+import { worktreeDir } from './working-dir.ts';
+import { boundCheckout } from '../test/bound-checkout.ts';
 import { testRunner } from '../test/test-runner.ts';
 
 const git = (cwd: string, ...args: string[]) =>
@@ -32,14 +30,7 @@ const git = (cwd: string, ...args: string[]) =>
 describe('[A1] a task worktree after a crash', () => {
   it('a worktree left without its seed marker (kill -9 between add and copy) is seeded by the next message', async () => {
     const runner = testRunner();
-    const ws = new Y.Doc();
-    const envId = createEnvironment(
-      ws,
-      environmentCreateSchema.parse({ name: 'e', type: 'manual', persistVolume: false }),
-    );
-    const bindingId = createBinding(ws, envId, { viberId: 'vbr_t', strategy: 'clone' });
-    const checkout = cloneDir(runner.root, bindingId);
-    mkdirSync(checkout, { recursive: true });
+    const { ws, envId, bindingId, checkout } = boundCheckout(runner.root);
     writeFileSync(join(checkout, '.gitignore'), 'node_modules/\n');
     writeFileSync(join(checkout, 'a.txt'), 'a\n');
     git(checkout, 'init', '-q', '-b', 'main');
