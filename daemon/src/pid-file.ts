@@ -149,18 +149,22 @@ export async function claimHome(home: string): Promise<() => void> {
       lock.once(
         'error',
         (error: NodeJS.ErrnoException) =>
-          error.code === 'EADDRINUSE'
-            ? reject(
-                new ViberError(
-                  'already_running',
-                  `a Viber daemon already runs for ${home} (\`viber status\`); stop it first`,
-                ),
-              )
-            : resolve(), // no abstract sockets here: the pid file alone decides
+          error.code === 'EADDRINUSE' ? reject(runningNow(home)) : resolve(), // no abstract sockets here: the pid file alone decides
       );
       lock.listen({ path: name }, () => resolve());
     });
     lock.unref();
   }
   return claimPidFile(home);
+}
+
+/** The refusal of a second start while the home's lock is held: naming the daemon when its file does. */
+function runningNow(home: string): ViberError {
+  const current = daemonState(home);
+  return current.state === 'stopped'
+    ? new ViberError(
+        'already_running',
+        `a Viber daemon already runs for ${home} (\`viber status\`); stop it first`,
+      )
+    : alreadyRunning(home, current.record);
 }
