@@ -203,7 +203,7 @@ async function taskDir(deps: TaskRunDeps, job: MessageJob): Promise<{ cwd: strin
   const tree = worktreeDir(deps.root, job.taskId);
   const seeded = join(tree, OPENVIBER_DIR, 'seeded');
   try {
-    if (!(await worktreeComplete(deps, base, tree, reach))) {
+    if (!(await worktreeComplete(deps, job.taskId, base, tree, reach))) {
       // git checks files out with the checkout's config: nothing there may run a command.
       await assertSafeGitConfig({ runner: deps.runner, cwd: base, reach });
       // Made first (empty), so the sandboxed git reaches it; git adds a worktree in an empty folder.
@@ -248,8 +248,13 @@ function markWorktreeAdded(stateDir: string, taskId: string): void {
  * its add, so one a kill -9 cut off (a few of its files checked out; its changes would read as the
  * rest deleted) stays locked.
  */
-async function worktreeComplete(deps: TaskRunDeps, base: string, tree: string, reach: string[]) {
-  const taskId = tree.split('/').at(-1)!;
+async function worktreeComplete(
+  deps: TaskRunDeps,
+  taskId: string,
+  base: string,
+  tree: string,
+  reach: string[],
+) {
   if (existsSync(worktreeAddedFile(deps.stateDir, taskId))) return true;
   if (!existsSync(join(tree, '.git'))) return false;
   const listed = await runGit(worktreeListTask(), { runner: deps.runner, cwd: base, reach });
