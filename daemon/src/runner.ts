@@ -5,13 +5,13 @@
 // timeout (process-runner.ts), and cleans up containers. Nothing else spawns.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Redactor, type NamedSecret } from '@openviber/shared';
 import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
 import { clearSpoolDir, spoolWorks } from './output-spool.ts';
 import { killRunId, recordRun, RUN_ID_ENV, stopRunLeftovers } from './run-records.ts';
-import { engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
+import { contains, engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
 
 export { describeEnd, type ProcessResult };
@@ -110,12 +110,6 @@ function confineReach(
       `${request.cwd} is outside what this run may reach of the workspace`,
     );
   return reach;
-}
-
-/** `inner` is `outer` or below it (both absolute). */
-function contains(outer: string, inner: string): boolean {
-  const rel = relative(outer, inner);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 export function createRunner(options: RunnerOptions): Runner {

@@ -185,7 +185,7 @@ export function hideHomeArgs(home: string, reach: string[], cwd: string): string
 }
 
 /** `inner` is `outer` or below it (both real, absolute paths). */
-function contains(outer: string, inner: string): boolean {
+export function contains(outer: string, inner: string): boolean {
   const rel = relative(outer, inner);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

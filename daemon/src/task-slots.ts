@@ -95,10 +95,7 @@ export class TaskSlots {
     try {
       await slot.worker?.stop();
     } finally {
-      const { conn, userId, viberId } = this.#deps;
-      conn.close(taskDocName(userId, taskId));
-      conn.close(runOutputDocName(userId, viberId, taskId));
-      conn.close(changesDocName(userId, viberId, taskId));
+      for (const name of this.#documentsOf(taskId)) this.#deps.conn.close(name);
       this.#closing.delete(taskId);
       if (!this.#stopped) this.#deps.onReleased(taskId);
     }
@@ -145,21 +142,27 @@ export class TaskSlots {
    * the task is idle, so nothing would open it again.
    */
   #unsynced(taskId: string): boolean {
-    const { conn, userId, viberId } = this.#deps;
+    return this.#documentsOf(taskId).some((name) => this.#deps.conn.isUnsynced(name));
+  }
+
+  /** The documents an open task holds (DOCUMENTS_PER_OPEN_TASK): its own, its run output, its changes. */
+  #documentsOf(taskId: string): [string, string, string] {
+    const { userId, viberId } = this.#deps;
     return [
       taskDocName(userId, taskId),
       runOutputDocName(userId, viberId, taskId),
       changesDocName(userId, viberId, taskId),
-    ].some((name) => conn.isUnsynced(name));
+    ];
   }
 
   #openSlot(taskId: string): void {
-    const { conn, userId, viberId, localDir } = this.#deps;
+    const { conn, localDir } = this.#deps;
     const slot: Slot = { worker: null, idleSince: null };
     this.#slots.set(taskId, slot);
-    const taskDoc = conn.open(taskDocName(userId, taskId));
-    const runDoc = conn.open(runOutputDocName(userId, viberId, taskId), { localDir });
-    const changesDoc = conn.open(changesDocName(userId, viberId, taskId), { localDir });
+    const [taskName, runName, changesName] = this.#documentsOf(taskId);
+    const taskDoc = conn.open(taskName);
+    const runDoc = conn.open(runName, { localDir });
+    const changesDoc = conn.open(changesName, { localDir });
     Promise.all([taskDoc.synced, runDoc.synced, changesDoc.synced]).then(
       () => {
         if (this.#slots.get(taskId) !== slot) return; // released while it synced

@@ -170,11 +170,20 @@ export class SqliteStorage implements Storage {
     return row ? { userId: row.user_id as string } : null;
   }
 
+  /** 500 tokens a statement: a server holding 9,000 sockets asks a few times a minute, not 18,000. */
   async liveTokenHashes(tokenHashes: readonly string[], now: number) {
     const live = new Set<string>();
-    const session = this.#db.prepare('SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?');
-    const viber = this.#db.prepare('SELECT 1 FROM vibers WHERE token_hash = ? AND revoked_at IS NULL');
-    for (const hash of tokenHashes) if (session.get(hash, now) || viber.get(hash)) live.add(hash);
+    for (let i = 0; i < tokenHashes.length; i += 500) {
+      const chunk = tokenHashes.slice(i, i + 500);
+      const marks = chunk.map(() => '?').join(',');
+      const rows = this.#db
+        .prepare(
+          `SELECT token_hash FROM sessions WHERE expires_at > ? AND token_hash IN (${marks})
+           UNION SELECT token_hash FROM vibers WHERE revoked_at IS NULL AND token_hash IN (${marks})`,
+        )
+        .all(now, ...chunk, ...chunk);
+      for (const row of rows) live.add(String(row.token_hash));
+    }
     return live;
   }
 
