@@ -78,6 +78,18 @@ export const SIGNUP_WINDOW_SECONDS = 60 * 60;
 /** Redis publishes held while Redis is unreachable; past it they are dropped (peers resync on reconnect). */
 export const MAX_REDIS_OFFLINE_QUEUE = 1_000;
 export const MAX_REDIS_OFFLINE_QUEUE_BYTES = 16 * 1024 * 1024;
+/** Presence and store notices cross processes in batches gathered this long (scale/publish-batch.ts). */
+export const REDIS_BATCH_MS = 50;
+/** A batch is published early once it holds this many bytes. */
+export const MAX_REDIS_BATCH_BYTES = 256 * 1024;
+/**
+ * A document with changes compares its state with the other processes' this long after its first
+ * unchecked change: a last resort, since a publish that fails is repaired at once and an outage
+ * resyncs every document.
+ */
+export const SYNC_CHECK_MS = 5 * 60_000;
+/** After a publish of a document's update failed, its state is compared with the others' this soon. */
+export const SYNC_REPAIR_MS = 1_000;
 
 /**
  * PostgreSQL stores arriving within this window go to the database together (group commit: one

@@ -15,6 +15,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QuietWebSocket, waitFor } from '../../testing/peers.ts';
 import * as Y from 'yjs';
 import pg from 'pg';
+import { Redis as RedisClient } from 'ioredis';
+import * as decoding from 'lib0/decoding';
+import { readBatch } from './publish-batch.ts';
+import { readAwarenessMessage } from '../sync/awareness-guard.ts';
 import {
   startPostgres,
   startRedis,
@@ -436,5 +440,117 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
       expect(ids).toHaveLength(6);
       expect(new Set(ids).size).toBe(6);
     }
+  });
+
+  // ---- what crosses Redis ----
+
+  /** Every message on the servers' channels from now on: [channel, body without its origin frame]. */
+  async function watchRedis(): Promise<{ channel: string; body: Uint8Array }[]> {
+    const seen: { channel: string; body: Uint8Array }[] = [];
+    const client = new RedisClient(redis.url);
+    cleanups.push(() => void client.disconnect());
+    client.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, data: Buffer) =>
+      seen.push({ channel: channel.toString(), body: data.subarray(data[0] + 1) }),
+    );
+    await client.psubscribe('openviber*');
+    return seen;
+  }
+
+  /** The awareness entries in what Redis carried: one per (document, client, clock) a message held. */
+  function awarenessEntries(seen: { channel: string; body: Uint8Array }[]) {
+    const entries: { channel: string; doc: string; client: number; clock: number }[] = [];
+    for (const { channel, body } of seen) {
+      const messages = channel === 'openviber#awareness' ? readBatch(body) : [body];
+      for (const message of messages) {
+        const awareness = readAwarenessMessage(message);
+        if (!awareness) continue;
+        const decoder = decoding.createDecoder(awareness.update);
+        for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+          const client = decoding.readVarUint(decoder);
+          const clock = decoding.readVarUint(decoder);
+          decoding.readVarString(decoder);
+          entries.push({ channel, doc: awareness.address, client, clock });
+        }
+      }
+    }
+    return entries;
+  }
+
+  it('[P3] sends a presence change across Redis once: the process that received it does not publish it back', async () => {
+    const [a, b] = await twoServers();
+    const user = await signup(a);
+    const here = connectPeer(a, user);
+    const there = connectPeer(b, user);
+    await waitFor(() => here.settled() && there.settled(), 'the peers synced');
+    await sleep(300); // the connects' own presence has crossed
+    const seen = await watchRedis();
+    const stateOnB = () =>
+      there.provider.awareness!.getStates().get(here.doc.clientID) as { device?: string };
+    for (const device of ['laptop', 'laptop, renamed', 'laptop, again']) {
+      here.provider.setAwarenessField('device', device);
+      await waitFor(() => stateOnB()?.device === device, `B to see "${device}"`);
+    }
+    await sleep(300); // anything B would send back has been sent
+    const mine = awarenessEntries(seen).filter((e) => e.client === here.doc.clientID);
+    // One entry per change (each a new clock), none repeated: B applied them and published none.
+    expect(mine.map((e) => e.clock)).toEqual([...new Set(mine.map((e) => e.clock))]);
+    expect(mine).toHaveLength(3);
+  });
+
+  it("[P3] carries many documents' presence in a few Redis messages, and store notices likewise", async () => {
+    // Thirty sign-ups from one address: over the default hourly limit, which Redis shares.
+    const [a, b] = (await twoServersOn(await postgres.createSchema(), { SIGNUPS_PER_HOUR: '1000' })).servers;
+    const pairs = await Promise.all(Array.from({ length: 30 }, () => peerOnEach(a, b)));
+    await sleep(300);
+    const seen = await watchRedis();
+    for (const { onA } of pairs) onA.provider.setAwarenessField('device', 'phone');
+    await waitFor(
+      () =>
+        pairs.every(({ onA, onB }) => {
+          const state = onB.provider.awareness!.getStates().get(onA.doc.clientID) as { device?: string };
+          return state?.device === 'phone';
+        }),
+      "every document's presence on B",
+    );
+    const ours = new Set(pairs.map(({ user }) => workspaceDocName(user.userId)));
+    const presence = awarenessEntries(seen).filter((e) => ours.has(e.doc));
+    expect(presence).toHaveLength(30);
+    // Gathered for REDIS_BATCH_MS: a handful of publishes, not one per document.
+    expect(seen.filter((m) => m.channel === 'openviber#awareness').length).toBeLessThanOrEqual(3);
+    expect(seen.filter((m) => m.channel.startsWith('openviber:u/'))).toEqual([]);
+
+    // Thirty documents edited at once are stored at once; their notices share a publish or two.
+    for (const { onA } of pairs) createEnvironment(onA.doc, env('stored together'));
+    await waitFor(() => pairs.every(({ onA }) => onA.settled()), 'the edits acknowledged');
+    const notices = () => seen.filter((m) => m.channel === 'openviber:stored');
+    await waitFor(
+      () => notices().reduce((n, m) => n + readBatch(m.body).length, 0) >= 30,
+      'the stores announced',
+      15_000,
+    );
+    expect(notices().length).toBeLessThanOrEqual(4);
+  });
+
+  it('[P3] repairs an update Redis refused on a live connection within seconds, not at the periodic check', async () => {
+    const databaseUrl = await postgres.createSchema();
+    const environment = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, SIGNUPS_PER_HOUR: '1000' };
+    const [a, b] = await Promise.all([spawnServer({ env: environment }), spawnServer({ env: environment })]);
+    cleanups.push(
+      () => a.dispose(),
+      () => b.dispose(),
+    );
+    const admin = new RedisClient(redis.url);
+    cleanups.push(async () => {
+      await admin.call('ACL', 'SETUSER', 'default', '+publish');
+      admin.disconnect();
+    });
+    const { onA, onB } = await peerOnEach(a, b);
+    // Redis answers the publish with an error (NOPERM) while the connection stays up: no outage to
+    // notice, no resync of every document.
+    await admin.call('ACL', 'SETUSER', 'default', '-publish');
+    createEnvironment(onA.doc, env('while refused'));
+    await waitFor(() => /could not publish an update/.test(a.output()), 'the refused publish');
+    await admin.call('ACL', 'SETUSER', 'default', '+publish');
+    await waitFor(() => byName(onB.envs(), 'while refused'), 'the refused edit to reach B', 5_000);
   });
 });

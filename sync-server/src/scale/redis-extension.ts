@@ -33,9 +33,11 @@ import {
 } from '@hocuspocus/server';
 import type { Redis as RedisClient } from 'ioredis';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
+import { PublishBatch, readBatch } from './publish-batch.ts';
 import { boundPublishQueue } from './bounded-publish.ts';
 import { StoreNotices } from './store-notices.ts';
 import { readAwarenessMessage } from '../sync/awareness-guard.ts';
+import { SYNC_CHECK_MS, SYNC_REPAIR_MS } from '../limits.ts';
 
 type RedisOptions = NonNullable<ConstructorParameters<typeof Redis>[0]>['options'];
 
@@ -65,6 +67,9 @@ class MergingRedis extends Redis {
   readonly #log: (msg: string) => void;
   /** Which process stored what (store-notices.ts): a store another process already made is skipped. */
   readonly storeCoordination: StoreNotices;
+  /** Presence to the other processes, in batches on one channel (publish-batch.ts). */
+  readonly #awareness: PublishBatch;
+  readonly #awarenessChannel: string;
 
   constructor(configuration: ConstructorParameters<typeof Redis>[0], log: (msg: string) => void) {
     super(configuration);
@@ -80,47 +85,83 @@ class MergingRedis extends Redis {
     };
     const stock = self.handleIncomingMessage;
     this.sub.off('messageBuffer', stock);
-    self.handleIncomingMessage = async (channel, data) => {
-      const [identifier, body] = self.decodeMessage(data);
-      if (identifier === this.configuration.identifier) return;
-      const awareness = readAwarenessMessage(body);
-      if (!awareness) return stock(channel, data);
-      const documentName = awareness.address; // published under the plain document name
-      // As the stock handler: a document still loading is known to the extension before the instance.
-      const loading = (this as unknown as { documents: Map<string, Document> }).documents;
+    // As the stock handler: a document still loading is known to the extension before the instance.
+    const loading = (this as unknown as { documents: Map<string, Document> }).documents;
+    const applyAwareness = (message: { address: string; update: Uint8Array }) => {
+      const documentName = message.address; // published under the plain document name
       const document = loading.get(documentName) ?? this.instance?.documents.get(documentName);
       if (!document) return;
       try {
-        applyAwarenessUpdate(document.awareness, awareness.update, self.redisTransactionOrigin);
+        applyAwarenessUpdate(document.awareness, message.update, self.redisTransactionOrigin);
       } catch (error) {
         // A damaged message must not become an unhandled rejection (Node exits on those).
         this.#log(`redis: an awareness update for ${documentName} could not be read: ${String(error)}`);
       }
     };
+    this.#awarenessChannel = `${this.configuration.prefix}#awareness`;
+    self.handleIncomingMessage = async (channel, data) => {
+      const [identifier, body] = self.decodeMessage(data);
+      if (identifier === this.configuration.identifier) return;
+      if (channel.toString('utf8') === this.#awarenessChannel) {
+        let entries: Uint8Array[];
+        try {
+          entries = readBatch(body);
+        } catch (error) {
+          this.#log(`redis: a presence batch could not be read: ${String(error)}`);
+          return;
+        }
+        for (const entry of entries) {
+          const message = readAwarenessMessage(entry);
+          if (message) applyAwareness(message);
+        }
+        return;
+      }
+      const awareness = readAwarenessMessage(body);
+      if (!awareness) return stock(channel, data);
+      applyAwareness(awareness);
+    };
     this.sub.on('messageBuffer', self.handleIncomingMessage);
+    // ioredis subscribes again by itself after a reconnect.
+    this.sub.subscribe(this.#awarenessChannel).catch((error: unknown) => {
+      log(`redis: could not subscribe to presence: ${String(error)}`);
+    });
+    this.#awareness = new PublishBatch({
+      publish: (batch) => {
+        this.pub
+          .publish(this.#awarenessChannel, Buffer.concat([this.messagePrefix, batch]))
+          .catch((error: unknown) => this.#log(`redis: could not publish presence: ${String(error)}`));
+      },
+    });
     this.storeCoordination = new StoreNotices({
       pub: this.pub as RedisClient,
       sub: (this.sub as RedisClient).duplicate(),
       prefix: this.configuration.prefix,
+      identifier: this.configuration.identifier,
       holds: (name) => this.instance?.documents.has(name) ?? false,
       log,
     });
   }
 
   /**
-   * The stock extension publishes nothing for a document with no peer left here, so the last device
-   * to leave a process stayed "present" elsewhere until awareness's 30 s timeout: its removal is
-   * published here.
+   * A change of presence made here goes to the other processes in the next batch. Not one that came
+   * from Redis: the stock extension published those again, so every renewal crossed Redis twice (and
+   * once more per further process). A device leaving the last connection of a document here is
+   * published too: the stock extension publishes nothing for a document with no peer left, and the
+   * device stayed "present" elsewhere until awareness's 30 s timeout.
    */
   override async onAwarenessUpdate(payload: onAwarenessUpdatePayload): Promise<void> {
-    const { document, documentName, awareness, removed } = payload;
-    if ((document?.connections.size ?? 0) > 0 || removed.length === 0)
-      return super.onAwarenessUpdate(payload);
-    const message = new OutgoingMessage(documentName).createAwarenessUpdateMessage(awareness, removed);
-    this.#publish(documentName, message.toUint8Array(), 'publish a departure');
+    const { document, documentName, awareness, added, updated, removed, transactionOrigin } = payload;
+    if (isTransactionOrigin(transactionOrigin) && transactionOrigin.source === 'redis') return;
+    const here = (document?.connections.size ?? 0) > 0;
+    const changed = here ? [...added, ...updated, ...removed] : removed;
+    if (changed.length === 0) return;
+    this.#awareness.add(
+      new OutgoingMessage(documentName).createAwarenessUpdateMessage(awareness, changed).toUint8Array(),
+    );
   }
 
   override async onDestroy(): Promise<void> {
+    this.#awareness.close(); // publishes the departures of a closing process's peers
     this.storeCoordination.close();
     await super.onDestroy();
   }
@@ -128,13 +169,18 @@ class MergingRedis extends Redis {
   /** No lock and no skip: PostgresStorage merges concurrent stores (see the header). */
   override async onStoreDocument(): Promise<void> {}
 
-  readonly #checks = new Map<string, NodeJS.Timeout>();
+  readonly #checks = new Map<string, { timer: NodeJS.Timeout; due: number }>();
 
   /** Publishes a Hocuspocus message on the document's channel, framed as the stock extension does. */
   #publish(name: string, message: Uint8Array, what: string): void {
     this.pub
       .publish(`${this.configuration.prefix}:${name}`, Buffer.concat([this.messagePrefix, message]))
-      .catch((error: unknown) => this.#log(`redis: could not ${what}: ${String(error)}`));
+      .catch((error: unknown) => {
+        this.#log(`redis: could not ${what}: ${String(error)}`);
+        // Redis refused it on a live connection (an outage resyncs every document by itself): what
+        // the others missed is exchanged once this document's state is compared, soon.
+        this.#checkLater(name, SYNC_REPAIR_MS);
+      });
   }
 
   /** Our state vector for `name` (SyncStep1): the others answer with what we lack, and ask in turn. */
@@ -146,22 +192,28 @@ class MergingRedis extends Redis {
     );
   }
 
-  /** One SyncStep1 for `name` SYNC_CHECK_MS after its first unchecked change, if still loaded. */
-  #checkLater(name: string): void {
-    if (this.#checks.has(name)) return;
+  /**
+   * One SyncStep1 for `name` `afterMs` after its first unchecked change, if still loaded; a check
+   * already due sooner stands, one due later is brought forward.
+   */
+  #checkLater(name: string, afterMs = SYNC_CHECK_MS): void {
+    const due = Date.now() + afterMs;
+    const pending = this.#checks.get(name);
+    if (pending && pending.due <= due) return;
+    clearTimeout(pending?.timer);
     const timer = setTimeout(() => {
       this.#checks.delete(name);
       const document = this.instance.documents.get(name);
       if (document) this.#publishStateVector(name, document, `check ${name}`);
-    }, SYNC_CHECK_MS);
+    }, afterMs);
     timer.unref();
-    this.#checks.set(name, timer);
+    this.#checks.set(name, { timer, due });
   }
 
   override async afterUnloadDocument(data: Parameters<Redis['afterUnloadDocument']>[0]): Promise<void> {
     await super.afterUnloadDocument(data);
     if (data.instance.documents.has(data.documentName)) return;
-    clearTimeout(this.#checks.get(data.documentName));
+    clearTimeout(this.#checks.get(data.documentName)?.timer);
     this.#checks.delete(data.documentName);
   }
 
@@ -210,9 +262,6 @@ export interface RedisExtensionOptions {
   disconnectDelay?: number;
   log?: (msg: string) => void;
 }
-
-/** A document with changes checks its state against the other processes' this long after (ms). */
-export const SYNC_CHECK_MS = 30_000;
 
 /** When a subscriber that was away is back, resync after these delays (ms). */
 const RESYNC_AFTER_RESUBSCRIBE_MS = [250, 1_500];

@@ -6,13 +6,15 @@
 // every item (the state vector) and every deletion (the delete set: a deletion does not move the
 // state vector, so a process that stored, then relayed a deletion and died, must not be taken to
 // have stored that deletion). A process that dies before storing sends no notice, so the others
-// store as before.
+// store as before. Notices go out in batches (publish-batch.ts: one publish per REDIS_BATCH_MS
+// rather than one per store; a process waits up to seconds for a notice, so the batch costs nothing).
 import type { Redis as RedisClient } from 'ioredis';
 import * as Y from 'yjs';
 import type { StoreCoordination } from '../sync/storage-extension.ts';
+import { PublishBatch, readBatch } from './publish-batch.ts';
 
 /** name length (u16 BE) | name (UTF-8) | Yjs snapshot (state vector and delete set) */
-function encode(name: string, snapshot: Uint8Array): Buffer {
+function encode(name: string, snapshot: Uint8Array): Uint8Array {
   const nameBytes = Buffer.from(name, 'utf8');
   const out = Buffer.alloc(2 + nameBytes.length + snapshot.length);
   out.writeUInt16BE(nameBytes.length, 0);
@@ -21,8 +23,9 @@ function encode(name: string, snapshot: Uint8Array): Buffer {
   return out;
 }
 
-function decode(data: Buffer): { name: string; snapshot: Y.Snapshot } | null {
+function decode(entry: Uint8Array): { name: string; snapshot: Y.Snapshot } | null {
   try {
+    const data = Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength);
     const length = data.readUInt16BE(0);
     const name = data.subarray(2, 2 + length).toString('utf8');
     return { name, snapshot: Y.decodeSnapshot(data.subarray(2 + length)) };
@@ -57,11 +60,16 @@ export class StoreNotices implements StoreCoordination {
   /** Per document held here: the union of what any process said it stored. */
   readonly #stored = new Map<string, Y.Snapshot>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** This process's identifier, framed (length byte, UTF-8): its own batches come back and are skipped. */
+  readonly #origin: Buffer;
+  readonly #batch: PublishBatch;
 
   constructor(options: {
     pub: RedisClient;
     sub: RedisClient;
     prefix: string;
+    /** This process's identifier on Redis (unique per process). */
+    identifier: string;
     holds: (name: string) => boolean;
     log: (msg: string) => void;
   }) {
@@ -70,6 +78,14 @@ export class StoreNotices implements StoreCoordination {
     this.#channel = `${options.prefix}:stored`;
     this.#holds = options.holds;
     this.#log = options.log;
+    const id = Buffer.from(options.identifier, 'utf8');
+    this.#origin = Buffer.concat([Buffer.from([id.length]), id]);
+    this.#batch = new PublishBatch({
+      publish: (batch) =>
+        void this.#pub
+          .publish(this.#channel, Buffer.concat([this.#origin, batch]))
+          .catch((error: unknown) => this.#log(`redis: could not announce stores: ${String(error)}`)),
+    });
     this.#sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
       if (channel.toString() === this.#channel) this.#receive(data);
     });
@@ -106,9 +122,7 @@ export class StoreNotices implements StoreCoordination {
 
   stored(name: string, snapshot: Y.Snapshot): void {
     this.#merge(name, snapshot);
-    this.#pub
-      .publish(this.#channel, encode(name, Y.encodeSnapshot(snapshot)))
-      .catch((error: unknown) => this.#log(`redis: could not announce a store: ${String(error)}`));
+    this.#batch.add(encode(name, Y.encodeSnapshot(snapshot)));
   }
 
   /** The document left this process: what was said about it no longer matters here. */
@@ -117,14 +131,25 @@ export class StoreNotices implements StoreCoordination {
   }
 
   close(): void {
+    this.#batch.close();
     this.#sub.disconnect();
   }
 
   #receive(data: Buffer): void {
-    const notice = decode(data);
-    if (!notice || !this.#holds(notice.name)) return;
-    this.#merge(notice.name, notice.snapshot);
-    for (const check of [...(this.#waiters.get(notice.name) ?? [])]) check();
+    if (data.subarray(0, this.#origin.length).equals(this.#origin)) return; // our own
+    let entries: Uint8Array[];
+    try {
+      entries = readBatch(data.subarray(data[0] + 1));
+    } catch (error) {
+      this.#log(`redis: store notices could not be read: ${String(error)}`);
+      return;
+    }
+    for (const entry of entries) {
+      const notice = decode(entry);
+      if (!notice || !this.#holds(notice.name)) continue;
+      this.#merge(notice.name, notice.snapshot);
+      for (const check of [...(this.#waiters.get(notice.name) ?? [])]) check();
+    }
   }
 
   #merge(name: string, snapshot: Y.Snapshot): void {
