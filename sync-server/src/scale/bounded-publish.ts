@@ -20,6 +20,16 @@ interface Publisher {
   on(event: 'ready', listener: () => void): unknown;
 }
 
+/**
+ * A publish Redis refuses (NOPERM, OOM) rejects: our own callers log it and repair, but the stock
+ * extension's replies do not wait for theirs, and an unhandled rejection ends the process. The
+ * rejection stays visible to whoever awaits the promise.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** Replaces `client.publish` with a bounded version; returns how many publishes it dropped so far. */
 export function boundPublishQueue(client: Publisher, options: BoundedPublishOptions): () => number {
   const maxMessages = options.maxMessages ?? MAX_REDIS_OFFLINE_QUEUE;
@@ -40,7 +50,7 @@ export function boundPublishQueue(client: Publisher, options: BoundedPublishOpti
   });
 
   client.publish = (channel: string, message: Buffer | string): Promise<number> => {
-    if (client.status === 'ready') return publish(channel, message);
+    if (client.status === 'ready') return handled(publish(channel, message));
     const size = message.length;
     if (waiting >= maxMessages || waitingBytes + size > maxBytes) {
       if (droppedThisOutage === 0)
@@ -53,10 +63,12 @@ export function boundPublishQueue(client: Publisher, options: BoundedPublishOpti
     }
     waiting++;
     waitingBytes += size;
-    return publish(channel, message).finally(() => {
-      waiting--;
-      waitingBytes -= size;
-    });
+    return handled(
+      publish(channel, message).finally(() => {
+        waiting--;
+        waitingBytes -= size;
+      }),
+    );
   };
   return () => dropped;
 }

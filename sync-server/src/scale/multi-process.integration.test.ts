@@ -553,4 +553,48 @@ describe('two sync-server processes on PostgreSQL and Redis', () => {
     await admin.call('ACL', 'SETUSER', 'default', '+publish');
     await waitFor(() => byName(onB.envs(), 'while refused'), 'the refused edit to reach B', 5_000);
   });
+
+  it('[P3] resyncs after Redis closed a subscriber cleanly (CLIENT KILL): an update published while it reconnected arrives', async () => {
+    const [a, b] = (await twoServersOn(await postgres.createSchema(), { SIGNUPS_PER_HOUR: '1000' })).servers;
+    const { onA, onB } = await peerOnEach(a, b);
+    const admin = new RedisClient(redis.url);
+    cleanups.push(() => void admin.disconnect());
+    // No error, no outage as ioredis reports one: the subscribers are back within ~50 ms, and what
+    // was published meanwhile never reaches them.
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    createEnvironment(onA.doc, env('while B reconnected'));
+    await waitFor(() => byName(onB.envs(), 'while B reconnected'), 'the edit to reach B', 5_000);
+  });
+
+  it('[P3] a process whose publishes alone Redis refuses keeps running: a reply it cannot send does not end it', async () => {
+    const admin = new RedisClient(redis.url);
+    const user = `b${process.pid}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>secret-b', '~*', '&*', '+@all');
+    cleanups.push(async () => {
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+    });
+    const databaseUrl = await postgres.createSchema();
+    const base = { DATABASE_URL: databaseUrl, SIGNUPS_PER_HOUR: '1000' };
+    const a = await spawnServer({ env: { ...base, REDIS_URL: redis.url } });
+    const b = await spawnServer({
+      env: { ...base, REDIS_URL: redis.url.replace('redis://', `redis://${user}:secret-b@`) },
+    });
+    cleanups.push(
+      () => a.dispose(),
+      () => b.dispose(),
+    );
+    const account = await signup(a);
+    const onB = connectPeer(b, account);
+    await waitFor(() => onB.settled(), 'the peer on B synced');
+    await admin.call('ACL', 'SETUSER', user, '-publish');
+    // A loads the document and asks the others for their state: B's answer is refused.
+    const onA = connectPeer(a, account);
+    await waitFor(() => onA.settled(), 'the peer on A synced');
+    createEnvironment(onA.doc, env('from A'));
+    await waitFor(() => byName(onB.envs(), 'from A'), "A's edit to reach B");
+    await sleep(500);
+    expect(b.output()).not.toMatch(/unhandled|ReplyError: NOPERM.*\n\s+at /i);
+    expect((await api(b, 'GET', '/api/health')).status).toBe(200);
+  });
 });

@@ -158,6 +158,9 @@ class MergingRedis extends Redis {
     this.#awareness.add(
       new OutgoingMessage(documentName).createAwarenessUpdateMessage(awareness, changed).toUint8Array(),
     );
+    // A departure goes at once: held for the batch, it could reach another process after the same
+    // device reconnected there (same clock), and remove it from a process it is connected to.
+    if (removed.length > 0) this.#awareness.flush();
   }
 
   override async onDestroy(): Promise<void> {
@@ -197,7 +200,7 @@ class MergingRedis extends Redis {
    * already due sooner stands, one due later is brought forward.
    */
   #checkLater(name: string, afterMs = SYNC_CHECK_MS): void {
-    const due = Date.now() + afterMs;
+    const due = performance.now() + afterMs;
     const pending = this.#checks.get(name);
     if (pending && pending.due <= due) return;
     clearTimeout(pending?.timer);
@@ -288,6 +291,13 @@ export function redisExtension(url: string, options: RedisExtensionOptions = {})
     let down = false;
     client.on('error', (error: Error) => {
       if (!down) log(`redis (${role}): ${error.message}; retrying`);
+      down = true;
+    });
+    // A connection Redis closed cleanly (CLIENT KILL, the pub/sub output-buffer limit, a proxy's
+    // idle timeout) raises no error, and ioredis is back within ~50 ms: a subscriber still missed
+    // what was published meanwhile, so this counts as an outage too.
+    client.on('reconnecting', () => {
+      if (!down) log(`redis (${role}): connection closed; reconnecting`);
       down = true;
     });
     client.on('ready', () => {
