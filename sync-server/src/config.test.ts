@@ -7,6 +7,7 @@ import {
   MAX_HTTP_CONNECTIONS,
   MAX_HTTP_CONNECTIONS_PER_ADDRESS,
   MAX_SOCKETS_PER_USER,
+  SYNC_ITEMS_PER_MINUTE,
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
@@ -34,6 +35,7 @@ describe('server configuration', () => {
       unauthenticatedSocketsPerAddress: MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
       unauthenticatedSockets: MAX_UNAUTHENTICATED_SOCKETS,
       socketsPerUser: MAX_SOCKETS_PER_USER,
+      syncItemsPerMinute: SYNC_ITEMS_PER_MINUTE,
       httpConnectionsPerAddress: MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       httpConnections: MAX_HTTP_CONNECTIONS,
     });

@@ -14,6 +14,7 @@ import {
 } from '../limits.ts';
 import { RefusalLog } from './refusal-log.ts';
 import { guardConnections } from './socket-guard.ts';
+import { SyncBudget } from './sync-budget.ts';
 
 const WORKSPACE = workspaceDocName('usr_1');
 const VIBER_DOC = viberDocName('usr_1', 'vbr_1');
@@ -143,7 +144,7 @@ describe('[S9] every document connection takes the direct path (socket-guard wir
       }),
     };
     const hocuspocus = { handleConnection: () => socket } as unknown as Hocuspocus;
-    guardConnections(hocuspocus, new RefusalLog(() => undefined));
+    guardConnections(hocuspocus, new RefusalLog(() => undefined), new SyncBudget());
     hocuspocus.handleConnection({ emit: () => true } as never, { headers: {} } as never, {});
     const connection = socket.createConnection();
 

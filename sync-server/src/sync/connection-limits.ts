@@ -33,6 +33,8 @@ export interface ConnectionLimitOptions extends QuotaLimits {
   unauthenticatedSockets?: number;
   /** Websockets per user at once (and as many for the user's Vibers). */
   socketsPerUser?: number;
+  /** Document items encoded for one principal's SyncStep1 requests per minute (sync-budget.ts). */
+  syncItemsPerMinute?: number;
   /** Proxies whose X-Forwarded-For names the client ([S19]). */
   trustedProxies?: readonly string[];
   /** How often open websockets' tokens are checked again (TOKEN_RECHECK_MS). */

@@ -21,6 +21,7 @@ import { RefusalLog } from './refusal-log.ts';
 import { awarenessEchoExtension } from './awareness-echo.ts';
 import { messageBumpExtension } from './message-bump.ts';
 import { guardConnections } from './socket-guard.ts';
+import { SyncBudget } from './sync-budget.ts';
 import { socketAddressOf } from './socket-id.ts';
 import { spreadPingsExtension } from './spread-pings.ts';
 import { storageExtension, type StoreCoordination } from './storage-extension.ts';
@@ -192,7 +193,7 @@ export function createSyncServer(options: SyncOptions) {
     ),
   );
   deletions.attach(server.hocuspocus, gateway);
-  guardConnections(server.hocuspocus, refusals);
+  guardConnections(server.hocuspocus, refusals, new SyncBudget(options.limits.syncItemsPerMinute));
 
   /** Closes every websocket connection whose principal matches (logout, Viber removed). */
   const closeConnections = (matches: (p: AuthedPrincipal) => boolean) => {

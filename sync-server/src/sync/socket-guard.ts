@@ -9,6 +9,8 @@ import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import { applyAwarenessDirectly } from './awareness-guard.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import { socketAddressOf } from './socket-id.ts';
+import { CLOSE_SYNC_BUDGET, isSyncStep1, type SyncBudget } from './sync-budget.ts';
+import type { SyncContext } from './create-sync.ts';
 
 /** MessageType.Auth in the Hocuspocus protocol. */
 const AUTH = 2;
@@ -135,7 +137,7 @@ function stopReading(websocket: unknown): void {
 }
 
 /** Wraps every connection `hocuspocus` takes so that hostile frames end in one refusal-log line. */
-export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): void {
+export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog, syncs: SyncBudget): void {
   const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
   hocuspocus.handleConnection = (websocket, request, context) => {
     // Read only when something is refused (a header look-up per socket otherwise).
@@ -151,17 +153,34 @@ export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog): 
       refusals.refused(address(), 'malformed message');
       websocket.close(PROTOCOL_ERROR, 'malformed message');
     };
-    applyAwarenessOnArrival(connection);
+    wrapDocumentConnections(connection, (documentConnection, data) => {
+      if (applyAwarenessDirectly(documentConnection, data)) return true;
+      if (!isSyncStep1(data)) return false;
+      // Charged as it is answered; the request that crosses the budget is the last one answered.
+      const principal = (documentConnection.context as SyncContext).principal;
+      if (principal)
+        void syncs.charge(principal, documentConnection.document).then((within) => {
+          if (within) return;
+          refusals.refused(address(), `sync requests over budget for ${principal.userId}`);
+          websocket.close(CLOSE_SYNC_BUDGET, 'too many sync requests; try again in a minute');
+        });
+      return false;
+    });
     return connection;
   };
 }
 
 /**
- * Each document's Connection on the socket takes awareness through applyAwarenessDirectly, the
- * messages queued while it authenticated included (Hocuspocus hands those to the Connection, not
- * to the socket's handler). If Hocuspocus changes shape, its own path stays.
+ * Each document's Connection on the socket sees its messages through `take` first, the messages
+ * queued while it authenticated included (Hocuspocus hands those to the Connection, not to the
+ * socket's handler): awareness is applied directly (applyAwarenessDirectly), and a SyncStep1 is
+ * charged to the sync budget. `take` returns true for a message it handled. If Hocuspocus changes
+ * shape, its own path stays.
  */
-function applyAwarenessOnArrival(client: unknown): void {
+function wrapDocumentConnections(
+  client: unknown,
+  take: (connection: Connection, data: Uint8Array) => boolean,
+): void {
   const socket = client as { createConnection?: (...args: unknown[]) => Connection };
   const create = socket.createConnection;
   if (typeof create !== 'function') return;
@@ -169,7 +188,7 @@ function applyAwarenessOnArrival(client: unknown): void {
     const connection = create.apply(this, args);
     const handleMessage = connection.handleMessage.bind(connection);
     connection.handleMessage = (data: Uint8Array) => {
-      if (!applyAwarenessDirectly(connection, data)) handleMessage(data);
+      if (!take(connection, data)) handleMessage(data);
     };
     return connection;
   };

@@ -235,6 +235,63 @@ describe('websockets per user', () => {
   });
 });
 
+describe('sync requests per user', () => {
+  /** A SyncStep1 for `documentName` from a peer that holds nothing: the server encodes all of it. */
+  const syncStep1 = (documentName: string) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarString(e, documentName);
+    encoding.writeVarUint(e, 0); // MessageType.Sync
+    encoding.writeVarUint(e, 0); // SyncStep1
+    encoding.writeVarUint8Array(e, Uint8Array.of(0)); // an empty state vector
+    return encoding.toUint8Array(e);
+  };
+  const authenticated = async (url: string, documentName: string, token: string) => {
+    const opened = await upgrade(url);
+    if (!isOpen(opened)) throw new Error(`refused: ${opened.status}`);
+    opened.ws.send(authMessage(documentName, token));
+    await waitFor(() => opened.messages.length >= 1, 'the authentication answer');
+    return opened;
+  };
+
+  it("[S16] a user's SyncStep1 requests have a budget in document items per minute: past it the socket closes 4429, the user's other sockets too, one log line", async () => {
+    // 1,000 items a minute, each request charged at least 100: ten requests on a small document.
+    const own = await start({ SYNC_ITEMS_PER_MINUTE: '1000' });
+    const user = await signup(own.url);
+    const workspace = workspaceDocName(user.userId);
+    const peer = await authenticated(own.wsUrl, workspace, user.token);
+    const before = peer.messages.length;
+    for (let i = 0; i < 30; i++) peer.ws.send(syncStep1(workspace));
+    expect(await peer.closed).toBe(4429);
+    // Those within the budget were answered before the socket closed.
+    expect(peer.messages.length).toBeGreaterThan(before);
+    await waitFor(() => /sync requests over budget/.test(own.output()), 'the refusal in the log');
+    expect(own.output().match(/sync requests over budget/g)).toHaveLength(1);
+    // The budget is the user's, not the socket's: a new socket's first request is refused too.
+    const again = await authenticated(own.wsUrl, workspace, user.token);
+    again.ws.send(syncStep1(workspace));
+    expect(await again.closed).toBe(4429);
+    // Another user is not affected.
+    const other = await signup(own.url);
+    const theirs = await authenticated(own.wsUrl, workspaceDocName(other.userId), other.token);
+    const answeredBefore = theirs.messages.length;
+    theirs.ws.send(syncStep1(workspaceDocName(other.userId)));
+    await waitFor(() => theirs.messages.length > answeredBefore, "the other user's sync answered");
+    expect(theirs.code).toBeNull();
+  });
+
+  it('[S16] a provider that connects and syncs as the app does stays well within the default budget', async () => {
+    const user = await signup(server.url);
+    const peers: Peer[] = [];
+    for (let i = 0; i < 5; i++) {
+      const peer = connectPeer(server.wsUrl, workspaceDocName(user.userId), user.token);
+      peers.push(peer);
+      await peer.synced;
+    }
+    for (const peer of peers) peer.destroy();
+    expect(server.output()).not.toMatch(/sync requests over budget/);
+  });
+});
+
 describe('refusals in the log', () => {
   it('[S17] oversized, malformed and unauthenticated frames from 60 sockets: one log line for the address, no stack', async () => {
     const own = await start();
