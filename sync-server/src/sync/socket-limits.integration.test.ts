@@ -259,11 +259,8 @@ describe('sync requests per user', () => {
     const user = await signup(own.url);
     const workspace = workspaceDocName(user.userId);
     const peer = await authenticated(own.wsUrl, workspace, user.token);
-    const before = peer.messages.length;
     for (let i = 0; i < 30; i++) peer.ws.send(syncStep1(workspace));
     expect(await peer.closed).toBe(4429);
-    // Those within the budget were answered before the socket closed.
-    expect(peer.messages.length).toBeGreaterThan(before);
     await waitFor(() => /sync requests over budget/.test(own.output()), 'the refusal in the log');
     expect(own.output().match(/sync requests over budget/g)).toHaveLength(1);
     // The budget is the user's, not the socket's: a new socket's first request is refused too.
