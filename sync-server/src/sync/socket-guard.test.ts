@@ -1,6 +1,6 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
-import { wellFormed } from './socket-guard.ts';
+import { isSyncStep1, wellFormed } from './socket-guard.ts';
 
 const message = (write: (e: encoding.Encoder) => void) => {
   const e = encoding.createEncoder();
@@ -61,5 +61,29 @@ describe('the prefix every Hocuspocus message starts with', () => {
     expect(wellFormed(new Uint8Array([0xff, 0xff, 0xff]))).toBe(false);
     expect(wellFormed(new Uint8Array([0x02, 0xc3, 0x28, 0x00]))).toBe(false); // a name that is not UTF-8
     expect(wellFormed(new Uint8Array([0x05, 0x61]))).toBe(false); // a name longer than the message
+  });
+});
+
+describe('which messages the sync budget charges', () => {
+  const sync = (name: string, step: number) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarString(e, name);
+    encoding.writeVarUint(e, 0); // MessageType.Sync
+    encoding.writeVarUint(e, step);
+    encoding.writeVarUint8Array(e, Uint8Array.of(0));
+    return encoding.toUint8Array(e);
+  };
+
+  it('[S16] a SyncStep1 for any document name, and nothing else: not step 2, an update, awareness or a cut message', () => {
+    expect(isSyncStep1(sync('u/usr_a/workspace', 0))).toBe(true);
+    expect(isSyncStep1(sync('x'.repeat(200), 0))).toBe(true); // a name longer than one varUint byte
+    expect(isSyncStep1(sync('u/usr_a/workspace', 1))).toBe(false);
+    expect(isSyncStep1(sync('u/usr_a/workspace', 2))).toBe(false);
+    const awareness = encoding.createEncoder();
+    encoding.writeVarString(awareness, 'u/usr_a/workspace');
+    encoding.writeVarUint(awareness, 1);
+    expect(isSyncStep1(encoding.toUint8Array(awareness))).toBe(false);
+    expect(isSyncStep1(sync('u/usr_a/workspace', 0).subarray(0, 5))).toBe(false);
+    expect(isSyncStep1(new Uint8Array())).toBe(false);
   });
 });

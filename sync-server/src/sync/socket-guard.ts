@@ -9,7 +9,7 @@ import type { Connection, Hocuspocus } from '@hocuspocus/server';
 import { applyAwarenessDirectly } from './awareness-guard.ts';
 import type { RefusalLog } from './refusal-log.ts';
 import { socketAddressOf } from './socket-id.ts';
-import { CLOSE_SYNC_BUDGET, isSyncStep1, type SyncBudget } from './sync-budget.ts';
+import { CLOSE_SYNC_BUDGET, type SyncBudget } from './sync-budget.ts';
 import type { SyncContext } from './create-sync.ts';
 
 /** MessageType.Auth in the Hocuspocus protocol. */
@@ -98,6 +98,21 @@ export function wellFormed(data: Uint8Array): boolean {
       if (!p.done) p.varString(); // the provider's version
     }
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** MessageType.Sync and its first step in the Hocuspocus protocol. */
+const SYNC = 0;
+const SYNC_STEP_1 = 0;
+
+/** Whether a message (already found well formed) is a SyncStep1: what makes the server encode. */
+export function isSyncStep1(data: Uint8Array): boolean {
+  try {
+    const p = new Prefix(data);
+    p.varString();
+    return p.varUint() === SYNC && p.varUint() === SYNC_STEP_1;
   } catch {
     return false;
   }

@@ -9,6 +9,7 @@ import type { Principal } from '@openviber/shared';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type * as Y from 'yjs';
 import { SYNC_ITEMS_PER_MINUTE, SYNC_MIN_CHARGE } from '../limits.ts';
+import { budgetOf } from './user-sockets.ts';
 
 /** Websocket close code: the principal's sync requests are over their budget for now. */
 export const CLOSE_SYNC_BUDGET = 4429;
@@ -19,26 +20,6 @@ export function itemsOf(doc: Y.Doc): number {
   for (const structs of doc.store.clients.values()) items += structs.length;
   return items;
 }
-
-/** Whether a Hocuspocus message is a SyncStep1 (name, type Sync = 0, step 1 = 0). */
-export function isSyncStep1(data: Uint8Array): boolean {
-  let pos = 0;
-  const varUint = (): number => {
-    let value = 0;
-    for (let factor = 1; pos < data.length; factor *= 128) {
-      const byte = data[pos++]!;
-      value += (byte & 0x7f) * factor;
-      if (byte < 0x80) return value;
-    }
-    return -1;
-  };
-  const nameLength = varUint();
-  if (nameLength < 0) return false;
-  pos += nameLength;
-  return varUint() === 0 && varUint() === 0;
-}
-
-const budgetOf = (p: Principal): string => `${p.userId}/${p.kind === 'viber' ? 'vibers' : 'devices'}`;
 
 export class SyncBudget {
   readonly #limiter: RateLimiterMemory;

@@ -8,7 +8,7 @@ import type { Principal } from '@openviber/shared';
 import { MAX_SOCKETS_PER_USER } from '../limits.ts';
 
 /** The budget a principal's sockets count in. */
-const budgetOf = (p: Principal): string => `${p.userId}/${p.kind === 'viber' ? 'vibers' : 'devices'}`;
+export const budgetOf = (p: Principal): string => `${p.userId}/${p.kind === 'viber' ? 'vibers' : 'devices'}`;
 
 export class UserSockets {
   /** Open sockets, each with the budgets it is counted in. */
