@@ -1,6 +1,6 @@
 // [V1] [V2] A message runs at most once even when the server dies with acknowledged-but-unstored
 // updates: the Viber keeps its own documents and a run journal on its disk.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { taskDocName } from '@openviber/shared';
@@ -70,5 +70,51 @@ describe('at most once across a server crash', async () => {
     expect(executions(marker1)).toBe(1);
     expect(executions(marker2)).toBe(1);
     expect(await s.run(taskId, m2)).toMatchObject({ state: 'completed' });
+  });
+
+  it('[V1] a run that ends while the server is down reaches it after the server and the Viber both restart, with no further message', async () => {
+    const dir = tempDir();
+    const [marker, done] = [join(dir, 'm'), join(dir, 'm.done')];
+    const taskId = await openTask();
+    const m = await s.send(taskId, marked(marker, `; sleep 1; echo ended-in-the-outage; touch ${done}`));
+    await waitFor(() => executions(marker) === 1, { what: 'm to start' });
+    await server.kill();
+    await waitFor(() => existsSync(done), { what: 'm to finish while the server is down' });
+    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
+    await waitFor(() => readFileSync(journal, 'utf8').includes(`"k":"end","t":"${taskId}","m":"${m}"`), {
+      what: 'the Viber to record the end of m',
+    });
+    await s.viber.stop();
+    await server.restart();
+    s.viber.start();
+    // Nothing opens the task again (no message, no edit): the Viber re-sends its marked copy.
+    const run = await s.runState(taskId, m, ['completed']);
+    expect(run.output).toContain('ended-in-the-outage');
+    expect(executions(marker)).toBe(1);
+  });
+
+  it("[V1] a prepare's log written while the server is down reaches it after the server and the Viber both restart", async () => {
+    const dir = tempDir();
+    const [flag, done] = [join(dir, 'go'), join(dir, 'done')];
+    const { bindingId } = await s.environment({
+      type: 'manual',
+      setupScript: `echo before-the-outage; while [ ! -e ${flag} ]; do sleep 0.05; done; echo written-in-the-outage; touch ${done}`,
+    });
+    await waitFor(async () => (await s.prepareLog(bindingId)).some((l) => l.includes('before-the-outage')), {
+      what: 'the first line of the log',
+    });
+    await server.kill();
+    writeFileSync(flag, '');
+    await waitFor(() => existsSync(done), { what: 'the setup to finish while the server is down' });
+    await s.viber.stop(); // SIGTERM: the prepare ends and its log is flushed to the Viber's disk
+    await server.restart();
+    s.viber.start();
+    await waitFor(
+      async () => (await s.prepareLog(bindingId)).some((l) => l.includes('written-in-the-outage')),
+      {
+        what: 'the line written during the outage on the server',
+        timeoutMs: 30_000,
+      },
+    );
   });
 });

@@ -166,7 +166,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log,
     openLogDoc: async (bindingId) => {
       const name = prepareLogDocName(userId, viberId, bindingId);
-      const open = conn.open(name);
+      // Kept on our disk like every document we write ([V1]): a log written while the server was
+      // down, or lost by a server that died before storing it, is re-sent (Connection.resendPending).
+      const open = conn.open(name, { localDir });
       await open.synced;
       return { doc: open.doc, close: () => conn.close(name) };
     },
@@ -293,6 +295,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // Idle tasks are closed on a timer too, not only when the workspace changes.
   const tick = setInterval(schedule, 5_000);
   reconcile();
+  // After the first cleanup (what deleted tasks and bindings left is gone): documents of ours with
+  // a change the server may lack — a run that ended or a log written while it was down — go to it
+  // now and at every reconnect, whether or not anything opens them again ([V1]).
+  conn.resendPending(localDir);
 
   return {
     ended,

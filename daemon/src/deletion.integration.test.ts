@@ -28,7 +28,11 @@ describe('deletion on the Viber', async () => {
     const home = s.viber.home;
     const checkout = join(home, 'workspaces', 'checkouts', bindingId);
     const worktree = join(home, 'workspaces', 'worktrees', taskId);
-    const localRunDoc = () => readdirSync(join(home, 'docs')).filter((f) => f.includes(taskId));
+    // Its documents' files, and their markers of changes not yet re-sent ([V1]).
+    const localRunDoc = () =>
+      readdirSync(join(home, 'docs')).filter((f) => f.includes(taskId) && f.endsWith('.yupd'));
+    const localMarkers = () =>
+      readdirSync(join(home, 'docs')).filter((f) => f.includes(taskId) && !f.endsWith('.yupd'));
     const viberDoc = await s.peer.doc(viberDocName(s.user.userId, s.viber.config.viberId));
     expect(existsSync(checkout)).toBe(true);
     expect(existsSync(worktree)).toBe(true);
@@ -45,6 +49,7 @@ describe('deletion on the Viber', async () => {
     });
     expect(existsSync(join(home, 'state', `${bindingId}.json`))).toBe(false);
     expect(localRunDoc()).toHaveLength(0);
+    expect(localMarkers()).toHaveLength(0);
     // The other environment is untouched.
     expect(existsSync(join(home, 'workspaces', 'checkouts', keptBinding))).toBe(true);
     expect(readObservation(viberDoc, keptBinding)).toBeDefined();

@@ -4,7 +4,14 @@ import { appendFileSync, existsSync, readdirSync, statSync, symlinkSync, truncat
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { COMPACT_AFTER_UPDATES, persistDoc } from './local-doc-store.ts';
+import {
+  COMPACT_AFTER_UPDATES,
+  clearPending,
+  listLocalDocs,
+  listPendingDocs,
+  persistDoc,
+  removeLocalDoc,
+} from './local-doc-store.ts';
 import { tempDir } from '../test/temp-dir.ts';
 
 const NAME = 'u/usr_1/viber/vbr_1';
@@ -72,5 +79,36 @@ describe('local document store', () => {
     const otherBack = new Y.Doc();
     persistDoc(dir, 'u/usr_1/task/tsk_1', otherBack).detach();
     expect(otherBack.getMap('m').size).toBe(0);
+  });
+
+  it('[V1] a local change marks the document; what the server sent does not; the marker outlives a reload until cleared', () => {
+    const dir = tempDir();
+    const server = Symbol('provider');
+    const doc = new Y.Doc();
+    const kept = persistDoc(dir, NAME, doc, { isRemote: (origin) => origin === server });
+    doc.transact(() => doc.getMap('m').set('from', 'the server'), server);
+    expect(kept.pending).toBe(false);
+    expect(listPendingDocs(dir)).toEqual([]);
+    doc.getMap('m').set('from', 'the Viber');
+    expect(listPendingDocs(dir)).toEqual([NAME]);
+    kept.detach();
+    const again = new Y.Doc();
+    const reloaded = persistDoc(dir, NAME, again);
+    expect(reloaded.pending).toBe(true);
+    reloaded.detach();
+    clearPending(dir, NAME);
+    expect(listPendingDocs(dir)).toEqual([]);
+    expect(listLocalDocs(dir)).toEqual([NAME]); // only the marker went
+    persistDoc(dir, NAME, again).detach();
+    const last = new Y.Doc();
+    persistDoc(dir, NAME, last).detach();
+    expect(last.getMap('m').get('from')).toBe('the Viber');
+    // Forgetting the document takes its marker too.
+    const marked = new Y.Doc();
+    const other = persistDoc(dir, 'u/usr_1/task/tsk_2', marked);
+    marked.getMap('m').set('k', 1);
+    other.detach();
+    removeLocalDoc(dir, 'u/usr_1/task/tsk_2');
+    expect(listPendingDocs(dir)).toEqual([]);
   });
 });

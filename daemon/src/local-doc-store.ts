@@ -1,6 +1,12 @@
 // The daemon's own documents on its disk (local-first, like the app's IndexedDB): every update is
 // appended to one file per document and fsync'd before the write that made it returns, so what the
 // Viber wrote survives a server that acknowledged it from memory and then died ([V1]).
+//
+// Beside a document with a local change the server may not have stored yet lies a marker file
+// (`<file>.pending`), made durable before that change's frame: connection.ts clears it once the
+// server had the change long enough to store it, and re-sends every marked document that is not
+// open at each (re)connect — so a prepare's log or a run that ended while the server was down (or
+// died before storing) reaches the server even if nothing opens that document again.
 import {
   closeSync,
   existsSync,
@@ -17,7 +23,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import * as Y from 'yjs';
-import { replaceFile } from './durable-file.ts';
+import { replaceFile, syncDir } from './durable-file.ts';
 
 /** Updates appended before a file is rewritten as one snapshot. */
 export const COMPACT_AFTER_UPDATES = 500;
@@ -26,12 +32,22 @@ export const COMPACT_AFTER_UPDATES = 500;
 const FROM_DISK = Symbol('local-doc-store');
 
 const SUFFIX = '.yupd';
+const PENDING = '.pending';
 // Document names are `/`-separated ids ([A-Za-z0-9_-]), so `.` can stand for `/` in a file name.
 const fileOf = (dir: string, name: string) => join(dir, `${name.replaceAll('/', '.')}${SUFFIX}`);
+const markerOf = (dir: string, name: string) => `${fileOf(dir, name)}${PENDING}`;
 
 export interface PersistedDoc {
-  /** Stops writing the document (its file stays). */
+  /** Stops writing the document (its file, and its marker, stay). */
   detach(): void;
+  /** True while a local change of it may not be stored by the server (its marker is on disk). */
+  readonly pending: boolean;
+}
+
+/** Options of persistDoc. */
+export interface PersistOptions {
+  /** True for a transaction origin that is the server (its updates are stored there already). */
+  isRemote?: (origin: unknown) => boolean;
 }
 
 /**
@@ -39,9 +55,15 @@ export interface PersistedDoc {
  * The file is a sequence of frames `u32le length | Yjs update`; a torn last frame (a crash while
  * appending) is ignored: its write never returned, so nobody relied on it.
  */
-export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc {
+export function persistDoc(
+  dir: string,
+  name: string,
+  doc: Y.Doc,
+  options: PersistOptions = {},
+): PersistedDoc {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = fileOf(dir, name);
+  const marker = markerOf(dir, name);
   const stored = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
   const frames = readFrames(stored);
   if (frames.length) Y.applyUpdate(doc, Y.mergeUpdates(frames), FROM_DISK);
@@ -51,8 +73,12 @@ export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc 
   if (whole < stored.length) truncateSync(file, whole);
   let fd = openSync(file, 'a', 0o600);
   let appended = frames.length;
+  const isRemote = options.isRemote ?? (() => false);
   const onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === FROM_DISK) return;
+    // The marker before the frame: a crash between them leaves a marked document with nothing
+    // new in it (re-sent for nothing), never a new frame nobody will re-send.
+    if (!isRemote(origin) && !existsSync(marker)) markPending(dir, marker);
     if (appended >= COMPACT_AFTER_UPDATES) {
       try {
         // Replaced before the old descriptor is let go: if the snapshot fails (a full disk), the
@@ -75,7 +101,37 @@ export function persistDoc(dir: string, name: string, doc: Y.Doc): PersistedDoc 
       doc.off('update', onUpdate);
       closeSync(fd);
     },
+    get pending() {
+      return existsSync(marker);
+    },
   };
+}
+
+/** Creates the marker and makes its directory entry durable (a failure leaves it to the next update). */
+function markPending(dir: string, marker: string): void {
+  try {
+    closeSync(openSync(marker, 'w', 0o600));
+    syncDir(dir);
+  } catch {
+    // A full disk: the frame below fails too, or the next update tries the marker again.
+  }
+}
+
+/** The server stored every change of `name` this Viber made: nothing of it needs re-sending. */
+export function clearPending(dir: string, name: string): void {
+  rmSync(markerOf(dir, name), { force: true });
+}
+
+/** The documents in `dir` holding a change the server may not have stored. */
+export function listPendingDocs(dir: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const tail = SUFFIX + PENDING;
+  return files.filter((f) => f.endsWith(tail)).map((f) => f.slice(0, -tail.length).replaceAll('.', '/'));
 }
 
 /** The names of the documents kept in `dir`. */
@@ -91,6 +147,7 @@ export function listLocalDocs(dir: string): string[] {
 
 /** Forgets a document this Viber no longer holds (its task or binding was deleted). */
 export function removeLocalDoc(dir: string, name: string): void {
+  rmSync(markerOf(dir, name), { force: true });
   rmSync(fileOf(dir, name), { force: true });
 }
 

@@ -12,6 +12,7 @@ import {
   deleteTask,
   environmentCreateSchema,
   readObservation,
+  prepareLogDocName,
   readTaskRunSummary,
   runOutputDocName,
   validate,
@@ -20,7 +21,7 @@ import {
 } from '@openviber/shared';
 import { AbsenceClock } from './absence-clock.ts';
 import { ABSENT_GRACE_MS } from './limits.ts';
-import { listLocalDocs, persistDoc } from './local-doc-store.ts';
+import { listLocalDocs, listPendingDocs, persistDoc } from './local-doc-store.ts';
 import { readPrepareState, writePrepareState } from './prepare-state.ts';
 import { RunJournal } from './run-journal.ts';
 import { removeWhatIsGone } from './viber-cleanup.ts';
@@ -53,6 +54,11 @@ function setup() {
   const stored = persistDoc(localDir, runOutputDocName(userId, viberId, taskId), runDoc);
   runDoc.getMap('runs').set('msg_1', 'the only copy of its output');
   stored.detach();
+  // The binding's prepare log, kept on this Viber's disk too ([V1]), with a change not yet re-sent.
+  const logDoc = new Y.Doc();
+  const storedLog = persistDoc(localDir, prepareLogDocName(userId, viberId, bindingId), logDoc);
+  logDoc.getArray('lines').push(['the only copy of its last line']);
+  storedLog.detach();
   const viberDoc = new Y.Doc();
   writeObservation(viberDoc, bindingId, { observedGeneration: 1, state: 'ready' } as never);
   writeTaskRunSummary(viberDoc, taskId, { messageId: 'msg_1', state: 'completed', updatedAt: 1 } as never);
@@ -79,6 +85,8 @@ function setup() {
   const held = () => ({
     worktree: existsSync(worktreeDir(root, taskId)),
     runDoc: listLocalDocs(localDir).some((n) => n.endsWith(taskId)),
+    prepareLog: listLocalDocs(localDir).some((n) => n.endsWith(bindingId)),
+    marked: listPendingDocs(localDir).length,
     summary: readTaskRunSummary(viberDoc, taskId) !== undefined,
     journal: journal.run(taskId, 'msg_1') !== undefined,
     checkout: existsSync(cloneDir(root, bindingId)),
@@ -88,6 +96,8 @@ function setup() {
   const all = (value: boolean) => ({
     worktree: value,
     runDoc: value,
+    prepareLog: value,
+    marked: value ? 2 : 0,
     summary: value,
     journal: true, // forgotten only for an explicit deletion of the task
     checkout: value,
@@ -137,6 +147,7 @@ describe('[V5] deletion on the Viber: explicit at once, absence only after a gra
       ...t.all(true),
       worktree: false,
       runDoc: false,
+      marked: 1, // the binding's log: the binding stays
       summary: false,
       journal: false,
     });

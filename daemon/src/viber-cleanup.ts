@@ -25,6 +25,7 @@ import {
   listTaskRunSummaryIds,
   listTasks,
   parseDocName,
+  prepareLogDocName,
   removeTaskRunSummaries,
   runOutputDocName,
   changesDocName,
@@ -78,14 +79,20 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
   const liveTasks = new Set<string>(listTasks(workspace, { viberId }).map((t) => t.id));
   const deleted = new DeletionSet(listDeletions(workspace));
 
-  const heldBindings = new Set([...listObservations(viberDoc).keys(), ...entries(join(root, 'checkouts'))]);
   const localRuns = new Map<string, string>();
   const localChanges = new Map<string, string>();
+  const localLogs = new Map<string, string>();
   for (const name of listLocalDocs(deps.localDir)) {
     const ref = parseDocName(name);
+    if (ref?.kind === 'prepare-log' && ref.viberId === viberId) localLogs.set(ref.bindingId, name);
     if (ref?.kind === 'run-output' && ref.viberId === viberId) localRuns.set(ref.taskId, name);
     if (ref?.kind === 'changes' && ref.viberId === viberId) localChanges.set(ref.taskId, name);
   }
+  const heldBindings = new Set([
+    ...listObservations(viberDoc).keys(),
+    ...entries(join(root, 'checkouts')),
+    ...localLogs.keys(),
+  ]);
   const heldTasks = new Set([
     ...listTaskRunSummaryIds(viberDoc),
     ...entries(join(root, 'worktrees')),
@@ -110,6 +117,7 @@ export function removeWhatIsGone(deps: CleanupDeps): CleanupResult {
     // Only the clone under our root is ours to delete; an `existing` path is the user's folder.
     rmSync(cloneDir(root, id), { recursive: true, force: true });
     forgetPrepareState(deps.stateDir, id);
+    removeLocalDoc(deps.localDir, localLogs.get(id) ?? prepareLogDocName(deps.userId, viberId, id));
     result.bindings.push(id);
   }
   for (const id of heldTasks) {

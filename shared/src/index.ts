@@ -35,6 +35,7 @@ export {
   MAX_MESSAGE_LENGTH,
   MAX_RUN_OUTPUT_CHARS,
   MAX_SECRET_LENGTH,
+  MAX_STORE_DELAY_MS,
   MIN_SECRET_LENGTH,
 } from './limits.ts';
 export { ModelError, type FieldIssue, type Result } from './result.ts';

@@ -1,5 +1,10 @@
 // Bounds that keep documents, bodies and logs from growing without limit.
 
+/**
+ * The server stores a document at most this long after a change reaches it (Hocuspocus's
+ * maxDebounce); a Viber keeps the marker of a local change until the server had it this long ([V1]).
+ */
+export const MAX_STORE_DELAY_MS = 10_000;
 /** Largest HTTP request body the API reads. */
 export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_NAME_LENGTH = 100;

@@ -3,6 +3,7 @@
 import { Server, type Extension, type Hocuspocus, type onAuthenticatePayload } from '@hocuspocus/server';
 import {
   Access,
+  MAX_STORE_DELAY_MS,
   SYNC_PATH,
   accessFor,
   markViberSeen,
@@ -121,7 +122,7 @@ export function createSyncServer(options: SyncOptions) {
     quiet: true,
     stopOnSignals: false,
     debounce: options.debounce ?? 2000,
-    maxDebounce: 10_000,
+    maxDebounce: MAX_STORE_DELAY_MS,
     ...limits.serverOptions,
     extensions: [
       storageExtension(options.storage, {
