@@ -7,7 +7,13 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { MAX_STORE_DELAY_MS, SYNC_PATH, stampDocument } from '@openviber/shared';
+import {
+  MAX_STORE_QUESTION_DOCS,
+  SYNC_PATH,
+  parseStoreAnswer,
+  stampDocument,
+  type StoreQuestion,
+} from '@openviber/shared';
 import { clearPending, listPendingDocs, persistDoc, type PersistedDoc } from './local-doc-store.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -17,11 +23,15 @@ export const MAX_ATTACHED_DOCUMENTS = 80;
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
 /**
- * A document's local changes count as stored once the server acknowledged them and the socket then
- * stayed up this long: the server stores within MAX_STORE_DELAY_MS of a change, and a server that
- * dies sooner closes the socket (its marker stays and the document is re-sent at the reconnect).
+ * How often, while connected, the Viber asks the server whether acknowledged changes are stored yet
+ * (shared/src/store-status.ts); an unanswered question is asked again after STORE_ANSWER_MS.
  */
-export const STORED_AFTER_MS = MAX_STORE_DELAY_MS + 2_000;
+export const STORE_CHECK_MS = 1_000;
+export const STORE_ANSWER_MS = 5_000;
+/** Marked documents not open are re-sent at each connect, and this often while connected. */
+export const RESEND_RETRY_MS = 60_000;
+/** A document being closed or re-sent that the server has not acknowledged this long (connected) is let go. */
+export const RESEND_GIVE_UP_MS = 60_000;
 
 /**
  * `ws` emits 'error' when a socket is closed while still connecting (as Hocuspocus does on stop or
@@ -69,8 +79,10 @@ interface Entry extends OpenDoc {
   options: OpenOptions;
   persisted?: PersistedDoc;
   settle: { resolve: () => void; reject: (e: Error) => void };
-  /** Opened only to re-send a marked local copy: closed once the server acknowledged it. */
+  /** Opened only to re-send a marked local copy, or closed while unacknowledged: closed once acknowledged. */
   resend: boolean;
+  /** When `resend` was set (or the socket last connected since). */
+  resendSince: number;
 }
 
 /** The next reconnect delay after `failures` refused connections: doubling, capped, with jitter. */
@@ -92,22 +104,23 @@ export class Connection {
   #destroyed = false;
   /** Directories whose marked documents are re-sent at each connect (resendPending). */
   readonly #resendDirs = new Set<string>();
-  /** Documents acknowledged with a marker still on disk: cleared when the timer fires (STORED_AFTER_MS). */
-  readonly #storing = new Map<string, NodeJS.Timeout>();
-  readonly #storedAfterMs: number;
+  /** Marked documents whose changes the server acknowledged, by name: their directory. Not yet known stored. */
+  readonly #unconfirmed = new Map<string, string>();
+  /** Local changes made to each marked document so far: an answer counts only if none came since the question. */
+  readonly #generation = new Map<string, number>();
+  /** The question in flight: when it was asked, and each document's generation then. */
+  #question: { id: number; at: number; asked: Map<string, number> } | undefined;
+  #questionId = 0;
+  #lastResend = 0;
+  readonly #tick: NodeJS.Timeout;
   /** This connect's re-send was started. */
   #resent = false;
 
-  /** `storedAfterMs`: STORED_AFTER_MS unless a test shortens it. */
-  constructor(
-    server: string,
-    token: string,
-    events: ConnectionEvents = {},
-    { storedAfterMs = STORED_AFTER_MS }: { storedAfterMs?: number } = {},
-  ) {
+  constructor(server: string, token: string, events: ConnectionEvents = {}) {
     this.#token = token;
     this.#events = events;
-    this.#storedAfterMs = storedAfterMs;
+    this.#tick = setInterval(() => this.#onTick(), STORE_CHECK_MS);
+    this.#tick.unref();
     this.socket = new HocuspocusProviderWebsocket({
       url: syncUrl(server),
       WebSocketPolyfill: QuietWebSocket,
@@ -125,6 +138,8 @@ export class Connection {
           // attached authenticated again on this socket.
           if (!this.#resent) {
             this.#resent = true;
+            const now = Date.now();
+            for (const entry of this.#docs.values()) if (entry.resend) entry.resendSince = now;
             setTimeout(() => this.#resendAll(), 0);
           }
         }
@@ -137,9 +152,10 @@ export class Connection {
   /** The socket closed. One that closed before anything synced was refused: wait longer next time. */
   #onDisconnected(): void {
     this.#resent = false;
-    // Whatever was acknowledged but not yet stored may die with the server: keep its markers.
-    for (const timer of this.#storing.values()) clearTimeout(timer);
-    this.#storing.clear();
+    // Whatever was acknowledged but not known stored may die with the server: its marker stays, and
+    // the document is re-sent at the reconnect (or synced again, if open).
+    this.#unconfirmed.clear();
+    this.#question = undefined;
     this.#failures = this.#healthy ? 0 : this.#failures + 1;
     this.#healthy = false;
     // Hocuspocus waits `delay` before reconnecting after a close, and starts its retries from it.
@@ -169,7 +185,21 @@ export class Connection {
     let settle!: Entry['settle'];
     const synced = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     synced.catch(() => {}); // a caller that stopped waiting must not leave an unhandled rejection
-    const entry: Entry = { name, doc, provider: null, synced, options, persisted, settle, resend: false };
+    const entry: Entry = {
+      name,
+      doc,
+      provider: null,
+      synced,
+      options,
+      persisted,
+      settle,
+      resend: false,
+      resendSince: 0,
+    };
+    if (persisted)
+      doc.on('update', (_update: Uint8Array, origin: unknown) => {
+        if (origin !== entry.provider) this.#generation.set(name, (this.#generation.get(name) ?? 0) + 1);
+      });
     this.#docs.set(name, entry);
     if (this.#attached < MAX_ATTACHED_DOCUMENTS) this.#attach(entry);
     else this.#waiting.push(entry);
@@ -209,15 +239,16 @@ export class Connection {
     const dir = entry.options.localDir;
     if (dir)
       provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-        if (number > 0) return this.#stopStoring(name);
-        if (!entry.persisted?.pending) return;
-        this.#startStoring(name, dir);
+        if (number > 0) return void this.#unconfirmed.delete(name);
+        // Acknowledged (in the server's memory): asked about until the server says it is stored.
+        if (entry.persisted?.pending) this.#unconfirmed.set(name, dir);
         // Not from inside the provider's own event: it is destroyed by the close.
         if (entry.resend)
           queueMicrotask(() => {
             if (entry.resend && this.#docs.get(name) === entry) this.close(name);
           });
       });
+    provider.on('stateless', ({ payload }: { payload: string }) => this.#onAnswer(payload));
     for (const [field, value] of Object.entries(entry.options.awareness ?? {}))
       provider.setAwarenessField(field, value);
     provider.attach();
@@ -241,29 +272,66 @@ export class Connection {
 
   #resendAll(): void {
     if (this.#destroyed || this.socket.status !== WebSocketStatus.Connected) return;
+    this.#lastResend = Date.now();
     for (const dir of this.#resendDirs)
       for (const name of listPendingDocs(dir)) {
-        if (this.#docs.has(name) || this.#storing.has(name)) continue;
-        (this.open(name, { localDir: dir }) as Entry).resend = true;
+        if (this.#docs.has(name) || this.#unconfirmed.has(name)) continue;
+        const entry = this.open(name, { localDir: dir }) as Entry;
+        entry.resend = true;
+        entry.resendSince = Date.now();
       }
   }
 
-  /** The server acknowledged every local change of `name`: its marker goes if the socket stays up. */
-  #startStoring(name: string, dir: string): void {
-    if (this.#storing.has(name)) return;
-    const timer = setTimeout(() => {
-      this.#storing.delete(name);
-      // Written again since (an open document's update stops this timer): the marker must stay.
-      if (this.#docs.get(name)?.provider?.hasUnsyncedChanges) return;
-      clearPending(dir, name);
-    }, this.#storedAfterMs);
-    timer.unref();
-    this.#storing.set(name, timer);
+  #onTick(): void {
+    if (this.#destroyed || this.socket.status !== WebSocketStatus.Connected) return;
+    const now = Date.now();
+    // A refusal may not last (a task a crashed server lost comes back when a device re-sends it).
+    if (this.#resendDirs.size && now - this.#lastResend >= RESEND_RETRY_MS) this.#resendAll();
+    // One the server never acknowledges (refused on every update: a spent quota) must not hold an
+    // attached slot for good: let go, its marker stays for the next re-send.
+    for (const entry of [...this.#docs.values()])
+      if (entry.resend && entry.provider && now - entry.resendSince >= RESEND_GIVE_UP_MS)
+        this.#closeNow(entry.name);
+    if (this.#question && now - this.#question.at < STORE_ANSWER_MS) return;
+    this.#question = undefined;
+    this.#ask(now);
   }
 
-  #stopStoring(name: string): void {
-    clearTimeout(this.#storing.get(name));
-    this.#storing.delete(name);
+  /**
+   * Asks the server which acknowledged documents are stored, through any document held open and
+   * synced (the daemon always holds its own); with none, markers wait for the next re-send.
+   */
+  #ask(now: number): void {
+    if (this.#unconfirmed.size === 0) return;
+    const via = [...this.#docs.values()].find((e) => !e.resend && e.provider?.isSynced)?.provider;
+    if (!via) return;
+    const names = [...this.#unconfirmed.keys()].slice(0, MAX_STORE_QUESTION_DOCS);
+    const question: StoreQuestion = { t: 'stored?', id: ++this.#questionId, docs: names };
+    this.#question = {
+      id: question.id,
+      at: now,
+      asked: new Map(names.map((name) => [name, this.#generation.get(name) ?? 0])),
+    };
+    via.sendStateless(JSON.stringify(question));
+  }
+
+  /** The server's answer: documents it did not name as unstored hold every change asked about. */
+  #onAnswer(payload: string): void {
+    const answer = parseStoreAnswer(payload);
+    const question = this.#question;
+    if (!answer || answer.id !== question?.id) return;
+    this.#question = undefined;
+    const unstored = new Set(answer.unstored);
+    for (const [name, generation] of question.asked) {
+      const dir = this.#unconfirmed.get(name);
+      if (!dir || unstored.has(name)) continue;
+      // Changed since the question: that change is not covered by this answer.
+      if ((this.#generation.get(name) ?? 0) !== generation) continue;
+      if (this.#docs.get(name)?.provider?.hasUnsyncedChanges) continue;
+      clearPending(dir, name);
+      this.#unconfirmed.delete(name);
+      if (!this.#docs.has(name)) this.#generation.delete(name);
+    }
   }
 
   /**
@@ -278,8 +346,9 @@ export class Connection {
       entry.persisted?.pending &&
       entry.provider?.hasUnsyncedChanges &&
       this.socket.status === WebSocketStatus.Connected;
-    if (waitForAck) entry.resend = true;
-    else this.#closeNow(name);
+    if (!waitForAck) return this.#closeNow(name);
+    entry.resend = true;
+    entry.resendSince = Date.now();
   }
 
   #closeNow(name: string): void {
@@ -289,14 +358,18 @@ export class Connection {
     entry.settle.reject(new ViberError('closed', `${name} was closed before it synced`));
     const queued = this.#waiting.indexOf(entry);
     if (queued >= 0) this.#waiting.splice(queued, 1);
+    const freed = entry.provider !== null;
     if (entry.provider) {
       entry.provider.destroy();
       this.#attached--;
     }
     entry.persisted?.detach();
     entry.doc.destroy();
+    // Only a closed attached document frees a slot: a waiting one attaching the next would take one
+    // nobody gave back (past MAX_ATTACHED_DOCUMENTS, the server refuses the socket at a reconnect).
+    if (!freed || this.#destroyed) return;
     const next = this.#waiting.shift();
-    if (next && !this.#destroyed) this.#attach(next);
+    if (next) this.#attach(next);
   }
 
   /** True while the socket is connected. */
@@ -341,8 +414,7 @@ export class Connection {
 
   destroy(): void {
     this.#destroyed = true;
-    for (const timer of this.#storing.values()) clearTimeout(timer);
-    this.#storing.clear();
+    clearInterval(this.#tick);
     this.#waiting.length = 0;
     for (const name of [...this.#docs.keys()]) this.close(name);
     this.socket.destroy();

@@ -4,9 +4,9 @@
 //
 // Beside a document with a local change the server may not have stored yet lies a marker file
 // (`<file>.pending`), made durable before that change's frame: connection.ts clears it once the
-// server had the change long enough to store it, and re-sends every marked document that is not
-// open at each (re)connect — so a prepare's log or a run that ended while the server was down (or
-// died before storing) reaches the server even if nothing opens that document again.
+// server says the change is stored (shared/src/store-status.ts), and re-sends every marked document
+// that is not open at each (re)connect — so a prepare's log or a run that ended while the server
+// was down (or died before storing) reaches the server even if nothing opens that document again.
 import {
   closeSync,
   existsSync,
@@ -131,7 +131,15 @@ export function listPendingDocs(dir: string): string[] {
     return [];
   }
   const tail = SUFFIX + PENDING;
-  return files.filter((f) => f.endsWith(tail)).map((f) => f.slice(0, -tail.length).replaceAll('.', '/'));
+  const docs = new Set(files.filter((f) => f.endsWith(SUFFIX)));
+  const names: string[] = [];
+  for (const file of files.filter((f) => f.endsWith(tail))) {
+    // A marker whose document is gone (removed while a write was in flight) marks nothing.
+    if (docs.has(file.slice(0, -PENDING.length)))
+      names.push(file.slice(0, -tail.length).replaceAll('.', '/'));
+    else rmSync(join(dir, file), { force: true });
+  }
+  return names;
 }
 
 /** The names of the documents kept in `dir`. */

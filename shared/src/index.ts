@@ -38,6 +38,13 @@ export {
   MAX_STORE_DELAY_MS,
   MIN_SECRET_LENGTH,
 } from './limits.ts';
+export {
+  MAX_STORE_QUESTION_DOCS,
+  parseStoreAnswer,
+  parseStoreQuestion,
+  type StoreAnswer,
+  type StoreQuestion,
+} from './store-status.ts';
 export { ModelError, type FieldIssue, type Result } from './result.ts';
 export * from './validate.ts';
 export * from './validate-repo-url.ts';

@@ -26,6 +26,7 @@ import { SyncBudget } from './sync-budget.ts';
 import { socketAddressOf } from './socket-id.ts';
 import { spreadPingsExtension } from './spread-pings.ts';
 import { storageExtension, type StoreCoordination } from './storage-extension.ts';
+import { storeStatusExtension } from './store-status.ts';
 import { DeletionCollector } from './deletion-collector.ts';
 import { QuotaError } from './user-quota.ts';
 import { waitForStore } from './wait-for-store.ts';
@@ -118,6 +119,14 @@ export function createSyncServer(options: SyncOptions) {
   };
 
   const deletions = new DeletionCollector(options.storage);
+  const stored = storageExtension(options.storage, {
+    // Several processes (Redis): the one a change came through stores it and says so.
+    coordination: options.extensions
+      ?.map((e) => (e as { storeCoordination?: StoreCoordination }).storeCoordination)
+      .find(Boolean),
+    isDeleted: (name) => deletions.isDeleted(name),
+    isStopping: (): boolean => gateway.closed,
+  });
   const server = new Server<SyncContext>({
     quiet: true,
     stopOnSignals: false,
@@ -125,14 +134,8 @@ export function createSyncServer(options: SyncOptions) {
     maxDebounce: MAX_STORE_DELAY_MS,
     ...limits.serverOptions,
     extensions: [
-      storageExtension(options.storage, {
-        // Several processes (Redis): the one a change came through stores it and says so.
-        coordination: options.extensions
-          ?.map((e) => (e as { storeCoordination?: StoreCoordination }).storeCoordination)
-          .find(Boolean),
-        isDeleted: (name) => deletions.isDeleted(name),
-        isStopping: (): boolean => gateway.closed,
-      }),
+      stored,
+      storeStatusExtension((document) => stored.unstored(document)),
       deletions.extension(),
       limits.extension,
       spreadPingsExtension(),

@@ -85,4 +85,54 @@ describe('storage extension', () => {
     expect(a.stores).toEqual(['u/x/workspace']);
     expect(await read(counted(file).hocuspocus, 'u/x/workspace')).toEqual({ k: 1 });
   });
+
+  it('[V1] says a document is unstored from its change until a store of it succeeds: while the store runs, and after one failed', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ov-store-')), 'db.sqlite');
+    const storage = new SqliteStorage(file);
+    open.push(storage);
+    const store = storage.storeDocument.bind(storage);
+    let gate: Promise<void> = Promise.resolve();
+    let fail = false;
+    storage.storeDocument = async (name, state) => {
+      await gate;
+      if (fail) throw new Error('the database is down');
+      return store(name, state);
+    };
+    const extension = storageExtension(storage);
+    const h = new Hocuspocus({ quiet: true, extensions: [extension] });
+    const conn = await h.openDirectConnection('u/x/workspace');
+    const document = conn.document!;
+    const storeNow = () =>
+      h.storeDocumentHooks(
+        document,
+        {
+          clientsCount: 1,
+          document,
+          documentName: 'u/x/workspace',
+          instance: h,
+          lastContext: {},
+          lastTransactionOrigin: null,
+        },
+        true,
+      );
+    expect(extension.unstored(document)).toBe(false); // as loaded
+    await conn.transact((doc: Y.Doc) => doc.getMap('m').set('k', 1));
+    expect(extension.unstored(document)).toBe(true);
+    let open_!: () => void;
+    gate = new Promise((r) => (open_ = r));
+    const storing = storeNow();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(extension.unstored(document)).toBe(true); // in flight
+    open_();
+    await storing;
+    expect(extension.unstored(document)).toBe(false);
+    fail = true;
+    await conn.transact((doc: Y.Doc) => doc.getMap('m').set('k', 2));
+    await storeNow().catch(() => {});
+    expect(extension.unstored(document)).toBe(true); // failed: kept, retried
+    fail = false;
+    await storeNow();
+    expect(extension.unstored(document)).toBe(false);
+    await conn.disconnect();
+  });
 });

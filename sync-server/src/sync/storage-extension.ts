@@ -65,8 +65,15 @@ function applyWithoutBroadcast(document: Y.Doc, state: Uint8Array): void {
   }
 }
 
-export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): Extension {
+/** The storage extension, and what it knows of each loaded document's stores (store-status.ts). */
+export interface StorageExtension extends Extension {
+  /** True while `document` holds a change not stored yet (changed since, or its store in flight). */
+  unstored(document: Y.Doc): boolean;
+}
+
+export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): StorageExtension {
   const dirty = new WeakSet<Y.Doc>();
+  const inFlight = new WeakSet<Y.Doc>();
   // Changed by something other than another process (a peer here, the API) since the last store:
   // such a change is stored here whatever others announce.
   const changedHere = new WeakSet<Y.Doc>();
@@ -87,6 +94,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
 
   return {
     extensionName: 'openviber-storage',
+    unstored: (document) => dirty.has(document) || inFlight.has(document),
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
       const state = await storage.fetchDocument(documentName);
       if (state) applyWithoutBroadcast(document, state);
@@ -120,6 +128,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       // too: the store and every new peer get the collected form.
       if (parseDocName(documentName)?.kind === 'workspace') compactDeletedKeys(document);
       const snapshot = coordination ? Y.snapshot(document) : undefined;
+      inFlight.add(document);
       try {
         await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
       } catch (error) {
@@ -127,6 +136,8 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
         changedHere.add(document);
         retryLater(payload);
         throw error;
+      } finally {
+        inFlight.delete(document);
       }
       if (snapshot) coordination?.stored(documentName, snapshot);
     },
