@@ -102,6 +102,9 @@ describe('at most once across a server crash', async () => {
     });
     await waitFor(async () => (await s.prepareLog(bindingId)).some((l) => l.includes('before-the-outage')), {
       what: 'the first line of the log',
+      timeoutMs: 30_000,
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n--- viber output ---\n${s.viber.output().slice(-3000)}`);
     });
     await server.kill();
     writeFileSync(flag, '');

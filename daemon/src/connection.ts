@@ -109,7 +109,7 @@ export class Connection {
   /** Local changes made to each marked document so far: an answer counts only if none came since the question. */
   readonly #generation = new Map<string, number>();
   /** The question in flight: when it was asked, and each document's generation then. */
-  #question: { id: number; at: number; asked: Map<string, number> } | undefined;
+  #questions = new Map<number, { at: number; asked: Map<string, number> }>();
   #questionId = 0;
   #lastResend = 0;
   readonly #tick: NodeJS.Timeout;
@@ -155,7 +155,7 @@ export class Connection {
     // Whatever was acknowledged but not known stored may die with the server: its marker stays, and
     // the document is re-sent at the reconnect (or synced again, if open).
     this.#unconfirmed.clear();
-    this.#question = undefined;
+    this.#questions.clear();
     this.#failures = this.#healthy ? 0 : this.#failures + 1;
     this.#healthy = false;
     // Hocuspocus waits `delay` before reconnecting after a close, and starts its retries from it.
@@ -180,7 +180,9 @@ export class Connection {
     const doc = new Y.Doc();
     // `entry.provider` is read at each update: what the server sent is stored there already.
     const persisted = options.localDir
-      ? persistDoc(options.localDir, name, doc, { isRemote: (origin) => origin === entry.provider })
+      ? persistDoc(options.localDir, name, doc, {
+          isRemote: (origin) => origin !== null && origin === entry.provider,
+        })
       : undefined;
     let settle!: Entry['settle'];
     const synced = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -198,7 +200,8 @@ export class Connection {
     };
     if (persisted)
       doc.on('update', (_update: Uint8Array, origin: unknown) => {
-        if (origin !== entry.provider) this.#generation.set(name, (this.#generation.get(name) ?? 0) + 1);
+        if (origin === null || origin !== entry.provider)
+          this.#generation.set(name, (this.#generation.get(name) ?? 0) + 1);
       });
     this.#docs.set(name, entry);
     if (this.#attached < MAX_ATTACHED_DOCUMENTS) this.#attach(entry);
@@ -292,35 +295,46 @@ export class Connection {
     for (const entry of [...this.#docs.values()])
       if (entry.resend && entry.provider && now - entry.resendSince >= RESEND_GIVE_UP_MS)
         this.#closeNow(entry.name);
-    if (this.#question && now - this.#question.at < STORE_ANSWER_MS) return;
-    this.#question = undefined;
-    this.#ask(now);
+    // One round of questions at a time; an unanswered one is asked again.
+    for (const [id, question] of this.#questions)
+      if (now - question.at >= STORE_ANSWER_MS) this.#questions.delete(id);
+    if (this.#questions.size === 0) this.#ask(now);
   }
 
   /**
-   * Asks the server which acknowledged documents are stored, through any document held open and
-   * synced (the daemon always holds its own); with none, markers wait for the next re-send.
+   * Asks the server which acknowledged documents are stored. An open document is asked about through
+   * its own provider: the server handles a document's messages in order, so the question comes after
+   * every update sent on it (through another document it could overtake updates still queued there).
+   * A closed one goes through any document held open and synced (the daemon always holds its own);
+   * with none, its marker waits for the next re-send.
    */
   #ask(now: number): void {
     if (this.#unconfirmed.size === 0) return;
-    const via = [...this.#docs.values()].find((e) => !e.resend && e.provider?.isSynced)?.provider;
-    if (!via) return;
-    const names = [...this.#unconfirmed.keys()].slice(0, MAX_STORE_QUESTION_DOCS);
-    const question: StoreQuestion = { t: 'stored?', id: ++this.#questionId, docs: names };
-    this.#question = {
-      id: question.id,
-      at: now,
-      asked: new Map(names.map((name) => [name, this.#generation.get(name) ?? 0])),
-    };
-    via.sendStateless(JSON.stringify(question));
+    const any = [...this.#docs.values()].find((e) => !e.resend && e.provider?.isSynced)?.provider;
+    const byProvider = new Map<HocuspocusProvider, string[]>();
+    for (const name of this.#unconfirmed.keys()) {
+      const own = this.#docs.get(name)?.provider;
+      const via = own?.isSynced ? own : any;
+      if (!via) continue;
+      const names = byProvider.get(via) ?? [];
+      if (names.length < MAX_STORE_QUESTION_DOCS) byProvider.set(via, [...names, name]);
+    }
+    for (const [via, docs] of byProvider) {
+      const question: StoreQuestion = { t: 'stored?', id: ++this.#questionId, docs };
+      this.#questions.set(question.id, {
+        at: now,
+        asked: new Map(docs.map((name) => [name, this.#generation.get(name) ?? 0])),
+      });
+      via.sendStateless(JSON.stringify(question));
+    }
   }
 
   /** The server's answer: documents it did not name as unstored hold every change asked about. */
   #onAnswer(payload: string): void {
     const answer = parseStoreAnswer(payload);
-    const question = this.#question;
-    if (!answer || answer.id !== question?.id) return;
-    this.#question = undefined;
+    const question = answer && this.#questions.get(answer.id);
+    if (!answer || !question) return;
+    this.#questions.delete(answer.id);
     const unstored = new Set(answer.unstored);
     for (const [name, generation] of question.asked) {
       const dir = this.#unconfirmed.get(name);

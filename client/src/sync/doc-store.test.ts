@@ -91,6 +91,11 @@ class FakeProvider extends Emitter {
   disconnect() {
     this.isSynced = false;
   }
+  /** Stateless messages sent (the "stored?" questions, [V1]). */
+  readonly sent: string[] = [];
+  sendStateless(payload: string) {
+    this.sent.push(payload);
+  }
 }
 
 function setup(stored: Record<string, string> = {}) {
@@ -167,6 +172,20 @@ function setup(stored: Record<string, string> = {}) {
     replayFromIndexedDb: (name: string, state: Y.Doc) =>
       Y.applyUpdate(providers.get(name)!.doc, Y.encodeStateAsUpdate(state), idbOrigin),
     pendingNames: (): string[] => JSON.parse(storage.get(key) ?? '[]') as string[],
+    /**
+     * The server answers the newest "stored?" question (asked within STORE_CHECK_MS): every document
+     * asked about is stored except `unstored`. Returns the names asked about.
+     */
+    async serverStored(unstored: string[] = []): Promise<string[]> {
+      await vi.advanceTimersByTimeAsync(1_000);
+      const asking = [...providers.values()].filter((p) => p.sent.length);
+      const via = asking.at(-1);
+      if (!via) return [];
+      const q = JSON.parse(via.sent.at(-1)!) as { id: number; docs: string[] };
+      for (const p of asking) p.sent.length = 0;
+      via.emit('stateless', { payload: JSON.stringify({ t: 'stored', id: q.id, unstored }) });
+      return q.docs;
+    },
     key,
     setOnline(value: boolean) {
       online = value;
@@ -240,14 +259,49 @@ describe('doc store', () => {
     // Stamping the synced task with the app's schema ([S12]) is a local write like any other.
     expect(t.pendingNames()).toEqual([TASK]);
     t.provider(TASK).serverAck();
+    // [V1] Acknowledged is only "in the server's memory": pending until the server says stored.
+    expect(t.pendingNames()).toEqual([TASK]);
+    expect(await t.serverStored([TASK])).toEqual([TASK]);
+    expect(t.pendingNames(), 'the server has not stored it yet').toEqual([TASK]);
+    await t.serverStored();
     expect(t.pendingNames()).toEqual([]);
 
     handle.doc.getMap('m').set('title', 'offline edit');
     expect(t.pendingNames()).toEqual([TASK]);
-    // Synced again (a reconnect) with the edit still unacknowledged: still pending.
+    // Synced again (a reconnect) with the edit still unacknowledged: still pending, not asked about.
     t.provider(TASK).serverSync();
+    expect(await t.serverStored()).toEqual([]);
     expect(t.pendingNames()).toEqual([TASK]);
     t.provider(TASK).serverAck();
+    await t.serverStored();
+    expect(t.pendingNames()).toEqual([]);
+    handle.release();
+  });
+
+  it('[V1] an answer about an edit does not cover a later one; a disconnect forgets acknowledgements', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    t.provider(TASK).serverSync();
+    t.provider(TASK).serverAck();
+    await vi.advanceTimersByTimeAsync(1_000); // asked about the stamp
+    const question = t.provider(TASK).sent.at(-1)!;
+    handle.doc.getMap('m').set('k', 'made after the question');
+    t.provider(TASK).serverAck();
+    // The answer to the earlier question arrives: it says nothing of the later edit.
+    const { id } = JSON.parse(question) as { id: number };
+    t.provider(TASK).emit('stateless', { payload: JSON.stringify({ t: 'stored', id, unstored: [] }) });
+    expect(t.pendingNames()).toEqual([TASK]);
+    // The server dies before the next answer: acknowledged no longer counts; synced and acknowledged
+    // again after the reconnect, then asked.
+    t.socket.setStatus(WebSocketStatus.Disconnected);
+    t.provider(TASK).sent.length = 0;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(t.provider(TASK).sent).toEqual([]);
+    t.socket.setStatus(WebSocketStatus.Connected);
+    t.provider(TASK).serverSync();
+    t.provider(TASK).serverAck();
+    await t.serverStored();
     expect(t.pendingNames()).toEqual([]);
     handle.release();
   });
@@ -278,9 +332,12 @@ describe('doc store', () => {
     expect(p.destroyed, 'held while the edit is unconfirmed').toBe(false);
 
     p.serverAck();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(p.destroyed, 'held while the server has not said it is stored').toBe(false);
+    await t.serverStored();
     expect(t.pendingNames()).toEqual([]);
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(p.destroyed, 'released once confirmed').toBe(true);
+    expect(p.destroyed, 'released once stored').toBe(true);
   });
 
   it('closes a released document after a moment, unless reopened or holding unsent changes', async () => {
@@ -302,6 +359,9 @@ describe('doc store', () => {
     const last = t.store.open(TASK);
     t.provider(TASK).serverAck();
     last.release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.provider(TASK).destroyed, 'never closed before the server stored it').toBe(false);
+    await t.serverStored();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(t.provider(TASK).destroyed).toBe(true);
     // The next open is a new document and provider.

@@ -6,7 +6,13 @@ import {
   WebSocketStatus,
   type HocuspocusProviderConfiguration,
 } from '@hocuspocus/provider';
-import { compactDeletedKeys, parseDocName } from '@openviber/shared';
+import {
+  MAX_STORE_QUESTION_DOCS,
+  compactDeletedKeys,
+  parseDocName,
+  parseStoreAnswer,
+  type StoreQuestion,
+} from '@openviber/shared';
 import * as Y from 'yjs';
 import { checkDocumentSchema } from './document-schema.ts';
 import { persistLocally, type LocalPersistence } from './local-persistence.ts';
@@ -94,8 +100,15 @@ function pendingNames(storage: DocStoreEnv['storage'], key: string) {
       const names = read();
       if (names.includes(name)) write(names.filter((n) => n !== name));
     },
+    has: (name: string) => read().includes(name),
   };
 }
+
+/** How often, while connected, the app asks whether acknowledged edits are stored ([V1]); and how long it waits for an answer. */
+export const STORE_CHECK_MS = 1_000;
+export const STORE_ANSWER_MS = 5_000;
+/** A released document stays open this long (views release and reopen), and until its edits are stored. */
+export const CLOSE_AFTER_MS = 5_000;
 
 /** Opens documents over one `HocuspocusProviderWebsocket`; every provider on it calls `attach()`. */
 export function createDocStore(
@@ -113,6 +126,15 @@ export function createDocStore(
   const entries = new Map<string, Entry>();
   let destroyed = false;
   const socketStatus = signal<WebSocketStatus>(socket.status);
+  // [V1] An acknowledgement means "in the server's memory": a document stays pending (remembered,
+  // held open, reopened at the next start) until the server says its edits are stored.
+  /** Pending documents whose edits the server acknowledged: asked about until it says they are stored. */
+  const acknowledged = new Set<string>();
+  /** Local edits per document: an answer counts only if none came after its question. */
+  const generation = new Map<string, number>();
+  /** Questions in flight, by id: when asked, and each document's edits then. */
+  const questions = new Map<number, { at: number; asked: Map<string, number> }>();
+  let questionId = 0;
   const browserOnline = signal(env.online());
   /** Bumped when any provider's synced flag or unsynced count changes, or a local write lands. */
   const tick = signal(0);
@@ -124,7 +146,42 @@ export function createDocStore(
 
   socket.on('status', ({ status }: { status: WebSocketStatus }) => {
     socketStatus.value = status;
+    if (status !== WebSocketStatus.Disconnected) return;
+    // What was acknowledged may die with the server: asked about again once synced again.
+    acknowledged.clear();
+    questions.clear();
   });
+
+  // Each document is asked about through its own provider (a pending one is held open): the server
+  // handles a document's messages in order, so the question comes after every edit sent on it.
+  const ask = () => {
+    if (destroyed || socketStatus.peek() !== WebSocketStatus.Connected) return;
+    const now = Date.now();
+    for (const [id, q] of questions) if (now - q.at >= STORE_ANSWER_MS) questions.delete(id);
+    if (questions.size > 0) return;
+    for (const name of [...acknowledged].slice(0, MAX_STORE_QUESTION_DOCS)) {
+      const provider = entries.get(name)?.provider;
+      if (!provider?.isSynced) continue;
+      const asked: StoreQuestion = { t: 'stored?', id: ++questionId, docs: [name] };
+      questions.set(asked.id, { at: now, asked: new Map([[name, generation.get(name) ?? 0]]) });
+      provider.sendStateless(JSON.stringify(asked));
+    }
+  };
+  const asking = setInterval(ask, STORE_CHECK_MS);
+  const onAnswer = ({ payload }: { payload: string }) => {
+    const answer = parseStoreAnswer(payload);
+    const asked = answer && questions.get(answer.id);
+    if (!answer || !asked) return;
+    questions.delete(answer.id);
+    const unstored = new Set(answer.unstored);
+    for (const [name, edits] of asked.asked) {
+      if (unstored.has(name) || !acknowledged.has(name) || (generation.get(name) ?? 0) !== edits) continue;
+      if (entries.get(name)?.provider.hasUnsyncedChanges) continue;
+      acknowledged.delete(name);
+      pending.remove(name);
+    }
+    bump();
+  };
   const stopOnline = env.onOnlineChange(() => {
     browserOnline.value = env.online();
     if (browserOnline.value) void socket.connect();
@@ -149,11 +206,13 @@ export function createDocStore(
           const newer = checkDocumentSchema(name, doc);
           if (newer > newerSchema.peek()) newerSchema.value = newer;
         }
-        if (provider.isSynced && provider.unsyncedChanges === 0) pending.remove(name);
+        if (provider.isSynced && provider.unsyncedChanges === 0 && pending.has(name)) acknowledged.add(name);
+        if (provider.unsyncedChanges > 0) acknowledged.delete(name);
         bump();
       };
       provider.on('synced', settle);
       provider.on('unsyncedChanges', settle);
+      provider.on('stateless', onAnswer);
       // [D9] What deletions left in this device's copy of the workspace goes as the server's does:
       // after the local copy loads and at each sync (y-indexeddb keeps the compacted form once it
       // next rewrites its copy).
@@ -161,7 +220,9 @@ export function createDocStore(
       if (compact) provider.on('synced', compact);
       // A local edit (not the server's update, not IndexedDB's replay) is pending until the server confirms it.
       doc.on('update', (_u: Uint8Array, origin: unknown) => {
-        if (origin !== provider && origin !== local.origin) pending.add(name);
+        if (origin === provider || origin === local.origin) return;
+        pending.add(name);
+        generation.set(name, (generation.get(name) ?? 0) + 1);
       });
       // Local state first: the server's copy merges into what IndexedDB had.
       void local.loaded.then(() => {
@@ -221,34 +282,28 @@ export function createDocStore(
         current.refs--;
         if (current.refs > 0) return;
         // Keep the document open a moment: views often release and reopen the same one.
-        setTimeout(() => {
-          if (current.refs > 0 || entries.get(name) !== current) return;
-          // Never close with unsent changes: they would wait in IndexedDB until the next open.
-          if (current.provider.hasUnsyncedChanges) return;
-          entries.delete(name);
-          current.provider.destroy();
-          void current.local.destroy();
-          current.doc.destroy();
-          bump();
-        }, 5_000);
+        const closeLater = () =>
+          setTimeout(() => {
+            if (destroyed || current.refs > 0 || entries.get(name) !== current) return;
+            // Never close with edits the server has not stored: open, a reconnect sends them again
+            // to a server that lost them; closed, they would wait in IndexedDB until the next open.
+            if (current.provider.hasUnsyncedChanges || pending.has(name)) return void closeLater();
+            entries.delete(name);
+            acknowledged.delete(name);
+            generation.delete(name);
+            current.provider.destroy();
+            void current.local.destroy();
+            current.doc.destroy();
+            bump();
+          }, CLOSE_AFTER_MS);
+        closeLater();
       },
     };
   }
 
-  // Documents edited in an earlier session and not yet confirmed: open them until they are.
-  for (const name of pending.list()) {
-    const handle = open(name);
-    const entry = entries.get(name)!;
-    const check = () => {
-      if (entry.provider.isSynced && !entry.provider.hasUnsyncedChanges) {
-        entry.provider.off('synced', check);
-        entry.provider.off('unsyncedChanges', check);
-        handle.release();
-      }
-    };
-    entry.provider.on('synced', check);
-    entry.provider.on('unsyncedChanges', check);
-  }
+  // Documents edited in an earlier session and not known stored: open until the server says they
+  // are (a released document stays open while pending).
+  for (const name of pending.list()) open(name).release();
 
   /** Changes not yet confirmed by the server, summed over open documents. */
   const unsynced = computed(() => {
@@ -282,6 +337,7 @@ export function createDocStore(
     newerSchema,
     destroy() {
       destroyed = true;
+      clearInterval(asking);
       stopOnline();
       for (const e of entries.values()) {
         e.provider.destroy();

@@ -135,7 +135,10 @@ export function createSyncServer(options: SyncOptions) {
     ...limits.serverOptions,
     extensions: [
       stored,
-      storeStatusExtension((document) => stored.unstored(document)),
+      storeStatusExtension(
+        (document) => stored.unstored(document),
+        (): boolean => gateway.closed,
+      ),
       deletions.extension(),
       limits.extension,
       spreadPingsExtension(),

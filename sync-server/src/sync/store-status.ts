@@ -5,7 +5,14 @@ import { Access, accessFor, parseStoreQuestion, type StoreAnswer } from '@openvi
 import type * as Y from 'yjs';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
 
-export function storeStatusExtension(unstored: (document: Y.Doc) => boolean): Extension {
+/**
+ * `isStopping`: once the server stops, documents with an unstored change may unload (nothing else
+ * would end), so every document asked about is answered unstored from then on.
+ */
+export function storeStatusExtension(
+  unstored: (document: Y.Doc) => boolean,
+  isStopping: () => boolean,
+): Extension {
   let instance: Hocuspocus | undefined;
   return {
     extensionName: 'openviber-store-status',
@@ -20,7 +27,7 @@ export function storeStatusExtension(unstored: (document: Y.Doc) => boolean): Ex
         t: 'stored',
         id: question.id,
         unstored: question.docs.filter((name) => {
-          if (!principal || accessFor(principal, name) === Access.refused) return true;
+          if (!principal || isStopping() || accessFor(principal, name) === Access.refused) return true;
           const document = instance?.documents.get(name);
           return document !== undefined && unstored(document);
         }),
