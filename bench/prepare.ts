@@ -106,17 +106,31 @@ export async function prepareOverhead(server: BenchServer, rounds: number): Prom
     );
     peer = connectPeer(server.wsUrl, viberDocName(user.userId, viberId), user.token);
     await peer.synced;
+    // Resolved at the update that brings the observation, not at the next poll: polling every 25 ms
+    // added up to 25 ms to each figure (and rounded them to its steps).
     const observed = (bindingId: string, generation: number) =>
-      waitFor(
-        () => {
-          const o = readObservation(peer!.doc, bindingId);
-          if (o && o.observedGeneration >= generation && o.state === 'error')
-            throw new Error(`prepare failed: ${o.lastError}\n${log.slice(-2000)}`);
-          return o && o.observedGeneration >= generation && o.state === 'ready';
-        },
-        `binding ${bindingId} ready at generation ${generation}`,
-        60_000,
-      );
+      new Promise<void>((resolve, reject) => {
+        const doc = peer!.doc;
+        const check = () => {
+          const o = readObservation(doc, bindingId);
+          if (!o || o.observedGeneration < generation) return;
+          if (o.state === 'error') done(new Error(`prepare failed: ${o.lastError}\n${log.slice(-2000)}`));
+          else if (o.state === 'ready') done();
+        };
+        const timer = setTimeout(
+          () =>
+            done(new Error(`timed out waiting for binding ${bindingId} ready at generation ${generation}`)),
+          60_000,
+        );
+        const done = (error?: Error) => {
+          clearTimeout(timer);
+          doc.off('update', check);
+          if (error) reject(error);
+          else resolve();
+        };
+        doc.on('update', check);
+        check();
+      });
 
     const prepare: number[] = [];
     const manual: number[] = [];

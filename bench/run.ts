@@ -314,7 +314,7 @@ async function benchPrepare() {
     },
   );
   methods.push(
-    `prepare: a real Viber (\`viber onboard\` then \`viber start\`, VIBER_HOME in a temp folder) against ours; a bare repo (300 files, 3 commits) served as file://; setup script: 2,000 lines of output, a hash of the checkout, sleep 0.5. Timed from POST /api/environments/:id/bindings to the Viber's observation "ready" (read by a user peer of the Viber document); reference: \`git clone --branch main -- file://…\` then \`bash -c <script>\` in the bench. Best of ${N.prepareRounds}. Re-prepare: POST /api/bindings/:id/prepare with nothing changed, to "ready" at the new generation.`,
+    `prepare: a real Viber (\`viber onboard\` then \`viber start\`, VIBER_HOME in a temp folder) against ours; a bare repo (300 files, 3 commits) served as file://; setup script: 2,000 lines of output, a hash of the checkout, sleep 0.5. Timed from POST /api/environments/:id/bindings to the Viber's observation "ready" (read by a user peer of the Viber document, at the update that brings it — polling every 25 ms had added up to 25 ms); reference: \`git clone --branch main -- file://…\` then \`bash -c <script>\` in the bench. Best of ${N.prepareRounds}. Re-prepare: POST /api/bindings/:id/prepare with nothing changed, to "ready" at the new generation.`,
   );
 }
 
