@@ -28,6 +28,23 @@ describe('at most once across a server crash', async () => {
     return taskId;
   };
 
+  /**
+   * Sends a message that runs `marker`, then `then`, then touches `done`; kills the server once it
+   * started; waits until it ended and the Viber journalled its end (known to the Viber alone).
+   */
+  const endsDuringOutage = async (taskId: string, marker: string, then: string, done: string) => {
+    const message = await s.send(taskId, marked(marker, `${then}; touch ${done}`));
+    await waitFor(() => executions(marker) === 1, { what: `${message} to start` });
+    await server.kill();
+    await waitFor(() => existsSync(done), { what: `${message} to finish while the server is down` });
+    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
+    await waitFor(
+      () => readFileSync(journal, 'utf8').includes(`"k":"end","t":"${taskId}","m":"${message}"`),
+      { what: `the Viber to record the end of ${message}` },
+    );
+    return message;
+  };
+
   /** Restarts the killed server and the stopped Viber; waits until the Viber runs a new message. */
   const restartBoth = async (taskId: string) => {
     await server.restart();
@@ -56,15 +73,8 @@ describe('at most once across a server crash', async () => {
     const taskId = await openTask();
     const m1 = await s.send(taskId, marked(marker1));
     await s.runState(taskId, m1, ['completed']);
-    const m2 = await s.send(taskId, marked(marker2, `; sleep 1; touch ${done2}`));
-    await waitFor(() => executions(marker2) === 1, { what: 'm2 to start' });
-    await server.kill();
-    await waitFor(() => existsSync(done2), { what: 'm2 to finish while the server is down' });
     // Its outcome is known to the Viber alone (the server is down): it must publish it after the restart.
-    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
-    await waitFor(() => readFileSync(journal, 'utf8').includes(`"k":"end","t":"${taskId}","m":"${m2}"`), {
-      what: 'the Viber to record the end of m2',
-    });
+    const m2 = await endsDuringOutage(taskId, marker2, '; sleep 1', done2);
     await s.viber.stop();
     await restartBoth(taskId);
     expect(executions(marker1)).toBe(1);
@@ -76,14 +86,7 @@ describe('at most once across a server crash', async () => {
     const dir = tempDir();
     const [marker, done] = [join(dir, 'm'), join(dir, 'm.done')];
     const taskId = await openTask();
-    const m = await s.send(taskId, marked(marker, `; sleep 1; echo ended-in-the-outage; touch ${done}`));
-    await waitFor(() => executions(marker) === 1, { what: 'm to start' });
-    await server.kill();
-    await waitFor(() => existsSync(done), { what: 'm to finish while the server is down' });
-    const journal = join(s.viber.home, 'state', 'run-journal.jsonl');
-    await waitFor(() => readFileSync(journal, 'utf8').includes(`"k":"end","t":"${taskId}","m":"${m}"`), {
-      what: 'the Viber to record the end of m',
-    });
+    const m = await endsDuringOutage(taskId, marker, '; sleep 1; echo ended-in-the-outage', done);
     await s.viber.stop();
     await server.restart();
     s.viber.start();

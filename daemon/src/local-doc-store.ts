@@ -124,12 +124,7 @@ export function clearPending(dir: string, name: string): void {
 
 /** The documents in `dir` holding a change the server may not have stored. */
 export function listPendingDocs(dir: string): string[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return [];
-  }
+  const files = filesIn(dir);
   const tail = SUFFIX + PENDING;
   const docs = new Set(files.filter((f) => f.endsWith(SUFFIX)));
   const names: string[] = [];
@@ -144,13 +139,18 @@ export function listPendingDocs(dir: string): string[] {
 
 /** The names of the documents kept in `dir`. */
 export function listLocalDocs(dir: string): string[] {
-  let files: string[];
+  return filesIn(dir)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length).replaceAll('.', '/'));
+}
+
+/** The file names in `dir`; none when it does not exist yet. */
+function filesIn(dir: string): string[] {
   try {
-    files = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
     return [];
   }
-  return files.filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length).replaceAll('.', '/'));
 }
 
 /** Forgets a document this Viber no longer holds (its task or binding was deleted). */

@@ -55,19 +55,27 @@ describe('re-sending what the server may have lost', async () => {
     return { name, map: open.doc.getMap('m') };
   };
 
+  /**
+   * A run's last change, acknowledged, its document closed at once; a device watching the run keeps
+   * the document loaded on the server (a close by the last peer would have it stored at once) and
+   * reads Viber documents only, so it cannot give the change back.
+   */
+  const closedAfterAck = async (conn: Connection, dir: string, watcher: ReturnType<typeof userPeer>) => {
+    const { name, map } = await opened(conn, dir);
+    await watcher.doc(name);
+    map.set('end', 'completed');
+    await waitFor(() => !conn.isUnsynced(name), { what: 'the acknowledgement' });
+    conn.close(name);
+    return name;
+  };
+
   it('[V1] closed once acknowledged, then the server is killed before it stored the change: the restarted server gets it, nothing opening the document again', async () => {
     const dir = tempDir();
     const conn = new Connection(server.url, authToken);
     conn.resendPending(dir);
-    // A device watching the run keeps the document loaded on the server (a close by the last peer
-    // would have it stored at once); it reads Viber documents only, so it cannot give it back.
     const watcher = userPeer(server.wsUrl, user.token);
     try {
-      const { name, map } = await opened(conn, dir);
-      await watcher.doc(name);
-      map.set('end', 'completed');
-      await waitFor(() => !conn.isUnsynced(name), { what: 'the acknowledgement' });
-      conn.close(name);
+      const name = await closedAfterAck(conn, dir, watcher);
       // The fault's timing, not a wait for a condition: inside the server's store debounce (2 s).
       await sleep(300);
       await server.kill();
@@ -85,11 +93,7 @@ describe('re-sending what the server may have lost', async () => {
     conn.resendPending(dir);
     const watcher = userPeer(server.wsUrl, user.token);
     try {
-      const { name, map } = await opened(conn, dir);
-      await watcher.doc(name);
-      map.set('end', 'completed');
-      await waitFor(() => !conn.isUnsynced(name), { what: 'the acknowledgement' });
-      conn.close(name);
+      const name = await closedAfterAck(conn, dir, watcher);
       // A machine that loses power or a frozen process: the socket looks open, nothing answers.
       process.kill(server.pid, 'SIGSTOP');
       try {
