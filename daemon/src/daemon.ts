@@ -30,7 +30,7 @@ import { paced } from './paced.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { RemovedVibers } from './removed-vibers.ts';
-import { ABSENT_GRACE_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
+import { ABSENT_GRACE_MS, REFUSED_TASK_RETRY_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
 import { RunJournal } from './run-journal.ts';
 import { killOrphanRuns } from './run-records.ts';
 import { createRunner } from './runner.ts';
@@ -85,6 +85,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       );
     },
     onAuthFailed: (name, reason) => {
+      // Any live token of ours opens the workspace and our own document: refused there, the token
+      // is gone. Another document refused (its task deleted as we opened it, a connection limit)
+      // is let go — its task or prepare lets go of it and tries again later — never the whole Viber.
+      const own = [workspaceDocName(config.userId), viberDocName(config.userId, config.viberId)];
+      if (!own.includes(name)) {
+        log(`the server refused ${name} (${reason}); closed it, tried again later`);
+        conn.close(name);
+        return;
+      }
       log(
         `the server refused this Viber's token for ${name} (${reason}); was it removed? Onboard again with a new token.`,
       );
@@ -169,7 +178,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       // Kept on our disk like every document we write ([V1]): a log written while the server was
       // down, or lost by a server that died before storing it, is re-sent (Connection.resendPending).
       const open = conn.open(name, { localDir });
-      await open.synced;
+      await open.synced.catch(async (error: unknown) => {
+        // Refused by the server (a connection limit; a deletion on its way): the prepare fails and
+        // is tried again at a reconcile — after a pause, not in a loop against the same refusal.
+        if (!stopping) await new Promise((r) => setTimeout(r, REFUSED_TASK_RETRY_MS));
+        throw error;
+      });
       return { doc: open.doc, close: () => conn.close(name) };
     },
   });

@@ -12,6 +12,11 @@ export const DOCUMENTS_PER_OPEN_TASK = 3;
 export const MAX_OPEN_TASKS = 24;
 /** Prepares running at once (each holds its log document open). */
 export const MAX_CONCURRENT_PREPARES = 4;
+/**
+ * A task one of whose documents the server refused (deleted as the Viber opened it, a connection
+ * limit) is opened again no sooner than this: the daemon's 5 s reconcile tick tries it then.
+ */
+export const REFUSED_TASK_RETRY_MS = 5_000;
 /** An idle task's documents stay open this long, unless its slot is needed sooner. */
 export const IDLE_TASK_CLOSE_MS = 30_000;
 /** ...and at least this long even then (task-slots.ts `#idleFor`: a message may trail its task's bump). */

@@ -6,7 +6,7 @@
 import type * as Y from 'yjs';
 import { TaskStatus, changesDocName, runOutputDocName, taskDocName, type Task } from '@openviber/shared';
 import type { Connection } from './connection.ts';
-import { EVICT_IDLE_AFTER_MS, IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS } from './limits.ts';
+import { EVICT_IDLE_AFTER_MS, IDLE_TASK_CLOSE_MS, MAX_OPEN_TASKS, REFUSED_TASK_RETRY_MS } from './limits.ts';
 import type { RunJournal } from './run-journal.ts';
 import type { TaskWorker } from './task-worker.ts';
 
@@ -35,6 +35,8 @@ export class TaskSlots {
   readonly #closing = new Set<string>();
   /** Tasks whose journal holds a run without an outcome: opened whatever their status. */
   readonly #unfinished: Set<string>;
+  /** Tasks a document of which the server refused: not opened again before this time. */
+  readonly #refusedUntil = new Map<string, number>();
   #stopped = false;
 
   constructor(deps: TaskSlotsDeps) {
@@ -71,8 +73,9 @@ export class TaskSlots {
         slot.worker.poke();
       } else if (this.#idleFor(slot, now, taskId) >= IDLE_TASK_CLOSE_MS) void this.release(taskId);
     }
+    for (const [taskId, until] of this.#refusedUntil) if (until <= now) this.#refusedUntil.delete(taskId);
     for (const task of tasks) {
-      if (this.#slots.has(task.id) || !this.#hasWork(task)) continue;
+      if (this.#slots.has(task.id) || this.#refusedUntil.has(task.id) || !this.#hasWork(task)) continue;
       if (this.#slots.size >= MAX_OPEN_TASKS && !this.#evictIdle()) break;
       this.#openSlot(task.id);
     }
@@ -169,7 +172,13 @@ export class TaskSlots {
         slot.worker = this.#deps.makeWorker(taskId, taskDoc.doc, runDoc.doc, changesDoc.doc);
         slot.worker.poke();
       },
-      () => {}, // closed before it synced: released, nothing to do
+      // Closed before it synced: released already, or a document refused by the server (closed by
+      // the daemon): let the slot go too, so the task is opened again at a later reconcile.
+      () => {
+        if (this.#slots.get(taskId) !== slot) return;
+        this.#refusedUntil.set(taskId, Date.now() + REFUSED_TASK_RETRY_MS);
+        void this.release(taskId);
+      },
     );
   }
 }
