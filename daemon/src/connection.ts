@@ -108,7 +108,7 @@ export class Connection {
   readonly #unconfirmed = new Map<string, string>();
   /** Local changes made to each marked document so far: an answer counts only if none came since the question. */
   readonly #generation = new Map<string, number>();
-  /** The question in flight: when it was asked, and each document's generation then. */
+  /** Questions in flight, by id: when each was asked, and each document's generation then. */
   #questions = new Map<number, { at: number; asked: Map<string, number> }>();
   #questionId = 0;
   #lastResend = 0;
@@ -228,7 +228,7 @@ export class Connection {
       },
       onAuthenticationFailed: ({ reason }) => {
         // A document being closed or re-sent that the server refuses (its task or binding deleted
-        // meanwhile) is given up until the next connect; the token's own refusal shows on the
+        // meanwhile) is let go until the next re-send; the token's own refusal shows on the
         // documents the Viber holds open.
         if (entry.resend) return this.#closeNow(name);
         this.#events.onAuthFailed?.(name, reason);
@@ -363,6 +363,14 @@ export class Connection {
     if (!waitForAck) return this.#closeNow(name);
     entry.resend = true;
     entry.resendSince = Date.now();
+  }
+
+  /**
+   * Closes document `name` at once, even with a change the server has not acknowledged (the server
+   * refused it): its marker stays, so the change is re-sent later.
+   */
+  drop(name: string): void {
+    this.#closeNow(name);
   }
 
   #closeNow(name: string): void {

@@ -91,7 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const own = [workspaceDocName(config.userId), viberDocName(config.userId, config.viberId)];
       if (!own.includes(name)) {
         log(`the server refused ${name} (${reason}); closed it, tried again later`);
-        conn.close(name);
+        conn.drop(name);
         return;
       }
       log(
