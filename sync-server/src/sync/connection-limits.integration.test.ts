@@ -334,6 +334,24 @@ describe.concurrent('websocket limits', () => {
     }, 'the Viber offline again, despite the lie');
   });
 
+  it("[S10] a user's device opens documents only of Vibers the user registered; one onboarded a moment ago at once", async () => {
+    const user = await signup(server.url);
+    const other = await signup(server.url);
+    const { viberId: othersViber } = await onboard(other);
+    for (const name of [
+      viberDocName(user.userId, 'vbr_never_onboarded'),
+      runOutputDocName(user.userId, 'vbr_never_onboarded', 'tsk_x'),
+      prepareLogDocName(user.userId, othersViber, 'bnd_x'), // another user's Viber, under this user's name
+    ]) {
+      const p = peer(name, user.token);
+      await waitFor(() => p.authFailure(), `refusal of ${name}`);
+    }
+    // Opening one (refused) cached this user's list: a Viber onboarded now is not refused by it.
+    const { viberId } = await onboard(user);
+    await peer(viberDocName(user.userId, viberId), user.token).synced;
+    await peer(runOutputDocName(user.userId, viberId, 'tsk_not_made_yet'), user.token).synced;
+  });
+
   it('[S10] a Viber writes run output and prepare logs only for tasks and bindings that exist', async () => {
     const user = await signup(server.url);
     const { viberId, authToken } = await onboard(user);

@@ -29,6 +29,7 @@ import { storageExtension, type StoreCoordination } from './storage-extension.ts
 import { storeStatusExtension } from './store-status.ts';
 import { DeletionCollector } from './deletion-collector.ts';
 import { QuotaError } from './user-quota.ts';
+import { RegisteredVibers } from './registered-vibers.ts';
 import { waitForStore } from './wait-for-store.ts';
 
 /** Websocket close code sent when the connection's token was revoked (logout, Viber removed). */
@@ -106,6 +107,8 @@ export function createSyncServer(options: SyncOptions) {
     if (access === Access.readOnly) connectionConfig.readOnly = true;
     if (!(await namedInWorkspace((n, fn) => gateway.read(n, fn), principal, documentName)))
       throw new Refused('forbidden: no such task or binding in the workspace');
+    if (!(await waitForStore(() => registeredVibers.admits(principal, documentName))))
+      throw new Refused('forbidden: no such Viber');
     await limits.admit({
       principal,
       documentName,
@@ -119,6 +122,7 @@ export function createSyncServer(options: SyncOptions) {
   };
 
   const deletions = new DeletionCollector(options.storage);
+  const registeredVibers = new RegisteredVibers(options.storage);
   const stored = storageExtension(options.storage, {
     // Several processes (Redis): the one a change came through stores it and says so.
     coordination: options.extensions
