@@ -47,6 +47,13 @@ describe('re-sending what the server may have lost', async () => {
       timeoutMs: 30_000,
     });
 
+  /** The Viber's connection, its documents kept under `dir` (what the daemon makes at start). */
+  const viberConnection = (dir: string) => {
+    const conn = new Connection(server.url, authToken);
+    conn.resendPending(dir);
+    return conn;
+  };
+
   /** A document of the Viber's, open, synced, kept under `dir`. */
   const opened = async (conn: Connection, dir: string) => {
     const name = await newName();
@@ -71,8 +78,7 @@ describe('re-sending what the server may have lost', async () => {
 
   it('[V1] closed once acknowledged, then the server is killed before it stored the change: the restarted server gets it, nothing opening the document again', async () => {
     const dir = tempDir();
-    const conn = new Connection(server.url, authToken);
-    conn.resendPending(dir);
+    const conn = viberConnection(dir);
     const watcher = userPeer(server.wsUrl, user.token);
     try {
       const name = await closedAfterAck(conn, dir, watcher);
@@ -89,8 +95,7 @@ describe('re-sending what the server may have lost', async () => {
 
   it('[V1] the server freezes after acknowledging (no close reaches the Viber) for longer than it takes to store, then dies: the marker stayed, the change comes back', async () => {
     const dir = tempDir();
-    const conn = new Connection(server.url, authToken);
-    conn.resendPending(dir);
+    const conn = viberConnection(dir);
     const watcher = userPeer(server.wsUrl, user.token);
     try {
       const name = await closedAfterAck(conn, dir, watcher);
@@ -113,8 +118,7 @@ describe('re-sending what the server may have lost', async () => {
 
   it('[V1] written and closed while the server is down: re-sent once it is back', async () => {
     const dir = tempDir();
-    const conn = new Connection(server.url, authToken);
-    conn.resendPending(dir);
+    const conn = viberConnection(dir);
     try {
       const { name, map } = await opened(conn, dir);
       await server.kill();
@@ -137,8 +141,7 @@ describe('re-sending what the server may have lost', async () => {
     map.set('run', 'ended during the outage');
     first.destroy(); // the daemon stops (SIGTERM or a crash: the marker is on disk either way)
     await server.restart();
-    const second = new Connection(server.url, authToken);
-    second.resendPending(dir);
+    const second = viberConnection(dir);
     try {
       await serverHas(name, { run: 'ended during the outage' });
     } finally {
@@ -148,8 +151,7 @@ describe('re-sending what the server may have lost', async () => {
 
   it('[V1] a close waits for the acknowledgement of a change still in flight; the marker goes once the server says the change is stored', async () => {
     const dir = tempDir();
-    const conn = new Connection(server.url, authToken);
-    conn.resendPending(dir);
+    const conn = viberConnection(dir);
     try {
       // The daemon always holds its own document open: questions go through a document held open.
       const held = await opened(conn, dir);
