@@ -98,29 +98,32 @@ describe('at most once across a server crash', async () => {
 
   it("[V1] a prepare's log written while the server is down reaches it after the server and the Viber both restart", async () => {
     const dir = tempDir();
-    const [flag, done] = [join(dir, 'go'), join(dir, 'done')];
+    const [started, flag, done] = [join(dir, 'started'), join(dir, 'go'), join(dir, 'done')];
     const { bindingId } = await s.environment({
       type: 'manual',
-      setupScript: `echo before-the-outage; while [ ! -e ${flag} ]; do sleep 0.05; done; echo written-in-the-outage; touch ${done}`,
+      setupScript: `echo before-the-outage; touch ${started}; while [ ! -e ${flag} ]; do sleep 0.05; done; echo written-in-the-outage; touch ${done}`,
     });
-    await waitFor(async () => (await s.prepareLog(bindingId)).some((l) => l.includes('before-the-outage')), {
-      what: 'the first line of the log',
-      timeoutMs: 30_000,
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n--- viber output ---\n${s.viber.output().slice(-3000)}`);
-    });
+    // The setup runs (its log document is open and synced: the prepare waits for that first).
+    await waitFor(() => existsSync(started), { what: 'the setup to start', timeoutMs: 30_000 }).catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}\n--- viber output ---\n${s.viber.output().slice(-3000)}`);
+      },
+    );
     await server.kill();
     writeFileSync(flag, '');
     await waitFor(() => existsSync(done), { what: 'the setup to finish while the server is down' });
     await s.viber.stop(); // SIGTERM: the prepare ends and its log is flushed to the Viber's disk
     await server.restart();
     s.viber.start();
+    // Read by a device that opens the log only now: both lines come from the Viber's copy.
     await waitFor(
-      async () => (await s.prepareLog(bindingId)).some((l) => l.includes('written-in-the-outage')),
-      {
-        what: 'the line written during the outage on the server',
-        timeoutMs: 30_000,
+      async () => {
+        const lines = (await s.prepareLog(bindingId)).join('\n');
+        return lines.includes('before-the-outage') && lines.includes('written-in-the-outage');
       },
-    );
+      { what: 'the lines written before and during the outage on the server', timeoutMs: 30_000 },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n--- viber output ---\n${s.viber.output().slice(-3000)}`);
+    });
   });
 });
