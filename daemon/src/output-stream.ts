@@ -7,7 +7,64 @@ import type { Redactor } from '@openviber/shared';
 import { batcher, type BatchOptions } from './batched-writer.ts';
 
 /** What the runner needs of a redactor. */
-export type StreamRedactor = Pick<Redactor, 'push' | 'end' | 'redact' | 'drop' | 'maxSpan'>;
+export type StreamRedactor = Pick<
+  Redactor,
+  'push' | 'end' | 'redact' | 'drop' | 'maxSpan' | 'holding' | 'release'
+>;
+
+/**
+ * How long output may fall silent while the redactor holds back its end (it could start a secret:
+ * a hash or a word-like-this line reads as wrapped base64) before that end is emitted anyway. A
+ * tool writes an encoding in one go; a line that ends a step must not wait for the next one.
+ */
+export const REDACT_HOLD_MS = 1_000;
+
+/**
+ * `redactor`, whose held-back text is emitted through `emit` once its stream is silent for `holdMs`
+ * (Redactor.release). Every output path of a process goes through it, so none can withhold a line.
+ */
+export function releasingRedactor(
+  redactor: StreamRedactor,
+  emit: Emit,
+  holdMs = REDACT_HOLD_MS,
+): StreamRedactor {
+  let timer: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!redactor.holding) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      emit(redactor.release(), 0);
+    }, holdMs);
+    timer.unref();
+  };
+  return {
+    get maxSpan() {
+      return redactor.maxSpan;
+    },
+    get holding() {
+      return redactor.holding;
+    },
+    redact: (text) => redactor.redact(text),
+    release: () => redactor.release(),
+    push(chunk) {
+      const out = redactor.push(chunk);
+      rearm();
+      return out;
+    },
+    drop(text, end) {
+      const lost = redactor.drop(text, end);
+      rearm();
+      return lost;
+    },
+    end() {
+      clearTimeout(timer);
+      timer = undefined;
+      return redactor.end();
+    },
+  };
+}
 
 /** Output of which the caller keeps only the newest `keepChars` characters. */
 export interface BoundedOutput {

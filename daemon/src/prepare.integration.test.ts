@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -8,6 +8,7 @@ import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { useServer } from '../test/test-server.ts';
+import { waitFor } from '../test/wait-for.ts';
 
 const SECRET = 'sk-live-PREPARE-1234567890';
 
@@ -52,6 +53,29 @@ describe('prepare through the real server', async () => {
     expect(readFileSync(join(cwd, '.maintenance-count'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect((await s.prepareLog(bindingId)).join('\n')).toContain('maintenance ran');
     expect(s.peer.dumpAll()).not.toContain(SECRET);
+  });
+
+  it("[X7] the log shows a setup's line while the script is silent, though the line could start a secret", async () => {
+    // 17 characters of the base64 alphabet read as wrapped encoder output, and the line ends with
+    // the secret's first letter: it used to wait for the script's next line, here never.
+    const dir = tempDir();
+    const go = join(dir, 'go');
+    const { bindingId } = await s.environment(
+      {
+        type: 'manual',
+        setupScript: `echo before-the-outage; while [ ! -e ${go} ]; do sleep 0.05; done; echo "$DEPLOY_KEY"`,
+      },
+      { DEPLOY_KEY: { value: 'e2-deploy-key-value', scope: 'setup' } },
+    );
+    await waitFor(async () => (await s.prepareLog(bindingId)).includes('before-the-outage'), {
+      what: 'the line in the log while the setup waits',
+      timeoutMs: 15_000,
+    });
+    writeFileSync(go, '');
+    expect(await s.prepared(bindingId)).toMatchObject({ state: 'ready' });
+    const log = await s.prepareLog(bindingId);
+    expect(log).toContain('[REDACTED:DEPLOY_KEY]');
+    expect(log.join('\n')).not.toContain('e2-deploy-key-value');
   });
 
   it('a failing setup gives error with the failing step and its output', async () => {

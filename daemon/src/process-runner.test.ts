@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
@@ -105,6 +105,37 @@ describe('process runner', () => {
     }
     expect(chunks.length).toBeGreaterThan(1);
   });
+
+  for (const mode of ['streamed', 'spooled'] as const)
+    it(`[X7] a line the redactor holds back (it could start a secret) is shown while the process is silent, not at its next line (${mode})`, async () => {
+      // The line reads as wrapped base64 and ends with the secret's first letter; the script prints
+      // nothing more until the test has seen that line. The secret split by the pause is still marked.
+      const secret = 'e2-deploy-key-value';
+      const dir = tempDir();
+      const go = join(dir, 'go');
+      let all = '';
+      const run = runProcess({
+        command: 'bash',
+        args: [
+          '-c',
+          `echo before-the-outage; printf 'key=e2-deploy'; while [ ! -e ${go} ]; do sleep 0.05; done; echo '-key-value after'`,
+        ],
+        cwd: dir,
+        env: process.env,
+        redactor: new Redactor([{ name: 'K', value: secret }]),
+        onOutput: (text) => (all += text),
+        ...(mode === 'spooled'
+          ? { bounded: { keepChars: 64 * 1024, batch: RUN_OUTPUT_BATCH }, spoolDir: join(dir, 'spool') }
+          : {}),
+      });
+      await waitFor(() => all.includes('before-the-outage\nkey=e2-deploy'), {
+        what: 'the held-back line',
+        timeoutMs: 10_000,
+      });
+      writeFileSync(go, '');
+      expect((await run).exitCode).toBe(0);
+      expect(all).toBe('before-the-outage\nkey=e2-deploy[REDACTED:K] after\n');
+    });
 
   it('cancel kills the whole tree, grandchild included (TERM then KILL)', async () => {
     const dir = tempDir();

@@ -8,6 +8,7 @@ import { openSpool, type Spool } from './output-spool.ts';
 import {
   boundedOutput,
   boundedStream,
+  releasingRedactor,
   streamingOutput,
   type BoundedOutput,
   type OutputStream,
@@ -85,7 +86,8 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       tail = (tail + text).slice(-TAIL_CHARS);
       spec.onOutput?.(text, dropped);
     };
-    const { redactor, bounded } = spec;
+    const { bounded } = spec;
+    const redactor = releasingRedactor(spec.redactor, emit);
     let spool: Spool | undefined;
     let output: OutputStream | undefined;
     if (bounded && spec.spoolDir && !spec.captureStdout) spool = openSpool(spec.spoolDir);

@@ -59,6 +59,31 @@ describe('Redactor', () => {
     expect(r.push('ends with hun')).toBe('ends with ');
     expect(r.push('gry\n')).toBe('hungry\n');
   });
+
+  it('[X7] a held-back end is released after a pause and stays context: the rest of the secret is still marked, nothing twice', () => {
+    // A word-like line of 16+ base64 characters reads as wrapped encoder output, and its last
+    // characters begin the secret: the whole line would wait for the next one, however long.
+    const secret = 'e2-deploy-key-value';
+    const r = new Redactor([{ name: 'K', value: secret }]);
+    expect(r.push('before-the-outage\n')).toBe('before-the-outag');
+    expect(r.holding).toBe(true);
+    expect(r.release()).toBe('e\n');
+    expect(r.holding).toBe(false);
+    expect(r.release()).toBe('');
+    // Ordinary output after the pause: nothing of the released text comes again.
+    expect(r.push('next line\n') + r.end()).toBe('next line\n');
+
+    // A secret cut by the pause: what came before it is out, the rest becomes the marker.
+    const s = new Redactor([{ name: 'K', value: secret }]);
+    const cut = secret.length - 6;
+    const before = s.push(`token=${secret.slice(0, cut)}`) + s.release();
+    expect(before).toBe(`token=${secret.slice(0, cut)}`);
+    expect(s.push(`${secret.slice(cut)} done\n`) + s.end()).toBe('[REDACTED:K] done\n');
+
+    // A complete secret in the held text is redacted when released.
+    const t = new Redactor([{ name: 'K', value: secret }]);
+    expect(t.push(`a ${secret}`) + t.release() + t.end()).toBe('a [REDACTED:K]');
+  });
 });
 
 describe('[X7] wrapped and truncated forms', () => {

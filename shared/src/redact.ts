@@ -195,6 +195,24 @@ export class Redactor {
     return out;
   }
 
+  /** True while text pushed so far is held back (it could be the start of a match). */
+  get holding(): boolean {
+    return this.#held.length > this.#hidden;
+  }
+
+  /**
+   * The output paused with text held back: returns it (redacted of any complete match) so a live
+   * reader is not kept waiting for a next line that may not come. It stays as context, scanned and
+   * never emitted again, so a secret that starts in it and runs into what is pushed next is still
+   * replaced by its marker from there; what was released before the pause is not.
+   */
+  release(): string {
+    if (!this.holding) return '';
+    const { out } = this.#replace(this.#held, this.#held.length, this.#lineCarry, this.#hidden);
+    this.#hidden = this.#held.length;
+    return out;
+  }
+
   /**
    * Drops the first `end` characters of `text`: output that comes next in the stream but that nobody
    * will keep (a flood past what a run keeps). Only their last `maxSpan` characters stay, as context
