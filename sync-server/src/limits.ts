@@ -1,5 +1,6 @@
 // Every bound the server puts on what a stranger (or a signed-up user) can spend: memory, sockets,
 // disk, guesses. One table, mirrored in the README's "Limits" section; change both together.
+import { availableParallelism } from 'node:os';
 
 /** Largest websocket message before the socket authenticated a document; past it `ws` closes with 1009. */
 export const MAX_WS_PAYLOAD_BYTES = 1024 * 1024;
@@ -83,6 +84,15 @@ export const LOGIN_WINDOW_SECONDS = 15 * 60;
 /** Sign-ups per client address per window. */
 export const SIGNUPS_PER_ADDRESS = 20;
 export const SIGNUP_WINDOW_SECONDS = 60 * 60;
+/**
+ * Password checks (Argon2id, ~20 ms of a core and 19 MiB each) running at once: half the cores, so a
+ * flood of logins leaves the rest to the sync ([S14a], auth/password-gate.ts).
+ */
+export const PASSWORD_CHECKS_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
+/** Password checks waiting for their turn; past it a login, signup or check is answered 503. */
+export const MAX_PASSWORD_CHECKS_WAITING = 64;
+/** Password checks running or waiting for one client address. */
+export const MAX_PASSWORD_CHECKS_PER_ADDRESS = 8;
 
 /** Redis publishes held while Redis is unreachable; past it they are dropped (peers resync on reconnect). */
 export const MAX_REDIS_OFFLINE_QUEUE = 1_000;

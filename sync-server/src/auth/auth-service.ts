@@ -4,6 +4,7 @@ import type { Storage } from '../storage/storage.ts';
 import { HttpError } from '../http/http-error.ts';
 import { MAX_SESSIONS_PER_USER } from '../limits.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { PasswordGate } from './password-gate.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { SESSION_TTL_MS, TokenKind, hashToken, newToken } from './tokens.ts';
 
@@ -24,6 +25,8 @@ const DUMMY_HASH = 'argon2id$19456$2$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAA
 export class AuthService {
   readonly #storage: Storage;
   readonly #throttle: LoginThrottle;
+  /** Every password hash goes through it: a bounded number at once ([S14a]). */
+  readonly #hashes: PasswordGate;
   readonly #cacheMs: number;
   readonly #principals = new Map<string, { principal: AuthedPrincipal; until: number }>();
   /** Bumped by every revocation: a look-up that began before one does not fill the cache. */
@@ -38,9 +41,11 @@ export class AuthService {
     storage: Storage,
     throttle = new LoginThrottle(),
     cachePrincipalsMs = storage.kind === 'sqlite' ? PRINCIPAL_CACHE_MS : 0,
+    hashes = new PasswordGate(),
   ) {
     this.#storage = storage;
     this.#throttle = throttle;
+    this.#hashes = hashes;
     this.#cacheMs = cachePrincipalsMs;
   }
 
@@ -49,7 +54,7 @@ export class AuthService {
     const user = {
       id: newId<UserId>('usr'),
       username,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.#hashes.run(clientAddress, () => hashPassword(password)),
       createdAt: Date.now(),
     };
     if (!(await this.#storage.createUser(user))) {
@@ -63,7 +68,7 @@ export class AuthService {
     // or not the name exists; a missing name is checked against a dummy hash ([S14]).
     const attempt = await this.#throttle.begin(username, clientAddress);
     const user = await this.#storage.findUserByUsername(username);
-    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const valid = await this.#check(attempt, clientAddress, password, user?.passwordHash);
     if (!user || !valid) throw new HttpError('unauthorized', 'the username or password is wrong');
     await attempt.succeeded();
     return this.#startSession(user.id, user.username);
@@ -76,9 +81,27 @@ export class AuthService {
   async checkPassword(userId: string, password: string, clientAddress: string): Promise<void> {
     const user = await this.#storage.findUserById(userId);
     const attempt = await this.#throttle.begin(user?.username ?? userId, clientAddress);
-    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const valid = await this.#check(attempt, clientAddress, password, user?.passwordHash);
     if (!user || !valid) throw new HttpError('unauthorized', 'the password is wrong', { field: 'password' });
     await attempt.succeeded();
+  }
+
+  /**
+   * A password against a stored hash (a missing user against the dummy one), in its turn at the gate.
+   * Refused there (503), no guess was made: the attempt gives its points back.
+   */
+  async #check(
+    attempt: { notChecked(): Promise<void> },
+    clientAddress: string,
+    password: string,
+    stored: string | undefined,
+  ): Promise<boolean> {
+    try {
+      return await this.#hashes.run(clientAddress, () => verifyPassword(password, stored ?? DUMMY_HASH));
+    } catch (error) {
+      if (error instanceof HttpError && error.kind === 'unavailable') await attempt.notChecked();
+      throw error;
+    }
   }
 
   async logout(tokenHash: string) {

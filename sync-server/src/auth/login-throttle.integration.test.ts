@@ -153,6 +153,30 @@ describe('login throttle', () => {
     expect(statuses).toEqual([201, 201, 201, 429, 429]);
   });
 
+  it("[S14a] 40 concurrent correct logins from one address: those past its share are answered 503 at once, and spend no one's failure budget", async () => {
+    const s = await start({ SIGNUPS_PER_HOUR: '100' });
+    // Ten names, four logins each (one name's own budget admits at most LOGIN_FAILURES_PER_USER at once).
+    const names = Array.from({ length: 10 }, (_, i) => `flood${i}`);
+    for (const name of names) await signup(s.url, name);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => login(s, names[i % 10], PASSWORD)),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(count(statuses, 200) + count(statuses, 503)).toBe(40);
+    // At most MAX_PASSWORD_CHECKS_PER_ADDRESS hold a place at once, each check ~20 ms, one at a time.
+    expect(count(statuses, 503)).toBeGreaterThan(0);
+    for (const busy of answers.filter((r) => r.status === 503)) {
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(busy.body.error.message).toMatch(/too many password checks from this address at once/);
+    }
+    // Refused before any check: each name's failure budget is whole (a wrong guess per point, then 429).
+    for (const name of names.slice(0, 2)) {
+      for (let i = 0; i < LOGIN_FAILURES_PER_USER; i++)
+        expect((await login(s, name, 'a wrong password')).status).toBe(401);
+      expect((await login(s, name, 'a wrong password')).status).toBe(429);
+    }
+  });
+
   it('is shared by every process through Redis: two processes do not give twice the guesses', async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
     const env = { DATABASE_URL: await postgres.createSchema(), REDIS_URL: redis.url };

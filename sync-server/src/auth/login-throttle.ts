@@ -75,7 +75,10 @@ export class LoginThrottle {
    * Admits one login attempt at `username` from `address` (429 when a budget is spent) and returns
    * what to call if it succeeds. Called the same way whether or not the name exists.
    */
-  async begin(username: string, address: string): Promise<{ succeeded(): Promise<void> }> {
+  async begin(
+    username: string,
+    address: string,
+  ): Promise<{ succeeded(): Promise<void>; notChecked(): Promise<void> }> {
     const userKey = foldUsername(username);
     // The address first: once its budget is spent, guesses at ever new names are refused before a
     // record per name is made (each a key held for the window, in memory or in Redis).
@@ -86,11 +89,11 @@ export class LoginThrottle {
       await this.#perAddress.reward(address, 1);
       throw error;
     }
-    return {
-      succeeded: async () => {
-        await Promise.all([this.#perUser.reward(userKey, 1), this.#perAddress.reward(address, 1)]);
-      },
+    const giveBack = async () => {
+      await Promise.all([this.#perUser.reward(userKey, 1), this.#perAddress.reward(address, 1)]);
     };
+    // A success, or an attempt whose password was never checked (the server too busy): no guess made.
+    return { succeeded: giveBack, notChecked: giveBack };
   }
 
   /** Admits one signup from `address` (429 past SIGNUPS_PER_ADDRESS per window). */
