@@ -131,5 +131,7 @@ export function lineSplitter(onLines: (lines: string[]) => void) {
       if (partial) onLines([partial]);
       partial = '';
     },
+    /** The partial last line held so far ('' if none). */
+    peek: () => partial,
   };
 }

@@ -1,7 +1,18 @@
 // The live prepare log of one binding: redacted lines, batched into the log document (bounded by shared).
 import type * as Y from 'yjs';
-import { appendPrepareLines, type PrepareStep, type Redactor } from '@openviber/shared';
+import {
+  appendPrepareLines,
+  replaceLastPrepareLine,
+  type PrepareStep,
+  type Redactor,
+} from '@openviber/shared';
 import { batchedWriter, lineSplitter } from './batched-writer.ts';
+
+/**
+ * How long a script may be silent mid-line (`printf 'Installing…'`, a progress bar, a prompt) before
+ * that unfinished line is shown; the rest of it, when it comes, completes the same line in place.
+ */
+export const PARTIAL_LINE_MS = 500;
 
 export interface PrepareLogWriter {
   /** Process output (already redacted by the runner). */
@@ -12,34 +23,77 @@ export interface PrepareLogWriter {
   flush(): void;
 }
 
-export function prepareLogWriter(doc: Y.Doc, redactor: () => Redactor): PrepareLogWriter {
+export function prepareLogWriter(
+  doc: Y.Doc,
+  redactor: () => Redactor,
+  partialLineMs = PARTIAL_LINE_MS,
+): PrepareLogWriter {
   let pending: string[] = [];
   let pendingStep: PrepareStep | undefined;
+  /** The document's last line is the splitter's partial line, shown before it was complete. */
+  let shown = false;
+  let shownText = '';
+  /** What replaces that shown line at the next write (it grew, or was completed). */
+  let replacement: string | undefined;
+  let silence: NodeJS.Timeout | undefined;
   const batch = batchedWriter(() => {
     const lines = pending;
     const step = pendingStep;
+    const replace = replacement;
     pending = [];
     pendingStep = undefined;
-    appendPrepareLines(doc, lines, step);
+    replacement = undefined;
+    doc.transact(() => {
+      if (replace !== undefined) replaceLastPrepareLine(doc, replace);
+      appendPrepareLines(doc, lines, step);
+    });
   });
   const splitter = lineSplitter((lines) => {
+    // The first line completes the one already shown: it replaces it rather than following it.
+    if (shown) {
+      shown = false;
+      const completed = lines.shift();
+      if (completed !== shownText) replacement = completed;
+    }
     pending.push(...lines);
     batch.write('.');
   });
+  /** The output paused mid-line: show that line as it is now (written at once, so it is the last). */
+  const showPartial = () => {
+    silence = undefined;
+    const partial = splitter.peek();
+    if (!partial || (shown && partial === shownText)) return;
+    if (shown) replacement = partial;
+    else pending.push(partial);
+    shown = true;
+    shownText = partial;
+    batch.write('.');
+    batch.flush();
+  };
+  const endLine = () => {
+    clearTimeout(silence);
+    silence = undefined;
+    splitter.end();
+  };
   return {
-    output: (text) => splitter.write(text),
+    output(text) {
+      splitter.write(text);
+      clearTimeout(silence);
+      silence = splitter.peek() ? setTimeout(showPartial, partialLineMs) : undefined;
+      silence?.unref();
+    },
     note(text) {
-      splitter.end();
+      endLine();
       pending.push(redactor().redact(text));
       batch.write('.');
     },
     step(step) {
-      splitter.end();
+      endLine();
       pendingStep = step;
       batch.write('.');
     },
     flush() {
-      splitter.end();
+      endLine();
       batch.flush();
     },
   };

@@ -55,25 +55,31 @@ describe('prepare through the real server', async () => {
     expect(s.peer.dumpAll()).not.toContain(SECRET);
   });
 
-  it("[X7] the log shows a setup's line while the script is silent, though the line could start a secret", async () => {
+  it("[X7] [D3] the log shows a setup's line while the script is silent, though the line could start a secret, and a line it left unfinished", async () => {
     // 17 characters of the base64 alphabet read as wrapped encoder output, and the line ends with
-    // the secret's first letter: it used to wait for the script's next line, here never.
+    // the secret's first letter: it used to wait for the script's next line, here never. The
+    // unfinished `installing` used to wait for its newline.
     const dir = tempDir();
     const go = join(dir, 'go');
     const { bindingId } = await s.environment(
       {
         type: 'manual',
-        setupScript: `echo before-the-outage; while [ ! -e ${go} ]; do sleep 0.05; done; echo "$DEPLOY_KEY"`,
+        setupScript: `echo before-the-outage; printf installing; while [ ! -e ${go} ]; do sleep 0.05; done; echo ' done'; echo "$DEPLOY_KEY"`,
       },
       { DEPLOY_KEY: { value: 'e2-deploy-key-value', scope: 'setup' } },
     );
-    await waitFor(async () => (await s.prepareLog(bindingId)).includes('before-the-outage'), {
-      what: 'the line in the log while the setup waits',
-      timeoutMs: 15_000,
-    });
+    await waitFor(
+      async () => {
+        const log = await s.prepareLog(bindingId);
+        return log.includes('before-the-outage') && log.includes('installing');
+      },
+      { what: 'both lines in the log while the setup waits', timeoutMs: 15_000 },
+    );
     writeFileSync(go, '');
     expect(await s.prepared(bindingId)).toMatchObject({ state: 'ready' });
     const log = await s.prepareLog(bindingId);
+    expect(log).toContain('installing done');
+    expect(log).not.toContain('installing');
     expect(log).toContain('[REDACTED:DEPLOY_KEY]');
     expect(log.join('\n')).not.toContain('e2-deploy-key-value');
   });

@@ -164,6 +164,7 @@ export * from './document-version.ts';
 export * from './viber-presence.ts';
 export {
   appendPrepareLines,
+  replaceLastPrepareLine,
   appendRunOutput,
   getRun,
   listRuns,

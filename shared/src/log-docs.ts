@@ -73,6 +73,24 @@ export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: Prepar
   });
 }
 
+/**
+ * Replaces the log's last line with `text`: a line the writer showed before it was complete (the
+ * script paused mid-line) and now completes or extends. The old line is deleted and the new one
+ * appended (only markers can follow the last line, and they are not lines): appends only, so the
+ * next prepare's reset still folds the whole log into one deleted range.
+ */
+export function replaceLastPrepareLine(doc: Y.Doc, text: string): void {
+  doc.transact(() => {
+    const entries = prepareLinesArray(doc);
+    const all = entries.toArray();
+    let last = all.length - 1;
+    while (last >= 0 && (typeof all[last] !== 'string' || isMarker(all[last]))) last--;
+    const first = isMarker(all[0]) && String(all[0]).startsWith(GEN) ? 1 : 0;
+    if (last >= first) entries.delete(last, 1);
+    appendPrepareLines(doc, [text]);
+  });
+}
+
 const stepOf = (value: unknown): PrepareStep | '' => (isPrepareStep(value) ? value : '');
 
 export function readPrepareLog(doc: Y.Doc): PrepareLog {
