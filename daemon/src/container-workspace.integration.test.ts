@@ -2,6 +2,8 @@
 // container sees, package-manager caches live in a per-environment volume (removed with the
 // environment), and an image without bash is refused at prepare with the shell named.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readHealth, writeHealth } from '@openviber/shared';
@@ -14,6 +16,7 @@ import { testRunner } from '../test/test-runner.ts';
 import { useServer } from '../test/test-server.ts';
 import { waitFor } from '../test/wait-for.ts';
 import { tinyImage } from '../test/tiny-image.ts';
+import { tempDir } from '../test/temp-dir.ts';
 
 const image = tinyImage();
 const noBash = tinyImage('podman', { bash: false });
@@ -74,6 +77,56 @@ describe('container checks and caches', () => {
     expect(await run('cat "$npm_config_cache/entry"; echo "$npm_config_cache"')).toBe(
       'cached\n/var/cache/openviber/npm\n',
     );
+  });
+});
+
+describe('containers of one environment started at once', () => {
+  it('[A1] share their new cache volume: none fails with "volume already exists", also after the volume was removed', async () => {
+    // The engine makes a missing `-v` volume inside `run`: check, then create. Two runs at once both
+    // find it missing, and the second create fails (seen in CI under load: exit 125). This podman
+    // widens that window to 300 ms so the race is certain whenever the runner leaves it open.
+    const bin = tempDir();
+    const engine = join(bin, 'podman');
+    writeFileSync(
+      engine,
+      [
+        '#!/bin/bash',
+        'if [ "$1" = run ]; then',
+        '  for a in "$@"; do case $a in viber-cache-*:*) v=${a%%:*};; esac; done',
+        '  if [ -n "$v" ] && ! podman volume exists "$v"; then',
+        '    sleep 0.3; podman volume create "$v" >/dev/null || exit 125',
+        '  fi',
+        'fi',
+        'exec podman "$@"',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const runner = testRunner({ capabilities: { container: engine } });
+    const id = `race${process.pid}`;
+    const volume = cacheVolumeName(id);
+    volumes.push(volume);
+    const together = async (n: number) => {
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          runner.run({
+            label: `race ${i}`,
+            command: bashScript(
+              `mkdir -p "$npm_config_cache" && echo run-${i} > "$npm_config_cache/run-${i}"`,
+            ),
+            policy: { network: false, containerImage: image, cacheVolume: volume },
+            cwd: runner.root,
+            env: process.env,
+          }),
+        ),
+      );
+      return results.map((r) => [r.exitCode, r.tail.trim()]);
+    };
+    expect(await together(4)).toEqual(Array(4).fill([0, '']));
+    expect(volumeExists(volume)).toBe(true);
+    // Removed with its environment (through the runner): the next runs make it again, together.
+    expect(await removeCacheVolumes(runner, runner.root, new Set([id]))).toEqual([volume]);
+    expect(await together(3)).toEqual(Array(3).fill([0, '']));
+    expect(volumeExists(volume)).toBe(true);
   });
 });
 

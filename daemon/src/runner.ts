@@ -128,10 +128,39 @@ export function createRunner(options: RunnerOptions): Runner {
     (await (spooling ??= spoolWorks(spoolDir)))
       ? spoolDir
       : undefined;
+  // Containers of one environment started at once each `run -v <cache volume>:…`; the engine makes a
+  // missing volume inside `run`, and two runs making the same one race there ("volume already
+  // exists", exit 125). So the volume is made first, once per name, by one `volume create` that
+  // concurrent runs share; a `volume rm` through this runner forgets the names it removes.
+  const volumes = new Map<string, Promise<void>>();
+  const ensureVolume = (name: string, cwd: string): Promise<void> => {
+    const engine = options.capabilities.container;
+    let made = volumes.get(name);
+    if (!made && engine) {
+      made = runProcess({
+        command: engine,
+        args: ['volume', 'create', name],
+        cwd,
+        env: process.env,
+        redactor: new Redactor(options.ownSecrets),
+        timeoutMs: CLEANUP_TIMEOUT_MS,
+      }).then((result) => {
+        // Made before (by an earlier daemon, or by hand): what we wanted. Anything else: the run
+        // itself reports what the engine says.
+        if (result.exitCode !== 0 && !/already exists/i.test(result.tail)) volumes.delete(name);
+      });
+      volumes.set(name, made);
+    }
+    return made ?? Promise.resolve();
+  };
   return {
     capabilities: options.capabilities,
     async run(request) {
       const cwd = request.cwd;
+      if (request.engine && request.command.args[0] === 'volume' && request.command.args[1] === 'rm')
+        for (const name of request.command.args.slice(2)) volumes.delete(name);
+      const volume = request.policy?.containerImage ? request.policy.cacheVolume : undefined;
+      if (volume && existsSync(cwd)) await ensureVolume(volume, cwd);
       mkdirSync(options.root, { recursive: true });
       if (!existsSync(cwd))
         throw new ViberError('no_working_dir', `the working directory ${cwd} does not exist`);
