@@ -28,6 +28,13 @@ export const MAX_TASK_RUN_SUMMARIES = 200;
 export const MAX_REFUSALS = 500;
 /** Run output: characters kept per message run; older output is dropped and counted. */
 export const MAX_RUN_OUTPUT_CHARS = 256 * 1024;
+/**
+ * A task's run document keeps the whole (bounded) output of its newest runs only; each older run
+ * keeps the last OLD_RUN_OUTPUT_CHARS of its output (where a result or an error is), the rest
+ * counted as dropped: a long conversation's document is not 256 K per message.
+ */
+export const MAX_RUNS_WITH_OUTPUT = 20;
+export const OLD_RUN_OUTPUT_CHARS = 4 * 1024;
 /** Deleted-entity entries the workspace keeps ([D7]); the server drops the oldest beyond this. */
 export const MAX_DELETIONS = 1_000;
 /** A task's published patch: characters kept in all; larger patches are cut and flagged `truncated`. */

@@ -11,7 +11,12 @@ import {
   writeRun,
 } from './log-docs.ts';
 import { RunState, type PrepareStep } from './enums.ts';
-import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
+import {
+  MAX_PREPARE_LOG_LINES,
+  MAX_RUN_OUTPUT_CHARS,
+  MAX_RUNS_WITH_OUTPUT,
+  OLD_RUN_OUTPUT_CHARS,
+} from './limits.ts';
 
 describe('[D3] [D4] bounded logs', () => {
   it('run output keeps the newest characters up to the bound and counts what it dropped', () => {
@@ -28,6 +33,51 @@ describe('[D3] [D4] bounded logs', () => {
     expect(run.output.length).toBeGreaterThan(1_900);
     expect(all.endsWith(run.output)).toBe(true);
     expect(run.droppedChars + run.output.length).toBe(all.length);
+  });
+
+  it('[D4] a long conversation: the newest runs keep their whole output, older ones its end, and the document stays bounded', () => {
+    const doc = new Y.Doc();
+    const size = () => Y.encodeStateAsUpdate(doc).byteLength;
+    /** A run the way the Viber writes one: started, output in pieces, ended. */
+    const run = (i: number, chars: number) => {
+      const id = `msg${String(i).padStart(4, '0')}`;
+      writeRun(doc, id, { state: RunState.started, startedAt: 1_000 + i });
+      const line = `run ${i} line\n`;
+      const text =
+        line.repeat(Math.ceil(chars / line.length)).slice(0, chars - 8) + `end-${i}\n`.padStart(8, '.');
+      for (let at = 0; at < text.length; at += 50_000) appendRunOutput(doc, id, text.slice(at, at + 50_000));
+      writeRun(doc, id, { state: RunState.completed, exitCode: 0, endedAt: 2_000 + i });
+      return id;
+    };
+    const ids = Array.from({ length: 30 }, (_, i) => run(i, MAX_RUN_OUTPUT_CHARS));
+    const newest = ids.slice(-MAX_RUNS_WITH_OUTPUT);
+    for (const id of newest) {
+      const r = getRun(doc, id)!;
+      expect([r.output.length, r.droppedChars]).toEqual([MAX_RUN_OUTPUT_CHARS, 0]);
+    }
+    // The 30th run's start clipped the 10th: the ten oldest keep their last characters, counted.
+    for (const [i, id] of ids.slice(0, 30 - MAX_RUNS_WITH_OUTPUT).entries()) {
+      const r = getRun(doc, id)!;
+      expect(r.output.length).toBe(OLD_RUN_OUTPUT_CHARS);
+      expect(r.output.endsWith(`end-${i}\n`)).toBe(true);
+      expect(r.droppedChars).toBe(MAX_RUN_OUTPUT_CHARS - OLD_RUN_OUTPUT_CHARS);
+      expect(r).toMatchObject({ state: RunState.completed, exitCode: 0 });
+    }
+    // Bounded by the newest runs' outputs plus a tail per older run, not 256 K per run: 200 more
+    // long runs add their tails and records (~200 bytes each: fields, and the tombstones of what went).
+    for (let i = 30; i < 230; i++) run(i, MAX_RUN_OUTPUT_CHARS);
+    const bound = MAX_RUNS_WITH_OUTPUT * MAX_RUN_OUTPUT_CHARS + 210 * (OLD_RUN_OUTPUT_CHARS + 400);
+    expect(size()).toBeLessThan(bound);
+    expect(size()).toBeGreaterThan(MAX_RUNS_WITH_OUTPUT * MAX_RUN_OUTPUT_CHARS);
+  });
+
+  it('a run still going is never clipped, however old its start', () => {
+    const doc = new Y.Doc();
+    writeRun(doc, 'stuck', { state: RunState.started, startedAt: 1 });
+    appendRunOutput(doc, 'stuck', 'x'.repeat(10_000));
+    for (let i = 0; i < MAX_RUNS_WITH_OUTPUT + 2; i++)
+      writeRun(doc, `m${i}`, { state: RunState.completed, startedAt: 100 + i });
+    expect(getRun(doc, 'stuck')).toMatchObject({ droppedChars: 0, output: 'x'.repeat(10_000) });
   });
 
   it('keeps counting right for a writer that starts on a document with output already in it', () => {

@@ -1,7 +1,12 @@
 // The Viber's sub-documents: a binding's prepare log and a task's run records with output, both bounded.
 import * as Y from 'yjs';
-import { RunState, isPrepareStep, type PrepareStep } from './enums.ts';
-import { MAX_PREPARE_LOG_LINES, MAX_RUN_OUTPUT_CHARS } from './limits.ts';
+import { FINAL_RUN_STATES, RunState, isPrepareStep, type PrepareStep } from './enums.ts';
+import {
+  MAX_PREPARE_LOG_LINES,
+  MAX_RUN_OUTPUT_CHARS,
+  MAX_RUNS_WITH_OUTPUT,
+  OLD_RUN_OUTPUT_CHARS,
+} from './limits.ts';
 import { childMap, entityMaps, numberOr, setFields, stringOr, type YEntity } from './y-fields.ts';
 
 // ---- prepare log: u/<uid>/viber/<vid>/prepare/<bindingId> ([D3], [V4])
@@ -209,20 +214,60 @@ export function getRun(doc: Y.Doc, messageId: string): RunRecord | null {
   return map instanceof Y.Map ? readRun(messageId, map as YEntity) : null;
 }
 
-/** Sets a run's fields (state, exitCode, timestamps, error), creating the record if needed. */
+/** Each output array's length in characters, as its one writer last left it. */
+const outputLengths = new WeakMap<Y.Array<string>, number>();
+
+/**
+ * Sets a run's fields (state, exitCode, timestamps, error), creating the record if needed. A new
+ * record clips the output of runs older than the newest MAX_RUNS_WITH_OUTPUT (keepRecentRunOutputs).
+ */
 export function writeRun(
   doc: Y.Doc,
   messageId: string,
   fields: Partial<Omit<RunRecord, 'messageId' | 'output' | 'droppedChars'>>,
 ): void {
   doc.transact(() => {
+    const isNew = !runsMap(doc).has(messageId);
     const map = childMap(runsMap(doc), messageId);
     if (!(map.get('output') instanceof Y.Array)) map.set('output', new Y.Array<string>());
     setFields(map, fields);
+    if (isNew) keepRecentRunOutputs(doc);
   });
 }
 
-const outputLengths = new WeakMap<Y.Array<string>, number>();
+/**
+ * Finished runs older than the newest `keep` (by start) keep the last `tailChars` of their output,
+ * as one chunk; what goes is added to their `droppedChars`. Each is clipped once: after that it is
+ * within the bound. The chunks are deleted and the tail appended, so the array stays append-only.
+ */
+export function keepRecentRunOutputs(
+  doc: Y.Doc,
+  keep = MAX_RUNS_WITH_OUTPUT,
+  tailChars = OLD_RUN_OUTPUT_CHARS,
+): void {
+  const runs = entityMaps(runsMap(doc));
+  if (runs.length <= keep) return;
+  const byStart = runs
+    .map(([, map]) => ({ map, startedAt: numberOr(map.get('startedAt'), 0) }))
+    .sort((a, b) => b.startedAt - a.startedAt);
+  doc.transact(() => {
+    for (const { map } of byStart.slice(keep)) {
+      const state = map.get('state');
+      const output = map.get('output');
+      if (typeof state !== 'string' || !FINAL_RUN_STATES.has(state as RunState)) continue;
+      if (!(output instanceof Y.Array)) continue;
+      const chunks = output as Y.Array<string>;
+      const all = chunks.toArray();
+      const total = all.reduce((n, c) => n + (typeof c === 'string' ? c.length : 0), 0);
+      if (total <= tailChars) continue;
+      const tail = outputTail(all, tailChars).text;
+      chunks.delete(0, chunks.length);
+      chunks.push([tail]);
+      outputLengths.set(chunks, tail.length);
+      map.set('droppedChars', numberOr(map.get('droppedChars'), 0) + total - tail.length);
+    }
+  });
+}
 
 /**
  * Appends output (already redacted), dropping the oldest chunks past MAX_RUN_OUTPUT_CHARS.
