@@ -6,6 +6,7 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '@openviber/shared';
 import {
   LOGIN_FAILURES_PER_ADDRESS,
   MAX_BYTES_PER_USER,
+  MAX_LOADED_MEMORY_PER_USER,
   MAX_HTTP_CONNECTIONS,
   MAX_HTTP_CONNECTIONS_PER_ADDRESS,
   MAX_DOCS_PER_CONNECTION,
@@ -38,6 +39,7 @@ export interface ServerConfig {
   documentsPerConnection: number;
   documentsPerUser: number;
   bytesPerUser: number;
+  loadedMemoryPerUser: number;
   /** Websockets waiting to authenticate, per address (behind one proxy or NAT: raise it) and in all. */
   unauthenticatedSocketsPerAddress: number;
   unauthenticatedSockets: number;
@@ -111,6 +113,7 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     documentsPerConnection: positive('MAX_DOCS_PER_CONNECTION', MAX_DOCS_PER_CONNECTION),
     documentsPerUser: positive('MAX_DOCS_PER_USER', MAX_DOCS_PER_USER),
     bytesPerUser: positive('MAX_BYTES_PER_USER', MAX_BYTES_PER_USER),
+    loadedMemoryPerUser: positive('MAX_LOADED_MEMORY_PER_USER', MAX_LOADED_MEMORY_PER_USER),
     unauthenticatedSocketsPerAddress: positive(
       'MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS',
       MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,

@@ -72,6 +72,12 @@ export const MAX_DOCS_PER_CONNECTION = 500;
 export const MAX_DOCS_PER_USER = 50_000;
 /** Bytes stored per user, all documents together. */
 export const MAX_BYTES_PER_USER = 512 * 1024 * 1024;
+/**
+ * Estimated memory one user's loaded documents may take in one server process (sync/loaded-memory.ts:
+ * encoded bytes plus ~450 bytes per Yjs struct): past it their peers cannot open more and changes
+ * that would grow them are refused ([S11a]). A 10,000-task workspace takes ~25 MB.
+ */
+export const MAX_LOADED_MEMORY_PER_USER = 256 * 1024 * 1024;
 
 /**
  * Failed logins per (case-folded) user name per window, whether or not the name exists (its answers

@@ -9,12 +9,15 @@ import type { AuthedPrincipal } from '../auth/auth-service.ts';
 import {
   AWARENESS_RECORD_TTL_MS,
   IDLE_SOCKET_TIMEOUT_MS,
+  MAX_LOADED_MEMORY_PER_USER,
   MAX_PREAUTH_QUEUE_BYTES,
   MAX_WS_PAYLOAD_BYTES,
   MAX_WS_PAYLOAD_BYTES_AUTHENTICATED,
 } from '../limits.ts';
 import type { Storage } from '../storage/storage.ts';
 import { guardAwareness, pruneAwarenessRecords } from './awareness-guard.ts';
+import { LoadedMemory } from './loaded-memory.ts';
+import { syncUpdateBytes } from './socket-guard.ts';
 import type { GatewayQuota } from './doc-gateway.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddressOf } from '../http/client-address.ts';
@@ -27,6 +30,8 @@ import { QuotaError, UserQuota, type QuotaLimits } from './user-quota.ts';
 
 export interface ConnectionLimitOptions extends QuotaLimits {
   documentsPerConnection: number;
+  /** Estimated memory of one user's loaded documents in this process (MAX_LOADED_MEMORY_PER_USER). */
+  loadedMemoryPerUser?: number;
   authDeadlineMs?: number;
   /** Unauthenticated websockets per client address and in all (limits.ts; the config may override them). */
   unauthenticatedSocketsPerAddress?: number;
@@ -51,6 +56,9 @@ interface Admission {
   exists: () => Promise<boolean>;
 }
 
+/** A Yjs update with nothing in it (no structs, no deletions). */
+const EMPTY_UPDATE_BYTES = 2;
+
 /**
  * Lets an authenticated socket send larger messages. `ws` takes one maxPayload per server, but its
  * receiver reads the (private) limit at every frame, so raising it on this socket's receiver works.
@@ -71,6 +79,7 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
   const userSockets = new UserSockets(options.socketsPerUser);
   const openDocs = new ConnectionDocuments(options.documentsPerConnection);
   const quota = new UserQuota(storage, options);
+  const memory = new LoadedMemory(options.loadedMemoryPerUser ?? MAX_LOADED_MEMORY_PER_USER);
   const clientAddress = clientAddressOf(options.trustedProxies ?? []);
 
   let sweep: ReturnType<typeof setInterval> | undefined;
@@ -99,10 +108,16 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       // drops them: whatever the socket still has recorded goes with it.
       socket.once('close', () => openDocs.closeSocket(id));
     },
-    async beforeHandleMessage({ connection, context, update }) {
+    async beforeHandleMessage({ connection, context, update, documentName }) {
       const principal = (context as { principal?: AuthedPrincipal }).principal;
       if (connection.readOnly || !principal) return;
+      // Only what can grow the document counts: a SyncStep1 or an empty update is a read.
+      const grows = syncUpdateBytes(update);
+      if (grows > EMPTY_UPDATE_BYTES) memory.admitUpdate(documentName, grows);
       await quota.admitBytes(principal.userId, update.byteLength);
+    },
+    async afterUnloadDocument({ documentName, instance }) {
+      memory.unloaded(documentName, instance.documents.get(documentName));
     },
     async beforeHandleAwareness(payload) {
       guardAwareness(payload);
@@ -131,6 +146,8 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       timeout: IDLE_SOCKET_TIMEOUT_MS,
     },
     extension,
+    /** Loaded documents' memory per user: the storage extension reports each load to it. */
+    memory,
     /**
      * The storage quota as the API's document writes meet it (DocGateway.charged): the same
      * documents and bytes per user a websocket peer is held to.
@@ -150,6 +167,7 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     },
     /** Throws a QuotaError (its reason reaches the client) when the socket or the user is over a limit. */
     async admit(a: Admission): Promise<void> {
+      memory.admitOpen(a.documentName);
       if (!a.readOnly) await quota.admitDocument(a.principal.userId, a.documentName, a.exists);
       // Counted before the documents: a socket refused a document below stays counted until it closes
       // (at its auth deadline if nothing on it authenticated).

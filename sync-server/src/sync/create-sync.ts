@@ -130,6 +130,7 @@ export function createSyncServer(options: SyncOptions) {
       .find(Boolean),
     isDeleted: (name) => deletions.isDeleted(name),
     isStopping: (): boolean => gateway.closed,
+    onLoaded: (name, document, bytes) => limits.memory.loaded(name, document, bytes),
   });
   const server = new Server<SyncContext>({
     quiet: true,

@@ -1,6 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
-import { isSyncStep1, wellFormed } from './socket-guard.ts';
+import * as Y from 'yjs';
+import { isSyncStep1, syncUpdateBytes, wellFormed } from './socket-guard.ts';
 
 const message = (write: (e: encoding.Encoder) => void) => {
   const e = encoding.createEncoder();
@@ -85,5 +86,29 @@ describe('which messages the sync budget charges', () => {
     expect(isSyncStep1(encoding.toUint8Array(awareness))).toBe(false);
     expect(isSyncStep1(sync('u/usr_a/workspace', 0).subarray(0, 5))).toBe(false);
     expect(isSyncStep1(new Uint8Array())).toBe(false);
+  });
+});
+
+describe('[S11a] what a message can add to a document', () => {
+  const message = (type: number, step: number, payload: Uint8Array) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarString(e, 'u/usr_a/task/t1');
+    encoding.writeVarUint(e, type);
+    encoding.writeVarUint(e, step);
+    encoding.writeVarUint8Array(e, payload);
+    return encoding.toUint8Array(e);
+  };
+  const doc = new Y.Doc();
+  doc.getMap('m').set('k', 'x'.repeat(500));
+  const update = Y.encodeStateAsUpdate(doc);
+
+  it('is the update of a SyncStep2 or an Update, and nothing of a SyncStep1, awareness or a cut message', () => {
+    expect(syncUpdateBytes(message(0, 1, update))).toBe(update.byteLength);
+    expect(syncUpdateBytes(message(0, 2, update))).toBe(update.byteLength);
+    expect(syncUpdateBytes(message(0, 2, Y.encodeStateAsUpdate(new Y.Doc())))).toBe(2); // empty
+    expect(syncUpdateBytes(message(0, 0, Y.encodeStateVector(doc)))).toBe(0);
+    expect(syncUpdateBytes(message(1, 0, update))).toBe(0); // awareness
+    expect(syncUpdateBytes(message(0, 2, update).subarray(0, 20))).toBe(update.byteLength); // length read, body cut
+    expect(syncUpdateBytes(new Uint8Array([0xff]))).toBe(0);
   });
 });

@@ -118,6 +118,21 @@ export function isSyncStep1(data: Uint8Array): boolean {
   }
 }
 
+/**
+ * The length of the Yjs update a message carries (a SyncStep2 or an Update), 0 for anything else:
+ * what it can add to a document. An empty update (a peer with nothing to send) is 2 bytes.
+ */
+export function syncUpdateBytes(data: Uint8Array): number {
+  try {
+    const p = new Prefix(data);
+    p.varString();
+    if (p.varUint() !== SYNC || p.varUint() === SYNC_STEP_1) return 0;
+    return p.varUint();
+  } catch {
+    return 0;
+  }
+}
+
 type Emitter = { emit(event: string | symbol, ...args: unknown[]): boolean };
 
 /** Sends `websocket`'s 'error' events to `onError` instead of its listeners. */

@@ -7,6 +7,7 @@
 // this Hocuspocus only logs the failure, and the last peer leaving would unload the unstored change.
 import {
   isTransactionOrigin,
+  type Document,
   type Extension,
   type afterUnloadDocumentPayload,
   type beforeUnloadDocumentPayload,
@@ -44,6 +45,8 @@ export interface StorageExtensionOptions {
   isDeleted?: (documentName: string) => boolean;
   /** True once the server is stopping: unstored documents may then unload (nothing else would end). */
   isStopping?: () => boolean;
+  /** A document was loaded; `bytes` is what storage held for it (0 for a new one). */
+  onLoaded?: (documentName: string, document: Document, bytes: number) => void;
 }
 
 /**
@@ -98,6 +101,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
       const state = await storage.fetchDocument(documentName);
       if (state) applyWithoutBroadcast(document, state);
+      options.onLoaded?.(documentName, document, state?.byteLength ?? 0);
       // Every later change, from a peer, the API or another process through Redis, marks it.
       document.on('update', (_update: Uint8Array, origin: unknown) => {
         dirty.add(document);
