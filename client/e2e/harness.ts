@@ -16,8 +16,8 @@ export { waitFor };
 export const ARTIFACTS = resolve(fileURLToPath(import.meta.url), '../../../test-artifacts');
 
 /** Starts a real server on a free port with its own DATA_DIR; stopped after the file's tests. */
-export async function useServer(): Promise<SpawnedServer> {
-  const server = await spawnServer();
+export async function useServer(env?: Record<string, string>): Promise<SpawnedServer> {
+  const server = await spawnServer({ env });
   afterAll(() => server.dispose());
   return server;
 }

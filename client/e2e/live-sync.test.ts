@@ -7,6 +7,7 @@ import {
   signUpInUi,
   useBrowser,
   useServer,
+  waitFor,
   waitForValue,
   waitSaved,
 } from './harness.ts';
@@ -67,5 +68,24 @@ describe('a session that ends', () => {
     await a.page.getByRole('button', { name: 'Sign in again' }).click();
     await a.page.getByText('Your session ended. Sign in again to keep syncing.').waitFor();
     await a.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  });
+});
+
+describe('a device refused by a limit', () => {
+  it('[S16] is not told its session ended: a second device past the sockets per user stays signed in', async () => {
+    const server = await useServer({ MAX_SOCKETS_PER_USER: '1' });
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const b = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    await createEnvironmentInUi(a.page, 'first-device');
+    await waitSaved(a.page);
+    await signInInUi(b.page, server, user);
+    // The server refused B's workspace with the limit's reason (not its token)...
+    await waitFor(() => server.output().includes('too many connections for this user'), 'the refusal');
+    // ...and B shows the app, not the sign-in prompt of an ended session.
+    await b.page.getByTestId('new-task').waitFor();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await b.page.getByText('Your session has ended').count()).toBe(0);
   });
 });

@@ -24,9 +24,11 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     url: wsUrl,
     token: session.token,
     userId: session.user.id,
-    // Only the workspace tells: it is always allowed to its owner, so a refusal means the session ended.
-    onAuthFailed: (docName) => {
-      if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
+    // Only the workspace tells: it is always allowed to its owner, so its refusal means the session
+    // ended. A limit's refusal names the limit instead ([S11], [S11a], [S16]): not a reason to sign out.
+    onAuthFailed: (docName, reason) => {
+      if (docName === workspaceDocName(session.user.id) && reason === 'permission-denied')
+        sessionModel.markExpired();
     },
   });
   const userId = session.user.id;
