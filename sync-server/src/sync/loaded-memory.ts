@@ -46,6 +46,8 @@ export class LoadedMemory {
   readonly #docs = new Map<string, Loaded>();
   /** Estimated bytes per owner, kept as the sum of their documents' estimates. */
   readonly #owners = new Map<string, number>();
+  /** Each owner's loaded documents (a refusal measures only theirs again). */
+  readonly #byOwner = new Map<string, Set<Loaded>>();
 
   constructor(limitPerUser: number) {
     this.#limit = limitPerUser;
@@ -58,6 +60,8 @@ export class LoadedMemory {
     this.unloaded(documentName);
     const entry: Loaded = { owner, document, measured: bytes, grown: 0, structs: countStructs(document) };
     this.#docs.set(documentName, entry);
+    const mine = this.#byOwner.get(owner) ?? new Set();
+    this.#byOwner.set(owner, mine.add(entry));
     this.#add(owner, estimate(entry));
     document.on('update', (update: Uint8Array) => {
       if (this.#docs.get(documentName) !== entry) return;
@@ -74,6 +78,9 @@ export class LoadedMemory {
     const entry = this.#docs.get(documentName);
     if (!entry || (current && entry.document === current)) return;
     this.#docs.delete(documentName);
+    const mine = this.#byOwner.get(entry.owner);
+    mine?.delete(entry);
+    if (mine?.size === 0) this.#byOwner.delete(entry.owner);
     this.#add(entry.owner, -estimate(entry));
   }
 
@@ -104,8 +111,8 @@ export class LoadedMemory {
   /** Over the limit with `more`, after measuring again what grew since its last measure. */
   #over(owner: string, more: number): boolean {
     if (this.usage(owner) + more <= this.#limit) return false;
-    for (const entry of this.#docs.values()) {
-      if (entry.owner !== owner || entry.grown === 0) continue;
+    for (const entry of this.#byOwner.get(owner) ?? []) {
+      if (entry.grown === 0) continue;
       const before = estimate(entry);
       this.#remeasure(entry);
       this.#add(owner, estimate(entry) - before);
