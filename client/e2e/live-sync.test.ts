@@ -11,6 +11,7 @@ import {
   waitForValue,
   waitSaved,
 } from './harness.ts';
+import { checkScreen } from './layout-checks.ts';
 
 describe('two devices of one user', () => {
   it('see each other’s edits live: a new environment, a rename, a new task', async () => {
@@ -63,7 +64,8 @@ describe('a session that ends', () => {
       headers: { authorization: `Bearer ${user.token}` },
     });
     expect(res.ok).toBe(true);
-    await a.page.getByText('Your session has ended').waitFor({ timeout: 30_000 });
+    // Shown above the main view and, for a phone's home screen, in the sidebar: the visible one.
+    await a.page.getByText('Your session has ended').filter({ visible: true }).waitFor({ timeout: 30_000 });
     await a.page.getByTestId('env-row').getByText('kept-locally').waitFor();
     await a.page.getByRole('button', { name: 'Sign in again' }).click();
     await a.page.getByText('Your session ended. Sign in again to keep syncing.').waitFor();
@@ -83,9 +85,20 @@ describe('a device refused by a limit', () => {
     await signInInUi(b.page, server, user);
     // The server refused B's workspace with the limit's reason (not its token)...
     await waitFor(() => server.output().includes('too many connections for this user'), 'the refusal');
-    // ...and B shows the app, not the sign-in prompt of an ended session.
+    // ...and B shows the app with the limit's reason, not the sign-in prompt of an ended session.
     await b.page.getByTestId('new-task').waitFor();
-    await new Promise((r) => setTimeout(r, 1_500));
+    const banner = () => b.page.getByTestId('limit-refusal').filter({ visible: true });
+    const reason = 'too many connections for this user: at most 1 at once';
+    await banner().getByText(reason).waitFor();
     expect(await b.page.getByText('Your session has ended').count()).toBe(0);
+    for (const dark of [false, true]) {
+      await b.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+      await checkScreen(b.page, 'limit-refusal', { phone: false, dark });
+      await b.page.setViewportSize({ width: 390, height: 844 });
+      // A phone's home screen is the sidebar: the reason is shown there too.
+      await banner().getByText(reason).waitFor();
+      await checkScreen(b.page, 'limit-refusal', { phone: true, dark });
+      await b.page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });

@@ -4,6 +4,8 @@
 export const VERSION = '0.1.0';
 /** Hocuspocus's websocket endpoint, on the same port as the API. */
 export const SYNC_PATH = '/sync';
+/** Websocket close code of a document whose change a limit refused (its reason names the limit). */
+export const LIMIT_CLOSE_CODE = 4413;
 export const DEFAULT_PORT = 4321;
 export const DEFAULT_HOST = '127.0.0.1';
 

@@ -8,6 +8,7 @@ import { HomeView } from './HomeView.tsx';
 import { lazyView } from './LazyView.tsx';
 import { NewTaskView } from './NewTaskView.tsx';
 import { Sidebar } from './Sidebar.tsx';
+import { SyncBanners } from './SyncBanners.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
 import { TaskView } from './TaskView.tsx';
 import { TrustBanner } from './TrustBanner.tsx';
@@ -80,19 +81,7 @@ export function Shell() {
           <span class="grow" />
           <SyncIndicator />
         </div>
-        {app.sessionModel.expired.value && (
-          <div class="page page-banner">
-            <div class="callout warn row">
-              <span class="grow">
-                Your session has ended, so changes stay on this device and do not sync. Sign in again to sync
-                them.
-              </span>
-              <button class="btn small" onClick={() => void app.sessionModel.reauthenticate()}>
-                Sign in again
-              </button>
-            </div>
-          </div>
-        )}
+        <SyncBanners />
         {route.view !== 'trust' && <TrustBanner />}
         {view}
       </main>

@@ -6,6 +6,7 @@ import { EnvironmentList } from './EnvironmentList.tsx';
 import { SetupChecklist, useSetupSteps } from './SetupChecklist.tsx';
 import { SidebarFooter } from './SidebarFooter.tsx';
 import { SyncIndicator } from './SyncIndicator.tsx';
+import { SyncBanners } from './SyncBanners.tsx';
 import { TaskList } from './TaskList.tsx';
 
 export function Sidebar() {
@@ -34,6 +35,9 @@ export function Sidebar() {
         />
       </div>
       <div class="sidebar-scroll">
+        <div class="phone-only">
+          <SyncBanners />
+        </div>
         {!setUp && (
           <div class="phone-only first-steps">
             <div class="group-label">First steps</div>

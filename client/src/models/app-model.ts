@@ -19,16 +19,18 @@ import { createMessageOutbox } from './message-outbox.ts';
 import { docVersion } from './doc-version.ts';
 
 export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
+  /** The latest document a server limit refused to this device, and the limit's reason. */
+  const refusal = signal<{ docName: string; reason: string } | null>(null);
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SYNC_PATH}`;
   const store = createDocStore({
     url: wsUrl,
     token: session.token,
     userId: session.user.id,
     // Only the workspace tells: it is always allowed to its owner, so its refusal means the session
-    // ended. A limit's refusal names the limit instead ([S11], [S11a], [S16]): not a reason to sign out.
-    onAuthFailed: (docName, reason) => {
-      if (docName === workspaceDocName(session.user.id) && reason === 'permission-denied')
-        sessionModel.markExpired();
+    // ended. A limit's refusal names the limit instead ([S11], [S11a], [S16]): shown, not a sign-out.
+    onRefused: (docName, reason) => {
+      if (reason !== 'permission-denied') refusal.value = { docName, reason };
+      else if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
     },
   });
   const userId = session.user.id;
@@ -79,6 +81,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     signing,
     outbox,
     devices,
+    refusal,
     dispose() {
       devices.dispose();
       signing.dispose();

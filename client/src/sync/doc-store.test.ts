@@ -153,7 +153,7 @@ function setup(stored: Record<string, string> = {}) {
     },
   };
   const store = createDocStore(
-    { url: 'ws://test', token: 't', userId: 'usr_1', onAuthFailed: () => undefined },
+    { url: 'ws://test', token: 't', userId: 'usr_1', onRefused: () => undefined },
     env,
   );
   const key = 'openviber.unsynced.usr_1';

@@ -7,6 +7,7 @@ import {
   type HocuspocusProviderConfiguration,
 } from '@hocuspocus/provider';
 import {
+  LIMIT_CLOSE_CODE,
   MAX_STORE_QUESTION_DOCS,
   compactDeletedKeys,
   parseDocName,
@@ -116,8 +117,12 @@ export function createDocStore(
     url: string;
     token: string;
     userId: string;
-    /** A document was refused: for the workspace (always allowed to its owner) that means the token is no longer valid. */
-    onAuthFailed: (docName: string, reason: string) => void;
+    /**
+     * A document was refused, with the server's reason: at authentication (for the workspace, always
+     * allowed to its owner, `permission-denied` means the token is no longer valid; a limit names
+     * itself), or a change of it closed by a limit (LIMIT_CLOSE_CODE).
+     */
+    onRefused: (docName: string, reason: string) => void;
   },
   env: DocStoreEnv = browserEnv(),
 ) {
@@ -198,7 +203,10 @@ export function createDocStore(
         document: doc,
         token: options.token,
         websocketProvider: socket,
-        onAuthenticationFailed: ({ reason }) => options.onAuthFailed(name, reason),
+        onAuthenticationFailed: ({ reason }) => options.onRefused(name, reason),
+      });
+      provider.on('close', ({ event }: { event?: { code?: number; reason?: string } }) => {
+        if (event?.code === LIMIT_CLOSE_CODE) options.onRefused(name, event.reason ?? 'refused by a limit');
       });
       const created: Entry = { doc, provider, local, refs: 0 };
       const settle = () => {

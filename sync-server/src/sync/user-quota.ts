@@ -14,7 +14,7 @@
 // with every other refresh due by then; background ones wait up to REFRESH_BATCH_MS for company. At
 // 3,000 writing users a process asked for one user's usage ~150 times a second, each a statement
 // planned and answered alone (bench/ANALYSIS.md, "2 processes"); now ~10 statements a second do it.
-import { userDocPrefix } from '@openviber/shared';
+import { LIMIT_CLOSE_CODE, userDocPrefix } from '@openviber/shared';
 import type { DocumentUsage, Storage } from '../storage/storage.ts';
 
 const REFRESH_MS = 15_000;
@@ -34,7 +34,7 @@ export interface QuotaLimits {
 export class QuotaError extends Error {
   override readonly name = 'QuotaError';
   /** Close code sent when an update is refused: 4413, "too large" in the 4xxx application range. */
-  readonly code = 4413;
+  readonly code = LIMIT_CLOSE_CODE;
   readonly reason: string;
   constructor(message: string) {
     super(message);
