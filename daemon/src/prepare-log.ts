@@ -30,9 +30,8 @@ export function prepareLogWriter(
 ): PrepareLogWriter {
   let pending: string[] = [];
   let pendingStep: PrepareStep | undefined;
-  /** The document's last line is the splitter's partial line, shown before it was complete. */
-  let shown = false;
-  let shownText = '';
+  /** The splitter's partial line as the document's last line shows it (null: none shown). */
+  let shown: string | null = null;
   /** What replaces that shown line at the next write (it grew, or was completed). */
   let replacement: string | undefined;
   let silence: NodeJS.Timeout | undefined;
@@ -50,10 +49,10 @@ export function prepareLogWriter(
   });
   const splitter = lineSplitter((lines) => {
     // The first line completes the one already shown: it replaces it rather than following it.
-    if (shown) {
-      shown = false;
+    if (shown !== null) {
       const completed = lines.shift();
-      if (completed !== shownText) replacement = completed;
+      if (completed !== shown) replacement = completed;
+      shown = null;
     }
     pending.push(...lines);
     batch.write('.');
@@ -62,11 +61,10 @@ export function prepareLogWriter(
   const showPartial = () => {
     silence = undefined;
     const partial = splitter.peek();
-    if (!partial || (shown && partial === shownText)) return;
-    if (shown) replacement = partial;
+    if (!partial || partial === shown) return;
+    if (shown !== null) replacement = partial;
     else pending.push(partial);
-    shown = true;
-    shownText = partial;
+    shown = partial;
     batch.write('.');
     batch.flush();
   };

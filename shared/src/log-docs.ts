@@ -53,6 +53,10 @@ export function resetPrepareLog(doc: Y.Doc, generation: number): void {
   });
 }
 
+/** 1 when the log starts with its generation header (a log since [V4]), else 0. */
+const headerLength = (entries: unknown[]) =>
+  isMarker(entries[0]) && String(entries[0]).startsWith(GEN) ? 1 : 0;
+
 /** Appends lines, dropping the oldest past MAX_PREPARE_LOG_LINES. */
 export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: PrepareStep): void {
   if (!newLines.length && step === undefined) return;
@@ -66,7 +70,7 @@ export function appendPrepareLines(doc: Y.Doc, newLines: string[], step?: Prepar
     if (excess <= 0) return;
     const before = readPrepareLogAsStored(doc);
     // Delete from just after the header up to and including the `excess`-th line.
-    const first = isMarker(all[0]) && String(all[0]).startsWith(GEN) ? 1 : 0;
+    const first = headerLength(all);
     let end = first;
     const dropped = excess;
     while (excess > 0 && end < all.length) if (!isMarker(all[end++])) excess--;
@@ -90,8 +94,7 @@ export function replaceLastPrepareLine(doc: Y.Doc, text: string): void {
     const all = entries.toArray();
     let last = all.length - 1;
     while (last >= 0 && (typeof all[last] !== 'string' || isMarker(all[last]))) last--;
-    const first = isMarker(all[0]) && String(all[0]).startsWith(GEN) ? 1 : 0;
-    if (last >= first) entries.delete(last, 1);
+    if (last >= headerLength(all)) entries.delete(last, 1);
     appendPrepareLines(doc, [text]);
   });
 }
