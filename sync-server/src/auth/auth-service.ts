@@ -50,11 +50,11 @@ export class AuthService {
   }
 
   async signup(username: string, password: string, clientAddress: string) {
-    await this.#throttle.signup(clientAddress);
+    const attempt = await this.#throttle.signup(clientAddress);
     const user = {
       id: newId<UserId>('usr'),
       username,
-      passwordHash: await this.#hashes.run(clientAddress, () => hashPassword(password)),
+      passwordHash: await this.#gated(attempt, clientAddress, () => hashPassword(password)),
       createdAt: Date.now(),
     };
     if (!(await this.#storage.createUser(user))) {
@@ -68,7 +68,9 @@ export class AuthService {
     // or not the name exists; a missing name is checked against a dummy hash ([S14]).
     const attempt = await this.#throttle.begin(username, clientAddress);
     const user = await this.#storage.findUserByUsername(username);
-    const valid = await this.#check(attempt, clientAddress, password, user?.passwordHash);
+    const valid = await this.#gated(attempt, clientAddress, () =>
+      verifyPassword(password, user?.passwordHash ?? DUMMY_HASH),
+    );
     if (!user || !valid) throw new HttpError('unauthorized', 'the username or password is wrong');
     await attempt.succeeded();
     return this.#startSession(user.id, user.username);
@@ -81,23 +83,24 @@ export class AuthService {
   async checkPassword(userId: string, password: string, clientAddress: string): Promise<void> {
     const user = await this.#storage.findUserById(userId);
     const attempt = await this.#throttle.begin(user?.username ?? userId, clientAddress);
-    const valid = await this.#check(attempt, clientAddress, password, user?.passwordHash);
+    const valid = await this.#gated(attempt, clientAddress, () =>
+      verifyPassword(password, user?.passwordHash ?? DUMMY_HASH),
+    );
     if (!user || !valid) throw new HttpError('unauthorized', 'the password is wrong', { field: 'password' });
     await attempt.succeeded();
   }
 
   /**
-   * A password against a stored hash (a missing user against the dummy one), in its turn at the gate.
-   * Refused there (503), no guess was made: the attempt gives its points back.
+   * A password hash (a check: a missing user against the dummy hash) in its turn at the gate. Refused
+   * there (503), nothing was hashed: the throttled attempt (a login, a signup) gives its points back.
    */
-  async #check(
+  async #gated<T>(
     attempt: { notChecked(): Promise<void> },
     clientAddress: string,
-    password: string,
-    stored: string | undefined,
-  ): Promise<boolean> {
+    hash: () => Promise<T>,
+  ): Promise<T> {
     try {
-      return await this.#hashes.run(clientAddress, () => verifyPassword(password, stored ?? DUMMY_HASH));
+      return await this.#hashes.run(clientAddress, hash);
     } catch (error) {
       if (error instanceof HttpError && error.kind === 'unavailable') await attempt.notChecked();
       throw error;

@@ -177,6 +177,24 @@ describe('login throttle', () => {
     }
   });
 
+  it('[S14a] a signup answered 503 (its password not hashed) spends none of the hourly signups', async () => {
+    const s = await start({ SIGNUPS_PER_HOUR: '10' });
+    const signupAs = (name: string) =>
+      api(s.url, 'POST', '/api/auth/signup', { body: { username: name, password: PASSWORD } });
+    // Thirty at once: those past the address's share of password checks get 503 before hashing, and
+    // give their point back to the ones still waiting for the hourly budget.
+    const burst = (await Promise.all(Array.from({ length: 30 }, (_, i) => signupAs(`burst${i}`)))).map(
+      (r) => r.status,
+    );
+    expect(count(burst, 503)).toBeGreaterThan(0);
+    expect(count(burst, 201)).toBeLessThanOrEqual(10);
+    // Only what was created spent the budget: one by one, it admits exactly the rest.
+    const after: number[] = [];
+    for (let i = 0; i < 12; i++) after.push((await signupAs(`after${i}`)).status);
+    expect(count(burst, 201) + count(after, 201)).toBe(10);
+    expect(after.at(-1)).toBe(429);
+  });
+
   it('is shared by every process through Redis: two processes do not give twice the guesses', async () => {
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
     const env = { DATABASE_URL: await postgres.createSchema(), REDIS_URL: redis.url };

@@ -96,8 +96,12 @@ export class LoginThrottle {
     return { succeeded: giveBack, notChecked: giveBack };
   }
 
-  /** Admits one signup from `address` (429 past SIGNUPS_PER_ADDRESS per window). */
-  async signup(address: string): Promise<void> {
+  /**
+   * Admits one signup from `address` (429 past SIGNUPS_PER_ADDRESS per window); `notChecked` gives
+   * its point back when the server was too busy to hash the password (nothing was created).
+   */
+  async signup(address: string): Promise<{ notChecked(): Promise<void> }> {
     await spend(this.#signups, address, 'signups from this address');
+    return { notChecked: async () => void (await this.#signups.reward(address, 1)) };
   }
 }
