@@ -159,8 +159,6 @@ export function createRunner(options: RunnerOptions): Runner {
       const cwd = request.cwd;
       if (request.engine && request.command.args[0] === 'volume' && request.command.args[1] === 'rm')
         for (const name of request.command.args.slice(2)) volumes.delete(name);
-      const volume = request.policy?.containerImage ? request.policy.cacheVolume : undefined;
-      if (volume && existsSync(cwd)) await ensureVolume(volume, cwd);
       mkdirSync(options.root, { recursive: true });
       if (!existsSync(cwd))
         throw new ViberError('no_working_dir', `the working directory ${cwd} does not exist`);
@@ -180,6 +178,9 @@ export function createRunner(options: RunnerOptions): Runner {
             request.containerEnvKeys ?? [],
             request.containerName ?? `viber-${randomUUID()}`,
           );
+      // The policy is checked (wrapForPolicy throws for one this Viber cannot run): make its volume.
+      const volume = request.policy?.containerImage ? request.policy.cacheVolume : undefined;
+      if (volume) await ensureVolume(volume, cwd);
       const spool = await spoolFor(request);
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
       // A container outlives its engine client: on a cancel or a daemon's stop it is removed at once,
