@@ -9,6 +9,7 @@ import { WebSocketStatus } from '@hocuspocus/provider';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
+  LIMIT_CLOSE_CODE,
   SCHEMA_VERSION,
   createTask,
   deleteTask,
@@ -100,6 +101,7 @@ class FakeProvider extends Emitter {
 
 function setup(stored: Record<string, string> = {}) {
   const storage = new Map(Object.entries(stored));
+  const refusals: [string, string][] = [];
   const socket = new FakeSocket();
   const providers = new Map<string, FakeProvider>();
   const loads = new Map<string, () => void>();
@@ -153,13 +155,20 @@ function setup(stored: Record<string, string> = {}) {
     },
   };
   const store = createDocStore(
-    { url: 'ws://test', token: 't', userId: 'usr_1', onRefused: () => undefined },
+    {
+      url: 'ws://test',
+      token: 't',
+      userId: 'usr_1',
+      onRefused: (name, reason) => void refusals.push([name, reason]),
+    },
     env,
   );
   const key = 'openviber.unsynced.usr_1';
   return {
     store,
     socket,
+    /** What the store reported refused, by document: [name, reason]. */
+    refusals,
     provider: (name: string) => providers.get(name)!,
     /** IndexedDB's copy finished loading. */
     load: async (name: string) => {
@@ -303,6 +312,17 @@ describe('doc store', () => {
     t.provider(TASK).serverAck();
     await t.serverStored();
     expect(t.pendingNames()).toEqual([]);
+    handle.release();
+  });
+
+  it('[S11a] a change a limit refused (closed with LIMIT_CLOSE_CODE) is reported with its reason; other closes are not', async () => {
+    const t = setup();
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    t.provider(TASK).serverSync();
+    t.provider(TASK).emit('close', { event: { code: 1006, reason: '' } }); // the socket dropped
+    t.provider(TASK).emit('close', { event: { code: LIMIT_CLOSE_CODE, reason: 'too much of this user' } });
+    expect(t.refusals).toEqual([[TASK, 'too much of this user']]);
     handle.release();
   });
 
