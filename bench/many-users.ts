@@ -2,7 +2,7 @@
 // own workspace document, and edits now and then. Figure: edit → other device delivery times, and
 // the server processes' CPU and memory while it runs. One process (ours vs bare Hocuspocus), or two
 // processes sharing PostgreSQL + Redis with each user's devices split over them.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, startRedis } from '../sync-server/testing/pg-redis.ts';
@@ -10,7 +10,7 @@ import { PostgresStorage } from '../sync-server/src/storage/postgres-storage.ts'
 import { PeerPool } from './pool.ts';
 import { percentile } from './report.ts';
 import { fakeUsers, seedSqlite, seedUsers, type SeededUser } from './seed-accounts.ts';
-import { rssOf, startBare, startOurs, type BenchServer } from './servers.ts';
+import { rssOf, startBare, startOurs } from './servers.ts';
 import type { UserSpec } from './user-peers.ts';
 
 const WORKER = new URL('./user-peers.ts', import.meta.url);
@@ -30,6 +30,8 @@ export interface ManyUsersResult {
   expected: number;
   p50: number;
   p99: number;
+  /** The p99 of each window the figure pools (one, or the two halves around the 2-process window). */
+  windowP99s: number[];
   /** Deliveries between devices on different server processes (two-process runs only). */
   crossP99: number;
   crossCount: number;
@@ -87,12 +89,27 @@ function specs(users: SeededUser[], docOf: (u: SeededUser) => string, urls: stri
   }));
 }
 
-async function drive(
-  pids: number[],
-  users: UserSpec[],
-  profile: Profile,
-  workers: number,
-): Promise<ManyUsersResult> {
+/** One edit window: raw deliveries and counters, so windows of one configuration can be pooled. */
+interface Window {
+  devices: number;
+  held: number;
+  edits: number;
+  expected: number;
+  same: number[];
+  cross: number[];
+  cpuSeconds: number;
+  wallS: number;
+  rssBytes: number;
+  connectMs: number;
+  serverWaitShare: number;
+  peersWaitShare: number;
+  machine: [busy: number, total: number];
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+/** Connects every device, runs one edit window of `profile`, and disconnects them. */
+async function drive(pids: number[], users: UserSpec[], profile: Profile, workers: number): Promise<Window> {
   const pool = new PeerPool(WORKER, workers);
   try {
     const t0 = performance.now();
@@ -128,103 +145,135 @@ async function drive(
       profile.durationMs + 120_000,
     );
     const wallS = (performance.now() - w0) / 1000;
-    const cpuCores = pids.reduce((s, pid, i) => s + cpuSeconds(pid) - cpu0[i], 0) / wallS;
     const meanShare = (waits: number[]) => waits.reduce((a, b) => a + b, 0) / waits.length / (wallS * 1000);
     const machine1 = machineJiffies();
-    const rssBytes = pids.reduce((s, pid) => s + rssOf(pid), 0);
     // BENCH_TRACE=<file>: every delivery, one JSON line per peer thread of flat triples [arrival ms
-    // since the epoch, ms, cross 0/1]; <file>.gc the peer threads' GC pauses [start, ms, kind].
+    // since the epoch, ms, cross 0/1]; <file>.gc the peer threads' GC pauses [start, ms, kind]. A
+    // later window of the same run appends.
     const trace = process.env.BENCH_TRACE;
     if (trace) {
-      writeFileSync(trace, ran.map((r) => JSON.stringify(r.trace)).join('\n'));
-      writeFileSync(`${trace}.gc`, ran.map((r) => JSON.stringify(r.gcs)).join('\n'));
+      appendFileSync(trace, ran.map((r) => JSON.stringify(r.trace) + '\n').join(''));
+      appendFileSync(`${trace}.gc`, ran.map((r) => JSON.stringify(r.gcs) + '\n').join(''));
     }
-    const same = ran.flatMap((r) => r.sameMs);
-    const cross = ran.flatMap((r) => r.crossMs);
-    const all = [...same, ...cross];
     return {
       devices,
       held: ran.reduce((s, r) => s + r.open, 0),
       edits: ran.reduce((s, r) => s + r.edits, 0),
-      delivered: all.length,
       expected: ran.reduce((s, r) => s + r.expected, 0),
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
-      crossP99: percentile(cross, 99),
-      crossCount: cross.length,
-      cpuCores,
-      rssBytes,
+      same: ran.flatMap((r) => r.sameMs),
+      cross: ran.flatMap((r) => r.crossMs),
+      cpuSeconds: pids.reduce((s, pid, i) => s + cpuSeconds(pid) - cpu0[i], 0),
+      wallS,
+      rssBytes: pids.reduce((s, pid) => s + rssOf(pid), 0),
       connectMs,
       serverWaitShare: meanShare(pids.map((pid, i) => waitMs(pid, pid) - serverWait0[i])),
       peersWaitShare: meanShare(tids.map((tid, i) => waitMs('self', tid) - peersWait0[i])),
-      machineBusy: (machine1[0] - machine0[0]) / (machine1[1] - machine0[1]),
-      peersLoopDelayP99: Math.max(...ran.map((r) => r.loopDelayP99)),
-      peersLoopDelayMax: Math.max(...ran.map((r) => r.loopDelayMax)),
+      machine: [machine1[0] - machine0[0], machine1[1] - machine0[1]],
+      loopDelayP99: Math.max(...ran.map((r) => r.loopDelayP99)),
+      loopDelayMax: Math.max(...ran.map((r) => r.loopDelayMax)),
     };
   } finally {
     await pool.close();
   }
 }
 
+/** The figures of one configuration over its windows, their deliveries pooled (a p99 over all). */
+function summarize(windows: Window[]): ManyUsersResult {
+  const sum = (f: (w: Window) => number) => windows.reduce((s, w) => s + f(w), 0);
+  const wallS = sum((w) => w.wallS);
+  const byWall = (f: (w: Window) => number) => sum((w) => f(w) * w.wallS) / wallS;
+  const all = windows.flatMap((w) => [...w.same, ...w.cross]);
+  const cross = windows.flatMap((w) => w.cross);
+  return {
+    devices: windows[0].devices,
+    held: Math.min(...windows.map((w) => w.held)),
+    edits: sum((w) => w.edits),
+    delivered: all.length,
+    expected: sum((w) => w.expected),
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    windowP99s: windows.map((w) => percentile([...w.same, ...w.cross], 99)),
+    crossP99: percentile(cross, 99),
+    crossCount: cross.length,
+    cpuCores: sum((w) => w.cpuSeconds) / wallS,
+    rssBytes: windows[windows.length - 1].rssBytes,
+    connectMs: sum((w) => w.connectMs) / windows.length,
+    serverWaitShare: byWall((w) => w.serverWaitShare),
+    peersWaitShare: byWall((w) => w.peersWaitShare),
+    machineBusy: sum((w) => w.machine[0]) / sum((w) => w.machine[1]),
+    peersLoopDelayP99: Math.max(...windows.map((w) => w.loopDelayP99)),
+    peersLoopDelayMax: Math.max(...windows.map((w) => w.loopDelayMax)),
+  };
+}
+
 const workspace = (u: SeededUser) => `u/${u.userId}/workspace`;
 
-/** One process: ours (accounts seeded into its SQLite file) or the bare server. */
-export async function manyUsersOne(
-  kind: 'ours' | 'bare',
-  profile: Profile,
-  workers: number,
-): Promise<ManyUsersResult> {
-  let server: BenchServer;
-  let users: SeededUser[];
-  let dataDir: string | undefined;
-  if (kind === 'bare') {
-    users = fakeUsers(profile.users, APP_DEVICES);
-    server = await startBare();
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), 'openviber-bench-many-'));
-    users = await seedSqlite(dataDir, profile.users, APP_DEVICES);
-    server = await startOurs({ dataDir });
-  }
+/** The bare server, one process. */
+export async function manyUsersBare(profile: Profile, workers: number): Promise<ManyUsersResult> {
+  const users = fakeUsers(profile.users, APP_DEVICES);
+  const server = await startBare();
   try {
-    return await drive([server.pid()], specs(users, workspace, [server.wsUrl]), profile, workers);
+    return summarize([
+      await drive([server.pid()], specs(users, workspace, [server.wsUrl]), profile, workers),
+    ]);
   } finally {
     await server.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** Two processes of ours on one PostgreSQL and one Redis; each user's devices split over both. */
-export async function manyUsersTwo(profile: Profile, workers: number): Promise<ManyUsersResult> {
-  const postgres = await startPostgres();
-  const redis = await startRedis().catch(async (e: unknown) => {
-    await postgres.stop();
-    throw e;
-  });
-  const servers: BenchServer[] = [];
+/**
+ * Ours on one process (accounts seeded into its SQLite file) and on two processes sharing one
+ * PostgreSQL and one Redis (each user's devices split over both), measured over the same minutes:
+ * one process for half its window, the two processes for theirs, one process for the other half.
+ * Drift of a shared machine over those minutes then weighs on both figures alike (measured one
+ * after the other, the one-process reference alone moved 3.5-7.5 ms between runs of the same code).
+ */
+export async function manyUsersOneAndTwo(
+  one: Profile,
+  two: Profile,
+  workers: number,
+): Promise<{ one: ManyUsersResult; two: ManyUsersResult }> {
+  const stops: (() => Promise<void>)[] = [];
   try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openviber-bench-many-'));
+    stops.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const oneUsers = await seedSqlite(dataDir, one.users, APP_DEVICES);
+    const single = await startOurs({ dataDir });
+    stops.push(() => single.stop());
+
+    const postgres = await startPostgres();
+    stops.push(() => postgres.stop());
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
     const databaseUrl = await postgres.createDatabase();
     const storage = await PostgresStorage.connect(databaseUrl);
-    let users: SeededUser[];
+    let twoUsers: SeededUser[];
     try {
-      users = await seedUsers(storage, profile.users, APP_DEVICES);
+      twoUsers = await seedUsers(storage, two.users, APP_DEVICES);
     } finally {
       await storage.close();
     }
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url };
-    servers.push(...(await Promise.all([startOurs({ env }), startOurs({ env })])));
-    return await drive(
-      servers.map((s) => s.pid()),
+    const pair = await Promise.all([startOurs({ env }), startOurs({ env })]);
+    stops.push(() => Promise.all(pair.map((s) => s.stop())).then(() => undefined));
+
+    const half: Profile = { ...one, durationMs: one.durationMs / 2 };
+    const oneSpecs = specs(oneUsers, workspace, [single.wsUrl]);
+    const first = await drive([single.pid()], oneSpecs, half, workers);
+    const twoWindow = await drive(
+      pair.map((s) => s.pid()),
       specs(
-        users,
+        twoUsers,
         workspace,
-        servers.map((s) => s.wsUrl),
+        pair.map((s) => s.wsUrl),
       ),
-      profile,
+      two,
       workers,
     );
+    const second = await drive([single.pid()], oneSpecs, half, workers);
+    return { one: summarize([first, second]), two: summarize([twoWindow]) };
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
-    await redis.stop();
-    await postgres.stop();
+    // Each is stopped even if one before it failed to stop.
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
   }
 }
