@@ -40,3 +40,10 @@ export const ABSENT_GRACE_MS = 10 * 60_000;
  * this much was read since, so the file holds at most this plus what arrived since the last read.
  */
 export const SPOOL_PUNCH_BYTES = 64 * 1024 * 1024;
+/**
+ * Processes (and threads: the kernel counts tasks) one run may have at once: a setup, a task's
+ * command or the daemon's own git in bubblewrap, or a container (`--ulimit nproc`, podman's and
+ * docker's default too). Per run, not per user: a fork bomb in one environment stops at this
+ * instead of taking every process the user may have ([R3a]).
+ */
+export const MAX_RUN_PROCESSES = 4096;

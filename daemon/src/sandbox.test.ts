@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_CAPABILITIES } from './capabilities.ts';
+import { MAX_RUN_PROCESSES } from './limits.ts';
 import { bashScript, engineCommand, wrapForPolicy, type Confinement } from './sandbox.ts';
 
 const at = (capabilities: Partial<Confinement['capabilities']>): Confinement => ({
@@ -68,6 +69,17 @@ describe('execution policy', () => {
     const args = cmd.args.join(' ');
     expect(args).toContain('-rn -- bwrap --bind / / --dev /dev --tmpfs /h --unshare-pid');
     expect(args).toContain('--unshare-pid --proc /proc --cap-drop ALL --die-with-parent --chdir /w -- bash');
+    // [R3a] ...at most MAX_RUN_PROCESSES processes, set inside the sandbox, then the command itself.
+    expect(cmd.args.slice(cmd.args.indexOf('--', 3) + 1)).toEqual([
+      'bash',
+      '--noprofile',
+      '--norc',
+      '-c',
+      `ulimit -u ${MAX_RUN_PROCESSES} && exec "$@"`,
+      'viber-run',
+      ...bashScript('x').command.split(' '),
+      ...bashScript('x').args,
+    ]);
     // A setup or task sees its own part of the workspace root only (outermost paths, once each)...
     const tree = '/h/workspaces/worktrees/t1/sub';
     const reach = {

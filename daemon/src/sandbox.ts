@@ -3,6 +3,7 @@
 // pid namespace where $VIBER_HOME (config.json with the key pair and token, local state) is hidden.
 import { basename, isAbsolute, relative } from 'node:path';
 import type { Capabilities } from './capabilities.ts';
+import { MAX_RUN_PROCESSES } from './limits.ts';
 import { ViberError } from './viber-error.ts';
 
 export interface Command {
@@ -58,7 +59,12 @@ export interface Confinement {
  * Container limits set explicitly: engines default to limits above what an unprivileged or nested
  * host may grant (runc then fails with "setrlimit RLIMIT_NOFILE/NPROC: operation not permitted").
  */
-export const CONTAINER_ULIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096'];
+export const CONTAINER_ULIMITS = [
+  '--ulimit',
+  'nofile=20000:20000',
+  '--ulimit',
+  `nproc=${MAX_RUN_PROCESSES}:${MAX_RUN_PROCESSES}`,
+];
 
 /**
  * The command to run under `policy`; throws a clear error when this Viber cannot enforce it rather
@@ -162,14 +168,24 @@ function reachUnder(where: Confinement): string[] {
 }
 
 /**
- * bubblewrap arguments (up to the `--` before the command): the host's files as they are but without
- * device nodes (a raw read of the disk would reach around the mount) and a fresh minimal /dev, an
- * empty tmpfs over $VIBER_HOME with only the run's part of the workspace root (`reach`) bound back, a
- * pid namespace with its own /proc (so /proc/<daemon>/root and /environ cannot reach around it
- * either), no capabilities (a root Viber's task could otherwise simply unmount the tmpfs), and death
- * with its parent.
+ * bubblewrap arguments (up to the command): the host's files as they are but without device nodes (a
+ * raw read of the disk would reach around the mount) and a fresh minimal /dev, an empty tmpfs over
+ * $VIBER_HOME with only the run's part of the workspace root (`reach`) bound back, a pid namespace
+ * with its own /proc (so /proc/<daemon>/root and /environ cannot reach around it either), no
+ * capabilities (a root Viber's task could otherwise simply unmount the tmpfs), death with its parent,
+ * and at most `maxProcesses` processes ([R3a]).
+ *
+ * The process limit is RLIMIT_NPROC set inside the sandbox, hard and soft (no capability is left to
+ * raise it). Run by a user other than root, bubblewrap puts the run in a user namespace of its own,
+ * and the kernel (5.14 on) counts RLIMIT_NPROC per user namespace: the limit bounds this run's
+ * processes, whatever else the user runs. The kernel never applies it to root's processes.
  */
-export function hideHomeArgs(home: string, reach: string[], cwd: string): string[] {
+export function hideHomeArgs(
+  home: string,
+  reach: string[],
+  cwd: string,
+  maxProcesses = MAX_RUN_PROCESSES,
+): string[] {
   // prettier-ignore
   return [
     '--bind', '/', '/',
@@ -181,6 +197,7 @@ export function hideHomeArgs(home: string, reach: string[], cwd: string): string
     '--die-with-parent',
     '--chdir', cwd,
     '--',
+    'bash', '--noprofile', '--norc', '-c', `ulimit -u ${maxProcesses} && exec "$@"`, 'viber-run',
   ];
 }
 
