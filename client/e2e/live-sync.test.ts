@@ -90,6 +90,8 @@ describe('a device refused by a limit', () => {
     const banner = () => b.page.getByTestId('limit-refusal').filter({ visible: true });
     const reason = 'too many connections for this user: at most 1 at once';
     await banner().getByText(reason).waitFor();
+    // The limit's words, without the code the server put in front of them ([S11]).
+    expect(await banner().innerText()).not.toContain('4413');
     expect(await b.page.getByText('Your session has ended').count()).toBe(0);
     for (const dark of [false, true]) {
       await b.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });

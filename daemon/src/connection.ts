@@ -11,6 +11,7 @@ import {
   MAX_STORE_QUESTION_DOCS,
   SYNC_PATH,
   parseStoreAnswer,
+  readLimitReason,
   stampDocument,
   type StoreQuestion,
 } from '@openviber/shared';
@@ -66,6 +67,11 @@ export interface ConnectionEvents {
   /** The server refused the token (revoked Viber, say). */
   onAuthFailed?: (documentName: string, reason: string) => void;
   /**
+   * The server closed a document because a change to it would pass a limit (`reason`, the limit's
+   * words): it is tried again in `retryMs`, the wait doubling while the limit still refuses it.
+   */
+  onLimit?: (documentName: string, reason: string, retryMs: number) => void;
+  /**
    * Documents this Viber writes (its own document `own` and those below it) get its schema stamp
    * after each sync ([S12]): never before, so an empty copy cannot race a newer peer's stamp.
    */
@@ -83,6 +89,8 @@ interface Entry extends OpenDoc {
   resend: boolean;
   /** When `resend` was set (or the socket last connected since). */
   resendSince: number;
+  /** Limit refusals in a row (none since the server last acknowledged our changes). */
+  limitRefusals: number;
 }
 
 /** The next reconnect delay after `failures` refused connections: doubling, capped, with jitter. */
@@ -197,6 +205,7 @@ export class Connection {
       settle,
       resend: false,
       resendSince: 0,
+      limitRefusals: 0,
     };
     if (persisted)
       doc.on('update', (_update: Uint8Array, origin: unknown) => {
@@ -235,10 +244,22 @@ export class Connection {
       },
       // The server closed this document alone (the socket stays up), e.g. because it revoked our
       // credentials: authenticate again, so a refused token surfaces as onAuthenticationFailed now
-      // rather than at the next socket reconnect.
-      onClose: () => setTimeout(() => this.#reauthenticate(name, provider), 100),
+      // rather than at the next socket reconnect. Closed by a limit, the change that passed it is
+      // sent again at the next sync, and refused again while the limit holds: then wait, longer
+      // each time (as a refused connection does), instead of a refusal every 100 ms.
+      onClose: ({ event }) => {
+        const limit = readLimitReason(event?.reason);
+        if (!limit) return void setTimeout(() => this.#reauthenticate(name, provider), 100);
+        const retryMs = reconnectDelay(entry.limitRefusals++);
+        this.#events.onLimit?.(name, limit, retryMs);
+        setTimeout(() => this.#reauthenticate(name, provider), retryMs).unref?.();
+      },
     });
     entry.provider = provider;
+    // Every change acknowledged: a limit that refused one no longer does.
+    provider.on('unsyncedChanges', ({ number }: { number: number }) => {
+      if (number === 0) entry.limitRefusals = 0;
+    });
     const dir = entry.options.localDir;
     if (dir)
       provider.on('unsyncedChanges', ({ number }: { number: number }) => {

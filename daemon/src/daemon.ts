@@ -99,6 +99,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       );
       endDaemon(2);
     },
+    onLimit: (name, reason, retryMs) =>
+      log(
+        `the server refused a change to ${name} (${reason}); trying again in ${Math.round(retryMs / 1000)} s`,
+      ),
     stamp: { own: viberDocName(config.userId, config.viberId), writer: `viber ${VERSION}` },
   });
   const { userId } = config;

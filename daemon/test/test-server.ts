@@ -2,8 +2,8 @@
 import { afterAll } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../../sync-server/testing/spawn-server.ts';
 
-export async function useServer(): Promise<SpawnedServer> {
-  const server = await spawnServer();
+export async function useServer(env?: Record<string, string>): Promise<SpawnedServer> {
+  const server = await spawnServer(env ? { env } : {});
   afterAll(() => server.dispose());
   return server;
 }

@@ -6,6 +6,22 @@ export const VERSION = '0.1.0';
 export const SYNC_PATH = '/sync';
 /** Websocket close code of a document whose change a limit refused (its reason names the limit). */
 export const LIMIT_CLOSE_CODE = 4413;
+const LIMIT_REASON_PREFIX = `${LIMIT_CLOSE_CODE} `;
+
+/**
+ * A limit's refusal as the server words it: `4413 <the limit and its value>`. Hocuspocus closes one
+ * document of a socket with a message that carries a reason and no code (its provider reports code
+ * 1000), so the code travels at the start of the reason, for the app and the Viber to tell a limit
+ * (wait, say why) from any other close (reconnect at once).
+ */
+export function limitReason(message: string): string {
+  return `${LIMIT_REASON_PREFIX}${message}`;
+}
+
+/** The limit's words when `reason` is a limit's refusal (see limitReason), else null. */
+export function readLimitReason(reason: string | undefined): string | null {
+  return reason?.startsWith(LIMIT_REASON_PREFIX) ? reason.slice(LIMIT_REASON_PREFIX.length) : null;
+}
 export const DEFAULT_PORT = 4321;
 export const DEFAULT_HOST = '127.0.0.1';
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
   LIMIT_CLOSE_CODE,
+  limitReason,
   SCHEMA_VERSION,
   createTask,
   deleteTask,
@@ -62,6 +63,9 @@ class FakeProvider extends Emitter {
   constructor(config: HocuspocusProviderConfiguration) {
     super();
     this.doc = config.document!;
+    // Like the real provider: its "authenticationFailed" event calls the configured handler.
+    const failed = config.onAuthenticationFailed;
+    if (failed) this.on('authenticationFailed', (data) => failed(data as { reason: string }));
     // Like the real provider: every update it did not apply itself is a change to send.
     this.doc.on('update', (_u: Uint8Array, origin: unknown) => {
       if (origin === this) return;
@@ -315,14 +319,31 @@ describe('doc store', () => {
     handle.release();
   });
 
-  it('[S11a] a change a limit refused (closed with LIMIT_CLOSE_CODE) is reported with its reason; other closes are not', async () => {
+  it('[S11a] a change a limit refused is reported with its reason, as the provider reports a closed document; other closes are not', async () => {
     const t = setup();
     const handle = t.store.open(TASK);
     await t.load(TASK);
     t.provider(TASK).serverSync();
     t.provider(TASK).emit('close', { event: { code: 1006, reason: '' } }); // the socket dropped
-    t.provider(TASK).emit('close', { event: { code: LIMIT_CLOSE_CODE, reason: 'too much of this user' } });
-    expect(t.refusals).toEqual([[TASK, 'too much of this user']]);
+    // The server closed this document for another cause (Hocuspocus's reset after an error).
+    t.provider(TASK).emit('close', { event: { code: 1000, reason: 'Reset Connection' } });
+    expect(t.refusals).toEqual([]);
+    // A document closed by a limit: the provider reports code 1000, the code is in the reason
+    // (loaded-memory.integration.test.ts checks a real provider's event has this shape).
+    t.provider(TASK).emit('close', { event: { code: 1000, reason: limitReason('too much of this user') } });
+    // A whole socket closed by a limit carries its code.
+    t.provider(TASK).emit('close', { event: { code: LIMIT_CLOSE_CODE, reason: 'too many at once' } });
+    expect(t.refusals).toEqual([
+      [TASK, 'too much of this user'],
+      [TASK, 'too many at once'],
+    ]);
+    // Refused at authentication: a limit's words without the code, any other reason as it came.
+    t.provider(TASK).emit('authenticationFailed', { reason: limitReason('too many connections') });
+    t.provider(TASK).emit('authenticationFailed', { reason: 'permission-denied' });
+    expect(t.refusals.slice(2)).toEqual([
+      [TASK, 'too many connections'],
+      [TASK, 'permission-denied'],
+    ]);
     handle.release();
   });
 

@@ -9,6 +9,7 @@ import {
 import {
   LIMIT_CLOSE_CODE,
   MAX_STORE_QUESTION_DOCS,
+  readLimitReason,
   compactDeletedKeys,
   parseDocName,
   parseStoreAnswer,
@@ -120,7 +121,8 @@ export function createDocStore(
     /**
      * A document was refused, with the server's reason: at authentication (for the workspace, always
      * allowed to its owner, `permission-denied` means the token is no longer valid; a limit names
-     * itself), or a change of it closed by a limit (LIMIT_CLOSE_CODE).
+     * itself), or a change of it closed by a limit (a reason in limitReason's form, or a socket closed
+     * with LIMIT_CLOSE_CODE). A limit's reason is passed without its code.
      */
     onRefused: (docName: string, reason: string) => void;
   },
@@ -203,10 +205,15 @@ export function createDocStore(
         document: doc,
         token: options.token,
         websocketProvider: socket,
-        onAuthenticationFailed: ({ reason }) => options.onRefused(name, reason),
+        onAuthenticationFailed: ({ reason }) => options.onRefused(name, readLimitReason(reason) ?? reason),
       });
+      // The server closes one document with a reason only (the provider reports code 1000): a limit's
+      // reason says so itself. A whole socket closed by a limit carries the code.
       provider.on('close', ({ event }: { event?: { code?: number; reason?: string } }) => {
-        if (event?.code === LIMIT_CLOSE_CODE) options.onRefused(name, event.reason ?? 'refused by a limit');
+        const limit =
+          readLimitReason(event?.reason) ??
+          (event?.code === LIMIT_CLOSE_CODE ? event.reason || 'refused by a limit' : null);
+        if (limit) options.onRefused(name, limit);
       });
       const created: Entry = { doc, provider, local, refs: 0 };
       const settle = () => {

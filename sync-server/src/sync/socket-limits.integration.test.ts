@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { taskDocName, viberDocName, workspaceDocName } from '@openviber/shared';
+import { limitReason, taskDocName, viberDocName, workspaceDocName } from '@openviber/shared';
 import { generateKeyPair } from '@openviber/shared/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuietWebSocket, api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
@@ -203,7 +203,7 @@ describe('websockets per user', () => {
 
     const fourth = peer(own.wsUrl, workspace, user.token);
     expect(await waitFor(() => fourth.authFailure(), 'the refusal')).toBe(
-      'too many connections for this user: at most 3 at once',
+      limitReason('too many connections for this user: at most 3 at once'),
     );
 
     // The user's Vibers have their own budget: the full devices' one does not keep them out.
@@ -217,7 +217,7 @@ describe('websockets per user', () => {
     await Promise.all(vibers.map((p) => p.synced));
     const fourthViber = peer(own.wsUrl, viberDocName(user.userId, viberId), authToken);
     expect(await waitFor(() => fourthViber.authFailure(), 'the Viber refusal')).toBe(
-      "too many connections for this user's Vibers: at most 3 at once",
+      limitReason("too many connections for this user's Vibers: at most 3 at once"),
     );
     // Another user is not affected.
     const other = await signup(own.url);

@@ -14,7 +14,7 @@
 // with every other refresh due by then; background ones wait up to REFRESH_BATCH_MS for company. At
 // 3,000 writing users a process asked for one user's usage ~150 times a second, each a statement
 // planned and answered alone (bench/ANALYSIS.md, "2 processes"); now ~10 statements a second do it.
-import { LIMIT_CLOSE_CODE, userDocPrefix } from '@openviber/shared';
+import { LIMIT_CLOSE_CODE, limitReason, userDocPrefix } from '@openviber/shared';
 import type { DocumentUsage, Storage } from '../storage/storage.ts';
 
 const REFRESH_MS = 15_000;
@@ -30,7 +30,10 @@ export interface QuotaLimits {
   bytesPerUser: number;
 }
 
-/** A refusal Hocuspocus passes to the client as the reason (permission denied / connection closed). */
+/**
+ * A refusal Hocuspocus passes to the client as the reason (permission denied / the document closed):
+ * `4413 <message>` (limitReason), since a document's close reaches the client without its code.
+ */
 export class QuotaError extends Error {
   override readonly name = 'QuotaError';
   /** Close code sent when an update is refused: 4413, "too large" in the 4xxx application range. */
@@ -38,7 +41,7 @@ export class QuotaError extends Error {
   readonly reason: string;
   constructor(message: string) {
     super(message);
-    this.reason = message;
+    this.reason = limitReason(message);
   }
 }
 

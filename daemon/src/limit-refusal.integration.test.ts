@@ -1,0 +1,65 @@
+// [S11a] A change of the Viber's that a server limit refuses (its user's documents take too much of
+// the server's memory, or their storage quota is spent) is refused again at every sync while the
+// limit holds. The Viber tries it again later, waiting longer each time, and says why; it used to
+// authenticate again 100 ms after each refusal, a refused message and two server log lines ten
+// times a second for as long as the limit held. A real server with a small limit.
+import { runOutputDocName } from '@openviber/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Connection, RECONNECT_BASE_MS } from './connection.ts';
+import { ok, signupUser } from '../test/server-api.ts';
+import { useServer } from '../test/test-server.ts';
+import { onboardViber } from '../test/viber-process.ts';
+import { waitFor } from '../test/wait-for.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const REASON = /too much of this user's data is open on this server/;
+
+describe("[S11a] a change a server limit refuses, from the Viber's side", async () => {
+  const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
+  const user = await signupUser(server.url);
+  const { userId, viberId, authToken } = (await onboardViber(server.url, user.token)).config;
+  const api = (method: string, path: string, body?: unknown) =>
+    ok(server.url, method, path, user.token, body);
+  const env = await api('POST', '/api/environments', { name: 'limits', type: 'manual' });
+  await api('POST', `/api/environments/${env.id}/bindings`, { viberId, strategy: 'clone' });
+  const connections: Connection[] = [];
+  afterEach(() => connections.splice(0).forEach((c) => c.destroy()));
+  /** Refusals the server printed (Hocuspocus prints each document it closes for an error, once). */
+  const refusalsPrinted = () =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('closing connection') && REASON.test(line)).length;
+
+  it('is tried again later, each wait longer than the last, with the limit named', async () => {
+    const task = await api('POST', '/api/tasks', { environmentId: env.id, title: 'limits', viberId });
+    const limits: { name: string; reason: string; retryMs: number }[] = [];
+    const conn = new Connection(server.url, authToken, {
+      onLimit: (name, reason, retryMs) => limits.push({ name, reason, retryMs }),
+    });
+    connections.push(conn);
+    const name = runOutputDocName(userId, viberId, task.id);
+    const output = conn.open(name);
+    await output.synced;
+    const before = refusalsPrinted();
+    // 200 KB of output in one change: ~6 MB of memory by the server's estimate, past the 1 MiB limit.
+    output.doc.getMap('m').set('chunk', 'x'.repeat(200_000));
+    await waitFor(() => limits.length > 0, { what: 'the refusal' });
+    expect(limits[0].name).toBe(name);
+    expect(limits[0].reason).toMatch(REASON);
+    expect(limits[0].reason).not.toMatch(/^4413/); // the limit's words, without the code
+    await sleep(4_000);
+    // Tried again with backoff: 250-500 ms, then 0.5-1 s, 1-2 s, 2-4 s — not every 100 ms (39 in these 4 s before).
+    const refused = refusalsPrinted() - before;
+    expect(refused).toBeGreaterThanOrEqual(2);
+    expect(refused).toBeLessThanOrEqual(5);
+    expect(limits.length).toBe(refused);
+    const ceilings = limits.map((l) => l.retryMs);
+    for (let i = 0; i < ceilings.length; i++) {
+      expect(ceilings[i]).toBeGreaterThanOrEqual((RECONNECT_BASE_MS * 2 ** i) / 2);
+      expect(ceilings[i]).toBeLessThanOrEqual(RECONNECT_BASE_MS * 2 ** i);
+    }
+    // The change stays in the Viber's copy, to be sent once the limit allows it.
+    expect(output.doc.getMap('m').get('chunk')).toHaveLength(200_000);
+  });
+});
