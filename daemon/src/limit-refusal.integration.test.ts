@@ -6,9 +6,8 @@
 import { runOutputDocName } from '@openviber/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection, RECONNECT_BASE_MS } from './connection.ts';
-import { ok, signupUser } from '../test/server-api.ts';
+import { boundViber } from '../test/bound-viber.ts';
 import { useServer } from '../test/test-server.ts';
-import { onboardViber } from '../test/viber-process.ts';
 import { waitFor } from '../test/wait-for.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,12 +15,7 @@ const REASON = /too much of this user's data is open on this server/;
 
 describe("[S11a] a change a server limit refuses, from the Viber's side", async () => {
   const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
-  const user = await signupUser(server.url);
-  const { userId, viberId, authToken } = (await onboardViber(server.url, user.token)).config;
-  const api = (method: string, path: string, body?: unknown) =>
-    ok(server.url, method, path, user.token, body);
-  const env = await api('POST', '/api/environments', { name: 'limits', type: 'manual' });
-  await api('POST', `/api/environments/${env.id}/bindings`, { viberId, strategy: 'clone' });
+  const { userId, viberId, authToken, newTask } = await boundViber(server.url, 'limits');
   const connections: Connection[] = [];
   afterEach(() => connections.splice(0).forEach((c) => c.destroy()));
   /** Refusals the server printed (Hocuspocus prints each document it closes for an error, once). */
@@ -32,7 +26,7 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
       .filter((line) => line.startsWith('closing connection') && REASON.test(line)).length;
 
   it('is tried again later, each wait longer than the last, with the limit named', async () => {
-    const task = await api('POST', '/api/tasks', { environmentId: env.id, title: 'limits', viberId });
+    const task = await newTask('limits');
     const limits: { name: string; reason: string; retryMs: number }[] = [];
     const conn = new Connection(server.url, authToken, {
       onLimit: (name, reason, retryMs) => limits.push({ name, reason, retryMs }),

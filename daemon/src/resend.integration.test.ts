@@ -8,27 +8,21 @@ import type * as Y from 'yjs';
 import { MAX_STORE_DELAY_MS, runOutputDocName } from '@openviber/shared';
 import { Connection } from './connection.ts';
 import { listPendingDocs } from './local-doc-store.ts';
-import { ok, signupUser } from '../test/server-api.ts';
+import { boundViber } from '../test/bound-viber.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { useServer } from '../test/test-server.ts';
 import { userPeer } from '../test/user-peer.ts';
-import { onboardViber } from '../test/viber-process.ts';
 import { waitFor } from '../test/wait-for.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('re-sending what the server may have lost', async () => {
   const server = await useServer();
-  const user = await signupUser(server.url);
   // Onboarded only: these tests drive the Viber's Connection themselves.
-  const { userId, viberId, authToken } = (await onboardViber(server.url, user.token)).config;
-  const api = (method: string, path: string, body?: unknown) =>
-    ok(server.url, method, path, user.token, body);
-  const env = await api('POST', '/api/environments', { name: 'resend', type: 'manual' });
-  await api('POST', `/api/environments/${env.id}/bindings`, { viberId, strategy: 'clone' });
+  const { user, userId, viberId, authToken, newTask } = await boundViber(server.url, 'resend');
   /** A new task's run output document (the server lets a Viber write one of a task it knows). */
   const newName = async () => {
-    const task = await api('POST', '/api/tasks', { environmentId: env.id, title: 'resend', viberId });
+    const task = await newTask('resend');
     return runOutputDocName(userId, viberId, task.id);
   };
 
