@@ -67,8 +67,8 @@ export interface ConnectionEvents {
   /** The server refused the token (revoked Viber, say). */
   onAuthFailed?: (documentName: string, reason: string) => void;
   /**
-   * The server closed a document because a change to it would pass a limit (`reason`, the limit's
-   * words): it is tried again in `retryMs`, the wait doubling while the limit still refuses it.
+   * A server limit refused a document (`reason`, the limit's words): a change to it, or opening it
+   * (retryAfterLimit). It is tried again in `retryMs`, the wait doubling while the limit refuses it.
    */
   onLimit?: (documentName: string, reason: string, retryMs: number) => void;
   /**
@@ -249,10 +249,8 @@ export class Connection {
       // each time (as a refused connection does), instead of a refusal every 100 ms.
       onClose: ({ event }) => {
         const limit = readLimitReason(event?.reason);
-        if (!limit) return void setTimeout(() => this.#reauthenticate(name, provider), 100);
-        const retryMs = reconnectDelay(entry.limitRefusals++);
-        this.#events.onLimit?.(name, limit, retryMs);
-        setTimeout(() => this.#reauthenticate(name, provider), retryMs).unref?.();
+        if (limit) this.retryAfterLimit(name, limit);
+        else setTimeout(() => this.#reauthenticate(name, provider), 100);
       },
     });
     entry.provider = provider;
@@ -276,6 +274,20 @@ export class Connection {
     for (const [field, value] of Object.entries(entry.options.awareness ?? {}))
       provider.setAwarenessField(field, value);
     provider.attach();
+  }
+
+  /**
+   * A limit refused `name` (a change to it, or opening it): authenticate it again later, the wait
+   * doubling (as a refused connection's) while the limit keeps refusing, reset once the server
+   * acknowledges our changes.
+   */
+  retryAfterLimit(name: string, limit: string): void {
+    const entry = this.#docs.get(name);
+    const provider = entry?.provider;
+    if (!entry || !provider) return;
+    const retryMs = reconnectDelay(entry.limitRefusals++);
+    this.#events.onLimit?.(name, limit, retryMs);
+    setTimeout(() => this.#reauthenticate(name, provider), retryMs).unref?.();
   }
 
   #reauthenticate(name: string, provider: HocuspocusProvider): void {

@@ -11,6 +11,7 @@ import {
   listTasks,
   observeDeletions,
   prepareLogDocName,
+  readLimitReason,
   viberDocName,
   workspaceDocName,
   viberPresenceState,
@@ -94,15 +95,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         conn.drop(name);
         return;
       }
+      // A limit (the user's documents take too much of the server's memory, say), not the token.
+      const limit = readLimitReason(reason);
+      if (limit) return conn.retryAfterLimit(name, limit);
       log(
         `the server refused this Viber's token for ${name} (${reason}); was it removed? Onboard again with a new token.`,
       );
       endDaemon(2);
     },
     onLimit: (name, reason, retryMs) =>
-      log(
-        `the server refused a change to ${name} (${reason}); trying again in ${Math.round(retryMs / 1000)} s`,
-      ),
+      log(`a server limit refused ${name} (${reason}); trying again in ${Math.round(retryMs / 1000)} s`),
     stamp: { own: viberDocName(config.userId, config.viberId), writer: `viber ${VERSION}` },
   });
   const { userId } = config;

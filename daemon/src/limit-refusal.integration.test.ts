@@ -3,7 +3,7 @@
 // limit holds. The Viber tries it again later, waiting longer each time, and says why; it used to
 // authenticate again 100 ms after each refusal, a refused message and two server log lines ten
 // times a second for as long as the limit held. A real server with a small limit.
-import { runOutputDocName } from '@openviber/shared';
+import { runOutputDocName, viberDocName } from '@openviber/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection, RECONNECT_BASE_MS } from './connection.ts';
 import { boundViber } from '../test/bound-viber.ts';
@@ -14,7 +14,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REASON = /too much of this user's data is open on this server/;
 
 describe("[S11a] a change a server limit refuses, from the Viber's side", async () => {
-  const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
+  const server = await useServer({
+    MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024),
+    // One socket for a user's Vibers: a second one is refused by a limit at authentication.
+    MAX_SOCKETS_PER_USER: '1',
+  });
   const { userId, viberId, authToken, newTask } = await boundViber(server.url, 'limits');
   const connections: Connection[] = [];
   afterEach(() => connections.splice(0).forEach((c) => c.destroy()));
@@ -55,5 +59,32 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
     }
     // The change stays in the Viber's copy, to be sent once the limit allows it.
     expect(output.doc.getMap('m').get('chunk')).toHaveLength(200_000);
+  });
+
+  it('[V3] refused at authentication by a limit, the Viber waits for it rather than stopping as if its token were revoked', async () => {
+    const { userId, viberId, authToken, viber } = await boundViber(server.url, 'limits-2');
+    // Another socket of this user's Vibers holds the only place (a copy of the Viber still running
+    // elsewhere, or the socket of one that just restarted).
+    const other = new Connection(server.url, authToken);
+    connections.push(other);
+    await other.open(viberDocName(userId, viberId)).synced;
+    viber.start();
+    try {
+      await waitFor(() => /too many connections for this user's Vibers/.test(viber.output()), {
+        what: 'the refusal in the Viber log',
+      });
+      expect(viber.output()).toMatch(/trying again in \d+ s/);
+      expect(viber.output()).not.toMatch(/Onboard again/);
+      const exited = await Promise.race([viber.exited(), sleep(2_000).then(() => 'running')]);
+      expect(exited).toBe('running');
+      // The place comes free: the Viber gets in by itself.
+      other.destroy();
+      await waitFor(() => viber.output().includes('synced with the server'), {
+        what: 'the Viber to sync once the limit allows it',
+        timeoutMs: 45_000,
+      });
+    } finally {
+      await viber.stop();
+    }
   });
 });

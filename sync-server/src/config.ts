@@ -13,6 +13,7 @@ import {
   MAX_DOCS_PER_USER,
   MAX_SOCKETS_PER_USER,
   SYNC_ITEMS_PER_MINUTE,
+  MAX_REFUSED_CHANGES_PER_MINUTE,
   MAX_UNAUTHENTICATED_SOCKETS,
   MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS,
   SIGNUPS_PER_ADDRESS,
@@ -47,6 +48,8 @@ export interface ServerConfig {
   socketsPerUser: number;
   /** Document items encoded for one principal's sync requests per minute (SYNC_ITEMS_PER_MINUTE). */
   syncItemsPerMinute: number;
+  /** Changes a limit may refuse to one principal per minute (MAX_REFUSED_CHANGES_PER_MINUTE). */
+  refusedChangesPerMinute: number;
   /** Plain HTTP connections at once, per address (behind one proxy or NAT: raise it) and in all. */
   httpConnectionsPerAddress: number;
   httpConnections: number;
@@ -121,6 +124,7 @@ export function readConfig(env: NodeJS.ProcessEnv, appDir: string, daemonPackage
     unauthenticatedSockets: positive('MAX_UNAUTHENTICATED_SOCKETS', MAX_UNAUTHENTICATED_SOCKETS),
     socketsPerUser: positive('MAX_SOCKETS_PER_USER', MAX_SOCKETS_PER_USER),
     syncItemsPerMinute: positive('SYNC_ITEMS_PER_MINUTE', SYNC_ITEMS_PER_MINUTE),
+    refusedChangesPerMinute: positive('MAX_REFUSED_CHANGES_PER_MINUTE', MAX_REFUSED_CHANGES_PER_MINUTE),
     httpConnectionsPerAddress: positive('MAX_HTTP_CONNECTIONS_PER_ADDRESS', MAX_HTTP_CONNECTIONS_PER_ADDRESS),
     httpConnections: positive('MAX_HTTP_CONNECTIONS', MAX_HTTP_CONNECTIONS),
     trustedProxies,

@@ -66,6 +66,14 @@ export const MAX_SOCKETS_PER_USER = 50;
  */
 export const SYNC_ITEMS_PER_MINUTE = 5_000_000;
 export const SYNC_MIN_CHARGE = 100;
+/**
+ * Changes a limit may refuse to one principal (a user's devices, or a user's Vibers) per minute,
+ * per process. A refused change is sent again at the next sync, so a client that authenticates
+ * again at once loops; Hocuspocus prints a line for each. Past it the socket is closed (4429) and
+ * the provider reconnects later. The Viber retries with backoff (0.5 s doubling to 30 s): 24 open
+ * tasks all refused make ~170 in their first minute.
+ */
+export const MAX_REFUSED_CHANGES_PER_MINUTE = 300;
 /** Documents one websocket may hold open at once; more are refused with `too many documents`. */
 export const MAX_DOCS_PER_CONNECTION = 500;
 /** Documents stored per user (workspace, tasks, Viber documents, logs). */

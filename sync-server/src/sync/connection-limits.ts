@@ -3,6 +3,7 @@
 // per user and per socket, documents and bytes stored per user, and who may say what in awareness.
 // create-sync.ts spreads `serverOptions` into the Hocuspocus Server, adds `extension`, and calls
 // `admit` at the end of a successful onAuthenticate.
+import { inspect } from 'node:util';
 import type { Extension } from '@hocuspocus/server';
 import { parseDocName } from '@openviber/shared';
 import type { AuthedPrincipal } from '../auth/auth-service.ts';
@@ -10,6 +11,7 @@ import {
   AWARENESS_RECORD_TTL_MS,
   IDLE_SOCKET_TIMEOUT_MS,
   MAX_LOADED_MEMORY_PER_USER,
+  MAX_REFUSED_CHANGES_PER_MINUTE,
   MAX_PREAUTH_QUEUE_BYTES,
   MAX_WS_PAYLOAD_BYTES,
   MAX_WS_PAYLOAD_BYTES_AUTHENTICATED,
@@ -21,7 +23,8 @@ import { syncUpdateBytes } from './socket-guard.ts';
 import type { GatewayQuota } from './doc-gateway.ts';
 import { ConnectionDocuments } from './connection-documents.ts';
 import { clientAddressOf } from '../http/client-address.ts';
-import { socketIdOf, tagSocket } from './socket-id.ts';
+import { socketAddressOf, socketIdOf, tagSocket } from './socket-id.ts';
+import { CLOSE_SYNC_BUDGET, PrincipalBudget } from './sync-budget.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 import { refuseSocket } from '../http/refuse-socket.ts';
 import { UserSockets } from './user-sockets.ts';
@@ -40,6 +43,8 @@ export interface ConnectionLimitOptions extends QuotaLimits {
   socketsPerUser?: number;
   /** Document items encoded for one principal's SyncStep1 requests per minute (sync-budget.ts). */
   syncItemsPerMinute?: number;
+  /** Changes a limit may refuse to one principal per minute (MAX_REFUSED_CHANGES_PER_MINUTE). */
+  refusedChangesPerMinute?: number;
   /** Proxies whose X-Forwarded-For names the client ([S19]). */
   trustedProxies?: readonly string[];
   /** How often open websockets' tokens are checked again (TOKEN_RECHECK_MS). */
@@ -54,6 +59,25 @@ interface Admission {
   readOnly: boolean;
   /** True when the document is already stored or loaded (consulted only at the document quota). */
   exists: () => Promise<boolean>;
+}
+
+/**
+ * A change a limit refused, as thrown to Hocuspocus: it closes the document with `reason` (the
+ * limit's words, limitReason) and prints the error — one line, and not once more under the hook's
+ * name, which it prints for an error with a message.
+ */
+class RefusedChange extends Error {
+  override readonly name = 'RefusedChange';
+  readonly code: number;
+  readonly reason: string;
+  constructor(refusal: QuotaError) {
+    super('');
+    this.code = refusal.code;
+    this.reason = refusal.reason;
+  }
+  [inspect.custom](): string {
+    return `refused: ${this.reason}`;
+  }
 }
 
 /** A Yjs update with nothing in it (no structs, no deletions). */
@@ -81,6 +105,9 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
   const quota = new UserQuota(storage, options);
   const memory = new LoadedMemory(options.loadedMemoryPerUser ?? MAX_LOADED_MEMORY_PER_USER);
   const clientAddress = clientAddressOf(options.trustedProxies ?? []);
+  const refusedChanges = new PrincipalBudget(
+    options.refusedChangesPerMinute ?? MAX_REFUSED_CHANGES_PER_MINUTE,
+  );
 
   let sweep: ReturnType<typeof setInterval> | undefined;
 
@@ -108,13 +135,27 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
       // drops them: whatever the socket still has recorded goes with it.
       socket.once('close', () => openDocs.closeSocket(id));
     },
-    async beforeHandleMessage({ connection, context, update, documentName }) {
+    async beforeHandleMessage({ connection, context, update, documentName, requestHeaders }) {
       const principal = (context as { principal?: AuthedPrincipal }).principal;
       if (connection.readOnly || !principal) return;
-      // Only what can grow the document counts: a SyncStep1 or an empty update is a read.
-      const grows = syncUpdateBytes(update);
-      if (grows > EMPTY_UPDATE_BYTES) memory.admitUpdate(documentName, grows);
-      await quota.admitBytes(principal.userId, update.byteLength);
+      try {
+        // Only what can grow the document counts: a SyncStep1 or an empty update is a read.
+        const grows = syncUpdateBytes(update);
+        if (grows > EMPTY_UPDATE_BYTES) memory.admitUpdate(documentName, grows);
+        await quota.admitBytes(principal.userId, update.byteLength);
+      } catch (error) {
+        if (!(error instanceof QuotaError)) throw error;
+        // The change comes again at the client's next sync: a client that authenticates again at
+        // once loops, each refusal a line Hocuspocus prints. Past the budget, the socket goes.
+        if (!(await refusedChanges.within(principal))) {
+          refusals.refused(
+            socketAddressOf(requestHeaders),
+            `refused changes over budget for ${principal.userId}`,
+          );
+          connection.webSocket.close(CLOSE_SYNC_BUDGET, 'too many refused changes; try again in a minute');
+        }
+        throw new RefusedChange(error);
+      }
     },
     async afterUnloadDocument({ documentName, instance }) {
       memory.unloaded(documentName, instance.documents.get(documentName));
@@ -167,6 +208,10 @@ export function connectionLimits(storage: Storage, options: ConnectionLimitOptio
     },
     /** Throws a QuotaError (its reason reaches the client) when the socket or the user is over a limit. */
     async admit(a: Admission): Promise<void> {
+      // A client that kept sending refused changes: its documents wait out the minute, refused here
+      // (one rate-limited log line per address) rather than each change at its next sync.
+      if (!a.readOnly && (await refusedChanges.spent(a.principal)))
+        throw new QuotaError('too many refused changes from this client; try again in a minute');
       memory.admitOpen(a.documentName);
       if (!a.readOnly) await quota.admitDocument(a.principal.userId, a.documentName, a.exists);
       // Counted before the documents: a socket refused a document below stays counted until it closes

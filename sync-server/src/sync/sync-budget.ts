@@ -46,3 +46,29 @@ export class SyncBudget {
     }
   }
 }
+
+/** One point per event, a budget per principal per minute (a user's devices and a user's Vibers apart). */
+export class PrincipalBudget {
+  readonly #limiter: RateLimiterMemory;
+
+  constructor(perMinute: number) {
+    this.#limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  }
+
+  /** True once `principal` went over the budget (and until its minute is up); counts nothing. */
+  async spent(principal: Principal): Promise<boolean> {
+    const used = await this.#limiter.get(budgetOf(principal));
+    return used !== null && used.consumedPoints > this.#limiter.points;
+  }
+
+  /** Counts one event of `principal`'s: true while within the budget, false once over it. */
+  async within(principal: Principal): Promise<boolean> {
+    try {
+      await this.#limiter.consume(budgetOf(principal), 1);
+      return true;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return false;
+      throw error;
+    }
+  }
+}
