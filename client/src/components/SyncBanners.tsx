@@ -25,7 +25,8 @@ export function SyncBanners() {
         <div class="page page-banner">
           <div class="callout warn row" data-testid="limit-refusal">
             <span class="grow">
-              The server refused to sync a document: {refusal.reason}. Your changes stay on this device.
+              The server refused to sync a document: {refusal.reason}. Your changes stay on this device, and
+              the app keeps trying.
             </span>
             <button class="btn small" onClick={() => location.reload()}>
               Try again

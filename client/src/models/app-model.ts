@@ -32,6 +32,10 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
       if (reason !== 'permission-denied') refusal.value = { docName, reason };
       else if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
     },
+    // The store tries a refused document again by itself: once it syncs, the notice goes.
+    onRecovered: (docName) => {
+      if (refusal.peek()?.docName === docName) refusal.value = null;
+    },
   });
   const userId = session.user.id;
   const workspace = createWorkspaceModel(store, userId);

@@ -21,7 +21,7 @@ import {
   viberDocName,
   workspaceDocName,
 } from '@openviber/shared';
-import { createDocStore, type DocStoreEnv } from './doc-store.ts';
+import { LIMIT_RETRY_MAX_MS, LIMIT_RETRY_MS, createDocStore, type DocStoreEnv } from './doc-store.ts';
 
 type Listener = (payload?: unknown) => void;
 
@@ -96,6 +96,21 @@ class FakeProvider extends Emitter {
   disconnect() {
     this.isSynced = false;
   }
+  /** Like the real provider: a document the server closed or refused is not authenticated. */
+  isAuthenticated = true;
+  /** Times the store asked to authenticate this document again. */
+  reauthentications = 0;
+  sendToken() {
+    this.reauthentications++;
+    return Promise.resolve();
+  }
+  startSync() {}
+  /** The server closed this document with `reason` (as the real provider reports it). */
+  serverClose(reason: string) {
+    this.isAuthenticated = false;
+    this.isSynced = false;
+    this.emit('close', { event: { code: 1000, reason } });
+  }
   /** Stateless messages sent (the "stored?" questions, [V1]). */
   readonly sent: string[] = [];
   sendStateless(payload: string) {
@@ -106,6 +121,7 @@ class FakeProvider extends Emitter {
 function setup(stored: Record<string, string> = {}) {
   const storage = new Map(Object.entries(stored));
   const refusals: [string, string][] = [];
+  const recovered: string[] = [];
   const socket = new FakeSocket();
   const providers = new Map<string, FakeProvider>();
   const loads = new Map<string, () => void>();
@@ -164,6 +180,7 @@ function setup(stored: Record<string, string> = {}) {
       token: 't',
       userId: 'usr_1',
       onRefused: (name, reason) => void refusals.push([name, reason]),
+      onRecovered: (name) => void recovered.push(name),
     },
     env,
   );
@@ -173,6 +190,8 @@ function setup(stored: Record<string, string> = {}) {
     socket,
     /** What the store reported refused, by document: [name, reason]. */
     refusals,
+    /** Documents the store reported synced again after a limit's refusal. */
+    recovered,
     provider: (name: string) => providers.get(name)!,
     /** IndexedDB's copy finished loading. */
     load: async (name: string) => {
@@ -344,6 +363,42 @@ describe('doc store', () => {
       [TASK, 'too many connections'],
       [TASK, 'permission-denied'],
     ]);
+    handle.release();
+  });
+
+  it('[S11a] tries a document a limit refused again by itself, each wait longer, and says when it passed', async () => {
+    const t = setup();
+    t.socket.setStatus(WebSocketStatus.Connected);
+    const handle = t.store.open(TASK);
+    await t.load(TASK);
+    const p = t.provider(TASK);
+    p.serverSync();
+    handle.doc.getMap('m').set('big', 'x'); // a change the limit refuses: it stays in this copy
+    p.serverClose(limitReason('too much of this user'));
+    expect(t.refusals).toEqual([[TASK, 'too much of this user']]);
+    await vi.advanceTimersByTimeAsync(LIMIT_RETRY_MS - 1);
+    expect(p.reauthentications).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(p.reauthentications).toBe(1);
+    // Refused again: the next wait is twice as long.
+    p.serverClose(limitReason('too much of this user'));
+    await vi.advanceTimersByTimeAsync(2 * LIMIT_RETRY_MS - 1);
+    expect(p.reauthentications).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(p.reauthentications).toBe(2);
+    // Synced, but the change not yet acknowledged: not passed yet...
+    p.isAuthenticated = true;
+    p.serverSync();
+    expect(t.recovered).toEqual([]);
+    // ...acknowledged: it passed, said once, and nothing is tried again.
+    p.serverAck();
+    expect(t.recovered).toEqual([TASK]);
+    await vi.advanceTimersByTimeAsync(LIMIT_RETRY_MAX_MS);
+    expect(p.reauthentications).toBe(2);
+    // Waits never pass the cap, however often it is refused.
+    for (let i = 0; i < 10; i++) p.serverClose(limitReason('still'));
+    await vi.advanceTimersByTimeAsync(LIMIT_RETRY_MAX_MS);
+    expect(p.reauthentications).toBe(3);
     handle.release();
   });
 

@@ -45,6 +45,9 @@ interface Entry {
   provider: HocuspocusProvider;
   local: LocalPersistence;
   refs: number;
+  /** Limit refusals in a row, and the pending retry after the last one. */
+  refusals: number;
+  retry?: ReturnType<typeof setTimeout>;
 }
 
 export type SyncState = 'offline' | 'connecting' | 'syncing' | 'saved';
@@ -111,6 +114,9 @@ export const STORE_CHECK_MS = 1_000;
 export const STORE_ANSWER_MS = 5_000;
 /** A released document stays open this long (views release and reopen), and until its edits are stored. */
 export const CLOSE_AFTER_MS = 5_000;
+/** A document a limit refused is tried again after this, doubling while refused, up to LIMIT_RETRY_MAX_MS. */
+export const LIMIT_RETRY_MS = 2_000;
+export const LIMIT_RETRY_MAX_MS = 60_000;
 
 /** Opens documents over one `HocuspocusProviderWebsocket`; every provider on it calls `attach()`. */
 export function createDocStore(
@@ -125,6 +131,8 @@ export function createDocStore(
      * with LIMIT_CLOSE_CODE). A limit's reason is passed without its code.
      */
     onRefused: (docName: string, reason: string) => void;
+    /** A document a limit refused synced again, with every change of it acknowledged. */
+    onRecovered?: (docName: string) => void;
   },
   env: DocStoreEnv = browserEnv(),
 ) {
@@ -194,6 +202,24 @@ export function createDocStore(
     if (browserOnline.value) void socket.connect();
   });
 
+  /**
+   * A limit refused `name` (opening it, or a change of it, which stays in this device's copy): said,
+   * and tried again later, the wait doubling while the limit still refuses it (a memory limit
+   * passes as the user's other documents close).
+   */
+  function refusedByLimit(entry: Entry, name: string, limit: string): void {
+    options.onRefused(name, limit);
+    clearTimeout(entry.retry);
+    const wait = Math.min(LIMIT_RETRY_MAX_MS, LIMIT_RETRY_MS * 2 ** entry.refusals++);
+    entry.retry = setTimeout(() => {
+      const { provider } = entry;
+      if (destroyed || entries.get(name) !== entry || provider.isAuthenticated) return;
+      // Not connected: the socket's reconnect authenticates every document again anyway.
+      if (socketStatus.peek() !== WebSocketStatus.Connected) return;
+      void provider.sendToken().then(() => provider.startSync());
+    }, wait);
+  }
+
   function open(name: string): OpenDoc {
     let entry = entries.get(name);
     if (!entry) {
@@ -205,7 +231,11 @@ export function createDocStore(
         document: doc,
         token: options.token,
         websocketProvider: socket,
-        onAuthenticationFailed: ({ reason }) => options.onRefused(name, readLimitReason(reason) ?? reason),
+        onAuthenticationFailed: ({ reason }) => {
+          const limit = readLimitReason(reason);
+          if (limit) refusedByLimit(created, name, limit);
+          else options.onRefused(name, reason);
+        },
       });
       // The server closes one document with a reason only (the provider reports code 1000): a limit's
       // reason says so itself. A whole socket closed by a limit carries the code.
@@ -213,10 +243,15 @@ export function createDocStore(
         const limit =
           readLimitReason(event?.reason) ??
           (event?.code === LIMIT_CLOSE_CODE ? event.reason || 'refused by a limit' : null);
-        if (limit) options.onRefused(name, limit);
+        if (limit) refusedByLimit(created, name, limit);
       });
-      const created: Entry = { doc, provider, local, refs: 0 };
+      const created: Entry = { doc, provider, local, refs: 0, refusals: 0 };
       const settle = () => {
+        // Refused by a limit before, and now synced with nothing left unacknowledged: it passed.
+        if (created.refusals > 0 && provider.isSynced && provider.unsyncedChanges === 0) {
+          created.refusals = 0;
+          options.onRecovered?.(name);
+        }
         if (provider.isSynced) {
           const newer = checkDocumentSchema(name, doc);
           if (newer > newerSchema.peek()) newerSchema.value = newer;
@@ -304,6 +339,7 @@ export function createDocStore(
             // to a server that lost them; closed, they would wait in IndexedDB until the next open.
             if (current.provider.hasUnsyncedChanges || pending.has(name)) return void closeLater();
             entries.delete(name);
+            clearTimeout(current.retry);
             acknowledged.delete(name);
             generation.delete(name);
             current.provider.destroy();
@@ -355,6 +391,7 @@ export function createDocStore(
       clearInterval(asking);
       stopOnline();
       for (const e of entries.values()) {
+        clearTimeout(e.retry);
         e.provider.destroy();
         void e.local.destroy();
         e.doc.destroy();
