@@ -89,8 +89,9 @@ interface Entry extends OpenDoc {
   resend: boolean;
   /** When `resend` was set (or the socket last connected since). */
   resendSince: number;
-  /** Limit refusals in a row (none since the server last acknowledged our changes). */
+  /** Limit refusals in a row (none since the server last acknowledged our changes), and the retry after the last. */
   limitRefusals: number;
+  limitRetry?: NodeJS.Timeout;
 }
 
 /** The next reconnect delay after `failures` refused connections: doubling, capped, with jitter. */
@@ -287,7 +288,9 @@ export class Connection {
     if (!entry || !provider) return;
     const retryMs = reconnectDelay(entry.limitRefusals++);
     this.#events.onLimit?.(name, limit, retryMs);
-    setTimeout(() => this.#reauthenticate(name, provider), retryMs).unref?.();
+    clearTimeout(entry.limitRetry);
+    entry.limitRetry = setTimeout(() => this.#reauthenticate(name, provider), retryMs);
+    entry.limitRetry.unref();
   }
 
   #reauthenticate(name: string, provider: HocuspocusProvider): void {
