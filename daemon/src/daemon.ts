@@ -31,7 +31,13 @@ import { paced } from './paced.ts';
 import { PrepareReconciler } from './prepare-reconciler.ts';
 import { publishReseals } from './reseal.ts';
 import { RemovedVibers } from './removed-vibers.ts';
-import { ABSENT_GRACE_MS, REFUSED_TASK_RETRY_MS, STOP_FLUSH_MS, STOP_WORK_GRACE_MS } from './limits.ts';
+import {
+  ABSENT_GRACE_MS,
+  MAX_RUN_PROCESSES,
+  REFUSED_TASK_RETRY_MS,
+  STOP_FLUSH_MS,
+  STOP_WORK_GRACE_MS,
+} from './limits.ts';
 import { RunJournal } from './run-journal.ts';
 import { killOrphanRuns } from './run-records.ts';
 import { createRunner } from './runner.ts';
@@ -144,6 +150,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   log(
     `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
   );
+  // [R3a] The kernel does not apply RLIMIT_NPROC to root: say so where the user will look.
+  if (capabilities.hidesKeys && process.getuid?.() === 0)
+    log(
+      `running as root: setups and tasks in bubblewrap have no process limit (the kernel exempts root from MAX_RUN_PROCESSES, ${MAX_RUN_PROCESSES}); a container image limits an environment's`,
+    );
   writeHealth(viber.doc, {
     version: VERSION,
     hostname: hostname(),

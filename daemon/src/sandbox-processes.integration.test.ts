@@ -7,6 +7,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnServer } from '../../sync-server/testing/spawn-server.ts';
+import { boundViber } from '../test/bound-viber.ts';
+import { waitFor } from '../test/wait-for.ts';
 import { hideHomeArgs } from './sandbox.ts';
 
 interface Ran {
@@ -105,5 +108,21 @@ describe('[R3a] a bubblewrap run has its own process limit', () => {
     const run = sandbox(64);
     const r = await run(['bash', '-c', 'ulimit -u; ulimit -u 5000 2>/dev/null && echo raised || echo kept']);
     expect(r.stdout.trim().split('\n')).toEqual(['64', 'kept']);
+  });
+
+  it('a Viber running as root says at start that its bubblewrap runs have no process limit', async () => {
+    const server = await spawnServer();
+    const { viber } = await boundViber(server.url, 'root-note');
+    try {
+      viber.start();
+      await waitFor(() => viber.output().includes('synced with the server'), { what: 'the Viber to start' });
+      await waitFor(() => viber.output().includes('capabilities:'), { what: 'its capabilities' });
+      const note = /running as root: setups and tasks in bubblewrap have no process limit/;
+      if (root && /hidesKeys=true/.test(viber.output())) expect(viber.output()).toMatch(note);
+      else expect(viber.output()).not.toMatch(note);
+    } finally {
+      await viber.stop();
+      await server.dispose();
+    }
   });
 });
