@@ -22,12 +22,12 @@ export function itemsOf(doc: Y.Doc): number {
 }
 
 export class SyncBudget {
-  readonly #limiter: RateLimiterMemory;
+  readonly #budget: PrincipalBudget;
   readonly #points: number;
 
   constructor(itemsPerMinute = SYNC_ITEMS_PER_MINUTE) {
     this.#points = itemsPerMinute;
-    this.#limiter = new RateLimiterMemory({ points: itemsPerMinute, duration: 60 });
+    this.#budget = new PrincipalBudget(itemsPerMinute);
   }
 
   /**
@@ -36,18 +36,11 @@ export class SyncBudget {
    * a minute, so a document larger than the budget still syncs).
    */
   async charge(principal: Principal, doc: Y.Doc): Promise<boolean> {
-    const cost = Math.min(this.#points, Math.max(SYNC_MIN_CHARGE, itemsOf(doc)));
-    try {
-      await this.#limiter.consume(budgetOf(principal), cost);
-      return true;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return false;
-      throw error;
-    }
+    return this.#budget.within(principal, Math.min(this.#points, Math.max(SYNC_MIN_CHARGE, itemsOf(doc))));
   }
 }
 
-/** One point per event, a budget per principal per minute (a user's devices and a user's Vibers apart). */
+/** Points per minute for each principal (a user's devices and a user's Vibers apart). */
 export class PrincipalBudget {
   readonly #limiter: RateLimiterMemory;
 
@@ -61,10 +54,10 @@ export class PrincipalBudget {
     return used !== null && used.consumedPoints > this.#limiter.points;
   }
 
-  /** Counts one event of `principal`'s: true while within the budget, false once over it. */
-  async within(principal: Principal): Promise<boolean> {
+  /** Charges `points` to `principal`: true while within the budget, false once over it. */
+  async within(principal: Principal, points = 1): Promise<boolean> {
     try {
-      await this.#limiter.consume(budgetOf(principal), 1);
+      await this.#limiter.consume(budgetOf(principal), points);
       return true;
     } catch (error) {
       if (error instanceof RateLimiterRes) return false;

@@ -14,7 +14,6 @@
 // with every other refresh due by then; background ones wait up to REFRESH_BATCH_MS for company. At
 // 3,000 writing users a process asked for one user's usage ~150 times a second, each a statement
 // planned and answered alone (bench/ANALYSIS.md, "2 processes"); now ~10 statements a second do it.
-import { inspect } from 'node:util';
 import { LIMIT_CLOSE_CODE, limitReason, userDocPrefix } from '@openviber/shared';
 import type { DocumentUsage, Storage } from '../storage/storage.ts';
 
@@ -43,14 +42,6 @@ export class QuotaError extends Error {
   constructor(message: string) {
     super(message);
     this.reason = limitReason(message);
-  }
-
-  /**
-   * Hocuspocus prints every error that closes a document, stack and all (it offers no hook): a
-   * refused change is printed as one short line instead.
-   */
-  [inspect.custom](): string {
-    return `${this.name}: ${this.message}`;
   }
 }
 
