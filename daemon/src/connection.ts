@@ -255,10 +255,13 @@ export class Connection {
       },
     });
     entry.provider = provider;
-    // Every change acknowledged: a limit that refused one no longer does.
-    provider.on('unsyncedChanges', ({ number }: { number: number }) => {
-      if (number === 0) entry.limitRefusals = 0;
-    });
+    // Synced with every change acknowledged: a limit that refused this document no longer does (a
+    // change it refused stays unacknowledged until it is let in; an open it refused had none).
+    const passed = () => {
+      if (provider.isSynced && provider.unsyncedChanges === 0) entry.limitRefusals = 0;
+    };
+    provider.on('unsyncedChanges', passed);
+    provider.on('synced', passed);
     const dir = entry.options.localDir;
     if (dir)
       provider.on('unsyncedChanges', ({ number }: { number: number }) => {
