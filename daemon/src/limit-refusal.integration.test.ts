@@ -3,7 +3,8 @@
 // limit holds. The Viber tries it again later, waiting longer each time, and says why; it used to
 // authenticate again 100 ms after each refusal, a refused message and two server log lines ten
 // times a second for as long as the limit held. A real server with a small limit.
-import { runOutputDocName, viberDocName } from '@openviber/shared';
+import { runOutputDocName, taskDocName, viberDocName } from '@openviber/shared';
+import { connectPeer } from '../../sync-server/testing/peers.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection, RECONNECT_BASE_MS } from './connection.ts';
 import { boundViber } from '../test/bound-viber.ts';
@@ -86,5 +87,48 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
     } finally {
       await viber.stop();
     }
+  });
+
+  it("[V1] a change refused while the user's other documents fill the limit reaches the server once they close", async () => {
+    const { user, userId, viberId, authToken, newTask } = await boundViber(server.url, 'limits-3');
+    // A device holds a dense document open: ~0.75 MiB of the user's 1 MiB by the server's estimate.
+    const dense = connectPeer(server.wsUrl, taskDocName(userId, (await newTask('dense')).id), user.token);
+    await dense.synced;
+    dense.doc.transact(() => {
+      for (let i = 0; i < 1_600; i++) dense.doc.getMap('m').set(`k${i}`, i);
+    });
+    await waitFor(() => !dense.provider.hasUnsyncedChanges, { what: 'the dense document acknowledged' });
+
+    const limits: string[] = [];
+    const conn = new Connection(server.url, authToken, { onLimit: (name) => limits.push(name) });
+    connections.push(conn);
+    const name = runOutputDocName(userId, viberId, (await newTask('output')).id);
+    const output = conn.open(name);
+    await output.synced;
+    // 15 KB: with the dense document loaded, past the limit by the estimate.
+    output.doc.getMap('m').set('chunk', 'y'.repeat(15_000));
+    await waitFor(() => limits.length > 0, { what: 'the refusal' });
+
+    // The device closes its document: it is stored and leaves the server's memory, and the Viber's
+    // next try is let in.
+    dense.destroy();
+    await waitFor(
+      async () => {
+        const reader = connectPeer(server.wsUrl, name, user.token);
+        try {
+          // One device socket at a time here: a reader refused while the last one is counted waits.
+          await Promise.race([reader.synced, sleep(2_000)]);
+          return reader.doc.getMap('m').get('chunk') === 'y'.repeat(15_000);
+        } finally {
+          reader.destroy();
+        }
+      },
+      { what: 'the refused change on the server', timeoutMs: 45_000 },
+    );
+    await waitFor(() => !output.provider?.hasUnsyncedChanges, { what: 'the change acknowledged' });
+    // Let in, it is not tried again.
+    const tries = limits.length;
+    await sleep(2_000);
+    expect(limits.length).toBe(tries);
   });
 });
