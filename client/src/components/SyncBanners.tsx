@@ -24,7 +24,7 @@ export function SyncBanners() {
       {refusal && (
         <div class="page page-banner">
           <div class="callout warn row" data-testid="limit-refusal">
-            <span class="grow">
+            <span class="grow wrap-anywhere">
               The server refused to sync a document: {refusal.reason}. Your changes stay on this device, and
               the app keeps trying.
             </span>
