@@ -38,16 +38,35 @@ export async function horizontalOverflow(page: Page, width: number): Promise<str
   }, width);
 }
 
-/** Every visible status badge: a non-empty label, at least 11 px text, at least 16 px tall, on screen. */
+/**
+ * Every visible status badge: a non-empty label, at least 11 px text, at least 16 px tall, on screen,
+ * and inside every box it is in (not cut off by a sidebar, nor spilling over the view beside it).
+ */
 export async function unreadableStatuses(page: Page, width: number): Promise<string[]> {
   return page.evaluate((deviceWidth) => {
     const bad: string[] = [];
+    // The first box the badge sticks out of sideways: cut off (a sidebar that clips) or spilling
+    // over its neighbour (one that does not). Inline boxes wrap around their content and are skipped.
+    const outOf = (el: HTMLElement, r: DOMRect) => {
+      for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+        const style = getComputedStyle(box);
+        if (style.display === 'inline' || style.display === 'contents') continue;
+        const b = box.getBoundingClientRect();
+        if (r.left < b.left - 1 || r.right > b.right + 1) return box;
+      }
+      return null;
+    };
     for (const el of document.querySelectorAll<HTMLElement>('.pill')) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       const size = parseFloat(getComputedStyle(el).fontSize);
       const text = el.innerText.trim();
-      if (!text || size < 11 || r.height < 16 || r.left < 0 || r.right > deviceWidth + 1)
+      const box = outOf(el, r);
+      if (box)
+        bad.push(
+          `"${text}" at ${Math.round(r.left)}-${Math.round(r.right)} sticks out of ${box.tagName.toLowerCase()}.${[...box.classList].join('.')}`,
+        );
+      else if (!text || size < 11 || r.height < 16 || r.left < 0 || r.right > deviceWidth + 1)
         bad.push(
           `${el.dataset.status ?? '?'} "${text}" ${size}px ${Math.round(r.height)}px tall at ${Math.round(r.left)}-${Math.round(r.right)}`,
         );

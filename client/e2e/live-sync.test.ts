@@ -1,5 +1,7 @@
 // Two browser contexts of one user are two devices: each sees the other's edits live.
+import { taskDocName } from '@openviber/shared';
 import { describe, expect, it } from 'vitest';
+import { connectPeer } from '../../sync-server/testing/peers.ts';
 import {
   createEnvironmentInUi,
   newPage,
@@ -107,5 +109,93 @@ describe('a device refused by a limit', () => {
     await a.page.close();
     await banner().waitFor({ state: 'detached', timeout: 45_000 });
     await b.page.getByTestId('env-row').getByText('first-device').waitFor();
+  });
+});
+
+describe('a change a server limit refuses', () => {
+  const REASON = /too much of this user's data is open on this server/;
+  it("[S11a] stays on the device through a reload, says why, and reaches the server once the user's other documents close", async () => {
+    const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    const envId = await createEnvironmentInUi(a.page, 'over-the-limit');
+    await waitSaved(a.page);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.ok, `${method} ${path}`).toBe(true);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    // Another device holds a dense task document open: ~0.75 MiB of the user's 1 MiB by the
+    // server's estimate.
+    const task = await api('POST', '/api/tasks', { environmentId: envId, title: 'dense' });
+    const dense = connectPeer(server.wsUrl, taskDocName(user.userId, task.id as string), user.token);
+    await dense.synced;
+    dense.doc.transact(() => {
+      for (let i = 0; i < 1_600; i++) dense.doc.getMap('m').set(`k${i}`, i);
+    });
+    await waitFor(() => !dense.provider.hasUnsyncedChanges, 'the dense document acknowledged');
+
+    // A 15 KB maintenance script: with the dense document loaded, past the limit.
+    const script = Array.from(
+      { length: 300 },
+      (_, i) => `echo "maintenance step ${i} ${'x'.repeat(24)}"`,
+    ).join('\n');
+    await a.page.getByTestId('env-row').getByRole('button', { name: 'Edit' }).click();
+    await a.page.locator('#env-maintenanceScript').fill(script);
+    await a.page.getByTestId('save-env').click();
+    const banner = () => a.page.getByTestId('limit-refusal').filter({ visible: true });
+    await banner().getByText(REASON).waitFor({ timeout: 30_000 });
+    await banner()
+      .getByText(/Your changes stay on this device/)
+      .waitFor();
+    // Where the user is looking: the save button's note, and the sync indicator — neither says "saved"
+    // or "syncing" as if the server had it or were taking it.
+    await a.page
+      .getByTestId('saved-note')
+      .getByText(/Saved on this device; a server limit refused it for now/)
+      .waitFor();
+    await a.page
+      .locator('[data-testid=sync-indicator][data-state=refused]')
+      .filter({ visible: true })
+      .waitFor();
+    expect((await api('GET', `/api/environments/${envId}`)).maintenanceScript ?? '').not.toBe(script);
+    for (const dark of [false, true]) {
+      await a.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+      await checkScreen(a.page, 'refused-change', { phone: false, dark });
+      await a.page.setViewportSize({ width: 390, height: 844 });
+      await banner().getByText(REASON).waitFor();
+      await checkScreen(a.page, 'refused-change', { phone: true, dark });
+      await a.page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await a.page.emulateMedia({ colorScheme: 'light' });
+
+    // Reloaded while refused, the app still has the change (IndexedDB) and says why again.
+    await a.page.reload();
+    await banner().getByText(REASON).waitFor({ timeout: 30_000 });
+    await a.page.getByTestId('env-row').getByRole('button', { name: 'Edit' }).click();
+    expect(await a.page.locator('#env-maintenanceScript').inputValue()).toBe(script);
+    // While the limit holds, the app tries again by itself (each try a refusal the server logs).
+    const refusals = () =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('closing connection') && REASON.test(line)).length;
+    const seen = refusals();
+    await waitFor(() => refusals() >= seen + 2, 'the app to try again twice', 30_000);
+
+    // The other device closes its document: the app's next try is let in, the notice goes and the
+    // change is on the server.
+    dense.destroy();
+    await banner().waitFor({ state: 'detached', timeout: 60_000 });
+    await waitSaved(a.page);
+    await waitFor(
+      async () => (await api('GET', `/api/environments/${envId}`)).maintenanceScript === script,
+      'the refused change on the server',
+    );
   });
 });

@@ -89,7 +89,7 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
     }
   });
 
-  it("[V1] a change refused while the user's other documents fill the limit reaches the server once they close", async () => {
+  it("[V1] a change refused while the user's other documents fill the limit reaches the server once they close, and the next refusal waits from the start", async () => {
     const { user, userId, viberId, authToken, newTask } = await boundViber(server.url, 'limits-3');
     // A device holds a dense document open: ~0.75 MiB of the user's 1 MiB by the server's estimate.
     const dense = connectPeer(server.wsUrl, taskDocName(userId, (await newTask('dense')).id), user.token);
@@ -99,8 +99,10 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
     });
     await waitFor(() => !dense.provider.hasUnsyncedChanges, { what: 'the dense document acknowledged' });
 
-    const limits: string[] = [];
-    const conn = new Connection(server.url, authToken, { onLimit: (name) => limits.push(name) });
+    const limits: { name: string; retryMs: number }[] = [];
+    const conn = new Connection(server.url, authToken, {
+      onLimit: (name, _reason, retryMs) => limits.push({ name, retryMs }),
+    });
     connections.push(conn);
     const name = runOutputDocName(userId, viberId, (await newTask('output')).id);
     const output = conn.open(name);
@@ -130,5 +132,30 @@ describe("[S11a] a change a server limit refuses, from the Viber's side", async 
     const tries = limits.length;
     await sleep(2_000);
     expect(limits.length).toBe(tries);
+
+    // The limit fills again: the next refusal is tried again after the first wait, not after the
+    // longest the earlier refusals had reached (a Viber refused for a while would otherwise answer a
+    // new, short limit minutes late).
+    const again = connectPeer(
+      server.wsUrl,
+      taskDocName(userId, (await newTask('dense-again')).id),
+      user.token,
+    );
+    try {
+      await again.synced;
+      again.doc.transact(() => {
+        for (let i = 0; i < 1_600; i++) again.doc.getMap('m').set(`k${i}`, i);
+      });
+      await waitFor(() => !again.provider.hasUnsyncedChanges, {
+        what: 'the second dense document acknowledged',
+      });
+      output.doc.getMap('m').set('chunk2', 'z'.repeat(15_000));
+      await waitFor(() => limits.length > tries, { what: 'the second refusal' });
+      expect(limits[tries].name).toBe(name);
+      // The first wait is at most RECONNECT_BASE_MS; after `tries` refusals it would be at least that.
+      expect(limits[tries].retryMs).toBeLessThanOrEqual(RECONNECT_BASE_MS);
+    } finally {
+      again.destroy();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Create or edit an environment in the design's four sections: Basic, Code execution, Variables, Validation.
 import { useSignal } from '@preact/signals';
+import { workspaceDocName } from '@openviber/shared';
 import { useEffect } from 'preact/hooks';
 import { useApp, useModel } from '../app-context.ts';
 import { createEnvironmentForm, environmentDraftId, recreateFromDraft } from '../models/environment-form.ts';
@@ -32,6 +33,7 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
   // is open (they live in this tab only): the user already asked for them to be saved.
   const sealed = useSignal<{ keys: string[]; vibers: string[] } | null>(null);
   const viberCount = app.workspace.vibers.value.length;
+  const workspaceRefused = app.refusals.value.get(workspaceDocName(app.userId));
   const waitingCount = form.waiting.value.length;
   useEffect(() => {
     if (!viberCount || !waitingCount) return;
@@ -217,6 +219,19 @@ export function EnvironmentEditor({ envId }: { envId: string | null }) {
           <span class="hint" data-testid="held-secrets">
             {form.waiting.value.map((s) => s.key).join(', ')} can be encrypted for your Viber now: Save to
             finish.
+          </span>
+        ) : form.savedAt.value && !form.dirty.value && workspaceRefused ? (
+          // [S11a] Saved in this device's copy, which a server limit keeps from syncing: said here,
+          // where the user is looking (the banner above is out of view after scrolling to Save).
+          <span
+            class="hint"
+            role="status"
+            data-testid="saved-note"
+            data-state="refused"
+            title={`The server refused it: ${workspaceRefused}.`}
+          >
+            Saved on this device; a server limit refused it for now (the notice above says which). The app
+            keeps trying.
           </span>
         ) : form.savedAt.value && !form.dirty.value ? (
           // Saved, and what it means for the mappings, where the user is looking (the top banner is

@@ -19,7 +19,6 @@ export function Sidebar() {
           <div class="brand">
             <img src="/favicon.svg" alt="" /> OpenViber
           </div>
-          <span class="grow" />
           <SyncIndicator />
         </div>
         <EnvSwitcher />

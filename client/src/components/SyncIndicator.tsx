@@ -1,8 +1,9 @@
-// The honest sync state: offline, connecting, syncing (with the count of unsent changes), or all saved on the server.
+// The honest sync state: offline, connecting, syncing (with the count of unsent changes), refused by a
+// server limit, or all saved on the server.
 import { useApp } from '../app-context.ts';
 
 export function SyncIndicator() {
-  const { store } = useApp();
+  const { store, refusal: refused } = useApp();
   const state = store.state.value;
   const unsynced = store.unsynced.value;
   const local = store.pendingLocal.value;
@@ -18,6 +19,21 @@ export function SyncIndicator() {
         role="status"
       >
         <span class="pill-text">Update the app</span>
+      </span>
+    );
+  // [S11a] A server limit refuses a document: not "syncing", which it is not, and not hidden either.
+  const refusal = refused.value;
+  if (refusal && state !== 'offline')
+    return (
+      <span
+        class="pill sync-pill"
+        data-tone="warn"
+        data-testid="sync-indicator"
+        data-state="refused"
+        title={`The server refused to sync a document: ${refusal.reason}. Your changes stay on this device, and the app keeps trying.`}
+        role="status"
+      >
+        <span class="pill-text">Limit · saved here</span>
       </span>
     );
   const label =
@@ -44,7 +60,8 @@ export function SyncIndicator() {
       data-tone={state === 'saved' ? 'ok' : state === 'offline' ? 'neutral' : 'busy'}
       data-testid="sync-indicator"
       data-state={state}
-      title={title + (local ? ` (${local} still being written locally)` : '')}
+      // The label may end in an ellipsis in a narrow sidebar: the title has it whole.
+      title={`${label}. ${title}` + (local ? ` (${local} still being written locally)` : '')}
       role="status"
     >
       <span class="pill-text">{label}</span>

@@ -9,6 +9,7 @@ import { startResealCopier } from './reseal-model.ts';
 import { createUiModel } from './ui-model.ts';
 import * as Y from 'yjs';
 import { signal } from '@preact/signals';
+import { createLimitRefusals } from './limit-refusals.ts';
 import { persistLocally } from '../sync/local-persistence.ts';
 import { createDraftStore, draftsDocName } from './draft-store.ts';
 import { createConfirmModel } from './confirm-model.ts';
@@ -19,8 +20,8 @@ import { createMessageOutbox } from './message-outbox.ts';
 import { docVersion } from './doc-version.ts';
 
 export function createAppModel(session: Session, sessionModel: SessionModel, router: Router) {
-  /** The latest document a server limit refused to this device, and the limit's reason. */
-  const refusal = signal<{ docName: string; reason: string } | null>(null);
+  /** Documents a server limit refuses to this device now, with the limits' reasons. */
+  const refusals = createLimitRefusals();
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${SYNC_PATH}`;
   const store = createDocStore({
     url: wsUrl,
@@ -29,12 +30,12 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     // Only the workspace tells: it is always allowed to its owner, so its refusal means the session
     // ended. A limit's refusal names the limit instead ([S11], [S11a], [S16]): shown, not a sign-out.
     onRefused: (docName, reason) => {
-      if (reason !== 'permission-denied') refusal.value = { docName, reason };
+      if (reason !== 'permission-denied') refusals.refused(docName, reason);
       else if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
     },
     // The store tries a refused document again by itself: once it syncs, the notice goes.
     onRecovered: (docName) => {
-      if (refusal.peek()?.docName === docName) refusal.value = null;
+      refusals.recovered(docName);
     },
   });
   const userId = session.user.id;
@@ -85,7 +86,10 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
     signing,
     outbox,
     devices,
-    refusal,
+    /** Each refused document's limit, by name. */
+    refusals: refusals.byDoc,
+    /** The latest refusal in force (the notice shows it). */
+    refusal: refusals.latest,
     dispose() {
       devices.dispose();
       signing.dispose();
