@@ -7,6 +7,7 @@ import {
   newPage,
   signInInUi,
   signUpInUi,
+  type TestUser,
   useBrowser,
   useServer,
   waitFor,
@@ -112,6 +113,24 @@ describe('a device refused by a limit', () => {
   });
 });
 
+/** Another device holds a dense task document open: ~0.75 MiB of a 1 MiB per-user limit by the server's estimate. */
+async function denseDocument(server: Awaited<ReturnType<typeof useServer>>, user: TestUser, envId: string) {
+  const res = await fetch(`${server.url}/api/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+    body: JSON.stringify({ environmentId: envId, title: 'dense' }),
+  });
+  expect(res.ok).toBe(true);
+  const task = (await res.json()) as { id: string };
+  const dense = connectPeer(server.wsUrl, taskDocName(user.userId, task.id), user.token);
+  await dense.synced;
+  dense.doc.transact(() => {
+    for (let i = 0; i < 1_600; i++) dense.doc.getMap('m').set(`k${i}`, i);
+  });
+  await waitFor(() => !dense.provider.hasUnsyncedChanges, 'the dense document acknowledged');
+  return dense;
+}
+
 describe('a change a server limit refuses', () => {
   const REASON = /too much of this user's data is open on this server/;
   it("[S11a] stays on the device through a reload, says why, and reaches the server once the user's other documents close", async () => {
@@ -130,15 +149,7 @@ describe('a change a server limit refuses', () => {
       expect(res.ok, `${method} ${path}`).toBe(true);
       return (await res.json()) as Record<string, unknown>;
     };
-    // Another device holds a dense task document open: ~0.75 MiB of the user's 1 MiB by the
-    // server's estimate.
-    const task = await api('POST', '/api/tasks', { environmentId: envId, title: 'dense' });
-    const dense = connectPeer(server.wsUrl, taskDocName(user.userId, task.id as string), user.token);
-    await dense.synced;
-    dense.doc.transact(() => {
-      for (let i = 0; i < 1_600; i++) dense.doc.getMap('m').set(`k${i}`, i);
-    });
-    await waitFor(() => !dense.provider.hasUnsyncedChanges, 'the dense document acknowledged');
+    const dense = await denseDocument(server, user, envId);
 
     // A 15 KB maintenance script: with the dense document loaded, past the limit.
     const script = Array.from(
@@ -196,6 +207,58 @@ describe('a change a server limit refuses', () => {
     await waitFor(
       async () => (await api('GET', `/api/environments/${envId}`)).maintenanceScript === script,
       'the refused change on the server',
+    );
+  });
+
+  it('[S11a] a message sent while a limit refuses its task waits on the device, says so in the task, and is sent once the limit allows it', async () => {
+    const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
+    const browser = await useBrowser();
+    const a = await newPage(browser);
+    const user = await signUpInUi(a.page, server);
+    const envId = await createEnvironmentInUi(a.page, 'refused-task-env');
+    await a.page.getByTestId('new-task').click();
+    await a.page.getByLabel('Message').fill('echo first');
+    await a.page.getByLabel('Message').press('Enter');
+    await a.page.waitForFunction(() => /^#\/task\/(?!new)[^/]+$/.test(location.hash));
+    const taskId = /#\/task\/([^/?]+)/.exec(a.page.url())![1];
+    await waitSaved(a.page);
+    const dense = await denseDocument(server, user, envId);
+
+    // 15 KB in one message: with the dense document loaded, past the limit.
+    const long = `echo ${'long-argument-'.repeat(1_070)}`;
+    await a.page.getByLabel('Message').fill(long);
+    await a.page.getByLabel('Message').press('Enter');
+    const note = a.page.getByTestId('refused-note');
+    await note.getByText(REASON).waitFor({ timeout: 30_000 });
+    await note.getByText(/New messages are saved here and sent once it lets them in/).waitFor();
+    // A 15 KB message shows its first lines, and all of it on request.
+    const sent = a.page.getByTestId('message').last();
+    expect((await sent.getByTestId('message-text').boundingBox())!.height).toBeLessThan(260);
+    await sent.getByTestId('message-more').getByText('Show all (15 KB)').click();
+    expect((await sent.getByTestId('message-text').boundingBox())!.height).toBeGreaterThan(600);
+    await sent.getByTestId('message-more').getByText('Show less').click();
+    for (const dark of [false, true]) {
+      await a.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+      await checkScreen(a.page, 'refused-task', { phone: false, dark });
+      await a.page.setViewportSize({ width: 390, height: 844 });
+      await note.getByText(REASON).waitFor();
+      await checkScreen(a.page, 'refused-task', { phone: true, dark });
+      await a.page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await a.page.emulateMedia({ colorScheme: 'light' });
+    const messagesOnServer = async () => {
+      const res = await fetch(`${server.url}/api/tasks/${taskId}`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      return ((await res.json()) as { messages: { text: string }[] }).messages.map((m) => m.text);
+    };
+    expect(await messagesOnServer()).toEqual(['echo first']);
+
+    dense.destroy();
+    await note.waitFor({ state: 'detached', timeout: 60_000 });
+    await waitFor(
+      async () => (await messagesOnServer()).join('|') === `echo first|${long}`,
+      'the message on the server, once',
     );
   });
 });

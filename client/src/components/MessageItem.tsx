@@ -43,9 +43,7 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
         )}
         {cancelRequested && running && <span class="hint">Cancelling…</span>}
       </div>
-      <div class="msg-text">
-        <RevealedText text={message.text} />
-      </div>
+      <MessageText text={message.text} />
       {refusal && !run && (
         <p
           class={`msg-note ${refusal.reason === 'unsigned' ? 'hint' : 'field-error'}`}
@@ -78,6 +76,40 @@ function MessageItemView({ view, onCancel, refusal }: Props) {
         </>
       )}
     </article>
+  );
+}
+
+/** A message over this many lines (or MESSAGE_CLAMP_CHARS characters) shows its start until asked for all. */
+export const MESSAGE_CLAMP_LINES = 12;
+export const MESSAGE_CLAMP_CHARS = 1_500;
+
+/**
+ * The message as it runs. A long one (a pasted log or spec for an agent: up to 64 K characters) is
+ * cut to its first lines, so the conversation around it stays readable; "Show all" opens it in place.
+ */
+function MessageText({ text }: { text: string }) {
+  const expanded = useSignal(false);
+  const lines = text.split('\n').length;
+  const long = lines > MESSAGE_CLAMP_LINES || text.length > MESSAGE_CLAMP_CHARS;
+  return (
+    <>
+      <div class={`msg-text${long && !expanded.value ? ' clamped' : ''}`} data-testid="message-text">
+        <RevealedText text={text} />
+      </div>
+      {long && (
+        <button
+          type="button"
+          class="btn ghost small msg-more"
+          aria-expanded={expanded.value}
+          onClick={() => (expanded.value = !expanded.value)}
+          data-testid="message-more"
+        >
+          {expanded.value
+            ? 'Show less'
+            : `Show all (${lines === 1 ? `${Math.ceil(text.length / 1024)} KB` : `${lines} lines`})`}
+        </button>
+      )}
+    </>
   );
 }
 

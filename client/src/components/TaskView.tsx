@@ -2,7 +2,7 @@
 // Long timelines are windowed: the latest messages render, earlier ones on request.
 import { useSignal } from '@preact/signals';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import { tasksMap, titleFromMessage } from '@openviber/shared';
+import { taskDocName, tasksMap, titleFromMessage } from '@openviber/shared';
 import { useApp, useModel } from '../app-context.ts';
 import { useFollowEnd } from '../lib/follow-end.ts';
 import { presenceDot, presenceWords } from '../lib/presence-words.ts';
@@ -34,6 +34,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       }),
     [taskId, task?.viberId ?? '', task?.environmentId ?? ''],
   );
+  const refusedHere = app.refusals.value.get(taskDocName(app.userId, taskId));
   const shown = useSignal(MESSAGE_WINDOW);
   const renaming = useSignal(false);
   const page = useRef<HTMLDivElement>(null);
@@ -176,6 +177,14 @@ export function TaskView({ taskId }: { taskId: string }) {
         />
       ))}
       {task.viberId && <TaskChanges taskId={task.id} title={task.title} viberId={task.viberId} />}
+      {refusedHere && (
+        // [S11a] The server refuses this task's document for now: what is sent waits on this device.
+        // Above the composer, where the user is looking after sending (the view follows the newest).
+        <div class="callout warn wrap-anywhere" role="status" data-testid="refused-note">
+          The server refused this task’s messages for now: {refusedHere}. New messages are saved here and sent
+          once it lets them in; the app keeps trying.
+        </div>
+      )}
       <Composer
         draftId={composerDraftId(task.id)}
         disabled={archived}
