@@ -107,3 +107,20 @@ export async function checkScreen(page: Page, name: string, options: { phone: bo
   const file = `${options.phone ? 'phone' : 'desktop'}-${options.dark ? 'dark' : 'light'}-${name}.png`;
   await page.screenshot({ path: join(artifactsDir(), file) });
 }
+
+/**
+ * checkScreen at 1280×800 and 390×844, light and dark; `ready` (after each resize) waits for what the
+ * screen must show at that size. Leaves the page light at 1280×800.
+ */
+export async function checkScreens(page: Page, name: string, ready: () => Promise<unknown> = async () => {}) {
+  for (const dark of [false, true]) {
+    await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+    for (const phone of [false, true]) {
+      await page.setViewportSize(phone ? { width: 390, height: 844 } : { width: 1280, height: 800 });
+      await ready();
+      await checkScreen(page, name, { phone, dark });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}

@@ -14,7 +14,7 @@ import {
   waitForValue,
   waitSaved,
 } from './harness.ts';
-import { checkScreen } from './layout-checks.ts';
+import { checkScreens } from './layout-checks.ts';
 
 describe('two devices of one user', () => {
   it('see each other’s edits live: a new environment, a rename, a new task', async () => {
@@ -96,15 +96,8 @@ describe('a device refused by a limit', () => {
     // The limit's words, without the code the server put in front of them ([S11]).
     expect(await banner().innerText()).not.toContain('4413');
     expect(await b.page.getByText('Your session has ended').count()).toBe(0);
-    for (const dark of [false, true]) {
-      await b.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
-      await checkScreen(b.page, 'limit-refusal', { phone: false, dark });
-      await b.page.setViewportSize({ width: 390, height: 844 });
-      // A phone's home screen is the sidebar: the reason is shown there too.
-      await banner().getByText(reason).waitFor();
-      await checkScreen(b.page, 'limit-refusal', { phone: true, dark });
-      await b.page.setViewportSize({ width: 1280, height: 800 });
-    }
+    // On a phone the home screen is the sidebar: the reason is shown there too.
+    await checkScreens(b.page, 'limit-refusal', () => banner().getByText(reason).waitFor());
     // The first device goes: B gets in by itself (its retry, or its socket's reconnect once the
     // server closed it for never authenticating), and the notice goes with the limit.
     await a.page.close();
@@ -133,12 +126,16 @@ async function denseDocument(server: Awaited<ReturnType<typeof useServer>>, user
 
 describe('a change a server limit refuses', () => {
   const REASON = /too much of this user's data is open on this server/;
-  it("[S11a] stays on the device through a reload, says why, and reaches the server once the user's other documents close", async () => {
+  /** A signed-up device with an environment, on a server whose per-user memory limit is 1 MiB. */
+  async function deviceUnderLimit(envName: string) {
     const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
-    const browser = await useBrowser();
-    const a = await newPage(browser);
+    const a = await newPage(await useBrowser());
     const user = await signUpInUi(a.page, server);
-    const envId = await createEnvironmentInUi(a.page, 'over-the-limit');
+    const envId = await createEnvironmentInUi(a.page, envName);
+    return { server, a, user, envId };
+  }
+  it("[S11a] stays on the device through a reload, says why, and reaches the server once the user's other documents close", async () => {
+    const { server, a, user, envId } = await deviceUnderLimit('over-the-limit');
     await waitSaved(a.page);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${server.url}${path}`, {
@@ -175,15 +172,7 @@ describe('a change a server limit refuses', () => {
       .filter({ visible: true })
       .waitFor();
     expect((await api('GET', `/api/environments/${envId}`)).maintenanceScript ?? '').not.toBe(script);
-    for (const dark of [false, true]) {
-      await a.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
-      await checkScreen(a.page, 'refused-change', { phone: false, dark });
-      await a.page.setViewportSize({ width: 390, height: 844 });
-      await banner().getByText(REASON).waitFor();
-      await checkScreen(a.page, 'refused-change', { phone: true, dark });
-      await a.page.setViewportSize({ width: 1280, height: 800 });
-    }
-    await a.page.emulateMedia({ colorScheme: 'light' });
+    await checkScreens(a.page, 'refused-change', () => banner().getByText(REASON).waitFor());
 
     // Reloaded while refused, the app still has the change (IndexedDB) and says why again.
     await a.page.reload();
@@ -211,11 +200,7 @@ describe('a change a server limit refuses', () => {
   });
 
   it('[S11a] a message sent while a limit refuses its task waits on the device, says so in the task, and is sent once the limit allows it', async () => {
-    const server = await useServer({ MAX_LOADED_MEMORY_PER_USER: String(1024 * 1024) });
-    const browser = await useBrowser();
-    const a = await newPage(browser);
-    const user = await signUpInUi(a.page, server);
-    const envId = await createEnvironmentInUi(a.page, 'refused-task-env');
+    const { server, a, user, envId } = await deviceUnderLimit('refused-task-env');
     await a.page.getByTestId('new-task').click();
     await a.page.getByLabel('Message').fill('echo first');
     await a.page.getByLabel('Message').press('Enter');
@@ -237,15 +222,7 @@ describe('a change a server limit refuses', () => {
     await sent.getByTestId('message-more').getByText('Show all (15 KB)').click();
     expect((await sent.getByTestId('message-text').boundingBox())!.height).toBeGreaterThan(600);
     await sent.getByTestId('message-more').getByText('Show less').click();
-    for (const dark of [false, true]) {
-      await a.page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
-      await checkScreen(a.page, 'refused-task', { phone: false, dark });
-      await a.page.setViewportSize({ width: 390, height: 844 });
-      await note.getByText(REASON).waitFor();
-      await checkScreen(a.page, 'refused-task', { phone: true, dark });
-      await a.page.setViewportSize({ width: 1280, height: 800 });
-    }
-    await a.page.emulateMedia({ colorScheme: 'light' });
+    await checkScreens(a.page, 'refused-task', () => note.getByText(REASON).waitFor());
     const messagesOnServer = async () => {
       const res = await fetch(`${server.url}/api/tasks/${taskId}`, {
         headers: { authorization: `Bearer ${user.token}` },

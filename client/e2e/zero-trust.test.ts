@@ -12,7 +12,7 @@ import { environmentsMap, workspaceDocName } from '@openviber/shared';
 import { sealSecret } from '@openviber/shared/crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { checkScreen } from './layout-checks.ts';
+import { checkScreens } from './layout-checks.ts';
 import {
   createEnvironmentInUi,
   newPage,
@@ -64,18 +64,6 @@ async function sendInTask(page: Page, text: string) {
   await page.getByLabel('Message').press('Enter');
 }
 
-async function screens(page: Page, name: string) {
-  for (const dark of [false, true]) {
-    await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await checkScreen(page, name, { phone: false, dark });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await checkScreen(page, name, { phone: true, dark });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 describe('zero trust in the app (real Viber pinned with --trust)', () => {
   it('[T3][T4][T5] signed by this device runs; API content awaits approval; an approved second device signs, an unapproved one cannot', async () => {
     const server = await useServer();
@@ -100,7 +88,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     expect(onServer.fingerprint).toBe(fingerprint);
     const recoveryCode = (await page.getByTestId('recovery-code').innerText()).trim();
     expect(recoveryCode).toMatch(/^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
-    await screens(page, 'signing-key-created');
+    await checkScreens(page, 'signing-key-created');
     await page.getByTestId('recovery-saved').click();
 
     // 2. The onboarding command carries --trust <fingerprint>; a real Viber onboarded with it pins the key.
@@ -110,7 +98,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await command.getByText(/ --trust /).waitFor();
     const text = (await command.innerText()).replace(/\s+/g, ' ').trim();
     expect(text).toContain(` --trust ${fingerprint}`);
-    await screens(page, 'add-viber-trust');
+    await checkScreens(page, 'add-viber-trust');
     const viber = await startViberFromCommand(text);
     await page
       .getByTestId('viber-health')
@@ -175,7 +163,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       .getByText('Awaiting approval')
       .waitFor();
     expect(await page.getByTestId('message').nth(2).getByTestId('run-output').count()).toBe(0);
-    await screens(page, 'task-awaiting-approval');
+    await checkScreens(page, 'task-awaiting-approval');
     await page.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
     const approval = page.getByTestId('approval').filter({ hasText: 'from-the-api-approved' });
     await approval.getByTestId('approval-text').getByText('echo from-the-api-approved').waitFor();
@@ -183,7 +171,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
       'echo from-the-api-approved ⟨U+2067⟩ #⟨U+2069⟩',
     );
     await approval.getByTestId('hidden-chars').waitFor();
-    await screens(page, 'awaiting-approval');
+    await checkScreens(page, 'awaiting-approval');
     await approval.getByTestId('approve').click();
     await page.getByTestId('no-approvals').waitFor({ timeout: 30_000 });
     await page.goto(`${server.url}/#/task/${taskId}`);
@@ -226,7 +214,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     const envApproval = page.getByTestId('approval').filter({ hasText: 'prepared-from-api-spec' });
     await envApproval.waitFor({ timeout: 30_000 });
     expect(await envApproval.getAttribute('data-kind')).toBe('environment');
-    await screens(page, 'approve-environment');
+    await checkScreens(page, 'approve-environment');
     await envApproval.getByText(/cannot read sealed secrets.*API_SECRET/).waitFor();
     await envApproval.getByTestId('approve').click();
     // Then the mapping (refused next, or already listed): approve whatever the API made until nothing waits.
@@ -265,14 +253,14 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await second.getByTestId('trust-banner').getByRole('button', { name: 'Review' }).click();
     await second.getByTestId('request-key').click();
     const code = (await second.getByTestId('device-code').innerText()).trim();
-    await screens(second, 'new-device-code');
+    await checkScreens(second, 'new-device-code');
     await page.goto(`${server.url}/#/trust`);
     const request = page.getByTestId('device-request-row').first();
     await request.getByTestId('device-code-input').fill('0000-0000-0000');
     await request.getByTestId('approve-device').click();
     await request.getByText('The code does not match').waitFor();
     await request.getByTestId('device-code-input').fill(code.toLowerCase());
-    await screens(page, 'approve-device');
+    await checkScreens(page, 'approve-device');
     await request.getByTestId('approve-device').click();
     await second.getByText('This device holds the key').waitFor({ timeout: 30_000 });
     expect((await second.getByTestId('signing-fingerprint').innerText()).trim()).toBe(fingerprint);
@@ -307,7 +295,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await waiting.waitFor({ timeout: 30_000 });
     expect(await waiting.getAttribute('data-reason')).toBe('unsigned');
     expect(await third.getByTestId('message').first().getByTestId('run-output').count()).toBe(0);
-    await screens(third, 'unapproved-device');
+    await checkScreens(third, 'unapproved-device');
 
     // 7. The recovery code the first device showed once gives the key to any device; a wrong one is named.
     await third.goto(`${server.url}/#/trust`);
@@ -388,7 +376,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await page.goto(`${server.url}/#/environments/${envId}`);
     const review = page.getByTestId('spec-review');
     await review.getByText('Changed outside this app — review').waitFor();
-    await screens(page, 'spec-changed-outside');
+    await checkScreens(page, 'spec-changed-outside');
     // …and Approve shows the rewritten script, in full and as what changed since the user's version.
     await review.getByTestId('spec-review-open').click();
     const approval = page.locator('[data-testid=approval][data-kind=environment]');
@@ -396,7 +384,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     const changes = approval.getByTestId('spec-changes');
     await changes.getByText('echo the-users-own-setup').waitFor();
     await changes.getByText(planted).waitFor();
-    await screens(page, 'approve-changed-environment');
+    await checkScreens(page, 'approve-changed-environment');
     expect(existsSync(marker)).toBe(false);
 
     // Approve is the user's click on exactly that: now the Viber prepares it.
@@ -450,7 +438,7 @@ describe('zero trust in the app (real Viber pinned with --trust)', () => {
     await second.getByTestId('reset-password').fill('not my password');
     await second.getByTestId('reset-key').click();
     await second.getByTestId('key-reset').getByRole('alert').getByText('The password is wrong').waitFor();
-    await screens(second, 'key-reset');
+    await checkScreens(second, 'key-reset');
     // Still the old key on the server: a refused reset changes nothing.
     const keyOnServer = async () =>
       (
