@@ -402,6 +402,32 @@ describe('doc store', () => {
     handle.release();
   });
 
+  it('[S11a] a document refused when opened, then closed with nothing to send, drops its notice; one holding a refused change stays open', async () => {
+    const t = setup();
+    t.socket.setStatus(WebSocketStatus.Connected);
+    // A task the user looked at while the limit refused opening it, then left.
+    const looked = t.store.open(TASK);
+    await t.load(TASK);
+    t.provider(TASK).emit('authenticationFailed', { reason: limitReason('too much of this user') });
+    expect(t.refusals).toEqual([[TASK, 'too much of this user']]);
+    looked.release();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.provider(TASK).destroyed).toBe(true);
+    expect(t.recovered, 'its notice goes with it').toEqual([TASK]);
+
+    // A document whose change the limit refused is not closed, so its notice stays.
+    const edited = t.store.open(VIBER);
+    await t.load(VIBER);
+    const p = t.provider(VIBER);
+    p.serverSync();
+    edited.doc.getMap('m').set('big', 'x');
+    p.serverClose(limitReason('too much of this user'));
+    edited.release();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(p.destroyed).toBe(false);
+    expect(t.recovered).toEqual([TASK]);
+  });
+
   it("does not count the server's updates or IndexedDB's replay as local edits", async () => {
     const t = setup();
     // A Viber's document: the app never writes it, so nothing stamps it either.

@@ -131,7 +131,10 @@ export function createDocStore(
      * with LIMIT_CLOSE_CODE). A limit's reason is passed without its code.
      */
     onRefused: (docName: string, reason: string) => void;
-    /** A document a limit refused synced again, with every change of it acknowledged. */
+    /**
+     * A document a limit refused is refused no more: it synced again with every change of it
+     * acknowledged, or it was closed with nothing of it waiting to be sent.
+     */
     onRecovered?: (docName: string) => void;
   },
   env: DocStoreEnv = browserEnv(),
@@ -340,6 +343,9 @@ export function createDocStore(
             if (current.provider.hasUnsyncedChanges || pending.has(name)) return void closeLater();
             entries.delete(name);
             clearTimeout(current.retry);
+            // Refused when opened, and closed with nothing of it waiting: no longer refused here (its
+            // notice would otherwise stay until a reload). One holding a change never gets this far.
+            if (current.refusals > 0) options.onRecovered?.(name);
             acknowledged.delete(name);
             generation.delete(name);
             current.provider.destroy();
