@@ -191,7 +191,11 @@ describe('a change a server limit refuses', () => {
     // The other device closes its document: the app's next try is let in, the notice goes and the
     // change is on the server.
     dense.destroy();
+    // Try again asks for the refused document now, in place: the page is not reloaded.
+    await a.page.evaluate(() => ((window as { stayed?: boolean }).stayed = true));
+    await banner().getByRole('button', { name: 'Try again' }).click();
     await banner().waitFor({ state: 'detached', timeout: 60_000 });
+    expect(await a.page.evaluate(() => (window as { stayed?: boolean }).stayed)).toBe(true);
     await waitSaved(a.page);
     await waitFor(
       async () => (await api('GET', `/api/environments/${envId}`)).maintenanceScript === script,

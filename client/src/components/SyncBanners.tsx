@@ -28,7 +28,7 @@ export function SyncBanners() {
               The server refused to sync a document: {refusal.reason}. Your changes stay on this device, and
               the app keeps trying.
             </span>
-            <button class="btn small" onClick={() => location.reload()}>
+            <button class="btn small" onClick={() => app.store.retryRefusedNow()}>
               Try again
             </button>
           </div>

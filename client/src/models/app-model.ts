@@ -34,9 +34,7 @@ export function createAppModel(session: Session, sessionModel: SessionModel, rou
       else if (docName === workspaceDocName(session.user.id)) sessionModel.markExpired();
     },
     // The store tries a refused document again by itself: once it syncs, the notice goes.
-    onRecovered: (docName) => {
-      refusals.recovered(docName);
-    },
+    onRecovered: refusals.recovered,
   });
   const userId = session.user.id;
   const workspace = createWorkspaceModel(store, userId);

@@ -428,6 +428,29 @@ describe('doc store', () => {
     expect(t.recovered).toEqual([TASK]);
   });
 
+  it('[S11a] Try again retries a refused document at once, in place of its timer; others are left alone', async () => {
+    const t = setup();
+    t.socket.setStatus(WebSocketStatus.Connected);
+    const refused = t.store.open(TASK);
+    const fine = t.store.open(VIBER);
+    await t.load(TASK);
+    await t.load(VIBER);
+    t.provider(VIBER).serverSync();
+    const p = t.provider(TASK);
+    p.serverSync();
+    refused.doc.getMap('m').set('big', 'x');
+    p.serverClose(limitReason('too much of this user'));
+    t.store.retryRefusedNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(p.reauthentications).toBe(1);
+    expect(t.provider(VIBER).reauthentications).toBe(0);
+    // The retry it stood in for does not come as well.
+    await vi.advanceTimersByTimeAsync(LIMIT_RETRY_MS);
+    expect(p.reauthentications).toBe(1);
+    refused.release();
+    fine.release();
+  });
+
   it("does not count the server's updates or IndexedDB's replay as local edits", async () => {
     const t = setup();
     // A Viber's document: the app never writes it, so nothing stamps it either.

@@ -214,13 +214,18 @@ export function createDocStore(
     options.onRefused(name, limit);
     clearTimeout(entry.retry);
     const wait = Math.min(LIMIT_RETRY_MAX_MS, LIMIT_RETRY_MS * 2 ** entry.refusals++);
-    entry.retry = setTimeout(() => {
-      const { provider } = entry;
-      if (destroyed || entries.get(name) !== entry || provider.isAuthenticated) return;
-      // Not connected: the socket's reconnect authenticates every document again anyway.
-      if (socketStatus.peek() !== WebSocketStatus.Connected) return;
-      void provider.sendToken().then(() => provider.startSync());
-    }, wait);
+    entry.retry = setTimeout(() => retryRefused(entry, name), wait);
+  }
+
+  /** Authenticates a refused document again (its retry timer, or the user's Try again). */
+  function retryRefused(entry: Entry, name: string): void {
+    clearTimeout(entry.retry);
+    entry.retry = undefined;
+    const { provider } = entry;
+    if (destroyed || entries.get(name) !== entry || provider.isAuthenticated) return;
+    // Not connected: the socket's reconnect authenticates every document again anyway.
+    if (socketStatus.peek() !== WebSocketStatus.Connected) return;
+    void provider.sendToken().then(() => provider.startSync());
   }
 
   function open(name: string): OpenDoc {
@@ -392,6 +397,10 @@ export function createDocStore(
     unsynced,
     pendingLocal,
     newerSchema,
+    /** Tries every document a limit refuses again now, rather than at its next retry. */
+    retryRefusedNow(): void {
+      for (const [name, entry] of entries) if (entry.refusals > 0) retryRefused(entry, name);
+    },
     destroy() {
       destroyed = true;
       clearInterval(asking);
