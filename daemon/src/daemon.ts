@@ -150,11 +150,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   log(
     `capabilities: git=${capabilities.git} networkIsolation=${capabilities.networkIsolation} container=${capabilities.container || 'none'} hidesKeys=${capabilities.hidesKeys}`,
   );
-  // [R3a] The kernel does not apply RLIMIT_NPROC to root: say so where the user will look.
-  if (capabilities.hidesKeys && process.getuid?.() === 0)
-    log(
-      `running as root: setups and tasks in bubblewrap have no process limit (the kernel exempts root from MAX_RUN_PROCESSES, ${MAX_RUN_PROCESSES}); a container image limits an environment's`,
-    );
   writeHealth(viber.doc, {
     version: VERSION,
     hostname: hostname(),
@@ -173,6 +168,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     ownSecrets,
     spoolDir: join(state, 'output'),
   });
+  // [R3a] The kernel does not apply RLIMIT_NPROC to root: a pids cgroup per run does, where this
+  // machine has one the Viber can use. Say which where the user will look.
+  if (capabilities.hidesKeys && process.getuid?.() === 0) {
+    const cgroups = await runner.rootProcessLimit();
+    log(
+      cgroups
+        ? `running as root: each setup and task in bubblewrap gets a pids cgroup of its own under ${cgroups}, limited to MAX_RUN_PROCESSES (${MAX_RUN_PROCESSES}) processes`
+        : `running as root: setups and tasks in bubblewrap have no process limit (the kernel exempts root from MAX_RUN_PROCESSES, ${MAX_RUN_PROCESSES}, and this machine has no pids cgroup the Viber can use); a container image limits an environment's`,
+    );
+  }
   const schemaGuard = new SchemaGuard(viber.doc, log);
   schemaGuard.start();
   const common = {

@@ -11,6 +11,8 @@ import type { Capabilities } from './capabilities.ts';
 import { describeEnd, runProcess, type BoundedOutput, type ProcessResult } from './process-runner.ts';
 import { clearSpoolDir, spoolWorks } from './output-spool.ts';
 import { killRunId, recordRun, RUN_ID_ENV, stopRunLeftovers } from './run-records.ts';
+import { probeRunCgroups, type RunCgroup, type RunCgroups } from './run-cgroups.ts';
+import { MAX_RUN_PROCESSES } from './limits.ts';
 import { contains, engineCommand, wrapForPolicy, type Command, type Policy } from './sandbox.ts';
 import { ViberError } from './viber-error.ts';
 
@@ -64,12 +66,20 @@ export interface RunnerOptions {
    * holes can be punched there (output-spool.ts); omitted: always a pipe.
    */
   spoolDir?: string;
+  /** Processes one run may have at once ([R3a]); MAX_RUN_PROCESSES unless a test asks for fewer. */
+  maxRunProcesses?: number;
 }
 
 export interface Runner {
   readonly capabilities: Capabilities;
   /** Runs to completion; never throws for the process's own failure, throws ViberError when the policy cannot be enforced. */
   run(request: RunRequest): Promise<ProcessResult>;
+  /**
+   * [R3a] Run as root, where bubblewrap runs' process limit comes from: the folder of their pids
+   * cgroups, or null when there is none (the kernel exempts root from RLIMIT_NPROC). Null when not
+   * root or without bubblewrap. The first call removes what a killed daemon's runs left there.
+   */
+  rootProcessLimit(): Promise<string | null>;
 }
 
 const CLEANUP_TIMEOUT_MS = 30_000;
@@ -114,7 +124,14 @@ function confineReach(
 
 export function createRunner(options: RunnerOptions): Runner {
   const { spoolDir } = options;
+  const maxProcesses = options.maxRunProcesses ?? MAX_RUN_PROCESSES;
   if (spoolDir) clearSpoolDir(spoolDir);
+  // [R3a] Root's bubblewrap runs: a pids cgroup each, where this machine has one the Viber can use.
+  let cgroups: Promise<RunCgroups | null> | undefined;
+  const rootCgroups = () =>
+    options.capabilities.hidesKeys && process.getuid?.() === 0
+      ? (cgroups ??= probeRunCgroups(options.home))
+      : Promise.resolve(null);
   let spooling: Promise<boolean> | undefined;
   // Only a run that dies with the daemon: bubblewrap's --die-with-parent ends it with us. A pipe
   // also stops a writer whose reader died (SIGPIPE); a spool would not, and an orphan flooding an
@@ -167,8 +184,9 @@ export function createRunner(options: RunnerOptions): Runner {
         capabilities: options.capabilities,
         home: realpathSync(options.home),
         root: realpathSync(options.root),
+        maxProcesses,
       };
-      const cmd = request.engine
+      let cmd = request.engine
         ? engineCommand(request.command, options.capabilities)
         : wrapForPolicy(
             request.command,
@@ -183,6 +201,30 @@ export function createRunner(options: RunnerOptions): Runner {
       if (volume) await ensureVolume(volume, cwd);
       const spool = await spoolFor(request);
       const record = recordRun(options.stateDir, request.label, cmd.cleanup);
+      // The user's code (a policy: setup, maintenance, a task's message) in bubblewrap as root: the
+      // kernel does not count its processes against RLIMIT_NPROC; a pids cgroup of its own does. Not
+      // the daemon's own git and copies (no policy), which run no code of the repository's
+      // (git-executor.ts): joining a cgroup can wait for the kernel (p50 ~0.5 ms, p90 ~12 ms on
+      // cgroup v1 here), which the several git commands of every prepare would each pay.
+      let cgroup: RunCgroup | undefined;
+      const usersCode =
+        !request.engine &&
+        request.policy !== undefined &&
+        !request.policy.containerImage &&
+        options.capabilities.hidesKeys;
+      const limits = usersCode ? await rootCgroups() : null;
+      if (limits) {
+        try {
+          cgroup = limits.open(record.runId, maxProcesses);
+        } catch (error) {
+          record.forget();
+          throw new ViberError(
+            'no_process_limit',
+            `could not make this run's pids cgroup under ${limits.base} (${String(error)}); refusing to run without its process limit`,
+          );
+        }
+        cmd = cgroup.wrap(cmd);
+      }
       // A container outlives its engine client: on a cancel or a daemon's stop it is removed at once,
       // not after the client has exited (a daemon stopping gives its work 3 s, as long as the client's
       // own kill grace, and then exits; the container, with its secrets, ran on until the next start).
@@ -225,9 +267,11 @@ export function createRunner(options: RunnerOptions): Runner {
         request.signal?.removeEventListener('abort', cleanUpNow);
         // Without a pid namespace a daemon the run started would outlive it (and its cancel).
         await stopRunLeftovers(record.runId).catch(() => undefined);
+        await cgroup?.close();
         record.forget();
       }
     },
+    rootProcessLimit: async () => (await rootCgroups())?.base ?? null,
   };
 }
 

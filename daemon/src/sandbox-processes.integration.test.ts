@@ -1,15 +1,19 @@
 // [R3a] A run in bubblewrap has a process limit of its own: a fork bomb in one environment's setup
 // stops there, and neither the user's other processes nor other runs count against it. Real
-// bubblewrap, run as an unprivileged user (root's processes are exempt from the kernel's limit, so
-// a Viber running as root has none: the README says so), with the very arguments the runner uses.
+// bubblewrap, run as an unprivileged user with the very arguments the runner uses (RLIMIT_NPROC,
+// which the kernel never applies to root), and through the runner as whoever runs the tests: as
+// root, a pids cgroup per run (run-cgroups.ts) where this machine has one.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../sync-server/testing/spawn-server.ts';
 import { boundViber } from '../test/bound-viber.ts';
 import { waitFor } from '../test/wait-for.ts';
+import { probeCapabilities } from './capabilities.ts';
+import { pidsHierarchy, probeRunCgroups } from './run-cgroups.ts';
+import { createRunner } from './runner.ts';
 import { hideHomeArgs } from './sandbox.ts';
 
 interface Ran {
@@ -110,19 +114,122 @@ describe('[R3a] a bubblewrap run has its own process limit', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['64', 'kept']);
   });
 
-  it('a Viber running as root says at start that its bubblewrap runs have no process limit', async () => {
+  it('a Viber says at start where a root run’s process limit comes from', async () => {
     const server = await spawnServer();
     const { viber } = await boundViber(server.url, 'root-note');
     try {
       viber.start();
       await waitFor(() => viber.output().includes('synced with the server'), { what: 'the Viber to start' });
       await waitFor(() => viber.output().includes('capabilities:'), { what: 'its capabilities' });
-      const note = /running as root: setups and tasks in bubblewrap have no process limit/;
-      if (root && /hidesKeys=true/.test(viber.output())) expect(viber.output()).toMatch(note);
-      else expect(viber.output()).not.toMatch(note);
+      const limited =
+        /running as root: each setup and task in bubblewrap gets a pids cgroup of its own under \S+, limited to MAX_RUN_PROCESSES \(4096\) processes/;
+      const unlimited = /running as root: setups and tasks in bubblewrap have no process limit/;
+      if (root && /hidesKeys=true/.test(viber.output())) {
+        await waitFor(() => /running as root/.test(viber.output()), {
+          what: 'the note on its process limit',
+        });
+        expect(viber.output()).toMatch(cgroupsHere() ? limited : unlimited);
+      } else expect(viber.output()).not.toMatch(/running as root/);
     } finally {
       await viber.stop();
       await server.dispose();
     }
   });
 });
+
+/** Whether this machine has a pids controller mounted (as a root Viber would find it). */
+const cgroupsHere = () =>
+  pidsHierarchy(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8')) !==
+  null;
+
+describe('[R3a] the runner’s runs have their process limit, whoever the Viber runs as', () => {
+  const runnerAt = async (maxRunProcesses: number) => {
+    home = mkdtempSync(join(tmpdir(), 'viber-nproc-runner-'));
+    const root = join(home, 'workspaces');
+    mkdirSync(join(root, 'checkouts', 'b1'), { recursive: true });
+    const runner = createRunner({
+      home,
+      root,
+      stateDir: join(home, 'state'),
+      capabilities: await probeCapabilities(),
+      ownSecrets: [],
+      maxRunProcesses,
+    });
+    const cwd = join(root, 'checkouts', 'b1');
+    const exec = (args: string[]) =>
+      runner.run({
+        label: 'setup',
+        command: { command: args[0]!, args: args.slice(1) },
+        policy: { network: true, containerImage: '' },
+        cwd,
+        env: process.env,
+        captureStdout: true,
+      });
+    return { runner, exec };
+  };
+
+  it('stops a fork bomb at the limit; as root, in a pids cgroup the run cannot leave, removed after it', async () => {
+    const { runner, exec } = await runnerAt(64);
+    if (!runner.capabilities.hidesKeys) throw new Error('this test needs bubblewrap (the CI installs it)');
+    const base = await runner.rootProcessLimit();
+    if (root && cgroupsHere()) expect(base).toMatch(/\/openviber-[0-9a-f]{12}$/);
+    if (!root) expect(base).toBeNull();
+
+    const r = await exec(forker(300, 43));
+    expect(r.exitCode, r.tail).toBe(0);
+    expect(r.stdout).toMatch(/^refused: Resource temporarily unavailable$/m);
+    const started = Number(/started (\d+)/.exec(r.stdout)?.[1]);
+    expect(started).toBeLessThan(64);
+    expect(started).toBeGreaterThan(50);
+    await expect.poll(() => sleepers(43), { timeout: 5_000 }).toBe(0);
+
+    if (base) {
+      // The run is in its own cgroup with the limit, and cannot move itself out: /sys is read-only.
+      const inside = await exec([
+        'sh',
+        '-c',
+        'grep -E "^[0-9]+:([^:]*,)?pids(,[^:]*)?:|^0::" /proc/self/cgroup | head -1; cat /sys/fs/cgroup/pids/$(grep -E "^[0-9]+:([^:]*,)?pids" /proc/self/cgroup | cut -d: -f3)/pids.max 2>/dev/null; echo $$ > "$0/../cgroup.procs" && echo escaped || echo stayed',
+        base,
+      ]);
+      expect(inside.stdout).toMatch(/\/openviber-[0-9a-f]{12}\/run-[0-9a-f-]+\n/);
+      expect(inside.stdout.trim().split('\n').at(-1)).toBe('stayed');
+      expect(inside.tail).toMatch(/Read-only file system/);
+      // Each run's cgroup is gone once the run is, and the folder with the last of them.
+      expect(existsSync(base)).toBe(false);
+    }
+  });
+
+  it('as root, removes the run cgroups a killed Viber left, and what still ran in them', async () => {
+    if (!root || !cgroupsHere()) {
+      // Not root: the kernel's RLIMIT_NPROC holds, and no cgroup is made (checked above).
+      expect((await probeRunCgroups('/nowhere')) === null).toBe(!root);
+      return;
+    }
+    home = mkdtempSync(join(tmpdir(), 'viber-nproc-stale-'));
+    const first = await probeRunCgroups(home);
+    expect(first).not.toBeNull();
+    // What a daemon killed with -9 leaves: a run's cgroup with a process still in it.
+    const left = first!.open('left-by-a-killed-daemon', 64);
+    const cmd = left.wrap({ command: 'sleep', args: ['44'] });
+    running.push(run(cmd.command, cmd.args));
+    const dir = join(first!.base, 'run-left-by-a-killed-daemon');
+    await expect
+      .poll(() => readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim().length, { timeout: 5_000 })
+      .toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'pids.max'), 'utf8').trim()).toBe('64');
+
+    // The next daemon with the same $VIBER_HOME starts: the cgroup and its process are gone.
+    const next = await probeRunCgroups(home);
+    expect(next?.base).toBe(first!.base);
+    expect(existsSync(dir)).toBe(false);
+    await expect.poll(() => pgrepCount('^sleep 44$'), { timeout: 5_000 }).toBe(0);
+    // Another Viber's (another $VIBER_HOME) are not touched.
+    const other = await probeRunCgroups(`${home}-other`);
+    expect(other?.base).not.toBe(first!.base);
+  });
+});
+
+async function pgrepCount(pattern: string): Promise<number> {
+  const r = await run('pgrep', ['-c', '-f', pattern]);
+  return Number(r.stdout.trim() || 0);
+}

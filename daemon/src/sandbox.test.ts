@@ -67,7 +67,10 @@ describe('execution policy', () => {
     const cmd = wrapForPolicy(bashScript('x'), { network: false, containerImage: '' }, all, '/w', [], 'n');
     expect(cmd.command).toBe('unshare');
     const args = cmd.args.join(' ');
-    expect(args).toContain('-rn -- bwrap --bind / / --dev /dev --tmpfs /h --unshare-pid');
+    // /sys read-only: a root Viber's run may not write what root may there (its pids cgroup, say).
+    expect(args).toContain(
+      '-rn -- bwrap --bind / / --ro-bind-try /sys /sys --dev /dev --tmpfs /h --unshare-pid',
+    );
     expect(args).toContain('--unshare-pid --proc /proc --cap-drop ALL --die-with-parent --chdir /w -- bash');
     // [R3a] ...at most MAX_RUN_PROCESSES processes, set inside the sandbox, then the command itself.
     expect(cmd.args.slice(cmd.args.indexOf('--', 3) + 1)).toEqual([

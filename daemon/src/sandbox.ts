@@ -53,6 +53,8 @@ export interface Confinement {
    * there (an `.env` made from secrets, say).
    */
   reach: string[];
+  /** Processes the run may have at once ([R3a]); MAX_RUN_PROCESSES when omitted. */
+  maxProcesses?: number;
 }
 
 /**
@@ -127,7 +129,11 @@ export function wrapForPolicy(
   if (caps.hidesKeys) {
     wrapped = {
       command: 'bwrap',
-      args: [...hideHomeArgs(where.home, reachUnder(where), cwd), cmd.command, ...cmd.args],
+      args: [
+        ...hideHomeArgs(where.home, reachUnder(where), cwd, where.maxProcesses),
+        cmd.command,
+        ...cmd.args,
+      ],
     };
   }
   if (policy && !policy.network) {
@@ -169,7 +175,9 @@ function reachUnder(where: Confinement): string[] {
 
 /**
  * bubblewrap arguments (up to the command): the host's files as they are but without device nodes (a
- * raw read of the disk would reach around the mount) and a fresh minimal /dev, an empty tmpfs over
+ * raw read of the disk would reach around the mount) and a fresh minimal /dev, /sys read-only (a
+ * root Viber's run could otherwise write what root may: move itself out of its pids cgroup, change
+ * the host's cgroup limits or device settings), an empty tmpfs over
  * $VIBER_HOME with only the run's part of the workspace root (`reach`) bound back, a pid namespace
  * with its own /proc (so /proc/<daemon>/root and /environ cannot reach around it either), no
  * capabilities (a root Viber's task could otherwise simply unmount the tmpfs), death with its parent,
@@ -189,6 +197,7 @@ export function hideHomeArgs(
   // prettier-ignore
   return [
     '--bind', '/', '/',
+    '--ro-bind-try', '/sys', '/sys',
     '--dev', '/dev',
     '--tmpfs', home,
     ...reach.flatMap((path) => ['--bind', path, path]),

@@ -1,0 +1,194 @@
+// [R3a] A root Viber's bubblewrap runs get their process limit from a pids cgroup each. The kernel
+// exempts root's processes from RLIMIT_NPROC (in any user namespace: they stay uid 0 outside it), so
+// `ulimit -u` in the sandbox bounds nothing for root; a cgroup's `pids.max` bounds every task in the
+// cgroup, root's included, threads included, as RLIMIT_NPROC does for everyone else.
+//
+// Each run gets `<base>/run-<id>`: the command is started through `sh`, which moves itself into the
+// cgroup before it execs the command, so nothing the run starts is ever outside it. The sandbox sees
+// /sys read-only (sandbox.ts), so a run cannot move itself back out. A run's cgroup is removed when
+// the run ends (what is left in it killed first); a daemon killed with -9 leaves some, removed with
+// whatever is in them when the next daemon with the same $VIBER_HOME starts.
+//
+// Where: the pids controller's cgroup v1 hierarchy (the daemon's own cgroup in it), or the cgroup v2
+// hierarchy's root when pids is among its controllers (v2 lets only a cgroup without processes of its
+// own hand controllers to its children; the root is exempt). Used only once a trial run has joined a
+// cgroup and found its limit: anywhere it does not work (no pids controller, a read-only or foreign
+// hierarchy), runs are started as before and the daemon says they have no process limit.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Command } from './sandbox.ts';
+
+const run = promisify(execFile);
+
+/** How long a run's cgroup may take to empty after the run (its processes are SIGKILLed) before it is left for the next start. */
+const EMPTY_WAIT_MS = 2_000;
+/** Moves the shell into the cgroup whose `cgroup.procs` is `$0`, then becomes the command. */
+const JOIN_SCRIPT = 'echo $$ > "$0" && exec "$@"';
+
+export interface RunCgroup {
+  /** `cmd`, started inside this cgroup. */
+  wrap(cmd: Command): Command;
+  /** Kills what is left in it and removes it (once the run has ended). */
+  close(): Promise<void>;
+}
+
+export interface RunCgroups {
+  /** The folder the runs' cgroups are made in. */
+  readonly base: string;
+  /** A cgroup for one run, at most `maxProcesses` tasks. */
+  open(runId: string, maxProcesses: number): RunCgroup;
+}
+
+interface Hierarchy {
+  version: 1 | 2;
+  /** The folder under which this daemon may make cgroups. */
+  parent: string;
+}
+
+/** Where the pids controller is mounted, from /proc/self/mountinfo and /proc/self/cgroup; null when nowhere usable. */
+export function pidsHierarchy(mountinfo: string, ownCgroups: string): Hierarchy | null {
+  const mounts = mountinfo
+    .split('\n')
+    .map((line) => {
+      const [left, right] = line.split(' - ');
+      if (!left || !right) return null;
+      const fields = left.split(' ');
+      const [fstype, , superOptions = ''] = right.split(' ');
+      return { root: unescape(fields[3] ?? ''), point: unescape(fields[4] ?? ''), fstype, superOptions };
+    })
+    .filter((m) => m !== null);
+  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.split(',').includes('pids'));
+  if (v1) {
+    // "8:pids:/some/path": the daemon's own cgroup in that hierarchy, as the mount's root sees it.
+    const own = ownCgroups
+      .split('\n')
+      .map((line) => /^\d+:([^:]*):(.*)$/.exec(line))
+      .find((m) => m?.[1]?.split(',').includes('pids'))?.[2];
+    if (own === undefined || !own.startsWith(v1.root)) return null;
+    return { version: 1, parent: join(v1.point, own.slice(v1.root.length)) };
+  }
+  const v2 = mounts.find((m) => m.fstype === 'cgroup2' && m.root === '/');
+  if (!v2) return null;
+  return { version: 2, parent: v2.point };
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+const unescape = (field: string) =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+
+const readText = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The processes in a cgroup (none once it is gone). */
+const members = (dir: string): number[] =>
+  readText(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
+
+/** SIGKILLs what is in `dir`, waits for it to empty, and removes it; false when it could not. */
+async function removeCgroup(dir: string): Promise<boolean> {
+  const deadline = Date.now() + EMPTY_WAIT_MS;
+  // The last task's exit is released a moment after the run ends: check again soon, then less often.
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    for (const pid of members(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    try {
+      rmdirSync(dir);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      // EBUSY: processes still exiting (or a child cgroup: none of ours has one).
+      if (code !== 'EBUSY' || Date.now() > deadline) return false;
+    }
+    await delay(wait);
+  }
+}
+
+/**
+ * Run cgroups for this daemon, or null where they cannot be used (not root, no pids controller, a
+ * hierarchy it may not write): its runs then keep only RLIMIT_NPROC. `home` ($VIBER_HOME) names the
+ * folder, so two Vibers on one machine never touch each other's runs.
+ */
+export async function probeRunCgroups(home: string): Promise<RunCgroups | null> {
+  if (process.getuid?.() !== 0) return null;
+  const hierarchy = pidsHierarchy(readText('/proc/self/mountinfo'), readText('/proc/self/cgroup'));
+  if (!hierarchy) return null;
+  const base = join(
+    hierarchy.parent,
+    `openviber-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`,
+  );
+  const hasPids = (dir: string) => readText(join(dir, 'cgroup.subtree_control')).split(/\s/).includes('pids');
+  /** The folder, made again when the last run's removal took it (v2: handing pids to its children). */
+  const ensureBase = () => {
+    mkdirSync(base, { recursive: true });
+    if (hierarchy.version === 2 && !hasPids(base))
+      writeFileSync(join(base, 'cgroup.subtree_control'), '+pids');
+  };
+  try {
+    if (hierarchy.version === 2) {
+      if (!readText(join(hierarchy.parent, 'cgroup.controllers')).split(/\s/).includes('pids')) return null;
+      if (!hasPids(hierarchy.parent))
+        writeFileSync(join(hierarchy.parent, 'cgroup.subtree_control'), '+pids');
+    }
+    ensureBase();
+  } catch {
+    return null;
+  }
+  // A previous daemon killed with -9 left its runs' cgroups (bubblewrap ended the runs with it).
+  for (const name of readdirSync(base)) if (name.startsWith('run-')) await removeCgroup(join(base, name));
+
+  const cgroups: RunCgroups = {
+    base,
+    open(runId, maxProcesses) {
+      const dir = join(base, `run-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+      ensureBase();
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pids.max'), String(maxProcesses));
+      return {
+        wrap: (cmd) => ({
+          ...cmd,
+          command: 'sh',
+          args: ['-c', JOIN_SCRIPT, join(dir, 'cgroup.procs'), cmd.command, ...cmd.args],
+        }),
+        close: async () => {
+          await removeCgroup(dir);
+          // The folder goes with the last run in it (a test's temporary $VIBER_HOME leaves none).
+          try {
+            rmdirSync(base);
+          } catch {
+            // Another run's cgroup is in it.
+          }
+        },
+      };
+    },
+  };
+  // A trial: a shell joins a cgroup and reads back where it is and its limit.
+  const trial = cgroups.open(`probe-${process.pid}`, 7);
+  try {
+    const cmd = trial.wrap({
+      command: 'sh',
+      args: ['-c', 'cat /proc/self/cgroup; cat "$0"', join(base, `run-probe-${process.pid}`, 'pids.max')],
+    });
+    const { stdout } = await run(cmd.command, cmd.args, { timeout: 5_000 });
+    const joined = stdout.includes(`/run-probe-${process.pid}\n`);
+    return joined && stdout.trim().split('\n').at(-1) === '7' ? cgroups : null;
+  } catch {
+    return null;
+  } finally {
+    await trial.close();
+  }
+}
