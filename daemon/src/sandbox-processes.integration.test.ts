@@ -156,7 +156,7 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
       maxRunProcesses,
     });
     const cwd = join(root, 'checkouts', 'b1');
-    const exec = (args: string[]) =>
+    const exec = (args: string[], signal?: AbortSignal) =>
       runner.run({
         label: 'setup',
         command: { command: args[0]!, args: args.slice(1) },
@@ -164,6 +164,7 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
         cwd,
         env: process.env,
         captureStdout: true,
+        signal,
       });
     return { runner, exec };
   };
@@ -175,13 +176,23 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     if (root && cgroupsHere()) expect(base).toMatch(/\/openviber-[0-9a-f]{12}$/);
     if (!root) expect(base).toBeNull();
 
+    // Another run holds more than 50 processes meanwhile: one run's do not count against another's.
+    const stop = new AbortController();
+    const quoted = forker(300, 42).map((a) => `'${a}'`);
+    const other = exec(['bash', '-c', `${quoted.join(' ')}; sleep 30`], stop.signal);
+    await expect.poll(() => pgrepCount('^sleep 42$'), { timeout: 10_000 }).toBeGreaterThan(50);
+
     const r = await exec(forker(300, 43));
     expect(r.exitCode, r.tail).toBe(0);
     expect(r.stdout).toMatch(/^refused: Resource temporarily unavailable$/m);
     const started = Number(/started (\d+)/.exec(r.stdout)?.[1]);
     expect(started).toBeLessThan(64);
     expect(started).toBeGreaterThan(50);
-    await expect.poll(() => sleepers(43), { timeout: 5_000 }).toBe(0);
+    // Nothing it started outlives it, nor the other run's once that is cancelled.
+    await expect.poll(() => pgrepCount('^sleep 43$'), { timeout: 5_000 }).toBe(0);
+    stop.abort();
+    expect((await other).cancelled).toBe(true);
+    await expect.poll(() => pgrepCount('^sleep 42$'), { timeout: 5_000 }).toBe(0);
 
     if (base) {
       // The run is in its own cgroup with the limit, and cannot move itself out: /sys is read-only.
