@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '@openviber/shared';
+import { MAX_RUN_PROCESSES } from './limits.ts';
 import { killOrphanRuns, readRunRecords } from './run-records.ts';
 import { bashScript } from './sandbox.ts';
 import { runContainerName } from './task-runner.ts';
@@ -53,6 +54,16 @@ describe('containers through a real engine', () => {
     expect(output()).toContain('init');
     expect(readFileSync(join(runner.root, 'made.txt'), 'utf8')).toBe('made\n');
     expect(containersNamed('viber-test-plain')).toEqual([]);
+  });
+
+  it('[R3a] a container has MAX_RUN_PROCESSES as its pids cgroup limit too, which binds root in it', async () => {
+    const { run, output } = start(
+      'viber-test-pids',
+      'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; ulimit -u',
+    );
+    expect((await run).exitCode, output()).toBe(0);
+    // Without --pids-limit, podman's default (2048) and docker's none; as root, `ulimit -u` binds nothing.
+    expect(output().trim().split('\n')).toEqual([String(MAX_RUN_PROCESSES), String(MAX_RUN_PROCESSES)]);
   });
 
   it('[R3] a working directory that holds $VIBER_HOME: the container sees the home empty, other environments’ checkouts too', async () => {

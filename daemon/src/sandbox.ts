@@ -60,12 +60,17 @@ export interface Confinement {
 /**
  * Container limits set explicitly: engines default to limits above what an unprivileged or nested
  * host may grant (runc then fails with "setrlimit RLIMIT_NOFILE/NPROC: operation not permitted").
+ * The process limit is also the container's pids cgroup limit ([R3a]): RLIMIT_NPROC does not bound a
+ * container whose processes are root on the host (rootful podman or docker without user namespaces),
+ * where podman's own default was 2,048 and docker's none.
  */
 export const CONTAINER_ULIMITS = [
   '--ulimit',
   'nofile=20000:20000',
   '--ulimit',
   `nproc=${MAX_RUN_PROCESSES}:${MAX_RUN_PROCESSES}`,
+  '--pids-limit',
+  String(MAX_RUN_PROCESSES),
 ];
 
 /**
