@@ -185,6 +185,7 @@ export function createRunner(options: RunnerOptions): Runner {
         home: realpathSync(options.home),
         root: realpathSync(options.root),
         maxProcesses,
+        asRoot: process.getuid?.() === 0,
       };
       let cmd = request.engine
         ? engineCommand(request.command, options.capabilities)

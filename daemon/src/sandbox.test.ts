@@ -43,9 +43,11 @@ describe('execution policy', () => {
     expect(cmd.command).toBe('podman');
     expect(cmd.args).toEqual(expect.arrayContaining(['--network', 'none', '-e', 'API_TOKEN', 'node:24']));
     // Explicit limits: engine defaults above the host's hard limits fail under runc (PITFALLS).
-    expect(cmd.args.join(' ')).toContain(
-      '--ulimit nofile=20000:20000 --ulimit nproc=4096:4096 --pids-limit 4096',
-    );
+    expect(cmd.args.join(' ')).toContain('--ulimit nofile=20000:20000 --ulimit nproc=4096:4096 --name');
+    // [R3a] Run by root, the container's root is the host's: its pids cgroup has the limit too.
+    const image = { network: false, containerImage: 'node:24' };
+    const asRoot = wrapForPolicy(bashScript('x'), image, { ...all, asRoot: true }, '/w', [], 'n');
+    expect(asRoot.args.join(' ')).toContain('--ulimit nproc=4096:4096 --pids-limit 4096 --name');
     expect(cmd.cleanup).toEqual({ command: 'podman', args: ['rm', '-f', '--time', '1', 'viber-run-1'] });
     expect(cmd.args).not.toContain('--tmpfs');
     // A working directory that holds $VIBER_HOME gets it covered, none of the workspace root bound back.

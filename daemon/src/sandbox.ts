@@ -55,23 +55,29 @@ export interface Confinement {
   reach: string[];
   /** Processes the run may have at once ([R3a]); MAX_RUN_PROCESSES when omitted. */
   maxProcesses?: number;
+  /** The Viber runs as root (its engine's containers run as the host's root): see ROOT_CONTAINER_LIMITS. */
+  asRoot?: boolean;
 }
 
 /**
  * Container limits set explicitly: engines default to limits above what an unprivileged or nested
  * host may grant (runc then fails with "setrlimit RLIMIT_NOFILE/NPROC: operation not permitted").
- * The process limit is also the container's pids cgroup limit ([R3a]): RLIMIT_NPROC does not bound a
- * container whose processes are root on the host (rootful podman or docker without user namespaces),
- * where podman's own default was 2,048 and docker's none.
  */
 export const CONTAINER_ULIMITS = [
   '--ulimit',
   'nofile=20000:20000',
   '--ulimit',
   `nproc=${MAX_RUN_PROCESSES}:${MAX_RUN_PROCESSES}`,
-  '--pids-limit',
-  String(MAX_RUN_PROCESSES),
 ];
+
+/**
+ * [R3a] Run by root, the engine runs a container's processes as the host's root, which RLIMIT_NPROC
+ * does not bound: the process limit is the container's pids cgroup limit too (podman's own default
+ * was 2,048, docker's none). Not for a user's rootless engine, whose containers' processes are the
+ * user's (the rlimit binds them) and which may have no cgroup to set it in (rootless podman on cgroup
+ * v1 or with cgroupfs refuses or warns at every run).
+ */
+export const ROOT_CONTAINER_LIMITS = ['--pids-limit', String(MAX_RUN_PROCESSES)];
 
 /**
  * The command to run under `policy`; throws a clear error when this Viber cannot enforce it rather
@@ -101,6 +107,7 @@ export function wrapForPolicy(
       '-i',
       '--init',
       ...CONTAINER_ULIMITS,
+      ...(where.asRoot ? ROOT_CONTAINER_LIMITS : []),
       '--name',
       name,
       '-v',
