@@ -42,8 +42,17 @@ export const ABSENT_GRACE_MS = 10 * 60_000;
 export const SPOOL_PUNCH_BYTES = 64 * 1024 * 1024;
 /**
  * Processes (and threads: the kernel counts tasks) one run may have at once: a setup, a task's
- * command or the daemon's own git in bubblewrap, or a container (`--ulimit nproc`, podman's and
- * docker's default too). Per run, not per user: a fork bomb in one environment stops at this
- * instead of taking every process the user may have ([R3a]).
+ * command or the daemon's own git in bubblewrap, or a container (`--ulimit nproc`). Per run, not per
+ * user: a fork bomb in one environment stops at this instead of taking every process the user may
+ * have ([R3a]).
  */
 export const MAX_RUN_PROCESSES = 4096;
+/**
+ * A run's processes' `oom_score_adj` (-1000..1000; 0 for everything else): when the machine runs out
+ * of memory, the kernel counts each of them as holding half the memory more than it does, so a build
+ * that fills the machine loses one of its own processes before the Viber, the user's editor or their
+ * browser — unless one of those holds more than half the memory. Kubernetes gives best-effort pods
+ * 1000 (always first); a run is the user's work too, so half-way ([R3b]). A default, not a defence:
+ * any process may lower its own back to 0.
+ */
+export const RUN_OOM_SCORE_ADJ = 500;

@@ -42,14 +42,18 @@ export interface RunCgroups {
   open(runId: string, maxProcesses: number): RunCgroup;
 }
 
-interface Hierarchy {
+export interface Hierarchy {
   version: 1 | 2;
   /** The folder under which this daemon may make cgroups. */
   parent: string;
 }
 
-/** Where the pids controller is mounted, from /proc/self/mountinfo and /proc/self/cgroup; null when nowhere usable. */
-export function pidsHierarchy(mountinfo: string, ownCgroups: string): Hierarchy | null {
+/**
+ * Where `controller` (pids, memory) is mounted, from /proc/self/mountinfo and /proc/self/cgroup: its
+ * cgroup v1 hierarchy (below the daemon's own cgroup in it), or else the cgroup v2 hierarchy's root;
+ * null when neither is mounted. Whether v2 has the controller is for the caller to read.
+ */
+export function cgroupHierarchy(controller: string, mountinfo: string, ownCgroups: string): Hierarchy | null {
   const mounts = mountinfo
     .split('\n')
     .map((line) => {
@@ -60,13 +64,13 @@ export function pidsHierarchy(mountinfo: string, ownCgroups: string): Hierarchy 
       return { root: unescape(fields[3] ?? ''), point: unescape(fields[4] ?? ''), fstype, superOptions };
     })
     .filter((m) => m !== null);
-  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.split(',').includes('pids'));
+  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.split(',').includes(controller));
   if (v1) {
     // "8:pids:/some/path": the daemon's own cgroup in that hierarchy, as the mount's root sees it.
     const own = ownCgroups
       .split('\n')
       .map((line) => /^\d+:([^:]*):(.*)$/.exec(line))
-      .find((m) => m?.[1]?.split(',').includes('pids'))?.[2];
+      .find((m) => m?.[1]?.split(',').includes(controller))?.[2];
     if (own === undefined || !own.startsWith(v1.root)) return null;
     return { version: 1, parent: join(v1.point, own.slice(v1.root.length)) };
   }
@@ -74,6 +78,10 @@ export function pidsHierarchy(mountinfo: string, ownCgroups: string): Hierarchy 
   if (!v2) return null;
   return { version: 2, parent: v2.point };
 }
+
+/** Where the pids controller is mounted (cgroupHierarchy). */
+export const pidsHierarchy = (mountinfo: string, ownCgroups: string) =>
+  cgroupHierarchy('pids', mountinfo, ownCgroups);
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
 const unescape = (field: string) =>

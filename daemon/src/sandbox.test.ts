@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NO_CAPABILITIES } from './capabilities.ts';
-import { MAX_RUN_PROCESSES } from './limits.ts';
+import { MAX_RUN_PROCESSES, RUN_OOM_SCORE_ADJ } from './limits.ts';
 import { bashScript, engineCommand, wrapForPolicy, type Confinement } from './sandbox.ts';
 
 const at = (capabilities: Partial<Confinement['capabilities']>): Confinement => ({
@@ -47,7 +47,9 @@ describe('execution policy', () => {
     // [R3a] Run by root, the container's root is the host's: its pids cgroup has the limit too.
     const image = { network: false, containerImage: 'node:24' };
     const asRoot = wrapForPolicy(bashScript('x'), image, { ...all, asRoot: true }, '/w', [], 'n');
-    expect(asRoot.args.join(' ')).toContain('--ulimit nproc=4096:4096 --pids-limit 4096 --name');
+    expect(asRoot.args.join(' ')).toContain(
+      `--ulimit nproc=4096:4096 --pids-limit 4096 --oom-score-adj ${RUN_OOM_SCORE_ADJ} --name`,
+    );
     expect(cmd.cleanup).toEqual({ command: 'podman', args: ['rm', '-f', '--time', '1', 'viber-run-1'] });
     expect(cmd.args).not.toContain('--tmpfs');
     // A working directory that holds $VIBER_HOME gets it covered, none of the workspace root bound back.
@@ -82,7 +84,8 @@ describe('execution policy', () => {
       '--noprofile',
       '--norc',
       '-c',
-      `ulimit -u ${MAX_RUN_PROCESSES} && exec "$@"`,
+      // [R3b] ...and the kernel's first choice when memory runs out.
+      `{ echo ${RUN_OOM_SCORE_ADJ} > /proc/self/oom_score_adj; } 2>/dev/null; ulimit -u ${MAX_RUN_PROCESSES} && exec "$@"`,
       'viber-run',
       ...bashScript('x').command.split(' '),
       ...bashScript('x').args,

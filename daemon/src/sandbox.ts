@@ -3,7 +3,7 @@
 // pid namespace where $VIBER_HOME (config.json with the key pair and token, local state) is hidden.
 import { basename, isAbsolute, relative } from 'node:path';
 import type { Capabilities } from './capabilities.ts';
-import { MAX_RUN_PROCESSES } from './limits.ts';
+import { MAX_RUN_PROCESSES, RUN_OOM_SCORE_ADJ } from './limits.ts';
 import { ViberError } from './viber-error.ts';
 
 export interface Command {
@@ -77,7 +77,13 @@ export const CONTAINER_ULIMITS = [
  * user's (the rlimit binds them) and which may have no cgroup to set it in (rootless podman on cgroup
  * v1 or with cgroupfs refuses or warns at every run).
  */
-export const ROOT_CONTAINER_LIMITS = ['--pids-limit', String(MAX_RUN_PROCESSES)];
+export const ROOT_CONTAINER_LIMITS = [
+  '--pids-limit',
+  String(MAX_RUN_PROCESSES),
+  // [R3b] The container's processes are the kernel's first choice when memory runs out.
+  '--oom-score-adj',
+  String(RUN_OOM_SCORE_ADJ),
+];
 
 /**
  * The command to run under `policy`; throws a clear error when this Viber cannot enforce it rather
@@ -193,12 +199,13 @@ function reachUnder(where: Confinement): string[] {
  * $VIBER_HOME with only the run's part of the workspace root (`reach`) bound back, a pid namespace
  * with its own /proc (so /proc/<daemon>/root and /environ cannot reach around it either), no
  * capabilities (a root Viber's task could otherwise simply unmount the tmpfs), death with its parent,
- * and at most `maxProcesses` processes ([R3a]).
+ * at most `maxProcesses` processes ([R3a]), and the kernel's first choice when memory runs out ([R3b]).
  *
  * The process limit is RLIMIT_NPROC set inside the sandbox, hard and soft (no capability is left to
  * raise it). Run by a user other than root, bubblewrap puts the run in a user namespace of its own,
  * and the kernel (5.14 on) counts RLIMIT_NPROC per user namespace: the limit bounds this run's
- * processes, whatever else the user runs. The kernel never applies it to root's processes.
+ * processes, whatever else the user runs. The kernel never applies it to root's processes (a root
+ * Viber's runs of the user's code get a pids cgroup: run-cgroups.ts).
  */
 export function hideHomeArgs(
   home: string,
@@ -218,9 +225,12 @@ export function hideHomeArgs(
     '--die-with-parent',
     '--chdir', cwd,
     '--',
-    'bash', '--noprofile', '--norc', '-c', `ulimit -u ${maxProcesses} && exec "$@"`, 'viber-run',
+    'bash', '--noprofile', '--norc', '-c', `${OOM_FIRST} ulimit -u ${maxProcesses} && exec "$@"`, 'viber-run',
   ];
 }
+
+/** [R3b] A run's processes are the kernel's first choice when memory runs out (best effort: never fails the run). */
+export const OOM_FIRST = `{ echo ${RUN_OOM_SCORE_ADJ} > /proc/self/oom_score_adj; } 2>/dev/null;`;
 
 /** `inner` is `outer` or below it (both real, absolute paths). */
 export function contains(outer: string, inner: string): boolean {
