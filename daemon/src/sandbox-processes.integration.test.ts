@@ -210,6 +210,37 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     }
   });
 
+  it('200 runs, 10 at a time, each with its own limit, leave no cgroup behind', async () => {
+    const { runner, exec } = await runnerAt(64);
+    const base = await runner.rootProcessLimit();
+    const cgroups = new Set<string>();
+    const results: { exitCode: number | null; stdout: string; tail: string }[] = [];
+    for (let batch = 0; batch < 20; batch++)
+      results.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, () =>
+            exec([
+              'bash',
+              '-c',
+              'grep -m1 -E "^[0-9]+:([^:]*,)?pids(,[^:]*)?:|^0::" /proc/self/cgroup; ulimit -u',
+            ]),
+          ),
+        )),
+      );
+    for (const r of results) {
+      expect(r.exitCode, r.tail).toBe(0);
+      cgroups.add(r.stdout.split('\n')[0]!);
+    }
+    if (base) {
+      // As root: 200 cgroups, one per run (the kernel's limit is the cgroup's, not `ulimit -u`)...
+      expect(cgroups.size).toBe(200);
+      // ...and none left, nor the folder they were in.
+      expect(existsSync(base)).toBe(false);
+    } else {
+      expect(new Set(results.map((r) => r.stdout.split('\n')[1]))).toEqual(new Set(['64']));
+    }
+  });
+
   it('as root, removes the run cgroups a killed Viber left, and what still ran in them', async () => {
     if (!root || !cgroupsHere()) {
       // Not root: the kernel's RLIMIT_NPROC holds, and no cgroup is made (checked above).
