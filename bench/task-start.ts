@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeCapabilities } from '../daemon/src/capabilities.ts';
 import { runGit } from '../daemon/src/git-executor.ts';
 import { worktreeAddTask } from '../daemon/src/git-tasks.ts';
-import { createRunner } from '../daemon/src/runner.ts';
 import { seedWorktree } from '../daemon/src/worktree-seed.ts';
+import { probedRunner } from '../daemon/test/probed-runner.ts';
 import { ms, type Row } from './report.ts';
 
 export const PACKAGES = 400;
@@ -48,13 +47,7 @@ export async function taskStart(rounds: number) {
   const root = join(home, 'workspaces');
   try {
     const checkout = preparedProject(root);
-    const runner = createRunner({
-      home,
-      root,
-      stateDir: join(home, 'state'),
-      capabilities: await probeCapabilities(),
-      ownSecrets: [],
-    });
+    const runner = await probedRunner(home, root);
     let n = 0;
     const time = async (extra: (tree: string) => Promise<void>) => {
       let best = Infinity;

@@ -11,10 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../sync-server/testing/spawn-server.ts';
 import { boundViber } from '../test/bound-viber.ts';
 import { waitFor } from '../test/wait-for.ts';
-import { probeCapabilities } from './capabilities.ts';
 import { pidsHierarchy, probeRunCgroups } from './run-cgroups.ts';
-import { createRunner } from './runner.ts';
 import { hideHomeArgs } from './sandbox.ts';
+import { probedRunner } from '../test/probed-runner.ts';
 
 interface Ran {
   exitCode: number | null;
@@ -147,14 +146,7 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     home = mkdtempSync(join(tmpdir(), 'viber-nproc-runner-'));
     const root = join(home, 'workspaces');
     mkdirSync(join(root, 'checkouts', 'b1'), { recursive: true });
-    const runner = createRunner({
-      home,
-      root,
-      stateDir: join(home, 'state'),
-      capabilities: await probeCapabilities(),
-      ownSecrets: [],
-      maxRunProcesses,
-    });
+    const runner = await probedRunner(home, root, { maxRunProcesses });
     const cwd = join(root, 'checkouts', 'b1');
     const exec = (args: string[], signal?: AbortSignal) =>
       runner.run({

@@ -3,20 +3,13 @@
 // setup's policy) and prints the result as one JSON line. Everything it starts is in the same cgroup.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeCapabilities } from '../src/capabilities.ts';
-import { createRunner } from '../src/runner.ts';
+import { probedRunner } from './probed-runner.ts';
 
 const [script, home] = process.argv.slice(2);
 if (!script || !home) throw new Error('usage: oom-scene.ts <bash script> <home>');
 const root = join(home, 'workspaces');
 mkdirSync(root, { recursive: true });
-const runner = createRunner({
-  home,
-  root,
-  stateDir: join(home, 'state'),
-  capabilities: await probeCapabilities(),
-  ownSecrets: [],
-});
+const runner = await probedRunner(home, root);
 let output = '';
 const result = await runner.run({
   label: 'setup',
