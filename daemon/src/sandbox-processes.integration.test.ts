@@ -52,6 +52,15 @@ const forker = (tries: number, seconds: number) => [
   `my $n = 0; for (1..${tries}) { my $p = fork; if (!defined $p) { print "refused: $!\\n"; last } if ($p == 0) { exec "sleep", "${seconds}" } $n++ } print "started $n\\n"`,
 ];
 
+/** The forker ran to its end, refused a fork, and had started more than 50 but fewer than `limit`. */
+function expectStoppedBelow(limit: number, r: { exitCode: number | null; stdout: string }) {
+  expect(r.exitCode, r.stdout).toBe(0);
+  expect(r.stdout).toMatch(/^refused: Resource temporarily unavailable$/m);
+  const started = Number(/started (\d+)/.exec(r.stdout)?.[1]);
+  expect(started).toBeLessThan(limit);
+  expect(started).toBeGreaterThan(50);
+}
+
 /** Processes of `uid` now running `sleep <seconds>` (the duration tells whose they are). */
 async function sleepers(seconds: number): Promise<number> {
   const r = await run('pgrep', ['-c', '-u', String(uid), '-f', `^sleep ${seconds}$`]);
@@ -94,13 +103,8 @@ describe('[R3a] a bubblewrap run has its own process limit', () => {
     running.push(other);
     await expect.poll(() => sleepers(42), { timeout: 10_000 }).toBeGreaterThan(50);
 
-    const r = await run(forker(300, 43));
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^refused: Resource temporarily unavailable$/m);
-    const started = Number(/started (\d+)/.exec(r.stdout)?.[1]);
     // The limit counts this run's processes (its shell and perl among them), nothing else.
-    expect(started).toBeLessThan(64);
-    expect(started).toBeGreaterThan(50);
+    expectStoppedBelow(64, await run(forker(300, 43)));
     // Nothing it started outlives it: the pid namespace dies with the run.
     await expect.poll(() => sleepers(43), { timeout: 5_000 }).toBe(0);
     // The user's own processes were never refused.
@@ -174,12 +178,7 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     const other = exec(['bash', '-c', `${quoted.join(' ')}; sleep 30`], stop.signal);
     await expect.poll(() => pgrepCount('^sleep 42$'), { timeout: 10_000 }).toBeGreaterThan(50);
 
-    const r = await exec(forker(300, 43));
-    expect(r.exitCode, r.tail).toBe(0);
-    expect(r.stdout).toMatch(/^refused: Resource temporarily unavailable$/m);
-    const started = Number(/started (\d+)/.exec(r.stdout)?.[1]);
-    expect(started).toBeLessThan(64);
-    expect(started).toBeGreaterThan(50);
+    expectStoppedBelow(64, await exec(forker(300, 43)));
     // Nothing it started outlives it, nor the other run's once that is cancelled.
     await expect.poll(() => pgrepCount('^sleep 43$'), { timeout: 5_000 }).toBe(0);
     stop.abort();
