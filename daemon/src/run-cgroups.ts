@@ -97,12 +97,35 @@ const readText = (path: string): string => {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The cgroups this process made and has not removed yet. A daemon that exits
+ * while one is open — stopped during its start's trial run, say — removes what is already empty; the
+ * rest is for the next start with the same $VIBER_HOME (a temporary one has none).
+ */
+const made = new Set<string>();
+let exitHook = false;
+function track(dir: string): void {
+  made.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    // Children first: a child's path is longer than its parent's.
+    for (const path of [...made].sort((a, b) => b.length - a.length))
+      try {
+        rmdirSync(path);
+      } catch {
+        // Not empty yet: left for the next start.
+      }
+  });
+}
+
 /** The processes in a cgroup (none once it is gone). */
 const members = (dir: string): number[] =>
   readText(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
 
 /** SIGKILLs what is in `dir`, waits for it to empty, and removes it; false when it could not. */
 async function removeCgroup(dir: string): Promise<boolean> {
+  made.delete(dir);
   const deadline = Date.now() + EMPTY_WAIT_MS;
   // The last task's exit is released a moment after the run ends: check again soon, then less often.
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
@@ -164,7 +187,9 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
     open(runId, maxProcesses) {
       const dir = join(base, `run-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
       ensureBase();
+      track(base);
       mkdirSync(dir);
+      track(dir);
       writeFileSync(join(dir, 'pids.max'), String(maxProcesses));
       return {
         wrap: (cmd) => ({
@@ -177,6 +202,7 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
           // The folder goes with the last run in it (a test's temporary $VIBER_HOME leaves none).
           try {
             rmdirSync(base);
+            made.delete(base);
           } catch {
             // Another run's cgroup is in it.
           }

@@ -260,6 +260,27 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     const other = await probeRunCgroups(`${home}-other`);
     expect(other?.base).not.toBe(first!.base);
   });
+
+  it('as root, a Viber that exits with a run’s cgroup open (stopped at start, during its trial) leaves none', async () => {
+    if (!root || !cgroupsHere()) return; // Not root: no cgroup is ever made (checked above).
+    home = mkdtempSync(join(tmpdir(), 'viber-nproc-exit-'));
+    const module = new URL('./run-cgroups.ts', import.meta.url).pathname;
+    const r = await run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { probeRunCgroups } = await import(${JSON.stringify(module)});
+       const cgroups = await probeRunCgroups(process.argv[1]);
+       cgroups.open('open-at-exit', 64);
+       console.log(cgroups.base);
+       process.exit(0);`,
+      home,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const base = r.stdout.trim();
+    expect(base).toMatch(/\/openviber-[0-9a-f]{12}$/);
+    expect(existsSync(join(base, 'run-open-at-exit'))).toBe(false);
+    expect(existsSync(base)).toBe(false);
+  });
 });
 
 async function pgrepCount(pattern: string): Promise<number> {
