@@ -119,6 +119,15 @@ function track(dir: string): void {
   });
 }
 
+/** A folder's entries (none when it cannot be read). */
+const listed = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
 /** The processes in a cgroup (none once it is gone). */
 const members = (dir: string): number[] =>
   readText(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
@@ -180,7 +189,7 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
     return null;
   }
   // A previous daemon killed with -9 left its runs' cgroups (bubblewrap ended the runs with it).
-  for (const name of readdirSync(base)) if (name.startsWith('run-')) await removeCgroup(join(base, name));
+  for (const name of listed(base)) if (name.startsWith('run-')) await removeCgroup(join(base, name));
 
   const cgroups: RunCgroups = {
     base,
@@ -210,9 +219,11 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
       };
     },
   };
-  // A trial: a shell joins a cgroup and reads back where it is and its limit.
-  const trial = cgroups.open(`probe-${process.pid}`, 7);
+  // A trial: a shell joins a cgroup and reads back where it is and its limit. Anything failing here
+  // (a hierarchy that lets the folder be made but not a cgroup in it) means no cgroups, not no Viber.
+  let trial: RunCgroup | undefined;
   try {
+    trial = cgroups.open(`probe-${process.pid}`, 7);
     const cmd = trial.wrap({
       command: 'sh',
       args: ['-c', 'cat /proc/self/cgroup; cat "$0"', join(base, `run-probe-${process.pid}`, 'pids.max')],
@@ -223,6 +234,6 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
   } catch {
     return null;
   } finally {
-    await trial.close();
+    await trial?.close();
   }
 }
