@@ -205,8 +205,9 @@ export function createRunner(options: RunnerOptions): Runner {
       // The user's code (a policy: setup, maintenance, a task's message) in bubblewrap as root: the
       // kernel does not count its processes against RLIMIT_NPROC; a pids cgroup of its own does. Not
       // the daemon's own git and copies (no policy), which run no code of the repository's
-      // (git-executor.ts): joining a cgroup can wait for the kernel (p50 ~0.5 ms, p90 ~12 ms on
-      // cgroup v1 here), which the several git commands of every prepare would each pay.
+      // (git-executor.ts): a cgroup costs a run ~1 ms (a shell to join it, making and removing it;
+      // on cgroup v2 the join also waits for an RCU grace period, 7-13 ms on this machine's v1
+      // through `cgroup.procs`), which the several git commands of every prepare would each pay.
       let cgroup: RunCgroup | undefined;
       const usersCode =
         !request.engine &&
