@@ -230,7 +230,7 @@ export function hideHomeArgs(
 }
 
 /** [R3b] A run's processes are the kernel's first choice when memory runs out (best effort: never fails the run). */
-export const OOM_FIRST = `{ echo ${RUN_OOM_SCORE_ADJ} > /proc/self/oom_score_adj; } 2>/dev/null;`;
+const OOM_FIRST = `{ echo ${RUN_OOM_SCORE_ADJ} > /proc/self/oom_score_adj; } 2>/dev/null;`;
 
 /** `inner` is `outer` or below it (both real, absolute paths). */
 export function contains(outer: string, inner: string): boolean {
