@@ -164,6 +164,10 @@ async function removeCgroup(dir: string): Promise<boolean> {
   }
 }
 
+/** The folder, below the pids hierarchy's, of the runs of the Viber whose $VIBER_HOME is `home`. */
+export const runCgroupsFolder = (home: string) =>
+  `openviber-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`;
+
 /**
  * Run cgroups for this daemon, or null where they cannot be used (not root, no pids controller, a
  * hierarchy it may not write): its runs then keep only RLIMIT_NPROC. `home` ($VIBER_HOME) names the
@@ -173,10 +177,7 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
   if (process.getuid?.() !== 0) return null;
   const hierarchy = pidsHierarchy(readText('/proc/self/mountinfo'), readText('/proc/self/cgroup'));
   if (!hierarchy) return null;
-  const base = join(
-    hierarchy.parent,
-    `openviber-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`,
-  );
+  const base = join(hierarchy.parent, runCgroupsFolder(home));
   const hasPids = (dir: string) => readText(join(dir, 'cgroup.subtree_control')).split(/\s/).includes('pids');
   /** The folder, made again when the last run's removal took it (v2: handing pids to its children). */
   const ensureBase = () => {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHealth, viberDocName } from '@openviber/shared';
 import { processesWithEnv } from './process-identity.ts';
+import { pidsHierarchy, runCgroupsFolder } from './run-cgroups.ts';
 import { fixture } from '../test/fixture-files.ts';
 import { makeRepo } from '../test/git-repo.ts';
 import { scenario } from '../test/scenario.ts';
@@ -28,6 +29,17 @@ function setupRuns(logFile: string): SetupRun[] {
     else runs.get(id)!.end = t;
   }
   return [...runs.values()].sort((a, b) => (a.start < b.start ? -1 : 1));
+}
+
+/** As root, where runs get pids cgroups: the run cgroups now under the Viber's folder; else null. */
+function rootRunCgroups(home: string): (() => string[]) | null {
+  const at = pidsHierarchy(
+    readFileSync('/proc/self/mountinfo', 'utf8'),
+    readFileSync('/proc/self/cgroup', 'utf8'),
+  );
+  if (process.getuid?.() !== 0 || !at) return null;
+  const folder = join(at.parent, runCgroupsFolder(home));
+  return () => (existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith('run-')) : []);
 }
 
 describe('the one runner through a real daemon', async () => {
@@ -58,8 +70,13 @@ describe('the one runner through a real daemon', async () => {
         what: 'the first setup to be working',
       });
       await s.viber.kill();
+      // [R3a] As root, the killed daemon's setup ran in a pids cgroup of its own, which nobody removed.
+      const runCgroups = rootRunCgroups(s.viber.home);
+      if (runCgroups && hidesKeys) expect(runCgroups()).toHaveLength(1);
       s.viber.start(env);
       expect(await s.prepared(bindingId)).toMatchObject({ state: 'ready' });
+      // The next start removed it; the new setup's is gone with its run.
+      if (runCgroups) expect(runCgroups()).toEqual([]);
 
       const [first, second, ...more] = setupRuns(logFile);
       expect(more).toEqual([]);
