@@ -14,14 +14,10 @@
 // own hand controllers to its children; the root is exempt). Used only once a trial run has joined a
 // cgroup and found its limit: anywhere it does not work (no pids controller, a read-only or foreign
 // hierarchy), runs are started as before and the daemon says they have no process limit.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Command } from './sandbox.ts';
-
-const run = promisify(execFile);
 
 /** How long a run's cgroup may take to empty after the run (its processes are SIGKILLed) before it is left for the next start. */
 const EMPTY_WAIT_MS = 2_000;
@@ -139,7 +135,7 @@ const members = (dir: string): number[] =>
   readText(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
 
 /** SIGKILLs what is in `dir`, waits for it to empty, and removes it; false when it could not. */
-async function removeCgroup(dir: string): Promise<boolean> {
+export async function removeCgroup(dir: string): Promise<boolean> {
   made.delete(dir);
   const deadline = Date.now() + EMPTY_WAIT_MS;
   // The last task's exit is released a moment after the run ends: check again soon, then less often.
@@ -171,9 +167,13 @@ export const runCgroupsFolder = (home: string) =>
 /**
  * Run cgroups for this daemon, or null where they cannot be used (not root, no pids controller, a
  * hierarchy it may not write): its runs then keep only RLIMIT_NPROC. `home` ($VIBER_HOME) names the
- * folder, so two Vibers on one machine never touch each other's runs.
+ * folder, so two Vibers on one machine never touch each other's runs. `probe` runs the trial
+ * (runner.ts's `probeSucceeds`: the runner's module spawns everything).
  */
-export async function probeRunCgroups(home: string): Promise<RunCgroups | null> {
+export async function probeRunCgroups(
+  home: string,
+  probe: (command: string, args: string[]) => Promise<boolean>,
+): Promise<RunCgroups | null> {
   if (process.getuid?.() !== 0) return null;
   const hierarchy = pidsHierarchy(readText('/proc/self/mountinfo'), readText('/proc/self/cgroup'));
   if (!hierarchy) return null;
@@ -227,18 +227,22 @@ export async function probeRunCgroups(home: string): Promise<RunCgroups | null> 
       };
     },
   };
-  // A trial: a shell joins a cgroup and reads back where it is and its limit. Anything failing here
+  // A trial: a shell joins a cgroup and finds itself there, under its limit. Anything failing here
   // (a hierarchy that lets the folder be made but not a cgroup in it) means no cgroups, not no Viber.
   let trial: RunCgroup | undefined;
   try {
-    trial = cgroups.open(`probe-${process.pid}`, 7);
+    const name = `probe-${process.pid}`;
+    trial = cgroups.open(name, 7);
     const cmd = trial.wrap({
       command: 'sh',
-      args: ['-c', 'cat /proc/self/cgroup; cat "$0"', join(base, `run-probe-${process.pid}`, 'pids.max')],
+      args: [
+        '-c',
+        'grep -q "/run-$1$" /proc/self/cgroup && test "$(cat "$0")" = 7',
+        join(base, `run-${name}`, 'pids.max'),
+        name,
+      ],
     });
-    const { stdout } = await run(cmd.command, cmd.args, { timeout: 5_000 });
-    const joined = stdout.includes(`/run-probe-${process.pid}\n`);
-    return joined && stdout.trim().split('\n').at(-1) === '7' ? cgroups : null;
+    return (await probe(cmd.command, cmd.args)) ? cgroups : null;
   } catch {
     return null;
   } finally {

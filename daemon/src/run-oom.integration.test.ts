@@ -4,11 +4,11 @@
 // 200 MB — the largest process, which the kernel would otherwise pick — and the run, whose processes
 // hold 60 MB each. Anyone: a run's processes carry the score adjustment.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUN_OOM_SCORE_ADJ } from './limits.ts';
-import { cgroupHierarchy } from './run-cgroups.ts';
+import { cgroupHierarchy, removeCgroup } from './run-cgroups.ts';
 import { tempDir } from '../test/temp-dir.ts';
 import { testRunner } from '../test/test-runner.ts';
 
@@ -42,20 +42,7 @@ function memoryCgroup(limit: number): { dir: string; join: string; remove(): Pro
     dir,
     join: join(dir, 'cgroup.procs'),
     async remove() {
-      // Its processes killed, then removed once they are gone (rmdir fails while any is exiting).
-      for (let i = 0; i < 250 && existsSync(dir); i++) {
-        for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
-          try {
-            process.kill(Number(pid), 'SIGKILL');
-          } catch {
-            // gone
-          }
-        try {
-          rmdirSync(dir);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
+      await removeCgroup(dir);
     },
   };
 }

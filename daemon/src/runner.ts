@@ -130,7 +130,7 @@ export function createRunner(options: RunnerOptions): Runner {
   let cgroups: Promise<RunCgroups | null> | undefined;
   const rootCgroups = () =>
     options.capabilities.hidesKeys && process.getuid?.() === 0
-      ? (cgroups ??= probeRunCgroups(options.home))
+      ? (cgroups ??= probeRunCgroups(options.home, probeSucceeds))
       : Promise.resolve(null);
   let spooling: Promise<boolean> | undefined;
   // Only a run that dies with the daemon: bubblewrap's --die-with-parent ends it with us. A pipe

@@ -12,6 +12,7 @@ import { spawnServer } from '../../sync-server/testing/spawn-server.ts';
 import { boundViber } from '../test/bound-viber.ts';
 import { waitFor } from '../test/wait-for.ts';
 import { pidsHierarchy, probeRunCgroups } from './run-cgroups.ts';
+import { probeSucceeds } from './runner.ts';
 import { hideHomeArgs } from './sandbox.ts';
 import { probedRunner } from '../test/probed-runner.ts';
 
@@ -234,12 +235,12 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
 
   it('as root, removes the run cgroups a killed Viber left, and what still ran in them', async () => {
     if (!root || !cgroupsHere()) {
-      // Not root: the kernel's RLIMIT_NPROC holds, and no cgroup is made (checked above).
-      expect((await probeRunCgroups('/nowhere')) === null).toBe(!root);
+      // Not root, or no pids controller: no cgroup is made (not root: the kernel's RLIMIT_NPROC holds).
+      expect(await probeRunCgroups('/nowhere', probeSucceeds)).toBeNull();
       return;
     }
     home = mkdtempSync(join(tmpdir(), 'viber-nproc-stale-'));
-    const first = await probeRunCgroups(home);
+    const first = await probeRunCgroups(home, probeSucceeds);
     expect(first).not.toBeNull();
     // What a daemon killed with -9 leaves: a run's cgroup with a process still in it.
     const left = first!.open('left-by-a-killed-daemon', 64);
@@ -252,12 +253,12 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     expect(readFileSync(join(dir, 'pids.max'), 'utf8').trim()).toBe('64');
 
     // The next daemon with the same $VIBER_HOME starts: the cgroup and its process are gone.
-    const next = await probeRunCgroups(home);
+    const next = await probeRunCgroups(home, probeSucceeds);
     expect(next?.base).toBe(first!.base);
     expect(existsSync(dir)).toBe(false);
     await expect.poll(() => pgrepCount('^sleep 44$'), { timeout: 5_000 }).toBe(0);
     // Another Viber's (another $VIBER_HOME) are not touched.
-    const other = await probeRunCgroups(`${home}-other`);
+    const other = await probeRunCgroups(`${home}-other`, probeSucceeds);
     expect(other?.base).not.toBe(first!.base);
   });
 
@@ -265,11 +266,13 @@ describe('[R3a] the runner’s runs have their process limit, whoever the Viber 
     if (!root || !cgroupsHere()) return; // Not root: no cgroup is ever made (checked above).
     home = mkdtempSync(join(tmpdir(), 'viber-nproc-exit-'));
     const module = new URL('./run-cgroups.ts', import.meta.url).pathname;
+    const runnerModule = new URL('./runner.ts', import.meta.url).pathname;
     const r = await run(process.execPath, [
       '--input-type=module',
       '-e',
       `const { probeRunCgroups } = await import(${JSON.stringify(module)});
-       const cgroups = await probeRunCgroups(process.argv[1]);
+       const { probeSucceeds } = await import(${JSON.stringify(runnerModule)});
+       const cgroups = await probeRunCgroups(process.argv[1], probeSucceeds);
        cgroups.open('open-at-exit', 64);
        console.log(cgroups.base);
        process.exit(0);`,
