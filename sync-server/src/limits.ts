@@ -126,10 +126,18 @@ export const SYNC_REPAIR_MS = 1_000;
 
 /**
  * PostgreSQL stores arriving within this window go to the database together (group commit: one
- * transaction of four statements for the batch instead of five per document). Stores are debounced
- * by seconds already; this adds at most the window to one.
+ * transaction of four statements for the batch instead of five per document). A store a caller waits
+ * on (the API's writes) waits at most this long for others to join it.
  */
 export const STORE_BATCH_WINDOW_MS = 20;
+/**
+ * Background stores (the debounced stores of live edits, which nothing waits on) are gathered this
+ * long. With 3,000 users editing on two processes, batches every 20 ms held ~3 documents each, and
+ * their statements cost more than everything else the processes did: both processes 0.50 cores with
+ * PostgreSQL 0.10, against 0.29 and 0.03 with this window (bench/ANALYSIS.md). Stores are debounced
+ * by 2-10 s already; this adds at most the window to one.
+ */
+export const STORE_BACKGROUND_WINDOW_MS = 250;
 /** At most this many documents, and this many bytes of state, in one batch; the rest go in the next. */
 export const MAX_STORE_BATCH_DOCUMENTS = 100;
 export const MAX_STORE_BATCH_BYTES = 16 * 1024 * 1024;

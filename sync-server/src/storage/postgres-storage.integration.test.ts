@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as Y from 'yjs';
 import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
-import { PostgresStorage, USAGE_SQL } from './postgres-storage.ts';
+import { STORE_BACKGROUND_WINDOW_MS } from '../limits.ts';
+import { PostgresStorage, USAGE_SQL, type PostgresStorageOptions } from './postgres-storage.ts';
 import { storageAcceptance } from './storage.acceptance.ts';
 import type { Storage } from './storage.ts';
 
@@ -21,8 +22,8 @@ async function harness() {
   const opened: Storage[] = [];
   return {
     url,
-    async open() {
-      const storage = await PostgresStorage.connect(url);
+    async open(options?: PostgresStorageOptions) {
+      const storage = await PostgresStorage.connect(url, options);
       opened.push(storage);
       return storage;
     },
@@ -128,6 +129,58 @@ describe('PostgresStorage', () => {
     });
     expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(contents(await again.fetchDocument('doc-5'))).toEqual({ i: 2005 });
+  });
+
+  it('gathers background stores for their window: 40 stores made over ~100 ms go in one transaction', async () => {
+    const h = await opened();
+    const s = await h.open();
+    const admin = await adminOf(h.url);
+    const transactions = async () => Number((await admin.query('SELECT txid_current() AS n')).rows[0].n);
+    const state = (n: number) => {
+      const d = new Y.Doc();
+      d.getMap('m').set('n', n);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const before = await transactions();
+    const started = performance.now();
+    const stores: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      stores.push(s.storeDocument(`bg-${i}`, state(i), { background: true }));
+      await new Promise((r) => setTimeout(r, 2)); // a store every few ms, as edits of many users come
+    }
+    await Promise.all(stores);
+    // The first waited its whole window (timers fire late, never early: 5 ms for rounding).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(STORE_BACKGROUND_WINDOW_MS - 5);
+    // One batch, or two if the machine held the loop past the window; a batch every 20 ms made 6-10.
+    expect((await transactions()) - before - 1).toBeLessThanOrEqual(2);
+    expect(contents(await (await h.open()).fetchDocument('bg-39'))).toEqual({ n: 39 });
+  });
+
+  it('a store a caller waits on is written without the background window, and takes the background stores queued before it along', async () => {
+    const h = await opened();
+    // A background window of a minute: a store that waited for it would fail the test by its timeout.
+    const s = await h.open({ backgroundWindowMs: 60_000 });
+    const state = (n: number) => {
+      const d = new Y.Doc();
+      d.getMap('m').set('n', n);
+      return Y.encodeStateAsUpdate(d);
+    };
+    const written = new Set<string>();
+    const background = Array.from({ length: 5 }, (_, i) =>
+      s.storeDocument(`later-${i}`, state(i), { background: true }).then(() => written.add(`later-${i}`)),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(written.size).toBe(0); // still gathering
+    await s.storeDocument('now', state(99));
+    expect(contents(await (await h.open()).fetchDocument('now'))).toEqual({ n: 99 });
+    await Promise.all(background); // in the same batch
+    expect(written.size).toBe(5);
+    // expedite(): a background store a caller has come to wait on goes without its window.
+    const expedited = s.storeDocument('hurried', state(7), { background: true });
+    await new Promise((r) => setTimeout(r, 100));
+    s.expedite('hurried');
+    await expedited;
+    expect(contents(await (await h.open()).fetchDocument('hurried'))).toEqual({ n: 7 });
   });
 
   it('two processes storing the same new documents in opposite orders at once lose nothing', async () => {

@@ -9,7 +9,14 @@
 import pg from 'pg';
 import { compactDeletedKeys, parseDocName } from '@openviber/shared';
 import * as Y from 'yjs';
-import type { ConsumeResult, SessionBound, Storage, UserRow, ViberCredential } from './storage.ts';
+import type {
+  ConsumeResult,
+  SessionBound,
+  Storage,
+  StoreOptions,
+  UserRow,
+  ViberCredential,
+} from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
 import {
@@ -17,6 +24,7 @@ import {
   TOMBSTONE_PRUNE_BATCH,
   MAX_STORE_BATCH_BYTES,
   MAX_STORE_BATCH_DOCUMENTS,
+  STORE_BACKGROUND_WINDOW_MS,
   STORE_BATCH_WINDOW_MS,
 } from '../limits.ts';
 
@@ -62,6 +70,10 @@ const toBuffer = (state: Uint8Array) => Buffer.from(state.buffer, state.byteOffs
 interface QueuedStore {
   states: Uint8Array[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  /** When the first of these states was queued (performance.now()). */
+  since: number;
+  /** A caller waits on one of them (not only background stores). */
+  awaited: boolean;
 }
 
 /** Documents and bytes under each prefix ($1, upper bounds $2): PostgresStorage.documentUsage. */
@@ -73,6 +85,8 @@ export const USAGE_SQL = `SELECT p.i, count(d.name) AS n, coalesce(sum(octet_len
 export interface PostgresStorageOptions {
   /** Connections in this process's pool (default 10). */
   max?: number;
+  /** How long background stores are gathered (default STORE_BACKGROUND_WINDOW_MS). */
+  backgroundWindowMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -83,11 +97,18 @@ export class PostgresStorage implements Storage {
   /** Stores waiting for the next batch, by document, in arrival order. */
   readonly #queued = new Map<string, QueuedStore>();
   #batchTimer: NodeJS.Timeout | undefined;
+  /** When #batchTimer fires (performance.now()). */
+  #batchDue = Infinity;
+  /** Queued documents with a store a caller waits on. */
+  #awaitedQueued = 0;
   /** The batches being written, while they are. */
   #batches: Promise<void> | undefined;
 
-  private constructor(pool: pg.Pool) {
+  readonly #backgroundWindowMs: number;
+
+  private constructor(pool: pg.Pool, backgroundWindowMs: number) {
     this.#pool = pool;
+    this.#backgroundWindowMs = backgroundWindowMs;
   }
 
   /** Connects and creates the schema if needed (safe to run from several processes at once). */
@@ -118,7 +139,7 @@ export class PostgresStorage implements Storage {
       await pool.end();
       throw error;
     }
-    return new PostgresStorage(pool);
+    return new PostgresStorage(pool, options.backgroundWindowMs ?? STORE_BACKGROUND_WINDOW_MS);
   }
 
   async fetchDocument(name: string) {
@@ -131,27 +152,80 @@ export class PostgresStorage implements Storage {
 
   /**
    * Merges `state` into what is stored, so a concurrent store by another process is never overwritten.
-   * Resolves once committed. Stores are gathered for STORE_BATCH_WINDOW_MS and written together
-   * (#storeBatch); two stores of one document in a batch are merged first.
+   * Resolves once committed. Stores are gathered and written together (#storeBatch): a store a caller
+   * waits on for STORE_BATCH_WINDOW_MS, a background one for the background window; two stores of
+   * one document in a batch are merged first.
    */
-  storeDocument(name: string, state: Uint8Array): Promise<void> {
+  storeDocument(name: string, state: Uint8Array, options: StoreOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('storage closed'));
+    const awaited = !options.background;
     return new Promise((resolve, reject) => {
-      const queued = this.#queued.get(name);
+      let queued = this.#queued.get(name);
       if (queued) {
         queued.states.push(state);
         queued.waiters.push({ resolve, reject });
-      } else this.#queued.set(name, { states: [state], waiters: [{ resolve, reject }] });
+      } else {
+        queued = {
+          states: [state],
+          waiters: [{ resolve, reject }],
+          since: performance.now(),
+          awaited: false,
+        };
+        this.#queued.set(name, queued);
+      }
+      if (awaited && !queued.awaited) {
+        queued.awaited = true;
+        this.#awaitedQueued++;
+      }
       this.#scheduleBatch();
     });
   }
 
+  expedite(name: string): void {
+    const queued = this.#queued.get(name);
+    if (!queued || queued.awaited) return; // not queued: already being written, or done
+    queued.awaited = true;
+    this.#awaitedQueued++;
+    this.#scheduleBatch();
+  }
+
+  /**
+   * When the next batch should start: soon for a store a caller waits on (or a full batch), else
+   * once the oldest background store has waited its window.
+   */
+  #dueAt(): number {
+    if (this.#awaitedQueued > 0 || this.#queued.size >= MAX_STORE_BATCH_DOCUMENTS)
+      return performance.now() + STORE_BATCH_WINDOW_MS;
+    const oldest = this.#queued.values().next().value;
+    return oldest ? oldest.since + this.#backgroundWindowMs : Infinity;
+  }
+
+  /**
+   * After a batch, whether the next goes at once: a store that came meanwhile is awaited, a batch
+   * is full, the oldest has waited its window, or the storage is closing.
+   */
+  #writeNow(): boolean {
+    if (this.#closed || this.#awaitedQueued > 0 || this.#queued.size >= MAX_STORE_BATCH_DOCUMENTS)
+      return true;
+    const oldest = this.#queued.values().next().value;
+    return oldest !== undefined && oldest.since + this.#backgroundWindowMs <= performance.now();
+  }
+
   #scheduleBatch(): void {
-    if (this.#batchTimer || this.#batches || this.#closed) return;
-    this.#batchTimer = setTimeout(() => {
-      this.#batchTimer = undefined;
-      void this.#startBatches();
-    }, STORE_BATCH_WINDOW_MS);
+    // While batches are written, the loop writes what is due and schedules the rest when it ends.
+    if (this.#batches || this.#closed || this.#queued.size === 0) return;
+    const due = this.#dueAt();
+    if (this.#batchTimer && this.#batchDue <= due) return;
+    clearTimeout(this.#batchTimer);
+    this.#batchDue = due;
+    this.#batchTimer = setTimeout(
+      () => {
+        this.#batchTimer = undefined;
+        this.#batchDue = Infinity;
+        void this.#startBatches();
+      },
+      Math.max(0, due - performance.now()),
+    );
   }
 
   /**
@@ -166,9 +240,14 @@ export class PostgresStorage implements Storage {
     return this.#batches;
   }
 
-  /** One batch at a time; stores that arrive while one is written form the next at once. */
+  /**
+   * One batch at a time. The first is written as started (its time came, or the storage closes);
+   * stores that arrive meanwhile form the next at once if one is awaited or a batch is full, and wait
+   * out their window otherwise.
+   */
   async #runBatches(): Promise<void> {
-    while (this.#queued.size > 0) {
+    for (let first = true; this.#queued.size > 0; first = false) {
+      if (!first && !this.#writeNow()) return;
       const batch: [string, QueuedStore][] = [];
       let bytes = 0;
       for (const [name, queued] of this.#queued) {
@@ -181,7 +260,10 @@ export class PostgresStorage implements Storage {
         batch.push([name, queued]);
         bytes += size;
       }
-      for (const [name] of batch) this.#queued.delete(name);
+      for (const [name, queued] of batch) {
+        this.#queued.delete(name);
+        if (queued.awaited) this.#awaitedQueued--;
+      }
       await this.#storeBatch(batch);
     }
   }
@@ -439,6 +521,7 @@ export class PostgresStorage implements Storage {
     // Stores already accepted are written first.
     clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
+    this.#batchDue = Infinity;
     while (this.#batches || this.#queued.size > 0) await this.#startBatches();
     await this.#pool.end();
   }

@@ -31,12 +31,22 @@ export interface DocumentUsage {
   bytes: number;
 }
 
+export interface StoreOptions {
+  background?: boolean;
+}
+
 export interface Storage {
   readonly kind: string;
   /** The stored state of a document, or null if it was never stored. */
   fetchDocument(name: string): Promise<Uint8Array | null>;
-  /** Stores a document's full state atomically: a crash mid-write leaves the previous state. */
-  storeDocument(name: string, state: Uint8Array): Promise<void>;
+  /**
+   * Stores a document's full state atomically: a crash mid-write leaves the previous state. A
+   * `background` store is one no caller waits on (the debounced store of live edits): a storage may
+   * hold it a little longer to write it together with others (PostgreSQL: STORE_BACKGROUND_WINDOW_MS).
+   */
+  storeDocument(name: string, state: Uint8Array, options?: StoreOptions): Promise<void>;
+  /** A caller now waits on the background store of `name` in flight: it is written without further wait. */
+  expedite?(name: string): void;
   /**
    * For each prefix, how many documents whose name starts with it are stored and their bytes
    * together, in the order given: one query for many users (the quota refreshes them in batches).

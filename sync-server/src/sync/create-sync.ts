@@ -197,7 +197,9 @@ export function createSyncServer(options: SyncOptions) {
     },
     onRequest: options.onRequest,
   });
-  const gateway: DocGateway = new DocGateway(server.hocuspocus);
+  const gateway: DocGateway = new DocGateway(server.hocuspocus, (document) =>
+    stored.awaitNextStore(document),
+  );
   const apiDocs = gateway.charged(
     limits.apiQuota(
       async (name) =>

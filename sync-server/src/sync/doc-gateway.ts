@@ -52,8 +52,12 @@ export class DocGateway {
   readonly #opening = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(hocuspocus: Hocuspocus) {
+  readonly #awaitNextStore: (document: Y.Doc) => void;
+
+  /** `awaitNextStore`: the storage extension's (storage-extension.ts), told before each store the API waits on. */
+  constructor(hocuspocus: Hocuspocus, awaitNextStore: (document: Y.Doc) => void = () => {}) {
     this.#hocuspocus = hocuspocus;
+    this.#awaitNextStore = awaitNextStore;
   }
 
   /** Runs `fn` on the live document without changing it. */
@@ -232,6 +236,7 @@ export class DocGateway {
   async #storeNow(handle: Handle): Promise<void> {
     const { document } = handle;
     const origin = { source: 'local' as const, context: SERVER_CONTEXT };
+    this.#awaitNextStore(document);
     await this.#hocuspocus.storeDocumentHooks(
       document,
       {

@@ -72,6 +72,11 @@ function applyWithoutBroadcast(document: Y.Doc, state: Uint8Array): void {
 export interface StorageExtension extends Extension {
   /** True while `document` holds a change not stored yet (changed since, or its store in flight). */
   unstored(document: Y.Doc): boolean;
+  /**
+   * A caller waits for the next store of `document` (the API's write): it goes to storage as an
+   * awaited store. Every other store (debounced, at unload, a retry) is a background one.
+   */
+  awaitNextStore(document: Y.Doc): void;
 }
 
 export function storageExtension(storage: Storage, options: StorageExtensionOptions = {}): StorageExtension {
@@ -83,6 +88,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
   const { coordination } = options;
   const retrying = new WeakSet<Y.Doc>();
   const isDeleted = options.isDeleted ?? (() => false);
+  const awaited = new WeakSet<Y.Doc>();
 
   const retryLater = (payload: onStoreDocumentPayload) => {
     const { document, instance } = payload;
@@ -98,6 +104,12 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
   return {
     extensionName: 'openviber-storage',
     unstored: (document) => dirty.has(document) || inFlight.has(document),
+    awaitNextStore: (document) => {
+      awaited.add(document);
+      // A background store of it still queued holds the document's save lock, which the awaited
+      // store waits for: it is written now too.
+      if (inFlight.has(document)) storage.expedite?.((document as Document).name);
+    },
     async onLoadDocument({ document, documentName }: onLoadDocumentPayload) {
       const state = await storage.fetchDocument(documentName);
       if (state) applyWithoutBroadcast(document, state);
@@ -110,6 +122,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
     },
     async onStoreDocument(payload: onStoreDocumentPayload) {
       const { document, documentName } = payload;
+      const background = !awaited.delete(document);
       if (!dirty.has(document)) return;
       if (coordination && !changedHere.has(document) && !options.isStopping?.()) {
         // Only other processes' changes: the process each came through stores it and says so.
@@ -134,7 +147,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       const snapshot = coordination ? Y.snapshot(document) : undefined;
       inFlight.add(document);
       try {
-        await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document));
+        await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document), { background });
       } catch (error) {
         dirty.add(document);
         changedHere.add(document);

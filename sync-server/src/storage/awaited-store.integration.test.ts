@@ -1,0 +1,99 @@
+// On PostgreSQL the debounced stores of live edits wait in a background batch (STORE_BACKGROUND_WINDOW_MS)
+// to be written together; an API write, which answers only once its change is stored, must not wait
+// for that window — not even when a background store of the same document holds the document's save
+// lock. Here the background window is a minute: an API call that waited for it fails the test.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listEnvironments, workspaceDocName } from '@openviber/shared';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
+import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
+import { createApp } from '../app.ts';
+import { readConfig } from '../config.ts';
+import { PostgresStorage } from './postgres-storage.ts';
+
+let postgres: RunningPostgres;
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+/** The document as stored in the database right now (null when no row). */
+async function storedNow(url: string, name: string): Promise<Y.Doc | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [
+      name,
+    ]);
+    if (!rows[0]) return null;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, new Uint8Array(rows[0].state));
+    return doc;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rejects naming `what` if `promise` takes longer than `ms`. */
+const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms),
+    ),
+  ]);
+
+describe('API writes on PostgreSQL', () => {
+  it('answer without waiting for the background batch, even while a debounced store of the same document waits in it', async () => {
+    const url = await postgres.createSchema();
+    const storage = await PostgresStorage.connect(url, { backgroundWindowMs: 60_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'openviber-awaited-'));
+    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir }, join(dir, 'no-app'));
+    const app = createApp({ config, storage, log: () => {} });
+    let peer: Peer | undefined;
+    try {
+      const port = await app.listen();
+      const base = `http://127.0.0.1:${port}`;
+      const user = await within(signup(base), 10_000, 'signup');
+      const name = workspaceDocName(user.userId);
+      const create = (envName: string) =>
+        within(
+          api(base, 'POST', '/api/environments', {
+            token: user.token,
+            body: { name: envName, type: 'manual', setupScript: 'true' },
+          }),
+          10_000,
+          `POST /api/environments (${envName})`,
+        );
+
+      // Nothing queued: the API's own store is awaited, not a background one.
+      expect((await create('first')).status).toBe(201);
+      expect(listEnvironments((await storedNow(url, name))!).map((e) => e.name)).toEqual(['first']);
+
+      // A peer's edit: 2 s later its debounced store is queued for the (minute-long) window.
+      peer = connectPeer(`ws://127.0.0.1:${port}/sync`, name, user.token);
+      await peer.synced;
+      peer.doc.getMap('app').set('edited', 'by the peer');
+      await waitFor(() => !peer!.provider.hasUnsyncedChanges, 'the edit acknowledged');
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect((await storedNow(url, name))!.getMap('app').get('edited')).toBeUndefined();
+
+      // The API's store waits on the save lock that queued store holds: it is written now, and so
+      // is the API's change.
+      expect((await create('second')).status).toBe(201);
+      const stored = (await storedNow(url, name))!;
+      expect(stored.getMap('app').get('edited')).toBe('by the peer');
+      expect(listEnvironments(stored).map((e) => e.name)).toEqual(['first', 'second']);
+    } finally {
+      peer?.destroy();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
