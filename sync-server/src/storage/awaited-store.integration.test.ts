@@ -50,7 +50,7 @@ const within = <T>(promise: Promise<T>, ms: number, what: string) =>
   ]);
 
 describe('API writes on PostgreSQL', () => {
-  it('answer without waiting for the background batch, even while a debounced store of the same document waits in it', async () => {
+  it('[P2] answer without waiting for the background batch, even while a debounced store of the same document waits in it', async () => {
     const url = await postgres.createSchema();
     const storage = await PostgresStorage.connect(url, { backgroundWindowMs: 60_000 });
     const dir = mkdtempSync(join(tmpdir(), 'openviber-awaited-'));
