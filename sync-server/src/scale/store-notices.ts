@@ -12,6 +12,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import * as Y from 'yjs';
 import type { StoreCoordination } from '../sync/storage-extension.ts';
 import { PublishBatch, readBatch } from './publish-batch.ts';
+import { snapshotHolds } from '../storage/snapshot-holds.ts';
 
 /** name length (u16 BE) | name (UTF-8) | Yjs snapshot (state vector and delete set) */
 function encode(name: string, snapshot: Uint8Array): Uint8Array {
@@ -32,23 +33,6 @@ function decode(entry: Uint8Array): { name: string; snapshot: Y.Snapshot } | nul
   } catch {
     return null;
   }
-}
-
-type Ranges = { clock: number; len: number }[];
-type DeleteSetLike = { clients: Map<number, Ranges> };
-
-/** Whether every deleted range of `mine` lies within `stored` (both sorted and merged, as Yjs keeps them). */
-function deletionsWithin(mine: DeleteSetLike, stored: DeleteSetLike): boolean {
-  for (const [client, ranges] of mine.clients) {
-    const known = stored.clients.get(client) ?? [];
-    let k = 0;
-    for (const { clock, len } of ranges) {
-      while (k < known.length && known[k].clock + known[k].len <= clock) k++;
-      if (k === known.length || known[k].clock > clock || known[k].clock + known[k].len < clock + len)
-        return false;
-    }
-  }
-  return true;
 }
 
 export class StoreNotices implements StoreCoordination {
@@ -96,9 +80,7 @@ export class StoreNotices implements StoreCoordination {
   covers(name: string, document: Y.Doc): boolean {
     const stored = this.#stored.get(name);
     if (!stored) return false;
-    const mine = Y.snapshot(document);
-    for (const [client, clock] of mine.sv) if ((stored.sv.get(client) ?? 0) < clock) return false;
-    return deletionsWithin(mine.ds as unknown as DeleteSetLike, stored.ds as unknown as DeleteSetLike);
+    return snapshotHolds(stored, Y.snapshot(document));
   }
 
   storedElsewhere(name: string, document: Y.Doc, waitMs: number): Promise<boolean> {

@@ -183,6 +183,71 @@ describe('PostgresStorage', () => {
     expect(contents(await (await h.open()).fetchDocument('hurried'))).toEqual({ n: 7 });
   });
 
+  it('a store that holds everything stored is written without building a document; one that misses part of it is merged, losing nothing', async () => {
+    const h = await opened();
+    const s = await h.open();
+    const live = new Y.Doc();
+    const store = (doc: Y.Doc) =>
+      s.storeDocument('doc', Y.encodeStateAsUpdate(doc), { snapshot: Y.snapshot(doc) });
+    live.getMap('m').set('a', 1);
+    await store(live);
+    const stale = new Y.Doc();
+    Y.applyUpdate(stale, Y.encodeStateAsUpdate(live)); // a process that then misses the next edits
+    live.getMap('m').set('b', 2);
+    live.getMap('m').delete('a'); // a deletion alone does not move the state vector
+    await store(live);
+    expect(s.merges).toBe(0);
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ b: 2 });
+    stale.getMap('m').set('c', 3);
+    await store(stale);
+    expect(s.merges).toBe(1);
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ b: 2, c: 3 });
+    // Only a deletion missing: the state vectors are equal, so they alone would call it held.
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, (await s.fetchDocument('doc'))!);
+    const lagging = new Y.Doc();
+    Y.applyUpdate(lagging, Y.encodeStateAsUpdate(copy));
+    copy.getMap('m').delete('c');
+    await store(copy);
+    expect(s.merges).toBe(1);
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ b: 2 });
+    await store(lagging);
+    expect(s.merges).toBe(2);
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ b: 2 });
+  });
+
+  it('a state written without its snapshot (by an older server, during an upgrade) clears the stored one, so the next store merges and keeps that write', async () => {
+    const h = await opened();
+    const s = await h.open();
+    const admin = await adminOf(h.url);
+    const live = new Y.Doc();
+    live.getMap('m').set('a', 1);
+    await s.storeDocument('doc', Y.encodeStateAsUpdate(live), { snapshot: Y.snapshot(live) });
+    const covers = async () =>
+      (await admin.query<{ covers: Buffer | null }>("SELECT covers FROM documents WHERE name = 'doc'"))
+        .rows[0]!.covers;
+    expect(await covers()).not.toBeNull();
+    // The older server merged in an edit this process never saw, and wrote the state alone.
+    const elsewhere = new Y.Doc();
+    Y.applyUpdate(elsewhere, Y.encodeStateAsUpdate(live));
+    elsewhere.getMap('m').set('theirs', true);
+    await admin.query("UPDATE documents SET state = $1 WHERE name = 'doc'", [
+      Buffer.from(Y.encodeStateAsUpdate(elsewhere)),
+    ]);
+    expect(await covers()).toBeNull();
+    live.getMap('m').set('mine', true);
+    await s.storeDocument('doc', Y.encodeStateAsUpdate(live), { snapshot: Y.snapshot(live) });
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ a: 1, theirs: true, mine: true });
+    expect(await covers()).not.toBeNull();
+    // A snapshot that cannot be read is only a missed shortcut: the store merges.
+    await admin.query("UPDATE documents SET covers = '\\xdeadbeef' WHERE name = 'doc'");
+    live.getMap('m').set('later', 1);
+    const merges = s.merges;
+    await s.storeDocument('doc', Y.encodeStateAsUpdate(live), { snapshot: Y.snapshot(live) });
+    expect(s.merges).toBe(merges + 1);
+    expect(contents(await s.fetchDocument('doc'))).toEqual({ a: 1, theirs: true, mine: true, later: 1 });
+  });
+
   it('two processes storing the same new documents in opposite orders at once lose nothing', async () => {
     const h = await opened();
     const [a, b] = [await h.open(), await h.open()];

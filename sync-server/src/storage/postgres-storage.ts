@@ -19,6 +19,7 @@ import type {
 } from './storage.ts';
 import { toUser, toViber, type Row } from './rows.ts';
 import { MIGRATIONS_TABLE_SQL, pendingMigrations } from './migrations.ts';
+import { snapshotHolds } from './snapshot-holds.ts';
 import {
   DOCUMENT_TOMBSTONE_MS,
   TOMBSTONE_PRUNE_BATCH,
@@ -49,8 +50,11 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
  * incoming state goes in first: where both hold a range, the first applied form stays, and the
  * incoming one is the newer, possibly compacted ([D9]) form of what the stored one holds in full.
  */
-function mergeStates(name: string, stored: Uint8Array, incoming: Uint8Array): Uint8Array {
-  if (sameBytes(stored, incoming)) return incoming;
+function mergeStates(
+  name: string,
+  stored: Uint8Array,
+  incoming: Uint8Array,
+): { state: Uint8Array; snapshot: Y.Snapshot } {
   // A guid given: Yjs would otherwise make a uuid with 31 getRandomValues calls (2.5% of a busy
   // server's time in the 2-process bench).
   const doc = new Y.Doc({ guid: 'merge' });
@@ -59,9 +63,18 @@ function mergeStates(name: string, stored: Uint8Array, incoming: Uint8Array): Ui
     Y.applyUpdate(doc, stored);
     // What only the stored state held may be deleted keys the storing process never saw in full.
     if (parseDocName(name)?.kind === 'workspace') compactDeletedKeys(doc);
-    return Y.encodeStateAsUpdate(doc);
+    return { state: Y.encodeStateAsUpdate(doc), snapshot: Y.snapshot(doc) };
   } finally {
     doc.destroy();
+  }
+}
+
+/** A stored snapshot, or null when it cannot be read (it is only a shortcut: the merge is then done). */
+function readSnapshot(bytes: Uint8Array): Y.Snapshot | null {
+  try {
+    return Y.decodeSnapshot(bytes);
+  } catch {
+    return null;
   }
 }
 
@@ -69,6 +82,8 @@ const toBuffer = (state: Uint8Array) => Buffer.from(state.buffer, state.byteOffs
 
 interface QueuedStore {
   states: Uint8Array[];
+  /** Each state's snapshot, where its caller gave one. */
+  snapshots: (Y.Snapshot | undefined)[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
   /** When the first of these states was queued (performance.now()). */
   since: number;
@@ -101,6 +116,7 @@ export class PostgresStorage implements Storage {
   #batchDue = Infinity;
   /** Queued documents with a store a caller waits on. */
   #awaitedQueued = 0;
+  #merges = 0;
   /** The batches being written, while they are. */
   #batches: Promise<void> | undefined;
 
@@ -142,6 +158,14 @@ export class PostgresStorage implements Storage {
     return new PostgresStorage(pool, options.backgroundWindowMs ?? STORE_BACKGROUND_WINDOW_MS);
   }
 
+  /**
+   * How many stores were merged by building a document: the stored state held something the new one
+   * did not, or one of them had no snapshot (a store that holds the stored state is written as it is).
+   */
+  get merges(): number {
+    return this.#merges;
+  }
+
   async fetchDocument(name: string) {
     const { rows } = await this.#pool.query<{ state: Buffer }>(
       'SELECT state FROM documents WHERE name = $1 AND deleted_at IS NULL',
@@ -163,10 +187,12 @@ export class PostgresStorage implements Storage {
       let queued = this.#queued.get(name);
       if (queued) {
         queued.states.push(state);
+        queued.snapshots.push(options.snapshot);
         queued.waiters.push({ resolve, reject });
       } else {
         queued = {
           states: [state],
+          snapshots: [options.snapshot],
           waiters: [{ resolve, reject }],
           since: performance.now(),
           awaited: false,
@@ -283,6 +309,10 @@ export class PostgresStorage implements Storage {
     const incoming = new Map(
       batch.map(([name, q]) => [name, q.states.length === 1 ? q.states[0]! : Y.mergeUpdates(q.states)]),
     );
+    // A snapshot only for a single state: what several merged hold is not known without a document.
+    const snapshots = new Map(
+      batch.map(([name, q]) => [name, q.states.length === 1 ? q.snapshots[0] : undefined]),
+    );
     const failed = new Map<string, Error>();
     const write = inTransaction(this.#pool, async (client) => {
       // The rows' locks in one pass, in name order, writing nothing for a stored row (a false WHERE
@@ -297,28 +327,51 @@ export class PostgresStorage implements Storage {
       );
       const existing = names.filter((n) => !inserted.has(n));
       const { rows } = existing.length
-        ? await client.query<{ name: string; state: Buffer; deleted_at: string | null }>(
-            'SELECT name, state, deleted_at FROM documents WHERE name = ANY($1::text[])',
-            [existing],
-          )
+        ? await client.query<{
+            name: string;
+            state: Buffer;
+            covers: Buffer | null;
+            deleted_at: string | null;
+          }>('SELECT name, state, covers, deleted_at FROM documents WHERE name = ANY($1::text[])', [existing])
         : { rows: [] };
-      const updates: { name: string; state: Buffer }[] = [];
-      for (const name of inserted) updates.push({ name, state: toBuffer(incoming.get(name)!) });
+      const updates: { name: string; state: Buffer; covers: Buffer | null }[] = [];
+      const coversOf = (snapshot: Y.Snapshot | undefined) =>
+        snapshot ? toBuffer(Y.encodeSnapshot(snapshot)) : null;
+      for (const name of inserted)
+        updates.push({ name, state: toBuffer(incoming.get(name)!), covers: coversOf(snapshots.get(name)) });
       for (const row of rows) {
         const state = incoming.get(row.name)!;
         if (row.deleted_at !== null) continue;
         const stored = new Uint8Array(row.state);
         try {
+          const snapshot = snapshots.get(row.name);
+          if (sameBytes(stored, state)) {
+            if (snapshot && !row.covers)
+              updates.push({ name: row.name, state: row.state, covers: coversOf(snapshot) });
+            continue;
+          }
+          const storedSnapshot = row.covers ? readSnapshot(row.covers) : null;
+          if (snapshot && storedSnapshot && snapshotHolds(snapshot, storedSnapshot)) {
+            // The new state holds every item and deletion of the stored one: the merge would be it.
+            updates.push({ name: row.name, state: toBuffer(state), covers: coversOf(snapshot) });
+            continue;
+          }
+          this.#merges++;
           const merged = mergeStates(row.name, stored, state);
-          if (!sameBytes(stored, merged)) updates.push({ name: row.name, state: toBuffer(merged) });
+          if (!sameBytes(stored, merged.state) || !row.covers)
+            updates.push({
+              name: row.name,
+              state: toBuffer(merged.state),
+              covers: coversOf(merged.snapshot),
+            });
         } catch (error) {
           failed.set(row.name, new Error(`storing ${row.name}: ${String(error)}`));
         }
       }
       if (updates.length > 0)
         await client.query(
-          'UPDATE documents AS d SET state = u.s, updated_at = $3 FROM unnest($1::text[], $2::bytea[]) AS u(n, s) WHERE d.name = u.n',
-          [updates.map((u) => u.name), updates.map((u) => u.state), Date.now()],
+          'UPDATE documents AS d SET state = u.s, covers = u.c, updated_at = $4 FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS u(n, s, c) WHERE d.name = u.n',
+          [updates.map((u) => u.name), updates.map((u) => u.state), updates.map((u) => u.covers), Date.now()],
         );
     });
     try {

@@ -1,5 +1,6 @@
 // The persistence port: Yjs documents, users, sessions, onboarding tokens and Viber credentials.
 // SQLite (embedded default) and PostgreSQL implement it and pass one acceptance suite.
+import type * as Y from 'yjs';
 
 /** What a new session or token keeps of its user's others: none expired at `now`, `keep` at most. */
 export interface SessionBound {
@@ -33,6 +34,8 @@ export interface DocumentUsage {
 
 export interface StoreOptions {
   background?: boolean;
+  /** The state's Yjs snapshot (Y.snapshot of the document it was encoded from, at that moment). */
+  snapshot?: Y.Snapshot;
 }
 
 export interface Storage {

@@ -144,10 +144,11 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       // [D9] What deletions left in the workspace goes before it is stored, from the copy peers load
       // too: the store and every new peer get the collected form.
       if (parseDocName(documentName)?.kind === 'workspace') compactDeletedKeys(document);
-      const snapshot = coordination ? Y.snapshot(document) : undefined;
+      // Taken with the state, in the same turn: the storage and other processes may rely on it.
+      const snapshot = Y.snapshot(document);
       inFlight.add(document);
       try {
-        await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document), { background });
+        await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document), { background, snapshot });
       } catch (error) {
         dirty.add(document);
         changedHere.add(document);
@@ -156,7 +157,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       } finally {
         inFlight.delete(document);
       }
-      if (snapshot) coordination?.stored(documentName, snapshot);
+      coordination?.stored(documentName, snapshot);
     },
     async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload) {
       if (!instance.documents.has(documentName)) coordination?.forget(documentName);
