@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import * as Y from 'yjs';
 
 const MISSING_POSTGRES =
   'PostgreSQL server binaries (initdb, postgres) were not found in /usr/lib/postgresql/*/bin or on PATH. ' +
@@ -255,5 +256,22 @@ export async function startRedis(): Promise<RunningRedis> {
         rmSync(dir, { recursive: true, force: true });
       },
     };
+  }
+}
+
+/** A document as stored in the database at `url` right now, read by a client of its own (null when no row). */
+export async function storedDocument(url: string, name: string): Promise<Y.Doc | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [
+      name,
+    ]);
+    if (!rows[0]) return null;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, new Uint8Array(rows[0].state));
+    return doc;
+  } finally {
+    await client.end();
   }
 }

@@ -6,11 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listEnvironments, workspaceDocName } from '@openviber/shared';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
 import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
-import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
+import { startPostgres, storedDocument, type RunningPostgres } from '../../testing/pg-redis.ts';
 import { createApp } from '../app.ts';
 import { readConfig } from '../config.ts';
 import { PostgresStorage } from './postgres-storage.ts';
@@ -22,23 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres?.stop();
 });
-
-/** The document as stored in the database right now (null when no row). */
-async function storedNow(url: string, name: string): Promise<Y.Doc | null> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [
-      name,
-    ]);
-    if (!rows[0]) return null;
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, new Uint8Array(rows[0].state));
-    return doc;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Rejects naming `what` if `promise` takes longer than `ms`. */
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
@@ -74,7 +55,7 @@ describe('API writes on PostgreSQL', () => {
 
       // Nothing queued: the API's own store is awaited, not a background one.
       expect((await create('first')).status).toBe(201);
-      expect(listEnvironments((await storedNow(url, name))!).map((e) => e.name)).toEqual(['first']);
+      expect(listEnvironments((await storedDocument(url, name))!).map((e) => e.name)).toEqual(['first']);
 
       // A peer's edit: 2 s later its debounced store is queued for the (minute-long) window.
       peer = connectPeer(`ws://127.0.0.1:${port}/sync`, name, user.token);
@@ -82,12 +63,12 @@ describe('API writes on PostgreSQL', () => {
       peer.doc.getMap('app').set('edited', 'by the peer');
       await waitFor(() => !peer!.provider.hasUnsyncedChanges, 'the edit acknowledged');
       await new Promise((r) => setTimeout(r, 2_500));
-      expect((await storedNow(url, name))!.getMap('app').get('edited')).toBeUndefined();
+      expect((await storedDocument(url, name))!.getMap('app').get('edited')).toBeUndefined();
 
       // The API's store waits on the save lock that queued store holds: it is written now, and so
       // is the API's change.
       expect((await create('second')).status).toBe(201);
-      const stored = (await storedNow(url, name))!;
+      const stored = (await storedDocument(url, name))!;
       expect(stored.getMap('app').get('edited')).toBe('by the peer');
       expect(listEnvironments(stored).map((e) => e.name)).toEqual(['first', 'second']);
     } finally {

@@ -2,11 +2,10 @@
 // Retry-After (never 500), and a connected peer's edits made during the outage are stored once the
 // database is back, without the peer doing anything.
 import net from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
-import { startPostgres, type RunningPostgres } from '../../testing/pg-redis.ts';
+import { startPostgres, storedDocument, type RunningPostgres } from '../../testing/pg-redis.ts';
 import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
 
 const OUTAGE_MS = 4000;
@@ -71,22 +70,6 @@ afterAll(async () => {
   proxy?.close();
   await postgres?.stop();
 });
-
-async function storedDoc(name: string): Promise<Y.Doc | null> {
-  const client = new pg.Client({ connectionString: dbUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ state: Buffer }>('SELECT state FROM documents WHERE name = $1', [
-      name,
-    ]);
-    if (!rows[0]) return null;
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, new Uint8Array(rows[0].state));
-    return doc;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('[P2] the store goes away for a few seconds', () => {
   it('API calls answer 200/201 or 503 with Retry-After, never 500; a peer’s edits are stored once it is back', async () => {
@@ -177,7 +160,7 @@ describe('[P2] the store goes away for a few seconds', () => {
     const expected = [...Array.from({ length: edits }, (_, i) => `p${i}`), 'late'];
     await waitFor(
       async () => {
-        const stored = await storedDoc(peerDoc);
+        const stored = await storedDocument(dbUrl, peerDoc);
         return stored && expected.every((k) => stored.getMap('outage').has(k));
       },
       'every peer edit stored after the outage',
