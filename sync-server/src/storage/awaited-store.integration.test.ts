@@ -71,6 +71,9 @@ describe('API writes on PostgreSQL', () => {
       const stored = (await storedDocument(url, name))!;
       expect(stored.getMap('app').get('edited')).toBe('by the peer');
       expect(listEnvironments(stored).map((e) => e.name)).toEqual(['first', 'second']);
+      // One process holds what it loaded and what it stored: no store had to build a document to merge
+      // (the storage extension hands each state's snapshot to the storage).
+      expect(storage.merges).toBe(0);
     } finally {
       peer?.destroy();
       await app.close();

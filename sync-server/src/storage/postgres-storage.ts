@@ -215,32 +215,31 @@ export class PostgresStorage implements Storage {
     this.#scheduleBatch();
   }
 
-  /**
-   * When the next batch should start: soon for a store a caller waits on (or a full batch), else
-   * once the oldest background store has waited its window.
-   */
-  #dueAt(): number {
-    if (this.#awaitedQueued > 0 || this.#queued.size >= MAX_STORE_BATCH_DOCUMENTS)
-      return performance.now() + STORE_BATCH_WINDOW_MS;
+  /** When the oldest queued store has waited its background window (Infinity with none queued). */
+  #oldestDue(): number {
     const oldest = this.#queued.values().next().value;
     return oldest ? oldest.since + this.#backgroundWindowMs : Infinity;
   }
 
+  /** A store a caller waits on is queued, or a batch is full: no reason to wait for more. */
+  #urgent(): boolean {
+    return this.#awaitedQueued > 0 || this.#queued.size >= MAX_STORE_BATCH_DOCUMENTS;
+  }
+
   /**
-   * After a batch, whether the next goes at once: a store that came meanwhile is awaited, a batch
-   * is full, the oldest has waited its window, or the storage is closing.
+   * After a batch, whether the next goes at once: a store that came meanwhile is urgent, the oldest
+   * has waited its window, or the storage is closing.
    */
   #writeNow(): boolean {
-    if (this.#closed || this.#awaitedQueued > 0 || this.#queued.size >= MAX_STORE_BATCH_DOCUMENTS)
-      return true;
-    const oldest = this.#queued.values().next().value;
-    return oldest !== undefined && oldest.since + this.#backgroundWindowMs <= performance.now();
+    return this.#closed || this.#urgent() || this.#oldestDue() <= performance.now();
   }
 
   #scheduleBatch(): void {
     // While batches are written, the loop writes what is due and schedules the rest when it ends.
     if (this.#batches || this.#closed || this.#queued.size === 0) return;
-    const due = this.#dueAt();
+    // Soon for an urgent store (others arriving within STORE_BATCH_WINDOW_MS join it), else once the
+    // oldest background store has waited its window.
+    const due = this.#urgent() ? performance.now() + STORE_BATCH_WINDOW_MS : this.#oldestDue();
     if (this.#batchTimer && this.#batchDue <= due) return;
     clearTimeout(this.#batchTimer);
     this.#batchDue = due;
