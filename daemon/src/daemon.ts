@@ -47,8 +47,15 @@ import { SchemaGuard } from './schema-guard.ts';
 import { removeWhatIsGone } from './viber-cleanup.ts';
 import { messageOf } from './viber-error.ts';
 
-/** Workspace updates closer together than this share one reconcile. */
-const RECONCILE_GAP_MS = 10;
+/**
+ * While workspace updates keep coming, the next reconcile waits this many times what the last one
+ * took (from its start), so reconciles take at most a fifth of the daemon's time through a burst —
+ * a sync after reconnecting, another device's edits — and a cheap one does not hold up the next
+ * change: a new binding after an environment's creation starts preparing at once.
+ */
+const RECONCILE_GAP_PER_COST = 5;
+/** …and never longer than this, however slow the last one was. */
+const RECONCILE_MAX_GAP_MS = 1_000;
 
 export interface DaemonOptions {
   home: string;
@@ -323,9 +330,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       removedVibers,
     ).catch((e: unknown) => log(`re-seal failed: ${messageOf(e)}`));
   };
-  // At most one reconcile per RECONCILE_GAP_MS: the first change after a quiet spell at once (a new
-  // binding starts preparing without waiting), the updates of a burst together after it.
-  const reconciles = paced(reconcile, RECONCILE_GAP_MS);
+  // The updates of one turn share a reconcile; a burst's reconciles are spaced by what they cost.
+  const reconciles = paced(reconcile, (took) =>
+    Math.min(RECONCILE_MAX_GAP_MS, took * RECONCILE_GAP_PER_COST),
+  );
   const schedule = () => reconciles.request();
   workspace.doc.on('update', schedule);
   // Idle tasks are closed on a timer too, not only when the workspace changes.

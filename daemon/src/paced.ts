@@ -1,6 +1,8 @@
-// Runs a function on demand at most once per `gapMs`: the first request after a quiet spell at once
-// (on the next turn of the event loop, never inside the caller — a Y.Doc's update event, say), the
-// requests of a burst together once the gap since the last run has passed.
+// Runs a function on demand, on the next turn of the event loop (never inside the caller — a Y.Doc's
+// update event, say): the requests of one turn share a run, and a burst's runs are spaced by the work
+// they do. After a run that took `d` ms the next waits until `gap(d)` ms after it started, so a cheap
+// run (a small workspace's reconcile, ~0.2 ms) follows the next change at once, and a costly one (10,000
+// tasks, ~7 ms) takes a bounded share of the process while a sync brings a thousand updates.
 export interface Paced {
   /** Asks for a run; requests made while one is pending join it. */
   request(): void;
@@ -8,20 +10,27 @@ export interface Paced {
   stop(): void;
 }
 
-export function paced(run: () => void, gapMs: number): Paced {
+/** Gap after a run, from how long it took: a fixed number, or a function of the run's duration. */
+export type PacedGap = number | ((tookMs: number) => number);
+
+export function paced(run: () => void, gap: PacedGap, clock: () => number = () => performance.now()): Paced {
   let pending: NodeJS.Timeout | undefined;
   let stopped = false;
-  let ranAt = -Infinity;
+  let nextAt = -Infinity;
   const fire = () => {
     pending = undefined;
     if (stopped) return;
-    ranAt = performance.now();
-    run();
+    const started = clock();
+    try {
+      run();
+    } finally {
+      nextAt = started + (typeof gap === 'number' ? gap : gap(clock() - started));
+    }
   };
   return {
     request() {
       if (stopped || pending) return;
-      pending = setTimeout(fire, Math.max(0, ranAt + gapMs - performance.now()));
+      pending = setTimeout(fire, Math.max(0, nextAt - clock()));
     },
     stop() {
       stopped = true;
