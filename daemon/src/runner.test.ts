@@ -88,23 +88,33 @@ describe('the one runner', () => {
     await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped process to be stopped' });
   });
 
-  it('a daemonized descendant (left the group, closed its output) is stopped when the run ends, as a pid namespace would', async () => {
-    const runner = testRunner({ capabilities: { hidesKeys: false } });
-    mkdirSync(runner.root, { recursive: true });
-    const pidFile = join(runner.root, 'daemonized.pid');
-    const result = await runner.run({
-      label: 'starts a daemon',
-      // What `redis-server --daemonize yes` or `pg_ctl start` do: a new session, stdio let go.
-      command: bashScript(
-        `setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; echo started`,
-      ),
-      cwd: runner.root,
-      env: process.env,
-    });
-    expect(result.exitCode).toBe(0);
-    const daemonized = Number(readFileSync(pidFile, 'utf8'));
-    expect(startTimeOf(daemonized)).toBe(''); // gone by the time the run returned
-  });
+  it.each([
+    ['without a sandbox: the runner looks for its run id', false],
+    ['in the key-hiding sandbox: the kernel ends its pid namespace', true],
+  ])(
+    'a daemonized descendant (left the group, closed its output) is gone by the time the run returns: %s',
+    async (_, hidesKeys) => {
+      const runner = testRunner({ capabilities: { hidesKeys } });
+      mkdirSync(runner.root, { recursive: true });
+      // Host pids, whatever namespace the run is in: every process carrying this mark.
+      const mark = `daemonized-${process.pid}-${hidesKeys}`;
+      const marked = () => processesWithEnv('DAEMONIZED_MARK', mark);
+      let seen = 0;
+      const watch = setInterval(() => (seen = Math.max(seen, marked().length)), 5);
+      const result = await runner
+        .run({
+          label: 'starts a daemon',
+          // What `redis-server --daemonize yes` or `pg_ctl start` do: a new session, stdio let go.
+          command: bashScript(`setsid sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; echo started`),
+          cwd: runner.root,
+          env: { ...process.env, DAEMONIZED_MARK: mark },
+        })
+        .finally(() => clearInterval(watch));
+      expect(result.exitCode).toBe(0);
+      expect(seen).toBeGreaterThanOrEqual(2); // the run's shell and the daemonized sleep
+      expect(marked()).toEqual([]); // gone when the run returned, not "soon"
+    },
+  );
 
   it('[R2] a recorded pid now owned by another process (start time differs) is never killed', async () => {
     const runner = testRunner();

@@ -11,6 +11,13 @@ export interface Command {
   args: string[];
   /** Run after a cancel or timeout: killing the docker client does not always stop its container. */
   cleanup?: { command: string; args: string[] };
+  /**
+   * What runs is in a pid namespace of its own that ends with it (bubblewrap's `--unshare-pid`, its
+   * `--die-with-parent`): the kernel kills everything left in the namespace when its first process
+   * ends, so nothing the run started — a `setsid`, a `nohup &` — outlives it, and nothing needs
+   * looking for afterwards.
+   */
+  ownPidNamespace?: boolean;
 }
 
 export interface Policy {
@@ -152,6 +159,7 @@ export function wrapForPolicy(
         cmd.command,
         ...cmd.args,
       ],
+      ownPidNamespace: true,
     };
   }
   if (policy && !policy.network) {
@@ -161,7 +169,8 @@ export function wrapForPolicy(
         'the environment has networkAccess off but this Viber cannot create an empty network namespace (unshare -rn); refusing to run with network',
       );
     }
-    wrapped = { command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
+    // unshare execs what it wraps: the same process, in the same pid namespace.
+    wrapped = { ...wrapped, command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
   }
   return wrapped;
 }
