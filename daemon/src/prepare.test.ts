@@ -131,7 +131,7 @@ describe('prepare [D1]-[D3]', () => {
     expect(t.logText()).toContain('installing dependencies');
   });
 
-  it('the health check asks git: a setup that moved HEAD is ready, one that broke the repository is not', async () => {
+  it('the health check: a setup that moved HEAD is ready, one that broke the repository or pointed HEAD at a non-commit is not', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });
     const moved = await setup({
       repoUrl: repo.url,
@@ -141,6 +141,13 @@ describe('prepare [D1]-[D3]', () => {
     const broken = await setup({ repoUrl: repo.url, setupScript: 'rm -rf .git/objects' });
     expect(await broken.prepare()).toBe('error');
     expect(broken.observation().step).toBe('health');
+    // The branch at a blob that is there: read from the files, it is no commit, and git agrees.
+    const blob = await setup({
+      repoUrl: repo.url,
+      setupScript: 'git hash-object -w a.txt > .git/refs/heads/main',
+    });
+    expect(await blob.prepare()).toBe('error');
+    expect(blob.observation().step).toBe('health');
   });
 
   it('auto setup mode picks the install step from the lockfile', async () => {

@@ -1,5 +1,6 @@
 // One prepare (design §4, [D1]-[D3]): one binding from desired to observed state, step by step.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type * as Y from 'yjs';
 import {
   BindingStrategy,
@@ -16,6 +17,7 @@ import {
 } from '@openviber/shared';
 import { openEnvironmentSecrets, phaseEnv } from './env-secrets.ts';
 import { lastLines, runGit } from './git-executor.ts';
+import { readHeadCommit } from './git-head.ts';
 import { headRevisionTask, isWorkTreeTask } from './git-tasks.ts';
 import { localObservations } from './local-observations.ts';
 import { prepareLogWriter, type PrepareLogWriter } from './prepare-log.ts';
@@ -170,7 +172,10 @@ export async function prepareBinding(
     step = PrepareStep.health;
     log.step(step);
     if (!existsSync(cwd)) throw new StepError(step, `the working directory ${cwd} is gone`);
-    if (isGit) await runGit(headRevisionTask(), { runner: deps.runner, cwd, reach, redactor });
+    // HEAD still names a commit that is there (a setup may have broken the checkout): read from the
+    // repository's files when they say so plainly (git-head.ts), else asked of git.
+    if (isGit && !readHeadCommit(repositoryRoot(checkout, cwd)))
+      await runGit(headRevisionTask(), { runner: deps.runner, cwd, reach, redactor });
     log.note('ready');
     log.flush();
     observe({
@@ -209,4 +214,14 @@ function fail(
     lastError: message,
   });
   return ObservedState.error;
+}
+
+/**
+ * The folder whose `.git` git finds for `cwd`, when it is inside the checkout: the nearest with one
+ * at or above `cwd`, up to the checkout (git looks further up; then git is asked).
+ */
+function repositoryRoot(checkout: string, cwd: string): string {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git')) || dir === checkout || dir === dirname(dir)) return dir;
+  }
 }
