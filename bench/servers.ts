@@ -19,6 +19,8 @@ export interface BenchServer {
   rss(): number;
   /** Stops and starts it again on the same port (and, for ours, the same data). */
   restart(hooks?: { stopped?: () => void }): Promise<void>;
+  /** Stopped while `during` runs (nothing of it left on the machine), then started again as restart does. */
+  stoppedWhile<T>(during: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,15 @@ export async function startOurs(
       await server.restart();
       pid = findPid(server.dataDir);
     },
+    async stoppedWhile(during) {
+      await server.stop();
+      try {
+        return await during();
+      } finally {
+        await server.restart();
+        pid = findPid(server.dataDir);
+      }
+    },
     stop: () => server.dispose(),
   };
 }
@@ -138,6 +149,14 @@ export async function startBare(): Promise<BenchServer> {
       await stop();
       hooks?.stopped?.();
       await start();
+    },
+    async stoppedWhile(during) {
+      await stop();
+      try {
+        return await during();
+      } finally {
+        await start();
+      }
     },
     stop,
   };
