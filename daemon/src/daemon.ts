@@ -51,7 +51,7 @@ import { messageOf } from './viber-error.ts';
  * While workspace updates keep coming, the next reconcile waits this many times what the last one
  * took (from its start), so reconciles take at most a fifth of the daemon's time through a burst —
  * a sync after reconnecting, another device's edits — and a cheap one does not hold up the next
- * change: a new binding after an environment's creation starts preparing at once.
+ * change: a new binding after an environment's creation starts preparing within a few ms.
  */
 const RECONCILE_GAP_PER_COST = 5;
 /** …and never longer than this, however slow the last one was. */
