@@ -3,6 +3,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { parseStoreAnswer, type StoreAnswer } from '@openviber/shared';
 
 /** `ws` emits 'error' when closed while connecting; without a listener that is an uncaught error. */
 export class QuietWebSocket extends WebSocket {
@@ -134,4 +135,23 @@ export function connectPeer(wsUrl: string, name: string, token: string, doc = ne
       socket.destroy();
     },
   };
+}
+
+/**
+ * Asks the server "stored?" over `peer`'s document, as a Viber does ([V1]): `ask(docs)` resolves
+ * with the documents it names unstored; `answers` holds every answer seen.
+ */
+export function storeQuestions(peer: Peer) {
+  const answers: StoreAnswer[] = [];
+  peer.provider.on('stateless', ({ payload }: { payload: string }) => {
+    const answer = parseStoreAnswer(payload);
+    if (answer) answers.push(answer);
+  });
+  let question = 0;
+  const ask = async (docs: string[]) => {
+    const id = ++question;
+    peer.provider.sendStateless(JSON.stringify({ t: 'stored?', id, docs }));
+    return (await waitFor(() => answers.find((a) => a.id === id), `the answer to ${id}`)).unstored;
+  };
+  return { ask, answers };
 }

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listEnvironments, parseStoreAnswer, workspaceDocName, type StoreAnswer } from '@openviber/shared';
+import { listEnvironments, workspaceDocName } from '@openviber/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
+import { api, connectPeer, signup, storeQuestions, waitFor, type Peer } from '../../testing/peers.ts';
 import { startPostgres, storedDocument, type RunningPostgres } from '../../testing/pg-redis.ts';
 import { createApp } from '../app.ts';
 import { readConfig } from '../config.ts';
@@ -61,31 +61,21 @@ describe('API writes on PostgreSQL', () => {
       // A peer's edit: 2 s later its debounced store is queued for the (minute-long) window.
       peer = connectPeer(`ws://127.0.0.1:${port}/sync`, name, user.token);
       await peer.synced;
-      const answers: StoreAnswer[] = [];
-      peer.provider.on('stateless', ({ payload }: { payload: string }) => {
-        const answer = parseStoreAnswer(payload);
-        if (answer) answers.push(answer);
-      });
-      let question = 0;
-      const ask = async (doc: string) => {
-        const id = ++question;
-        peer!.provider.sendStateless(JSON.stringify({ t: 'stored?', id, docs: [doc] }));
-        return (await waitFor(() => answers.find((a) => a.id === id), `the answer to ${id}`)).unstored;
-      };
+      const { ask } = storeQuestions(peer);
       peer.doc.getMap('app').set('edited', 'by the peer');
       await waitFor(() => !peer!.provider.hasUnsyncedChanges, 'the edit acknowledged');
       await new Promise((r) => setTimeout(r, 2_500));
       expect((await storedDocument(url, name))!.getMap('app').get('edited')).toBeUndefined();
       // [V1] Queued is not stored: a Viber asking now keeps its marker (a kill -9 in the window would
       // lose the process's copy, and the Viber's copy is then what re-sends the edit).
-      expect(await ask(name)).toEqual([name]);
+      expect(await ask([name])).toEqual([name]);
 
       // The API's store waits on the save lock that queued store holds: it is written now, and so
       // is the API's change.
       expect((await create('second')).status).toBe(201);
       const stored = (await storedDocument(url, name))!;
       expect(stored.getMap('app').get('edited')).toBe('by the peer');
-      expect(await ask(name)).toEqual([]); // written: the marker may go
+      expect(await ask([name])).toEqual([]); // written: the marker may go
       expect(listEnvironments(stored).map((e) => e.name)).toEqual(['first', 'second']);
       // One process holds what it loaded and what it stored: no store had to build a document to merge
       // (the storage extension hands each state's snapshot to the storage).

@@ -2,8 +2,8 @@
 // document the asker may not read is always named unstored (nothing about another user's documents
 // leaks), and a payload that is not a question gets no answer.
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStoreAnswer, taskDocName, workspaceDocName, type StoreAnswer } from '@openviber/shared';
-import { connectPeer, signup, waitFor, type Peer } from '../../testing/peers.ts';
+import { taskDocName, workspaceDocName } from '@openviber/shared';
+import { connectPeer, signup, storeQuestions, waitFor, type Peer } from '../../testing/peers.ts';
 import { spawnServer } from '../../testing/spawn-server.ts';
 
 describe('stored? answers', async () => {
@@ -17,18 +17,7 @@ describe('stored? answers', async () => {
     const p = connectPeer(server.wsUrl, name, token);
     peers.push(p);
     await p.synced;
-    const answers: StoreAnswer[] = [];
-    p.provider.on('stateless', ({ payload }: { payload: string }) => {
-      const answer = parseStoreAnswer(payload);
-      if (answer) answers.push(answer);
-    });
-    let id = 0;
-    const ask = async (docs: string[]) => {
-      const question = ++id;
-      p.provider.sendStateless(JSON.stringify({ t: 'stored?', id: question, docs }));
-      return (await waitFor(() => answers.find((a) => a.id === question), `the answer to ${question}`))
-        .unstored;
-    };
+    const { ask, answers } = storeQuestions(p);
     return { peer: p, ask, answers };
   };
 
