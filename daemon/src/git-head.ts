@@ -8,10 +8,11 @@
 // A setup or a task may have written any of these files. Each is read below the checkout with no
 // link on the way, opened without following one (O_NOFOLLOW), only when it is a regular file, and
 // within a size: a `HEAD` made a link to /dev/zero, a fifo or the Viber's key pair is not followed.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync, constants as zlib } from 'node:zlib';
 import { linkFreeBelow } from './confined-files.ts';
+import { readFullyAt } from './read-at.ts';
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const BRANCH_REF = /^ref: (refs\/heads\/[A-Za-z0-9._/-]+)$/;
@@ -47,13 +48,7 @@ function openBelow(root: string, path: string): { fd: number; size: number } | n
 /** `length` bytes at `position` (fewer at the file's end). */
 function readAt(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, buffer, got, length - got, position + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buffer.subarray(0, got);
+  return buffer.subarray(0, readFullyAt(fd, buffer, position));
 }
 
 /** A whole small file below `root` as text; null when it is missing, no plain file, or larger than `max`. */

@@ -12,7 +12,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   rmSync,
   unlinkSync,
   writeSync,
@@ -21,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { sinkDelay, type BatchOptions } from './batched-writer.ts';
 import { SPOOL_PUNCH_BYTES } from './limits.ts';
+import { readFullyAt } from './read-at.ts';
 import type { BoundedStream } from './output-stream.ts';
 
 export interface Spool {
@@ -75,12 +75,7 @@ export function openSpool(
       want = out.windowBytes;
     }
     const buf = Buffer.allocUnsafe(want);
-    let got = 0;
-    while (got < want) {
-      const n = readSync(readFd, buf, got, want - got, offset + got);
-      if (n === 0) break;
-      got += n;
-    }
+    const got = readFullyAt(readFd, buf, offset);
     offset += got;
     if (got) out.write(got === want ? buf : buf.subarray(0, got));
     return fresh;
