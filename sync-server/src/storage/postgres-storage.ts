@@ -107,6 +107,7 @@ export interface PostgresStorageOptions {
 
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres';
+  readonly usesSnapshots = true;
   readonly #pool: pg.Pool;
   #closed = false;
   /** Stores waiting for the next batch, by document, in arrival order. */

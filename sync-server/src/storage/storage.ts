@@ -33,13 +33,22 @@ export interface DocumentUsage {
 }
 
 export interface StoreOptions {
+  /** No caller waits on this store (see storeDocument). */
   background?: boolean;
-  /** The state's Yjs snapshot (Y.snapshot of the document it was encoded from, at that moment). */
+  /**
+   * The state's Yjs snapshot (Y.snapshot of the document it was encoded from, at that moment); given
+   * only to a storage that `usesSnapshots`.
+   */
   snapshot?: Y.Snapshot;
 }
 
 export interface Storage {
   readonly kind: string;
+  /**
+   * The storage reads each store's snapshot (PostgreSQL: a store that holds the stored state is
+   * written without a merge). Elsewhere the snapshot is not taken: it is work on every store's path.
+   */
+  readonly usesSnapshots?: boolean;
   /** The stored state of a document, or null if it was never stored. */
   fetchDocument(name: string): Promise<Uint8Array | null>;
   /**

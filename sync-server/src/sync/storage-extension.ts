@@ -144,8 +144,8 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       // [D9] What deletions left in the workspace goes before it is stored, from the copy peers load
       // too: the store and every new peer get the collected form.
       if (parseDocName(documentName)?.kind === 'workspace') compactDeletedKeys(document);
-      // Taken with the state, in the same turn: the storage and other processes may rely on it.
-      const snapshot = Y.snapshot(document);
+      // Taken with the state, in the same turn, for whoever reads it: the storage, other processes.
+      const snapshot = coordination || storage.usesSnapshots ? Y.snapshot(document) : undefined;
       inFlight.add(document);
       try {
         await storage.storeDocument(documentName, Y.encodeStateAsUpdate(document), { background, snapshot });
@@ -157,7 +157,7 @@ export function storageExtension(storage: Storage, options: StorageExtensionOpti
       } finally {
         inFlight.delete(document);
       }
-      coordination?.stored(documentName, snapshot);
+      if (snapshot) coordination?.stored(documentName, snapshot);
     },
     async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload) {
       if (!instance.documents.has(documentName)) coordination?.forget(documentName);
