@@ -19,8 +19,6 @@ export interface BenchServer {
   rss(): number;
   /** Stops and starts it again on the same port (and, for ours, the same data). */
   restart(hooks?: { stopped?: () => void }): Promise<void>;
-  /** Stopped while `during` runs (nothing of it left on the machine), then started again as restart does. */
-  stoppedWhile<T>(during: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -60,9 +58,14 @@ export const BENCH_SERVER_ENV = {
   MAX_SOCKETS_PER_USER: '1000000',
 };
 
+export interface OurServer extends BenchServer {
+  /** Stopped while `during` runs (nothing of it left on the machine), then started again as restart does. */
+  stoppedWhile<T>(during: () => Promise<T>): Promise<T>;
+}
+
 export async function startOurs(
   options: { env?: Record<string, string>; dataDir?: string } = {},
-): Promise<BenchServer> {
+): Promise<OurServer> {
   // BENCH_SERVER_PROFILE=<dir>: each of our server processes writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_SERVER_PROFILE;
   const profileEnv: Record<string, string> = profile
@@ -149,14 +152,6 @@ export async function startBare(): Promise<BenchServer> {
       await stop();
       hooks?.stopped?.();
       await start();
-    },
-    async stoppedWhile(during) {
-      await stop();
-      try {
-        return await during();
-      } finally {
-        await start();
-      }
     },
     stop,
   };
