@@ -14,7 +14,7 @@ describe('paced runs', () => {
 
   it('runs the first request after a quiet spell at once, never inside the caller', () => {
     const run = vi.fn();
-    const p = paced(run, 10);
+    const p = paced(run, () => 10);
     p.request();
     expect(run).not.toHaveBeenCalled(); // not synchronously
     vi.advanceTimersByTime(0);
@@ -27,7 +27,7 @@ describe('paced runs', () => {
 
   it('joins a burst of 1,000 requests into one run per gap', () => {
     const run = vi.fn();
-    const p = paced(run, 10);
+    const p = paced(run, () => 10);
     for (let t = 0; t < 50; t++) {
       for (let i = 0; i < 20; i++) p.request();
       vi.advanceTimersByTime(1);
@@ -41,10 +41,13 @@ describe('paced runs', () => {
 
   it('a request during a run is served after it, and stop drops what is pending', () => {
     let runs = 0;
-    const p = paced(() => {
-      runs++;
-      if (runs === 1) p.request(); // the run itself changes the document
-    }, 10);
+    const p = paced(
+      () => {
+        runs++;
+        if (runs === 1) p.request(); // the run itself changes the document
+      },
+      () => 10,
+    );
     p.request();
     vi.advanceTimersByTime(0);
     expect(runs).toBe(1);

@@ -11,10 +11,12 @@ export interface Paced {
   stop(): void;
 }
 
-/** Gap after a run, from how long it took: a fixed number, or a function of the run's duration. */
-export type PacedGap = number | ((tookMs: number) => number);
-
-export function paced(run: () => void, gap: PacedGap, clock: () => number = () => performance.now()): Paced {
+/** `gap(took)`: how long after a run's start the next may start, from how long the run took. */
+export function paced(
+  run: () => void,
+  gap: (tookMs: number) => number,
+  clock: () => number = () => performance.now(),
+): Paced {
   let pending: NodeJS.Timeout | undefined;
   let stopped = false;
   let nextAt = -Infinity;
@@ -25,7 +27,7 @@ export function paced(run: () => void, gap: PacedGap, clock: () => number = () =
     try {
       run();
     } finally {
-      nextAt = started + (typeof gap === 'number' ? gap : gap(clock() - started));
+      nextAt = started + gap(clock() - started);
     }
   };
   return {
