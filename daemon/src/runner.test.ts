@@ -14,6 +14,12 @@ import { waitFor } from '../test/wait-for.ts';
 const readPid = (file: string) =>
   waitFor(() => existsSync(file) && Number(readFileSync(file, 'utf8').trim()));
 
+/** The runner's two ways to end a run's leftovers: a test for each, named by how it is done. */
+const withAndWithoutSandbox = (without: string, within: string): [string, boolean][] => [
+  [`without a sandbox${without}`, false],
+  [`in the key-hiding sandbox${within}`, true],
+];
+
 describe('the one runner', () => {
   it('[R1] records the process group with its start time and boot while it runs, and forgets it after', async () => {
     const runner = testRunner();
@@ -41,10 +47,7 @@ describe('the one runner', () => {
     expect(readRunRecords(runner.stateDir)).toEqual([]);
   });
 
-  it.each([
-    ['without a sandbox (run id in the environment)', false],
-    ['in the key-hiding sandbox (its own pid namespace)', true],
-  ])(
+  it.each(withAndWithoutSandbox(' (run id in the environment)', ' (its own pid namespace)'))(
     '[R2] orphans of a previous daemon are killed, grandchildren that left the group included, and gone when it returns: %s',
     async (_, hidesKeys) => {
       const runner = testRunner({ capabilities: { hidesKeys } });
@@ -88,10 +91,7 @@ describe('the one runner', () => {
     await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped process to be stopped' });
   });
 
-  it.each([
-    ['without a sandbox: the runner looks for its run id', false],
-    ['in the key-hiding sandbox: the kernel ends its pid namespace', true],
-  ])(
+  it.each(withAndWithoutSandbox(': the runner looks for its run id', ': the kernel ends its pid namespace'))(
     'a daemonized descendant (left the group, closed its output) is gone by the time the run returns: %s',
     async (_, hidesKeys) => {
       const runner = testRunner({ capabilities: { hidesKeys } });
