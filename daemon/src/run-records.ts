@@ -120,8 +120,9 @@ export function killRunId(runId: string): void {
 
 /**
  * At a run's end: kills what it left running that carries its run id — a daemon it started (a new
- * session, its output let go), which a pid namespace would have ended with the run — and waits (at
- * most ORPHAN_EXIT_WAIT_MS) until they are gone. Nothing to do in the common case: one /proc scan.
+ * session, its output let go), or what a sandbox's pid namespace still holds for the moment it takes
+ * to end — and waits (at most ORPHAN_EXIT_WAIT_MS) until they are gone. Nothing to do in the common
+ * case: one /proc scan.
  */
 export async function stopRunLeftovers(runId: string): Promise<void> {
   const killed = new Map<number, string>();

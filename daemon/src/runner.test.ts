@@ -91,7 +91,12 @@ describe('the one runner', () => {
     await waitFor(() => startTimeOf(escaped) === '', { what: 'the escaped process to be stopped' });
   });
 
-  it.each(withAndWithoutSandbox(': the runner looks for its run id', ': the kernel ends its pid namespace'))(
+  it.each(
+    withAndWithoutSandbox(
+      ': the runner looks for its run id',
+      ': its pid namespace ends, and the run-id scan covers the moment that takes',
+    ),
+  )(
     'a daemonized descendant (left the group, closed its output) is gone by the time the run returns: %s',
     async (_, hidesKeys) => {
       const runner = testRunner({ capabilities: { hidesKeys } });

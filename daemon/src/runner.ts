@@ -267,10 +267,12 @@ export function createRunner(options: RunnerOptions): Runner {
         return result;
       } finally {
         request.signal?.removeEventListener('abort', cleanUpNow);
-        // Without a pid namespace a daemon the run started would outlive it (and its cancel): look
-        // for its run id in every process's environment (~1 ms per 80 processes on the machine).
-        // In one, the kernel has already killed what was left when the run's first process ended.
-        if (!cmd.ownPidNamespace) await stopRunLeftovers(record.runId).catch(() => undefined);
+        // A daemon the run started (a new session, its output let go) would outlive it and its cancel:
+        // look for its run id in every process's environment (~1 ms per 80 processes on the machine).
+        // In bubblewrap's pid namespace too: its outer process exits as soon as the namespace's init
+        // reports the command's exit code, and our pipes close as that init exits — before its exit
+        // has killed the rest of the namespace. A fresh-clone CI run caught a `setsid` sleep there.
+        await stopRunLeftovers(record.runId).catch(() => undefined);
         await cgroup?.close();
         record.forget();
       }

@@ -11,13 +11,6 @@ export interface Command {
   args: string[];
   /** Run after a cancel or timeout: killing the docker client does not always stop its container. */
   cleanup?: { command: string; args: string[] };
-  /**
-   * What runs is in a pid namespace of its own that ends with it (bubblewrap's `--unshare-pid`, its
-   * `--die-with-parent`): the kernel kills everything left in the namespace when its first process
-   * ends, so nothing the run started — a `setsid`, a `nohup &` — outlives it, and nothing needs
-   * looking for afterwards.
-   */
-  ownPidNamespace?: boolean;
 }
 
 export interface Policy {
@@ -159,7 +152,6 @@ export function wrapForPolicy(
         cmd.command,
         ...cmd.args,
       ],
-      ownPidNamespace: true,
     };
   }
   if (policy && !policy.network) {
