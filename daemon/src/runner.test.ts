@@ -14,7 +14,7 @@ import { waitFor } from '../test/wait-for.ts';
 const readPid = (file: string) =>
   waitFor(() => existsSync(file) && Number(readFileSync(file, 'utf8').trim()));
 
-/** The runner's two ways to end a run's leftovers: a test for each, named by how it is done. */
+/** Each test of a run's leftovers runs twice: without the sandbox, and in it (its own pid namespace). */
 const withAndWithoutSandbox = (without: string, within: string): [string, boolean][] => [
   [`without a sandbox${without}`, false],
   [`in the key-hiding sandbox${within}`, true],
