@@ -161,8 +161,7 @@ export function wrapForPolicy(
         'the environment has networkAccess off but this Viber cannot create an empty network namespace (unshare -rn); refusing to run with network',
       );
     }
-    // unshare execs what it wraps: the same process, in the same pid namespace.
-    wrapped = { ...wrapped, command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
+    wrapped = { command: 'unshare', args: ['-rn', '--', wrapped.command, ...wrapped.args] };
   }
   return wrapped;
 }

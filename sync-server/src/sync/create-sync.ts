@@ -42,7 +42,7 @@ export const STALE_DOCUMENT_RESET = { code: 4205, reason: 'Reset Connection' } a
  * (~50 µs; 150 ms of a process's CPU as 3,000 users' documents load after a restart), for a field
  * that only subdocuments read, and ours have none.
  */
-export const namedDocuments: Extension = {
+const namedDocuments: Extension = {
   extensionName: 'named-documents',
   onCreateDocument: async ({ documentName }) => ({ guid: documentName }),
 };
