@@ -45,12 +45,21 @@ describe('the prefix every Hocuspocus message starts with', () => {
       'u/usr_1/x\nforged log line',
       `u/usr_1/${'x'.repeat(200_000)}`,
       '__proto__\0session',
+      'u/usr_1/café', // UTF-8, not ASCII
+      'u/usr_1/x\x7f',
     ];
     for (const name of hostile) expect(wellFormed(named(name)), name.slice(0, 20)).toBe(false);
     // Refused at authentication, for that document alone (a newer app's document kind keeps its socket).
     expect(wellFormed(named('u/usr_1/secrets'))).toBe(true);
     expect(wellFormed(named('u/usr_1/viber/vbr_1/run/tsk_1'))).toBe(true);
     expect(wellFormed(named('u/usr_1/workspace\0a1b2c3d4-session'))).toBe(true);
+    // A frame read into a slice of a larger buffer (as ws hands them over): the name is read from its own bytes.
+    const pool = new Uint8Array(64).fill(0x0a);
+    const frame = named('__proto__');
+    pool.set(frame, 7);
+    expect(wellFormed(pool.subarray(7, 7 + frame.length))).toBe(false);
+    pool.set(named('u/usr_1/workspace'), 7);
+    expect(wellFormed(pool.subarray(7, 7 + named('u/usr_1/workspace').length))).toBe(true);
   });
 
   it('[S17] refuses what Hocuspocus would print a stack trace for', () => {
