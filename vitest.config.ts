@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['{shared,sync-server,daemon}/**/*.test.ts', 'client/src/**/*.test.ts'],
+          include: ['{shared,sync-server,daemon,bench}/**/*.test.ts', 'client/src/**/*.test.ts'],
         },
       },
       {

@@ -66,5 +66,40 @@ export function percentile(values: number[], p: number): number {
 
 export const median = (values: number[]) => percentile(values, 50);
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across worker threads. */
+/**
+ * Milliseconds with sub-millisecond precision, comparable across this process's worker threads: the
+ * process's start on the real-time clock plus the monotonic time since. For intervals and stamps
+ * within the bench; a time another process stamped (the Viber's `endedAt`, a shell's
+ * $EPOCHREALTIME) is compared with `wallClock()` instead, since the two clocks part when the
+ * real-time one steps (a paused and resumed VM: 27.6 s once here).
+ */
 export const now = () => performance.timeOrigin + performance.now();
+
+/** The real-time clock, as other processes read it (Date.now), with a sub-millisecond part. */
+export const wallClock = () => Date.now() + (performance.now() % 1);
+
+export interface ClockStep {
+  /** When it was noticed (real-time clock). */
+  at: Date;
+  /** How far the real-time clock moved against the monotonic one (ms; positive: forward). */
+  ms: number;
+  /** What the bench was measuring then. */
+  during: string;
+}
+
+/**
+ * Watches for the real-time clock stepping against the monotonic one: what a VM paused and resumed
+ * (a snapshot) or a clock set by hand does. Every process and thread stalls for the pause, so a
+ * figure measured across it says nothing of the code. Returns the steps seen so far.
+ */
+export function watchClockSteps(during: () => string, thresholdMs = 250, everyMs = 200): ClockStep[] {
+  const steps: ClockStep[] = [];
+  let offset = Date.now() - performance.now();
+  setInterval(() => {
+    const next = Date.now() - performance.now();
+    if (Math.abs(next - offset) > thresholdMs)
+      steps.push({ at: new Date(), ms: next - offset, during: during() });
+    offset = next;
+  }, everyMs).unref();
+  return steps;
+}

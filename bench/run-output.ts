@@ -15,7 +15,7 @@ import {
   type RunRecord,
 } from '@openviber/shared';
 import { api, connectPeer, signup, waitFor } from '../sync-server/testing/peers.ts';
-import { now, percentile } from './report.ts';
+import { now, percentile, wallClock } from './report.ts';
 import type { BenchServer } from './servers.ts';
 
 const VIBER = resolve(fileURLToPath(import.meta.url), '../../daemon/bin/viber.js');
@@ -107,7 +107,8 @@ export async function runOutput(
       const listener = () => {
         const run = getRun(runPeer.doc, message.id);
         onUpdate?.(run);
-        if (!finalAt && run && FINAL_RUN_STATES.has(run.state)) finalAt = now();
+        // On the clock the Viber stamps endedAt with.
+        if (!finalAt && run && FINAL_RUN_STATES.has(run.state)) finalAt = wallClock();
       };
       runPeer.doc.on('update', listener);
       try {
@@ -149,7 +150,7 @@ export async function runOutput(
     let scanned = 0;
     await send(tickCommand(ticks), (r) => {
       if (!r) return;
-      const t = Date.now() + (performance.now() % 1);
+      const t = wallClock();
       // Output only grows here (far below the bound): read the new part only.
       const fresh = r.output.slice(Math.max(0, scanned - 64));
       scanned = r.output.length;

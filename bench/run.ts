@@ -11,7 +11,17 @@ import { docSizesSection } from './doc-sizes.ts';
 import { daemonMissing, prepareOverhead } from './prepare.ts';
 import { reconnectStormPaired } from './reconnect-storm.ts';
 import { redaction, SECRETS } from './redaction.ts';
-import { kb, markdownTable, mbps, ms, textTable, unavailable, type Row } from './report.ts';
+import {
+  kb,
+  markdownTable,
+  mbps,
+  ms,
+  textTable,
+  unavailable,
+  watchClockSteps,
+  type ClockStep,
+  type Row,
+} from './report.ts';
 import { startBare, startOurs, type BenchServer } from './servers.ts';
 import { taskViewSection } from './task-view.ts';
 import {
@@ -566,7 +576,7 @@ async function benchRunOutput() {
     },
   );
   methods.push(
-    `run output: a real Viber (\`viber onboard\`, \`viber start\`) with a manual environment, one task; an app peer (HocuspocusProvider, user token) on the task's run document. Streaming: the message \`${'seq -f <a 60-byte build line> 1 N'}\` printing ${N.floodMb} MB as fast as seq can; figure: the run's endedAt - startedAt as the Viber records them (best of 3 runs), against the same command run by the bench with its output to /dev/null (best of 3). The Viber spools a run's output through an unlinked file where it can punch holes (this machine can): the run's fixed work (run journal, records, the sandbox's start) is in the figure, the pipe is not. "After the end": from the run's endedAt until the app peer saw the final state with the last line in the output (the output is bounded to the newest 256 K characters), the slowest of the 3. Latency: \`printf 'tick %d %s' $i $EPOCHREALTIME; sleep 0.01\` ${N.ticks} times; per line, the app peer's clock when the line first appeared minus the stamp (same machine clock).`,
+    `run output: a real Viber (\`viber onboard\`, \`viber start\`) with a manual environment, one task; an app peer (HocuspocusProvider, user token) on the task's run document. Streaming: the message \`${'seq -f <a 60-byte build line> 1 N'}\` printing ${N.floodMb} MB as fast as seq can; figure: the run's endedAt - startedAt as the Viber records them (best of 3 runs), against the same command run by the bench with its output to /dev/null (best of 3). The Viber spools a run's output through an unlinked file where it can punch holes (this machine can): the run's fixed work (run journal, records, the sandbox's start) is in the figure, the pipe is not. "After the end": from the run's endedAt until the app peer saw the final state with the last line in the output (both on the real-time clock: the bench's own monotonic-based stamps part from it when the clock steps) (the output is bounded to the newest 256 K characters), the slowest of the 3. Latency: \`printf 'tick %d %s' $i $EPOCHREALTIME; sleep 0.01\` ${N.ticks} times; per line, the app peer's clock when the line first appeared minus the stamp (same machine clock).`,
   );
 }
 
@@ -581,6 +591,9 @@ function gitState(): string {
     return 'unknown';
   }
 }
+
+const fmtStep = (step: ClockStep) =>
+  `${(step.ms / 1000).toFixed(1)} s at ${step.at.toISOString().slice(11, 19)} (${step.during})`;
 
 async function main() {
   const started = new Date();
@@ -615,7 +628,26 @@ async function main() {
     log('building the app if client/dist is not its current production build');
     await buildApp();
   }
-  for (const [name, run] of groups) if (wanted(name)) await run();
+  let measuring = 'the start';
+  const steps = watchClockSteps(() => measuring);
+  for (const [name, run] of groups) {
+    if (!wanted(name)) continue;
+    measuring = name;
+    const seen = steps.length;
+    await run();
+    for (const step of steps.slice(seen))
+      log(`the real-time clock stepped ${fmtStep(step)}: a paused VM? ${name}'s figures are void`);
+  }
+  rows.push({
+    figure: 'machine paused (real-time clock stepped) during the run',
+    value: steps.length === 0 ? 'no' : steps.map(fmtStep).join('; '),
+    reference: '—',
+    target: 'no (else the figures measured across it are void)',
+    pass: steps.length === 0,
+  });
+  methods.push(
+    'machine paused: the bench compares the real-time clock with the monotonic one every 200 ms; a jump of more than 250 ms between them is what a VM paused and resumed (a snapshot) or a clock set by hand does, and every process stalls for it (one here, 27.6 s inside the 2-process window: p99 1,381 ms, and a negative "after the end" from comparing the two clocks). The group measuring at that moment is named, and its figures are void.',
+  );
 
   const minutes = ((Date.now() - started.getTime()) / 60_000).toFixed(1);
   console.log('\n' + textTable(rows) + '\n');
