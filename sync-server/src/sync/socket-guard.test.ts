@@ -1,7 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { isSyncStep1, syncUpdateBytes, wellFormed } from './socket-guard.ts';
+import { isSyncStep1, syncUpdateBytes, unproxied, wellFormed } from './socket-guard.ts';
 
 const message = (write: (e: encoding.Encoder) => void) => {
   const e = encoding.createEncoder();
@@ -119,5 +119,31 @@ describe('[S11a] what a message can add to a document', () => {
     expect(syncUpdateBytes(message(1, 0, update))).toBe(0); // awareness
     expect(syncUpdateBytes(message(0, 2, update).subarray(0, 20))).toBe(update.byteLength); // length read, body cut
     expect(syncUpdateBytes(new Uint8Array([0xff]))).toBe(0);
+  });
+});
+
+describe('the socket Hocuspocus is given', () => {
+  // As crossws wraps each socket (createWsProxy): answers a few falsy fields from the request.
+  const crosswsProxy = <T extends object>(ws: T) =>
+    new Proxy(ws, {
+      get: (target, prop) => Reflect.get(target, prop) || (prop === 'protocol' ? 'from-request' : undefined),
+    });
+
+  it("is crossws's socket itself, not its Proxy, and is left as it was", () => {
+    const ws = { readyState: 1, protocol: '', send() {} };
+    const keys = Reflect.ownKeys(ws);
+    expect(unproxied(crosswsProxy(ws))).toBe(ws);
+    expect(unproxied(ws)).toBe(ws);
+    expect(Reflect.ownKeys(ws)).toEqual(keys);
+  });
+
+  it('stays the Proxy when the Proxy does not read its target plainly', () => {
+    const ws = { readyState: 1 };
+    const passesReceiver = new Proxy(ws, {
+      get: (target, prop, receiver) => Reflect.get(target, prop, receiver),
+    });
+    expect(unproxied(passesReceiver)).toBe(passesReceiver);
+    const frozen = crosswsProxy(Object.freeze({ readyState: 1 }));
+    expect(unproxied(frozen)).toBe(frozen);
   });
 });

@@ -168,10 +168,37 @@ function stopReading(websocket: unknown): void {
   });
 }
 
+/**
+ * The `ws` socket behind crossws's Proxy. crossws hands Hocuspocus each socket wrapped in a Proxy
+ * (to answer `protocol`, `extensions` and `url` from the request when `ws` has none, which nothing
+ * here reads), so every send went through its trap several times: Hocuspocus reads `readyState`
+ * twice, and `ws.send` runs with the Proxy as `this`, so each of its own property reads is a trap
+ * too: 3-4% of a broadcast loop over 1,000 sockets, writes included (bench/ANALYSIS.md). A
+ * getter defined through the Proxy lands on the socket, and the trap reads it with the socket as
+ * `this`; if that ever changes, the getter returns the Proxy and it is used as before.
+ */
+export function unproxied<T extends object>(websocket: T): T {
+  const key = Symbol('unproxied');
+  try {
+    Object.defineProperty(websocket, key, {
+      configurable: true,
+      get(this: T) {
+        return this;
+      },
+    });
+    return (websocket as Record<symbol, T>)[key] ?? websocket;
+  } catch {
+    return websocket;
+  } finally {
+    delete (websocket as Record<symbol, T>)[key];
+  }
+}
+
 /** Wraps every connection `hocuspocus` takes so that hostile frames end in one refusal-log line. */
 export function guardConnections(hocuspocus: Hocuspocus, refusals: RefusalLog, syncs: SyncBudget): void {
   const handleConnection = hocuspocus.handleConnection.bind(hocuspocus);
-  hocuspocus.handleConnection = (websocket, request, context) => {
+  hocuspocus.handleConnection = (proxied, request, context) => {
+    const websocket = unproxied(proxied);
     // Read only when something is refused (a header look-up per socket otherwise).
     const address = () => socketAddressOf(request.headers);
     routeErrors(websocket, (error) => {
