@@ -129,21 +129,37 @@ describe('the socket Hocuspocus is given', () => {
       get: (target, prop) => Reflect.get(target, prop) || (prop === 'protocol' ? 'from-request' : undefined),
     });
 
+  class Socket {
+    readyState = 1;
+    protocol = '';
+    send(): number {
+      return this.readyState;
+    }
+  }
+
   it("is crossws's socket itself, not its Proxy, and is left as it was", () => {
-    const ws = { readyState: 1, protocol: '', send() {} };
+    const ws = new Socket();
     const keys = Reflect.ownKeys(ws);
     expect(unproxied(crosswsProxy(ws))).toBe(ws);
+    expect(unproxied(crosswsProxy(new Socket()))).not.toBe(ws);
     expect(unproxied(ws)).toBe(ws);
     expect(Reflect.ownKeys(ws)).toEqual(keys);
+    // Nothing is added to every object: a plain object's Proxy stays as it is.
+    const plain = crosswsProxy({ readyState: 1 });
+    expect(unproxied(plain)).toBe(plain);
+    expect(Object.getOwnPropertySymbols(Object.prototype)).toEqual([]);
   });
 
-  it('stays the Proxy when the Proxy does not read its target plainly', () => {
-    const ws = { readyState: 1 };
-    const passesReceiver = new Proxy(ws, {
+  it('stays the Proxy when the Proxy does not read its target plainly, or the class is frozen', () => {
+    const passesReceiver = new Proxy(new Socket(), {
       get: (target, prop, receiver) => Reflect.get(target, prop, receiver),
     });
     expect(unproxied(passesReceiver)).toBe(passesReceiver);
-    const frozen = crosswsProxy(Object.freeze({ readyState: 1 }));
+    class Frozen {
+      readyState = 1;
+    }
+    Object.freeze(Frozen.prototype);
+    const frozen = crosswsProxy(new Frozen());
     expect(unproxied(frozen)).toBe(frozen);
   });
 });

@@ -168,29 +168,32 @@ function stopReading(websocket: unknown): void {
   });
 }
 
+/** A getter on the socket's class that returns the socket it is read from. */
+const UNPROXIED = Symbol('openviber.unproxied');
+function itself(this: object): object {
+  return this;
+}
+
 /**
  * The `ws` socket behind crossws's Proxy. crossws hands Hocuspocus each socket wrapped in a Proxy
  * (to answer `protocol`, `extensions` and `url` from the request when `ws` has none, which nothing
  * here reads), so every send went through its trap several times: Hocuspocus reads `readyState`
  * twice, and `ws.send` runs with the Proxy as `this`, so each of its own property reads is a trap
- * too: 3-4% of a broadcast loop over 1,000 sockets, writes included (bench/ANALYSIS.md). A
- * getter defined through the Proxy lands on the socket, and the trap reads it with the socket as
- * `this`; if that ever changes, the getter returns the Proxy and it is used as before.
+ * too: 5-9% of a broadcast loop over 1,000 sockets, writes included (bench/ANALYSIS.md). The trap
+ * reads the socket's own properties with the socket as `this`, so a getter on the socket's class
+ * (defined once, under a symbol of ours) returns the socket itself; if crossws ever passes its
+ * receiver, the getter returns the Proxy and it is used as before. Not a getter on each socket: a
+ * property added and deleted again left every socket's properties in V8's slow dictionary mode.
  */
 export function unproxied<T extends object>(websocket: T): T {
-  const key = Symbol('unproxied');
   try {
-    Object.defineProperty(websocket, key, {
-      configurable: true,
-      get(this: T) {
-        return this;
-      },
-    });
-    return (websocket as Record<symbol, T>)[key] ?? websocket;
+    const proto: unknown = Object.getPrototypeOf(websocket);
+    if (typeof proto !== 'object' || proto === null || proto === Object.prototype) return websocket;
+    if (!Object.prototype.hasOwnProperty.call(proto, UNPROXIED))
+      Object.defineProperty(proto, UNPROXIED, { get: itself, configurable: true });
+    return (websocket as Record<symbol, T | undefined>)[UNPROXIED] ?? websocket;
   } catch {
-    return websocket;
-  } finally {
-    delete (websocket as Record<symbol, T>)[key];
+    return websocket; // a frozen class
   }
 }
 
